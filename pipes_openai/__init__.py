@@ -1,0 +1,1 @@
+"""pipes_openai."""

@@ -1,0 +1,28 @@
+# Shared set-up for scripts/demo and scripts/test: a virtualenv per Python, reinstalled
+# only when pyproject.toml changes. Source it, then call `ensure_venv DIR PYTHON`.
+ensure_venv() {
+    local dir="$1" python="$2"
+    local stamp
+    stamp="$(sha256sum pyproject.toml | cut -d' ' -f1)-$("$python" -c 'import sys; print(sys.version.split()[0])')"
+    if [[ ! -x "$dir/bin/python" ]] || [[ "$(cat "$dir/.pipes-stamp" 2>/dev/null)" != "$stamp" ]]; then
+        echo ">> setting up $dir with $("$python" --version)" >&2
+        rm -rf "$dir"
+        "$python" -m venv "$dir"
+        "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+        "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+        echo "$stamp" > "$dir/.pipes-stamp"
+    fi
+}
+
+find_python() {
+    # The first interpreter of at least 3.11 among the names given.
+    local candidate
+    for candidate in "$@"; do
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
