@@ -1,1 +1,100 @@
-"""pipes."""
+"""pipes: typed, streaming, async-first runnables for LLM applications.
+
+Example::
+
+    from pipes import RunnableLambda
+
+    chain = RunnableLambda(lambda x: x + 1) | (lambda x: x * 2)
+    chain.invoke(1)  # 4
+"""
+
+from ._core import (
+    AddableDict,
+    Graph,
+    Listener,
+    Node,
+    Run,
+    Runnable,
+    RunnableAssign,
+    RunnableBinding,
+    RunnableBranch,
+    RunnableConfig,
+    RunnableEach,
+    RunnableGenerator,
+    RunnableLambda,
+    RunnableParallel,
+    RunnablePassthrough,
+    RunnablePick,
+    RunnableRetry,
+    RunnableSequence,
+    RunnableWithFallbacks,
+    chain,
+    coerce_to_runnable,
+    emit_event,
+    ensure_config,
+    get_config,
+    listening,
+    merge_chunks,
+    merge_configs,
+    run_in_thread,
+)
+from ._errors import (
+    ChatModelError,
+    InputTypeError,
+    InvalidRunnableError,
+    MessageConversionError,
+    MissingVariablesError,
+    NotImplementedInvokeError,
+    OutputParserException,
+    PipesError,
+    RecursionLimitError,
+    TemplateError,
+    ToolException,
+    UnsafeTemplateError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AddableDict",
+    "ChatModelError",
+    "Graph",
+    "InputTypeError",
+    "InvalidRunnableError",
+    "Listener",
+    "MessageConversionError",
+    "MissingVariablesError",
+    "Node",
+    "NotImplementedInvokeError",
+    "OutputParserException",
+    "PipesError",
+    "RecursionLimitError",
+    "Run",
+    "Runnable",
+    "RunnableAssign",
+    "RunnableBinding",
+    "RunnableBranch",
+    "RunnableConfig",
+    "RunnableEach",
+    "RunnableGenerator",
+    "RunnableLambda",
+    "RunnableParallel",
+    "RunnablePassthrough",
+    "RunnablePick",
+    "RunnableRetry",
+    "RunnableSequence",
+    "RunnableWithFallbacks",
+    "TemplateError",
+    "ToolException",
+    "UnsafeTemplateError",
+    "__version__",
+    "chain",
+    "coerce_to_runnable",
+    "emit_event",
+    "ensure_config",
+    "get_config",
+    "listening",
+    "merge_chunks",
+    "merge_configs",
+    "run_in_thread",
+]

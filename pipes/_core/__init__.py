@@ -1,0 +1,47 @@
+"""The runnable core: knows nothing of messages or models."""
+
+from ._binding import RunnableBinding, RunnableEach
+from ._branch import RunnableBranch
+from ._chunks import AddableDict, merge_chunks
+from ._coerce import coerce_to_runnable
+from ._config import RunnableConfig, ensure_config, get_config, merge_configs
+from ._fallbacks import RunnableWithFallbacks
+from ._graph import Graph, Node
+from ._lambda import RunnableGenerator, RunnableLambda, chain
+from ._listeners import Listener, Run, emit_event, listening
+from ._parallel import RunnableParallel
+from ._passthrough import RunnableAssign, RunnablePassthrough, RunnablePick
+from ._retry import RunnableRetry
+from ._runnable import Runnable, run_in_thread
+from ._sequence import RunnableSequence
+
+__all__ = [
+    "AddableDict",
+    "Graph",
+    "Listener",
+    "Node",
+    "Run",
+    "Runnable",
+    "RunnableAssign",
+    "RunnableBinding",
+    "RunnableBranch",
+    "RunnableConfig",
+    "RunnableEach",
+    "RunnableGenerator",
+    "RunnableLambda",
+    "RunnableParallel",
+    "RunnablePassthrough",
+    "RunnablePick",
+    "RunnableRetry",
+    "RunnableSequence",
+    "RunnableWithFallbacks",
+    "chain",
+    "coerce_to_runnable",
+    "emit_event",
+    "ensure_config",
+    "get_config",
+    "listening",
+    "merge_chunks",
+    "merge_configs",
+    "run_in_thread",
+]

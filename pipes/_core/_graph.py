@@ -1,0 +1,159 @@
+"""A runnable as a graph of named nodes, drawn as ASCII or Mermaid text (no dependencies)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._runnable import Runnable
+
+__all__ = ["Graph", "Node"]
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: int
+    name: str
+    runnable: Any = None
+
+
+@dataclass(slots=True)
+class Graph:
+    """Nodes and edges; ``entries``/``exits`` are where a graph connects to its neighbours.
+
+    Example::
+
+        print((prompt | model | parser).get_graph().draw_ascii())
+        print(chain.get_graph().draw_mermaid())
+    """
+
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[tuple[int, int]] = field(default_factory=list)
+    entries: list[int] = field(default_factory=list)
+    exits: list[int] = field(default_factory=list)
+
+    @classmethod
+    def single(cls, runnable: Runnable[Any, Any]) -> Graph:
+        node = Node(0, runnable.get_name(), runnable)
+        return cls([node], [], [0], [0])
+
+    def _shifted(self, offset: int) -> Graph:
+        return Graph(
+            [Node(n.id + offset, n.name, n.runnable) for n in self.nodes],
+            [(a + offset, b + offset) for a, b in self.edges],
+            [i + offset for i in self.entries],
+            [i + offset for i in self.exits],
+        )
+
+    @classmethod
+    def chain(cls, parts: list[Graph]) -> Graph:
+        result = Graph()
+        previous_exits: list[int] = []
+        for index, part in enumerate(parts):
+            shifted = part._shifted(len(result.nodes))
+            result.nodes += shifted.nodes
+            result.edges += shifted.edges
+            result.edges += [(a, b) for a in previous_exits for b in shifted.entries]
+            if index == 0:
+                result.entries = shifted.entries
+            previous_exits = shifted.exits
+        result.exits = previous_exits
+        return result
+
+    @classmethod
+    def fan(cls, parts: list[Graph]) -> Graph:
+        result = Graph()
+        for part in parts:
+            shifted = part._shifted(len(result.nodes))
+            result.nodes += shifted.nodes
+            result.edges += shifted.edges
+            result.entries += shifted.entries
+            result.exits += shifted.exits
+        return result
+
+    def _framed(self) -> tuple[list[Node], list[tuple[int, int]]]:
+        count = len(self.nodes)
+        nodes = [Node(count, "Input"), *self.nodes, Node(count + 1, "Output")]
+        edges = (
+            [(count, e) for e in self.entries] + self.edges + [(x, count + 1) for x in self.exits]
+        )
+        return nodes, edges
+
+    def layers(self) -> list[list[Node]]:
+        """Nodes grouped by depth (longest path from the input)."""
+        nodes, edges = self._framed()
+        depth = {n.id: 0 for n in nodes}
+        for _ in range(len(nodes)):
+            changed = False
+            for a, b in edges:
+                if depth[b] < depth[a] + 1:
+                    depth[b] = depth[a] + 1
+                    changed = True
+            if not changed:
+                break
+        layers: dict[int, list[Node]] = {}
+        for node in nodes:
+            layers.setdefault(depth[node.id], []).append(node)
+        return [layers[d] for d in sorted(layers)]
+
+    def draw_mermaid(self) -> str:
+        """Mermaid flowchart text (paste into any Mermaid renderer)."""
+        nodes, edges = self._framed()
+        lines = ["graph TD;"]
+        for node in nodes:
+            label = node.name.replace('"', "#quot;")
+            shape = (
+                f'(["{label}"])'
+                if node.name in ("Input", "Output") and node.runnable is None
+                else f'["{label}"]'
+            )
+            lines.append(f"    n{node.id}{shape};")
+        lines += [f"    n{a} --> n{b};" for a, b in edges]
+        return "\n".join(lines) + "\n"
+
+    def draw_ascii(self) -> str:
+        """Boxes, one row per depth, centred, joined by connectors."""
+        rows: list[tuple[list[str], list[int]]] = []
+        for layer in self.layers():
+            boxes = [f"| {n.name} |" for n in layer]
+            row = "   ".join(boxes)
+            centres = []
+            pos = 0
+            for box in boxes:
+                centres.append(pos + len(box) // 2)
+                pos += len(box) + 3
+            border = "   ".join("+" + "-" * (len(b) - 2) + "+" for b in boxes)
+            rows.append(([border, row, border], centres))
+        width = max(len(r[0][0]) for r in rows)
+        out: list[str] = []
+        previous_centres: list[int] | None = None
+        for lines, centres in rows:
+            pad = (width - len(lines[0])) // 2
+            centres = [c + pad for c in centres]
+            if previous_centres is not None:
+                out += _connector(previous_centres, centres, width)
+            out += [(" " * pad + line).rstrip() for line in lines]
+            previous_centres = centres
+        return "\n".join(out) + "\n"
+
+    def __str__(self) -> str:
+        return self.draw_ascii()
+
+
+def _connector(upper: list[int], lower: list[int], width: int) -> list[str]:
+    if len(upper) == 1 and len(lower) == 1:
+        return [" " * lower[0] + "|"]
+    points = sorted(set(upper + lower))
+    canvas = [" "] * (max(points[-1] + 1, width))
+    for x in range(points[0], points[-1] + 1):
+        canvas[x] = "-"
+    for x in points:
+        canvas[x] = "+"
+    top = [" "] * len(canvas)
+    bottom = [" "] * len(canvas)
+    for x in upper:
+        top[x] = "|"
+    for x in lower:
+        bottom[x] = "|"
+    return ["".join(top).rstrip(), "".join(canvas).rstrip(), "".join(bottom).rstrip()]

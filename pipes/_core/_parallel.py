@@ -1,0 +1,215 @@
+"""``{"a": r1, "b": r2}``: the same input through several runnables at once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import queue
+import threading
+from collections.abc import AsyncIterator, Iterator, Mapping
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from ._chunks import AddableDict, merge_chunks
+from ._config import RunnableConfig
+from ._runnable import Runnable, _pool
+
+__all__ = ["RunnableParallel"]
+
+In = TypeVar("In")
+
+_DONE: Any = object()
+
+
+def _run_all_inline_or_pooled(
+    calls: list[tuple[str, Runnable[Any, Any]]], input: Any, config: RunnableConfig | None
+) -> dict[str, Any]:
+    """Run every branch; the caller thread runs the first and any branch no worker picked up.
+
+    Taking back unstarted work means a branch never waits for a pool slot that its own
+    ancestors occupy, so nested parallels cannot deadlock the shared pool.
+    """
+    pool = _pool()
+    futures: list[Future[Any]] = [
+        pool.submit(contextvars.copy_context().run, runnable.invoke, input, config)
+        for _, runnable in calls[1:]
+    ]
+    results = {calls[0][0]: calls[0][1].invoke(input, config)}
+    for (key, runnable), future in zip(calls[1:], futures, strict=True):
+        if future.cancel():
+            results[key] = runnable.invoke(input, config)
+        else:
+            results[key] = future.result()
+    return results
+
+
+class RunnableParallel(Runnable[In, dict[str, Any]]):
+    """Run several runnables on the same input; the output maps each key to its result.
+
+    A dict in a chain is coerced to this. Streaming yields ``{key: chunk}`` dicts that add.
+
+    Example::
+
+        both = RunnableParallel(upper=str.upper, length=len)
+        both.invoke("abc")  # {"upper": "ABC", "length": 3}
+    """
+
+    def __init__(self, steps: Mapping[str, Any] | None = None, /, **kwargs: Any) -> None:
+        from ._coerce import coerce_to_runnable
+
+        merged = {**(steps or {}), **kwargs}
+        if not merged:
+            raise ValueError("RunnableParallel needs at least one step")
+        self.steps: dict[str, Runnable[In, Any]] = {
+            key: coerce_to_runnable(value, position=f"parallel step {key!r}")
+            for key, value in merged.items()
+        }
+        self.name = None
+
+    def get_name(self, suffix: str | None = None) -> str:
+        name = self.name or f"Parallel<{','.join(self.steps)}>"
+        return f"{name}{suffix}" if suffix else name
+
+    def get_output_schema(self) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {k: r.get_output_schema() for k, r in self.steps.items()},
+        }
+
+    def get_input_schema(self) -> dict[str, Any]:
+        for runnable in self.steps.values():
+            schema = runnable.get_input_schema()
+            if schema:
+                return schema
+        return {}
+
+    def get_graph(self) -> Any:
+        from ._graph import Graph
+
+        return Graph.fan([r.get_graph() for r in self.steps.values()])
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}: {r!r}" for k, r in self.steps.items())
+        return "{" + inner + "}"
+
+    def _note(self, exc: BaseException, key: str) -> None:
+        exc.add_note(f"in branch {key!r} of {self.get_name()!r}")
+
+    def invoke(
+        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        calls = list(self.steps.items())
+        if len(calls) == 1:
+            key, runnable = calls[0]
+            try:
+                return {key: runnable.invoke(input, config)}
+            except Exception as exc:
+                self._note(exc, key)
+                raise
+        try:
+            return _run_all_inline_or_pooled(calls, input, config)
+        except Exception as exc:
+            exc.add_note(f"in {self.get_name()!r}")
+            raise
+
+    async def ainvoke(
+        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        keys = list(self.steps)
+        tasks = [asyncio.ensure_future(r.ainvoke(input, config)) for r in self.steps.values()]
+        try:
+            results = await asyncio.gather(*tasks)
+        except Exception as exc:
+            for task in tasks:
+                task.cancel()
+            exc.add_note(f"in {self.get_name()!r}")
+            raise
+        return dict(zip(keys, results, strict=True))
+
+    def stream(
+        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[dict[str, Any]]:
+        # Each branch streams in its own thread; chunks arrive merged, in arrival order.
+        inbox: queue.Queue[tuple[str, Any, BaseException | None]] = queue.Queue()
+        stop = threading.Event()
+
+        def pump(key: str, runnable: Runnable[In, Any]) -> None:
+            try:
+                for chunk in runnable.stream(input, config):
+                    if stop.is_set():
+                        return
+                    inbox.put((key, chunk, None))
+            except BaseException as exc:
+                inbox.put((key, _DONE, exc))
+                return
+            inbox.put((key, _DONE, None))
+
+        threads = [
+            threading.Thread(
+                target=contextvars.copy_context().run,
+                args=(pump, key, runnable),
+                daemon=True,
+                name=f"pipes-parallel-{key}",
+            )
+            for key, runnable in self.steps.items()
+        ]
+        for thread in threads:
+            thread.start()
+        pending = len(threads)
+        try:
+            while pending:
+                key, chunk, error = inbox.get()
+                if chunk is _DONE:
+                    if error is not None:
+                        self._note(error, key)
+                        raise error
+                    pending -= 1
+                    continue
+                yield AddableDict({key: chunk})
+        finally:
+            stop.set()
+
+    def transform(
+        self, input: Iterator[In], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[dict[str, Any]]:
+        chunks = list(input)
+        if chunks:
+            yield from self.stream(merge_chunks(chunks), config)
+
+    async def astream(
+        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[dict[str, Any]]:
+        inbox: asyncio.Queue[tuple[str, Any, BaseException | None]] = asyncio.Queue()
+
+        async def pump(key: str, runnable: Runnable[In, Any]) -> None:
+            try:
+                async for chunk in runnable.astream(input, config):
+                    await inbox.put((key, chunk, None))
+            except Exception as exc:
+                await inbox.put((key, _DONE, exc))
+                return
+            await inbox.put((key, _DONE, None))
+
+        tasks = [asyncio.ensure_future(pump(k, r)) for k, r in self.steps.items()]
+        pending = len(tasks)
+        try:
+            while pending:
+                key, chunk, error = await inbox.get()
+                if chunk is _DONE:
+                    if error is not None:
+                        self._note(error, key)
+                        raise error
+                    pending -= 1
+                    continue
+                yield AddableDict({key: chunk})
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def atransform(
+        self, input: AsyncIterator[In], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[dict[str, Any]]:
+        chunks = [chunk async for chunk in input]
+        if chunks:
+            async for out in self.astream(merge_chunks(chunks), config):
+                yield out

@@ -1,0 +1,126 @@
+"""``with_retry``: retry failures with exponential backoff and jitter."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, TypeVar
+
+from ._config import RunnableConfig
+from ._runnable import Runnable
+
+__all__ = ["RunnableRetry"]
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+
+class RunnableRetry(Runnable[In, Out]):
+    """Retry the wrapped runnable on the given exception types.
+
+    Waits ``initial_wait * exponential_base ** (attempt - 1)`` seconds (capped at ``max_wait``),
+    with "equal jitter" (a random wait between half and all of it) unless disabled. A stream is
+    retried only while it has not yielded anything yet. The last error is raised, with a note
+    counting the attempts.
+
+    Example::
+
+        flaky.with_retry(retry_if_exception_type=(TimeoutError,), stop_after_attempt=5)
+    """
+
+    def __init__(
+        self,
+        bound: Runnable[In, Out],
+        *,
+        retry_if_exception_type: tuple[type[BaseException], ...] = (Exception,),
+        stop_after_attempt: int = 3,
+        wait_exponential_jitter: bool = True,
+        initial_wait: float = 0.1,
+        max_wait: float = 10.0,
+        exponential_base: float = 2.0,
+    ) -> None:
+        if stop_after_attempt < 1:
+            raise ValueError(f"stop_after_attempt must be at least 1, got {stop_after_attempt}")
+        self.bound = bound
+        self.retry_if_exception_type = retry_if_exception_type
+        self.stop_after_attempt = stop_after_attempt
+        self.wait_exponential_jitter = wait_exponential_jitter
+        self.initial_wait = initial_wait
+        self.max_wait = max_wait
+        self.exponential_base = exponential_base
+        self.name = bound.get_name()
+
+    def wait_for(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        wait = min(self.max_wait, self.initial_wait * self.exponential_base ** (attempt - 1))
+        if self.wait_exponential_jitter:
+            wait = random.uniform(wait / 2, wait)
+        return wait
+
+    def _give_up(self, exc: BaseException, attempt: int) -> bool:
+        if not isinstance(exc, self.retry_if_exception_type) or attempt >= self.stop_after_attempt:
+            if attempt > 1:
+                exc.add_note(f"{self.get_name()!r} failed after {attempt} attempts")
+            return True
+        return False
+
+    def invoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self.bound.invoke(input, config, **kwargs)
+            except Exception as exc:
+                if self._give_up(exc, attempt):
+                    raise
+            time.sleep(self.wait_for(attempt))
+
+    async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self.bound.ainvoke(input, config, **kwargs)
+            except Exception as exc:
+                if self._give_up(exc, attempt):
+                    raise
+            await asyncio.sleep(self.wait_for(attempt))
+
+    def stream(
+        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[Out]:
+        attempt = 0
+        while True:
+            attempt += 1
+            started = False
+            try:
+                for chunk in self.bound.stream(input, config, **kwargs):
+                    started = True
+                    yield chunk
+                return
+            except Exception as exc:
+                if started or self._give_up(exc, attempt):
+                    raise
+            time.sleep(self.wait_for(attempt))
+
+    async def astream(
+        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Out]:
+        attempt = 0
+        while True:
+            attempt += 1
+            started = False
+            try:
+                async for chunk in self.bound.astream(input, config, **kwargs):
+                    started = True
+                    yield chunk
+                return
+            except Exception as exc:
+                if started or self._give_up(exc, attempt):
+                    raise
+            await asyncio.sleep(self.wait_for(attempt))
+
+    def get_graph(self) -> Any:
+        return self.bound.get_graph()

@@ -1,0 +1,251 @@
+"""The thin layer around every runnable method: config publication and listener runs.
+
+``Runnable.__init_subclass__`` wraps the ``invoke``/``ainvoke``/``stream``/``astream``/
+``transform``/``atransform`` a class defines. The wrapper's fast path (no config given, or a
+config without callbacks) is a couple of checks; config objects are never copied.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ._config import RunnableConfig, _current_config, child_config
+from ._listeners import Run, _current_run, _notify
+
+if TYPE_CHECKING:
+    from ._runnable import Runnable
+
+_Fn = Callable[..., Any]
+
+
+def _run_type(runnable: Runnable[Any, Any]) -> str:
+    return getattr(runnable, "run_type", "chain")
+
+
+def _start_run(runnable: Runnable[Any, Any], input: Any, config: RunnableConfig) -> Run:
+    parent = _current_run.get()
+    run = Run(
+        name=config.get("run_name") or runnable.get_name(),
+        run_type=_run_type(runnable),
+        inputs=input,
+        parent_run_id=parent.run_id if parent is not None else None,
+        tags=list(config.get("tags", ())),
+        metadata=dict(config.get("metadata", {})),
+        listeners=tuple(config.get("callbacks", ())),
+    )
+    _notify(run, "on_start")
+    return run
+
+
+def _finish(run: Run, outputs: Any = None, error: BaseException | None = None) -> None:
+    import time
+
+    run.end_time = time.time()
+    if error is not None:
+        run.error = error
+        _notify(run, "on_error")
+    else:
+        run.outputs = outputs
+        _notify(run, "on_end")
+
+
+def _enter(
+    run: Run, config: RunnableConfig
+) -> tuple[contextvars.Token[Any], contextvars.Token[Any]]:
+    return _current_run.set(run), _current_config.set(child_config(config))
+
+
+def _exit(tokens: tuple[contextvars.Token[Any], contextvars.Token[Any]]) -> None:
+    _current_run.reset(tokens[0])
+    _current_config.reset(tokens[1])
+
+
+def wrap_invoke(fn: _Fn) -> _Fn:
+    @functools.wraps(fn)
+    def invoke(
+        self: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Any:
+        if config is None:
+            config = _current_config.get()
+            if config is None or not config.get("callbacks"):
+                return fn(self, input, config, **kwargs)
+        elif not config.get("callbacks"):
+            if config is _current_config.get():
+                return fn(self, input, config, **kwargs)
+            token = _current_config.set(config)
+            try:
+                return fn(self, input, config, **kwargs)
+            finally:
+                _current_config.reset(token)
+        run = _start_run(self, input, config)
+        tokens = _enter(run, config)
+        try:
+            output = fn(self, input, child_config(config), **kwargs)
+        except BaseException as exc:
+            _finish(run, error=exc)
+            raise
+        finally:
+            _exit(tokens)
+        _finish(run, output)
+        return output
+
+    invoke.__pipes_wrapped__ = True  # type: ignore[attr-defined]
+    return invoke
+
+
+def wrap_ainvoke(fn: _Fn) -> _Fn:
+    @functools.wraps(fn)
+    async def ainvoke(
+        self: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Any:
+        if config is None:
+            config = _current_config.get()
+            if config is None or not config.get("callbacks"):
+                return await fn(self, input, config, **kwargs)
+        elif not config.get("callbacks"):
+            if config is _current_config.get():
+                return await fn(self, input, config, **kwargs)
+            token = _current_config.set(config)
+            try:
+                return await fn(self, input, config, **kwargs)
+            finally:
+                _current_config.reset(token)
+        run = _start_run(self, input, config)
+        tokens = _enter(run, config)
+        try:
+            output = await fn(self, input, child_config(config), **kwargs)
+        except BaseException as exc:
+            _finish(run, error=exc)
+            raise
+        finally:
+            _exit(tokens)
+        _finish(run, output)
+        return output
+
+    ainvoke.__pipes_wrapped__ = True  # type: ignore[attr-defined]
+    return ainvoke
+
+
+def _iterate_in(ctx: contextvars.Context, iterator: Iterator[Any]) -> Iterator[Any]:
+    # Each step of the generator runs inside ctx, so the config it publishes never leaks into
+    # the consumer and never has to be reset from another context.
+    sentinel = _SENTINEL
+    while True:
+        chunk = ctx.run(next, iterator, sentinel)
+        if chunk is sentinel:
+            return
+        yield chunk
+
+
+_SENTINEL: Any = object()
+
+
+def _traced_iter(run: Run, ctx: contextvars.Context, iterator: Iterator[Any]) -> Iterator[Any]:
+    chunks: list[Any] = []
+    try:
+        for chunk in _iterate_in(ctx, iterator):
+            chunks.append(chunk)
+            yield chunk
+    except BaseException as exc:
+        _finish(run, error=exc)
+        raise
+    from ._chunks import merge_chunks
+
+    _finish(run, merge_chunks(chunks) if chunks else None)
+
+
+def wrap_iter(fn: _Fn) -> _Fn:
+    """Wrap ``stream``/``transform`` (generators)."""
+
+    @functools.wraps(fn)
+    def stream(
+        self: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[Any]:
+        if config is None:
+            config = _current_config.get()
+            if config is None or not config.get("callbacks"):
+                return fn(self, input, config, **kwargs)  # type: ignore[no-any-return]
+        elif not config.get("callbacks"):
+            if config is _current_config.get():
+                return fn(self, input, config, **kwargs)  # type: ignore[no-any-return]
+            ctx = contextvars.copy_context()
+            ctx.run(_current_config.set, config)
+            return _iterate_in(ctx, fn(self, input, config, **kwargs))
+        run = _start_run(self, input if fn.__name__ != "transform" else "<stream>", config)
+        ctx = contextvars.copy_context()
+        ctx.run(_enter, run, config)
+        return _traced_iter(run, ctx, fn(self, input, child_config(config), **kwargs))
+
+    stream.__pipes_wrapped__ = True  # type: ignore[attr-defined]
+    return stream
+
+
+async def _aiterate_with(
+    config: RunnableConfig, iterator: AsyncIterator[Any], run: Run | None
+) -> AsyncIterator[Any]:
+    chunks: list[Any] = []
+    try:
+        while True:
+            if run is None:
+                token = _current_config.set(config)
+            else:
+                tokens = _enter(run, config)
+            try:
+                chunk = await iterator.__anext__()
+            except StopAsyncIteration:
+                break
+            finally:
+                if run is None:
+                    _current_config.reset(token)
+                else:
+                    _exit(tokens)
+            if run is not None:
+                chunks.append(chunk)
+            yield chunk
+    except BaseException as exc:
+        if run is not None:
+            _finish(run, error=exc)
+        raise
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
+    if run is not None:
+        from ._chunks import merge_chunks
+
+        _finish(run, merge_chunks(chunks) if chunks else None)
+
+
+def wrap_aiter(fn: _Fn) -> _Fn:
+    """Wrap ``astream``/``atransform`` (async generators)."""
+
+    @functools.wraps(fn)
+    def astream(
+        self: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        if config is None:
+            config = _current_config.get()
+            if config is None or not config.get("callbacks"):
+                return fn(self, input, config, **kwargs)  # type: ignore[no-any-return]
+        elif not config.get("callbacks"):
+            if config is _current_config.get():
+                return fn(self, input, config, **kwargs)  # type: ignore[no-any-return]
+            return _aiterate_with(config, fn(self, input, config, **kwargs), None)
+        run = _start_run(self, input if fn.__name__ != "atransform" else "<stream>", config)
+        return _aiterate_with(config, fn(self, input, child_config(config), **kwargs), run)
+
+    astream.__pipes_wrapped__ = True  # type: ignore[attr-defined]
+    return astream
+
+
+WRAPPERS: dict[str, Callable[[_Fn], _Fn]] = {
+    "invoke": wrap_invoke,
+    "ainvoke": wrap_ainvoke,
+    "stream": wrap_iter,
+    "transform": wrap_iter,
+    "astream": wrap_aiter,
+    "atransform": wrap_aiter,
+}
