@@ -1,0 +1,46 @@
+"""Exceptions raised by tools and schema conversion (all in the pipes tree)."""
+
+from __future__ import annotations
+
+from pipes._errors import PipesError, ToolException
+from typing import Any
+
+__all__ = [
+    "InvalidDocstringError",
+    "SchemaConversionError",
+    "StrictSchemaError",
+    "ToolException",
+    "ToolInputError",
+]
+
+
+class SchemaConversionError(PipesError, ValueError):
+    """An object cannot be turned into a tool / function schema."""
+
+
+class StrictSchemaError(SchemaConversionError):
+    """A schema uses something OpenAI strict mode cannot express; ``path`` locates it."""
+
+    def __init__(self, message: str, *, path: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class InvalidDocstringError(SchemaConversionError):
+    """A docstring does not follow the Google style that ``parse_docstring=True`` asks for."""
+
+
+class ToolInputError(PipesError, ValueError):
+    """A tool was called with arguments that do not match its schema.
+
+    ``tool_name``, ``tool_input`` (what was passed) and ``schema`` (the JSON schema of the
+    arguments) are kept for error handlers; the pydantic error is the ``__cause__``.
+    """
+
+    def __init__(
+        self, message: str, *, tool_name: str, tool_input: Any, schema: dict[str, Any]
+    ) -> None:
+        super().__init__(message)
+        self.tool_name = tool_name
+        self.tool_input = tool_input
+        self.schema = schema
