@@ -1,0 +1,75 @@
+"""An OpenAI-compatible Chat Completions server for tests, demos and benchmarks.
+
+Standalone (it never imports ``pipes``): pure asyncio HTTP/1.1, on an ephemeral loopback port
+in a background thread, or as a command::
+
+    python -m pipes_openai.emulator --port 8000
+
+In tests::
+
+    from pipes_openai.emulator import Emulator, Fault, Reply, ToolCall
+
+    with Emulator() as emulator:
+        emulator.script("Bonjour !", ToolCall("GetWeather", {"location": "Paris"}))
+        emulator.fail(429, retry_after=0.01, times=2)   # queued after the two replies
+        client = OpenAI(base_url=emulator.base_url, api_key="x")
+        ...
+        assert emulator.requests[-1].body["model"] == "gpt-4o-mini"
+
+or with the pytest fixture: ``pytest_plugins = ["pipes_openai.emulator.pytest_plugin"]`` and a
+test argument ``openai_emulator``.
+
+Endpoints: ``POST /v1/chat/completions`` (and ``/chat/completions``), Azure's
+``POST /openai/deployments/{deployment}/chat/completions?api-version=...`` (key in ``api-key``
+or ``Authorization: Bearer``), ``GET /v1/models`` and ``GET /v1/models/{id}``. Every response
+carries an ``x-request-id`` header.
+
+What the assistant answers (deterministic), one queue item per chat completion request:
+
+1. the next queued item: a scripted :class:`Reply` (text, tool calls, refusal,
+   ``reasoning_content``, a finish reason, usage overrides, delays), or a :class:`Fault`
+   (error status with ``retry-after``, dropped connection, slow chunks, non-JSON body, mid-stream
+   error event, stream cut before ``[DONE]``);
+2. with ``tools``: a ``tool_choice`` naming a function or ``"required"`` calls it (``required``
+   picks the tool mentioned in the last user message, else the first) with arguments synthesized
+   from its JSON schema; ``"auto"`` calls every tool whose name (or a 4+ letter word of its name,
+   split on ``_``/camelCase) appears in the last user message (only the first when
+   ``parallel_tool_calls`` is false), else answers text; a conversation ending in tool results
+   gets those results' text as the answer;
+3. ``response_format`` ``json_schema``: JSON synthesized from the schema (all properties when
+   ``strict``); ``json_object``: ``{"echo": "<last user text>"}``;
+4. otherwise an **echo**: the text of the last user message, verbatim.
+
+``max_tokens`` cuts the content (finish ``length``); ``stop`` cuts at the first stop sequence.
+``n`` gives n identical choices; ``logprobs``/``top_logprobs`` give deterministic per-token
+logprobs; ``seed`` is accepted. Token counts come from a word/punctuation tokenizer (each word or
+punctuation mark with its leading whitespace is one token; 3 tokens per message + 3).
+
+Requests are validated like the real API (400 ``invalid_request_error`` with ``param`` and
+``code``), see :class:`Quirk` for the deviations of real servers it can reproduce.
+Record/replay: ``Emulator(upstream="https://api.openai.com/v1", record="cassette.json")`` proxies
+and records (secrets redacted); ``Emulator(cassette="cassette.json")`` replays offline and answers
+a miss with 400 ``cassette_miss`` naming the closest recorded request (see ``.misses``).
+"""
+
+from __future__ import annotations
+
+from ._cassette import CassetteMiss
+from ._quirks import Quirk
+from ._script import Fault, Reply, ToolCall
+from ._server import Emulator, RecordedRequest
+from ._synth import synthesize
+from ._wire import count_tokens, tokenize
+
+__all__ = [
+    "CassetteMiss",
+    "Emulator",
+    "Fault",
+    "Quirk",
+    "RecordedRequest",
+    "Reply",
+    "ToolCall",
+    "count_tokens",
+    "synthesize",
+    "tokenize",
+]

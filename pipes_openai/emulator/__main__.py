@@ -1,0 +1,110 @@
+"""``python -m pipes_openai.emulator``: run the emulator as a server until Ctrl-C / SIGTERM.
+
+Examples::
+
+    python -m pipes_openai.emulator --port 8000
+    python -m pipes_openai.emulator --port 8000 --script replies.json --quirk omit_usage
+    python -m pipes_openai.emulator --cassette cassette.json
+    python -m pipes_openai.emulator --upstream https://api.openai.com/v1 --record cassette.json
+
+``--script`` is a JSON list: strings are text replies, objects are ``Reply`` fields (``tool_calls``
+as ``[{"name", "arguments"}]``) or faults (``{"fault": "status", "status": 429}``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._quirks import Quirk
+from ._script import parse_script_item
+from ._server import Emulator
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipes_openai.emulator",
+        description="An OpenAI-compatible Chat Completions emulator for tests and demos.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (0 = any free port)")
+    parser.add_argument("--api-key", default=None, help="require this API key (default: any)")
+    parser.add_argument(
+        "--quirk",
+        action="append",
+        default=[],
+        choices=[q.value for q in Quirk],
+        help="reproduce a real server's deviation (repeatable)",
+    )
+    parser.add_argument("--script", type=Path, help="JSON list of scripted replies and faults")
+    parser.add_argument("--cassette", type=Path, help="replay this cassette offline")
+    parser.add_argument("--upstream", help="proxy to this base URL (record mode)")
+    parser.add_argument("--record", type=Path, help="save proxied exchanges to this cassette")
+    parser.add_argument("--chunk-delay", type=float, default=0.0, help="seconds between chunks")
+    parser.add_argument(
+        "--no-record-requests",
+        action="store_true",
+        help="do not keep received requests in memory (long runs, benchmarks)",
+    )
+    return parser
+
+
+async def _run(emulator: Emulator) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    ready = asyncio.Event()
+    task = asyncio.create_task(emulator.serve_forever(stop, ready))
+    ready_wait = asyncio.create_task(ready.wait())
+    await asyncio.wait({task, ready_wait}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        ready_wait.cancel()
+        await task  # re-raises a bind error
+        return
+    print(f"pipes OpenAI emulator listening on {emulator.base_url}", flush=True)
+    print(f"  OPENAI_BASE_URL={emulator.base_url}  (any API key; Ctrl-C to stop)", flush=True)
+    await task
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m pipes_openai.emulator`` and ``pipes-openai-emulator``."""
+    args = _parser().parse_args(argv)
+    try:
+        emulator = Emulator(
+            host=args.host,
+            port=args.port,
+            api_key=args.api_key,
+            quirks=args.quirk,
+            cassette=args.cassette,
+            upstream=args.upstream,
+            record=args.record,
+            chunk_delay=args.chunk_delay,
+            record_requests=not args.no_record_requests,
+        )
+        if args.script is not None:
+            items = json.loads(args.script.read_text(encoding="utf-8"))
+            if not isinstance(items, list):
+                raise ValueError(f"--script {args.script} must hold a JSON list of replies.")
+            emulator.script(*(parse_script_item(item) for item in items))
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(_run(emulator))
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    print("pipes OpenAI emulator stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""Record/replay cassettes: request/response pairs saved as readable JSON.
+
+Format (version 1)::
+
+    {"version": 1, "interactions": [
+      {"request": {"method": "POST", "path": "/v1/chat/completions", "query": {},
+                   "headers": {...secrets redacted...}, "json": {...}},
+       "response": {"status": 200, "headers": {"content-type": ...}, "json": {...}}}]}
+
+A body is stored as ``"json"`` when it parses, else as ``"text"`` (SSE streams are text).
+Secrets never reach the file: ``authorization``, ``api-key`` and friends are redacted, cookies
+dropped, and only a short allow-list of response headers is kept.
+
+Replay matches on method, path and the request body as normalised JSON (key order and
+whitespace do not matter). Each recorded interaction is served in order of recording for
+identical requests, and the last one repeats once they are used up.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Cassette", "CassetteMiss", "redact_headers"]
+
+_SECRET_HEADERS = frozenset(
+    {"authorization", "api-key", "x-api-key", "openai-api-key", "proxy-authorization"}
+)
+_DROP_HEADERS = frozenset({"cookie", "set-cookie"})
+_KEEP_RESPONSE_PREFIXES = ("content-type", "x-request-id", "openai-", "x-ratelimit-", "retry-after")
+_MISSING = object()
+
+
+def redact_headers(headers: dict[str, str]) -> dict[str, str]:
+    """A copy of ``headers`` with secret values replaced (the auth scheme is kept)."""
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.lower()
+        if key in _DROP_HEADERS:
+            continue
+        if key in _SECRET_HEADERS:
+            scheme, sep, _ = value.partition(" ")
+            out[key] = (
+                f"{scheme} <redacted>" if sep and key.endswith("authorization") else "<redacted>"
+            )
+        else:
+            out[key] = value
+    return out
+
+
+def response_headers_to_keep(headers: dict[str, str]) -> dict[str, str]:
+    return {
+        k.lower(): v
+        for k, v in headers.items()
+        if k.lower().startswith(_KEEP_RESPONSE_PREFIXES) and k.lower() not in _SECRET_HEADERS
+    }
+
+
+def body_entry(raw: bytes) -> dict[str, Any]:
+    """``{"json": value}`` when ``raw`` parses as JSON, else ``{"text": ...}``."""
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        return {"json": json.loads(text)} if text.strip() else {"text": ""}
+    except ValueError:
+        return {"text": text}
+
+
+def canonical(entry: dict[str, Any]) -> str:
+    if "json" in entry:
+        return json.dumps(entry["json"], sort_keys=True, ensure_ascii=False)
+    return str(entry.get("text", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class CassetteMiss:
+    """A replayed request that matched no recorded interaction."""
+
+    method: str
+    path: str
+    body: Any
+    message: str
+    closest_index: int | None = None
+    differences: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _diff_values(recorded: Any, got: Any, path: str, out: list[str], limit: int = 12) -> None:
+    if len(out) >= limit:
+        return
+    if isinstance(recorded, dict) and isinstance(got, dict):
+        for key in sorted(set(recorded) | set(got)):
+            sub = f"{path}.{key}" if path else str(key)
+            _diff_values(recorded.get(key, _MISSING), got.get(key, _MISSING), sub, out, limit)
+        return
+    if isinstance(recorded, list) and isinstance(got, list):
+        if len(recorded) != len(got):
+            out.append(f"{path or '<body>'}: recorded {len(recorded)} items, got {len(got)}")
+        for i, (a, b) in enumerate(zip(recorded, got, strict=False)):
+            _diff_values(a, b, f"{path}[{i}]", out, limit)
+        return
+    if recorded != got:
+        shown_a = "<missing>" if recorded is _MISSING else json.dumps(recorded)[:80]
+        shown_b = "<missing>" if got is _MISSING else json.dumps(got)[:80]
+        out.append(f"{path or '<body>'}: recorded {shown_a}, got {shown_b}")
+
+
+class Cassette:
+    """The interactions of one cassette file (thread-safe; saved atomically)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, load: bool) -> None:
+        self.path = Path(path)
+        self.interactions: list[dict[str, Any]] = []
+        self._served: dict[int, int] = {}
+        self._lock = threading.Lock()
+        if load:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                raise FileNotFoundError(
+                    f"Cassette {str(self.path)!r} does not exist. Record it first with"
+                    f" Emulator(upstream=..., record={str(self.path)!r})."
+                ) from None
+            except ValueError as exc:
+                raise ValueError(f"Cassette {str(self.path)!r} is not valid JSON: {exc}") from exc
+            if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
+                raise ValueError(
+                    f"Cassette {str(self.path)!r} has no 'interactions' list; expected"
+                    ' {"version": 1, "interactions": [...]}.'
+                )
+            self.interactions = data["interactions"]
+
+    def add(self, request: dict[str, Any], response: dict[str, Any]) -> None:
+        with self._lock:
+            self.interactions.append({"request": request, "response": response})
+            self.save()
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        payload = json.dumps(
+            {"version": 1, "interactions": self.interactions}, indent=2, ensure_ascii=False
+        )
+        fd, tmp = tempfile.mkstemp(prefix=self.path.name, dir=self.path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(payload + "\n")
+        os.replace(tmp, self.path)
+
+    def match(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The response to replay for this request, or None."""
+        key = canonical(body)
+        with self._lock:
+            candidates = [
+                i
+                for i, it in enumerate(self.interactions)
+                if it["request"].get("method") == method
+                and it["request"].get("path") == path
+                and canonical(it["request"]) == key
+            ]
+            if not candidates:
+                return None
+            fresh = [i for i in candidates if i not in self._served]
+            index = fresh[0] if fresh else candidates[-1]
+            self._served[index] = self._served.get(index, 0) + 1
+            response: dict[str, Any] = self.interactions[index]["response"]
+            return response
+
+    def miss(self, method: str, path: str, body: dict[str, Any]) -> CassetteMiss:
+        """Describe a miss: the closest recorded request and how it differs."""
+        got = canonical(body)
+        best: int | None = None
+        best_ratio = -1.0
+        for i, it in enumerate(self.interactions):
+            req = it["request"]
+            ratio = difflib.SequenceMatcher(None, canonical(req), got).ratio()
+            if req.get("method") == method and req.get("path") == path:
+                ratio += 1.0  # same endpoint always beats a similar body elsewhere
+            if ratio > best_ratio:
+                best, best_ratio = i, ratio
+        payload = body.get("json", body.get("text"))
+        if best is None:
+            message = (
+                f"Cassette miss: {method} {path} is not in cassette {str(self.path)!r}, which is"
+                " empty. Record it with Emulator(upstream=..., record=...)."
+            )
+            return CassetteMiss(method, path, payload, message)
+        req = self.interactions[best]["request"]
+        differences: list[str] = []
+        if req.get("method") != method or req.get("path") != path:
+            differences.append(f"endpoint: recorded {req.get('method')} {req.get('path')}")
+        recorded = req.get("json", req.get("text"))
+        _diff_values(recorded, payload, "", differences)
+        unified = "\n".join(
+            list(
+                difflib.unified_diff(
+                    json.dumps(recorded, indent=1, sort_keys=True).splitlines(),
+                    json.dumps(payload, indent=1, sort_keys=True).splitlines(),
+                    "recorded",
+                    "request",
+                    lineterm="",
+                    n=1,
+                )
+            )[:40]
+        )
+        message = (
+            f"Cassette miss: no interaction recorded in {str(self.path)!r} matches {method}"
+            f" {path} with this body. The closest recorded request is #{best}; it differs in: "
+            + "; ".join(differences)
+            + ". Re-record the cassette (Emulator(upstream=..., record=...)) or make the request"
+            " match.\n" + unified
+        )
+        return CassetteMiss(method, path, payload, message, best, tuple(differences))

@@ -1,0 +1,407 @@
+"""Decide what the assistant answers, and render it as a response or as SSE chunks.
+
+The decision, in order (documented in the package docstring):
+
+1. the next scripted :class:`Reply` (unset fields fall back to the rules below);
+2. tools: ``tool_choice`` naming a function, or ``"required"``, calls that function (or the
+   best-matching tool, else the first) with arguments synthesized from its JSON schema;
+   ``"auto"`` (the default when tools are sent) calls every tool whose name, or one of its name's
+   words of 4+ letters, appears in the last user message (only the first when
+   ``parallel_tool_calls`` is false) and otherwise answers text; ``"none"`` never calls;
+   a conversation that ends with tool results is answered with those results' text;
+3. ``response_format`` ``json_schema`` -> JSON synthesized from the schema; ``json_object`` ->
+   ``{"echo": <last user text>}``;
+4. otherwise the text of the last user message, verbatim (an echo).
+
+``max_tokens`` / ``max_completion_tokens`` cut the content (finish ``length``) and ``stop``
+sequences cut it at the first match (finish ``stop``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._script import Reply
+from ._synth import synthesize
+from ._wire import (
+    count_tokens,
+    dumps,
+    logprob_entry,
+    merge_usage,
+    message_text,
+    tokenize,
+    usage_dict,
+)
+
+__all__ = ["ChoicePlan", "Plan", "plan_reply", "render_response", "render_stream"]
+
+_WORD_RE = re.compile(r"\w+")
+_CAMEL_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_IMAGE_TOKENS = 85
+
+
+@dataclass(slots=True)
+class ChoicePlan:
+    content: str | None
+    refusal: str | None = None
+    reasoning: str | None = None
+    tool_calls: list[tuple[str, str, str]] = field(default_factory=list)  # (id, name, arguments)
+    finish_reason: str = "stop"
+
+
+@dataclass(slots=True)
+class Plan:
+    id: str
+    created: int
+    model: str
+    choices: list[ChoicePlan]
+    usage: dict[str, Any] | None
+    logprobs: bool = False
+    top_logprobs: int = 0
+    service_tier: str = "default"
+    system_fingerprint: str = "fp_emulator"
+    delay: float = 0.0
+    chunk_delay: float = 0.0
+
+
+def last_user_text(messages: list[dict[str, Any]]) -> str:
+    for msg in reversed(messages):
+        if msg.get("role") == "user":
+            return message_text(msg.get("content"))
+    return ""
+
+
+def _trailing_tool_results(messages: list[dict[str, Any]]) -> list[str]:
+    results: list[str] = []
+    for msg in reversed(messages):
+        if msg.get("role") != "tool":
+            break
+        results.append(message_text(msg.get("content")))
+    results.reverse()
+    return results
+
+
+def prompt_token_counts(body: dict[str, Any]) -> tuple[int, int]:
+    """(prompt_tokens, prompt audio tokens), deterministic."""
+    total = 3
+    audio = 0
+    for msg in body["messages"]:
+        total += 3
+        name = msg.get("name")
+        if isinstance(name, str):
+            total += 1 + count_tokens(name)
+        content = msg.get("content")
+        if isinstance(content, str):
+            total += count_tokens(content)
+        elif isinstance(content, list):
+            for part in content:
+                if not isinstance(part, dict):
+                    continue
+                kind = part.get("type")
+                if kind == "text" or kind == "refusal":
+                    total += count_tokens(str(part.get("text") or part.get("refusal") or ""))
+                elif kind == "image_url":
+                    total += _IMAGE_TOKENS
+                elif kind == "input_audio":
+                    data = part.get("input_audio", {})
+                    size = len(str(data.get("data", ""))) if isinstance(data, dict) else 0
+                    tokens = size // 1024 + 1
+                    audio += tokens
+                    total += tokens
+                elif kind == "file":
+                    total += _IMAGE_TOKENS
+        for call in msg.get("tool_calls") or ():
+            fn = call.get("function") or {}
+            total += (
+                3
+                + count_tokens(str(fn.get("name", "")))
+                + count_tokens(str(fn.get("arguments", "")))
+            )
+    tools = body.get("tools")
+    if tools:
+        total += count_tokens(json.dumps(tools))
+    fmt = body.get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        total += count_tokens(json.dumps(fmt.get("json_schema")))
+    return total, audio
+
+
+def _name_words(name: str) -> set[str]:
+    words: set[str] = set()
+    for piece in re.split(r"[_\-\s]+", name):
+        for word in _CAMEL_RE.findall(piece):
+            if len(word) >= 4:
+                words.add(word.lower())
+    return words
+
+
+def _mentioned_tools(tools: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    lowered = text.lower()
+    words = set(_WORD_RE.findall(lowered))
+    hits = []
+    for tool in tools:
+        name = str(tool["function"]["name"])
+        if name.lower() in lowered or _name_words(name) & words:
+            hits.append(tool)
+    return hits
+
+
+def _synth_call(tool: dict[str, Any], call_id: str) -> tuple[str, str, str]:
+    fn = tool["function"]
+    params = fn.get("parameters") or {"type": "object", "properties": {}}
+    args = synthesize(params, strict=bool(fn.get("strict")))
+    return (call_id, str(fn["name"]), json.dumps(args, ensure_ascii=False))
+
+
+def _default_choice(body: dict[str, Any], seq: int, reasoning_quirk: bool) -> ChoicePlan:
+    messages: list[dict[str, Any]] = body["messages"]
+    user_text = last_user_text(messages)
+    reasoning = f"The user wrote: {user_text}" if reasoning_quirk else None
+    tools = body.get("tools") or []
+    choice = body.get("tool_choice")
+    if tools and choice != "none":
+        calls: list[dict[str, Any]] = []
+        tool_results = _trailing_tool_results(messages)
+        if isinstance(choice, dict):
+            wanted = choice["function"]["name"]
+            calls = [t for t in tools if t["function"]["name"] == wanted][:1]
+        elif choice == "required":
+            calls = (_mentioned_tools(tools, user_text) or tools)[:1]
+        elif not tool_results:  # "auto": never loop forever after tool results came back
+            calls = _mentioned_tools(tools, user_text)
+            if body.get("parallel_tool_calls") is False:
+                calls = calls[:1]
+        if calls:
+            return ChoicePlan(
+                content=None,
+                reasoning=reasoning,
+                tool_calls=[
+                    _synth_call(tool, f"call_emu{seq:06d}x{i}") for i, tool in enumerate(calls)
+                ],
+                finish_reason="tool_calls",
+            )
+        if tool_results:
+            return ChoicePlan(content="\n".join(tool_results), reasoning=reasoning)
+    fmt = body.get("response_format")
+    if isinstance(fmt, dict):
+        if fmt.get("type") == "json_schema":
+            spec = fmt.get("json_schema") or {}
+            schema = spec.get("schema") or {"type": "object", "properties": {}}
+            value = synthesize(schema, strict=bool(spec.get("strict")))
+            return ChoicePlan(content=json.dumps(value, ensure_ascii=False), reasoning=reasoning)
+        if fmt.get("type") == "json_object":
+            return ChoicePlan(content=json.dumps({"echo": user_text}), reasoning=reasoning)
+    return ChoicePlan(content=user_text, reasoning=reasoning)
+
+
+def _apply_limits(choice: ChoicePlan, body: dict[str, Any]) -> None:
+    if choice.content is None:
+        return
+    stop = body.get("stop")
+    if stop:
+        stops = [stop] if isinstance(stop, str) else list(stop)
+        cut = min((i for i in (choice.content.find(s) for s in stops if s) if i >= 0), default=-1)
+        if cut >= 0:
+            choice.content = choice.content[:cut]
+            choice.finish_reason = "stop"
+    limit = body.get("max_completion_tokens") or body.get("max_tokens")
+    if isinstance(limit, int):
+        tokens = tokenize(choice.content)
+        if len(tokens) > limit:
+            choice.content = "".join(tokens[:limit])
+            choice.finish_reason = "length"
+
+
+def plan_reply(
+    body: dict[str, Any],
+    reply: Reply | None,
+    *,
+    seq: int,
+    created: int,
+    reasoning_quirk: bool,
+    chunk_delay: float,
+) -> Plan:
+    """Decide the reply to ``body`` (see the module docstring for the rules)."""
+    n = body.get("n") or 1
+    choices: list[ChoicePlan] = []
+    for _ in range(n):
+        default = _default_choice(body, seq, reasoning_quirk)
+        choice = default if reply is None else _scripted_choice(reply, default, seq)
+        _apply_limits(choice, body)
+        if reply is not None and reply.finish_reason is not None:
+            choice.finish_reason = reply.finish_reason
+        choices.append(choice)
+
+    prompt_tokens, audio_tokens = prompt_token_counts(body)
+    completion = 0
+    reasoning_tokens = 0
+    for choice in choices:
+        r = count_tokens(choice.reasoning or "")
+        reasoning_tokens += r
+        completion += r + count_tokens(choice.content or "") + count_tokens(choice.refusal or "")
+        for _, name, args in choice.tool_calls:
+            completion += 3 + count_tokens(name) + count_tokens(args)
+    usage = usage_dict(
+        prompt_tokens,
+        completion,
+        reasoning_tokens=reasoning_tokens,
+        prompt_audio_tokens=audio_tokens,
+    )
+    if reply is not None and reply.usage:
+        usage = merge_usage(usage, reply.usage)
+    tier = body.get("service_tier")
+    return Plan(
+        id=f"chatcmpl-emu{seq:010d}",
+        created=created,
+        model=(reply.model if reply is not None and reply.model else None) or str(body["model"]),
+        choices=choices,
+        usage=usage,
+        logprobs=bool(body.get("logprobs")),
+        top_logprobs=int(body.get("top_logprobs") or 0),
+        service_tier=tier if tier in ("default", "flex", "priority", "scale") else "default",
+        delay=reply.delay if reply is not None else 0.0,
+        chunk_delay=(
+            reply.chunk_delay
+            if reply is not None and reply.chunk_delay is not None
+            else chunk_delay
+        ),
+    )
+
+
+def _scripted_choice(reply: Reply, default: ChoicePlan, seq: int) -> ChoicePlan:
+    calls = [
+        (call.id or f"call_emu{seq:06d}x{i}", call.name, call.arguments_json())
+        for i, call in enumerate(reply.tool_calls or ())
+    ]
+    if reply.content is None and not calls and reply.refusal is None:
+        content: str | None = default.content
+        if default.tool_calls:
+            calls = default.tool_calls
+    else:
+        content = reply.content
+    finish = "tool_calls" if calls else "stop"
+    return ChoicePlan(
+        content=content,
+        refusal=reply.refusal,
+        reasoning=reply.reasoning_content
+        if reply.reasoning_content is not None
+        else default.reasoning,
+        tool_calls=calls,
+        finish_reason=finish,
+    )
+
+
+def render_response(plan: Plan, *, omit_usage: bool) -> dict[str, Any]:
+    """The non-streaming ``chat.completion`` object."""
+    choices = []
+    for index, choice in enumerate(plan.choices):
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": choice.content,
+            "refusal": choice.refusal,
+        }
+        if choice.reasoning is not None:
+            message["reasoning_content"] = choice.reasoning
+        if choice.tool_calls:
+            message["tool_calls"] = [
+                {"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
+                for cid, name, args in choice.tool_calls
+            ]
+        message["annotations"] = []
+        logprobs: dict[str, Any] | None = None
+        if plan.logprobs:
+            logprobs = {
+                "content": [
+                    logprob_entry(tok, plan.top_logprobs) for tok in tokenize(choice.content or "")
+                ],
+                "refusal": None,
+            }
+        choices.append(
+            {
+                "index": index,
+                "message": message,
+                "logprobs": logprobs,
+                "finish_reason": choice.finish_reason,
+            }
+        )
+    out: dict[str, Any] = {
+        "id": plan.id,
+        "object": "chat.completion",
+        "created": plan.created,
+        "model": plan.model,
+        "choices": choices,
+    }
+    if not omit_usage and plan.usage is not None:
+        out["usage"] = plan.usage
+    out["service_tier"] = plan.service_tier
+    out["system_fingerprint"] = plan.system_fingerprint
+    return out
+
+
+def render_stream(
+    plan: Plan,
+    *,
+    include_usage: bool,
+    omit_usage: bool,
+    repeat_tool_call_id: bool,
+    tool_delta_without_index: bool,
+    null_choices_in_usage: bool,
+) -> Iterator[str]:
+    """The SSE events (``data: {...}\\n\\n``) of a streamed reply, ``[DONE]`` excluded."""
+    usage_tail = ',"usage":null' if include_usage and not omit_usage else ""
+    head = (
+        f'data: {{"id":"{plan.id}","object":"chat.completion.chunk","created":{plan.created},'
+        f'"model":{dumps(plan.model)},"service_tier":"{plan.service_tier}",'
+        f'"system_fingerprint":"{plan.system_fingerprint}"{usage_tail},"choices":[{{"index":'
+    )
+    for index, choice in enumerate(plan.choices):
+        # Pre-built prefix/suffix: per token we only JSON-encode the token (the hot path).
+        pre = f"{head}{index},"
+        plain = ',"logprobs":null,"finish_reason":null}]}\n\n'
+        yield f'{pre}"delta":{{"role":"assistant","content":"","refusal":null}}{plain}'
+        if choice.reasoning:
+            for tok in tokenize(choice.reasoning):
+                yield f'{pre}"delta":{{"reasoning_content":{dumps(tok)}}}{plain}'
+        if choice.content:
+            if plan.logprobs:
+                for tok in tokenize(choice.content):
+                    lp = dumps(
+                        {"content": [logprob_entry(tok, plan.top_logprobs)], "refusal": None}
+                    )
+                    yield (
+                        f'{pre}"delta":{{"content":{dumps(tok)}}},"logprobs":{lp},'
+                        '"finish_reason":null}]}\n\n'
+                    )
+            else:
+                for tok in tokenize(choice.content):
+                    yield f'{pre}"delta":{{"content":{dumps(tok)}}}{plain}'
+        if choice.refusal:
+            for tok in tokenize(choice.refusal):
+                yield f'{pre}"delta":{{"refusal":{dumps(tok)}}}{plain}'
+        for call_index, (cid, name, args) in enumerate(choice.tool_calls):
+            idx = "" if tool_delta_without_index else f'"index":{call_index},'
+            ident = f'"id":{dumps(cid)},"type":"function",'
+            yield (
+                f'{pre}"delta":{{"tool_calls":[{{{idx}{ident}"function":{{"name":{dumps(name)},'
+                f'"arguments":""}}}}]}}{plain}'
+            )
+            for piece in tokenize(args):
+                if repeat_tool_call_id:
+                    fn = f'"function":{{"name":{dumps(name)},"arguments":{dumps(piece)}}}'
+                    yield f'{pre}"delta":{{"tool_calls":[{{{idx}{ident}{fn}}}]}}{plain}'
+                else:
+                    fn = f'"function":{{"arguments":{dumps(piece)}}}'
+                    yield f'{pre}"delta":{{"tool_calls":[{{{idx}{fn}}}]}}{plain}'
+        yield f'{pre}"delta":{{}},"logprobs":null,"finish_reason":"{choice.finish_reason}"}}]}}\n\n'
+    if include_usage and not omit_usage and plan.usage is not None:
+        choices = "null" if null_choices_in_usage else "[]"
+        yield (
+            f'data: {{"id":"{plan.id}","object":"chat.completion.chunk","created":{plan.created},'
+            f'"model":{dumps(plan.model)},"service_tier":"{plan.service_tier}",'
+            f'"system_fingerprint":"{plan.system_fingerprint}","choices":{choices},'
+            f'"usage":{dumps(plan.usage)}}}\n\n'
+        )
