@@ -1,0 +1,77 @@
+"""The import layers of CONTRIBUTING.md hold: imports only point down."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# layer -> the pipes modules it must never import (directly or by name)
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "pipes/_core": ("_messages", "_prompts", "_parsers", "_tools", "_models", "testing"),
+    "pipes/_messages": ("_prompts", "_parsers", "_tools", "_models", "testing"),
+    "pipes/_prompts": ("_parsers", "_tools", "_models", "testing"),
+    "pipes/_parsers": ("_prompts", "_models", "testing"),
+    "pipes/_tools": ("_prompts", "_parsers", "_models", "testing"),
+    "pipes/_models": ("testing",),
+}
+
+
+def _imported_modules(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            found.append((node.lineno, module))
+            found += [(node.lineno, f"{module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def _layer_files(layer: str) -> list[Path]:
+    return sorted((ROOT / layer).rglob("*.py"))
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_layer_imports_point_down(layer: str) -> None:
+    violations = []
+    for path in _layer_files(layer):
+        for lineno, module in _imported_modules(path):
+            parts = module.split(".")
+            if parts[0] == "pipes" and len(parts) > 1 and parts[1] in FORBIDDEN[layer]:
+                violations.append(f"{path.relative_to(ROOT)}:{lineno} imports {module}")
+    assert not violations, "imports must point down the layers:\n" + "\n".join(violations)
+
+
+def test_pipes_never_imports_pipes_openai() -> None:
+    violations = [
+        f"{path.relative_to(ROOT)}:{lineno} imports {module}"
+        for path in _layer_files("pipes")
+        for lineno, module in _imported_modules(path)
+        if module.split(".")[0] == "pipes_openai"
+    ]
+    assert not violations, "\n".join(violations)
+
+
+def test_pipes_openai_uses_only_public_pipes_api() -> None:
+    violations = [
+        f"{path.relative_to(ROOT)}:{lineno} imports {module}"
+        for path in _layer_files("pipes_openai")
+        for lineno, module in _imported_modules(path)
+        if module.split(".")[0] == "pipes"
+        and any(part.startswith("_") for part in module.split(".")[1:2])
+    ]
+    assert not violations, "pipes_openai may import only public pipes modules:\n" + "\n".join(
+        violations
+    )
