@@ -1,0 +1,726 @@
+"""``BaseChatModel``: the class every chat-model provider implements.
+
+A provider implements a small contract; the base class derives everything else::
+
+    class ChatEcho(BaseChatModel):
+        prefix: str = "echo: "
+
+        @property
+        def provider_name(self) -> str:
+            return "echo"
+
+        def _generate(self, messages, *, stop=None, **kwargs) -> AIMessage:
+            return AIMessage(self.prefix + messages[-1].text)
+
+    ChatEcho().invoke("hi")          # AIMessage(content='echo: hi')
+    ChatEcho()("hi")                 # the same (LangChain's ``model(messages)`` shorthand)
+
+What a provider implements:
+
+* ``provider_name`` (property) — e.g. ``"openai"``.
+* ``_generate(messages, *, stop=None, **kwargs) -> AIMessage`` — required.
+* ``_agenerate`` — optional native async. Without it, async calls run ``_generate`` in a worker
+  thread. With it (or with ``_astream``) the async path is never pushed to a thread.
+* ``_stream(...) -> Iterator[AIMessageChunk]`` / ``_astream(...) -> AsyncIterator[AIMessageChunk]``
+  — optional native streaming. Without them ``stream()`` yields one chunk.
+* ``bind_tools`` / ``with_structured_output`` overrides when the provider has better ways.
+
+What the base gives: ``invoke``/``ainvoke``/``stream``/``astream``/``batch``/``abatch`` taking a
+string, a list of message-likes or a prompt value; ``stop=``; streamed chunks folded into the
+final ``AIMessage`` (content, tool calls, usage); listener events ``"chat_model_start"``
+(the messages), ``"new_token"`` (each chunk) and ``"chat_model_end"`` (the final message);
+``rate_limiter`` and ``cache`` hooks; a generic ``with_structured_output``.
+
+Refinements of the written contract (docs/notes/chat_model_api.md):
+
+* A single message object (``model.invoke(HumanMessage("hi"))``) is accepted too.
+* ``cache`` follows LangChain: ``None`` uses the global cache (``set_llm_cache``) if one is set,
+  ``True`` requires it, ``False`` disables caching, an instance is used as is.
+* Unknown constructor keywords raise ``TypeError`` naming close matches and the known
+  parameters; a provider may route them elsewhere by overriding ``_unknown_parameters``.
+* ``invoke`` also streams (through ``_stream``) while a listener is attached, so listeners see
+  ``new_token`` events; without listeners it streams only when ``_should_stream`` says so.
+* ``generate_from_stream`` / ``agenerate_from_stream`` fold a chunk iterator into an
+  ``AIMessage`` for providers that implement ``_generate`` on top of ``_stream``.
+"""
+
+from __future__ import annotations
+
+import abc
+import difflib
+import json
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from pipes._core import (
+    Runnable,
+    RunnableConfig,
+    emit_event,
+    listening,
+    run_in_thread,
+)
+from pipes._errors import ChatModelError, InputTypeError, NotImplementedInvokeError
+from pipes._messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    MessageLikeRepresentation,
+    convert_to_messages,
+)
+from pipes._prompts._values import PromptValue
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, overload
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._cache import BaseCache
+from ._rate_limiter import BaseRateLimiter
+
+if TYPE_CHECKING:
+    from ._structured import StructuredOutputWithRaw
+
+__all__ = [
+    "BaseChatModel",
+    "LanguageModelInput",
+    "agenerate_from_stream",
+    "generate_from_stream",
+    "get_llm_cache",
+    "set_llm_cache",
+]
+
+LanguageModelInput: TypeAlias = str | PromptValue | Sequence[MessageLikeRepresentation]
+"""What a chat model accepts: a string, a prompt value, or a list of message-likes."""
+
+M = TypeVar("M", bound=BaseModel)
+StructuredMethod: TypeAlias = Literal["function_calling", "json_mode", "json_schema"]
+
+_global_cache: BaseCache | None = None
+
+
+def set_llm_cache(cache: BaseCache | None) -> None:
+    """Set (or with ``None`` unset) the cache used by models whose ``cache`` is ``None``/``True``.
+
+    Example::
+
+        set_llm_cache(InMemoryCache())
+    """
+    global _global_cache
+    _global_cache = cache
+
+
+def get_llm_cache() -> BaseCache | None:
+    """The global cache set with :func:`set_llm_cache`, if any."""
+    return _global_cache
+
+
+def generate_from_stream(chunks: Iterator[AIMessageChunk]) -> AIMessage:
+    """Fold a provider's chunk stream into the final message (linear in the stream size).
+
+    Example::
+
+        def _generate(self, messages, *, stop=None, **kwargs):
+            return generate_from_stream(self._stream(messages, stop=stop, **kwargs))
+    """
+    return _fold([*chunks], "generate_from_stream")
+
+
+async def agenerate_from_stream(chunks: AsyncIterator[AIMessageChunk]) -> AIMessage:
+    """Async :func:`generate_from_stream`."""
+    return _fold([chunk async for chunk in chunks], "agenerate_from_stream")
+
+
+def _fold(chunks: list[AIMessageChunk], where: str) -> AIMessage:
+    if not chunks:
+        raise ChatModelError(
+            f"{where}: the model's stream ended without yielding any chunk; expected at least "
+            "one AIMessageChunk"
+        )
+    return AIMessageChunk.merge_chunks(chunks).to_message()
+
+
+def _to_chunk(message: AIMessage) -> AIMessageChunk:
+    if isinstance(message, AIMessageChunk):
+        return message
+    fields = {name: value for name, value in message.__dict__.items() if name != "type"}
+    return AIMessageChunk(**fields)
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC):
+    """Base class of chat models; see the module docstring for the provider contract.
+
+    Example::
+
+        limiter = InMemoryRateLimiter(requests_per_second=5)
+        model = SomeChatModel(temperature=0, rate_limiter=limiter)
+        model.invoke("Hello")                                  # AIMessage
+        for chunk in model.stream([("system", "Be brief"), ("human", "Hi")]):
+            print(chunk.content, end="")
+    """
+
+    model_config = ConfigDict(
+        populate_by_name=True,
+        extra="forbid",
+        arbitrary_types_allowed=True,
+        protected_namespaces=(),
+    )
+
+    # A ClassVar, so pydantic does not turn Runnable's ``run_type`` into a model field.
+    run_type: ClassVar[str] = "chat_model"  # type: ignore[misc]
+
+    rate_limiter: BaseRateLimiter | None = Field(default=None, exclude=True)
+    """Consulted (``acquire``) before each request to the provider; cache hits skip it."""
+    cache: BaseCache | bool | None = Field(default=None, exclude=True)
+    """``None``: the global cache if set; ``True``: the global cache (must be set);
+    ``False``: no cache; or a cache instance."""
+    disable_streaming: bool | Literal["tool_calling"] = False
+    """``True``: ``stream()`` yields one chunk from ``_generate``. ``"tool_calling"``: the same
+    only for calls that pass ``tools``."""
+
+    # -- construction ---------------------------------------------------------------------
+
+    def __init__(self, /, **data: Any) -> None:
+        unknown = [key for key in data if not self._is_known_parameter(key)]
+        if unknown:
+            data = self._unknown_parameters(data, unknown)
+        super().__init__(**data)
+
+    @classmethod
+    def _known_parameters(cls) -> list[str]:
+        names: list[str] = []
+        for name, info in cls.model_fields.items():
+            names.append(name)
+            if info.alias and info.alias != name:
+                names.append(info.alias)
+        return names
+
+    @classmethod
+    def _is_known_parameter(cls, key: str) -> bool:
+        fields = cls.model_fields
+        if key in fields:
+            return True
+        return any(info.alias == key for info in fields.values())
+
+    @classmethod
+    def _unknown_parameters(cls, data: dict[str, Any], unknown: list[str]) -> dict[str, Any]:
+        """Handle constructor keywords that are no field; the default raises ``TypeError``.
+
+        Providers may override this, e.g. to move them into ``model_kwargs`` with a warning.
+        """
+        known = cls._known_parameters()
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, known, n=1)
+            hints.append(f"{key!r} (did you mean {close[0]!r}?)" if close else repr(key))
+        raise TypeError(
+            f"{cls.__name__}() got unexpected keyword argument(s) {', '.join(hints)}. "
+            f"Known parameters: {', '.join(sorted(known))}."
+        )
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # Only parameters that differ from their defaults: ``ChatOpenAI(model='gpt-4o')``.
+        values = self.__dict__
+        for name, info in type(self).model_fields.items():
+            if not info.repr:
+                continue
+            value = values.get(name)
+            if value != info.get_default(call_default_factory=True):
+                yield name, value
+
+    # -- the provider contract ------------------------------------------------------------
+
+    @property
+    @abc.abstractmethod
+    def provider_name(self) -> str:
+        """Short provider id, e.g. ``"openai"`` (used in names, metadata and cache keys)."""
+
+    @abc.abstractmethod
+    def _generate(
+        self, messages: list[BaseMessage], *, stop: list[str] | None = None, **kwargs: Any
+    ) -> AIMessage:
+        """Call the provider and return its reply (required)."""
+
+    async def _agenerate(
+        self, messages: list[BaseMessage], *, stop: list[str] | None = None, **kwargs: Any
+    ) -> AIMessage:
+        """Native async generation; the default runs ``_generate`` in a worker thread."""
+        return await run_in_thread(self._generate, messages, stop=stop, **kwargs)
+
+    def _stream(
+        self, messages: list[BaseMessage], *, stop: list[str] | None = None, **kwargs: Any
+    ) -> Iterator[AIMessageChunk]:
+        """Native streaming; the default yields ``_generate``'s reply as one chunk."""
+        yield _to_chunk(self._generate(messages, stop=stop, **kwargs))
+
+    async def _astream(
+        self, messages: list[BaseMessage], *, stop: list[str] | None = None, **kwargs: Any
+    ) -> AsyncIterator[AIMessageChunk]:
+        """Native async streaming; the default yields ``_agenerate``'s reply as one chunk."""
+        yield _to_chunk(await self._agenerate(messages, stop=stop, **kwargs))
+
+    def _should_stream(self, **kwargs: Any) -> bool:
+        """Whether ``invoke`` should fold ``_stream`` instead of calling ``_generate``.
+
+        True for a ``stream=True`` call keyword, else for a ``streaming=True`` field (when the
+        provider declares one); never when the provider has no native ``_stream``.
+        """
+        if not self._has_native_stream() or self._streaming_disabled(kwargs):
+            return False
+        if "stream" in kwargs:
+            return bool(kwargs["stream"])
+        return getattr(self, "streaming", False) is True
+
+    # -- native-ness (a provider overriding the hook counts as native) ---------------------
+
+    def _has_native_stream(self) -> bool:
+        return type(self)._stream is not BaseChatModel._stream
+
+    def _has_native_astream(self) -> bool:
+        return type(self)._astream is not BaseChatModel._astream
+
+    def _has_native_agenerate(self) -> bool:
+        return type(self)._agenerate is not BaseChatModel._agenerate
+
+    def _streaming_disabled(self, kwargs: Mapping[str, Any]) -> bool:
+        disable = self.disable_streaming
+        if disable is True:
+            return True
+        return disable == "tool_calling" and bool(kwargs.get("tools"))
+
+    # -- input coercion -------------------------------------------------------------------
+
+    def _convert_input(self, input: Any) -> list[BaseMessage]:
+        if isinstance(input, str):
+            return [HumanMessage._fast({"content": input})]  # already a valid str: skip validation
+        if isinstance(input, PromptValue):
+            return input.to_messages()
+        if isinstance(input, BaseMessage):
+            return [input]
+        if isinstance(input, Sequence) and not isinstance(input, bytes | bytearray):
+            return convert_to_messages(input)
+        hint = ""
+        if isinstance(input, Mapping):
+            hint = (
+                " A dict looks like prompt variables: format them with a prompt first "
+                "(`prompt | model`), or wrap a single message dict in a list."
+            )
+        raise InputTypeError(
+            f"{self.get_name()} expected a string, a prompt value (from a prompt template) or "
+            f"a list of messages / message-likes ((role, text) tuples, {{'role', 'content'}} "
+            f"dicts, message objects); got {type(input).__name__}: {_describe(input)}.{hint}"
+        )
+
+    # -- cache ------------------------------------------------------------------------------
+
+    def _resolve_cache(self) -> BaseCache | None:
+        cache = self.cache
+        if isinstance(cache, BaseCache):
+            return cache
+        if cache is False:
+            return None
+        if cache is True and _global_cache is None:
+            raise ValueError(
+                f"{type(self).__name__}(cache=True) needs a global cache: call "
+                "pipes.set_llm_cache(InMemoryCache()) first, or pass cache=InMemoryCache()"
+            )
+        return _global_cache
+
+    def _get_llm_string(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> str:
+        """The cache key part naming the model: provider, class, parameters, stop, kwargs."""
+        params = self.model_dump(exclude={"cache", "rate_limiter", "name"})
+        return json.dumps(
+            {
+                "provider": self.provider_name,
+                "class": f"{type(self).__module__}.{type(self).__qualname__}",
+                "params": params,
+                "stop": stop,
+                "kwargs": dict(kwargs),
+            },
+            sort_keys=True,
+            default=repr,
+        )
+
+    @staticmethod
+    def _get_prompt_string(messages: list[BaseMessage]) -> str:
+        return json.dumps([m.model_dump() for m in messages], sort_keys=True, default=repr)
+
+    # -- the sync paths ---------------------------------------------------------------------
+
+    def _check_result(self, result: object) -> AIMessage:
+        if not isinstance(result, AIMessage):
+            raise TypeError(
+                f"{type(self).__name__}._generate() must return an AIMessage, got "
+                f"{type(result).__name__}: {_describe(result)}"
+            )
+        return result
+
+    def _check_chunk(self, chunk: object) -> AIMessageChunk:
+        if not isinstance(chunk, AIMessageChunk):
+            raise TypeError(
+                f"{type(self).__name__}._stream() must yield AIMessageChunk objects, got "
+                f"{type(chunk).__name__}: {_describe(chunk)}"
+            )
+        return chunk
+
+    def _generate_messages(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> AIMessage:
+        listen = listening()
+        if listen:
+            emit_event("chat_model_start", messages)
+        cache = self._resolve_cache() if self.cache is not False else None
+        if cache is not None:
+            prompt, llm_string = (
+                self._get_prompt_string(messages),
+                self._get_llm_string(stop, kwargs),
+            )
+            hit = cache.lookup(prompt, llm_string)
+            if hit is not None:
+                if listen:
+                    emit_event("chat_model_end", hit)
+                return hit
+        if self.rate_limiter is not None:
+            self.rate_limiter.acquire(blocking=True)
+        if self._should_stream(**kwargs) or (
+            listen and self._has_native_stream() and not self._streaming_disabled(kwargs)
+        ):
+            chunks: list[AIMessageChunk] = []
+            for chunk in self._stream(messages, stop=stop, **kwargs):
+                chunks.append(self._check_chunk(chunk))
+                if listen:
+                    emit_event("new_token", chunk)
+            result = _fold(chunks, f"{type(self).__name__}._stream()")
+        else:
+            result = self._check_result(self._generate(messages, stop=stop, **kwargs))
+        if cache is not None:
+            cache.update(prompt, llm_string, result)
+        if listen:
+            emit_event("chat_model_end", result)
+        return result
+
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        """Send the input to the model and return its reply.
+
+        Example::
+
+            model.invoke("Hello", stop=["\\n"])
+        """
+        return self._generate_messages(self._convert_input(input), stop, kwargs)
+
+    def __call__(
+        self,
+        messages: LanguageModelInput,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        """Shorthand for :meth:`invoke`: ``model([HumanMessage("hi")])``."""
+        return self.invoke(messages, stop=stop, **kwargs)
+
+    def stream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Iterator[AIMessageChunk]:
+        """Yield the reply in chunks (one chunk when the provider does not stream).
+
+        Example::
+
+            for chunk in model.stream("Tell me a story"):
+                print(chunk.content, end="", flush=True)
+        """
+        messages = self._convert_input(input)
+        if not self._has_native_stream() or self._streaming_disabled(kwargs):
+            yield _to_chunk(self._generate_messages(messages, stop, kwargs))
+            return
+        listen = listening()
+        if listen:
+            emit_event("chat_model_start", messages)
+        cache = self._resolve_cache() if self.cache is not False else None
+        if cache is not None:
+            prompt, llm_string = (
+                self._get_prompt_string(messages),
+                self._get_llm_string(stop, kwargs),
+            )
+            hit = cache.lookup(prompt, llm_string)
+            if hit is not None:
+                if listen:
+                    emit_event("chat_model_end", hit)
+                yield _to_chunk(hit)
+                return
+        if self.rate_limiter is not None:
+            self.rate_limiter.acquire(blocking=True)
+        keep = listen or cache is not None
+        chunks: list[AIMessageChunk] = []
+        yielded = False
+        for chunk in self._stream(messages, stop=stop, **kwargs):
+            self._check_chunk(chunk)
+            yielded = True
+            if keep:
+                chunks.append(chunk)
+                if listen:
+                    emit_event("new_token", chunk)
+            yield chunk
+        if not yielded:
+            raise ChatModelError(
+                f"{type(self).__name__}._stream() ended without yielding any chunk; expected "
+                "at least one AIMessageChunk"
+            )
+        if keep:
+            result = _fold(chunks, f"{type(self).__name__}._stream()")
+            if cache is not None:
+                cache.update(prompt, llm_string, result)
+            if listen:
+                emit_event("chat_model_end", result)
+
+    # -- the async paths --------------------------------------------------------------------
+
+    def _async_streams(self, kwargs: Mapping[str, Any]) -> bool:
+        """Whether the async path has any stream to use (native or sync in a thread)."""
+        return (self._has_native_astream() or self._has_native_stream()) and not (
+            self._streaming_disabled(kwargs)
+        )
+
+    def _astream_chunks(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> AsyncIterator[AIMessageChunk]:
+        if self._has_native_astream():
+            return self._astream(messages, stop=stop, **kwargs)
+        # A sync-only stream: each step runs in a worker thread, so the loop never blocks.
+        return _iterate_in_thread(self._stream(messages, stop=stop, **kwargs))
+
+    async def _agenerate_messages(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> AIMessage:
+        listen = listening()
+        if listen:
+            emit_event("chat_model_start", messages)
+        cache = self._resolve_cache() if self.cache is not False else None
+        if cache is not None:
+            prompt, llm_string = (
+                self._get_prompt_string(messages),
+                self._get_llm_string(stop, kwargs),
+            )
+            hit = await cache.alookup(prompt, llm_string)
+            if hit is not None:
+                if listen:
+                    emit_event("chat_model_end", hit)
+                return hit
+        if self.rate_limiter is not None:
+            await self.rate_limiter.aacquire(blocking=True)
+        use_stream = self._async_streams(kwargs) and (
+            self._should_stream(**kwargs)
+            or listen
+            # Native async streaming beats a sync _generate pushed to a thread.
+            or (self._has_native_astream() and not self._has_native_agenerate())
+        )
+        if use_stream:
+            chunks: list[AIMessageChunk] = []
+            async for chunk in self._astream_chunks(messages, stop, kwargs):
+                chunks.append(self._check_chunk(chunk))
+                if listen:
+                    emit_event("new_token", chunk)
+            result = _fold(chunks, f"{type(self).__name__}._astream()")
+        else:
+            result = self._check_result(await self._agenerate(messages, stop=stop, **kwargs))
+        if cache is not None:
+            await cache.aupdate(prompt, llm_string, result)
+        if listen:
+            emit_event("chat_model_end", result)
+        return result
+
+    async def ainvoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        """Async :meth:`invoke`; native ``_agenerate``/``_astream`` run on the event loop."""
+        return await self._agenerate_messages(self._convert_input(input), stop, kwargs)
+
+    async def astream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[AIMessageChunk]:
+        """Async :meth:`stream`; a sync-only ``_stream`` runs step by step in a worker thread."""
+        messages = self._convert_input(input)
+        if not self._async_streams(kwargs):
+            yield _to_chunk(await self._agenerate_messages(messages, stop, kwargs))
+            return
+        listen = listening()
+        if listen:
+            emit_event("chat_model_start", messages)
+        cache = self._resolve_cache() if self.cache is not False else None
+        if cache is not None:
+            prompt, llm_string = (
+                self._get_prompt_string(messages),
+                self._get_llm_string(stop, kwargs),
+            )
+            hit = await cache.alookup(prompt, llm_string)
+            if hit is not None:
+                if listen:
+                    emit_event("chat_model_end", hit)
+                yield _to_chunk(hit)
+                return
+        if self.rate_limiter is not None:
+            await self.rate_limiter.aacquire(blocking=True)
+        keep = listen or cache is not None
+        chunks: list[AIMessageChunk] = []
+        yielded = False
+        async for chunk in self._astream_chunks(messages, stop, kwargs):
+            self._check_chunk(chunk)
+            yielded = True
+            if keep:
+                chunks.append(chunk)
+                if listen:
+                    emit_event("new_token", chunk)
+            yield chunk
+        if not yielded:
+            raise ChatModelError(
+                f"{type(self).__name__}._astream() ended without yielding any chunk; expected "
+                "at least one AIMessageChunk"
+            )
+        if keep:
+            result = _fold(chunks, f"{type(self).__name__}._astream()")
+            if cache is not None:
+                await cache.aupdate(prompt, llm_string, result)
+            if listen:
+                emit_event("chat_model_end", result)
+
+    # -- tools and structured output --------------------------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[Any],
+        *,
+        tool_choice: str | dict[str, Any] | bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Return a runnable that offers ``tools`` to the model on every call.
+
+        The base class has no tool-calling protocol: providers that support tools override
+        this (usually ``self.bind(tools=[convert_to_openai_tool(t) for t in tools], ...)``).
+
+        Example::
+
+            model.bind_tools([get_weather], tool_choice="auto").invoke("Weather in Paris?")
+        """
+        raise NotImplementedInvokeError(
+            f"{type(self).__name__} (provider {self.provider_name!r}) does not support tool "
+            "calling: bind_tools() is not implemented. Use a model whose provider supports tools, "
+            "or, as a provider author, override bind_tools() (see pipes.BaseChatModel)."
+        )
+
+    @overload
+    def with_structured_output(
+        self,
+        schema: type[M],
+        *,
+        method: StructuredMethod = ...,
+        include_raw: Literal[False] = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, M]: ...
+    @overload
+    def with_structured_output(
+        self,
+        schema: type[M],
+        *,
+        method: StructuredMethod = ...,
+        include_raw: Literal[True],
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, StructuredOutputWithRaw[M]]: ...
+    @overload
+    def with_structured_output(
+        self,
+        schema: Mapping[str, Any] | type | Any,
+        *,
+        method: StructuredMethod = ...,
+        include_raw: Literal[False] = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any]]: ...
+    @overload
+    def with_structured_output(
+        self,
+        schema: Mapping[str, Any] | type | Any,
+        *,
+        method: StructuredMethod = ...,
+        include_raw: Literal[True],
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, StructuredOutputWithRaw[dict[str, Any]]]: ...
+    def with_structured_output(
+        self,
+        schema: Any,
+        *,
+        method: StructuredMethod = "function_calling",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """A runnable returning output shaped by ``schema`` instead of a message.
+
+        ``schema`` is a pydantic model class (the output is an instance), or a JSON-schema
+        dict, a TypedDict class, a function or a tool (the output is a dict). ``method``:
+        ``"function_calling"`` (a forced tool call, via :meth:`bind_tools`), ``"json_mode"``
+        or ``"json_schema"`` (``response_format``). With ``include_raw=True`` the output is
+        ``{"raw": AIMessage, "parsed": ... | None, "parsing_error": Exception | None}`` and
+        parsing errors are returned instead of raised.
+
+        Example::
+
+            class Person(BaseModel):
+                name: str
+                age: int
+
+            person = model.with_structured_output(Person).invoke("Alice is 30")  # Person
+        """
+        from ._structured import build_structured_output
+
+        return build_structured_output(
+            self,
+            schema,
+            method=method,
+            include_raw=include_raw,
+            strict=strict,
+            kwargs=kwargs,
+        )
+
+
+async def _iterate_in_thread(iterator: Iterator[AIMessageChunk]) -> AsyncIterator[AIMessageChunk]:
+    sentinel: Any = object()
+    try:
+        while True:
+            chunk = await run_in_thread(next, iterator, sentinel)
+            if chunk is sentinel:
+                return
+            yield chunk
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            # Closing runs the provider's cleanup (e.g. closing an HTTP response): off the loop.
+            # ValueError: the generator is still running in its thread (the consumer was
+            # cancelled mid-step); it finishes that step on its own and is then collected.
+            try:
+                await run_in_thread(close)
+            except ValueError:
+                pass
