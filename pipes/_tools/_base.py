@@ -1,0 +1,761 @@
+"""Tools: ``BaseTool``, ``StructuredTool`` and the ``@tool`` decorator.
+
+A tool is a runnable. Invoked with its arguments it returns what the function returns;
+invoked with a model's tool call it returns a ``ToolMessage`` answering that call::
+
+    @tool
+    def multiply(a: int, b: int) -> int:
+        '''Multiply two integers.'''
+        return a * b
+
+    multiply.invoke({"a": 6, "b": 7})  # 42
+    multiply.invoke({"type": "tool_call", "name": "multiply", "args": {"a": 6, "b": 7},
+                     "id": "call_1"})
+    # ToolMessage(content='42', tool_call_id='call_1', name='multiply')
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import types
+import typing
+from collections.abc import Awaitable, Callable, Mapping
+from pipes._core import Runnable, RunnableConfig, ensure_config, run_in_thread
+from pipes._errors import InputTypeError, NotImplementedInvokeError
+from pipes._messages import ToolCall, ToolMessage
+from pipes._tools._errors import SchemaConversionError, ToolException, ToolInputError
+from pipes._tools._function_schema import args_model_from_function, callable_name
+from pipes._tools._schema import admits_null
+from typing import Annotated, Any, Literal, TypeAlias, Union, cast, get_args, get_origin, overload
+
+import pydantic
+from pydantic import BaseModel
+
+__all__ = [
+    "ArgsSchema",
+    "BaseTool",
+    "InjectedToolArg",
+    "InjectedToolCallId",
+    "StructuredTool",
+    "ToolInput",
+    "tool",
+]
+
+ToolInput: TypeAlias = str | dict[str, Any] | ToolCall
+"""What a tool accepts: its arguments (a dict, or a string for one-argument tools) or a call."""
+ArgsSchema: TypeAlias = type[BaseModel] | dict[str, Any]
+ToolErrorHandler: TypeAlias = (
+    bool | str | Callable[[Exception], str] | type[Exception] | tuple[type[Exception], ...] | None
+)
+ValidationErrorHandler: TypeAlias = bool | str | Callable[[ToolInputError], str] | None
+ResponseFormat: TypeAlias = Literal["content", "content_and_artifact"]
+
+
+class InjectedToolArg:
+    """Marks an argument the caller supplies at run time, hidden from the model.
+
+    ``def f(query: str, user_id: Annotated[str, InjectedToolArg]) -> str: ...`` — the
+    model sees only ``query``; ``tool.invoke({"query": "x", "user_id": "u1"})`` passes both.
+    """
+
+
+class InjectedToolCallId(InjectedToolArg):
+    """Marks an argument that receives the id of the tool call being answered.
+
+    ``def f(x: int, call_id: Annotated[str, InjectedToolCallId]) -> ToolMessage: ...``
+    """
+
+
+def _is_injected(metadata: Any, kind: type[InjectedToolArg] = InjectedToolArg) -> bool:
+    return (isinstance(metadata, type) and issubclass(metadata, kind)) or isinstance(metadata, kind)
+
+
+def _unwrap_optional(hint: Any) -> Any:
+    if get_origin(hint) is Annotated:
+        hint = get_args(hint)[0]
+    if get_origin(hint) in (Union, types.UnionType):
+        members = [a for a in get_args(hint) if a is not type(None)]
+        if len(members) == 1:
+            return members[0]
+    return hint
+
+
+def _config_params(func: Callable[..., Any]) -> tuple[str, ...]:
+    """Parameters annotated with ``RunnableConfig``: pipes passes the run's config there."""
+    try:
+        hints = typing.get_type_hints(func)
+    except Exception:  # unresolvable hints are reported when the schema is built
+        return ()
+    return tuple(name for name, hint in hints.items() if _unwrap_optional(hint) is RunnableConfig)
+
+
+def _stringify(content: Any) -> Any:
+    """Tool output as message content: text and content-part lists as is, the rest as JSON.
+
+    LangChain does the same: ``{"temp": 21}`` reaches the model as ``{"temp": 21}``, not as
+    Python's ``{'temp': 21}``.
+    """
+    if isinstance(content, str):
+        return content
+    # A list of content parts (images ...) stays a list; a list of plain strings does not, or
+    # the model would read ["a", "b"] as the text "ab".
+    if (
+        isinstance(content, list)
+        and content
+        and all(isinstance(part, dict) and isinstance(part.get("type"), str) for part in content)
+    ):
+        return content
+    if isinstance(content, BaseModel):
+        return content.model_dump_json()
+    try:
+        return json.dumps(content, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(content)
+
+
+def _format_validation_error(exc: pydantic.ValidationError) -> str:
+    lines = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(part) for part in error["loc"]) or "(arguments)"
+        if error["type"] == "missing":
+            lines.append(f"  - {where}: missing (required)")
+            continue
+        got = repr(error.get("input"))
+        if len(got) > 80:
+            got = got[:77] + "..."
+        lines.append(f"  - {where}: {error['msg']} (got {got})")
+    return "\n".join(lines)
+
+
+class BaseTool(Runnable[ToolInput, Any]):
+    """Base class of tools: a name, a description, an argument schema and ``_run``.
+
+    Subclass it LangChain-style (class attributes, ``_run`` and optionally ``_arun``), or use
+    :func:`tool` / :meth:`StructuredTool.from_function`::
+
+        class Calculator(BaseTool):
+            name: str = "calculator"
+            description: str = "Add two integers."
+            args_schema: ArgsSchema | None = AddInput   # else inferred from _run's signature
+
+            def _run(self, a: int, b: int) -> int:
+                return a + b
+
+    Errors: a :class:`~pipes.ToolException` raised by the tool propagates unless
+    ``handle_tool_error`` is set (``True``: its message; a string; a function of the error; or
+    exception types to handle *any* of those errors with their message); handled errors
+    become an error ``ToolMessage`` (``status="error"``) for tool calls, else the error text.
+    Invalid arguments raise :class:`~pipes.ToolInputError` unless ``handle_validation_error``
+    is set likewise.
+    """
+
+    name: str  # required on tools (optional on other runnables)
+    description: str = ""
+    args_schema: ArgsSchema | None = None
+    return_direct: bool = False
+    response_format: ResponseFormat = "content"
+    handle_tool_error: ToolErrorHandler = False
+    handle_validation_error: ValidationErrorHandler = False
+    metadata: dict[str, Any] | None = None
+    tags: list[str] | None = None
+    run_type = "tool"
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        args_schema: ArgsSchema | None = None,
+        return_direct: bool | None = None,
+        response_format: ResponseFormat | None = None,
+        handle_tool_error: ToolErrorHandler = None,
+        handle_validation_error: ValidationErrorHandler = None,
+        metadata: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+    ) -> None:
+        # Only what is given overrides the (sub)class attributes.
+        given = {
+            "name": name,
+            "description": description,
+            "args_schema": args_schema,
+            "return_direct": return_direct,
+            "response_format": response_format,
+            "handle_tool_error": handle_tool_error,
+            "handle_validation_error": handle_validation_error,
+            "metadata": metadata,
+            "tags": tags,
+        }
+        for key, value in given.items():
+            if value is not None:
+                setattr(self, key, value)
+        if not isinstance(getattr(self, "name", None), str) or not self.name:
+            raise TypeError(
+                f'{type(self).__name__} has no name: set `name = "..."` on the class or '
+                "pass name=... (the model calls the tool by this name)"
+            )
+        if self.response_format not in ("content", "content_and_artifact"):
+            raise ValueError(
+                f"tool {self.name!r}: response_format must be 'content' or "
+                f"'content_and_artifact', got {self.response_format!r}"
+            )
+        self._cache: dict[str, Any] = {}
+
+    # -- schemas --------------------------------------------------------------------------
+
+    def _target(self) -> Callable[..., Any]:
+        """The function whose signature describes the arguments (``_run`` by default)."""
+        return self._run
+
+    def _args_model(self) -> type[BaseModel] | None:
+        """The pydantic model arguments are validated with (``None`` for a dict schema)."""
+        if "model" not in self._cache:
+            schema = self.args_schema
+            if isinstance(schema, type) and issubclass(schema, BaseModel):
+                model: type[BaseModel] | None = schema
+            elif isinstance(schema, Mapping):
+                model = None
+            elif schema is None:
+                model, _ = args_model_from_function(
+                    self._target(),
+                    model_name=self.name,
+                    parse_docstring=False,
+                    exclude=_config_params(self._target()),
+                )
+            else:
+                raise SchemaConversionError(
+                    f"tool {self.name!r}: args_schema must be a pydantic model class or a "
+                    f"JSON-schema dict, got {schema!r}"
+                )
+            self._cache["model"] = model
+        return cast("type[BaseModel] | None", self._cache["model"])
+
+    def _injected(self) -> dict[str, bool]:
+        """Injected argument names → whether each wants the tool-call id."""
+        if "injected" not in self._cache:
+            found: dict[str, bool] = {}
+            model = self._args_model()
+            if model is not None:
+                for field_name, info in model.model_fields.items():
+                    for meta in info.metadata:
+                        if _is_injected(meta):
+                            found[field_name] = _is_injected(meta, InjectedToolCallId)
+            self._cache["injected"] = found
+        return cast(dict[str, bool], self._cache["injected"])
+
+    def get_input_schema(self) -> dict[str, Any]:
+        """The JSON schema of the tool's arguments (injected ones included)."""
+        if "json" not in self._cache:
+            model = self._args_model()
+            if model is None:
+                self._cache["json"] = dict(cast(Mapping[str, Any], self.args_schema))
+            else:
+                try:
+                    self._cache["json"] = model.model_json_schema()
+                except pydantic.PydanticInvalidForJsonSchema as exc:
+                    raise SchemaConversionError(
+                        f"tool {self.name!r}: its arguments have no JSON schema: {exc}"
+                    ) from exc
+        return cast(dict[str, Any], self._cache["json"])
+
+    @property
+    def args(self) -> dict[str, Any]:
+        """The JSON schema of each argument, by name (``tool.args["query"]["type"]``)."""
+        properties = self.get_input_schema().get("properties", {})
+        return dict(properties) if isinstance(properties, Mapping) else {}
+
+    @property
+    def tool_call_schema(self) -> ArgsSchema:
+        """The argument schema the model sees: ``args_schema`` without injected arguments."""
+        if "call_schema" not in self._cache:
+            model = self._args_model()
+            injected = self._injected()
+            if model is None:
+                schema: ArgsSchema = dict(cast(Mapping[str, Any], self.args_schema))
+            elif not injected:
+                schema = model
+            else:
+                fields: dict[str, Any] = {
+                    key: (info.annotation, info)
+                    for key, info in model.model_fields.items()
+                    if key not in injected
+                }
+                schema = pydantic.create_model(
+                    model.__name__,
+                    __config__=pydantic.ConfigDict(arbitrary_types_allowed=True),
+                    __doc__=model.__doc__,
+                    **fields,
+                )
+            self._cache["call_schema"] = schema
+        return cast(ArgsSchema, self._cache["call_schema"])
+
+    def get_name(self, suffix: str | None = None) -> str:
+        return f"{self.name}{suffix}" if suffix else self.name
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, description={self.description!r})"
+
+    # -- input and output -----------------------------------------------------------------
+
+    def _parse_input(self, input: Any) -> tuple[dict[str, Any], bool, str | None]:
+        """``(arguments, is_tool_call, call_id)`` from any accepted input form."""
+        if isinstance(input, Mapping) and input.get("type") == "tool_call":
+            args = input.get("args", {})
+            if not isinstance(args, Mapping):
+                raise InputTypeError(
+                    f"tool {self.name!r} got a tool call whose 'args' is "
+                    f"{type(args).__name__}, expected a dict of arguments"
+                )
+            call_id = input.get("id")
+            args = dict(args)
+            for key, wants_id in self._injected().items():
+                if wants_id:
+                    args[key] = call_id
+            return args, True, call_id if call_id is None else str(call_id)
+        if any(self._injected().values()):
+            raise InputTypeError(
+                f"tool {self.name!r} has an InjectedToolCallId argument, so it must be invoked "
+                "with a whole tool call: {'type': 'tool_call', 'name': ..., 'args': {...}, "
+                "'id': ...}"
+            )
+        if isinstance(input, str):
+            return {self._single_arg(input): input}, False, None
+        if isinstance(input, Mapping):
+            return dict(input), False, None
+        raise InputTypeError(
+            f"tool {self.name!r} got {type(input).__name__} input; expected a dict of arguments, "
+            "a string (for a one-argument tool), or a tool call {'type': 'tool_call', 'name', "
+            "'args', 'id'}"
+        )
+
+    def _single_arg(self, text: str) -> str:
+        properties = self.args
+        required = self.get_input_schema().get("required", [])
+        if len(properties) == 1:
+            return next(iter(properties))
+        if len(required) == 1:
+            return str(required[0])
+        raise InputTypeError(
+            f"tool {self.name!r} takes the arguments {sorted(properties)}, so it cannot be "
+            f"invoked with a bare string ({text[:40]!r}); pass a dict of arguments"
+        )
+
+    def _validate(self, args: dict[str, Any]) -> dict[str, Any]:
+        model = self._args_model()
+        if model is None:
+            return args
+        schema = self.get_input_schema()
+        if "nullable_defaults" not in self._cache:
+            # Strict-mode schemas make optional arguments nullable: the model sends null for
+            # "not given". For arguments that do not accept None, null means "use the default".
+            properties = schema.get("properties", {})
+            required = set(schema.get("required", ()))
+            self._cache["nullable_defaults"] = frozenset(
+                key
+                for key, sub in properties.items()
+                if key not in required and isinstance(sub, dict) and not admits_null(sub)
+            )
+        droppable: frozenset[str] = self._cache["nullable_defaults"]
+        if droppable:
+            args = {k: v for k, v in args.items() if not (v is None and k in droppable)}
+        try:
+            validated = model.model_validate(args)
+        except pydantic.ValidationError as exc:
+            raise ToolInputError(
+                f"tool {self.name!r} got invalid arguments {args!r}:\n"
+                f"{_format_validation_error(exc)}\n"
+                f"Expected arguments matching this JSON schema: "
+                f"{json.dumps(self.get_input_schema(), default=str)}",
+                tool_name=self.name,
+                tool_input=args,
+                schema=schema,
+            ) from exc
+        # Attributes, not model_dump(): nested models reach the function as model instances.
+        return {key: getattr(validated, key) for key in type(validated).model_fields}
+
+    def _with_config(self, kwargs: dict[str, Any], config: RunnableConfig | None) -> None:
+        if "config_params" not in self._cache:
+            self._cache["config_params"] = _config_params(self._target())
+        for name in self._cache["config_params"]:
+            kwargs[name] = ensure_config(config)
+
+    def _format_output(self, result: Any, is_call: bool, call_id: str | None) -> Any:
+        if self.response_format == "content_and_artifact":
+            if not (isinstance(result, tuple) and len(result) == 2):
+                raise ValueError(
+                    f"tool {self.name!r} has response_format='content_and_artifact', so it must "
+                    f"return a (content, artifact) pair; it returned {type(result).__name__}"
+                )
+            content, artifact = result
+        else:
+            content, artifact = result, None
+        if not is_call or call_id is None or isinstance(content, ToolMessage):
+            return content
+        return ToolMessage(
+            content=_stringify(content), artifact=artifact, tool_call_id=call_id, name=self.name
+        )
+
+    def _error_output(self, content: str, is_call: bool, call_id: str | None) -> Any:
+        if not is_call or call_id is None:
+            return content
+        return ToolMessage(content=content, tool_call_id=call_id, name=self.name, status="error")
+
+    def _handled_error_text(self, exc: Exception) -> str | None:
+        """The message for a handled tool error, or ``None`` when it must propagate."""
+        handler = self.handle_tool_error
+        if handler is None or handler is False:
+            return None
+        if isinstance(handler, (type, tuple)):
+            if isinstance(exc, handler):
+                return f"Error: {type(exc).__name__}: {exc}"
+            return None
+        if not isinstance(exc, ToolException):
+            return None
+        if handler is True:
+            return str(exc) or "Tool execution error"
+        if isinstance(handler, str):
+            return handler
+        return handler(exc)
+
+    def _handled_validation_text(self, exc: ToolInputError) -> str | None:
+        handler = self.handle_validation_error
+        if handler is None or handler is False:
+            return None
+        if handler is True:
+            return str(exc)
+        if isinstance(handler, str):
+            return handler
+        return handler(exc)
+
+    # -- running --------------------------------------------------------------------------
+
+    def _run(self, *args: Any, **kwargs: Any) -> Any:
+        """Do the work (override in subclasses); receives the validated arguments."""
+        raise NotImplementedInvokeError(
+            f"tool {self.name!r} ({type(self).__name__}) does not implement _run()"
+        )
+
+    async def _arun(self, *args: Any, **kwargs: Any) -> Any:
+        """Do the work asynchronously; by default ``_run`` in a worker thread."""
+        return await run_in_thread(self._run, *args, **kwargs)
+
+    def invoke(self, input: ToolInput, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        """Run the tool: arguments in, result out; a tool call in, a ``ToolMessage`` out."""
+        args, is_call, call_id = self._parse_input(input)
+        try:
+            call_kwargs = self._validate(args)
+        except ToolInputError as exc:
+            text = self._handled_validation_text(exc)
+            if text is None:
+                raise
+            return self._error_output(text, is_call, call_id)
+        self._with_config(call_kwargs, config)
+        try:
+            result = self._run(**call_kwargs)
+        except Exception as exc:
+            text = self._handled_error_text(exc)
+            if text is None:
+                exc.add_note(f"raised by tool {self.name!r}")
+                raise
+            return self._error_output(text, is_call, call_id)
+        return self._format_output(result, is_call, call_id)
+
+    async def ainvoke(
+        self, input: ToolInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Any:
+        """Async :meth:`invoke`: native for async tools, a worker thread for sync ones."""
+        args, is_call, call_id = self._parse_input(input)
+        try:
+            call_kwargs = self._validate(args)
+        except ToolInputError as exc:
+            text = self._handled_validation_text(exc)
+            if text is None:
+                raise
+            return self._error_output(text, is_call, call_id)
+        self._with_config(call_kwargs, config)
+        try:
+            result = await self._arun(**call_kwargs)
+        except Exception as exc:
+            text = self._handled_error_text(exc)
+            if text is None:
+                exc.add_note(f"raised by tool {self.name!r}")
+                raise
+            return self._error_output(text, is_call, call_id)
+        return self._format_output(result, is_call, call_id)
+
+    def run(self, tool_input: str | dict[str, Any], **kwargs: Any) -> Any:
+        """LangChain's older entry point; same as :meth:`invoke`."""
+        return self.invoke(tool_input)
+
+    async def arun(self, tool_input: str | dict[str, Any], **kwargs: Any) -> Any:
+        """LangChain's older async entry point; same as :meth:`ainvoke`."""
+        return await self.ainvoke(tool_input)
+
+
+class StructuredTool(BaseTool):
+    """A tool made from a function (sync, async or both), usually via :func:`tool`.
+
+    Example::
+
+        def search(query: str) -> str: ...
+        async def asearch(query: str) -> str: ...
+
+        search_tool = StructuredTool.from_function(search, coroutine=asearch,
+                                                   description="Search the web.")
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        description: str = "",
+        args_schema: ArgsSchema,
+        func: Callable[..., Any] | None = None,
+        coroutine: Callable[..., Awaitable[Any]] | None = None,
+        return_direct: bool = False,
+        response_format: ResponseFormat = "content",
+        handle_tool_error: ToolErrorHandler = False,
+        handle_validation_error: ValidationErrorHandler = False,
+        metadata: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+    ) -> None:
+        if func is None and coroutine is None:
+            raise TypeError(f"StructuredTool {name!r} needs func=..., coroutine=... or both")
+        if coroutine is not None and not inspect.iscoroutinefunction(coroutine):
+            raise TypeError(
+                f"StructuredTool {name!r}: coroutine must be an `async def` function, got "
+                f"{coroutine!r}"
+            )
+        self.func = func
+        self.coroutine = coroutine
+        super().__init__(
+            name=name,
+            description=description,
+            args_schema=args_schema,
+            return_direct=return_direct,
+            response_format=response_format,
+            handle_tool_error=handle_tool_error,
+            handle_validation_error=handle_validation_error,
+            metadata=metadata,
+            tags=tags,
+        )
+
+    def _target(self) -> Callable[..., Any]:
+        target = self.func if self.func is not None else self.coroutine
+        assert target is not None  # checked in __init__
+        return target
+
+    def _run(self, *args: Any, **kwargs: Any) -> Any:
+        if self.func is None:
+            raise NotImplementedInvokeError(
+                f"tool {self.name!r} is async-only (made from an `async def` function): use "
+                "`await tool.ainvoke(...)`, or give it a sync func too "
+                "(StructuredTool.from_function(func, coroutine=...))"
+            )
+        return self.func(*args, **kwargs)
+
+    async def _arun(self, *args: Any, **kwargs: Any) -> Any:
+        if self.coroutine is not None:
+            return await self.coroutine(*args, **kwargs)
+        return await run_in_thread(self._run, *args, **kwargs)
+
+    @classmethod
+    def from_function(
+        cls,
+        func: Callable[..., Any] | None = None,
+        coroutine: Callable[..., Awaitable[Any]] | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        return_direct: bool = False,
+        args_schema: ArgsSchema | None = None,
+        infer_schema: bool = True,
+        *,
+        response_format: ResponseFormat = "content",
+        parse_docstring: bool = False,
+        error_on_invalid_docstring: bool = True,
+        handle_tool_error: ToolErrorHandler = False,
+        handle_validation_error: ValidationErrorHandler = False,
+        metadata: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+    ) -> StructuredTool:
+        """Make a tool from a function and/or a coroutine function.
+
+        The name defaults to the function's, the description to its docstring (with
+        ``parse_docstring=True``: the docstring's summary, and its Google-style ``Args:``
+        become argument descriptions), the argument schema to one inferred from the
+        signature. A parameter annotated ``RunnableConfig`` receives the run's config.
+
+        Example::
+
+            StructuredTool.from_function(multiply, name="mul", return_direct=True)
+        """
+        source = func if func is not None else coroutine
+        if source is None:
+            raise TypeError("StructuredTool.from_function needs func=..., coroutine=... or both")
+        if func is not None and inspect.iscoroutinefunction(func):
+            if coroutine is not None:
+                raise TypeError(
+                    f"StructuredTool.from_function: func {callable_name(func)!r} is async; "
+                    "pass it as coroutine=..."
+                )
+            func, coroutine = None, func
+            source = func if func is not None else coroutine
+        assert source is not None
+        tool_name = name or callable_name(source)
+        schema: ArgsSchema
+        if args_schema is not None:
+            schema = args_schema
+            summary = ""
+        elif infer_schema:
+            schema, summary = args_model_from_function(
+                source,
+                model_name=tool_name,
+                parse_docstring=parse_docstring,
+                error_on_invalid_docstring=error_on_invalid_docstring,
+                exclude=_config_params(source),
+            )
+        else:
+            raise TypeError(
+                f"tool {tool_name!r}: infer_schema=False needs an explicit args_schema=..."
+            )
+        if description is None:
+            doc = inspect.getdoc(source)
+            if parse_docstring and args_schema is None:
+                description = summary
+            elif doc:
+                description = doc.strip()
+            elif isinstance(schema, type) and schema.__doc__ and args_schema is not None:
+                description = inspect.cleandoc(schema.__doc__)
+            elif isinstance(schema, Mapping) and isinstance(schema.get("description"), str):
+                description = schema["description"]
+        if not description:
+            raise ValueError(
+                f"tool {tool_name!r} has no description: give the function a docstring or pass "
+                "description=... (the model reads it to decide when to call the tool)"
+            )
+        return cls(
+            name=tool_name,
+            description=description,
+            args_schema=schema,
+            func=func,
+            coroutine=coroutine,
+            return_direct=return_direct,
+            response_format=response_format,
+            handle_tool_error=handle_tool_error,
+            handle_validation_error=handle_validation_error,
+            metadata=metadata,
+            tags=tags,
+        )
+
+
+@overload
+def tool(
+    name_or_callable: Callable[..., Any],
+    /,
+    *,
+    description: str | None = None,
+    return_direct: bool = False,
+    args_schema: ArgsSchema | None = None,
+    infer_schema: bool = True,
+    response_format: ResponseFormat = "content",
+    parse_docstring: bool = False,
+    error_on_invalid_docstring: bool = True,
+    handle_tool_error: ToolErrorHandler = False,
+    handle_validation_error: ValidationErrorHandler = False,
+) -> StructuredTool: ...
+@overload
+def tool(
+    name_or_callable: str,
+    runnable: Callable[..., Any],
+    /,
+    *,
+    description: str | None = None,
+    return_direct: bool = False,
+    args_schema: ArgsSchema | None = None,
+    infer_schema: bool = True,
+    response_format: ResponseFormat = "content",
+    parse_docstring: bool = False,
+    error_on_invalid_docstring: bool = True,
+    handle_tool_error: ToolErrorHandler = False,
+    handle_validation_error: ValidationErrorHandler = False,
+) -> StructuredTool: ...
+@overload
+def tool(
+    name_or_callable: str | None = None,
+    /,
+    *,
+    description: str | None = None,
+    return_direct: bool = False,
+    args_schema: ArgsSchema | None = None,
+    infer_schema: bool = True,
+    response_format: ResponseFormat = "content",
+    parse_docstring: bool = False,
+    error_on_invalid_docstring: bool = True,
+    handle_tool_error: ToolErrorHandler = False,
+    handle_validation_error: ValidationErrorHandler = False,
+) -> Callable[[Callable[..., Any]], StructuredTool]: ...
+def tool(
+    name_or_callable: str | Callable[..., Any] | None = None,
+    runnable: Callable[..., Any] | None = None,
+    /,
+    *,
+    description: str | None = None,
+    return_direct: bool = False,
+    args_schema: ArgsSchema | None = None,
+    infer_schema: bool = True,
+    response_format: ResponseFormat = "content",
+    parse_docstring: bool = False,
+    error_on_invalid_docstring: bool = True,
+    handle_tool_error: ToolErrorHandler = False,
+    handle_validation_error: ValidationErrorHandler = False,
+) -> StructuredTool | Callable[[Callable[..., Any]], StructuredTool]:
+    """Make a tool from a function (sync or ``async def``), LangChain's ``@tool``.
+
+    Forms: ``@tool``, ``@tool("name")``, ``@tool(parse_docstring=True)``,
+    ``@tool("name", return_direct=True)``, ``tool(func)``, ``tool("name", func)``.
+    See :meth:`StructuredTool.from_function` for the options.
+
+    Example::
+
+        @tool(parse_docstring=True)
+        def get_weather(city: str, unit: Literal["C", "F"] = "C") -> str:
+            '''Get the current weather.
+
+            Args:
+                city: The city, e.g. "Paris".
+                unit: Temperature unit.
+            '''
+            return f"22°{unit} in {city}"
+
+        get_weather.invoke({"city": "Paris"})  # '22°C in Paris'
+    """
+
+    def make(func: Callable[..., Any], name: str | None) -> StructuredTool:
+        if isinstance(func, BaseTool):
+            raise TypeError(f"{func!r} is already a tool")
+        if not callable(func):
+            raise TypeError(f"@tool decorates functions, got {func!r}")
+        is_async = inspect.iscoroutinefunction(func)
+        return StructuredTool.from_function(
+            func=None if is_async else func,
+            coroutine=func if is_async else None,
+            name=name,
+            description=description,
+            return_direct=return_direct,
+            args_schema=args_schema,
+            infer_schema=infer_schema,
+            response_format=response_format,
+            parse_docstring=parse_docstring,
+            error_on_invalid_docstring=error_on_invalid_docstring,
+            handle_tool_error=handle_tool_error,
+            handle_validation_error=handle_validation_error,
+        )
+
+    if isinstance(name_or_callable, str):
+        tool_name = name_or_callable
+        if runnable is not None:
+            return make(runnable, tool_name)
+        return lambda func: make(func, tool_name)
+    if name_or_callable is not None:
+        return make(name_or_callable, None)
+    return lambda func: make(func, None)
