@@ -231,6 +231,10 @@ def logprobs_for(tokens: list[str], top_logprobs: int) -> list[dict[str, Any]]:
     return [logprob_entry(token, top_logprobs) for token in tokens]
 
 
+# One encoder for the process: json.dumps() with options builds a new encoder on every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dumps(obj: Any) -> str:
     """Compact JSON, as OpenAI sends it (non-ASCII kept as UTF-8)."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(obj)
