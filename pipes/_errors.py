@@ -123,3 +123,7 @@ class ChatModelError(PipesError, RuntimeError):
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
         self.details = details
+
+
+class MessageMergeError(MessageConversionError):
+    """Message chunks that cannot be merged (different message types, roles or tool call ids)."""

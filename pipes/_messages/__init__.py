@@ -1,0 +1,110 @@
+"""Chat messages, streamed chunks, content parts, conversion and safe serialization.
+
+This layer sits just above the runnable core and imports nothing above it::
+
+    from pipes import HumanMessage, AIMessageChunk, convert_to_messages
+
+    convert_to_messages([("system", "Translate to French"), "I love programming."])
+    AIMessageChunk(content="Bon") + AIMessageChunk(content="jour")
+"""
+
+from __future__ import annotations
+
+from pipes._errors import MessageConversionError, MessageMergeError
+
+from ._ai import AIMessage, AIMessageChunk
+from ._base import BaseMessage, BaseMessageChunk, merge_message_chunks
+from ._buffer import get_buffer_string
+from ._content import (
+    AudioContentPart,
+    FileContentPart,
+    ImageContentPart,
+    MessageContent,
+    TextContentPart,
+    audio_format,
+    audio_part,
+    content_text,
+    file_part,
+    image_part,
+    text_part,
+    validate_content,
+)
+from ._convert import MessageLikeRepresentation, convert_to_message, convert_to_messages
+from ._merge import merge_content, merge_dicts
+from ._serialize import message_from_dict, message_to_dict, messages_from_dict, messages_to_dict
+from ._simple import (
+    ChatMessage,
+    ChatMessageChunk,
+    HumanMessage,
+    HumanMessageChunk,
+    SystemMessage,
+    SystemMessageChunk,
+)
+from ._tool import ToolMessage, ToolMessageChunk
+from ._tool_calls import (
+    InvalidToolCall,
+    ToolCall,
+    ToolCallChunk,
+    invalid_tool_call,
+    parse_openai_tool_calls,
+    tool_call,
+    tool_call_chunk,
+)
+from ._usage import InputTokenDetails, OutputTokenDetails, UsageMetadata, add_usage
+
+__all__ = [
+    "AIMessage",
+    "AIMessageChunk",
+    "AudioContentPart",
+    "BaseMessage",
+    "BaseMessageChunk",
+    "ChatMessage",
+    "ChatMessageChunk",
+    "FileContentPart",
+    "HumanMessage",
+    "HumanMessageChunk",
+    "ImageContentPart",
+    "InputTokenDetails",
+    "InvalidToolCall",
+    "MessageContent",
+    "MessageConversionError",
+    "MessageLikeRepresentation",
+    "MessageMergeError",
+    "OutputTokenDetails",
+    "SystemMessage",
+    "SystemMessageChunk",
+    "TextContentPart",
+    "ToolCall",
+    "ToolCallChunk",
+    "ToolMessage",
+    "ToolMessageChunk",
+    "UsageMetadata",
+    "add_usage",
+    "audio_format",
+    "audio_part",
+    "content_text",
+    "convert_to_message",
+    "convert_to_messages",
+    "file_part",
+    "get_buffer_string",
+    "image_part",
+    "invalid_tool_call",
+    "merge_content",
+    "merge_dicts",
+    "merge_message_chunks",
+    "message_chunk_to_message",
+    "message_from_dict",
+    "message_to_dict",
+    "messages_from_dict",
+    "messages_to_dict",
+    "parse_openai_tool_calls",
+    "text_part",
+    "tool_call",
+    "tool_call_chunk",
+    "validate_content",
+]
+
+
+def message_chunk_to_message(message: BaseMessage) -> BaseMessage:
+    """A chunk's final message (``chunk.to_message()``); other messages come back as they are."""
+    return message.to_message() if isinstance(message, BaseMessageChunk) else message

@@ -1,0 +1,187 @@
+"""``AIMessage`` (with tool calls and usage) and ``AIMessageChunk`` (streamed, mergeable)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Self
+
+from pydantic import Field, field_validator, model_validator
+
+from ._base import BaseMessage, BaseMessageChunk
+from ._content import ContentInput
+from ._merge import merge_tool_call_chunks
+from ._tool_calls import (
+    InvalidToolCall,
+    ToolCall,
+    ToolCallChunk,
+    parse_openai_tool_calls,
+    parse_tool_call_chunks,
+)
+from ._usage import UsageMetadata, add_usage
+
+__all__ = ["AIMessage", "AIMessageChunk"]
+
+
+_NONE_KEYS = {"name": None, "args": None, "id": None}
+_INVALID_DEFAULTS = {**_NONE_KEYS, "error": None, "type": "invalid_tool_call"}
+_CHUNK_DEFAULTS = {**_NONE_KEYS, "index": None, "type": "tool_call_chunk"}
+
+
+def _with_defaults(items: Any, defaults: dict[str, Any]) -> Any:
+    """Fill keys LangChain code may omit (``id``, ``type`` ...) before TypedDict validation."""
+    if not isinstance(items, list | tuple):
+        return items
+    return [{**defaults, **item} if isinstance(item, Mapping) else item for item in items]
+
+
+class AIMessage(BaseMessage):
+    """A model's reply: text ``content``, ``tool_calls`` it wants run, ``usage_metadata``.
+
+    ``AIMessage("Bonjour", usage_metadata={"input_tokens": 5, "output_tokens": 2,
+    "total_tokens": 7})``; ``msg.tool_calls[0]["args"]`` is a parsed dict.
+    """
+
+    type: Literal["ai"] = "ai"
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    """Tool calls with parsed ``args``."""
+    invalid_tool_calls: list[InvalidToolCall] = Field(default_factory=list)
+    """Tool calls whose arguments did not parse (raw ``args`` and ``error`` kept)."""
+    usage_metadata: UsageMetadata | None = None
+    """Token counts, when the provider reports them."""
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput = "",
+            *,
+            tool_calls: list[ToolCall] = ...,
+            invalid_tool_calls: list[InvalidToolCall] = ...,
+            usage_metadata: UsageMetadata | None = None,
+            name: str | None = None,
+            id: str | None = None,
+            additional_kwargs: dict[str, Any] = ...,
+            response_metadata: dict[str, Any] = ...,
+            type: Literal["ai"] = "ai",
+        ) -> None: ...
+
+    @field_validator("tool_calls", mode="before")
+    @classmethod
+    def _fill_tool_calls(cls, value: Any) -> Any:
+        return _with_defaults(value, {"id": None, "type": "tool_call"})
+
+    @field_validator("invalid_tool_calls", mode="before")
+    @classmethod
+    def _fill_invalid_tool_calls(cls, value: Any) -> Any:
+        return _with_defaults(value, _INVALID_DEFAULTS)
+
+    @model_validator(mode="after")
+    def _after_validation(self) -> Self:
+        # Older LangChain code put OpenAI wire-format calls in additional_kwargs only.
+        kwargs = self.additional_kwargs
+        if kwargs and not self.tool_calls and not self.invalid_tool_calls:
+            raw = kwargs.get("tool_calls")
+            if raw and isinstance(raw, list):
+                calls, invalid = parse_openai_tool_calls(raw)
+                self.__dict__["tool_calls"] = calls
+                self.__dict__["invalid_tool_calls"] = invalid
+        return self
+
+
+class AIMessageChunk(AIMessage, BaseMessageChunk):
+    """A streamed piece of an :class:`AIMessage`.
+
+    ``tool_call_chunks`` carry argument fragments; ``tool_calls`` is their best-effort
+    (partial) parse, refreshed on every merge. ``to_message()`` parses strictly: arguments
+    that are not complete JSON land in ``invalid_tool_calls`` with the error.
+    """
+
+    type: Literal["AIMessageChunk"] = "AIMessageChunk"  # type: ignore[assignment]
+    tool_call_chunks: list[ToolCallChunk] = Field(default_factory=list)
+    """Raw streamed tool-call pieces (name, args fragment, id, index)."""
+    _message_class = AIMessage
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput = "",
+            *,
+            tool_call_chunks: list[ToolCallChunk] = ...,
+            tool_calls: list[ToolCall] = ...,
+            invalid_tool_calls: list[InvalidToolCall] = ...,
+            usage_metadata: UsageMetadata | None = None,
+            name: str | None = None,
+            id: str | None = None,
+            additional_kwargs: dict[str, Any] = ...,
+            response_metadata: dict[str, Any] = ...,
+            type: Literal["AIMessageChunk"] = "AIMessageChunk",
+        ) -> None: ...
+
+    @field_validator("tool_call_chunks", mode="before")
+    @classmethod
+    def _fill_tool_call_chunks(cls, value: Any) -> Any:
+        return _with_defaults(value, _CHUNK_DEFAULTS)
+
+    @model_validator(mode="after")
+    def _after_validation(self) -> Self:
+        # Overrides (replaces) AIMessage's validator: one Python call per chunk.
+        if self.tool_call_chunks:
+            calls, invalid = parse_tool_call_chunks(self.tool_call_chunks, partial=True)
+            self.__dict__["tool_calls"] = calls
+            self.__dict__["invalid_tool_calls"] = invalid
+        elif self.tool_calls or self.invalid_tool_calls:
+            # Complete calls given directly: derive chunks so merging still works. A call
+            # without id gets its position as index so two of them do not run together.
+            chunks: list[ToolCallChunk] = []
+            for i, call in enumerate(self.tool_calls):
+                chunks.append(
+                    {
+                        "name": call["name"],
+                        "args": json.dumps(call["args"]),
+                        "id": call["id"],
+                        "index": None if call["id"] else i,
+                        "type": "tool_call_chunk",
+                    }
+                )
+            for j, bad in enumerate(self.invalid_tool_calls, start=len(chunks)):
+                chunks.append(
+                    {
+                        "name": bad["name"],
+                        "args": bad["args"],
+                        "id": bad["id"],
+                        "index": None if bad["id"] else j,
+                        "type": "tool_call_chunk",
+                    }
+                )
+            self.__dict__["tool_call_chunks"] = chunks
+        return self
+
+    @classmethod
+    def _merge_fields(cls, chunks: Sequence[Self]) -> dict[str, Any]:
+        fields = super()._merge_fields(chunks)
+        merged = merge_tool_call_chunks([c.tool_call_chunks for c in chunks if c.tool_call_chunks])
+        fields["tool_call_chunks"] = merged
+        if merged:
+            fields["tool_calls"], fields["invalid_tool_calls"] = parse_tool_call_chunks(
+                merged, partial=True
+            )
+        usage = add_usage(c.usage_metadata for c in chunks if c.usage_metadata)
+        if usage is not None:
+            fields["usage_metadata"] = usage
+        return fields
+
+    def to_message(self) -> AIMessage:
+        """The final :class:`AIMessage`; tool-call arguments are parsed strictly here."""
+        fields = {
+            name: value
+            for name, value in self.__dict__.items()
+            if name not in ("type", "tool_call_chunks")
+        }
+        if self.tool_call_chunks:
+            merged = merge_tool_call_chunks([self.tool_call_chunks])
+            fields["tool_calls"], fields["invalid_tool_calls"] = parse_tool_call_chunks(
+                merged, partial=False
+            )
+        return AIMessage._fast(fields)

@@ -1,0 +1,246 @@
+"""``BaseMessage`` and ``BaseMessageChunk``: the fields, repr, fast paths and chunk folding."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pipes._errors import MessageMergeError
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ._content import MessageContent, content_text, validate_content
+from ._merge import first_set, merge_content, merge_dicts
+
+__all__ = ["BaseMessage", "BaseMessageChunk", "merge_message_chunks"]
+
+_UNSET: Any = object()
+
+
+class _FastSpec:
+    """How to fill a message's ``__dict__`` without validation, computed once per class."""
+
+    __slots__ = ("factories", "names", "required", "template", "trusted")
+
+    def __init__(self, cls: type[BaseModel]) -> None:
+        fields = cls.model_fields
+        self.names = tuple(fields)
+        self.required = frozenset(n for n, f in fields.items() if f.is_required())
+        # Immutable defaults are copied from a template; mutable ones come from factories.
+        self.template = {
+            n: (None if f.default_factory is not None else f.default) for n, f in fields.items()
+        }
+        self.factories: tuple[tuple[str, Callable[[], Any]], ...] = tuple(
+            (n, f.default_factory)  # type: ignore[misc]
+            for n, f in fields.items()
+            if f.default_factory is not None
+        )
+        # Only pipes' own classes skip validation in __init__: a user's subclass may add
+        # validators that must run.
+        self.trusted = cls.__module__.startswith("pipes._messages.")
+
+    def values(self, fields: dict[str, Any]) -> dict[str, Any]:
+        values = self.template.copy()
+        for name, factory in self.factories:
+            values[name] = factory()
+        values.update(fields)
+        return values
+
+
+_SPECS: dict[type[BaseModel], _FastSpec] = {}
+
+
+def _fast_spec(cls: type[BaseModel]) -> _FastSpec:
+    """The class's :class:`_FastSpec` (computed on first use, per exact class)."""
+    spec = _SPECS.get(cls)
+    if spec is None:
+        spec = _SPECS[cls] = _FastSpec(cls)
+    return spec
+
+
+# Keyword arguments whose plain-str values need no validation at all.
+_TRIVIAL_KEYS = frozenset({"content", "id", "name"})
+_set_dict = object.__setattr__
+
+
+class BaseMessage(BaseModel):
+    """A chat message: ``content`` (text or a list of parts) plus metadata.
+
+    Use the concrete classes: ``HumanMessage("hi")``, ``AIMessage(content="hello")`` ...
+    Messages compare by value, dump with ``model_dump()`` and copy with
+    ``model_copy(update=...)``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    content: MessageContent = ""
+    """A string, or a list of strings and content parts (see ``text_part``, ``image_part``)."""
+    additional_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Provider-specific payload that has no standard field (e.g. ``refusal``)."""
+    response_metadata: dict[str, Any] = Field(default_factory=dict)
+    """What the provider said about the response (model name, finish reason ...)."""
+    type: str
+    """The message kind: ``"human"``, ``"ai"``, ``"system"``, ``"tool"``, ``"chat"`` ..."""
+    name: str | None = None
+    """An optional name for the author of the message."""
+    id: str | None = None
+    """An optional unique id (usually the provider's)."""
+
+    if not TYPE_CHECKING:
+        # Positional content like LangChain: HumanMessage("hi"). The typed signatures live
+        # on each concrete class under TYPE_CHECKING; this one stays cheap at runtime.
+        def __init__(self, content: Any = _UNSET, /, **data: Any) -> None:
+            if content is not _UNSET:
+                if "content" in data:
+                    raise TypeError(
+                        f"{type(self).__name__}() got content both positionally and as "
+                        "content=...; pass it once."
+                    )
+                data["content"] = content
+            spec = _SPECS.get(type(self)) or _fast_spec(type(self))
+            if spec.trusted and not spec.required:
+                # Hot path (every streamed chunk): plain-string content/id/name pass every
+                # validator unchanged, so fill the instance directly; identical result.
+                for key, value in data.items():
+                    if key not in _TRIVIAL_KEYS or not (
+                        type(value) is str or (value is None and key != "content")
+                    ):
+                        break
+                else:
+                    _set_dict(self, "__dict__", spec.values(data))
+                    _set_dict(self, "__pydantic_fields_set__", set(data))
+                    _set_dict(self, "__pydantic_extra__", None)
+                    _set_dict(self, "__pydantic_private__", None)
+                    return
+            self.__pydantic_validator__.validate_python(data, self_instance=self)
+
+    @field_validator("content")
+    @classmethod
+    def _check_content(cls, value: MessageContent) -> MessageContent:
+        return value if type(value) is str else validate_content(value)
+
+    @field_validator("id", "name", mode="before")
+    @classmethod
+    def _coerce_id(cls, value: Any) -> Any:
+        # Ids arrive as ints or UUIDs from some stores; LangChain coerces them too.
+        return value if value is None or isinstance(value, str) else str(value)
+
+    @classmethod
+    def _fast(cls, fields: dict[str, Any]) -> Self:
+        """Build without validation, for values pipes already validated (hot path)."""
+        obj = cls.__new__(cls)
+        spec = _fast_spec(cls)
+        missing = spec.required.difference(fields)
+        if missing:
+            raise TypeError(f"{cls.__name__}._fast() needs {sorted(missing)}")
+        _set_dict(obj, "__dict__", spec.values(fields))
+        _set_dict(obj, "__pydantic_fields_set__", set(fields))
+        _set_dict(obj, "__pydantic_extra__", None)
+        _set_dict(obj, "__pydantic_private__", None)
+        return obj
+
+    @property
+    def text(self) -> str:
+        """The text of the message: string items and ``text`` parts, concatenated."""
+        return content_text(self.content)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # Only what differs from the defaults, so reprs stay short and readable.
+        values = self.__dict__
+        spec = _fast_spec(type(self))
+        factories = dict(spec.factories)
+        for name in spec.names:
+            if name == "type":
+                continue
+            value = values.get(name)
+            if name != "content":
+                factory = factories.get(name)
+                default = factory() if factory is not None else spec.template[name]
+                if value == default:
+                    continue
+            yield name, value
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+    def pretty_repr(self) -> str:
+        """A human-readable block: a title line with the message type, then the text."""
+        title = f" {type(self).__name__.removesuffix('Chunk').replace('Message', ' Message')} "
+        head = title.center(80, "=")
+        body = self.text if self.text or type(self.content) is str else repr(self.content)
+        return f"{head}\n\n{body}" if body else head
+
+    def pretty_print(self) -> None:
+        """Print :meth:`pretty_repr`."""
+        print(self.pretty_repr())
+
+
+class BaseMessageChunk(BaseMessage):
+    """A streamed piece of a message; pieces add up with ``+`` or :meth:`merge_chunks`.
+
+    ``AIMessageChunk(content="Hel") + AIMessageChunk(content="lo")`` ->
+    ``AIMessageChunk(content="Hello")``. Use :meth:`to_message` for the final message.
+    """
+
+    _message_class: ClassVar[type[BaseMessage]]
+
+    @classmethod
+    def merge_chunks(cls, chunks: Sequence[Self]) -> Self:
+        """Merge chunks in one pass, in time linear in their total size.
+
+        ``AIMessageChunk.merge_chunks([c1, c2, c3])`` equals ``c1 + c2 + c3``.
+        """
+        if not chunks:
+            raise MessageMergeError(
+                f"{cls.__name__}.merge_chunks() got no chunks; pass at least one."
+            )
+        kind = type(chunks[0])
+        for i, chunk in enumerate(chunks):
+            if type(chunk) is not kind or not isinstance(chunk, cls):
+                raise MessageMergeError(
+                    f"cannot merge chunk {i} ({type(chunk).__name__}) into a "
+                    f"{kind.__name__}: all chunks must be of the same message type."
+                )
+        if len(chunks) == 1:
+            return chunks[0]
+        return kind._fast(kind._merge_fields(chunks))
+
+    @classmethod
+    def _merge_fields(cls, chunks: Sequence[Self]) -> dict[str, Any]:
+        """The merged field values; subclasses extend this for their own fields."""
+        return {
+            "content": merge_content([c.content for c in chunks]),
+            "additional_kwargs": merge_dicts(c.additional_kwargs for c in chunks),
+            "response_metadata": merge_dicts(c.response_metadata for c in chunks),
+            "name": first_set(c.name for c in chunks),
+            "id": first_set(c.id for c in chunks),
+        }
+
+    def __add__(self, other: Self | Sequence[Self]) -> Self:
+        kind = type(self)
+        if isinstance(other, BaseMessageChunk):
+            if type(other) is not kind:
+                return NotImplemented
+            return kind.merge_chunks([self, other])
+        if isinstance(other, list | tuple) and all(type(o) is kind for o in other):
+            return kind.merge_chunks([self, *other])
+        return NotImplemented
+
+    def to_message(self) -> BaseMessage:
+        """The complete message this chunk stands for (``AIMessageChunk`` -> ``AIMessage``)."""
+        target = self._message_class
+        fields = {
+            name: value
+            for name, value in self.__dict__.items()
+            if name != "type" and name in target.model_fields
+        }
+        return target._fast(fields)
+
+
+ChunkT = TypeVar("ChunkT", bound=BaseMessageChunk)
+
+
+def merge_message_chunks(chunks: Sequence[ChunkT]) -> ChunkT:
+    """Merge a whole stream of chunks at once: ``merge_message_chunks(list_of_chunks)``."""
+    if not chunks:
+        raise MessageMergeError("merge_message_chunks() got no chunks; pass at least one.")
+    return type(chunks[0]).merge_chunks(chunks)

@@ -1,0 +1,159 @@
+"""The plain message kinds: human, system and role-carrying chat messages, and their chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pipes._errors import MessageMergeError
+from typing import TYPE_CHECKING, Any, Literal, Self
+
+from ._base import BaseMessage, BaseMessageChunk
+from ._content import ContentInput
+
+__all__ = [
+    "ChatMessage",
+    "ChatMessageChunk",
+    "HumanMessage",
+    "HumanMessageChunk",
+    "SystemMessage",
+    "SystemMessageChunk",
+]
+
+
+class HumanMessage(BaseMessage):
+    """A message from the user: ``HumanMessage("What is 2 + 2?")``."""
+
+    type: Literal["human"] = "human"
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput = "",
+            *,
+            name: str | None = None,
+            id: str | None = None,
+            additional_kwargs: dict[str, Any] = ...,
+            response_metadata: dict[str, Any] = ...,
+            type: Literal["human"] = "human",
+        ) -> None: ...
+
+
+class SystemMessage(BaseMessage):
+    """Instructions for the model: ``SystemMessage("You translate English to French.")``."""
+
+    type: Literal["system"] = "system"
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput = "",
+            *,
+            name: str | None = None,
+            id: str | None = None,
+            additional_kwargs: dict[str, Any] = ...,
+            response_metadata: dict[str, Any] = ...,
+            type: Literal["system"] = "system",
+        ) -> None: ...
+
+
+class ChatMessage(BaseMessage):
+    """A message with an arbitrary ``role``: ``ChatMessage("Looks good", role="critic")``."""
+
+    type: Literal["chat"] = "chat"
+    role: str
+    """The speaker's role, as the provider should see it."""
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput = "",
+            *,
+            role: str,
+            name: str | None = None,
+            id: str | None = None,
+            additional_kwargs: dict[str, Any] = ...,
+            response_metadata: dict[str, Any] = ...,
+            type: Literal["chat"] = "chat",
+        ) -> None: ...
+
+
+class HumanMessageChunk(HumanMessage, BaseMessageChunk):
+    """A streamed piece of a :class:`HumanMessage`."""
+
+    type: Literal["HumanMessageChunk"] = "HumanMessageChunk"  # type: ignore[assignment]
+    _message_class = HumanMessage
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput = "",
+            *,
+            name: str | None = None,
+            id: str | None = None,
+            additional_kwargs: dict[str, Any] = ...,
+            response_metadata: dict[str, Any] = ...,
+            type: Literal["HumanMessageChunk"] = "HumanMessageChunk",
+        ) -> None: ...
+
+        def to_message(self) -> HumanMessage: ...
+
+
+class SystemMessageChunk(SystemMessage, BaseMessageChunk):
+    """A streamed piece of a :class:`SystemMessage`."""
+
+    type: Literal["SystemMessageChunk"] = "SystemMessageChunk"  # type: ignore[assignment]
+    _message_class = SystemMessage
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput = "",
+            *,
+            name: str | None = None,
+            id: str | None = None,
+            additional_kwargs: dict[str, Any] = ...,
+            response_metadata: dict[str, Any] = ...,
+            type: Literal["SystemMessageChunk"] = "SystemMessageChunk",
+        ) -> None: ...
+
+        def to_message(self) -> SystemMessage: ...
+
+
+class ChatMessageChunk(ChatMessage, BaseMessageChunk):
+    """A streamed piece of a :class:`ChatMessage`; chunks merge only with the same role."""
+
+    type: Literal["ChatMessageChunk"] = "ChatMessageChunk"  # type: ignore[assignment]
+    _message_class = ChatMessage
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            content: ContentInput = "",
+            *,
+            role: str,
+            name: str | None = None,
+            id: str | None = None,
+            additional_kwargs: dict[str, Any] = ...,
+            response_metadata: dict[str, Any] = ...,
+            type: Literal["ChatMessageChunk"] = "ChatMessageChunk",
+        ) -> None: ...
+
+        def to_message(self) -> ChatMessage: ...
+
+    @classmethod
+    def _merge_fields(cls, chunks: Sequence[Self]) -> dict[str, Any]:
+        role = chunks[0].role
+        for i, chunk in enumerate(chunks):
+            if chunk.role != role:
+                raise MessageMergeError(
+                    f"cannot merge ChatMessageChunk {i} with role {chunk.role!r} into one with "
+                    f"role {role!r}: chunks of one message share a role."
+                )
+        fields = super()._merge_fields(chunks)
+        fields["role"] = role
+        return fields
