@@ -323,7 +323,9 @@ class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
             partial_variables=self.partial_variables,
         )
 
-    def __add__(self, other: object) -> ChatPromptTemplate[dict[str, Any]]:
+    def __add__(
+        self, other: MessageLikeTemplate | list[MessageLikeTemplate]
+    ) -> ChatPromptTemplate[dict[str, Any]]:
         """``prompt + prompt``, ``prompt + message``, ``prompt + ("human", "...")``,
         ``prompt + "text"`` or ``prompt + [several]``."""
         if isinstance(other, list):
@@ -334,7 +336,9 @@ class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
             return self._extended([other])
         return NotImplemented
 
-    def __radd__(self, other: object) -> ChatPromptTemplate[dict[str, Any]]:
+    def __radd__(
+        self, other: MessageLikeTemplate | list[MessageLikeTemplate]
+    ) -> ChatPromptTemplate[dict[str, Any]]:
         """``("system", "...") + prompt`` and friends."""
         items: list[Any]
         if isinstance(other, list):

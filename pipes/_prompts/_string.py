@@ -185,7 +185,7 @@ class PromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
             partial_variables={**self.partial_variables, **kwargs},
         )
 
-    def __add__(self, other: object) -> PromptTemplate[dict[str, Any]]:
+    def __add__(self, other: PromptTemplate[Any] | str) -> PromptTemplate[dict[str, Any]]:
         """Concatenate templates: ``prompt + "more {text}"`` or ``prompt + other_prompt``."""
         if isinstance(other, PromptTemplate):
             if other.template_format != self.template_format:
