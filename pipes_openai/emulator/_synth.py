@@ -12,8 +12,8 @@ Used for forced tool calls (the arguments come from the tool's ``parameters``) a
 - strings are chosen from the property name (``location`` -> ``"San Francisco"``, ``email``
   -> ``"alice@example.com"``) or the ``format``, padded to ``minLength`` and cut to ``maxLength``;
 - numbers respect ``minimum`` / ``maximum`` / exclusive bounds / ``multipleOf``;
-- arrays hold ``max(minItems, 1)`` items (capped by ``maxItems``); recursive schemas stop
-  at depth 8 with the smallest valid value.
+- arrays hold ``max(minItems, 1)`` items (capped by ``maxItems``); deep inside recursive
+  schemas arrays shrink to ``minItems`` and nullable values become ``null``.
 
 >>> synthesize({"type": "object", "properties": {"city": {"type": "string"}},
 ...             "required": ["city"]})
@@ -27,7 +27,10 @@ from typing import Any
 
 __all__ = ["synthesize"]
 
-_MAX_DEPTH = 8
+# Past _SOFT_DEPTH arrays get only their minItems and optional (nullable) values become null,
+# which ends every recursion a finite instance can satisfy; _MAX_DEPTH is the hard stop.
+_SOFT_DEPTH = 6
+_MAX_DEPTH = 32
 
 # Lower-cased property-name fragments -> plausible string values (first match wins).
 _NAMED_STRINGS: tuple[tuple[str, str], ...] = (
@@ -163,6 +166,8 @@ class _Synth:
             options = schema.get(key)
             if isinstance(options, list) and options:
                 base = {k: v for k, v in schema.items() if k != key}
+                if depth > _SOFT_DEPTH and any(_is_null(o, self) for o in options):
+                    return None
                 chosen = next((o for o in options if not _is_null(o, self)), options[0])
                 if isinstance(chosen, dict):
                     chosen = {**base, **chosen}
@@ -238,9 +243,9 @@ class _Synth:
         if isinstance(items, list):  # draft-4 tuple form
             out = [self.value(p, _singular(name), depth + 1) for p in items]
             items = schema.get("additionalItems", {})
-        min_items = schema.get("minItems", 1 if not out else 0)
+        min_items = schema.get("minItems", 1 if not out and depth <= _SOFT_DEPTH else 0)
         max_items = schema.get("maxItems")
-        count = max(int(min_items) if isinstance(min_items, int) else 1, len(out))
+        count = max(int(min_items) if isinstance(min_items, int) else 0, len(out))
         if isinstance(max_items, int):
             count = min(count, max_items)
         if items is False:

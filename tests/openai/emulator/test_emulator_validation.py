@@ -1,0 +1,145 @@
+"""Request validation answers like the real API: 400, type, param and code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from .helpers import chat
+
+TOOL = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
+CALL = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+
+CASES: list[tuple[str, Any, str | None, str]] = [
+    # (id, body, expected param, substring of the message)
+    ("not-an-object", [1, 2], None, "JSON object"),
+    ("missing-model", {"messages": [{"role": "user", "content": "x"}]}, "model", "model"),
+    ("model-not-string", {"model": 3, "messages": []}, "model", "Invalid type"),
+    ("missing-messages", {"model": "m"}, "messages", "'messages'"),
+    ("messages-not-array", {"model": "m", "messages": "hi"}, "messages", "Invalid type"),
+    ("empty-messages", {"model": "m", "messages": []}, "messages", "empty array"),
+    (
+        "unknown-role",
+        {"model": "m", "messages": [{"role": "robot", "content": "x"}]},
+        "messages[0].role",
+        "'robot'",
+    ),
+    ("missing-role", {"model": "m", "messages": [{"content": "x"}]}, "messages[0].role", "role"),
+    (
+        "missing-content",
+        {"model": "m", "messages": [{"role": "user"}]},
+        "messages[0].content",
+        "content",
+    ),
+    (
+        "orphan-tool",
+        {
+            "model": "m",
+            "messages": [
+                {"role": "user", "content": "x"},
+                {"role": "tool", "tool_call_id": "c1", "content": "r"},
+            ],
+        },
+        "messages.[1].role",
+        "preceeding message with 'tool_calls'",
+    ),
+    (
+        "unanswered-tool-call",
+        {
+            "model": "m",
+            "messages": [
+                {"role": "user", "content": "x"},
+                {"role": "assistant", "content": None, "tool_calls": [CALL]},
+                {"role": "user", "content": "y"},
+            ],
+        },
+        "messages.[1].role",
+        "c1",
+    ),
+    (
+        "tool-without-call-id",
+        {
+            "model": "m",
+            "messages": [
+                {"role": "assistant", "content": None, "tool_calls": [CALL]},
+                {"role": "tool", "content": "r"},
+            ],
+        },
+        "messages[1].tool_call_id",
+        "tool_call_id",
+    ),
+    ("temperature", chat(temperature=2.5), "temperature", "maximum"),
+    ("n-zero", chat(n=0), "n", "minimum"),
+    ("n-float", chat(n=1.5), "n", "integer"),
+    ("top-logprobs", chat(logprobs=True, top_logprobs=21), "top_logprobs", "maximum"),
+    ("top-logprobs-alone", chat(top_logprobs=1), "top_logprobs", "logprobs"),
+    ("stream-not-bool", chat(stream="yes"), "stream", "boolean"),
+    ("stream-options", chat(stream_options={"include_usage": True}), "stream_options", "stream"),
+    ("stop-too-many", chat(stop=["a", "b", "c", "d", "e"]), "stop", "4"),
+    ("bad-tool-type", chat(tools=[{"type": "retrieval"}]), "tools[0].type", "retrieval"),
+    (
+        "bad-tool-name",
+        chat(tools=[{"type": "function", "function": {"name": "has space"}}]),
+        "tools[0].function.name",
+        "pattern",
+    ),
+    ("bad-tool-choice", chat(tools=[TOOL], tool_choice="sometimes"), "tool_choice", "sometimes"),
+    (
+        "tool-choice-unknown-function",
+        chat(tools=[TOOL], tool_choice={"type": "function", "function": {"name": "g"}}),
+        "tool_choice",
+        "'g'",
+    ),
+    ("required-without-tools", chat(tool_choice="required"), "tool_choice", "tools"),
+    ("bad-response-format", chat(response_format={"type": "xml"}), "response_format.type", "xml"),
+    (
+        "json-schema-without-name",
+        chat(response_format={"type": "json_schema", "json_schema": {"schema": {}}}),
+        "response_format.json_schema.name",
+        "name",
+    ),
+    ("seed-string", chat(seed="1"), "seed", "integer"),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "param", "needle"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_invalid_requests(client: httpx.Client, body: Any, param: str | None, needle: str) -> None:
+    response = client.post("/chat/completions", json=body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    assert error["param"] == param
+    assert needle in error["message"]
+
+
+def test_malformed_json(client: httpx.Client) -> None:
+    response = client.post("/chat/completions", content=b'{"model": ')
+    assert response.status_code == 400
+    assert "could not parse the JSON body" in response.json()["error"]["message"]
+
+
+def test_valid_tool_round_trip_is_accepted(client: httpx.Client) -> None:
+    body = {
+        "model": "m",
+        "messages": [
+            {"role": "developer", "content": "be brief"},
+            {"role": "user", "content": "x", "name": "alice"},
+            {"role": "assistant", "content": None, "tool_calls": [CALL]},
+            {"role": "tool", "tool_call_id": "c1", "content": "r"},
+        ],
+        "tools": [TOOL],
+    }
+    assert client.post("/chat/completions", json=body).status_code == 200
+
+
+def test_unknown_paths_and_methods(client: httpx.Client) -> None:
+    missing = client.post("/completions", json=chat())
+    assert missing.status_code == 404
+    assert "Invalid URL" in missing.json()["error"]["message"]
+    wrong = client.get("/chat/completions")
+    assert wrong.status_code == 405
+    assert wrong.headers["x-request-id"]
