@@ -76,19 +76,17 @@ def test_drop_before_response(emulator: Emulator, fresh_client: httpx.Client) ->
     assert fresh_client.post("/chat/completions", json=chat()).status_code == 200
 
 
+def _read_data_lines(client: httpx.Client, body: dict[str, object], into: list[str]) -> None:
+    with client.stream("POST", "/chat/completions", json=body) as response:
+        assert response.status_code == 200
+        into.extend(line for line in response.iter_lines() if line.startswith("data: "))
+
+
 def test_drop_mid_stream(emulator: Emulator, fresh_client: httpx.Client) -> None:
     emulator.fault(Fault.drop(after_chunks=3))
     received: list[str] = []
-    with (
-        pytest.raises(httpx.RemoteProtocolError),
-        fresh_client.stream(
-            "POST", "/chat/completions", json=chat("a b c d e f", stream=True)
-        ) as r,
-    ):
-        assert r.status_code == 200
-        for line in r.iter_lines():
-            if line.startswith("data: "):
-                received.append(line)
+    with pytest.raises(httpx.RemoteProtocolError):
+        _read_data_lines(fresh_client, chat("a b c d e f", stream=True), received)
     assert len(received) == 3
     assert not any("[DONE]" in line for line in received)
 
@@ -102,16 +100,13 @@ def test_drop_mid_body_non_streaming(emulator: Emulator, fresh_client: httpx.Cli
 def test_slow_chunks_trip_a_read_timeout(emulator: Emulator) -> None:
     emulator.fault(Fault.slow(chunk_delay=2.0))
     timeout = httpx.Timeout(5, read=0.1)
-    with httpx.Client(base_url=emulator.base_url, timeout=timeout) as c:
-        chunks = 0
-        with (
-            pytest.raises(httpx.ReadTimeout),
-            c.stream("POST", "/chat/completions", json=chat("a b c", stream=True)) as r,
-        ):
-            for line in r.iter_lines():
-                if line.startswith("data: "):
-                    chunks += 1
-        assert chunks == 1  # the role chunk comes at once, the next one is 2 s away
+    received: list[str] = []
+    with (
+        httpx.Client(base_url=emulator.base_url, timeout=timeout) as c,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        _read_data_lines(c, chat("a b c", stream=True), received)
+    assert len(received) == 1  # the role chunk comes at once, the next one is 2 s away
 
 
 def test_slow_first_byte_trips_a_read_timeout(emulator: Emulator) -> None:

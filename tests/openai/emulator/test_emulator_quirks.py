@@ -144,5 +144,5 @@ def test_without_quirks_reasoning_only_when_scripted(
 def test_quirks_combine_and_are_validated() -> None:
     emu = Emulator(quirks=[Quirk.OMIT_USAGE, "errors_as_500"])
     assert emu.quirks == {Quirk.OMIT_USAGE, Quirk.ERRORS_AS_500}
-    with pytest.raises(ValueError, match="Unknown emulator quirk 'nope'.*omit_usage"):
+    with pytest.raises(ValueError, match=r"Unknown emulator quirk 'nope'.*omit_usage"):
         Emulator(quirks={"nope"})
