@@ -67,6 +67,7 @@ from pipes._messages import (
     convert_to_messages,
 )
 from pipes._prompts._values import PromptValue
+from pipes._tools import ToolLike
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -608,7 +609,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
 
     def bind_tools(
         self,
-        tools: Sequence[Any],
+        tools: Sequence[ToolLike],
         *,
         tool_choice: str | dict[str, Any] | bool | None = None,
         **kwargs: Any,

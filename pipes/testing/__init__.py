@@ -1,0 +1,53 @@
+"""Test helpers for pipes users and provider authors.
+
+* :class:`FakeChatModel` — scripted replies (text, tool calls, structured data, errors,
+  exact stream chunks), streaming token by token, usage, recorded ``.calls``.
+* :class:`FunctionChatModel` — the reply is computed by your function.
+* :class:`FakeListChatModel` — LangChain's fake (cycles, streams per character).
+* :class:`ChatModelConformanceTests` — a pytest base class a provider's test suite subclasses
+  (imports pytest only when used).
+
+Example::
+
+    from pipes.testing import FakeChatModel
+
+    model = FakeChatModel(responses=["Bonjour"])
+    assert (prompt | model | StrOutputParser()).invoke({"text": "Hello"}) == "Bonjour"
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._fake import (
+    CallInfo,
+    ChatModelCall,
+    Chunking,
+    FakeChatModel,
+    FakeListChatModel,
+    FunctionChatModel,
+    ScriptedResponse,
+    ScriptExhaustedError,
+)
+
+__all__ = [
+    "CallInfo",
+    "ChatModelCall",
+    "Chunking",
+    "FakeChatModel",
+    "FakeListChatModel",
+    "FunctionChatModel",
+    "ScriptExhaustedError",
+    "ScriptedResponse",
+]
+
+_LAZY: frozenset[str] = frozenset()
+
+
+def __getattr__(name: str) -> Any:
+    # The conformance kit needs pytest; load it only when someone asks for it.
+    if name in _LAZY:
+        from . import _conformance
+
+        return getattr(_conformance, name)
+    raise AttributeError(f"module 'pipes.testing' has no attribute {name!r}")
