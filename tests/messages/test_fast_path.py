@@ -1,0 +1,66 @@
+"""The unvalidated construction paths must build exactly what validation builds."""
+
+from __future__ import annotations
+
+from pipes._messages import (
+    AIMessage,
+    AIMessageChunk,
+    HumanMessage,
+    HumanMessageChunk,
+    SystemMessage,
+)
+from typing import Any
+
+import pytest
+from pydantic import field_validator
+
+
+def _state(msg: Any) -> tuple[Any, ...]:
+    return (
+        type(msg),
+        msg.__dict__,
+        msg.__pydantic_fields_set__,
+        msg.__pydantic_extra__,
+        msg.__pydantic_private__,
+    )
+
+
+@pytest.mark.parametrize("cls", [HumanMessage, SystemMessage, AIMessage, AIMessageChunk])
+@pytest.mark.parametrize(
+    "kwargs", [{"content": "x"}, {"content": "x", "id": "1", "name": None}, {"id": "a"}]
+)
+def test_fast_init_matches_validated_init(cls: Any, kwargs: dict[str, Any]) -> None:
+    fast = cls(**kwargs)
+    slow = cls.model_validate(kwargs)
+    assert _state(fast) == _state(slow)
+    assert fast == slow
+    assert fast.model_dump() == slow.model_dump()
+    assert fast._fast(kwargs) == slow
+
+
+def test_fast_init_does_not_share_default_containers() -> None:
+    a, b = AIMessageChunk("a"), AIMessageChunk("b")
+    assert a.additional_kwargs is not b.additional_kwargs
+    assert a.tool_calls is not b.tool_calls
+
+
+def test_fast_init_still_rejects_bad_values() -> None:
+    with pytest.raises(ValueError, match="content"):
+        HumanMessage(content=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="extra"):
+        HumanMessage("x", bogus="y")  # type: ignore[call-arg]
+
+
+def test_user_subclass_validators_run() -> None:
+    class Shouting(HumanMessage):
+        @field_validator("content")
+        @classmethod
+        def _upper(cls, value: Any) -> Any:
+            return value.upper() if isinstance(value, str) else value
+
+    assert Shouting(content="hi").content == "HI"
+
+
+def test_chunk_fast_path_then_merge() -> None:
+    merged = HumanMessageChunk("a") + HumanMessageChunk(content="b", id="x")
+    assert merged == HumanMessageChunk("ab", id="x")
