@@ -1,0 +1,231 @@
+"""The HTTP/1.1 layer: keep-alive, pipelining, chunked bodies, concurrency, lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from pipes_openai.emulator import Emulator
+
+from .helpers import chat
+
+BODY = json.dumps(chat("raw socket")).encode()
+
+
+def _request(body: bytes = BODY, extra: str = "", version: str = "HTTP/1.1") -> bytes:
+    return (
+        f"POST /v1/chat/completions {version}\r\nhost: x\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n{extra}\r\n"
+    ).encode() + body
+
+
+class _Reader:
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = b""
+
+    def _fill(self) -> bool:
+        data = self.sock.recv(65536)
+        self.buf += data
+        return bool(data)
+
+    def response(self) -> tuple[int, dict[str, str], bytes]:
+        while b"\r\n\r\n" not in self.buf:
+            assert self._fill(), "connection closed before a response"
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode().split("\r\n")
+        status = int(lines[0].split()[1])
+        headers = {k.lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:])}
+        length = int(headers.get("content-length", "0"))
+        while len(self.buf) < length:
+            assert self._fill()
+        body, self.buf = self.buf[:length], self.buf[length:]
+        return status, headers, body
+
+    def closed(self) -> bool:
+        return not self.buf and not self._fill()
+
+
+@pytest.fixture
+def sock(emulator: Emulator) -> Iterator[socket.socket]:
+    with socket.create_connection(("127.0.0.1", emulator.port), timeout=5) as s:
+        yield s
+
+
+def test_keep_alive_serves_many_requests_on_one_connection(sock: socket.socket) -> None:
+    reader = _Reader(sock)
+    for _ in range(3):
+        sock.sendall(_request())
+        status, headers, body = reader.response()
+        assert status == 200
+        assert "connection" not in headers
+        assert json.loads(body)["choices"][0]["message"]["content"] == "raw socket"
+
+
+def test_pipelined_requests_are_answered_in_order(emulator: Emulator, sock: socket.socket) -> None:
+    emulator.script("first", "second", "third")
+    sock.sendall(_request() * 3)
+    reader = _Reader(sock)
+    contents = [
+        json.loads(reader.response()[2])["choices"][0]["message"]["content"] for _ in range(3)
+    ]
+    assert contents == ["first", "second", "third"]
+
+
+def test_pipelining_behind_a_slow_stream(emulator: Emulator, sock: socket.socket) -> None:
+    emulator.script("x")
+    stream_body = json.dumps(chat("a b", stream=True)).encode()
+    sock.sendall(_request(stream_body) + _request())
+    data = b""
+    while data.count(b"HTTP/1.1 200") < 2 or not data.endswith(b"}"):
+        chunk = sock.recv(65536)
+        assert chunk
+        data += chunk
+    first, second = data.index(b"HTTP/1.1 200"), data.rindex(b"HTTP/1.1 200")
+    assert b"data: [DONE]" in data[first:second]
+    assert b'"content":"raw socket"' in data[second:]
+
+
+def test_chunked_request_body(emulator: Emulator, sock: socket.socket) -> None:
+    head = b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n"
+    pieces = [BODY[:10], BODY[10:25], BODY[25:]]
+    sock.sendall(head)
+    for piece in pieces:
+        sock.sendall(b"%x;ext=1\r\n%b\r\n" % (len(piece), piece))
+    sock.sendall(b"0\r\n\r\n")
+    status, _, body = _Reader(sock).response()
+    assert status == 200
+    assert json.loads(body)["choices"][0]["message"]["content"] == "raw socket"
+    assert emulator.requests[-1].body == json.loads(BODY)
+
+
+def test_chunked_request_body_from_httpx(client: httpx.Client) -> None:
+    def pieces() -> Iterator[bytes]:
+        yield BODY[:7]
+        yield BODY[7:]
+
+    response = client.post("/chat/completions", content=pieces())
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["content"] == "raw socket"
+
+
+def test_connection_close_is_honoured(sock: socket.socket) -> None:
+    sock.sendall(_request(extra="connection: close\r\n"))
+    reader = _Reader(sock)
+    status, headers, _ = reader.response()
+    assert status == 200
+    assert headers["connection"] == "close"
+    assert reader.closed()
+
+
+def test_http_1_0_closes_after_the_response(sock: socket.socket) -> None:
+    sock.sendall(_request(version="HTTP/1.0"))
+    reader = _Reader(sock)
+    assert reader.response()[0] == 200
+    assert reader.closed()
+
+
+def test_malformed_request_line(sock: socket.socket) -> None:
+    sock.sendall(b"GARBAGE\r\n\r\n")
+    reader = _Reader(sock)
+    status, _, body = reader.response()
+    assert status == 400
+    assert json.loads(body)["error"]["type"] == "invalid_request_error"
+    assert reader.closed()
+
+
+def test_large_body(client: httpx.Client) -> None:
+    text = "word " * 50_000
+    response = client.post("/chat/completions", json=chat(text))
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["content"] == text
+
+
+def test_client_disconnect_mid_stream_leaves_the_server_healthy(emulator: Emulator) -> None:
+    with httpx.Client(base_url=emulator.base_url) as c:
+        with c.stream("POST", "/chat/completions", json=chat("w " * 50_000, stream=True)) as r:
+            next(r.iter_bytes())  # read a little, then hang up
+        assert c.post("/chat/completions", json=chat()).status_code == 200
+
+
+async def test_many_parallel_clients(emulator: Emulator) -> None:
+    limits = httpx.Limits(max_connections=8)
+    tls = httpx.create_ssl_context()  # built once: each client would otherwise spend ~40 ms
+
+    async def run_client(n: int) -> list[str]:
+        async with httpx.AsyncClient(base_url=emulator.base_url, limits=limits, verify=tls) as c:
+            responses = await asyncio.gather(
+                *(
+                    c.post("/chat/completions", json=chat(f"client {n} request {i}"))
+                    for i in range(16)
+                )
+            )
+        out = []
+        for i, response in enumerate(responses):
+            assert response.status_code == 200
+            assert response.json()["choices"][0]["message"]["content"] == f"client {n} request {i}"
+            out.append(response.json()["id"])
+        return out
+
+    ids = [i for group in await asyncio.gather(*(run_client(n) for n in range(8))) for i in group]
+    assert len(ids) == len(set(ids)) == 128
+
+
+async def test_parallel_streams(emulator: Emulator) -> None:
+    async with httpx.AsyncClient(base_url=emulator.base_url) as c:
+
+        async def stream(i: int) -> str:
+            text = ""
+            async with c.stream(
+                "POST", "/chat/completions", json=chat(f"s{i} " * 300, stream=True)
+            ) as r:
+                async for line in r.aiter_lines():
+                    if line.startswith("data: {"):
+                        choices = json.loads(line[6:])["choices"]
+                        text += choices[0]["delta"].get("content") or ""
+            return text
+
+        texts = await asyncio.gather(*(stream(i) for i in range(16)))
+    assert texts == [f"s{i} " * 300 for i in range(16)]
+
+
+async def test_async_context_manager() -> None:
+    async with Emulator() as emu, httpx.AsyncClient(base_url=emu.base_url) as c:
+        emu.script("async hello")
+        response = await c.post("/chat/completions", json=chat())
+        assert response.json()["choices"][0]["message"]["content"] == "async hello"
+    with pytest.raises(httpx.ConnectError):
+        async with httpx.AsyncClient() as c:
+            await c.post(emu.base_url + "/chat/completions", json=chat())
+
+
+def test_lifecycle() -> None:
+    emu = Emulator()
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = emu.base_url
+    assert "not started" in repr(emu)
+    emu.start()
+    assert emu.start() is emu  # idempotent
+    port = emu.port
+    assert emu.base_url == f"http://127.0.0.1:{port}/v1"
+    assert httpx.post(emu.base_url + "/chat/completions", json=chat()).status_code == 200
+    emu.close()
+    emu.close()  # idempotent
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_port_in_use_is_reported(emulator: Emulator) -> None:
+    with pytest.raises(OSError, match="could not listen"):
+        Emulator(port=emulator.port).start()
+
+
+def test_record_requests_can_be_turned_off() -> None:
+    with Emulator(record_requests=False) as emu:
+        assert httpx.post(emu.base_url + "/chat/completions", json=chat()).status_code == 200
+        assert emu.requests == []
