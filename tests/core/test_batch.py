@@ -133,11 +133,14 @@ def _flaky(x: int) -> int:
 def test_return_exceptions_sync() -> None:
     r = RunnableLambda(_flaky)
     out = r.batch([1, 2, 3], return_exceptions=True)
-    assert out[0] == 1 and out[2] == 3 and isinstance(out[1], ValueError)
+    assert out[0] == 1
+    assert out[2] == 3
+    assert isinstance(out[1], ValueError)
     with pytest.raises(ValueError, match="bad 2"):
         r.batch([1, 2, 3])
     pairs = dict(r.batch_as_completed([1, 2], return_exceptions=True))
-    assert pairs[0] == 1 and isinstance(pairs[1], ValueError)
+    assert pairs[0] == 1
+    assert isinstance(pairs[1], ValueError)
     with pytest.raises(ValueError, match="bad 2"):
         list(r.batch_as_completed([1, 2]))
 
@@ -146,11 +149,14 @@ async def test_return_exceptions_async() -> None:
     r = RunnableLambda(_flaky)
     for config in (None, {"max_concurrency": 1}):
         out = await r.abatch([1, 2, 3], config, return_exceptions=True)  # type: ignore[arg-type]
-        assert out[0] == 1 and out[2] == 3 and isinstance(out[1], ValueError)
+        assert out[0] == 1
+        assert out[2] == 3
+        assert isinstance(out[1], ValueError)
         with pytest.raises(ValueError, match="bad 2"):
             await r.abatch([1, 2, 3], config)  # type: ignore[arg-type]
     pairs = {i: v async for i, v in r.abatch_as_completed([1, 2], return_exceptions=True)}
-    assert pairs[0] == 1 and isinstance(pairs[1], ValueError)
+    assert pairs[0] == 1
+    assert isinstance(pairs[1], ValueError)
     with pytest.raises(ValueError, match="bad 2"):
         [p async for p in r.abatch_as_completed([1, 2])]
 

@@ -48,7 +48,8 @@ def test_callable_on_the_left_and_right() -> None:
     r = RunnableLambda(_inc)
     left = _inc | r
     right = r | _inc
-    assert isinstance(left, RunnableSequence) and isinstance(right, RunnableSequence)
+    assert isinstance(left, RunnableSequence)
+    assert isinstance(right, RunnableSequence)
     assert left.invoke(1) == right.invoke(1) == 3
     assert [s.get_name() for s in left.steps] == ["_inc", "_inc"]
 
@@ -95,7 +96,8 @@ def test_itemgetter_and_pipe_and_flattening() -> None:
     three = RunnableLambda(_inc) | _inc | _inc
     assert len(three.steps) == 3  # unnamed sequences flatten
     piped = RunnableLambda(_inc).pipe(_inc, _inc, name="p")
-    assert piped.invoke(0) == 3 and piped.get_name() == "p"
+    assert piped.invoke(0) == 3
+    assert piped.get_name() == "p"
     outer = RunnableLambda(_inc) | piped
     assert len(outer.steps) == 2  # named sequences stay one step
 

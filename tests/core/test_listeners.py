@@ -37,7 +37,8 @@ def _check_tree(rec: Recorder) -> None:
     assert sorted(rec.names("start")) == sorted(rec.names("end")) == ["dbl", "inc", "my_chain"]
     assert root.outputs == 4
     assert inc.inputs == 1 or inc.inputs == "<stream>"
-    assert root.end_time is not None and root.end_time >= root.start_time
+    assert root.end_time is not None
+    assert root.end_time >= root.start_time
 
 
 def test_invoke_start_end_parent_ids(recorder: Recorder) -> None:
@@ -176,7 +177,8 @@ def test_no_listener_means_no_run_and_no_uuid(monkeypatch: pytest.MonkeyPatch) -
     assert chain.invoke(1, config) == 1
     assert list(chain.stream(1, config)) == [1]
     assert chain.batch([1, 2], config) == [1, 2]
-    assert flags and not any(flags)
+    assert flags
+    assert not any(flags)
 
     import asyncio
 

@@ -99,7 +99,8 @@ def test_retry_only_listed_exception_types(sleeps: list[float]) -> None:
     flaky = Flaky(1, KeyError)
     with pytest.raises(KeyError):
         flaky.with_retry(retry_if_exception_type=(ValueError,)).invoke(1)
-    assert flaky.calls == 1 and sleeps == []
+    assert flaky.calls == 1
+    assert sleeps == []
     flaky = Flaky(1, KeyError)
     assert flaky.with_retry(retry_if_exception_type=(LookupError,)).invoke(1) == 1
 
@@ -114,13 +115,15 @@ async def test_retry_async(sleeps: list[float]) -> None:
 def test_retry_stream_before_the_first_chunk(sleeps: list[float]) -> None:
     flaky = Flaky(1)
     assert list(flaky.with_retry().stream(3)) == [3]
-    assert flaky.calls == 2 and len(sleeps) == 1
+    assert flaky.calls == 2
+    assert len(sleeps) == 1
 
 
 async def test_retry_astream(sleeps: list[float]) -> None:
     flaky = Flaky(2)
     assert [c async for c in flaky.with_retry().astream(3)] == [3]
-    assert flaky.calls == 3 and len(sleeps) == 2
+    assert flaky.calls == 3
+    assert len(sleeps) == 2
 
 
 def test_retry_does_not_restart_a_stream_that_already_yielded(sleeps: list[float]) -> None:
@@ -134,7 +137,8 @@ def test_retry_does_not_restart_a_stream_that_already_yielded(sleeps: list[float
 
     with pytest.raises(ValueError, match="mid-stream"):
         list(RunnableLambda(lambda x: x).pipe(gen).with_retry().stream("x"))
-    assert calls == 1 and sleeps == []
+    assert calls == 1
+    assert sleeps == []
 
 
 def test_retry_rejects_zero_attempts() -> None:
@@ -177,7 +181,7 @@ def test_unhandled_error_is_raised_without_trying_fallbacks() -> None:
 def test_all_failing_raises_the_first_error_with_notes() -> None:
     r = _fails("primary").with_fallbacks([_fails("second"), _fails("third")])
     for call in (r.invoke, lambda x: list(r.stream(x))):
-        with pytest.raises(ValueError, match="^primary") as info:
+        with pytest.raises(ValueError, match=r"^primary") as info:
             call(1)
         notes = info.value.__notes__
         assert "fallback 'second' failed too: ValueError: second" in notes
@@ -194,7 +198,8 @@ def test_exception_key_passes_the_error_to_the_fallback() -> None:
     r = _fails("primary").with_fallbacks([RunnableLambda(fallback)], exception_key="error")
     assert r.invoke({"q": 1}) == "recovered"
     assert seen[0]["q"] == 1
-    assert isinstance(seen[0]["error"], ValueError) and str(seen[0]["error"]) == "primary"
+    assert isinstance(seen[0]["error"], ValueError)
+    assert str(seen[0]["error"]) == "primary"
     with pytest.raises(InputTypeError, match="needs dict inputs"):
         r.invoke(5)
 
