@@ -175,7 +175,8 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
     def to_message(self) -> AIMessage:
         """The final :class:`AIMessage`; tool-call arguments are parsed strictly here."""
         fields = {
-            name: value
+            # Shallow copies: mutating the message must not change the chunk.
+            name: value.copy() if type(value) is dict or type(value) is list else value
             for name, value in self.__dict__.items()
             if name not in ("type", "tool_call_chunks")
         }

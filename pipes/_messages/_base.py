@@ -229,7 +229,8 @@ class BaseMessageChunk(BaseMessage):
         """The complete message this chunk stands for (``AIMessageChunk`` -> ``AIMessage``)."""
         target = self._message_class
         fields = {
-            name: value
+            # Shallow copies: mutating the message must not change the chunk.
+            name: value.copy() if type(value) is dict or type(value) is list else value
             for name, value in self.__dict__.items()
             if name != "type" and name in target.model_fields
         }

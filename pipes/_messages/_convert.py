@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from ._ai import AIMessage
 from ._base import BaseMessage
-from ._simple import HumanMessage, SystemMessage
+from ._simple import ChatMessage, HumanMessage, SystemMessage
 from ._tool import ToolMessage
 from ._tool_calls import parse_openai_tool_calls
 
@@ -120,6 +120,11 @@ def _convert_one(value: Any, position: int | None) -> BaseMessage:
             raise _error(value, position, "the content must be a string or a list of parts")
         return _from_role(role, content, {}, value, position)
     if isinstance(value, Mapping):
+        if value.get("type") == "chat" and "role" in value:  # a dumped ChatMessage
+            try:
+                return ChatMessage.model_validate(value)
+            except ValidationError as exc:
+                raise _error(value, position, f"invalid fields: {exc}") from exc
         if "role" in value:
             role = value["role"]
             rest = {k: v for k, v in value.items() if k not in ("role", "content", "type")}
@@ -128,7 +133,11 @@ def _convert_one(value: Any, position: int | None) -> BaseMessage:
             rest = {k: v for k, v in value.items() if k not in ("type", "content")}
         else:
             raise _error(value, position, "a message dict needs a 'role' key")
-        if "content" not in value and not (role in ("ai", "assistant") and value.get("tool_calls")):
+        # OpenAI assistant messages that only call tools may omit the content.
+        calls_only = role in ("ai", "assistant") and (
+            value.get("tool_calls") or value.get("function_call")
+        )
+        if "content" not in value and not calls_only:
             raise _error(value, position, "a message dict needs a 'content' key")
         return _from_role(role, value.get("content"), rest, value, position)
     raise _error(value, position, f"unsupported type {type(value).__name__}")
@@ -168,6 +177,6 @@ def convert_to_messages(
     to_messages = getattr(value, "to_messages", None)
     if callable(to_messages):
         return convert_to_messages(to_messages())
-    if isinstance(value, Sequence):
+    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
         return [_convert_one(item, i) for i, item in enumerate(value)]
     raise _error(value, None, f"unsupported type {type(value).__name__}")

@@ -218,9 +218,10 @@ def merge_tool_call_chunks(groups: Iterable[Sequence[ToolCallChunk]]) -> list[To
     * chunks with the same ``index`` belong to the same call, unless they bring a different
       non-empty ``id`` (some servers reuse index 0 for every call);
     * a chunk without ``index`` starts a new call if its ``id`` differs from the previous
-      call's, otherwise it continues the previous call;
-    * ``id`` and ``name`` repeated in every delta (vLLM does that) are not duplicated;
-      ``args`` fragments concatenate.
+      call's (or, having no id, it names a different tool), otherwise it continues the
+      previous call;
+    * ``id`` and ``name`` keep their first non-empty value, so servers repeating them in
+      every delta (vLLM does) do not duplicate them; ``args`` fragments concatenate.
     """
     slots: list[_CallSlot] = []
     by_index: dict[int, _CallSlot] = {}
@@ -236,7 +237,11 @@ def merge_tool_call_chunks(groups: Iterable[Sequence[ToolCallChunk]]) -> list[To
                     slot = None  # same index, new id: a new call
             else:
                 slot = slots[-1] if slots else None
-                if slot is not None and call_id and slot.id and call_id != slot.id:
+                if slot is not None and (
+                    (call_id and slot.id and call_id != slot.id)
+                    # No index and no id: a different tool name can only be a new call.
+                    or (not call_id and name and slot.name and name != slot.name)
+                ):
                     slot = None
             if slot is None:
                 slot = _CallSlot(name, call_id, index)
@@ -244,11 +249,12 @@ def merge_tool_call_chunks(groups: Iterable[Sequence[ToolCallChunk]]) -> list[To
                 if index is not None:
                     by_index[index] = slot
             else:
+                # id and name: the first non-empty value wins; servers that repeat them in
+                # every delta must not produce "call_1call_1" or "get_weatherget_weather".
                 if call_id and not slot.id:
                     slot.id = call_id
-                if name and name != slot.name:
-                    # A name split over deltas concatenates; a repeated full name is kept once.
-                    slot.name = name if not slot.name else slot.name + name
+                if name and not slot.name:
+                    slot.name = name
                 if slot.index is None and index is not None:
                     slot.index = index
                     by_index[index] = slot

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NotRequired
 
+from pydantic import ConfigDict, with_config
 from pydantic_core import from_json
 from typing_extensions import TypedDict
 
@@ -25,7 +26,11 @@ __all__ = [
     "tool_call_chunk",
 ]
 
+# Providers add keys of their own (new token details, signatures ...): keep them.
+_OPEN = ConfigDict(extra="allow")
 
+
+@with_config(_OPEN)
 class ToolCall(TypedDict):
     """A complete tool call: ``args`` is the parsed JSON object."""
 
@@ -35,6 +40,7 @@ class ToolCall(TypedDict):
     type: NotRequired[Literal["tool_call"]]
 
 
+@with_config(_OPEN)
 class ToolCallChunk(TypedDict):
     """A streamed piece of a tool call: ``args`` is a fragment of the JSON text."""
 
@@ -45,6 +51,7 @@ class ToolCallChunk(TypedDict):
     type: NotRequired[Literal["tool_call_chunk"]]
 
 
+@with_config(_OPEN)
 class InvalidToolCall(TypedDict):
     """A tool call whose arguments did not parse: the raw ``args`` text and the ``error``."""
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NotRequired
 
+from pydantic import ConfigDict, with_config
 from typing_extensions import TypedDict
 
 __all__ = ["InputTokenDetails", "OutputTokenDetails", "UsageMetadata", "add_usage"]
 
+# Providers add keys of their own (new token details, signatures ...): keep them.
+_OPEN = ConfigDict(extra="allow")
 
+
+@with_config(_OPEN)
 class InputTokenDetails(TypedDict, total=False):
     """Breakdown of input tokens (each optional)."""
 
@@ -18,6 +23,7 @@ class InputTokenDetails(TypedDict, total=False):
     cache_creation: int
 
 
+@with_config(_OPEN)
 class OutputTokenDetails(TypedDict, total=False):
     """Breakdown of output tokens (each optional)."""
 
@@ -25,6 +31,7 @@ class OutputTokenDetails(TypedDict, total=False):
     reasoning: int
 
 
+@with_config(_OPEN)
 class UsageMetadata(TypedDict):
     """Token counts: ``{"input_tokens": 9, "output_tokens": 7, "total_tokens": 16}``."""
 

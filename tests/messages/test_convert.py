@@ -178,3 +178,20 @@ def test_error_repr_is_truncated() -> None:
 def test_top_level_unsupported() -> None:
     with pytest.raises(MessageConversionError, match="unsupported type int"):
         convert_to_messages(5)
+
+
+def test_dumped_chat_message_and_function_call_only_dict() -> None:
+    from pipes._messages import ChatMessage
+
+    chat = ChatMessage("ok", role="critic")
+    assert convert_to_message(chat.model_dump()) == chat
+    msg = convert_to_message(
+        {"role": "assistant", "function_call": {"name": "f", "arguments": "{}"}}
+    )
+    assert isinstance(msg, AIMessage)
+    assert msg.additional_kwargs == {"function_call": {"name": "f", "arguments": "{}"}}
+
+
+def test_bytes_are_not_a_sequence_of_messages() -> None:
+    with pytest.raises(MessageConversionError, match="unsupported type bytes"):
+        convert_to_messages(b"hi")

@@ -333,3 +333,40 @@ def test_fold_100_000_metadata_strings_is_linear() -> None:
     merged = merge_message_chunks(chunks)
     assert time.perf_counter() - start < 2.0
     assert merged.additional_kwargs == {"reasoning_content": "r" * n}
+
+
+def test_no_index_no_id_different_name_is_a_new_call() -> None:
+    merged = merge_message_chunks([tcc(name="f", args="{}"), tcc(name="g", args='{"a": 1}')])
+    assert [(c["name"], c["args"]) for c in merged.tool_calls] == [("f", {}), ("g", {"a": 1})]
+
+
+def test_to_message_does_not_alias_the_chunk() -> None:
+    chunk = AIMessageChunk("a", additional_kwargs={"k": 1}, response_metadata={"m": 1})
+    msg = chunk.to_message()
+    msg.additional_kwargs["k"] = 2
+    msg.response_metadata.clear()
+    assert chunk.additional_kwargs == {"k": 1}
+    assert chunk.response_metadata == {"m": 1}
+
+
+def test_usage_keeps_provider_specific_detail_keys() -> None:
+    base = {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2}
+    a = AIMessageChunk("", usage_metadata={**base, "output_token_details": {"accepted": 1}})  # type: ignore[arg-type]
+    b = AIMessageChunk("", usage_metadata={**base, "output_token_details": {"accepted": 2}})  # type: ignore[arg-type]
+    assert (a + b).usage_metadata == {
+        "input_tokens": 2,
+        "output_tokens": 2,
+        "total_tokens": 4,
+        "output_token_details": {"accepted": 3},
+    }
+
+
+def test_chunks_pickle_and_deepcopy() -> None:
+    import copy
+    import pickle
+
+    chunk = merge_message_chunks([tcc(name="f", id="a", index=0, args='{"x": 1}')])
+    assert pickle.loads(pickle.dumps(chunk)) == chunk
+    assert copy.deepcopy(chunk) == chunk
+    plain = AIMessageChunk("fast path")
+    assert pickle.loads(pickle.dumps(plain)) == plain

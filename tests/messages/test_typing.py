@@ -1,0 +1,37 @@
+"""Static types of the public API (checked by mypy --strict; the asserts also run)."""
+
+from __future__ import annotations
+
+from pipes._messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    HumanMessageChunk,
+    ToolCall,
+    UsageMetadata,
+    convert_to_messages,
+    image_part,
+    merge_message_chunks,
+    text_part,
+)
+from typing import Any, assert_type
+
+
+def test_static_types() -> None:
+    a = AIMessageChunk("a")
+    assert_type(a + AIMessageChunk("b"), AIMessageChunk)
+    assert_type(a + [AIMessageChunk("b")], AIMessageChunk)  # noqa: RUF005
+    assert_type(AIMessageChunk.merge_chunks([a]), AIMessageChunk)
+    assert_type(merge_message_chunks([a, a]), AIMessageChunk)
+    assert_type(a.to_message(), AIMessage)
+    assert_type(HumanMessageChunk("h").to_message(), HumanMessage)
+    assert_type(convert_to_messages("hi"), list[BaseMessage])
+    msg = AIMessage("x", tool_calls=[{"name": "f", "args": {}, "id": None}])
+    assert_type(msg.tool_calls, list[ToolCall])
+    assert_type(msg.usage_metadata, UsageMetadata | None)
+    assert_type(msg.text, str)
+    # Builder TypedDicts are accepted as content without casts.
+    HumanMessage([text_part("a"), image_part(url="u")])
+    parts: list[Any] = ["x"]
+    HumanMessage(parts)
