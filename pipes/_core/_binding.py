@@ -26,6 +26,8 @@ class RunnableBinding(Runnable[In, Out]):
         traced = chain.with_config(run_name="translate", tags=["prod"])
     """
 
+    _traced = False  # the bound runnable is the run; the binding only adds config and kwargs
+
     def __init__(
         self,
         bound: Runnable[In, Out],

@@ -90,12 +90,20 @@ class Runnable(Generic[In, Out]):
     #: What listeners see as ``Run.run_type``.
     run_type: str = "chain"
     _native: frozenset[str] = frozenset()
+    #: False for pure delegators (``RunnableBinding``): the runnable they delegate to is the run,
+    #: so they are not traced themselves (no duplicate runs, one frame less).
+    _traced: bool = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for method in _METHODS:
             fn = cls.__dict__.get(method)
-            if fn is not None and callable(fn) and not getattr(fn, "__pipes_wrapped__", False):
+            if (
+                cls._traced
+                and fn is not None
+                and callable(fn)
+                and not getattr(fn, "__pipes_wrapped__", False)
+            ):
                 setattr(cls, method, WRAPPERS[method](fn))
         cls._native = frozenset(
             method for method in _METHODS if getattr(cls, method) is not getattr(Runnable, method)

@@ -20,6 +20,19 @@ if TYPE_CHECKING:
 
 _Fn = Callable[..., Any]
 
+# The traced call in progress: (runnable, config handed to its method). A runnable whose method
+# calls another of its own methods with that same config (``stream`` -> ``transform``,
+# ``ainvoke`` -> ``invoke`` in a thread) is still the same run, so the inner call is not traced
+# again. Only set when somebody listens.
+_current_call: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.ContextVar(
+    "pipes_call", default=None
+)
+
+
+def _same_call(runnable: Any, config: RunnableConfig) -> bool:
+    call = _current_call.get()
+    return call is not None and call[0] is runnable and call[1] is config
+
 
 def _run_type(runnable: Runnable[Any, Any]) -> str:
     return getattr(runnable, "run_type", "chain")
@@ -52,15 +65,21 @@ def _finish(run: Run, outputs: Any = None, error: BaseException | None = None) -
         _notify(run, "on_end")
 
 
-def _enter(
-    run: Run, config: RunnableConfig
-) -> tuple[contextvars.Token[Any], contextvars.Token[Any]]:
-    return _current_run.set(run), _current_config.set(child_config(config))
+_Tokens = tuple[contextvars.Token[Any], contextvars.Token[Any], contextvars.Token[Any]]
 
 
-def _exit(tokens: tuple[contextvars.Token[Any], contextvars.Token[Any]]) -> None:
+def _enter(run: Run, runnable: Any, config: RunnableConfig) -> _Tokens:
+    return (
+        _current_run.set(run),
+        _current_config.set(config),
+        _current_call.set((runnable, config)),
+    )
+
+
+def _exit(tokens: _Tokens) -> None:
     _current_run.reset(tokens[0])
     _current_config.reset(tokens[1])
+    _current_call.reset(tokens[2])
 
 
 def wrap_invoke(fn: _Fn) -> _Fn:
@@ -80,10 +99,13 @@ def wrap_invoke(fn: _Fn) -> _Fn:
                 return fn(self, input, config, **kwargs)
             finally:
                 _current_config.reset(token)
+        if _same_call(self, config):
+            return fn(self, input, config, **kwargs)
         run = _start_run(self, input, config)
-        tokens = _enter(run, config)
+        child = child_config(config)
+        tokens = _enter(run, self, child)
         try:
-            output = fn(self, input, child_config(config), **kwargs)
+            output = fn(self, input, child, **kwargs)
         except BaseException as exc:
             _finish(run, error=exc)
             raise
@@ -113,10 +135,13 @@ def wrap_ainvoke(fn: _Fn) -> _Fn:
                 return await fn(self, input, config, **kwargs)
             finally:
                 _current_config.reset(token)
+        if _same_call(self, config):
+            return await fn(self, input, config, **kwargs)
         run = _start_run(self, input, config)
-        tokens = _enter(run, config)
+        child = child_config(config)
+        tokens = _enter(run, self, child)
         try:
-            output = await fn(self, input, child_config(config), **kwargs)
+            output = await fn(self, input, child, **kwargs)
         except BaseException as exc:
             _finish(run, error=exc)
             raise
@@ -174,17 +199,25 @@ def wrap_iter(fn: _Fn) -> _Fn:
             ctx = contextvars.copy_context()
             ctx.run(_current_config.set, config)
             return _iterate_in(ctx, fn(self, input, config, **kwargs))
+        if _same_call(self, config):
+            return fn(self, input, config, **kwargs)  # type: ignore[no-any-return]
         run = _start_run(self, input if fn.__name__ != "transform" else "<stream>", config)
+        child = child_config(config)
         ctx = contextvars.copy_context()
-        ctx.run(_enter, run, config)
-        return _traced_iter(run, ctx, fn(self, input, child_config(config), **kwargs))
+        ctx.run(_enter, run, self, child)
+        # Created inside ctx too: a method that returns another method's iterator (rather than
+        # being a generator itself) must see this call as current.
+        return _traced_iter(run, ctx, ctx.run(fn, self, input, child, **kwargs))
 
     stream.__pipes_wrapped__ = True  # type: ignore[attr-defined]
     return stream
 
 
 async def _aiterate_with(
-    config: RunnableConfig, iterator: AsyncIterator[Any], run: Run | None
+    config: RunnableConfig,
+    iterator: AsyncIterator[Any],
+    run: Run | None,
+    runnable: Any = None,
 ) -> AsyncIterator[Any]:
     chunks: list[Any] = []
     try:
@@ -192,7 +225,7 @@ async def _aiterate_with(
             if run is None:
                 token = _current_config.set(config)
             else:
-                tokens = _enter(run, config)
+                tokens = _enter(run, runnable, config)
             try:
                 chunk = await iterator.__anext__()
             except StopAsyncIteration:
@@ -234,8 +267,16 @@ def wrap_aiter(fn: _Fn) -> _Fn:
             if config is _current_config.get():
                 return fn(self, input, config, **kwargs)  # type: ignore[no-any-return]
             return _aiterate_with(config, fn(self, input, config, **kwargs), None)
+        if _same_call(self, config):
+            return fn(self, input, config, **kwargs)  # type: ignore[no-any-return]
         run = _start_run(self, input if fn.__name__ != "atransform" else "<stream>", config)
-        return _aiterate_with(config, fn(self, input, child_config(config), **kwargs), run)
+        child = child_config(config)
+        tokens = _enter(run, self, child)
+        try:
+            iterator = fn(self, input, child, **kwargs)
+        finally:
+            _exit(tokens)
+        return _aiterate_with(child, iterator, run, self)
 
     astream.__pipes_wrapped__ = True  # type: ignore[attr-defined]
     return astream
