@@ -26,7 +26,7 @@ from pipes._errors import InputTypeError, NotImplementedInvokeError
 from pipes._messages import ToolCall, ToolMessage
 from pipes._tools._errors import SchemaConversionError, ToolException, ToolInputError
 from pipes._tools._function_schema import args_model_from_function, callable_name
-from pipes._tools._schema import admits_null
+from pipes._tools._schema import drop_null_defaults
 from typing import Annotated, Any, Literal, TypeAlias, Union, cast, get_args, get_origin, overload
 
 import pydantic
@@ -345,19 +345,9 @@ class BaseTool(Runnable[ToolInput, Any]):
         if model is None:
             return args
         schema = self.get_input_schema()
-        if "nullable_defaults" not in self._cache:
-            # Strict-mode schemas make optional arguments nullable: the model sends null for
-            # "not given". For arguments that do not accept None, null means "use the default".
-            properties = schema.get("properties", {})
-            required = set(schema.get("required", ()))
-            self._cache["nullable_defaults"] = frozenset(
-                key
-                for key, sub in properties.items()
-                if key not in required and isinstance(sub, dict) and not admits_null(sub)
-            )
-        droppable: frozenset[str] = self._cache["nullable_defaults"]
-        if droppable:
-            args = {k: v for k, v in args.items() if not (v is None and k in droppable)}
+        # Strict-mode schemas make optional arguments nullable: the model sends null for
+        # "not given". For arguments that do not accept None, null means "use the default".
+        args = drop_null_defaults(schema, args)
         try:
             validated = model.model_validate(args)
         except pydantic.ValidationError as exc:

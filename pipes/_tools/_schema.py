@@ -13,7 +13,7 @@ from __future__ import annotations
 from pipes._tools._errors import StrictSchemaError
 from typing import Any
 
-__all__ = ["admits_null", "inline_refs", "make_strict", "remove_titles"]
+__all__ = ["admits_null", "drop_null_defaults", "inline_refs", "make_strict", "remove_titles"]
 
 JsonSchema = dict[str, Any]
 
@@ -383,3 +383,56 @@ def make_strict(schema: JsonSchema, *, name: str = "schema") -> JsonSchema:
 def _short(schema: JsonSchema) -> str:
     text = repr(schema)
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def drop_null_defaults(schema: JsonSchema, data: Any) -> Any:
+    """``data`` without the ``null`` values ``schema`` does not allow on optional properties.
+
+    OpenAI strict mode makes every optional property nullable and required, so the model
+    sends ``null`` for "not given"; for a property that does not accept ``null`` (``x: int =
+    3``) that means "use the default". Nested objects and lists are followed (``$ref`` into
+    ``$defs`` too). ``data`` is not mutated.
+    """
+    defs = schema.get("$defs") or schema.get("definitions") or {}
+
+    def resolve(node: JsonSchema) -> JsonSchema:
+        for _ in range(32):  # a chain of refs, bounded against cycles
+            ref = node.get("$ref")
+            name = _def_key(ref) if isinstance(ref, str) else None
+            if name is None or name not in defs:
+                return node
+            node = defs[name]
+        return node
+
+    def walk(node: JsonSchema, value: Any) -> Any:
+        node = resolve(node)
+        if isinstance(value, dict):
+            properties = node.get("properties")
+            if isinstance(properties, dict):
+                required = node.get("required", ())
+                out: dict[str, Any] = {}
+                for key, item in value.items():
+                    sub = properties.get(key)
+                    if not isinstance(sub, dict):
+                        out[key] = item
+                        continue
+                    sub = resolve(sub)
+                    if item is None and key not in required and not admits_null(sub):
+                        continue
+                    out[key] = walk(sub, item)
+                return out
+            variants = [
+                resolve(v)
+                for v in node.get("anyOf", ())
+                if isinstance(v, dict) and resolve(v).get("type") != "null"
+            ]
+            if len(variants) == 1:
+                return walk(variants[0], value)
+            return value
+        if isinstance(value, list):
+            items = node.get("items")
+            if isinstance(items, dict):
+                return [walk(items, item) for item in value]
+        return value
+
+    return walk(schema, data)

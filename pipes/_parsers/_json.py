@@ -1,0 +1,204 @@
+"""``JsonOutputParser`` and ``PydanticOutputParser``: JSON replies, streamed as partial values."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from pipes._core import RunnableConfig
+from pipes._errors import OutputParserException
+from pipes._parsers._base import BaseOutputParser, ParserInput, chunk_text, short
+from pipes._parsers._json_text import PartialJsonStream, parse_json_markdown
+from pipes._tools._convert import convert_to_json_schema
+from pipes._tools._schema import drop_null_defaults
+from typing import Any, Generic, TypeVar
+
+import pydantic
+from pydantic import BaseModel
+
+__all__ = ["JsonOutputParser", "PydanticOutputParser", "SimpleJsonOutputParser"]
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+_SKIP: Any = object()  # "no output for this partial value"
+
+_JSON_INSTRUCTIONS = """The output should be formatted as a JSON instance that conforms to the \
+JSON schema below.
+
+As an example, for the schema {{"properties": {{"foo": {{"description": "a list of strings", \
+"type": "array", "items": {{"type": "string"}}}}}}, "required": ["foo"]}}
+the object {{"foo": ["bar", "baz"]}} is a well-formatted instance of the schema. The object \
+{{"properties": {{"foo": ["bar", "baz"]}}}} is not well-formatted.
+
+Here is the output schema:
+```
+{schema}
+```"""
+
+
+def _schema_text(model: type[BaseModel]) -> str:
+    schema = convert_to_json_schema(model)
+    schema.pop("title", None)
+    schema.pop("type", None)
+    return json.dumps(schema, ensure_ascii=False)
+
+
+class _JsonStreamingParser(BaseOutputParser[T]):
+    """Shared streaming machinery of the JSON parsers (partial values as text arrives)."""
+
+    def _parse_text(self, text: str) -> Any:
+        try:
+            return parse_json_markdown(text)
+        except ValueError as exc:
+            raise self._fail(
+                "expected a JSON value (optionally in a ```json fence)",
+                text,
+                "Ask the model for JSON only, or use structured output.",
+            ) from exc
+
+    # Subclasses turn each partial value into their output (or skip it with _SKIP).
+    def _partial_output(self, value: Any) -> Any:
+        return value
+
+    def _final_output(self, value: Any, text: str) -> Any:
+        return value
+
+    def _finish(self, stream: PartialJsonStream) -> Any:
+        try:
+            _, value = stream.finish()
+        except ValueError as exc:
+            raise self._fail(
+                "expected a JSON value (optionally in a ```json fence)", stream.text
+            ) from exc
+        return self._final_output(value, stream.text)
+
+    def transform(
+        self, input: Iterator[ParserInput], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[T]:
+        stream = PartialJsonStream()
+        last: Any = _SKIP
+        seen = False
+        for chunk in input:
+            seen = True
+            changed, value = stream.feed(chunk_text(chunk))
+            if changed:
+                out = self._partial_output(value)
+                if out is not _SKIP and out != last:
+                    last = out
+                    yield out
+        if not seen:
+            return
+        final = self._finish(stream)
+        if final != last:
+            yield final
+
+    async def atransform(
+        self,
+        input: AsyncIterator[ParserInput],
+        config: RunnableConfig | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[T]:
+        stream = PartialJsonStream()
+        last: Any = _SKIP
+        seen = False
+        async for chunk in input:
+            seen = True
+            changed, value = stream.feed(chunk_text(chunk))
+            if changed:
+                out = self._partial_output(value)
+                if out is not _SKIP and out != last:
+                    last = out
+                    yield out
+        if not seen:
+            return
+        final = self._finish(stream)
+        if final != last:
+            yield final
+
+
+class JsonOutputParser(_JsonStreamingParser[Any]):
+    """Parse a JSON reply (fenced in ```json or not, prose around it tolerated).
+
+    Streaming yields ever more complete partial values — each one only when it changed —
+    so ``prompt | model | JsonOutputParser()`` shows the object as it is being written.
+    ``pydantic_object`` only shapes :meth:`get_format_instructions` (the output stays plain
+    JSON); use :class:`PydanticOutputParser` for validated instances.
+
+    Example::
+
+        chain = prompt | model | JsonOutputParser()
+        for partial in chain.stream({"query": "a joke"}):
+            print(partial)   # {} / {'setup': 'Why'} / {'setup': 'Why did'} ...
+    """
+
+    def __init__(self, pydantic_object: type[BaseModel] | None = None) -> None:
+        self.pydantic_object = pydantic_object
+
+    def parse(self, text: str) -> Any:
+        return self._parse_text(text)
+
+    def get_format_instructions(self) -> str:
+        if self.pydantic_object is None:
+            return "Return a JSON object."
+        return _JSON_INSTRUCTIONS.format(schema=_schema_text(self.pydantic_object))
+
+
+SimpleJsonOutputParser = JsonOutputParser
+"""LangChain's older name for :class:`JsonOutputParser`."""
+
+
+class PydanticOutputParser(_JsonStreamingParser[M], Generic[M]):
+    """Parse a JSON reply into a validated ``pydantic_object`` instance (typed as ``M``).
+
+    Streaming yields a new instance whenever the partial JSON validates and differs from the
+    previous one. ``get_format_instructions()`` describes the schema for the prompt.
+
+    Example::
+
+        parser = PydanticOutputParser(pydantic_object=Joke)
+        prompt = PromptTemplate.from_template(
+            "Tell a joke.\\n{format_instructions}",
+            partial_variables={"format_instructions": parser.get_format_instructions()},
+        )
+        joke: Joke = (prompt | model | parser).invoke({})
+    """
+
+    def __init__(self, pydantic_object: type[M]) -> None:
+        if not (isinstance(pydantic_object, type) and issubclass(pydantic_object, BaseModel)):
+            raise TypeError(
+                f"PydanticOutputParser(pydantic_object=...) needs a pydantic model class, got "
+                f"{pydantic_object!r}"
+            )
+        self.pydantic_object: type[M] = pydantic_object
+        self._schema: dict[str, Any] | None = None
+
+    def get_format_instructions(self) -> str:
+        return _JSON_INSTRUCTIONS.format(schema=_schema_text(self.pydantic_object))
+
+    def _validate(self, value: Any) -> M:
+        if self._schema is None:
+            self._schema = self.pydantic_object.model_json_schema()
+        return self.pydantic_object.model_validate(drop_null_defaults(self._schema, value))
+
+    def _final_output(self, value: Any, text: str) -> M:
+        try:
+            return self._validate(value)
+        except pydantic.ValidationError as exc:
+            raise OutputParserException(
+                f"PydanticOutputParser: the model output does not match "
+                f"{self.pydantic_object.__name__}:\n{exc}\nOutput was: {short(text)}",
+                llm_output=text,
+            ) from exc
+
+    def _partial_output(self, value: Any) -> Any:
+        try:
+            return self._validate(value)
+        except pydantic.ValidationError:
+            return _SKIP
+
+    def parse(self, text: str) -> M:
+        return self._final_output(self._parse_text(text), text)
+
+    @property
+    def OutputType(self) -> type[M]:
+        """The model class this parser produces."""
+        return self.pydantic_object

@@ -1,0 +1,61 @@
+"""``StrOutputParser``: the text of a model's reply, streamed chunk by chunk."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pipes._core import RunnableConfig
+from pipes._messages import BaseMessage, content_text
+from pipes._parsers._base import BaseOutputParser, ParserInput, chunk_text
+from typing import Any
+
+__all__ = ["StrOutputParser"]
+
+
+class StrOutputParser(BaseOutputParser[str]):
+    """The reply's text: ``prompt | model | StrOutputParser()`` produces a ``str``.
+
+    Streams: each model chunk becomes its text as soon as it arrives.
+
+    Example::
+
+        chain = prompt | model | StrOutputParser()
+        for piece in chain.stream({"topic": "bears"}):
+            print(piece, end="")
+    """
+
+    def parse(self, text: str) -> str:
+        return text
+
+    def parse_message(self, message: ParserInput) -> str:
+        return chunk_text(message)
+
+    def transform(
+        self, input: Iterator[ParserInput], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[str]:
+        # The per-chunk hot path of every streamed chain: one type check per chunk for the
+        # common cases (message with str content, or str), no function calls.
+        message_type = BaseMessage
+        for chunk in input:
+            if isinstance(chunk, message_type):
+                content = chunk.content
+                yield content if type(content) is str else content_text(content)
+            elif type(chunk) is str:
+                yield chunk
+            else:
+                yield chunk_text(chunk)
+
+    async def atransform(
+        self,
+        input: AsyncIterator[ParserInput],
+        config: RunnableConfig | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[str]:
+        message_type = BaseMessage
+        async for chunk in input:
+            if isinstance(chunk, message_type):
+                content = chunk.content
+                yield content if type(content) is str else content_text(content)
+            elif type(chunk) is str:
+                yield chunk
+            else:
+                yield chunk_text(chunk)

@@ -1,0 +1,262 @@
+"""Parsers reading ``AIMessage.tool_calls``: JSON dicts, one tool's args, or pydantic models.
+
+They stream too: while a model streams a tool call, they yield the arguments parsed so far::
+
+    chain = model.bind_tools([Multiply]) | PydanticToolsParser(tools=[Multiply])
+    chain.invoke("What is 3 * 12?")  # [Multiply(a=3, b=12)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Sequence
+from pipes._core import RunnableConfig
+from pipes._errors import InputTypeError, OutputParserException
+from pipes._messages import AIMessage, AIMessageChunk, InvalidToolCall, ToolCall
+from pipes._parsers._base import BaseOutputParser, ParserInput
+from pipes._tools._convert import convert_to_openai_function
+from pipes._tools._schema import drop_null_defaults
+from typing import Any
+
+import pydantic
+from pydantic import BaseModel
+
+__all__ = ["JsonOutputKeyToolsParser", "JsonOutputToolsParser", "PydanticToolsParser"]
+
+_NOTHING: Any = object()
+
+
+def _message_of(input: Any, parser: str) -> AIMessage:
+    if isinstance(input, AIMessage):
+        return input
+    if isinstance(input, str):
+        raise OutputParserException(
+            f"{parser} reads tool calls, so it needs the AIMessage a chat model returns, not "
+            f"text. Put it right after a model with tools bound: "
+            f"`model.bind_tools([...]) | {parser}(...)`.",
+            llm_output=input,
+        )
+    raise InputTypeError(
+        f"{parser} got {type(input).__name__}: expected the AIMessage of a chat model called "
+        "with tools (model.bind_tools([...]))"
+    )
+
+
+class JsonOutputToolsParser(BaseOutputParser[Any]):
+    """The model's tool calls as ``[{"type": name, "args": {...}}]`` (LangChain's shape).
+
+    ``return_id=True`` adds each call's ``"id"``; ``first_tool_only=True`` returns only the
+    first call (or ``None``). Tool calls whose arguments are not valid JSON raise
+    :class:`~pipes.OutputParserException` with the raw arguments.
+
+    Example::
+
+        (model.bind_tools([get_weather]) | JsonOutputToolsParser()).invoke("Paris weather?")
+        # [{'type': 'get_weather', 'args': {'city': 'Paris'}}]
+    """
+
+    def __init__(
+        self, *, strict: bool = False, return_id: bool = False, first_tool_only: bool = False
+    ) -> None:
+        self.strict = strict  # accepted for LangChain compatibility; parsing is always JSON
+        self.return_id = return_id
+        self.first_tool_only = first_tool_only
+
+    # -- parsing --------------------------------------------------------------------------
+
+    def _convert(self, calls: Sequence[ToolCall], *, partial: bool) -> list[Any]:
+        out: list[Any] = []
+        for call in calls:
+            entry: dict[str, Any] = {"type": call["name"], "args": call["args"]}
+            if self.return_id:
+                entry["id"] = call.get("id")
+            out.append(entry)
+        return out
+
+    def _select(self, results: list[Any]) -> Any:
+        if self.first_tool_only:
+            return results[0] if results else None
+        return results
+
+    def _check_invalid(self, invalid: Sequence[InvalidToolCall]) -> None:
+        if invalid:
+            bad = invalid[0]
+            raw = bad.get("args") or ""
+            raise OutputParserException(
+                f"{type(self).__name__}: the model's call to tool {bad.get('name')!r} "
+                f"(id {bad.get('id')!r}) has invalid arguments: {bad.get('error')}. "
+                f"Raw arguments: {raw[:200]!r}",
+                llm_output=raw,
+            )
+
+    def parse_message(self, message: ParserInput) -> Any:
+        msg = _message_of(message, type(self).__name__)
+        if isinstance(msg, AIMessageChunk):
+            msg = msg.to_message()
+        self._check_invalid(msg.invalid_tool_calls)
+        return self._select(self._convert(msg.tool_calls, partial=False))
+
+    def parse(self, text: str) -> Any:
+        return self.parse_message(text)
+
+    def _partial(self, acc: AIMessageChunk) -> Any:
+        # While streaming, a call whose name has not arrived yet is not shown.
+        calls = [call for call in acc.tool_calls if call["name"]]
+        return self._select(self._convert(calls, partial=True))
+
+    # -- streaming ------------------------------------------------------------------------
+
+    def _step(self, acc: AIMessageChunk | None, chunk: Any) -> tuple[AIMessageChunk | None, Any]:
+        """Fold one chunk; return the accumulator and the new partial output (or _NOTHING)."""
+        if isinstance(chunk, AIMessageChunk):
+            if not chunk.tool_call_chunks:
+                return acc, _NOTHING  # text-only chunk: the calls did not change
+            acc = chunk if acc is None else acc + chunk
+            return acc, self._partial(acc)
+        return acc, self.parse_message(chunk)  # a complete message (or an error)
+
+    def transform(
+        self, input: Iterator[ParserInput], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[Any]:
+        acc: AIMessageChunk | None = None
+        last: Any = _NOTHING
+        complete: Any = _NOTHING
+        seen = False
+        for chunk in input:
+            seen = True
+            acc, value = self._step(acc, chunk)
+            if not isinstance(chunk, AIMessageChunk):
+                complete = value
+            if value is not _NOTHING and value != last:
+                last = value
+                yield value
+        if not seen:
+            return
+        final = complete if complete is not _NOTHING else self._final(acc)
+        if final != last:
+            yield final
+
+    async def atransform(
+        self,
+        input: AsyncIterator[ParserInput],
+        config: RunnableConfig | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[Any]:
+        acc: AIMessageChunk | None = None
+        last: Any = _NOTHING
+        complete: Any = _NOTHING
+        seen = False
+        async for chunk in input:
+            seen = True
+            acc, value = self._step(acc, chunk)
+            if not isinstance(chunk, AIMessageChunk):
+                complete = value
+            if value is not _NOTHING and value != last:
+                last = value
+                yield value
+        if not seen:
+            return
+        final = complete if complete is not _NOTHING else self._final(acc)
+        if final != last:
+            yield final
+
+    def _final(self, acc: AIMessageChunk | None) -> Any:
+        # Strict parse of the whole stream: broken arguments raise here.
+        return self.parse_message(acc.to_message() if acc is not None else AIMessage(""))
+
+
+class JsonOutputKeyToolsParser(JsonOutputToolsParser):
+    """The arguments of the calls to one tool, ``key_name``.
+
+    Returns a list of argument dicts (with ``return_id=True``, ``{"type", "args", "id"}``
+    dicts); with ``first_tool_only=True`` the first matching call's arguments, or ``None``.
+
+    Example::
+
+        parser = JsonOutputKeyToolsParser(key_name="Joke", first_tool_only=True)
+        (model.bind_tools([Joke]) | parser).invoke("a joke")  # {'setup': ..., 'punchline': ...}
+    """
+
+    def __init__(
+        self,
+        key_name: str,
+        *,
+        strict: bool = False,
+        return_id: bool = False,
+        first_tool_only: bool = False,
+    ) -> None:
+        super().__init__(strict=strict, return_id=return_id, first_tool_only=first_tool_only)
+        self.key_name = key_name
+
+    def _convert(self, calls: Sequence[ToolCall], *, partial: bool) -> list[Any]:
+        matching = [call for call in calls if call["name"] == self.key_name]
+        converted = super()._convert(matching, partial=partial)
+        return converted if self.return_id else [entry["args"] for entry in converted]
+
+
+class PydanticToolsParser(JsonOutputToolsParser):
+    """The model's tool calls as instances of the pydantic models they name.
+
+    A call naming a tool that is not in ``tools``, or whose arguments do not validate,
+    raises :class:`~pipes.OutputParserException`. While streaming, a new list is yielded
+    whenever the partial arguments validate. ``null`` sent for an optional field that does
+    not accept ``None`` (OpenAI strict mode) means the field's default.
+
+    Example::
+
+        parser = PydanticToolsParser(tools=[Add, Multiply])
+        (model.bind_tools([Add, Multiply]) | parser).invoke("3 * 12 and 11 + 49")
+        # [Multiply(a=3, b=12), Add(a=11, b=49)]
+    """
+
+    def __init__(
+        self,
+        tools: Sequence[type[BaseModel]],
+        *,
+        first_tool_only: bool = False,
+        return_id: bool = False,
+        strict: bool = False,
+    ) -> None:
+        super().__init__(strict=strict, return_id=return_id, first_tool_only=first_tool_only)
+        by_name: dict[str, type[BaseModel]] = {}
+        for model in tools:
+            if not (isinstance(model, type) and issubclass(model, BaseModel)):
+                raise TypeError(
+                    f"PydanticToolsParser(tools=...) takes pydantic model classes, got {model!r}"
+                )
+            # The name the model calls: the schema title (what convert_to_openai_tool sends),
+            # and the class name in case they differ.
+            by_name[convert_to_openai_function(model)["name"]] = model
+            by_name.setdefault(model.__name__, model)
+        self.tools = list(tools)
+        self._by_name = by_name
+        self._schemas: dict[type[BaseModel], dict[str, Any]] = {}
+
+    def _instance(self, model: type[BaseModel], args: dict[str, Any]) -> BaseModel:
+        schema = self._schemas.get(model)
+        if schema is None:
+            schema = self._schemas[model] = model.model_json_schema()
+        return model.model_validate(drop_null_defaults(schema, args))
+
+    def _convert(self, calls: Sequence[ToolCall], *, partial: bool) -> list[Any]:
+        out: list[Any] = []
+        for call in calls:
+            model = self._by_name.get(call["name"])
+            if model is None:
+                if partial:
+                    continue
+                raise OutputParserException(
+                    f"PydanticToolsParser: the model called tool {call['name']!r}, which is not "
+                    f"one of {sorted(self._by_name)}. Bind and parse the same tools.",
+                    llm_output=str(call["args"]),
+                )
+            try:
+                out.append(self._instance(model, call["args"]))
+            except pydantic.ValidationError as exc:
+                if partial:
+                    continue
+                raise OutputParserException(
+                    f"PydanticToolsParser: the arguments of the call to {call['name']!r} do not "
+                    f"match {model.__name__}:\n{exc}",
+                    llm_output=str(call["args"]),
+                ) from exc
+        return out
