@@ -17,7 +17,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._fake import (
     CallInfo,
@@ -30,18 +30,23 @@ from ._fake import (
     ScriptExhaustedError,
 )
 
+if TYPE_CHECKING:
+    from ._conformance import ChatModelConformanceTests, ScriptedReply
+
 __all__ = [
     "CallInfo",
     "ChatModelCall",
+    "ChatModelConformanceTests",
     "Chunking",
     "FakeChatModel",
     "FakeListChatModel",
     "FunctionChatModel",
     "ScriptExhaustedError",
+    "ScriptedReply",
     "ScriptedResponse",
 ]
 
-_LAZY: frozenset[str] = frozenset()
+_LAZY = frozenset({"ChatModelConformanceTests", "ScriptedReply"})
 
 
 def __getattr__(name: str) -> Any:
