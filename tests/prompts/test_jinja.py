@@ -179,3 +179,45 @@ def test_jinja2_is_imported_lazily() -> None:
     )
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "{{ ('x' * 100000) | replace('x', 'x' * 100000) }}",
+        "{{ (['x'] * 100000) | join('y' * 1000) }}",
+        "{{ 'x' | center(10 ** 9) }}",
+        "{{ ('x\\n' * 1000) | indent(10 ** 6) }}",
+        "{{ '%999999999s' | format(1) }}",
+        "{{ '%*s' | format(999999999, 1) }}",
+        "{{ '%999999999s' % 1 }}",
+        "{{ '%(a)999999999s' % {'a': 1} }}",
+        "{{ (10 ** 1000) ** 1000 }}",
+        "{{ s.replace('a', 'b') }}",
+        "{{ ', '.join(items) }}",
+    ],
+)
+def test_size_amplification_is_refused(payload: str) -> None:
+    with pytest.raises(UnsafeTemplateError):
+        render(payload, s="a", items=["a"])
+
+
+def test_rendered_output_is_bounded() -> None:
+    # 3,000 x 3,000 iterations of 1,000 characters: 9 GB of output, stopped at the cap.
+    template = "{% for a in l %}{% for b in l %}{{ big }}{% endfor %}{% endfor %}"
+    with pytest.raises(UnsafeTemplateError, match="more than"):
+        render(template, l=list(range(3000)), big="x" * 1000)
+
+
+def test_capped_filters_still_work() -> None:
+    out = render(
+        "{{ l | join(', ') }}|{{ 'a-b' | replace('-', '+') }}|{{ '%5.2f' | format(3.14159) }}"
+        "|{{ '%s!' % 'x' }}|{{ 2 ** 10 }}|{{ 'ab' | center(6) }}|{{ 'a\\nb' | indent(2) }}",
+        l=["a", "b"],
+    )
+    assert out == "a, b|a+b| 3.14|x!|1024|  ab  |a\n  b"
+
+
+def test_render_type_errors_become_template_errors() -> None:
+    with pytest.raises(TemplateError, match="failed to render"):
+        render("{{ 1 | join(',') }}")
