@@ -21,9 +21,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from pipes._errors import MissingVariablesError, TemplateError
-from typing import Any, Literal, Protocol, get_args
+from typing import Any, Final, Literal, Protocol, get_args
 
 __all__ = [
+    "MAX_OUTPUT_LENGTH",
     "CompiledTemplate",
     "TemplateFormat",
     "compile_template",
@@ -33,6 +34,11 @@ __all__ = [
 ]
 
 TemplateFormat = Literal["f-string", "jinja2", "mustache"]
+
+#: Upper bound on what a jinja2 or mustache template may render, in characters: generous for
+#: prompts, small enough that a hostile template (nested loops or sections, repeated strings)
+#: cannot exhaust memory. f-string output is linear in the input, so it needs no bound.
+MAX_OUTPUT_LENGTH: Final = 10_000_000
 _FORMATS: tuple[str, ...] = get_args(TemplateFormat)
 
 

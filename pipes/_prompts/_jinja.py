@@ -33,7 +33,7 @@ import operator
 import re
 from collections.abc import Iterable, Mapping
 from pipes._errors import TemplateError, UnsafeTemplateError
-from pipes._prompts._formatting import Frozen, check_variables
+from pipes._prompts._formatting import MAX_OUTPUT_LENGTH, Frozen, check_variables
 from typing import Any, Final, Literal
 
 import jinja2
@@ -44,10 +44,6 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 __all__ = ["Jinja2Template"]
 
-#: Upper bound on the rendered text, and on anything a template can build from small inputs
-#: (repeated strings, padded or joined text): generous for prompts, small enough that a
-#: hostile template cannot exhaust memory.
-MAX_OUTPUT_LENGTH: Final = 10_000_000
 #: Upper bound on ``a ** b`` results, in bits.
 MAX_POWER_BITS: Final = 100_000
 #: Upper bound on a width or precision in a ``%`` format (``"%10s" | format(x)``).

@@ -27,10 +27,10 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pipes._errors import TemplateError, UnsafeTemplateError
-from pipes._prompts._formatting import Frozen, check_variables
+from pipes._prompts._formatting import MAX_OUTPUT_LENGTH, Frozen, check_variables
 from typing import Any, Final, Literal
 
 __all__ = ["MustacheTemplate"]
@@ -246,37 +246,55 @@ class MustacheTemplate(Frozen):
         out: list[str] = []
         # Lookups only ever use dict semantics, so a non-dict mapping is copied into one.
         root = values if type(values) is dict else dict(values)
-        self._render(self._nodes, [root], out)
+        self._render(self._nodes, [root], out, [MAX_OUTPUT_LENGTH])
         return "".join(out)
 
-    def _render(self, nodes: tuple[_Node, ...], scopes: list[Any], out: list[str]) -> None:
+    def _render(
+        self, nodes: tuple[_Node, ...], scopes: list[Any], out: list[str], budget: list[int]
+    ) -> None:
+        # ``budget`` holds the characters still allowed: nested sections over lists multiply
+        # output, and a hostile template must not be able to turn that into gigabytes.
         for node in nodes:
             if type(node) is str:
-                out.append(node)
+                text = node
             elif type(node) is _Var:
                 text = _to_text(_lookup(node.path, scopes))
-                out.append(_html_escape(text) if node.escape and self._escape else text)
+                if node.escape and self._escape:
+                    text = _html_escape(text)
             else:
                 assert type(node) is _Section
-                value = _lookup(node.path, scopes)
-                if value is _MISSING:
-                    value = None
-                if node.inverted:
-                    if not value:
-                        self._render(node.children, scopes, out)
-                elif isinstance(value, (list, tuple)):
-                    for item in value:
-                        scopes.append(item)
-                        try:
-                            self._render(node.children, scopes, out)
-                        finally:
-                            scopes.pop()
-                elif value:
-                    scopes.append(value)
-                    try:
-                        self._render(node.children, scopes, out)
-                    finally:
-                        scopes.pop()
+                self._render_section(node, scopes, out, budget)
+                continue
+            budget[0] -= len(text)
+            if budget[0] < 0:
+                raise UnsafeTemplateError(
+                    f"Rendering the mustache template {self.source[:60]!r} would produce more "
+                    f"than {MAX_OUTPUT_LENGTH} characters."
+                )
+            out.append(text)
+
+    def _render_section(
+        self, node: _Section, scopes: list[Any], out: list[str], budget: list[int]
+    ) -> None:
+        value = _lookup(node.path, scopes)
+        if value is _MISSING:
+            value = None
+        if node.inverted:
+            if not value:
+                self._render(node.children, scopes, out, budget)
+            return
+        if isinstance(value, (list, tuple)):
+            items: Sequence[Any] = value
+        elif value:
+            items = (value,)
+        else:
+            return
+        for item in items:
+            scopes.append(item)
+            try:
+                self._render(node.children, scopes, out, budget)
+            finally:
+                scopes.pop()
 
     def __repr__(self) -> str:
         return f"MustacheTemplate({self.source!r})"

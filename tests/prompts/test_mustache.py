@@ -130,3 +130,10 @@ def test_malformed_or_unsupported_templates(
 ) -> None:
     with pytest.raises(error, match=match):
         compile_template(template, "mustache")
+
+
+def test_nested_sections_cannot_render_unbounded_output() -> None:
+    # 1,000 ** 3 items of 100 characters = 100 GB if it were allowed.
+    template = "{{#l}}{{#l}}{{#l}}{{big}}{{/l}}{{/l}}{{/l}}"
+    with pytest.raises(UnsafeTemplateError, match="more than"):
+        render(template, l=list(range(1000)), big="x" * 100)
