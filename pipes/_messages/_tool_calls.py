@@ -97,6 +97,9 @@ def parse_args(raw: str | None, *, partial: bool) -> tuple[dict[str, Any] | None
     """
     if raw is None or not raw.strip():
         return {}, None
+    if partial and raw.lstrip()[0] != "{":
+        # Most streamed deltas are continuation fragments: skip a doomed parse.
+        return None, "arguments must be a JSON object"
     try:
         value = from_json(raw, allow_partial="trailing-strings" if partial else False)
     except ValueError as exc:

@@ -173,3 +173,11 @@ def test_pretty_repr() -> None:
     text = AIMessage("hello").pretty_repr()
     assert text.splitlines()[0].strip("=") == " AI Message "
     assert text.endswith("\n\nhello")
+
+
+def test_text_is_a_str_and_callable_like_langchain_0_3() -> None:
+    msg = AIMessage(["a", text_part("b")])
+    assert msg.text == "ab"
+    assert msg.text() == "ab"
+    assert type(msg.text()) is str
+    assert isinstance(msg.text, str)

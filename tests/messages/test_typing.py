@@ -30,7 +30,9 @@ def test_static_types() -> None:
     msg = AIMessage("x", tool_calls=[{"name": "f", "args": {}, "id": None}])
     assert_type(msg.tool_calls, list[ToolCall])
     assert_type(msg.usage_metadata, UsageMetadata | None)
-    assert_type(msg.text, str)
+    text: str = msg.text
+    assert_type(msg.text(), str)
+    assert text == "x"
     # Builder TypedDicts are accepted as content without casts.
     HumanMessage([text_part("a"), image_part(url="u")])
     parts: list[Any] = ["x"]
