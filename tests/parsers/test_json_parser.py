@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+import itertools
+from pipes._core import RunnableLambda
+from pipes._errors import OutputParserException
+from pipes._messages import AIMessage, AIMessageChunk
+from pipes._parsers import (
+    JsonOutputParser,
+    SimpleJsonOutputParser,
+    parse_json_markdown,
+    parse_partial_json,
+)
+from pipes._parsers._json_text import PartialJsonStream
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, Field
+
+from .helpers import ChunkModel, aiter_of, pieces
+
+DOC = '{"name": "Ada", "langs": ["py", "c"], "age": 36, "ok": true, "pet": null}'
+VALUE = {"name": "Ada", "langs": ["py", "c"], "age": 36, "ok": True, "pet": None}
+
+
+# ---------------------------------------------------------------- complete replies
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        DOC,
+        f"```json\n{DOC}\n```",
+        f"```\n{DOC}\n```",
+        f"Sure! Here is the JSON you asked for:\n\n```json\n{DOC}\n```\nAnything else?",
+        f"Here it is: {DOC} Hope that helps.",
+        f"  \n{DOC}\n  ",
+        f"Note {{this}} first. {DOC}",  # a stray brace in the prose
+    ],
+)
+def test_parse_tolerates_fences_and_prose(text: str) -> None:
+    assert JsonOutputParser().invoke(AIMessage(text)) == VALUE
+    assert parse_json_markdown(text) == VALUE
+
+
+def test_parse_arrays_and_scalars() -> None:
+    parser = JsonOutputParser()
+    assert parser.invoke("[1, 2, 3]") == [1, 2, 3]
+    assert parser.invoke("```json\n42\n```") == 42
+    assert parser.invoke('"yes"') == "yes"
+    assert parser.invoke("true") is True
+
+
+def test_raw_newlines_inside_strings() -> None:
+    assert JsonOutputParser().invoke('{"poem": "line one\nline two"}') == {
+        "poem": "line one\nline two"
+    }
+
+
+def test_failure_carries_raw_text_and_says_what_was_expected() -> None:
+    text = "I cannot answer that in JSON, sorry."
+    with pytest.raises(OutputParserException) as info:
+        JsonOutputParser().invoke(AIMessage(text))
+    assert info.value.llm_output == text
+    assert "expected a JSON value" in str(info.value)
+    assert "sorry" in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_truncated_json_fails_on_invoke() -> None:
+    with pytest.raises(OutputParserException) as info:
+        JsonOutputParser().invoke('{"a": [1, 2')
+    assert info.value.llm_output == '{"a": [1, 2'
+
+
+def test_simple_json_alias() -> None:
+    assert SimpleJsonOutputParser is JsonOutputParser
+
+
+def test_format_instructions() -> None:
+    class Joke(BaseModel):
+        """A joke."""
+
+        setup: str = Field(description="question")
+        punchline: str
+
+    plain = JsonOutputParser().get_format_instructions()
+    assert "JSON" in plain
+    text = JsonOutputParser(pydantic_object=Joke).get_format_instructions()
+    assert '"setup": {"description": "question", "type": "string"}' in text
+    assert '"required": ["setup", "punchline"]' in text
+
+
+# ---------------------------------------------------------------- partial parsing
+
+
+def test_parse_partial_json() -> None:
+    assert parse_partial_json('{"a": [1, "x') == {"a": [1, "x"]}
+    assert parse_partial_json("[") == []
+    with pytest.raises(ValueError, match="not a JSON"):
+        parse_partial_json("hello")
+
+
+def _stream(chunks: list[Any]) -> list[Any]:
+    return list(JsonOutputParser().transform(iter(chunks)))
+
+
+def test_stream_yields_growing_partials_only_when_changed() -> None:
+    chunks = ['{"na', 'me": "A', "da", '", "langs": ["p', 'y"', ', "c"]', "}"]
+    assert _stream(chunks) == [
+        {},
+        {"name": "A"},
+        {"name": "Ada"},
+        {"name": "Ada", "langs": ["p"]},
+        {"name": "Ada", "langs": ["py"]},
+        {"name": "Ada", "langs": ["py", "c"]},
+    ]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 50])
+def test_stream_character_by_character_ends_with_the_value(size: int) -> None:
+    text = f"Sure:\n```json\n{DOC}\n```\nDone."
+    out = _stream([AIMessageChunk(content=p) for p in pieces(text, size)])
+    assert out[-1] == VALUE
+    for before, after in itertools.pairwise(out):
+        assert before != after  # never the same value twice in a row
+    assert all(isinstance(v, dict) for v in out)
+
+
+def test_stream_prose_before_json_yields_nothing_until_json() -> None:
+    out = _stream(["Let me think", " about {that}...", " ok: ", '{"a"', ": 1}"])
+    assert out == [{}, {"a": 1}]
+
+
+def test_stream_whitespace_pieces_are_skipped_but_final_value_complete() -> None:
+    out = _stream(['{"a": "x', " ", " ", 'y"}'])
+    assert out == [{"a": "x"}, {"a": "x  y"}]
+
+
+def test_stream_invalid_json_raises_at_end_with_raw_text() -> None:
+    chunks = ['{"a": 1', ", oops", " nope"]
+    with pytest.raises(OutputParserException) as info:
+        _stream(chunks)
+    assert info.value.llm_output == '{"a": 1, oops nope'
+
+
+def test_stream_of_text_without_json_raises() -> None:
+    with pytest.raises(OutputParserException):
+        _stream(["no", " json", " here"])
+
+
+def test_stream_of_nothing_yields_nothing() -> None:
+    assert _stream([]) == []
+
+
+def test_stream_of_one_complete_message() -> None:
+    assert _stream([AIMessage(DOC)]) == [VALUE]
+
+
+def test_streaming_stops_parsing_once_complete(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipes._parsers import _json_text
+
+    calls = 0
+    real = _json_text._partial
+
+    def counting(candidate: str) -> Any:
+        nonlocal calls
+        calls += 1
+        return real(candidate)
+
+    monkeypatch.setattr(_json_text, "_partial", counting)
+    stream = PartialJsonStream()
+    for piece in ["Intro text ", "more intro ", '{"a": ', "1", "}", " and", " a", " long", " tail"]:
+        stream.feed(piece)
+    # parsed only for '{"a": ' and '1'; '}' completes it via the full parse; nothing after
+    assert calls == 2
+    assert stream.finish() == (False, {"a": 1})
+
+
+async def test_atransform_matches_transform() -> None:
+    chunks = [AIMessageChunk(content=p) for p in pieces(DOC, 4)]
+    sync = list(JsonOutputParser().transform(iter(chunks)))
+    out = [v async for v in JsonOutputParser().atransform(aiter_of(chunks))]
+    assert out == sync
+
+
+def test_chain_streams_partial_objects_end_to_end() -> None:
+    chain = RunnableLambda(lambda x: x) | ChunkModel(pieces(DOC, 5)) | JsonOutputParser()
+    out = list(chain.stream("q"))
+    assert len(out) > 3
+    assert out[-1] == VALUE
+    assert chain.invoke("q") == VALUE
+
+
+async def test_chain_ainvoke() -> None:
+    chain = RunnableLambda(lambda x: x) | ChunkModel(pieces(DOC, 5)) | JsonOutputParser()
+    assert await chain.ainvoke("q") == VALUE
+    assert [v async for v in chain.astream("q")][-1] == VALUE
+
+
+def test_yielded_values_are_independent_objects() -> None:
+    out = _stream(['{"a": [1', ", 2]}"])
+    out[0]["a"].append(99)
+    assert out[1] == {"a": [1, 2]}
