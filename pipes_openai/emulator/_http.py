@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import parse_qsl, unquote
 
-__all__ = ["Connection", "HttpRequest", "build_response", "serve"]
+__all__ = ["Connection", "HttpRequest", "Listener", "build_response", "serve", "shutdown"]
 
 log = logging.getLogger("pipes_openai.emulator")
 
@@ -83,9 +83,15 @@ def stream_head(status: int, headers: Iterable[tuple[str, str]], content_type: s
 class Connection(asyncio.Protocol):
     """One client connection. Handlers write through :meth:`write` and :meth:`drain`."""
 
-    def __init__(self, handler: Handler, connections: set[Connection]) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        connections: set[Connection],
+        tasks: set[asyncio.Task[None]],
+    ) -> None:
         self._handler = handler
         self._connections = connections
+        self._tasks = tasks
         self._buf = bytearray()
         self._busy = False
         self._paused = False
@@ -103,6 +109,9 @@ class Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._connections.discard(self)
+        if self.task is not None:
+            # Nobody is left to answer: stop a slow or streaming handler now.
+            self.task.cancel()
         waiter = self._drain_waiter
         if waiter is not None and not waiter.done():
             waiter.set_exception(ConnectionResetError("client disconnected"))
@@ -164,7 +173,8 @@ class Connection(asyncio.Protocol):
                     '{"error":{"message":"' + str(exc).replace('"', "'") + '",'
                     '"type":"invalid_request_error","param":null,"code":null}}'
                 ).encode()
-                self.write(build_response(exc.status, body, keep_alive=False))
+                headers = [("x-request-id", "req_emu_badhttp")]
+                self.write(build_response(exc.status, body, headers, keep_alive=False))
                 self.close()
                 return
             if request is None:
@@ -176,8 +186,10 @@ class Connection(asyncio.Protocol):
                 self.write(
                     build_response(
                         500,
-                        b'{"error":{"message":"emulator bug","type":'
-                        b'"server_error","param":null,"code":null}}',
+                        b'{"error":{"message":"The emulator failed on this request (a bug in'
+                        b' the emulator; see its log).","type":"server_error","param":null,'
+                        b'"code":null}}',
+                        [("x-request-id", "req_emu_bug")],
                         keep_alive=False,
                     )
                 )
@@ -191,6 +203,8 @@ class Connection(asyncio.Protocol):
                 continue
             self._busy = True
             self.task = asyncio.get_running_loop().create_task(self._run(result, request))
+            self._tasks.add(self.task)
+            self.task.add_done_callback(self._tasks.discard)
             return
 
     async def _run(self, awaitable: Awaitable[bool], request: HttpRequest) -> None:
@@ -297,22 +311,44 @@ def _dechunk(buf: bytearray, pos: int) -> tuple[bytes, int] | None:
         pos += size + 2
 
 
-async def serve(handler: Handler, host: str, port: int) -> tuple[asyncio.Server, set[Connection]]:
-    """Start listening; return the server and the live connection set (for shutdown)."""
+@dataclass(slots=True)
+class Listener:
+    """A listening server with its live connections and in-flight handler tasks."""
+
+    server: asyncio.Server
+    connections: set[Connection]
+    tasks: set[asyncio.Task[None]]
+
+    @property
+    def port(self) -> int:
+        port: int = self.server.sockets[0].getsockname()[1]
+        return port
+
+
+async def serve(handler: Handler, host: str, port: int) -> Listener:
+    """Start listening on ``host:port`` (0 = any free port)."""
     loop = asyncio.get_running_loop()
     connections: set[Connection] = set()
+    tasks: set[asyncio.Task[None]] = set()
     server = await loop.create_server(
-        lambda: Connection(handler, connections), host, port, reuse_address=True, backlog=1024
+        lambda: Connection(handler, connections, tasks),
+        host,
+        port,
+        reuse_address=True,
+        backlog=1024,
     )
-    return server, connections
+    return Listener(server, connections, tasks)
 
 
-async def shutdown(server: asyncio.Server, connections: set[Connection]) -> None:
+async def shutdown(listener: Listener) -> None:
     """Stop listening, cancel in-flight handlers and close every connection."""
-    server.close()
-    for conn in list(connections):
-        if conn.task is not None:
-            conn.task.cancel()
+    listener.server.close()
+    for conn in list(listener.connections):
         conn.abort()
+    tasks = list(listener.tasks)
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=1.0)
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(server.wait_closed(), 1.0)
+        await asyncio.wait_for(listener.server.wait_closed(), 1.0)

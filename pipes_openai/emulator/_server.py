@@ -23,7 +23,7 @@ from ._cassette import (
     response_headers_to_keep,
 )
 from ._engine import Plan, plan_reply, render_response, render_stream
-from ._http import Connection, HttpRequest, build_response, serve, shutdown, stream_head
+from ._http import Connection, HttpRequest, Listener, build_response, serve, shutdown, stream_head
 from ._quirks import Quirk, parse_quirks
 from ._script import Fault, Reply, ToolCall
 from ._validate import validate_request
@@ -62,6 +62,7 @@ _HOP_HEADERS = frozenset(
         "proxy-connection",
     }
 )
+_UNPARSED: Any = object()
 _SSE_TYPE = "text/event-stream; charset=utf-8"
 _FLUSH_EVERY = 128  # SSE events per write when no per-chunk delay is configured
 
@@ -155,8 +156,7 @@ class Emulator:
         self._seq = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._server: asyncio.Server | None = None
-        self._connections: set[Connection] = set()
+        self._listener: Listener | None = None
         self._http: httpx.AsyncClient | None = None
         self._q_reject_stream_options = Quirk.REJECT_STREAM_OPTIONS in self.quirks
         self._q_reject_null = Quirk.REJECT_NULL_CONTENT in self.quirks
@@ -285,10 +285,10 @@ class Emulator:
             asyncio.set_event_loop(loop)
             self._loop = loop
             try:
-                self._server, self._connections = loop.run_until_complete(
+                self._listener = loop.run_until_complete(
                     serve(self._handle, self.host, self._requested_port)
                 )
-                self._port = self._server.sockets[0].getsockname()[1]
+                self._port = self._listener.port
             except BaseException as exc:
                 errors.append(exc)
                 ready.set()
@@ -332,8 +332,8 @@ class Emulator:
         ``ready`` is set once the socket listens (then :attr:`base_url` is known).
         """
         self._loop = asyncio.get_running_loop()
-        self._server, self._connections = await serve(self._handle, self.host, self._requested_port)
-        self._port = self._server.sockets[0].getsockname()[1]
+        self._listener = await serve(self._handle, self.host, self._requested_port)
+        self._port = self._listener.port
         if ready is not None:
             ready.set()
         try:
@@ -345,8 +345,9 @@ class Emulator:
             await self._aclose_loop_resources()
 
     async def _aclose_loop_resources(self) -> None:
-        if self._server is not None:
-            await shutdown(self._server, self._connections)
+        if self._listener is not None:
+            await shutdown(self._listener)
+            self._listener = None
         if self._http is not None:
             await self._http.aclose()
             self._http = None
@@ -413,7 +414,13 @@ class Emulator:
                 request_id,
                 keep,
             )
-        self._record(req, request_id)
+        # Parse once: the recording and the handler share the decoded body.
+        parse_error: ValueError | None = None
+        try:
+            body = json.loads(req.body) if req.body else None
+        except ValueError as exc:
+            body, parse_error = None, exc
+        self._record(req, request_id, body)
         if self.upstream is not None:
             return self._proxy(conn, req, request_id)
         try:
@@ -427,17 +434,18 @@ class Emulator:
             self._check_auth(req, azure=deployment is not None)
             if self._player is not None:
                 return self._replay(req, request_id, keep)
-            try:
-                body = json.loads(req.body)
-            except ValueError as exc:
+            if parse_error is not None or body is None:
                 raise ApiError(
                     400,
                     "We could not parse the JSON body of your request. (HINT: This likely means"
                     " you aren't using your HTTP library correctly. The OpenAI API expects a JSON"
-                    f" payload, but what was sent was not valid JSON: {exc}.)",
-                ) from None
+                    " payload, but what was sent was not valid JSON:"
+                    f" {parse_error or 'empty body'}.)",
+                )
             if deployment is not None and isinstance(body, dict) and not body.get("model"):
-                body["model"] = deployment  # Azure routes by deployment; model is optional
+                # Azure routes by deployment and the model is optional; copy so the recorded
+                # request still shows what the client sent.
+                body = {**body, "model": deployment}
             try:
                 validate_request(
                     body,
@@ -514,14 +522,15 @@ class Emulator:
             )
         return build_response(200, payload, [("x-request-id", request_id)], keep_alive=keep)
 
-    def _record(self, req: HttpRequest, request_id: str) -> None:
+    def _record(self, req: HttpRequest, request_id: str, body: Any = _UNPARSED) -> None:
         if not self.record_requests:
             return
         text = req.body.decode("utf-8", errors="replace")
-        try:
-            body = json.loads(text) if text else None
-        except ValueError:
-            body = None
+        if body is _UNPARSED:
+            try:
+                body = json.loads(text) if text else None
+            except ValueError:
+                body = None
         self._requests.append(
             RecordedRequest(
                 method=req.method,
