@@ -22,25 +22,37 @@ _DONE: Any = object()
 
 
 def _run_all_inline_or_pooled(
-    calls: list[tuple[str, Runnable[Any, Any]]], input: Any, config: RunnableConfig | None
+    parallel: RunnableParallel[Any], input: Any, config: RunnableConfig | None
 ) -> dict[str, Any]:
     """Run every branch; the caller thread runs the first and any branch no worker picked up.
 
     Taking back unstarted work means a branch never waits for a pool slot that its own
     ancestors occupy, so nested parallels cannot deadlock the shared pool.
     """
+    calls = list(parallel.steps.items())
     pool = _pool()
     futures: list[Future[Any]] = [
         pool.submit(contextvars.copy_context().run, runnable.invoke, input, config)
         for _, runnable in calls[1:]
     ]
-    results = {calls[0][0]: calls[0][1].invoke(input, config)}
-    for (key, runnable), future in zip(calls[1:], futures, strict=True):
-        if future.cancel():
-            results[key] = runnable.invoke(input, config)
-        else:
-            results[key] = future.result()
+    key = calls[0][0]
+    try:
+        results = {key: calls[0][1].invoke(input, config)}
+        for (key, runnable), future in zip(calls[1:], futures, strict=True):
+            if future.cancel():
+                results[key] = runnable.invoke(input, config)
+            else:
+                results[key] = future.result()
+    except Exception as exc:
+        for future in futures:
+            future.cancel()  # branches not started yet need not run: the result is lost anyway
+        parallel._note(exc, key)
+        raise
     return results
+
+
+def _raised(task: Any, exc: BaseException) -> bool:
+    return bool(task.done() and not task.cancelled() and task.exception() is exc)
 
 
 class RunnableParallel(Runnable[In, dict[str, Any]]):
@@ -98,23 +110,20 @@ class RunnableParallel(Runnable[In, dict[str, Any]]):
     def invoke(
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
-        calls = list(self.steps.items())
-        if len(calls) == 1:
-            key, runnable = calls[0]
+        if len(self.steps) == 1:
+            ((key, runnable),) = self.steps.items()
             try:
                 return {key: runnable.invoke(input, config)}
             except Exception as exc:
                 self._note(exc, key)
                 raise
-        try:
-            return _run_all_inline_or_pooled(calls, input, config)
-        except Exception as exc:
-            exc.add_note(f"in {self.get_name()!r}")
-            raise
+        return _run_all_inline_or_pooled(self, input, config)
 
     async def ainvoke(
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
+        import asyncio
+
         keys = list(self.steps)
         tasks = [asyncio.ensure_future(r.ainvoke(input, config)) for r in self.steps.values()]
         try:
@@ -122,7 +131,8 @@ class RunnableParallel(Runnable[In, dict[str, Any]]):
         except Exception as exc:
             for task in tasks:
                 task.cancel()
-            exc.add_note(f"in {self.get_name()!r}")
+            failed = [k for k, t in zip(keys, tasks, strict=True) if _raised(t, exc)]
+            self._note(exc, failed[0] if failed else "?")
             raise
         return dict(zip(keys, results, strict=True))
 

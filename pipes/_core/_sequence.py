@@ -2,17 +2,52 @@
 
 from __future__ import annotations
 
+import contextvars
+import functools
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, TypeVar, cast
 
+from ._chunks import merge_chunks
 from ._coerce import coerce_to_runnable
 from ._config import RunnableConfig
-from ._runnable import Runnable, _aiter_one
+from ._runnable import Runnable, _pool
 
 __all__ = ["RunnableSequence"]
 
 In = TypeVar("In")
 Out = TypeVar("Out")
+
+_SYNC_STREAMING = frozenset({"stream", "transform"})
+_ASYNC_NATIVE = frozenset({"ainvoke", "astream", "atransform"})
+_ANY_STREAMING = frozenset({"stream", "transform", "astream", "atransform"})
+_SEEN = "_pipes_sequences"
+
+
+def _unbound(step: Runnable[Any, Any]) -> Runnable[Any, Any]:
+    from ._binding import RunnableBinding
+
+    while isinstance(step, RunnableBinding):
+        step = step.bound
+    return step
+
+
+def _streams(step: Runnable[Any, Any]) -> bool:
+    """Does ``step`` stream in sync code? Steps that do not fold their input and invoke."""
+    return bool(type(_unbound(step))._native & _SYNC_STREAMING)
+
+
+def _astreams(step: Runnable[Any, Any]) -> bool:
+    return bool(type(_unbound(step))._native & _ANY_STREAMING)
+
+
+def _sync_only(step: Runnable[Any, Any]) -> bool:
+    """Would ``step.ainvoke`` just run ``step.invoke`` in a worker thread?"""
+    from ._lambda import RunnableLambda
+
+    inner = _unbound(step)
+    if isinstance(inner, RunnableLambda):
+        return inner.afunc is None and inner.func is not None
+    return not type(inner)._native & _ASYNC_NATIVE
 
 
 def _locate(exc: BaseException, sequence: RunnableSequence[Any, Any], index: int) -> None:
@@ -20,18 +55,23 @@ def _locate(exc: BaseException, sequence: RunnableSequence[Any, Any], index: int
     exc.add_note(f"in step {index + 1} {step.get_name()!r} of sequence {sequence.get_name()!r}")
 
 
-def _locate_once(
-    exc: BaseException, sequence: RunnableSequence[Any, Any], index: int, marker: object
-) -> None:
-    # In a stream the error passes through every downstream step's generator too; only the
-    # innermost wrapper of this sequence (the failing step) may write the note.
-    try:
-        if exc.__dict__.get("_pipes_marker") is marker:
-            return
-        exc._pipes_marker = marker  # type: ignore[attr-defined]
-    except AttributeError:
-        pass
-    _locate(exc, sequence, index)
+def _seen(exc: BaseException, marker: object) -> bool:
+    """Record that one run of a sequence has dealt with ``exc``; True if it already had."""
+    # The markers themselves (not their ids, which could be reused once they are freed).
+    seen: set[object] | None = exc.__dict__.get(_SEEN)
+    if seen is None:
+        exc.__dict__[_SEEN] = {marker}
+        return False
+    if marker in seen:
+        return True
+    seen.add(marker)
+    return False
+
+
+# In a stream an error travels through every downstream step's generator as well. Only the
+# wrapper of the step it came from may write the note: every later wrapper of the same run of
+# the sequence sees the marker and stays quiet, and errors coming in with the *input* stream
+# (raised upstream of this sequence) are marked before any step sees them.
 
 
 def _located(
@@ -40,7 +80,8 @@ def _located(
     try:
         yield from chunks
     except Exception as exc:
-        _locate_once(exc, sequence, index, marker)
+        if not _seen(exc, marker):
+            _locate(exc, sequence, index)
         raise
 
 
@@ -51,8 +92,36 @@ async def _alocated(
         async for chunk in chunks:
             yield chunk
     except Exception as exc:
-        _locate_once(exc, sequence, index, marker)
+        if not _seen(exc, marker):
+            _locate(exc, sequence, index)
         raise
+
+
+def _upstream(chunks: Iterator[Any], marker: object) -> Iterator[Any]:
+    try:
+        yield from chunks
+    except Exception as exc:
+        _seen(exc, marker)
+        raise
+
+
+async def _aupstream(chunks: AsyncIterator[Any], marker: object) -> AsyncIterator[Any]:
+    try:
+        async for chunk in chunks:
+            yield chunk
+    except Exception as exc:
+        _seen(exc, marker)
+        raise
+
+
+def _loop() -> Any:
+    import asyncio  # lazily: `import pipes` should not pay for asyncio
+
+    return asyncio.get_running_loop()
+
+
+async def _aiter_one(value: Any) -> AsyncIterator[Any]:
+    yield value
 
 
 class RunnableSequence(Runnable[In, Out]):
@@ -80,6 +149,27 @@ class RunnableSequence(Runnable[In, Out]):
             raise ValueError(f"a RunnableSequence needs at least 2 steps, got {len(flat)}")
         self.steps: tuple[Runnable[Any, Any], ...] = tuple(flat)
         self.name = name
+        self._plan()
+
+    def _plan(self) -> None:
+        # Streaming: steps that do not stream fold their whole input and produce one value, so
+        # the ones before the first streaming step and after the last run with plain invoke —
+        # the same result with fewer generators (and frames) in the way.
+        steps = self.steps
+        n = len(steps)
+        streaming = [i for i, s in enumerate(steps) if _streams(s)]
+        self._stream_span = (streaming[0], streaming[-1] + 1) if streaming else (n, n)
+        astreaming = [i for i, s in enumerate(steps) if _astreams(s)]
+        self._astream_span = (astreaming[0], astreaming[-1] + 1) if astreaming else (n, n)
+        # ainvoke: consecutive sync-only steps share one worker-thread hand-off.
+        segments: list[tuple[int, int, bool]] = []
+        for index, step in enumerate(steps):
+            sync = _sync_only(step)
+            if segments and sync and segments[-1][2]:
+                segments[-1] = (segments[-1][0], index + 1, True)
+            else:
+                segments.append((index, index + 1, sync))
+        self._segments = tuple(segments)
 
     @property
     def first(self) -> Runnable[In, Any]:
@@ -103,6 +193,8 @@ class RunnableSequence(Runnable[In, Out]):
     def __repr__(self) -> str:
         return " | ".join(repr(step) for step in self.steps)
 
+    # -- invoke -------------------------------------------------------------------------
+
     def invoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
         steps = self.steps
         index = 0
@@ -115,54 +207,191 @@ class RunnableSequence(Runnable[In, Out]):
             raise
         return cast(Out, value)
 
-    async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
+    def _invoke_range(
+        self, start: int, end: int, value: Any, config: RunnableConfig | None, kwargs: Any
+    ) -> Any:
         steps = self.steps
-        index = 0
+        index = start
         try:
-            value: Any = await steps[0].ainvoke(input, config, **kwargs)
-            for index in range(1, len(steps)):
-                value = await steps[index].ainvoke(value, config)
+            if start == 0:
+                value = steps[0].invoke(value, config, **kwargs)
+                first = index = 1
+            else:
+                first = start
+            for index in range(first, end):
+                value = steps[index].invoke(value, config)
         except Exception as exc:
             _locate(exc, self, index)
             raise
+        return value
+
+    async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
+        steps = self.steps
+        value: Any = input
+        for start, end, sync in self._segments:
+            if sync:
+                # One hand-off for the whole run of sync steps, never blocking the loop (inline
+                # rather than through run_in_thread: one traceback frame less).
+                value = await _loop().run_in_executor(
+                    _pool(),
+                    functools.partial(
+                        contextvars.copy_context().run,
+                        self._invoke_range,
+                        start,
+                        end,
+                        value,
+                        config,
+                        kwargs,
+                    ),
+                )
+                continue
+            try:
+                if start == 0:
+                    value = await steps[0].ainvoke(value, config, **kwargs)
+                else:
+                    value = await steps[start].ainvoke(value, config)
+            except Exception as exc:
+                _locate(exc, self, start)
+                raise
         return cast(Out, value)
 
-    def transform(
-        self, input: Iterator[In], config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[Out]:
-        marker = object()
-        chunks: Iterator[Any] = input
-        for index, step in enumerate(self.steps):
-            step_chunks = (
-                step.transform(chunks, config, **kwargs)
-                if index == 0
-                else step.transform(chunks, config)
+    # -- streaming ----------------------------------------------------------------------
+
+    def _stream_from(
+        self,
+        chunks: Iterator[Any],
+        start: int,
+        config: RunnableConfig | None,
+        kwargs: Any,
+        marker: object,
+    ) -> Iterator[Any]:
+        """Stream steps ``start:`` over ``chunks`` (each chunk already an input of ``start``)."""
+        steps = self.steps
+        end = max(start, self._stream_span[1])
+        for index in range(start, end):
+            step_kwargs = kwargs if index == 0 else {}
+            chunks = _located(
+                steps[index].transform(chunks, config, **step_kwargs), self, index, marker
             )
-            chunks = _located(step_chunks, self, index, marker)
-        yield from chunks
+        if end == len(steps):
+            yield from chunks
+            return
+        collected = list(chunks)
+        if collected:
+            yield self._invoke_range(end, len(steps), merge_chunks(collected), config, kwargs)
 
     def stream(
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[Out]:
-        yield from self.transform(iter((input,)), config, **kwargs)
+        start = self._stream_span[0]
+        value: Any = input
+        if start:
+            value = self._invoke_range(0, start, value, config, kwargs)
+            if start == len(self.steps):
+                yield value
+                return
+        yield from self._stream_from(iter((value,)), start, config, kwargs, object())
 
-    async def atransform(
-        self, input: AsyncIterator[In], config: RunnableConfig | None = None, **kwargs: Any
-    ) -> AsyncIterator[Out]:
-        marker = object()
-        chunks: AsyncIterator[Any] = input
-        for index, step in enumerate(self.steps):
-            step_chunks = (
-                step.atransform(chunks, config, **kwargs)
-                if index == 0
-                else step.atransform(chunks, config)
+    def transform(
+        self, input: Iterator[In], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[Out]:
+        start = self._stream_span[0]
+        marker = object()  # errors of the input stream happened before this sequence
+        chunks: Iterator[Any] = _upstream(input, marker)
+        if start:
+            collected = list(chunks)
+            if not collected:
+                return
+            value = self._invoke_range(0, start, merge_chunks(collected), config, kwargs)
+            if start == len(self.steps):
+                yield value
+                return
+            chunks = iter((value,))
+        yield from self._stream_from(chunks, start, config, kwargs, marker)
+
+    async def _astream_from(
+        self,
+        chunks: AsyncIterator[Any],
+        start: int,
+        config: RunnableConfig | None,
+        kwargs: Any,
+        marker: object,
+    ) -> AsyncIterator[Any]:
+        steps = self.steps
+        end = max(start, self._astream_span[1])
+        for index in range(start, end):
+            step_kwargs = kwargs if index == 0 else {}
+            chunks = _alocated(
+                steps[index].atransform(chunks, config, **step_kwargs), self, index, marker
             )
-            chunks = _alocated(step_chunks, self, index, marker)
-        async for chunk in chunks:
-            yield chunk
+        if end == len(steps):
+            async for chunk in chunks:
+                yield chunk
+            return
+        collected = [chunk async for chunk in chunks]
+        if collected:
+            yield await self._ainvoke_span(end, len(steps), merge_chunks(collected), config, kwargs)
+
+    async def _ainvoke_span(
+        self, start: int, end: int, value: Any, config: RunnableConfig | None, kwargs: Any
+    ) -> Any:
+        """Run steps ``start:end`` with ainvoke semantics (sync runs in one worker hand-off)."""
+        steps = self.steps
+        for seg_start, seg_end, sync in self._segments:
+            seg_start, seg_end = max(seg_start, start), min(seg_end, end)
+            if seg_start >= seg_end:
+                continue
+            if sync:
+                value = await _loop().run_in_executor(
+                    _pool(),
+                    functools.partial(
+                        contextvars.copy_context().run,
+                        self._invoke_range,
+                        seg_start,
+                        seg_end,
+                        value,
+                        config,
+                        kwargs,
+                    ),
+                )
+                continue
+            try:
+                if seg_start == 0:
+                    value = await steps[0].ainvoke(value, config, **kwargs)
+                else:
+                    value = await steps[seg_start].ainvoke(value, config)
+            except Exception as exc:
+                _locate(exc, self, seg_start)
+                raise
+        return value
 
     async def astream(
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Out]:
-        async for chunk in self.atransform(_aiter_one(input), config, **kwargs):
+        start = self._astream_span[0]
+        value: Any = input
+        if start:
+            value = await self._ainvoke_span(0, start, value, config, kwargs)
+            if start == len(self.steps):
+                yield value
+                return
+        async for chunk in self._astream_from(_aiter_one(value), start, config, kwargs, object()):
+            yield chunk
+
+    async def atransform(
+        self, input: AsyncIterator[In], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Out]:
+        start = self._astream_span[0]
+        marker = object()
+        chunks: AsyncIterator[Any] = _aupstream(input, marker)
+        if start:
+            collected = [chunk async for chunk in chunks]
+            if not collected:
+                return
+            value = await self._ainvoke_span(0, start, merge_chunks(collected), config, kwargs)
+            if start == len(self.steps):
+                yield value
+                return
+            chunks = _aiter_one(value)
+        async for chunk in self._astream_from(chunks, start, config, kwargs, marker):
             yield chunk

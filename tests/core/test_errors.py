@@ -226,54 +226,88 @@ def test_returning_a_runnable_invokes_it_within_the_limit() -> None:
 
 # -- traceback length -----------------------------------------------------------------
 
-CORE_DIR = os.path.dirname(pipes._core.__file__)
 
-
-def _framework_frames(tb: TracebackType | None) -> list[str]:
+def _frames_between(tb: TracebackType | None) -> list[str]:
+    """Every frame between the caller (this test) and the failing user function."""
     frames = traceback.extract_tb(tb)
     names = [f"{os.path.basename(f.filename)}:{f.name}" for f in frames]
-    failing = [i for i, f in enumerate(frames) if f.name == "_failing"]
+    failing = [i for i, f in enumerate(frames) if f.name in ("_failing", "_afailing")]
     assert failing, names
-    between = frames[1 : failing[0]]  # frame 0 is the test's own call
-    return [
-        f"{os.path.basename(f.filename)}:{f.name}"
-        for f in between
-        if f.filename.startswith(CORE_DIR)
-    ]
+    assert frames[0].filename == __file__, names
+    # The caller is the last frame of this file before the framework's first frame.
+    first = next(i for i, f in enumerate(frames) if f.filename != __file__)
+    return names[first : failing[0]]
 
 
 def _failing(x: Any) -> Any:
     raise ValueError("fail")
 
 
+async def _afailing(x: Any) -> Any:
+    raise ValueError("fail")
+
+
+async def _aok(x: Any) -> Any:
+    return x
+
+
 def _three_steps() -> Runnable[Any, Any]:
     return RunnableLambda(_ok) | RunnableLambda(_ok) | RunnableLambda(_failing)
 
 
-# Upper bounds; the measured figures are in docs/concepts/tracebacks.md. Lower them when the
-# core gets leaner; a regression that adds frames makes this test fail.
-MAX_FRAMES = {"invoke": 4, "stream": 4, "ainvoke": 4}
+def _three_async_steps() -> Runnable[Any, Any]:
+    return RunnableLambda(_aok) | _aok | _afailing
+
+
+# Upper bounds on the frames between the caller and a failing lambda in a 3-step sequence;
+# the figures are in docs/concepts/tracebacks.md. A change that adds frames fails here.
+MAX_FRAMES = {
+    "invoke": 4,
+    "stream": 4,
+    "ainvoke-sync-steps": 6,
+    "ainvoke-async-steps": 4,
+    "astream-async-steps": 4,
+}
+
+
+def _caught(call: Callable[[], Any]) -> list[str]:
+    try:
+        call()
+    except ValueError as exc:
+        return _frames_between(exc.__traceback__)
+    raise AssertionError("did not raise")
 
 
 def test_traceback_frames_invoke() -> None:
-    try:
-        _three_steps().invoke(1)
-    except ValueError as exc:
-        frames = _framework_frames(exc.__traceback__)
+    frames = _caught(lambda: _three_steps().invoke(1))
     assert len(frames) <= MAX_FRAMES["invoke"], frames
 
 
 def test_traceback_frames_stream() -> None:
-    try:
-        list(_three_steps().stream(1))
-    except ValueError as exc:
-        frames = _framework_frames(exc.__traceback__)
+    frames = _caught(lambda: list(_three_steps().stream(1)))
     assert len(frames) <= MAX_FRAMES["stream"], frames
 
 
-async def test_traceback_frames_ainvoke() -> None:
+async def test_traceback_frames_ainvoke_sync_steps() -> None:
     try:
         await _three_steps().ainvoke(1)
     except ValueError as exc:
-        frames = _framework_frames(exc.__traceback__)
-    assert len(frames) <= MAX_FRAMES["ainvoke"], frames
+        frames = _frames_between(exc.__traceback__)
+    assert len(frames) <= MAX_FRAMES["ainvoke-sync-steps"], frames
+
+
+async def test_traceback_frames_ainvoke_async_steps() -> None:
+    try:
+        await _three_async_steps().ainvoke(1)
+    except ValueError as exc:
+        frames = _frames_between(exc.__traceback__)
+    assert len(frames) <= MAX_FRAMES["ainvoke-async-steps"], frames
+
+
+async def test_traceback_frames_astream_async_steps() -> None:
+    stream = _three_async_steps().astream(1)
+    try:
+        await stream.__anext__()
+    except ValueError as exc:
+        frames = _frames_between(exc.__traceback__)
+    assert len(frames) <= MAX_FRAMES["astream-async-steps"], frames
