@@ -103,8 +103,8 @@ _AUDIO_FORMATS: dict[str, str] = {
 _FORMAT_MIMES = {"wav": "audio/wav", "mp3": "audio/mpeg"}
 
 
-def _fail(where: str, what: str, fix: str) -> MessageConversionError:
-    return MessageConversionError(f"{where}: {what}. {fix}")
+def _fail(where: str, what: str, fix: str = "") -> MessageConversionError:
+    return MessageConversionError(f"{where}: {what}." + (f" {fix}" if fix else ""))
 
 
 def _check_str(part: dict[str, Any], key: str, where: str, fix: str) -> None:
@@ -159,7 +159,7 @@ def _validate_media(part: dict[str, Any], kind: str, where: str) -> dict[str, An
                 "Pass mime_type=...",
             )
     if kind == "image" and "detail" in part and part["detail"] not in _DETAILS:
-        raise _fail(where, f"detail must be one of {_DETAILS}, got {_short(part['detail'])}", "")
+        raise _fail(where, f"detail must be one of {_DETAILS}, got {_short(part['detail'])}")
     return part
 
 
@@ -225,7 +225,7 @@ def _b64(data: str | bytes) -> str:
 def text_part(text: str) -> TextContentPart:
     """A text part: ``text_part("hello")`` -> ``{"type": "text", "text": "hello"}``."""
     if not isinstance(text, str):
-        raise _fail("text_part", f"text must be a string, got {_short(text)}", "")
+        raise _fail("text_part", f"text must be a string, got {_short(text)}")
     return {"type": "text", "text": text}
 
 

@@ -64,3 +64,28 @@ def test_user_subclass_validators_run() -> None:
 def test_chunk_fast_path_then_merge() -> None:
     merged = HumanMessageChunk("a") + HumanMessageChunk(content="b", id="x")
     assert merged == HumanMessageChunk("ab", id="x")
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs"),
+    [
+        (AIMessageChunk, {"content": "x", "id": "1"}),
+        (AIMessage, {"content": "x", "bogus": 1}),
+        (HumanMessage, {}),
+    ],
+)
+def test_model_construct_matches_pydantic(cls: Any, kwargs: dict[str, Any]) -> None:
+    from pydantic import BaseModel
+
+    ours = cls.model_construct(**kwargs)
+    theirs = BaseModel.model_construct.__func__(cls, **kwargs)  # type: ignore[attr-defined]
+    assert _state(ours) == _state(theirs)
+    ours = cls.model_construct(_fields_set={"content"}, content="y")
+    assert ours.model_fields_set == {"content"}
+
+
+def test_model_construct_leaves_required_fields_unset() -> None:
+    from pipes._messages import ToolMessage
+
+    msg = ToolMessage.model_construct(content="x")
+    assert "tool_call_id" not in msg.__dict__
