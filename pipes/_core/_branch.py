@@ -47,6 +47,11 @@ class RunnableBranch(Runnable[In, Out]):
                     coerce_to_runnable(pair[1], position=f"branch {position} runnable"),
                 )
             )
+        if isinstance(default, tuple) and len(default) == 2:
+            raise TypeError(
+                f"RunnableBranch: the last argument is the default runnable, got a (condition, "
+                f"runnable) pair {default!r:.80}; add a default runnable after the pairs"
+            )
         self.default: Runnable[In, Out] = coerce_to_runnable(default, position="branch default")
         self.name = None
 

@@ -50,13 +50,15 @@ class RunnableWithFallbacks(Runnable[In, Out]):
         return [self.runnable, *self.fallbacks]
 
     def _input_for(self, input: In, error: BaseException | None) -> In:
-        if self.exception_key is None or error is None:
+        if self.exception_key is None:
             return input
-        if not isinstance(input, Mapping):
+        if not isinstance(input, Mapping):  # checked up front, before the primary even runs
             raise InputTypeError(
                 f"with_fallbacks(exception_key={self.exception_key!r}) needs dict inputs, got "
-                f"{type(input).__name__}"
+                f"{type(input).__name__}: pass a dict, or drop exception_key"
             )
+        if error is None:
+            return input
         return {**input, self.exception_key: error}  # type: ignore[return-value]
 
     def _handle(
@@ -73,8 +75,9 @@ class RunnableWithFallbacks(Runnable[In, Out]):
         first: BaseException | None = None
         last: BaseException | None = None
         for runnable in self.runnables:
+            value = self._input_for(input, last)  # misuse is raised, not treated as a failure
             try:
-                return runnable.invoke(self._input_for(input, last), config, **kwargs)
+                return runnable.invoke(value, config, **kwargs)
             except Exception as exc:
                 first = self._handle(exc, first, runnable)
                 last = exc
@@ -85,8 +88,9 @@ class RunnableWithFallbacks(Runnable[In, Out]):
         first: BaseException | None = None
         last: BaseException | None = None
         for runnable in self.runnables:
+            value = self._input_for(input, last)  # misuse is raised, not treated as a failure
             try:
-                return await runnable.ainvoke(self._input_for(input, last), config, **kwargs)
+                return await runnable.ainvoke(value, config, **kwargs)
             except Exception as exc:
                 first = self._handle(exc, first, runnable)
                 last = exc
@@ -100,8 +104,9 @@ class RunnableWithFallbacks(Runnable[In, Out]):
         last: BaseException | None = None
         for runnable in self.runnables:
             started = False
+            value = self._input_for(input, last)
             try:
-                for chunk in runnable.stream(self._input_for(input, last), config, **kwargs):
+                for chunk in runnable.stream(value, config, **kwargs):
                     started = True
                     yield chunk
                 return
@@ -120,8 +125,9 @@ class RunnableWithFallbacks(Runnable[In, Out]):
         last: BaseException | None = None
         for runnable in self.runnables:
             started = False
+            value = self._input_for(input, last)
             try:
-                async for chunk in runnable.astream(self._input_for(input, last), config, **kwargs):
+                async for chunk in runnable.astream(value, config, **kwargs):
                     started = True
                     yield chunk
                 return

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 from ._config import RunnableConfig
 from ._runnable import Runnable
 
 __all__ = ["RunnableRetry"]
+
+
+async def _asyncio_sleep(seconds: float) -> None:
+    import asyncio  # lazily: `import pipes` should not pay for asyncio
+
+    await asyncio.sleep(seconds)
+
+
+# Module-level so tests (and users with their own clocks) can replace the waiting.
+_sleep: Callable[[float], None] = time.sleep
+_asleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -75,7 +85,7 @@ class RunnableRetry(Runnable[In, Out]):
             except Exception as exc:
                 if self._give_up(exc, attempt):
                     raise
-            time.sleep(self.wait_for(attempt))
+            _sleep(self.wait_for(attempt))
 
     async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
         attempt = 0
@@ -86,7 +96,7 @@ class RunnableRetry(Runnable[In, Out]):
             except Exception as exc:
                 if self._give_up(exc, attempt):
                     raise
-            await asyncio.sleep(self.wait_for(attempt))
+            await _asleep(self.wait_for(attempt))
 
     def stream(
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
@@ -103,7 +113,7 @@ class RunnableRetry(Runnable[In, Out]):
             except Exception as exc:
                 if started or self._give_up(exc, attempt):
                     raise
-            time.sleep(self.wait_for(attempt))
+            _sleep(self.wait_for(attempt))
 
     async def astream(
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
@@ -120,7 +130,7 @@ class RunnableRetry(Runnable[In, Out]):
             except Exception as exc:
                 if started or self._give_up(exc, attempt):
                     raise
-            await asyncio.sleep(self.wait_for(attempt))
+            await _asleep(self.wait_for(attempt))
 
     def get_graph(self) -> Any:
         return self.bound.get_graph()
