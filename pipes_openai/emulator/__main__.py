@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -35,7 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (0 = any free port)")
-    parser.add_argument("--api-key", default=None, help="require this API key (default: any)")
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("PIPES_EMULATOR_API_KEY"),
+        help="require this API key (default: $PIPES_EMULATOR_API_KEY, else any key)",
+    )
     parser.add_argument(
         "--quirk",
         action="append",

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Fault", "FaultKind", "Reply", "ToolCall", "parse_script_item"]
+__all__ = ["Fault", "FaultKind", "Reply", "ToolCall", "parse_script_item", "script_item_to_json"]
 
 FaultKind = Literal["status", "drop", "slow", "non_json", "stream_error", "truncate"]
 _FAULT_KINDS = ("status", "drop", "slow", "non_json", "stream_error", "truncate")
@@ -217,3 +217,30 @@ def parse_script_item(item: Any) -> ScriptItem:
         return Reply(tool_calls=tool_calls, **data)
     except TypeError as exc:
         raise ValueError(f"Bad reply in script {item!r}: {exc}") from exc
+
+
+def script_item_to_json(item: Reply | Fault | ToolCall | str) -> Any:
+    """The JSON form :func:`parse_script_item` reads back (used to script a child process)."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, ToolCall):
+        item = Reply(tool_calls=(item,))
+    if isinstance(item, Fault):
+        data: dict[str, Any] = {"fault": item.kind}
+        for name in Fault.__dataclass_fields__:
+            value = getattr(item, name)
+            if name != "kind" and value != Fault.__dataclass_fields__[name].default:
+                data[name] = value
+        return data
+    out: dict[str, Any] = {}
+    for name in Reply.__dataclass_fields__:
+        value = getattr(item, name)
+        if value is None or (name == "delay" and value == 0.0):
+            continue
+        if name == "tool_calls":
+            value = [
+                {"name": c.name, "arguments": c.arguments, **({"id": c.id} if c.id else {})}
+                for c in value
+            ]
+        out[name] = value
+    return out

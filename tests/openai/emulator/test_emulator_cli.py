@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -122,3 +123,69 @@ def test_port_in_use(server: tuple[subprocess.Popen[str], str]) -> None:
     )
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_emulator_process_runs_a_scripted_child() -> None:
+    from pipes_openai.emulator import EmulatorProcess, Fault, Reply, ToolCall
+
+    script = [
+        "one",
+        ToolCall("f", {"a": 1}, id="call_x"),
+        Reply(content="two", finish_reason="length", usage={"prompt_tokens": 9}),
+        Fault.error(429, retry_after_ms=5),
+    ]
+    with EmulatorProcess(script=script, api_key="sk-child", quirks={"omit_usage"}) as server:
+        assert server.base_url.startswith("http://127.0.0.1:")
+        assert "EmulatorProcess http://" in repr(server)
+        headers = {"authorization": "Bearer sk-child"}
+        with httpx.Client(base_url=server.base_url, headers=headers, timeout=10) as c:
+            first = c.post("/chat/completions", json=chat()).json()
+            assert first["choices"][0]["message"]["content"] == "one"
+            assert "usage" not in first
+            call = c.post("/chat/completions", json=chat()).json()["choices"][0]["message"]
+            assert call["tool_calls"][0]["id"] == "call_x"
+            third = c.post("/chat/completions", json=chat()).json()["choices"][0]
+            assert (third["message"]["content"], third["finish_reason"]) == ("two", "length")
+            fourth = c.post("/chat/completions", json=chat())
+            assert fourth.status_code == 429
+            assert fourth.headers["retry-after-ms"] == "5"
+            assert (
+                c.post(
+                    "/chat/completions", json=chat(), headers={"authorization": "Bearer no"}
+                ).status_code
+                == 401
+            )
+        pid = server.pid
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = server.base_url
+    with pytest.raises(ProcessLookupError):  # stopped and reaped
+        os.kill(pid, 0)
+
+
+def test_script_items_round_trip_through_json() -> None:
+    from pipes_openai.emulator import Fault, Reply, ToolCall
+    from pipes_openai.emulator._script import parse_script_item, script_item_to_json
+
+    items = [
+        Reply(content="x"),
+        Reply(tool_calls=(ToolCall("f", {"a": [1, 2]}, id="c"), ToolCall("g", "raw"))),
+        Reply(
+            refusal="no",
+            reasoning_content="r",
+            finish_reason="content_filter",
+            delay=0.5,
+            chunk_delay=0.1,
+        ),
+        Fault.drop(after_chunks=3),
+        Fault.error(503, message="m", code="c", param="p", retry_after=1.5, headers={"x": "y"}),
+        Fault.non_json(body="<html/>"),
+    ]
+    for item in items:
+        assert parse_script_item(json.loads(json.dumps(script_item_to_json(item)))) == item
+    assert parse_script_item("text") == Reply(content="text")
+    with pytest.raises(ValueError, match="string or an object"):
+        parse_script_item(3)
+    with pytest.raises(ValueError, match="needs a 'name'"):
+        parse_script_item({"tool_calls": [{}]})
+    with pytest.raises(ValueError, match="Bad reply"):
+        parse_script_item({"colour": "red"})
