@@ -210,8 +210,12 @@ class RunnableGenerator(Runnable[In, Out]):
         self, input: AsyncIterator[In], config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Out]:
         if self._atransform is None:
-            # A sync generator function: fold the input, stream it from a worker thread.
-            async for chunk in super().atransform(input, config):
+            # A sync generator function: it runs in a thread, fed the input chunk by chunk.
+            from ._runnable import _transform_in_thread
+
+            async for chunk in _transform_in_thread(
+                lambda chunks: self.transform(chunks, config), input
+            ):
                 yield chunk
             return
         async for chunk in self._atransform(input):

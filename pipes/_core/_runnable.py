@@ -202,6 +202,13 @@ class Runnable(Generic[In, Out]):
         self, input: AsyncIterator[In], config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Out]:
         """Asynchronously consume an input stream and yield output chunks."""
+        if "transform" in type(self)._native:
+            # A native sync transform keeps streaming: it runs in a thread, fed chunk by chunk.
+            async for chunk in _transform_in_thread(
+                lambda chunks: self.transform(chunks, config, **kwargs), input
+            ):
+                yield chunk
+            return
         chunks = await _afold(input)
         if not chunks:
             return
@@ -533,6 +540,81 @@ async def _iterate_in_thread(iterator: Iterator[T]) -> AsyncIterator[T]:
         if chunk is sentinel:
             return
         yield chunk
+
+
+async def _transform_in_thread(
+    make: Callable[[Iterator[Any]], Iterator[T]], input: AsyncIterator[Any]
+) -> AsyncIterator[T]:
+    """Run a sync transform over an async input stream without blocking the loop.
+
+    The transform runs in a thread of its own, pulling each input chunk from the event loop as
+    it needs it, so chunks keep flowing through a sync generator step of an async stream. A
+    dedicated thread (not the shared pool): it blocks while waiting for input, and blocked pool
+    workers could starve the steps upstream that produce that input.
+    """
+    import asyncio
+    import queue
+
+    loop = asyncio.get_running_loop()
+    done: Any = object()
+    requests: queue.SimpleQueue[asyncio.Future[Any] | None] = queue.SimpleQueue()
+
+    async def next_input() -> Any:
+        return await anext(input, done)
+
+    def pull() -> Iterator[Any]:
+        while True:
+            chunk = asyncio.run_coroutine_threadsafe(next_input(), loop).result()
+            if chunk is done:
+                return
+            yield chunk
+
+    def settle(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)
+
+    def work() -> None:
+        iterator: Iterator[T] | None = None
+        while True:
+            future = requests.get()
+            if future is None:  # the consumer stopped early
+                close = getattr(iterator, "close", None)
+                if close is not None:
+                    close()
+                return
+            value: Any = done
+            error: BaseException | None = None
+            try:
+                if iterator is None:
+                    iterator = iter(make(pull()))
+                value = next(iterator, done)
+            except BaseException as exc:  # handed to the consumer, raised there
+                error = exc
+            try:
+                loop.call_soon_threadsafe(settle, future, value, error)
+            except RuntimeError:  # the loop is closed: nobody is waiting any more
+                return
+            if error is not None or value is done:
+                return
+
+    worker = threading.Thread(
+        target=contextvars.copy_context().run, args=(work,), daemon=True, name="pipes-transform"
+    )
+    worker.start()
+    try:
+        while True:
+            future: asyncio.Future[Any] = loop.create_future()
+            requests.put(future)
+            value = await future
+            if value is done:
+                return
+            yield value
+    finally:
+        requests.put(None)
 
 
 def _per_input(

@@ -263,3 +263,34 @@ def test_addable_dict_and_merge_chunks() -> None:
 
     assert merge_chunks([Linear("a"), Linear("b"), Linear("c")]).v == "abc"
     assert Linear.calls == 1
+
+
+async def test_sync_generator_error_inside_astream_is_raised_and_located() -> None:
+    def broken(chunks: Iterator[str]) -> Iterator[str]:
+        for chunk in chunks:
+            yield chunk
+            raise KeyError("broken")
+
+    chain = RunnableSequence(_achars, broken, _achars, name="s")
+    stream = chain.astream("xy")
+    assert await stream.__anext__() == "x"
+    with pytest.raises(KeyError) as info:
+        await stream.__anext__()
+    assert info.value.__notes__ == ["in step 2 'broken' of sequence 's'"]
+
+
+async def test_sync_generator_inside_astream_stops_when_the_consumer_stops() -> None:
+    closed = threading.Event()
+
+    def endless(chunks: Iterator[str]) -> Iterator[str]:
+        try:
+            for chunk in chunks:
+                while True:
+                    yield chunk
+        finally:
+            closed.set()
+
+    stream = (RunnableLambda(lambda s: s) | _achars | endless).astream("ab")
+    assert [await stream.__anext__() for _ in range(3)] == ["a", "a", "a"]
+    await stream.aclose()
+    assert await asyncio.to_thread(closed.wait, 10)
