@@ -73,11 +73,11 @@ class Graph:
         return result
 
     def _framed(self) -> tuple[list[Node], list[tuple[int, int]]]:
-        count = len(self.nodes)
-        nodes = [Node(count, "Input"), *self.nodes, Node(count + 1, "Output")]
-        edges = (
-            [(count, e) for e in self.entries] + self.edges + [(x, count + 1) for x in self.exits]
-        )
+        # Input is node 0 and Output the last, so drawings read top to bottom.
+        inner = self._shifted(1)
+        last = len(self.nodes) + 1
+        nodes = [Node(0, "Input"), *inner.nodes, Node(last, "Output")]
+        edges = [(0, e) for e in inner.entries] + inner.edges + [(x, last) for x in inner.exits]
         return nodes, edges
 
     def layers(self) -> list[list[Node]]:
@@ -114,9 +114,15 @@ class Graph:
 
     def draw_ascii(self) -> str:
         """Boxes, one row per depth, centred, joined by connectors."""
+        layers = self.layers()
+        # Every row gets the parity of the widest one, so centred rows share their centre
+        # column exactly and vertical connectors stay straight.
+        widest = max(sum(len(n.name) + 7 for n in layer) - 3 for layer in layers)
         rows: list[tuple[list[str], list[int]]] = []
-        for layer in self.layers():
+        for layer in layers:
             boxes = [f"| {n.name} |" for n in layer]
+            if (sum(len(b) + 3 for b in boxes) - 3 - widest) % 2:
+                boxes[-1] = boxes[-1][:-1] + " |"
             row = "   ".join(boxes)
             centres = []
             pos = 0
