@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pipes._core import (
     RunnableBranch,
     RunnableLambda,
@@ -11,6 +9,7 @@ from pipes._core import (
     RunnablePassthrough,
     RunnableSequence,
 )
+from typing import Any
 
 
 def _named(name: str) -> RunnableLambda[Any, Any]:
