@@ -42,7 +42,7 @@ class AIMessage(BaseMessage):
     "total_tokens": 7})``; ``msg.tool_calls[0]["args"]`` is a parsed dict.
     """
 
-    type: Literal["ai"] = "ai"
+    type: Literal["ai"] = "ai"  # pyright: ignore[reportIncompatibleVariableOverride]
     tool_calls: list[ToolCall] = Field(default_factory=list)
     """Tool calls with parsed ``args``."""
     invalid_tool_calls: list[InvalidToolCall] = Field(default_factory=list)
@@ -84,8 +84,8 @@ class AIMessage(BaseMessage):
             raw = kwargs.get("tool_calls")
             if raw and isinstance(raw, list):
                 calls, invalid = parse_openai_tool_calls(raw)
-                self.__dict__["tool_calls"] = calls
-                self.__dict__["invalid_tool_calls"] = invalid
+                vars(self)["tool_calls"] = calls
+                vars(self)["invalid_tool_calls"] = invalid
         return self
 
 
@@ -97,7 +97,7 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
     that are not complete JSON land in ``invalid_tool_calls`` with the error.
     """
 
-    type: Literal["AIMessageChunk"] = "AIMessageChunk"  # type: ignore[assignment]
+    type: Literal["AIMessageChunk"] = "AIMessageChunk"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
     tool_call_chunks: list[ToolCallChunk] = Field(default_factory=list)
     """Raw streamed tool-call pieces (name, args fragment, id, index)."""
     _message_class = AIMessage
@@ -129,8 +129,8 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
         # Overrides (replaces) AIMessage's validator: one Python call per chunk.
         if self.tool_call_chunks:
             calls, invalid = parse_tool_call_chunks(self.tool_call_chunks, partial=True)
-            self.__dict__["tool_calls"] = calls
-            self.__dict__["invalid_tool_calls"] = invalid
+            vars(self)["tool_calls"] = calls
+            vars(self)["invalid_tool_calls"] = invalid
         elif self.tool_calls or self.invalid_tool_calls:
             # Complete calls given directly: derive chunks so merging still works. A call
             # without id gets its position as index so two of them do not run together.
@@ -155,11 +155,13 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
                         "type": "tool_call_chunk",
                     }
                 )
-            self.__dict__["tool_call_chunks"] = chunks
+            vars(self)["tool_call_chunks"] = chunks
         return self
 
     @classmethod
-    def _merge_fields(cls, chunks: Sequence[Self]) -> dict[str, Any]:
+    def _merge_fields(  # pyright: ignore[reportIncompatibleMethodOverride]
+        cls, chunks: Sequence[Self]
+    ) -> dict[str, Any]:
         fields = super()._merge_fields(chunks)
         merged = merge_tool_call_chunks([c.tool_call_chunks for c in chunks if c.tool_call_chunks])
         fields["tool_call_chunks"] = merged

@@ -22,7 +22,7 @@ __all__ = [
 class HumanMessage(BaseMessage):
     """A message from the user: ``HumanMessage("What is 2 + 2?")``."""
 
-    type: Literal["human"] = "human"
+    type: Literal["human"] = "human"  # pyright: ignore[reportIncompatibleVariableOverride]
 
     if TYPE_CHECKING:
 
@@ -41,7 +41,7 @@ class HumanMessage(BaseMessage):
 class SystemMessage(BaseMessage):
     """Instructions for the model: ``SystemMessage("You translate English to French.")``."""
 
-    type: Literal["system"] = "system"
+    type: Literal["system"] = "system"  # pyright: ignore[reportIncompatibleVariableOverride]
 
     if TYPE_CHECKING:
 
@@ -60,7 +60,7 @@ class SystemMessage(BaseMessage):
 class ChatMessage(BaseMessage):
     """A message with an arbitrary ``role``: ``ChatMessage("Looks good", role="critic")``."""
 
-    type: Literal["chat"] = "chat"
+    type: Literal["chat"] = "chat"  # pyright: ignore[reportIncompatibleVariableOverride]
     role: str
     """The speaker's role, as the provider should see it."""
 
@@ -82,7 +82,7 @@ class ChatMessage(BaseMessage):
 class HumanMessageChunk(HumanMessage, BaseMessageChunk):
     """A streamed piece of a :class:`HumanMessage`."""
 
-    type: Literal["HumanMessageChunk"] = "HumanMessageChunk"  # type: ignore[assignment]
+    type: Literal["HumanMessageChunk"] = "HumanMessageChunk"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
     _message_class = HumanMessage
 
     if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class HumanMessageChunk(HumanMessage, BaseMessageChunk):
 class SystemMessageChunk(SystemMessage, BaseMessageChunk):
     """A streamed piece of a :class:`SystemMessage`."""
 
-    type: Literal["SystemMessageChunk"] = "SystemMessageChunk"  # type: ignore[assignment]
+    type: Literal["SystemMessageChunk"] = "SystemMessageChunk"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
     _message_class = SystemMessage
 
     if TYPE_CHECKING:
@@ -126,7 +126,7 @@ class SystemMessageChunk(SystemMessage, BaseMessageChunk):
 class ChatMessageChunk(ChatMessage, BaseMessageChunk):
     """A streamed piece of a :class:`ChatMessage`; chunks merge only with the same role."""
 
-    type: Literal["ChatMessageChunk"] = "ChatMessageChunk"  # type: ignore[assignment]
+    type: Literal["ChatMessageChunk"] = "ChatMessageChunk"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
     _message_class = ChatMessage
 
     if TYPE_CHECKING:
@@ -146,7 +146,9 @@ class ChatMessageChunk(ChatMessage, BaseMessageChunk):
         def to_message(self) -> ChatMessage: ...
 
     @classmethod
-    def _merge_fields(cls, chunks: Sequence[Self]) -> dict[str, Any]:
+    def _merge_fields(  # pyright: ignore[reportIncompatibleMethodOverride]
+        cls, chunks: Sequence[Self]
+    ) -> dict[str, Any]:
         role = chunks[0].role
         for i, chunk in enumerate(chunks):
             if chunk.role != role:

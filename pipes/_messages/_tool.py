@@ -22,7 +22,7 @@ class ToolMessage(BaseMessage):
     failure; ``artifact`` keeps a full result that is not sent to the model.
     """
 
-    type: Literal["tool"] = "tool"
+    type: Literal["tool"] = "tool"  # pyright: ignore[reportIncompatibleVariableOverride]
     tool_call_id: str
     """The id of the tool call this message answers."""
     status: Literal["success", "error"] = "success"
@@ -65,7 +65,7 @@ class ToolMessage(BaseMessage):
 class ToolMessageChunk(ToolMessage, BaseMessageChunk):
     """A streamed piece of a :class:`ToolMessage`; chunks merge only with the same call id."""
 
-    type: Literal["ToolMessageChunk"] = "ToolMessageChunk"  # type: ignore[assignment]
+    type: Literal["ToolMessageChunk"] = "ToolMessageChunk"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
     _message_class = ToolMessage
 
     if TYPE_CHECKING:
@@ -87,7 +87,9 @@ class ToolMessageChunk(ToolMessage, BaseMessageChunk):
         def to_message(self) -> ToolMessage: ...
 
     @classmethod
-    def _merge_fields(cls, chunks: Sequence[Self]) -> dict[str, Any]:
+    def _merge_fields(  # pyright: ignore[reportIncompatibleMethodOverride]
+        cls, chunks: Sequence[Self]
+    ) -> dict[str, Any]:
         call_id = chunks[0].tool_call_id
         for i, chunk in enumerate(chunks):
             if chunk.tool_call_id != call_id:
