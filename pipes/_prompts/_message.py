@@ -30,7 +30,7 @@ from pipes._prompts._base import (
 )
 from pipes._prompts._formatting import TemplateFormat, missing_variables_error
 from pipes._prompts._values import PromptValue
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 __all__ = [
     "AIMessagePromptTemplate",
@@ -161,7 +161,7 @@ class BaseStringMessagePromptTemplate(BaseMessagePromptTemplate):
         template_format: TemplateFormat = "f-string",
         partial_variables: Mapping[str, Any] | None = None,
         **kwargs: Any,
-    ) -> Any:
+    ) -> Self:
         """Build from a template string or a list of content parts.
 
         Example::

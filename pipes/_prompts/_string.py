@@ -145,8 +145,11 @@ class PromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
     def template(self, value: str) -> None:
         # Validate now (a clear error at the assignment) and keep the variables in step.
         text = TemplateText(value, self._text.template_format)
+        variables = sorted(v for v in text.variables if v not in self.partial_variables)
+        if self.input_type is not None:
+            check_input_type(self.input_type, variables, (), "prompt template")
         self._text = text
-        self.input_variables = sorted(v for v in text.variables if v not in self.partial_variables)
+        self.input_variables = variables
 
     @property
     def template_format(self) -> TemplateFormat:

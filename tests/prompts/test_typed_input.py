@@ -126,3 +126,14 @@ def test_derived_prompts_are_untyped() -> None:
     prompt = ChatPromptTemplate.from_messages(MESSAGES, input_type=TranslateInput)
     assert prompt.partial(source="English").input_type is None
     assert (prompt + ("ai", "{x}")).input_type is None  # noqa: RUF005
+
+
+def test_prompt_template_setter_rechecks_input_type() -> None:
+    class Topic(TypedDict):
+        topic: str
+
+    prompt = PromptTemplate.from_template("{topic}", input_type=Topic)
+    prompt.template = "About {topic}!"
+    with pytest.raises(TemplateError, match="subject"):
+        prompt.template = "{subject}"
+    assert prompt.format(topic="x") == "About x!"

@@ -10,8 +10,15 @@ from __future__ import annotations
 
 from pipes._core import Runnable, RunnableConfig, RunnableSequence
 from pipes._errors import MissingVariablesError
-from pipes._messages import AIMessage
-from pipes._prompts import ChatPromptTemplate, ChatPromptValue, PromptTemplate, PromptValue
+from pipes._messages import AIMessage, BaseMessage
+from pipes._prompts import (
+    ChatMessagePromptTemplate,
+    ChatPromptTemplate,
+    ChatPromptValue,
+    HumanMessagePromptTemplate,
+    PromptTemplate,
+    PromptValue,
+)
 from pipes._prompts._values import StringPromptValue
 from typing import Any, assert_type
 
@@ -85,3 +92,11 @@ def test_untyped_prompts_take_any_dict() -> None:
     typed = ChatPromptTemplate.from_messages(MESSAGES, input_type=TranslateInput)
     assert_type(typed.partial(source="English"), ChatPromptTemplate[dict[str, Any]])
     assert_type(typed + ("ai", "{x}"), ChatPromptTemplate[dict[str, Any]])  # noqa: RUF005
+
+
+def test_message_template_constructors_return_their_class() -> None:
+    human = HumanMessagePromptTemplate.from_template("{x}")
+    assert_type(human, HumanMessagePromptTemplate)
+    assert_type(human.format(x=1), BaseMessage)
+    critic = ChatMessagePromptTemplate.from_template("{x}", role="critic")
+    assert_type(critic, ChatMessagePromptTemplate)
