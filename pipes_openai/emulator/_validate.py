@@ -279,6 +279,14 @@ def _validate_tools(tools: Any) -> list[str]:
         params = fn.get("parameters")
         if params is not None and not isinstance(params, dict):
             raise _type_error(f"tools[{i}].function.parameters", "an object", params)
+        if fn.get("strict") is True:
+            problem = _strict_problem(params or {"type": "object", "properties": {}})
+            if problem:
+                raise _bad(
+                    f"Invalid schema for function '{name}': {problem}",
+                    f"tools[{i}].function.parameters",
+                    "invalid_function_parameters",
+                )
         names.append(name)
     return names
 
@@ -342,6 +350,17 @@ def _validate_response_format(fmt: Any, messages: list[Any]) -> None:
         schema = spec.get("schema")
         if schema is not None and not isinstance(schema, dict):
             raise _type_error("response_format.json_schema.schema", "an object", schema)
+        if spec.get("strict") is True and isinstance(schema, dict):
+            prefix = f"Invalid schema for response_format '{spec['name']}': "
+            if schema.get("type") != "object":
+                raise _bad(
+                    prefix + "schema must be a JSON Schema of 'type: \"object\"', got"
+                    f" 'type: \"{schema.get('type')}\"'.",
+                    "response_format",
+                )
+            problem = _strict_problem(schema)
+            if problem:
+                raise _bad(prefix + problem, "response_format")
     elif kind == "json_object":
         # The real API insists that the prompt asks for JSON in JSON mode.
         from ._wire import message_text
@@ -356,3 +375,52 @@ def _validate_response_format(fmt: Any, messages: list[Any]) -> None:
                 " of type 'json_object'.",
                 "messages",
             )
+
+
+def _strict_problem(node: Any, path: tuple[str, ...] = ()) -> str | None:
+    """Why ``node`` breaks OpenAI's strict-mode schema rules, in the API's words (or None).
+
+    Strict mode wants every object to set ``additionalProperties: false`` and to list every
+    property in ``required``; the walk covers properties, items, anyOf and $defs.
+    """
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            problem = _strict_problem(item, (*path, str(i)))
+            if problem:
+                return problem
+        return None
+    if not isinstance(node, dict):
+        return None
+    kind = node.get("type")
+    is_object = kind == "object" or (isinstance(kind, list) and "object" in kind)
+    if is_object or "properties" in node:
+        if node.get("additionalProperties") is not False:
+            return (
+                f"In context={path!r}, 'additionalProperties' is required to be supplied and to"
+                " be false."
+            )
+        props = node.get("properties") or {}
+        required = node.get("required") or []
+        missing = [key for key in props if key not in required]
+        if missing:
+            return (
+                f"In context={path!r}, 'required' is required to be supplied and to be an array"
+                f" including every key in properties. Missing '{missing[0]}'."
+            )
+        for key, sub in props.items():
+            problem = _strict_problem(sub, (*path, "properties", key))
+            if problem:
+                return problem
+    for key in ("items", "anyOf", "prefixItems"):
+        if key in node:
+            problem = _strict_problem(node[key], (*path, key))
+            if problem:
+                return problem
+    for key in ("$defs", "definitions"):
+        defs = node.get(key)
+        if isinstance(defs, dict):
+            for name, sub in defs.items():
+                problem = _strict_problem(sub, (*path, key, name))
+                if problem:
+                    return problem
+    return None

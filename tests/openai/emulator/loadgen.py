@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/openai/emulator/loadgen.py [--requests 20000] [--concurrency 64]
 
-Starts ``python -m pipes_openai.emulator --port 0`` as a subprocess and measures:
+Starts the emulator in a child process (``EmulatorProcess``) and measures:
 - non-streaming req/s with a raw asyncio HTTP/1.1 client (keep-alive, ``--concurrency``
   connections) — the server's capacity, since httpx itself tops out far lower;
 - non-streaming req/s with httpx.AsyncClient (one pool of ``--concurrency`` connections);
@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
-import sys
 import time
 
 import httpx
+
+from pipes_openai.emulator import EmulatorProcess
 
 BODY = json.dumps(
     {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello, how are you?"}]}
@@ -91,8 +91,6 @@ async def httpx_nonstream(base_url: str, total: int, concurrency: int) -> float:
 
 async def raw_stream(host: str, port: int, tokens: int) -> tuple[float, int]:
     content = " word" * tokens
-    from pipes_openai.emulator import Reply  # noqa: F401  (only to assert the package imports)
-
     body = json.dumps(
         {
             "model": "gpt-4o-mini",
@@ -116,17 +114,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--stream-tokens", type=int, default=100000)
     args = parser.parse_args()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipes_openai.emulator", "--port", "0", "--no-record-requests"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        base_url = line.split()[-1]
-        hostport = base_url.split("//")[1].split("/")[0]
-        host, port = hostport.split(":")
+    with EmulatorProcess() as server:
+        base_url = server.base_url
+        host, port = base_url.split("//")[1].split("/")[0].split(":")
         rps = asyncio.run(raw_nonstream(host, int(port), args.requests, args.concurrency))
         print(f"raw client, non-streaming: {rps:,.0f} req/s (concurrency {args.concurrency})")
         rps = asyncio.run(httpx_nonstream(base_url, args.requests // 4, args.concurrency))
@@ -135,9 +125,6 @@ def main() -> None:
         )
         cps, n = asyncio.run(raw_stream(host, int(port), args.stream_tokens))
         print(f"raw client, streaming: {cps:,.0f} SSE chunks/s ({n:,} chunks)")
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 if __name__ == "__main__":

@@ -143,3 +143,116 @@ def test_unknown_paths_and_methods(client: httpx.Client) -> None:
     wrong = client.get("/chat/completions")
     assert wrong.status_code == 405
     assert wrong.headers["x-request-id"]
+
+
+def _format(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "json_schema", "json_schema": {"name": "Out", "strict": True, "schema": schema}}
+
+
+STRICT_CASES: list[tuple[str, dict[str, Any], str, str]] = [
+    (
+        "no-additional-properties",
+        chat(
+            response_format=_format(
+                {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
+            )
+        ),
+        "response_format",
+        "Invalid schema for response_format 'Out': In context=(), 'additionalProperties' is"
+        " required to be supplied and to be false.",
+    ),
+    (
+        "optional-property",
+        chat(
+            response_format=_format(
+                {
+                    "type": "object",
+                    "properties": {"a": {"type": "string"}, "b": {"type": "integer"}},
+                    "required": ["a"],
+                    "additionalProperties": False,
+                }
+            )
+        ),
+        "response_format",
+        "'required' is required to be supplied and to be an array including every key in"
+        " properties. Missing 'b'.",
+    ),
+    (
+        "nested",
+        chat(
+            response_format=_format(
+                {
+                    "type": "object",
+                    "properties": {"inner": {"type": "object", "properties": {}}},
+                    "required": ["inner"],
+                    "additionalProperties": False,
+                }
+            )
+        ),
+        "response_format",
+        "In context=('properties', 'inner'), 'additionalProperties'",
+    ),
+    (
+        "in-defs",
+        chat(
+            response_format=_format(
+                {
+                    "type": "object",
+                    "properties": {"x": {"$ref": "#/$defs/X"}},
+                    "required": ["x"],
+                    "additionalProperties": False,
+                    "$defs": {"X": {"type": "object", "properties": {"y": {"type": "string"}}}},
+                }
+            )
+        ),
+        "response_format",
+        "In context=('$defs', 'X')",
+    ),
+    (
+        "root-not-object",
+        chat(response_format=_format({"type": "array", "items": {"type": "string"}})),
+        "response_format",
+        "schema must be a JSON Schema of 'type: \"object\"'",
+    ),
+    (
+        "strict-tool",
+        chat(
+            tools=[
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "get_weather",
+                        "strict": True,
+                        "parameters": {
+                            "type": "object",
+                            "properties": {"city": {"type": "string"}},
+                        },
+                    },
+                }
+            ]
+        ),
+        "tools[0].function.parameters",
+        "Invalid schema for function 'get_weather': In context=(), 'additionalProperties'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "param", "needle"), [c[1:] for c in STRICT_CASES], ids=[c[0] for c in STRICT_CASES]
+)
+def test_strict_schemas_follow_openai_rules(
+    client: httpx.Client, body: dict[str, Any], param: str, needle: str
+) -> None:
+    response = client.post("/chat/completions", json=body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["param"] == param
+    assert needle in error["message"]
+
+
+def test_non_strict_schemas_are_not_held_to_strict_rules(client: httpx.Client) -> None:
+    loose = {"type": "object", "properties": {"a": {"type": "string"}}}
+    fmt = {"type": "json_schema", "json_schema": {"name": "Out", "schema": loose}}
+    assert client.post("/chat/completions", json=chat(response_format=fmt)).status_code == 200
+    tool = {"type": "function", "function": {"name": "f", "parameters": loose}}
+    assert client.post("/chat/completions", json=chat(tools=[tool])).status_code == 200
