@@ -22,8 +22,7 @@ Tree::
     │   ├── ConflictError                        409
     │   ├── RateLimitError                       429
     │   ├── BadRequestError(ValueError)          400, 422
-    │   │   ├── ContextLengthExceededError       code "context_length_exceeded"
-    │   │   └── StreamOptionsRejectedError       a server that does not know stream_options
+    │   │   └── ContextLengthExceededError       code "context_length_exceeded"
     │   └── InternalServerError                  5xx
     ├── APITimeoutError(TimeoutError)            connect/read/write timeouts, per-chunk timeout
     ├── APIConnectionError(ConnectionError)      refused, reset, DNS, TLS
@@ -32,7 +31,8 @@ Tree::
     │   └── StreamEventError                     an ``error`` event inside the stream
     ├── ResponseProtocolError(ValueError)        a body that is not the Chat Completions format
     ├── RefusalError                             the model refused (``message.refusal``)
-    └── ContentFilterError                       finish_reason / error code ``content_filter``
+    ├── ContentFilterError                       finish_reason / error code ``content_filter``
+    └── OpenAIConfigurationError(ValueError)     no API key, no Azure endpoint ...
 
 The message always says what happened and what to do; attributes carry the details:
 ``status_code``, ``error_type``, ``code``, ``param``, ``request_id`` (the ``x-request-id``
@@ -58,6 +58,7 @@ __all__ = [
     "ContextLengthExceededError",
     "InternalServerError",
     "NotFoundError",
+    "OpenAIConfigurationError",
     "OpenAIError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -66,7 +67,6 @@ __all__ = [
     "StreamError",
     "StreamEventError",
     "StreamIncompleteError",
-    "StreamOptionsRejectedError",
     "error_from_status",
 ]
 
@@ -151,10 +151,6 @@ class ContextLengthExceededError(BadRequestError):
     """The prompt plus ``max_tokens`` does not fit the model's context window."""
 
 
-class StreamOptionsRejectedError(BadRequestError):
-    """The server rejected ``stream_options``; handled by a transparent retry without it."""
-
-
 class InternalServerError(APIStatusError):
     """5xx: the server failed; retried automatically up to ``max_retries``."""
 
@@ -197,6 +193,10 @@ class RefusalError(OpenAIError):
 
 class ContentFilterError(OpenAIError):
     """The content filter blocked the prompt or the completion (Azure and OpenAI)."""
+
+
+class OpenAIConfigurationError(OpenAIError, ValueError):
+    """The model is configured in a way that cannot work (no API key, no endpoint ...)."""
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {

@@ -17,7 +17,7 @@ Everything that touches the network lives here so that pooling can be tuned in o
 
 Example::
 
-    engine = HTTPEngine(timeout=Timeouts(total=30), max_retries=2, secrets=("sk-...",))
+    engine = HTTPEngine(Timeouts(total=30), max_retries=2, secrets=("sk-...",))
     reply = engine.post("https://api.openai.com/v1/chat/completions", body, headers)
     reply.data["choices"][0]
 """
@@ -82,12 +82,12 @@ class Timeouts:
             return cls(
                 value.total, value.connect, chunk if chunk is not None else value.stream_chunk
             )
-        if isinstance(value, httpx.Timeout):
+        if isinstance(value, httpx.Timeout):  # httpx.Timeout(None) really disables them
             return cls(value.read, value.connect, chunk)
         if isinstance(value, tuple):  # (connect, read) like requests
             return cls(float(value[1]), float(value[0]), chunk)
-        if value is None:
-            return cls(None, None, chunk)
+        if value is None:  # "not set": the finite default, never "wait forever"
+            return cls(stream_chunk=chunk)
         total = float(value)
         return cls(total, min(total, 10.0), chunk)
 

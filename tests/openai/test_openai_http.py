@@ -388,5 +388,6 @@ def test_timeouts_coerce() -> None:
     assert Timeouts.coerce(5, 1.5) == Timeouts(5.0, 5.0, 1.5)
     assert Timeouts.coerce((2, 20), None) == Timeouts(20.0, 2.0, None)
     assert Timeouts.coerce(httpx.Timeout(9, connect=3), None) == Timeouts(9.0, 3.0, None)
-    assert Timeouts.coerce(None, None) == Timeouts(None, None, None)
+    assert Timeouts.coerce(None, None) == Timeouts(60.0, 10.0, None)
+    assert Timeouts.coerce(httpx.Timeout(None), None) == Timeouts(None, None, None)
     assert Timeouts(30, 10, 2).httpx(streaming=True).read == 2
