@@ -161,3 +161,16 @@ def test_mustache_prompt_never_reads_object_attributes() -> None:
 def test_jinja2_prompt_never_reads_object_attributes() -> None:
     prompt = PromptTemplate.from_template("{{ u.password }}", template_format="jinja2")
     _assert_blocked(lambda: prompt.format(u=User()))
+
+
+def test_renderer_never_traverses_even_with_forged_internals() -> None:
+    # Defense in depth: even if someone forges the parsed form of a template, the renderer
+    # only looks names up in the mapping; it never evaluates attribute or index syntax.
+    from pipes._prompts._fstring import FStringTemplate
+
+    compiled = FStringTemplate("{u}")
+    object.__setattr__(compiled, "_segments", (("", "u.password", ""), ("", "u[0]", "")))
+    object.__setattr__(compiled, "variables", ("u.password",))
+    with pytest.raises(KeyError) as info:
+        compiled.render({"u": User()})
+    assert "SECRET_LEAKED" not in str(info.value)
