@@ -95,6 +95,8 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
     ``tool_call_chunks`` carry argument fragments; ``tool_calls`` is their best-effort
     (partial) parse, refreshed on every merge. ``to_message()`` parses strictly: arguments
     that are not complete JSON land in ``invalid_tool_calls`` with the error.
+    ``usage_metadata`` of a chunk is a *delta*: merging adds them up, so a provider whose
+    API reports cumulative counts must yield the differences.
     """
 
     type: Literal["AIMessageChunk"] = "AIMessageChunk"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ._content import MessageContent, content_text, validate_content
-from ._merge import first_set, merge_content, merge_dicts
+from ._merge import first_set, merge_content, merge_dicts, merged_id
 
 __all__ = ["BaseMessage", "BaseMessageChunk", "merge_message_chunks"]
 
@@ -244,7 +244,7 @@ class BaseMessageChunk(BaseMessage):
             "additional_kwargs": merge_dicts(c.additional_kwargs for c in chunks),
             "response_metadata": merge_dicts(c.response_metadata for c in chunks),
             "name": first_set(c.name for c in chunks),
-            "id": first_set(c.id for c in chunks),
+            "id": merged_id(c.id for c in chunks),
         }
 
     def __add__(self, other: Self | Sequence[Self]) -> Self:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pipes._errors import MessageConversionError
 from typing import Any, TypeAlias
 
@@ -168,7 +168,7 @@ def convert_to_messages(
     """Convert a message-like, or a sequence of them, to a list of messages.
 
     A string, a message, a dict or a ``(role, content)`` *tuple* is one message; a list (or
-    any other sequence) holds several. Objects with ``to_messages()`` (prompt values) work too::
+    any other iterable) holds several. Objects with ``to_messages()`` (prompt values) work too::
 
         convert_to_messages([("system", "Translate to French"), "I love programming."])
     """
@@ -177,6 +177,6 @@ def convert_to_messages(
     to_messages = getattr(value, "to_messages", None)
     if callable(to_messages):
         return convert_to_messages(to_messages())
-    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+    if isinstance(value, Iterable) and not isinstance(value, bytes | bytearray):
         return [_convert_one(item, i) for i, item in enumerate(value)]
     raise _error(value, None, f"unsupported type {type(value).__name__}")

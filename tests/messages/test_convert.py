@@ -195,3 +195,7 @@ def test_dumped_chat_message_and_function_call_only_dict() -> None:
 def test_bytes_are_not_a_sequence_of_messages() -> None:
     with pytest.raises(MessageConversionError, match="unsupported type bytes"):
         convert_to_messages(b"hi")
+
+
+def test_generators_are_accepted() -> None:
+    assert convert_to_messages(m for m in ["a", ("ai", "b")]) == [HumanMessage("a"), AIMessage("b")]

@@ -370,3 +370,12 @@ def test_chunks_pickle_and_deepcopy() -> None:
     assert copy.deepcopy(chunk) == chunk
     plain = AIMessageChunk("fast path")
     assert pickle.loads(pickle.dumps(plain)) == plain
+
+
+def test_provider_id_preferred_over_generated_run_id() -> None:
+    merged = merge_message_chunks(
+        [AIMessageChunk("a", id="run-123"), AIMessageChunk("b", id="chatcmpl-9")]
+    )
+    assert merged.id == "chatcmpl-9"
+    merged = merge_message_chunks([AIMessageChunk("a", id="run-1"), AIMessageChunk("b")])
+    assert merged.id == "run-1"
