@@ -20,9 +20,11 @@ or with the pytest fixture: ``pytest_plugins = ["pipes_openai.emulator.pytest_pl
 test argument ``openai_emulator``.
 
 Endpoints: ``POST /v1/chat/completions`` (and ``/chat/completions``), Azure's
-``POST /openai/deployments/{deployment}/chat/completions?api-version=...`` (key in ``api-key``
-or ``Authorization: Bearer``), ``GET /v1/models`` and ``GET /v1/models/{id}``. Every response
-carries an ``x-request-id`` header.
+``POST /openai/deployments/{deployment}/chat/completions?api-version=...`` and
+``POST /openai/v1/chat/completions`` (key in ``api-key`` or ``Authorization: Bearer``),
+``GET /v1/models`` and ``GET /v1/models/{id}``. Every response carries an ``x-request-id``
+header. HTTP/1.1 with keep-alive, pipelining, chunked request bodies and ``Expect:
+100-continue``.
 
 What the assistant answers (deterministic), one queue item per chat completion request:
 

@@ -94,6 +94,7 @@ class Connection(asyncio.Protocol):
         self._tasks = tasks
         self._buf = bytearray()
         self._busy = False
+        self._continue_sent = False
         self._paused = False
         self._drain_waiter: asyncio.Future[None] | None = None
         self.transport: asyncio.Transport | None = None
@@ -224,6 +225,12 @@ class Connection(asyncio.Protocol):
         elif self._buf:
             self._process()
 
+    def _maybe_continue(self, headers: dict[str, str]) -> None:
+        # curl sends "Expect: 100-continue" for larger bodies and waits a second without this.
+        if not self._continue_sent and headers.get("expect", "").lower() == "100-continue":
+            self._continue_sent = True
+            self.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
     def _parse(self) -> HttpRequest | None:
         buf = self._buf
         end = buf.find(b"\r\n\r\n")
@@ -252,6 +259,7 @@ class Connection(asyncio.Protocol):
         if "chunked" in te:
             parsed = _dechunk(buf, start)
             if parsed is None:
+                self._maybe_continue(headers)
                 return None
             body, consumed = parsed
         else:
@@ -262,10 +270,12 @@ class Connection(asyncio.Protocol):
             if length > _MAX_BODY:
                 raise _BadRequest(413, "Request body too large")
             if len(buf) < start + length:
+                self._maybe_continue(headers)
                 return None
             body = bytes(buf[start : start + length])
             consumed = start + length
         del buf[:consumed]
+        self._continue_sent = False
         connection = headers.get("connection", "").lower()
         keep_alive = (
             "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection

@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Emulator", "RecordedRequest"]
 
-_CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
+_CHAT_PATHS = frozenset(
+    {"/v1/chat/completions", "/chat/completions", "/openai/v1/chat/completions"}
+)
 _AZURE_RE = re.compile(r"^/openai/deployments/([^/]+)/chat/completions$")
 _MODELS_RE = re.compile(r"^(?:/v1)?/models(?:/(.+))?$")
 _DEFAULT_MODELS = (
@@ -431,7 +433,7 @@ class Emulator:
                     " (e.g. ?api-version=2024-10-21).",
                     code="404",
                 )
-            self._check_auth(req, azure=deployment is not None)
+            self._check_auth(req, azure=path.startswith("/openai/"))
             if self._player is not None:
                 return self._replay(req, request_id, keep)
             if parse_error is not None or body is None:

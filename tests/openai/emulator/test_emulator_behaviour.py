@@ -468,3 +468,13 @@ def test_default_accepts_any_key(client: httpx.Client) -> None:
     ok = client.post("/chat/completions", json=chat(), headers={"authorization": "Bearer whatever"})
     assert ok.status_code == 200
     assert client.post("/chat/completions", json=chat()).status_code == 200
+
+
+def test_azure_v1_path_accepts_api_key_header() -> None:
+    with Emulator(api_key="az-key") as emu, httpx.Client(base_url=emu.url) as c:
+        ok = c.post("/openai/v1/chat/completions", json=chat("v1"), headers={"api-key": "az-key"})
+        assert ok.status_code == 200
+        assert ok.json()["choices"][0]["message"]["content"] == "v1"
+        # The plain OpenAI path wants Bearer auth, like api.openai.com.
+        plain = c.post("/v1/chat/completions", json=chat(), headers={"api-key": "az-key"})
+        assert plain.status_code == 401

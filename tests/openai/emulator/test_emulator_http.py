@@ -229,3 +229,37 @@ def test_record_requests_can_be_turned_off() -> None:
     with Emulator(record_requests=False) as emu:
         assert httpx.post(emu.base_url + "/chat/completions", json=chat()).status_code == 200
         assert emu.requests == []
+
+
+def test_expect_100_continue(sock: socket.socket) -> None:
+    head = (
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\n"
+        f"content-length: {len(BODY)}\r\n\r\n"
+    ).encode()
+    sock.sendall(head)
+    interim = b""
+    while b"\r\n\r\n" not in interim:
+        interim += sock.recv(65536)
+    assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+    sock.sendall(BODY)
+    status, _, body = _Reader(sock).response()
+    assert status == 200
+    assert json.loads(body)["choices"][0]["message"]["content"] == "raw socket"
+
+
+def test_emulator_modules_never_import_pipes() -> None:
+    import ast
+    from pathlib import Path
+
+    import pipes_openai.emulator as package
+
+    for path in Path(package.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                root = name.split(".")[0]
+                assert root not in ("pipes", "pipes_openai"), f"{path.name} imports {name}"
