@@ -131,7 +131,7 @@ def parse_tool_call_chunks(
 
 
 def parse_openai_tool_calls(
-    raw_calls: Sequence[Mapping[str, Any]],
+    raw_calls: Sequence[Any],
 ) -> tuple[list[ToolCall], list[InvalidToolCall]]:
     """Parse OpenAI wire-format ``tool_calls`` (``{"id", "function": {"name", "arguments"}}``).
 
@@ -140,6 +140,14 @@ def parse_openai_tool_calls(
     calls: list[ToolCall] = []
     invalid: list[InvalidToolCall] = []
     for raw in raw_calls:
+        if not isinstance(raw, Mapping):
+            text = repr(raw)
+            invalid.append(
+                invalid_tool_call(
+                    args=text[:200], error=f"a tool call must be a dict, got {type(raw).__name__}"
+                )
+            )
+            continue
         function = raw.get("function")
         if isinstance(function, Mapping):
             name = function.get("name")

@@ -199,3 +199,19 @@ def test_bytes_are_not_a_sequence_of_messages() -> None:
 
 def test_generators_are_accepted() -> None:
     assert convert_to_messages(m for m in ["a", ("ai", "b")]) == [HumanMessage("a"), AIMessage("b")]
+
+
+def test_malformed_openai_tool_call_entries_become_invalid_calls() -> None:
+    from pipes._messages import parse_openai_tool_calls
+
+    calls, invalid = parse_openai_tool_calls(
+        [
+            "garbage",
+            {"id": "c1", "function": {"arguments": "{}"}},
+            {"id": "c2", "function": {"name": "f", "arguments": {"a": 1}}},
+        ]
+    )
+    assert calls == [{"name": "f", "args": {"a": 1}, "id": "c2", "type": "tool_call"}]
+    assert invalid[0]["error"] == "a tool call must be a dict, got str"
+    assert invalid[1]["id"] == "c1"
+    assert invalid[1]["error"] == "the tool call has no name"
