@@ -101,10 +101,23 @@ def test_batch_keeps_input_order_when_completion_order_differs() -> None:
             done_1.set()
         return x
 
-    r = RunnableLambda(work)
-    assert r.batch([0, 1]) == [0, 1]
-    done_1.clear()
-    assert [i for i, _ in r.batch_as_completed([0, 1])] == [1, 0]
+    assert RunnableLambda(work).batch([0, 1]) == [0, 1]
+
+
+def test_batch_as_completed_yields_in_completion_order() -> None:
+    # Input 0 finishes only once the consumer has received input 1's result.
+    received = threading.Event()
+
+    def work(x: int) -> int:
+        if x == 0:
+            assert received.wait(timeout=10)
+        return x
+
+    order = []
+    for index, _ in RunnableLambda(work).batch_as_completed([0, 1]):
+        order.append(index)
+        received.set()
+    assert order == [1, 0]
 
 
 async def test_abatch_keeps_input_order_when_completion_order_differs() -> None:
