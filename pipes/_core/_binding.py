@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, TypeVar, cast
+from typing import Any, cast
+
+from typing_extensions import TypeVar
 
 from ._config import RunnableConfig, ensure_config, merge_configs
 from ._runnable import Runnable
 
 __all__ = ["RunnableBinding", "RunnableEach"]
 
-In = TypeVar("In")
-Out = TypeVar("Out")
+In = TypeVar("In", default=Any)
+Out = TypeVar("Out", default=Any)
 
 
 class RunnableBinding(Runnable[In, Out]):

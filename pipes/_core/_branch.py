@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, TypeVar
+from typing import Any
+
+from typing_extensions import TypeVar
 
 from ._config import RunnableConfig
 from ._runnable import Runnable
 
 __all__ = ["RunnableBranch"]
 
-In = TypeVar("In")
-Out = TypeVar("Out")
+In = TypeVar("In", default=Any)
+Out = TypeVar("Out", default=Any)
 
 
 class RunnableBranch(Runnable[In, Out]):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
+
+from typing_extensions import TypeVar
 
 from .._errors import InputTypeError
 from ._config import RunnableConfig
@@ -11,8 +13,8 @@ from ._runnable import Runnable
 
 __all__ = ["RunnableWithFallbacks"]
 
-In = TypeVar("In")
-Out = TypeVar("Out")
+In = TypeVar("In", default=Any)
+Out = TypeVar("Out", default=Any)
 
 
 class RunnableWithFallbacks(Runnable[In, Out]):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, TypeVar, cast, overload
+from typing import Any, cast, overload
+
+from typing_extensions import TypeVar
 
 from .._errors import InvalidRunnableError, NotImplementedInvokeError, RecursionLimitError
 from ._config import DEFAULT_RECURSION_LIMIT, RunnableConfig, ensure_config
@@ -12,8 +14,8 @@ from ._runnable import Runnable, run_in_thread
 
 __all__ = ["RunnableGenerator", "RunnableLambda", "chain"]
 
-In = TypeVar("In")
-Out = TypeVar("Out")
+In = TypeVar("In", default=Any)
+Out = TypeVar("Out", default=Any)
 
 
 def _accepts_config(func: Callable[..., Any]) -> bool:

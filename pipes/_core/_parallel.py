@@ -8,7 +8,9 @@ import queue
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
 from concurrent.futures import Future
-from typing import Any, TypeVar
+from typing import Any
+
+from typing_extensions import TypeVar
 
 from ._chunks import AddableDict, merge_chunks
 from ._config import RunnableConfig
@@ -16,7 +18,7 @@ from ._runnable import Runnable, _pool
 
 __all__ = ["RunnableParallel"]
 
-In = TypeVar("In")
+In = TypeVar("In", default=Any)
 
 _DONE: Any = object()
 

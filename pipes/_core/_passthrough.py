@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
+
+from typing_extensions import TypeVar
 
 from .._errors import InputTypeError
 from ._chunks import AddableDict
@@ -12,7 +14,7 @@ from ._runnable import Runnable
 
 __all__ = ["RunnableAssign", "RunnablePassthrough", "RunnablePick"]
 
-T = TypeVar("T")
+T = TypeVar("T", default=Any)
 
 
 class RunnablePassthrough(Runnable[T, T]):

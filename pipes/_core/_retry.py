@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any
+
+from typing_extensions import TypeVar
 
 from ._config import RunnableConfig
 from ._runnable import Runnable
@@ -23,8 +25,8 @@ async def _asyncio_sleep(seconds: float) -> None:
 _sleep: Callable[[float], None] = time.sleep
 _asleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
 
-In = TypeVar("In")
-Out = TypeVar("Out")
+In = TypeVar("In", default=Any)
+Out = TypeVar("Out", default=Any)
 
 
 class RunnableRetry(Runnable[In, Out]):

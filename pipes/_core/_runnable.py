@@ -8,7 +8,9 @@ import functools
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, cast, overload
+
+from typing_extensions import TypeVar
 
 from .._errors import NotImplementedInvokeError
 from ._chunks import merge_chunks
@@ -24,8 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Runnable"]
 
-In = TypeVar("In", contravariant=True)
-Out = TypeVar("Out", covariant=True)
+In = TypeVar("In", contravariant=True, default=Any)
+Out = TypeVar("Out", covariant=True, default=Any)
 Other = TypeVar("Other")
 T = TypeVar("T")
 

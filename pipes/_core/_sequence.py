@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextvars
 import functools
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, TypeVar, cast
+from typing import Any, cast
+
+from typing_extensions import TypeVar
 
 from ._chunks import merge_chunks
 from ._coerce import coerce_to_runnable
@@ -14,8 +16,8 @@ from ._runnable import Runnable, _pool
 
 __all__ = ["RunnableSequence"]
 
-In = TypeVar("In")
-Out = TypeVar("Out")
+In = TypeVar("In", default=Any)
+Out = TypeVar("Out", default=Any)
 
 _SYNC_STREAMING = frozenset({"stream", "transform"})
 _ASYNC_NATIVE = frozenset({"ainvoke", "astream", "atransform"})
@@ -136,7 +138,7 @@ class RunnableSequence(Runnable[In, Out]):
         RunnableSequence(prompt, model, parser, name="translate")
     """
 
-    def __init__(self, *steps: Runnable[Any, Any], name: str | None = None) -> None:
+    def __init__(self, *steps: Any, name: str | None = None) -> None:
         flat: list[Runnable[Any, Any]] = []
         for step in steps:
             step = coerce_to_runnable(step, position="a sequence step")
