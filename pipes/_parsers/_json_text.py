@@ -14,6 +14,7 @@ and reports each more complete value, doing as little re-parsing as it can::
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from pydantic_core import from_json
@@ -121,71 +122,266 @@ def parse_json_markdown(text: str) -> Any:
     return json.loads(_strip_fences(text), strict=False)
 
 
+class _Broken(Exception):
+    """The text being scanned is not (a prefix of) valid JSON."""
+
+
+_TOKENS = re.compile(r'[\\"{}\[\],:]')
+_NOTHING: Any = object()
+
+
+class _Frame:
+    """An open object or array: its completed members and where the current one starts."""
+
+    __slots__ = ("colon", "is_object", "items", "key", "pending", "pending_end", "seg")
+
+    def __init__(self, is_object: bool, seg: int) -> None:
+        self.is_object = is_object
+        self.items: Any = {} if is_object else []
+        self.seg = seg  # start of the current member / element text
+        self.colon = -1  # position of the current member's ':' (objects)
+        self.key: str | None = None
+        self.pending: Any = _NOTHING  # a nested container that closed in this segment
+        self.pending_end = -1
+
+
+def _complete_scalar(segment: str) -> Any:
+    try:
+        return from_json(segment)
+    except ValueError as exc:
+        if "control character" in str(exc):
+            try:
+                return from_json(_escape_controls(segment))
+            except ValueError:
+                pass
+    raise _Broken(segment)
+
+
 class PartialJsonStream:
     """Follows JSON text arriving in pieces; ``feed`` returns ``(changed, value)``.
 
-    Work it skips: nothing is parsed before the JSON starts, for empty or whitespace-only
-    pieces (a later piece or ``finish`` catches up), or once the document is complete; only
-    a piece that can close the document (``}`` / ``]``) pays for a full parse to detect that.
+    Each character is scanned once (string- and escape-aware) to track the open objects and
+    arrays; a member or element is parsed once, when it completes, and kept. A partial
+    value is then the kept members plus the one still being written, so a long document
+    costs time linear in its length instead of a full re-parse per piece. Nothing is parsed
+    before the JSON starts, for whitespace-only pieces (a later piece or ``finish`` catches
+    up), or after the document is complete. Successive values share their completed
+    sub-values; ``finish`` returns a freshly parsed one.
     """
 
-    __slots__ = ("_broken", "_done", "_last", "_parsed_once", "_scan_from", "_start", "text")
+    __slots__ = (
+        "_attempts",
+        "_broken",
+        "_done",
+        "_in_string",
+        "_last",
+        "_root",
+        "_scan_from",
+        "_scanned",
+        "_skip",
+        "_stack",
+        "_start",
+        "_yielded",
+        "text",
+    )
 
     def __init__(self) -> None:
         self.text = ""
-        self._start = -1
-        self._scan_from = 0
+        self._start = -1  # where the JSON we follow begins
+        self._scan_from = 0  # where to look for a start
+        self._attempts = 0
         self._done = False
         self._broken = False
-        self._parsed_once = False
-        self._last: Any = _FAILED
+        self._yielded = False
+        self._last: Any = _NOTHING
+        self._reset()
+
+    def _reset(self) -> None:
+        self._stack: list[_Frame] = []
+        self._scanned = self._start
+        self._in_string = False
+        self._skip = -1  # index of a character escaped by a backslash (skipped)
+        self._root: Any = _NOTHING
 
     def feed(self, piece: str) -> tuple[bool, Any]:
         if not piece:
             return False, None
-        self.text += piece
+        # Drop our reference first so `+=` can grow the string in place (amortised O(1)).
+        text = self.text
+        self.text = ""
+        text += piece
+        self.text = text
         if self._done or self._broken:
             return False, None
-        text = self.text
         if self._start < 0:
-            self._start = _next_start(text, self._scan_from)
-            if self._start < 0:
-                self._scan_from = len(text)
+            if not self._find_start():
                 return False, None
-        elif piece.isspace():
+        elif piece.isspace() and not self._in_string:
+            self._scan(text)  # keep the scanner in step; the value cannot have changed
             return False, None
         while True:
-            candidate = _candidate(text, self._start)
-            value: Any = _FAILED
-            if "}" in piece or "]" in piece:
-                try:
-                    value = from_json(candidate)
-                    self._done = True
-                except ValueError:
-                    value = _FAILED
-            if value is _FAILED:
-                value = _partial(candidate)
-            if value is not _FAILED:
+            try:
+                self._scan(text)
+                value = self._snapshot(text)
                 break
-            if self._parsed_once:
-                # The JSON we were following broke: stop; finish() reports the error.
-                self._broken = True
-                return False, None
-            # Prose with a stray brace before the JSON: try the next opening.
-            self._start = _next_start(text, self._start + 1)
-            if self._start < 0:
-                self._scan_from = len(text)
-                return False, None
-        self._parsed_once = True
-        if value == self._last and self._last is not _FAILED:
+            except _Broken:
+                self._attempts += 1
+                if self._yielded or self._attempts >= _MAX_STARTS:
+                    # The JSON we were following broke: stop; finish() reports the error.
+                    self._broken = True
+                    return False, None
+                # Prose with a stray brace before the JSON: follow the next opening instead.
+                self._scan_from = self._start + 1
+                if not self._find_start():
+                    return False, None
+        if value is _NOTHING or (self._last is not _NOTHING and value == self._last):
             return False, None
         self._last = value
+        self._yielded = True
         return True, value
+
+    def _find_start(self) -> bool:
+        self._start = _next_start(self.text, self._scan_from)
+        if self._start < 0:
+            self._scan_from = len(self.text)
+            return False
+        self._reset()
+        return True
+
+    def _scan(self, text: str) -> None:
+        stack = self._stack
+        skip = self._skip
+        in_string = self._in_string
+        for match in _TOKENS.finditer(text, self._scanned):
+            pos = match.start()
+            if pos == skip:
+                continue
+            char = text[pos]
+            if in_string:
+                if char == "\\":
+                    skip = pos + 1
+                elif char == '"':
+                    in_string = False
+                continue
+            if char == '"':
+                in_string = True
+                continue
+            if char == "{" or char == "[":
+                if stack:
+                    self._before_nested(stack[-1], text, pos)
+                elif pos != self._start:
+                    raise _Broken(text[pos:])
+                stack.append(_Frame(char == "{", pos + 1))
+            elif char == "}" or char == "]":
+                if not stack or stack[-1].is_object != (char == "}"):
+                    raise _Broken(text[pos:])
+                frame = stack.pop()
+                self._end_member(frame, text, pos, closing=True)
+                if stack:
+                    stack[-1].pending = frame.items
+                    stack[-1].pending_end = pos + 1
+                else:
+                    self._root = frame.items
+                    self._done = True
+                    break
+            elif char == ",":
+                if not stack:
+                    raise _Broken(text[pos:])
+                frame = stack[-1]
+                self._end_member(frame, text, pos, closing=False)
+                frame.seg, frame.colon, frame.key = pos + 1, -1, None
+                frame.pending, frame.pending_end = _NOTHING, -1
+            elif char == ":":
+                if not stack:
+                    raise _Broken(text[pos:])
+                frame = stack[-1]
+                if not frame.is_object or frame.colon >= 0 or frame.pending is not _NOTHING:
+                    raise _Broken(text[pos:])
+                key = _complete_scalar(text[frame.seg : pos].strip())
+                if not isinstance(key, str):
+                    raise _Broken(text[pos:])
+                frame.key, frame.colon = key, pos
+            else:  # a backslash outside a string
+                raise _Broken(text[pos:])
+        self._scanned = len(text)
+        self._skip = skip
+        self._in_string = in_string
+
+    @staticmethod
+    def _before_nested(frame: _Frame, text: str, pos: int) -> None:
+        """A container opens inside ``frame``: it must be where a value goes."""
+        begin = frame.colon + 1 if frame.is_object else frame.seg
+        if (frame.is_object and frame.colon < 0) or frame.pending is not _NOTHING:
+            raise _Broken(text[pos:])
+        if text[begin:pos].strip():
+            raise _Broken(text[pos:])
+
+    @staticmethod
+    def _end_member(frame: _Frame, text: str, pos: int, *, closing: bool) -> None:
+        """The current member / element ends at ``pos`` (a ``,`` or the closing bracket)."""
+        if frame.pending is not _NOTHING:
+            if text[frame.pending_end : pos].strip():
+                raise _Broken(text[pos:])
+            value = frame.pending
+        elif frame.is_object and frame.colon < 0:
+            # No value started: fine only for "{}" ("{"a": 1,}" and "{"a"}" are not JSON).
+            if closing and not frame.items and not text[frame.seg : pos].strip():
+                return
+            raise _Broken(text[pos:])
+        else:
+            begin = frame.colon + 1 if frame.is_object else frame.seg
+            segment = text[begin:pos].strip()
+            if not segment:
+                if closing and not frame.items and not frame.is_object:
+                    return  # "[]"
+                raise _Broken(text[pos:])
+            value = _complete_scalar(segment)
+        if frame.is_object:
+            frame.items[frame.key] = value
+        else:
+            frame.items.append(value)
+
+    def _snapshot(self, text: str) -> Any:
+        """The value so far: completed members plus the partial one, outermost first."""
+        if self._root is not _NOTHING:
+            return self._root
+        stack = self._stack
+        if not stack:
+            return _NOTHING
+        child: Any = _NOTHING
+        for depth in range(len(stack) - 1, -1, -1):
+            frame = stack[depth]
+            items: Any = dict(frame.items) if frame.is_object else list(frame.items)
+            current = child
+            if current is _NOTHING:
+                current = frame.pending
+            if (
+                current is _NOTHING
+                and depth == len(stack) - 1
+                and not (frame.is_object and frame.colon < 0)  # a key is still being written
+            ):
+                begin = frame.colon + 1 if frame.is_object else frame.seg
+                segment = text[begin:]
+                fence = segment.find(_FENCE)
+                # lstrip only: trailing spaces may belong to a string still being written.
+                segment = (segment if fence < 0 else segment[:fence]).lstrip()
+                if segment:
+                    # Parsed inside "[" so a partial number or literal is read exactly as the
+                    # same text inside a whole partial document would be.
+                    wrapped = _partial("[" + segment)
+                    current = wrapped[0] if isinstance(wrapped, list) and wrapped else _NOTHING
+            if current is not _NOTHING:
+                if not frame.is_object:
+                    items.append(current)
+                elif frame.colon >= 0:
+                    items[frame.key] = current
+            child = items
+        return child
 
     def finish(self) -> tuple[bool, Any]:
         """Parse the whole text strictly; raises ``ValueError`` when it holds no JSON."""
         value = parse_json_markdown(self.text)
-        if self._last is not _FAILED and value == self._last:
+        if self._last is not _NOTHING and value == self._last:
             return False, value
         self._last = value
         return True, value

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pipes._core import RunnableLambda
 from pipes._errors import OutputParserException
 from pipes._messages import AIMessage, AIMessageChunk
@@ -131,9 +132,9 @@ def test_stream_prose_before_json_yields_nothing_until_json() -> None:
     assert out == [{}, {"a": 1}]
 
 
-def test_stream_whitespace_pieces_are_skipped_but_final_value_complete() -> None:
-    out = _stream(['{"a": "x', " ", " ", 'y"}'])
-    assert out == [{"a": "x"}, {"a": "x  y"}]
+def test_stream_whitespace_inside_strings_counts_outside_does_not() -> None:
+    out = _stream(['{"a": "x', " ", " ", 'y"', " ", "\n", ', "b": 2}'])
+    assert out == [{"a": "x"}, {"a": "x "}, {"a": "x  "}, {"a": "x  y"}, {"a": "x  y", "b": 2}]
 
 
 def test_stream_invalid_json_raises_at_end_with_raw_text() -> None:
@@ -159,21 +160,51 @@ def test_stream_of_one_complete_message() -> None:
 def test_streaming_stops_parsing_once_complete(monkeypatch: pytest.MonkeyPatch) -> None:
     from pipes._parsers import _json_text
 
-    calls = 0
-    real = _json_text._partial
+    parsed: list[str] = []
+    real = _json_text.from_json
 
-    def counting(candidate: str) -> Any:
-        nonlocal calls
-        calls += 1
-        return real(candidate)
+    def counting(text: str, **kw: Any) -> Any:
+        parsed.append(text)
+        return real(text, **kw)
 
-    monkeypatch.setattr(_json_text, "_partial", counting)
+    monkeypatch.setattr(_json_text, "from_json", counting)
     stream = PartialJsonStream()
-    for piece in ["Intro text ", "more intro ", '{"a": ', "1", "}", " and", " a", " long", " tail"]:
+    for piece in [
+        "Intro {text} ",
+        "more intro ",
+        '{"a": ',
+        "1",
+        "}",
+        " and",
+        " a",
+        " long",
+        " tail",
+    ]:
         stream.feed(piece)
-    # parsed only for '{"a": ' and '1'; '}' completes it via the full parse; nothing after
-    assert calls == 2
+    # '{text}' is prose; after that only the key, the partial "1" and the completed "1"
+    assert parsed == ['"a"', "[1", "1"]
     assert stream.finish() == (False, {"a": 1})
+
+
+def test_streaming_work_is_linear_in_document_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipes._parsers import _json_text
+
+    total = 0
+    real = _json_text.from_json
+
+    def counting(text: str, **kw: Any) -> Any:
+        nonlocal total
+        total += len(text)
+        return real(text, **kw)
+
+    monkeypatch.setattr(_json_text, "from_json", counting)
+    doc = json.dumps({"items": [{"id": i, "name": f"item {i}", "tags": ["a"]} for i in range(300)]})
+    stream = PartialJsonStream()
+    for piece in pieces(doc, 1):
+        stream.feed(piece)
+    # Re-parsing the whole prefix per piece would be ~len(doc)**2 / 2 characters.
+    assert total < 10 * len(doc)
+    assert stream.finish()[1] == json.loads(doc)
 
 
 async def test_atransform_matches_transform() -> None:
