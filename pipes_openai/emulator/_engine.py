@@ -114,8 +114,11 @@ def prompt_token_counts(body: dict[str, Any]) -> tuple[int, int]:
                     total += tokens
                 elif kind == "file":
                     total += _IMAGE_TOKENS
-        for call in msg.get("tool_calls") or ():
-            fn = call.get("function") or {}
+        calls = msg.get("tool_calls")
+        for call in calls if isinstance(calls, list) else ():
+            fn = call.get("function") if isinstance(call, dict) else None
+            if not isinstance(fn, dict):
+                continue
             total += (
                 3
                 + count_tokens(str(fn.get("name", "")))

@@ -94,6 +94,7 @@ class Connection(asyncio.Protocol):
         self._tasks = tasks
         self._buf = bytearray()
         self._busy = False
+        self._eof = False
         self._continue_sent = False
         self._paused = False
         self._drain_waiter: asyncio.Future[None] | None = None
@@ -123,7 +124,8 @@ class Connection(asyncio.Protocol):
             self._process()
 
     def eof_received(self) -> bool | None:
-        # Half-closed by the client: finish what is in flight, then close.
+        # Half-closed by the client: finish what is in flight (see _run), then close.
+        self._eof = True
         if not self._busy and self.transport is not None:
             self.transport.close()
         return True
@@ -222,8 +224,11 @@ class Connection(asyncio.Protocol):
             self.task = None
         if not keep or not request.keep_alive:
             self.close()
-        elif self._buf:
-            self._process()
+            return
+        if self._buf:
+            self._process()  # pipelined requests that arrived meanwhile
+        if self._eof and not self._busy:
+            self.close()
 
     def _maybe_continue(self, headers: dict[str, str]) -> None:
         # curl sends "Expect: 100-continue" for larger bodies and waits a second without this.

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from pipes_openai.emulator import Emulator
+from pipes_openai.emulator import Emulator, Reply
 
 from .helpers import chat
 
@@ -263,3 +263,16 @@ def test_emulator_modules_never_import_pipes() -> None:
             for name in names:
                 root = name.split(".")[0]
                 assert root not in ("pipes", "pipes_openai"), f"{path.name} imports {name}"
+
+
+def test_half_closed_client_gets_its_answer_then_eof(
+    emulator: Emulator, sock: socket.socket
+) -> None:
+    emulator.script(Reply(content="late", delay=0.01))  # answered from a task, not inline
+    sock.sendall(_request())
+    sock.shutdown(socket.SHUT_WR)
+    reader = _Reader(sock)
+    status, _, body = reader.response()
+    assert status == 200
+    assert json.loads(body)["choices"][0]["message"]["content"] == "late"
+    assert reader.closed()
