@@ -300,35 +300,62 @@ def test_message_chunk_to_message() -> None:
 
 def test_fold_100_000_chunks_is_linear() -> None:
     n = 100_000
-    args = '{"text": "' + "x" * (n - 20) + '"}'
-    pieces = [args[i * len(args) // n : (i + 1) * len(args) // n] for i in range(n)]
-    assert "".join(pieces) == args
     usage = {"input_tokens": 0, "output_tokens": 1, "total_tokens": 1}
-    chunks = [AIMessageChunk("", tool_call_chunks=[tool_call_chunk(name="echo", id="c", index=0)])]
-    chunks += [
-        AIMessageChunk(
-            "t",
-            tool_call_chunks=[tool_call_chunk(args=piece, index=0)],
-            usage_metadata=usage,  # type: ignore[arg-type]
-        )
-        for piece in pieces
-    ]
+    # Merging never mutates its inputs, so one middle chunk object can stand for 99,998
+    # deltas: the fold does all the work, the test does not pay for 100,000 constructions.
+    head = AIMessageChunk(
+        "", tool_call_chunks=[tool_call_chunk(name="echo", id="c", index=0, args='{"text": "')]
+    )
+    middle = AIMessageChunk(
+        "t",
+        tool_call_chunks=[tool_call_chunk(args="x", index=0)],
+        usage_metadata=usage,  # type: ignore[arg-type]
+    )
+    tail = AIMessageChunk(
+        "", tool_call_chunks=[tool_call_chunk(args='"}', index=0)], response_metadata={"a": "b"}
+    )
+    chunks = [head, *([middle] * (n - 2)), tail]
     start = time.perf_counter()
     merged = AIMessageChunk.merge_chunks(chunks)
+    final = merged.to_message()
     elapsed = time.perf_counter() - start
-    assert merged.content == "t" * n
+    assert merged.content == "t" * (n - 2)
     assert merged.tool_calls == [
-        {"name": "echo", "args": {"text": "x" * (n - 20)}, "id": "c", "type": "tool_call"}
+        {"name": "echo", "args": {"text": "x" * (n - 2)}, "id": "c", "type": "tool_call"}
     ]
-    assert merged.usage_metadata == {"input_tokens": 0, "output_tokens": n, "total_tokens": n}
-    assert merged.to_message().tool_calls == merged.tool_calls
+    assert final.tool_calls == merged.tool_calls
+    assert merged.usage_metadata == {
+        "input_tokens": 0,
+        "output_tokens": n - 2,
+        "total_tokens": n - 2,
+    }
+    assert merged.response_metadata == {"a": "b"}
+    assert middle == AIMessageChunk(
+        "t",
+        tool_call_chunks=[tool_call_chunk(args="x", index=0)],
+        usage_metadata=usage,  # type: ignore[arg-type]
+    )
     assert elapsed < 2.0, f"merging {n} chunks took {elapsed:.2f}s"
+
+
+def test_fold_of_distinct_chunks_matches_pairwise_adds() -> None:
+    pieces = ['{"ci', 'ty": "Pa', "ris", '"}']
+    chunks = [
+        AIMessageChunk(f"w{i} ", tool_call_chunks=[tool_call_chunk(args=p, index=0)])
+        for i, p in enumerate(pieces)
+    ]
+    folded = chunks[0]
+    for chunk in chunks[1:]:
+        folded = folded + chunk
+    assert folded == merge_message_chunks(chunks)
+    assert folded.content == "w0 w1 w2 w3 "
+    assert folded.tool_call_chunks[0]["args"] == '{"city": "Paris"}'
 
 
 def test_fold_100_000_metadata_strings_is_linear() -> None:
     # reasoning_content streamed in additional_kwargs (DeepSeek, vLLM) must not be quadratic.
     n = 100_000
-    chunks = [AIMessageChunk("", additional_kwargs={"reasoning_content": "r"}) for _ in range(n)]
+    chunks = [AIMessageChunk("", additional_kwargs={"reasoning_content": "r"})] * n
     start = time.perf_counter()
     merged = merge_message_chunks(chunks)
     assert time.perf_counter() - start < 2.0
