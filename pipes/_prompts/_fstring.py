@@ -116,24 +116,43 @@ def parse_fstring(template: str) -> tuple[tuple[Segment, ...], tuple[str, ...]]:
 class FStringTemplate(Frozen):
     """A parsed, validated f-string template (see the module docstring for the rules)."""
 
-    __slots__ = ("_segments", "_static", "source", "variables")
+    __slots__ = ("_segments", "_single", "_static", "source", "variables")
 
     template_format: Final[Literal["f-string"]] = "f-string"
     source: str
     variables: tuple[str, ...]
     _segments: tuple[Segment, ...]
     _static: str | None
+    _single: str | None
 
     def __init__(self, template: str) -> None:
         segments, variables = parse_fstring(template)
         # Templates without fields (very common for system messages) render to a constant.
         static = "".join(lit for lit, _, _ in segments) if not variables else None
-        self._init(source=template, variables=variables, _segments=segments, _static=static)
+        # "{text}" alone (the usual human message) renders to the value itself.
+        single = segments[0][1] if len(segments) == 1 and segments[0][0] == "" else None
+        if single is not None and segments[0][2]:
+            single = None
+        self._init(
+            source=template,
+            variables=variables,
+            _segments=segments,
+            _static=static,
+            _single=single,
+        )
 
     def render(self, values: Mapping[str, Any], /) -> str:
         """Substitute ``values`` (a mapping of name to value); extra names are ignored."""
         if self._static is not None:
             return self._static
+        single = self._single
+        if single is not None:
+            try:
+                value = values[single]
+            except KeyError:
+                check_variables(self.variables, values)
+                raise
+            return value if type(value) is str else format(value, "")
         parts: list[str] = []
         append = parts.append
         try:

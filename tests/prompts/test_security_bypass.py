@@ -168,7 +168,7 @@ def test_renderer_never_traverses_even_with_forged_internals() -> None:
     # only looks names up in the mapping; it never evaluates attribute or index syntax.
     from pipes._prompts._fstring import FStringTemplate
 
-    compiled = FStringTemplate("{u}")
+    compiled = FStringTemplate("{u} and {v}")
     object.__setattr__(compiled, "_segments", (("", "u.password", ""), ("", "u[0]", "")))
     object.__setattr__(compiled, "variables", ("u.password",))
     with pytest.raises(KeyError) as info:
