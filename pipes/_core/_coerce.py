@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +32,8 @@ def coerce_to_runnable(thing: Any, *, position: str = "a step") -> Runnable[Any,
         from ._parallel import RunnableParallel
 
         return RunnableParallel(thing)
+    import inspect
+
     if inspect.isasyncgenfunction(thing) or inspect.isgeneratorfunction(thing):
         from ._lambda import RunnableGenerator
 

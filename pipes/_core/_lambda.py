@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, cast, overload
 
@@ -19,6 +18,8 @@ Out = TypeVar("Out", default=Any)
 
 
 def _accepts_config(func: Callable[..., Any]) -> bool:
+    import inspect
+
     try:
         parameters = inspect.signature(func).parameters
     except (TypeError, ValueError):  # builtins without signatures
@@ -35,6 +36,7 @@ def _hint_schema(func: Callable[..., Any] | None, which: str) -> dict[str, Any]:
     if func is None:
         return {}
     try:
+        import inspect
         from typing import get_type_hints
 
         hints = get_type_hints(func)
@@ -91,6 +93,8 @@ class RunnableLambda(Runnable[In, Out]):
         afunc: Callable[..., Awaitable[Any]] | None = None,
         name: str | None = None,
     ) -> None:
+        import inspect
+
         if not callable(func):
             raise InvalidRunnableError(
                 f"RunnableLambda expects a function, got {func!r} (type {type(func).__name__})"
@@ -188,6 +192,8 @@ class RunnableGenerator(Runnable[In, Out]):
         *,
         name: str | None = None,
     ) -> None:
+        import inspect
+
         if inspect.isasyncgenfunction(transform):
             transform, atransform = None, transform  # type: ignore[assignment]
         self._transform: Callable[..., Iterator[Any]] | None = transform

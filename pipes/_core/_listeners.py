@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextvars
 import time
-import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import uuid
 
 __all__ = ["Listener", "Run", "emit_event", "listening"]
 
@@ -22,7 +24,7 @@ class Run:
     name: str
     run_type: str
     inputs: Any
-    run_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    run_id: uuid.UUID = field(default_factory=lambda: _new_id())
     parent_run_id: uuid.UUID | None = None
     tags: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -31,6 +33,12 @@ class Run:
     outputs: Any = None
     error: BaseException | None = None
     listeners: tuple[Listener, ...] = ()
+
+
+def _new_id() -> uuid.UUID:
+    import uuid  # only runs that somebody listens to need ids
+
+    return uuid.uuid4()
 
 
 class Listener:

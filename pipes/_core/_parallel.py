@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
-import queue
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping
-from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from typing_extensions import TypeVar
 
 from ._chunks import AddableDict, merge_chunks
 from ._config import RunnableConfig
 from ._runnable import Runnable, _pool
+
+if TYPE_CHECKING:
+    import asyncio
+    import queue
+    from concurrent.futures import Future
 
 __all__ = ["RunnableParallel"]
 
@@ -142,6 +144,8 @@ class RunnableParallel(Runnable[In, dict[str, Any]]):
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[dict[str, Any]]:
         # Each branch streams in its own thread; chunks arrive merged, in arrival order.
+        import queue
+
         inbox: queue.Queue[tuple[str, Any, BaseException | None]] = queue.Queue()
         stop = threading.Event()
 
@@ -191,6 +195,8 @@ class RunnableParallel(Runnable[In, dict[str, Any]]):
     async def astream(
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[dict[str, Any]]:
+        import asyncio
+
         inbox: asyncio.Queue[tuple[str, Any, BaseException | None]] = asyncio.Queue()
 
         async def pump(key: str, runnable: Runnable[In, Any]) -> None:

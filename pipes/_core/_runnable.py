@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import functools
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
 from typing_extensions import TypeVar
@@ -17,7 +15,12 @@ from ._chunks import merge_chunks
 from ._config import RunnableConfig, ensure_config
 from ._tracing import WRAPPERS
 
+# asyncio and concurrent.futures are imported where used: together they are a large share of
+# `import pipes` time, and sync-only programs never need them.
 if TYPE_CHECKING:
+    import asyncio
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from ._binding import RunnableBinding, RunnableEach
     from ._fallbacks import RunnableWithFallbacks
     from ._graph import Graph
@@ -45,6 +48,8 @@ def _pool() -> ThreadPoolExecutor:
     # min(32, cpus + 4) threads — six on a 2-core box — which would cap concurrency of sync steps.
     global _thread_pool
     if _thread_pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
         with _thread_pool_lock:
             if _thread_pool is None:
                 _thread_pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="pipes")
@@ -58,6 +63,8 @@ async def run_in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
         text = await run_in_thread(path.read_text)
     """
+    import asyncio
+
     ctx = contextvars.copy_context()
     call = functools.partial(ctx.run, func, *args, **kwargs)
     return await asyncio.get_running_loop().run_in_executor(_pool(), call)
@@ -244,6 +251,8 @@ class Runnable(Generic[In, Out]):
         if count == 1:
             return [self._call_one(inputs[0], configs[0], return_exceptions, kwargs)]
         workers = _workers(configs[0], count)
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pipes-batch") as pool:
             futures = [
                 pool.submit(
@@ -275,6 +284,8 @@ class Runnable(Generic[In, Out]):
         if count == 0:
             return
         configs = _per_input(config, count)
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
         with ThreadPoolExecutor(max_workers=_workers(configs[0], count)) as pool:
             futures: dict[Future[Out], int] = {
                 pool.submit(
@@ -336,6 +347,8 @@ class Runnable(Generic[In, Out]):
         configs = _per_input(config, count)
         limit = ensure_config(configs[0]).get("max_concurrency")
         call = self._acall_one
+        import asyncio
+
         if not limit or limit >= count:
             loop = asyncio.get_running_loop()
             tasks = [
@@ -380,6 +393,8 @@ class Runnable(Generic[In, Out]):
             return
         configs = _per_input(config, count)
         limit = ensure_config(configs[0]).get("max_concurrency")
+        import asyncio
+
         semaphore = asyncio.Semaphore(limit) if limit else None
 
         async def one(i: int) -> tuple[int, Out]:
@@ -531,6 +546,8 @@ class Runnable(Generic[In, Out]):
 async def _iterate_in_thread(iterator: Iterator[T]) -> AsyncIterator[T]:
     # Each next() runs in a worker thread within one copied context, so a sync-only stream never
     # blocks the event loop.
+    import asyncio
+
     ctx = contextvars.copy_context()
     loop = asyncio.get_running_loop()
     pool = _pool()
