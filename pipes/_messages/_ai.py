@@ -76,6 +76,21 @@ class AIMessage(BaseMessage):
     def _fill_invalid_tool_calls(cls, value: Any) -> Any:
         return _with_defaults(value, _INVALID_DEFAULTS)
 
+    def pretty_repr(self) -> str:
+        """The text, then the tool calls (and invalid ones) in LangChain's layout."""
+        lines = [super().pretty_repr()]
+        if self.tool_calls:
+            lines.append("Tool Calls:")
+            for call in self.tool_calls:
+                lines += [f"  {call['name']} ({call['id']})", f" Call ID: {call['id']}", "  Args:"]
+                lines += [f"    {key}: {value}" for key, value in call["args"].items()]
+        if self.invalid_tool_calls:
+            lines.append("Invalid Tool Calls:")
+            for bad in self.invalid_tool_calls:
+                lines += [f"  {bad['name']} ({bad['id']})", f" Call ID: {bad['id']}"]
+                lines += [f"  Error: {bad['error']}", "  Args:", f"    {bad['args']}"]
+        return "\n".join(lines)
+
     @model_validator(mode="after")
     def _after_validation(self) -> Self:
         # Older LangChain code put OpenAI wire-format calls in additional_kwargs only.

@@ -181,3 +181,24 @@ def test_text_is_a_str_and_callable_like_langchain_0_3() -> None:
     assert msg.text() == "ab"
     assert type(msg.text()) is str
     assert isinstance(msg.text, str)
+
+
+def test_pretty_repr_lists_tool_calls() -> None:
+    msg = AIMessage(
+        "",
+        tool_calls=[{"name": "get_weather", "args": {"city": "Paris"}, "id": "c1"}],
+        invalid_tool_calls=[{"name": "f", "args": "{", "id": "c2", "error": "bad JSON"}],
+    )
+    assert msg.pretty_repr().splitlines()[1:] == [
+        "Tool Calls:",
+        "  get_weather (c1)",
+        " Call ID: c1",
+        "  Args:",
+        "    city: Paris",
+        "Invalid Tool Calls:",
+        "  f (c2)",
+        " Call ID: c2",
+        "  Error: bad JSON",
+        "  Args:",
+        "    {",
+    ]
