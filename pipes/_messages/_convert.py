@@ -72,6 +72,8 @@ def _from_role(
             fields[key] = item
         else:
             kwargs[key] = item
+    if not isinstance(fields.get("additional_kwargs", {}), Mapping):
+        raise _error(value, position, "'additional_kwargs' must be a dict")
     if kwargs:
         fields["additional_kwargs"] = {**fields.get("additional_kwargs", {}), **kwargs}
     try:

@@ -153,6 +153,7 @@ def test_objects_with_to_messages() -> None:
         ({"role": "user"}, "needs a 'content' key"),
         ({"role": "user", "content": 3}, "invalid fields"),
         ({"role": "ai", "content": "", "tool_calls": "nope"}, "'tool_calls' must be a list"),
+        ({"role": "user", "content": "", "additional_kwargs": 1}, "must be a dict"),
     ],
 )
 def test_errors_name_value_position_and_forms(value: Any, fragment: str) -> None:
