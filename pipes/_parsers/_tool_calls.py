@@ -11,8 +11,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pipes._core import RunnableConfig
 from pipes._errors import InputTypeError, OutputParserException
-from pipes._messages import AIMessage, AIMessageChunk, InvalidToolCall, ToolCall
+from pipes._messages import (
+    AIMessage,
+    AIMessageChunk,
+    InvalidToolCall,
+    ToolCall,
+    ToolCallChunk,
+    tool_call,
+    tool_call_chunk,
+)
 from pipes._parsers._base import BaseOutputParser, ParserInput
+from pipes._parsers._json_text import PartialJsonStream
 from pipes._tools._convert import convert_to_openai_function
 from pipes._tools._schema import drop_null_defaults
 from typing import Any
@@ -39,6 +48,88 @@ def _message_of(input: Any, parser: str) -> AIMessage:
         f"{parser} got {type(input).__name__}: expected the AIMessage of a chat model called "
         "with tools (model.bind_tools([...]))"
     )
+
+
+class _Slot:
+    """One tool call being streamed: name, id, and its arguments parsed incrementally."""
+
+    __slots__ = ("args", "id", "index", "name", "stream")
+
+    def __init__(self, name: str | None, call_id: str | None, index: int | None) -> None:
+        self.name = name
+        self.id = call_id
+        self.index = index
+        self.stream = PartialJsonStream()
+        self.args: dict[str, Any] = {}
+
+
+class _ToolCallStream:
+    """Folds streamed tool-call chunks like message merging does, but parses arguments
+    incrementally, so a long argument stream costs linear time (``acc + chunk`` re-parses
+    every call's whole arguments on each chunk)."""
+
+    def __init__(self) -> None:
+        self.slots: list[_Slot] = []
+        self._by_index: dict[int, _Slot] = {}
+
+    def add(self, chunks: Sequence[ToolCallChunk]) -> bool:
+        """Fold one message chunk's tool-call chunks; ``True`` when a partial call changed."""
+        changed = False
+        for chunk in chunks:
+            index = chunk.get("index")
+            call_id = chunk.get("id") or None
+            name = chunk.get("name") or None
+            slot: _Slot | None
+            # The same grouping rules as pipes' message merging (merge_tool_call_chunks).
+            if index is not None:
+                slot = self._by_index.get(index)
+                if slot is not None and call_id and slot.id and call_id != slot.id:
+                    slot = None
+            else:
+                slot = self.slots[-1] if self.slots else None
+                if slot is not None and (
+                    (call_id and slot.id and call_id != slot.id)
+                    or (not call_id and name and slot.name and name != slot.name)
+                ):
+                    slot = None
+            if slot is None:
+                slot = _Slot(name, call_id, index)
+                self.slots.append(slot)
+                if index is not None:
+                    self._by_index[index] = slot
+                changed = True
+            else:
+                if call_id and not slot.id:
+                    slot.id = call_id
+                if name and not slot.name:
+                    slot.name = name
+                    changed = True
+                if slot.index is None and index is not None:
+                    slot.index = index
+                    self._by_index[index] = slot
+            args = chunk.get("args")
+            if args:
+                grew, value = slot.stream.feed(args)
+                if grew and isinstance(value, dict):
+                    slot.args = value
+                    changed = True
+        return changed
+
+    def partial_calls(self) -> list[ToolCall]:
+        # A call whose name has not arrived yet is not shown.
+        return [
+            tool_call(name=slot.name, args=slot.args, id=slot.id)
+            for slot in self.slots
+            if slot.name
+        ]
+
+    def final_message(self) -> AIMessage:
+        """The complete message: arguments parsed strictly (broken ones become invalid)."""
+        chunks = [
+            tool_call_chunk(name=slot.name, args=slot.stream.text or None, id=slot.id, index=i)
+            for i, slot in enumerate(self.slots)
+        ]
+        return AIMessageChunk(content="", tool_call_chunks=chunks).to_message()
 
 
 class JsonOutputToolsParser(BaseOutputParser[Any]):
@@ -98,32 +189,30 @@ class JsonOutputToolsParser(BaseOutputParser[Any]):
     def parse(self, text: str) -> Any:
         return self.parse_message(text)
 
-    def _partial(self, acc: AIMessageChunk) -> Any:
-        # While streaming, a call whose name has not arrived yet is not shown.
-        calls = [call for call in acc.tool_calls if call["name"]]
-        return self._select(self._convert(calls, partial=True))
-
     # -- streaming ------------------------------------------------------------------------
 
-    def _step(self, acc: AIMessageChunk | None, chunk: Any) -> tuple[AIMessageChunk | None, Any]:
-        """Fold one chunk; return the accumulator and the new partial output (or _NOTHING)."""
+    def _step(self, calls: _ToolCallStream, chunk: Any) -> Any:
+        """Fold one chunk; the new partial output, or _NOTHING when nothing changed."""
         if isinstance(chunk, AIMessageChunk):
-            if not chunk.tool_call_chunks:
-                return acc, _NOTHING  # text-only chunk: the calls did not change
-            acc = chunk if acc is None else acc + chunk
-            return acc, self._partial(acc)
-        return acc, self.parse_message(chunk)  # a complete message (or an error)
+            if not chunk.tool_call_chunks or not calls.add(chunk.tool_call_chunks):
+                return _NOTHING  # text-only chunk, or nothing visible changed
+            return self._select(self._convert(calls.partial_calls(), partial=True))
+        return self.parse_message(chunk)  # a complete message (or an error)
+
+    def _final(self, calls: _ToolCallStream) -> Any:
+        # Strict parse of the whole stream: broken arguments raise here.
+        return self.parse_message(calls.final_message())
 
     def transform(
         self, input: Iterator[ParserInput], config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[Any]:
-        acc: AIMessageChunk | None = None
+        calls = _ToolCallStream()
         last: Any = _NOTHING
         complete: Any = _NOTHING
         seen = False
         for chunk in input:
             seen = True
-            acc, value = self._step(acc, chunk)
+            value = self._step(calls, chunk)
             if not isinstance(chunk, AIMessageChunk):
                 complete = value
             if value is not _NOTHING and value != last:
@@ -131,7 +220,7 @@ class JsonOutputToolsParser(BaseOutputParser[Any]):
                 yield value
         if not seen:
             return
-        final = complete if complete is not _NOTHING else self._final(acc)
+        final = complete if complete is not _NOTHING else self._final(calls)
         if final != last:
             yield final
 
@@ -141,13 +230,13 @@ class JsonOutputToolsParser(BaseOutputParser[Any]):
         config: RunnableConfig | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[Any]:
-        acc: AIMessageChunk | None = None
+        calls = _ToolCallStream()
         last: Any = _NOTHING
         complete: Any = _NOTHING
         seen = False
         async for chunk in input:
             seen = True
-            acc, value = self._step(acc, chunk)
+            value = self._step(calls, chunk)
             if not isinstance(chunk, AIMessageChunk):
                 complete = value
             if value is not _NOTHING and value != last:
@@ -155,13 +244,9 @@ class JsonOutputToolsParser(BaseOutputParser[Any]):
                 yield value
         if not seen:
             return
-        final = complete if complete is not _NOTHING else self._final(acc)
+        final = complete if complete is not _NOTHING else self._final(calls)
         if final != last:
             yield final
-
-    def _final(self, acc: AIMessageChunk | None) -> Any:
-        # Strict parse of the whole stream: broken arguments raise here.
-        return self.parse_message(acc.to_message() if acc is not None else AIMessage(""))
 
 
 class JsonOutputKeyToolsParser(JsonOutputToolsParser):

@@ -232,3 +232,98 @@ def test_end_to_end_chain_with_tool_call_stream() -> None:
 
 class WithDesc(BaseModel):
     q: str = Field(description="query")
+
+
+# ---------------------------------------------------------------- streaming = message merging
+
+
+def _random_call_stream(rng: Any) -> list[AIMessageChunk]:
+    import json
+
+    chunks: list[AIMessageChunk] = [AIMessageChunk(content="thinking... ")]
+    for index in range(rng.randrange(1, 4)):
+        args = json.dumps(
+            {
+                "q": "".join(rng.choice('ab "\\é{}[]') for _ in range(rng.randrange(20))),
+                "n": rng.randrange(-5, 10**6),
+                "xs": [rng.random() for _ in range(rng.randrange(4))],
+                "nested": {"ok": rng.random() < 0.5, "none": None},
+            },
+        )
+        name = rng.choice(["Add", "Multiply", "search"])
+        chunks.append(
+            AIMessageChunk(
+                content="",
+                tool_call_chunks=[tool_call_chunk(name=name, id=f"c{index}", index=index, args="")],
+            )
+        )
+        i = 0
+        while i < len(args):
+            size = rng.randrange(1, 9)
+            chunks.append(
+                AIMessageChunk(
+                    content="",
+                    tool_call_chunks=[tool_call_chunk(args=args[i : i + size], index=index)],
+                )
+            )
+            i += size
+    return chunks
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_streamed_partials_match_merging_messages(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    chunks = _random_call_stream(rng)
+    parser = JsonOutputToolsParser(return_id=True)
+    out = list(parser.transform(iter(chunks)))
+    # Reference: fold the chunks with `+` and read the (partial) tool calls after each one.
+    expected: list[Any] = []
+    acc: AIMessageChunk | None = None
+    for chunk in chunks:
+        acc = chunk if acc is None else acc + chunk
+        value = [
+            {"type": c["name"], "args": c["args"], "id": c["id"]}
+            for c in acc.tool_calls
+            if c["name"]
+        ]
+        if not expected or value != expected[-1]:
+            expected.append(value)
+    if expected and expected[0] == []:
+        expected = expected[1:]  # text-only chunks before any call: nothing to show yet
+    assert out == expected
+    assert out[-1] == parser.invoke(acc)
+
+
+def test_tool_call_streaming_work_is_linear(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    from pipes._parsers import _json_text
+
+    total = 0
+    real = _json_text.from_json
+
+    def counting(text: str, **kw: Any) -> Any:
+        nonlocal total
+        total += len(text)
+        return real(text, **kw)
+
+    from pipes._messages import _tool_calls as message_tool_calls
+
+    monkeypatch.setattr(_json_text, "from_json", counting)
+    monkeypatch.setattr(message_tool_calls, "from_json", counting)  # merging messages parses too
+    args = json.dumps({"items": [{"id": i, "name": f"item {i}"} for i in range(300)]})
+    chunks = [
+        AIMessageChunk(
+            content="", tool_call_chunks=[tool_call_chunk(name="X", id="c", index=0, args="")]
+        )
+    ]
+    chunks += [
+        AIMessageChunk(
+            content="", tool_call_chunks=[tool_call_chunk(args=args[i : i + 3], index=0)]
+        )
+        for i in range(0, len(args), 3)
+    ]
+    out = list(JsonOutputKeyToolsParser(key_name="X", first_tool_only=True).transform(iter(chunks)))
+    assert out[-1] == json.loads(args)
+    assert total < 10 * len(args)
