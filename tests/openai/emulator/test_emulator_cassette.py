@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipes_openai.emulator import Emulator, ToolCall
+from pipes_openai.emulator import Emulator, Reply, ToolCall
 
 from .helpers import chat, sse_events
 
@@ -162,3 +162,23 @@ class socket_port:
 
     def __exit__(self, *exc: object) -> None:
         self.sock.close()
+
+
+def test_record_mode_streams_through_without_buffering(tmp_path: Path) -> None:
+    with Emulator() as upstream:
+        # The role chunk comes at once, the next one only after 3 s.
+        upstream.script(Reply(content="a b", chunk_delay=3.0))
+        with (
+            Emulator(upstream=upstream.base_url, record=tmp_path / "c.json") as recorder,
+            httpx.Client(base_url=recorder.base_url, timeout=httpx.Timeout(10, read=1.0)) as c,
+        ):
+            lines: list[str] = []
+            with pytest.raises(httpx.ReadTimeout):
+                _collect(c, chat(stream=True), lines)
+            assert len(lines) == 1
+            assert '"role":"assistant"' in lines[0]
+
+
+def _collect(client: httpx.Client, body: dict[str, object], into: list[str]) -> None:
+    with client.stream("POST", "/chat/completions", json=body) as response:
+        into.extend(line for line in response.iter_lines() if line.startswith("data: "))
