@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pipes._prompts._base import BasePromptTemplate
 from pipes._prompts._chat import ChatPromptTemplate, MessageLikeTemplate
+from pipes._prompts._few_shot import FewShotChatMessagePromptTemplate, FewShotPromptTemplate
 from pipes._prompts._formatting import (
     TemplateFormat,
     compile_template,
@@ -40,6 +41,8 @@ __all__ = [
     "ChatMessagePromptTemplate",
     "ChatPromptTemplate",
     "ChatPromptValue",
+    "FewShotChatMessagePromptTemplate",
+    "FewShotPromptTemplate",
     "HumanMessagePromptTemplate",
     "MessageLikeTemplate",
     "MessagesPlaceholder",
