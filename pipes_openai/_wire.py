@@ -167,7 +167,7 @@ def content_to_wire(content: str | Sequence[Any], *, role: str) -> str | list[di
     if isinstance(content, str):
         return content
     if role == "user":
-        return [_user_part(part) for part in content]
+        return [_user_part(part) for part in content] or ""
     parts: list[dict[str, Any]] = []
     for part in content:
         if isinstance(part, str):
@@ -186,7 +186,7 @@ def content_to_wire(content: str | Sequence[Any], *, role: str) -> str | list[di
                 f"a {role} message can only hold text, got a {part.get('type')!r} part",
                 "Move images, audio and files to a user message.",
             )
-    return parts
+    return parts or ""  # the API wants at least one part in a list
 
 
 def _wire_tool_calls(message: AIMessage) -> list[dict[str, Any]]:
