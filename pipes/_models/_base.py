@@ -271,18 +271,32 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
             return False
         if "stream" in kwargs:
             return bool(kwargs["stream"])
-        return getattr(self, "streaming", False) is True
+        # Fields live in __dict__; getattr() on a model without the field would go through
+        # pydantic's slow __getattr__ and an AttributeError on every call.
+        return self.__dict__.get("streaming") is True
 
     # -- native-ness (a provider overriding the hook counts as native) ---------------------
 
+    # (stream, astream, agenerate) overridden? Computed once per class (hot path).
+    _native_hooks: ClassVar[tuple[bool, bool, bool]] = (False, False, False)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._native_hooks = (
+            cls._stream is not BaseChatModel._stream,
+            cls._astream is not BaseChatModel._astream,
+            cls._agenerate is not BaseChatModel._agenerate,
+        )
+
     def _has_native_stream(self) -> bool:
-        return type(self)._stream is not BaseChatModel._stream
+        return self._native_hooks[0]
 
     def _has_native_astream(self) -> bool:
-        return type(self)._astream is not BaseChatModel._astream
+        return self._native_hooks[1]
 
     def _has_native_agenerate(self) -> bool:
-        return type(self)._agenerate is not BaseChatModel._agenerate
+        return self._native_hooks[2]
 
     def _streaming_disabled(self, kwargs: Mapping[str, Any]) -> bool:
         disable = self.disable_streaming
@@ -317,10 +331,12 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
 
     def _resolve_cache(self) -> BaseCache | None:
         cache = self.cache
-        if isinstance(cache, BaseCache):
-            return cache
+        if cache is None:
+            return _global_cache
         if cache is False:
             return None
+        if isinstance(cache, BaseCache):
+            return cache
         if cache is True and _global_cache is None:
             raise ValueError(
                 f"{type(self).__name__}(cache=True) needs a global cache: call "

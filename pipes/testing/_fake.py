@@ -45,7 +45,7 @@ from pipes._models import BaseChatModel, LanguageModelInput
 from pipes._tools import ToolLike, convert_to_openai_tool
 from typing import Any, Literal, TypeAlias
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field
 
 from ._schema_data import synthesize
 
@@ -77,6 +77,15 @@ an int (that many characters per chunk) or ``None`` (one chunk)."""
 
 _WORDS = re.compile(r"\s*\S+|\s+")
 _NOT_FORCING = frozenset({"auto", "none"})
+
+
+class _FakeState:
+    __slots__ = ("calls", "lock", "position")
+
+    def __init__(self) -> None:
+        self.calls: list[ChatModelCall] = []
+        self.lock = threading.Lock()
+        self.position = 0
 
 
 class ScriptExhaustedError(PipesError, IndexError):
@@ -152,11 +161,21 @@ def _forced_tool(tools: list[dict[str, Any]], choice: Any) -> dict[str, Any] | N
 
 
 def _estimate_tokens(text: str) -> int:
+    # Whitespace-separated words: deterministic and cheap; real tokenizers differ anyway.
     return len(text.split())
 
 
-def _text_of(messages: Iterable[BaseMessage]) -> str:
-    return " ".join(m.text for m in messages)
+def _count_tokens(messages: Iterable[BaseMessage]) -> int:
+    total = 0
+    for message in messages:
+        content = message.content
+        total += len((content if type(content) is str else message.text).split())
+    return total
+
+
+def _usage(n_in: int, n_out: int) -> UsageMetadata:
+    n_out = max(1, n_out)
+    return {"input_tokens": n_in, "output_tokens": n_out, "total_tokens": n_in + n_out}
 
 
 class _FakeBase(BaseChatModel):
@@ -167,8 +186,16 @@ class _FakeBase(BaseChatModel):
     synthesize_usage: bool = True
     """Add ``usage_metadata`` (whitespace-token counts) to replies that have none."""
 
-    _calls: list[ChatModelCall] = PrivateAttr(default_factory=list)
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    def model_post_init(self, context: Any, /) -> None:
+        # Mutable state lives in one plain object stored straight in __dict__: pydantic
+        # private attributes go through a slow __getattr__ on every access (hot path), and
+        # copies (model_copy, with_name) share the script and the recorded calls.
+        object.__setattr__(self, "_fake_state", _FakeState())
+
+    @property
+    def _state(self) -> _FakeState:
+        state: _FakeState = self.__dict__["_fake_state"]
+        return state
 
     @property
     def provider_name(self) -> str:
@@ -177,19 +204,21 @@ class _FakeBase(BaseChatModel):
     @property
     def calls(self) -> list[ChatModelCall]:
         """Every call that reached the model, in order (cache hits never do)."""
-        return self._calls
+        return self._state.calls
 
     @property
     def last_call(self) -> ChatModelCall:
         """The most recent call; ``IndexError`` with a clear message if there was none."""
-        if not self._calls:
+        calls = self._state.calls
+        if not calls:
             raise IndexError(f"{type(self).__name__} has not been called yet")
-        return self._calls[-1]
+        return calls[-1]
 
     def reset(self) -> None:
         """Forget recorded calls (a :class:`FakeChatModel` also restarts its script)."""
-        with self._lock:
-            self._calls.clear()
+        state = self._state
+        with state.lock:
+            state.calls.clear()
 
     # -- tools --------------------------------------------------------------------------
 
@@ -238,9 +267,10 @@ class _FakeBase(BaseChatModel):
         kind: Literal["generate", "stream"],
         is_async: bool,
     ) -> tuple[int, CallInfo]:
-        with self._lock:
-            index = len(self._calls)
-            self._calls.append(ChatModelCall(list(messages), stop, dict(kwargs), kind, is_async))
+        state = self._state
+        with state.lock:
+            index = len(state.calls)
+            state.calls.append(ChatModelCall(list(messages), stop, dict(kwargs), kind, is_async))
         tools = list(kwargs.get("tools") or [])
         info = CallInfo(
             stop=stop,
@@ -294,7 +324,11 @@ class _FakeBase(BaseChatModel):
         if isinstance(raw, type) and issubclass(raw, BaseException):
             raise raw(f"scripted error from {type(self).__name__}")
         if isinstance(raw, str):
-            return AIMessage(raw)
+            # The hot path: a str is valid content, so build without validation, usage included.
+            fields: dict[str, Any] = {"content": raw}
+            if self.synthesize_usage:
+                fields["usage_metadata"] = _usage(_count_tokens(messages), _estimate_tokens(raw))
+            return AIMessage._fast(fields)
         if isinstance(raw, AIMessage):
             return raw.model_copy(deep=True)
         if isinstance(raw, BaseModel | dict):
@@ -315,13 +349,15 @@ class _FakeBase(BaseChatModel):
         updates: dict[str, Any] = {}
         if message.usage_metadata is None and self.synthesize_usage:
             updates["usage_metadata"] = self._usage(messages, message)
-        return message.model_copy(update=updates) if updates else message
+        if not updates:
+            return message
+        fields = {k: v for k, v in message.__dict__.items() if k != "type"}
+        fields.update(updates)
+        return type(message)._fast(fields)
 
     def _usage(self, messages: list[BaseMessage], reply: AIMessage) -> UsageMetadata:
         out_text = reply.text + "".join(json.dumps(c["args"]) for c in reply.tool_calls)
-        n_in = _estimate_tokens(_text_of(messages))
-        n_out = max(1, _estimate_tokens(out_text))
-        return {"input_tokens": n_in, "output_tokens": n_out, "total_tokens": n_in + n_out}
+        return _usage(_count_tokens(messages), _estimate_tokens(out_text))
 
     def _pieces(self, text: str) -> list[str]:
         chunking = self.chunking
@@ -340,36 +376,48 @@ class _FakeBase(BaseChatModel):
             )
         return [text[i : i + size] for i in range(0, len(text), size)]
 
-    def _chunks(self, message: AIMessage) -> list[AIMessageChunk]:
-        """Cut a finished message into chunks that fold back into it."""
+    def _chunks(self, message: AIMessage) -> Iterator[AIMessageChunk]:
+        """Cut a finished message into chunks that fold back into it.
+
+        A generator, so a 10k-chunk stream never holds all its chunks at once.
+        """
+        head: dict[str, Any] = {}
+        if message.id is not None:
+            head["id"] = message.id
+        if message.name is not None:
+            head["name"] = message.name
+        first = True
+        for chunk in self._raw_chunks(message):
+            if first and head:
+                # The id and name travel on the first chunk, as providers send them.
+                chunk = chunk.model_copy(update=head)
+            first = False
+            yield chunk
+
+    def _raw_chunks(self, message: AIMessage) -> Iterator[AIMessageChunk]:
         content = message.content
-        chunks: list[AIMessageChunk] = []
+        produced = False
         if isinstance(content, str):
-            chunks.extend(AIMessageChunk(piece) for piece in self._pieces(content))
+            # Pieces of a str are valid content: build without validation (10k-chunk streams).
+            fast = AIMessageChunk._fast
+            for piece in self._pieces(content):
+                produced = True
+                yield fast({"content": piece})
         elif content:
-            chunks.append(AIMessageChunk(content))
+            produced = True
+            yield AIMessageChunk(content)
         for i, call in enumerate(message.tool_calls):
             args = json.dumps(call["args"])
             half = len(args) // 2
-            chunks.append(
-                AIMessageChunk(
-                    tool_call_chunks=[
-                        tool_call_chunk(name=call["name"], args=args[:half], id=call["id"], index=i)
-                    ]
-                )
-            )
-            chunks.append(
-                AIMessageChunk(tool_call_chunks=[tool_call_chunk(args=args[half:], index=i)])
-            )
+            head = tool_call_chunk(name=call["name"], args=args[:half], id=call["id"], index=i)
+            produced = True
+            yield AIMessageChunk(tool_call_chunks=[head])
+            yield AIMessageChunk(tool_call_chunks=[tool_call_chunk(args=args[half:], index=i)])
         offset = len(message.tool_calls)
         for j, bad in enumerate(message.invalid_tool_calls, start=offset):
-            chunks.append(
-                AIMessageChunk(
-                    tool_call_chunks=[
-                        tool_call_chunk(name=bad["name"], args=bad["args"], id=bad["id"], index=j)
-                    ]
-                )
-            )
+            raw = tool_call_chunk(name=bad["name"], args=bad["args"], id=bad["id"], index=j)
+            produced = True
+            yield AIMessageChunk(tool_call_chunks=[raw])
         last: dict[str, Any] = {}
         if message.usage_metadata is not None:
             last["usage_metadata"] = message.usage_metadata
@@ -377,17 +425,8 @@ class _FakeBase(BaseChatModel):
             last["response_metadata"] = message.response_metadata
         if message.additional_kwargs:
             last["additional_kwargs"] = message.additional_kwargs
-        if last or not chunks:
-            chunks.append(AIMessageChunk(**last))
-        # The id and name travel on the first chunk, as providers send them.
-        head: dict[str, Any] = {}
-        if message.id is not None:
-            head["id"] = message.id
-        if message.name is not None:
-            head["name"] = message.name
-        if head:
-            chunks[0] = chunks[0].model_copy(update=head)
-        return chunks
+        if last or not produced:
+            yield AIMessageChunk(**last)
 
     def _scripted_chunks(
         self, items: list[AIMessageChunk | BaseException], messages: list[BaseMessage]
@@ -420,7 +459,7 @@ class _FakeBase(BaseChatModel):
     ) -> Iterator[AIMessageChunk]:
         if isinstance(reply, list):
             return self._scripted_chunks(reply, messages)
-        return iter(self._chunks(self._finish(reply, messages)))
+        return self._chunks(self._finish(reply, messages))
 
     # -- what subclasses provide ---------------------------------------------------------
 
@@ -495,13 +534,12 @@ class FakeChatModel(_FakeBase):
     auto_text: str = "fake response"
     """The reply text when no ``responses`` were given."""
 
-    _position: int = PrivateAttr(default=0)
-
     def reset(self) -> None:
         """Forget recorded calls and restart the script from its first response."""
-        with self._lock:
-            self._calls.clear()
-            self._position = 0
+        state = self._state
+        with state.lock:
+            state.calls.clear()
+            state.position = 0
 
     def _auto_text(self, messages: list[BaseMessage]) -> str:
         return self.auto_text
@@ -510,8 +548,9 @@ class FakeChatModel(_FakeBase):
         responses = self.responses
         if not responses:
             return self._auto(messages, info)
-        with self._lock:
-            position = self._position
+        state = self._state
+        with state.lock:
+            position = state.position
             if position >= len(responses):
                 if not self.cycle:
                     raise ScriptExhaustedError(
@@ -521,7 +560,7 @@ class FakeChatModel(_FakeBase):
                         f"(last input: {_last_text(messages)!r})."
                     )
                 position = 0
-            self._position = position + 1
+            state.position = position + 1
         return responses[position]
 
 
