@@ -34,8 +34,11 @@ class TemplateText:
     __slots__ = ("_compiled", "template", "template_format")
 
     def __init__(self, template: str, template_format: TemplateFormat = "f-string") -> None:
-        self._compiled: CompiledTemplate = compile_template(template, template_format)
-        self.template = template
+        compiled = compile_template(template, template_format)
+        self._compiled: CompiledTemplate = compiled
+        # Compiled templates are cached and shared, so keep the exact string object the
+        # compiled one holds: the render-time check compares identities.
+        self.template = compiled.source
         self.template_format: TemplateFormat = template_format
 
     def compiled(self) -> CompiledTemplate:
@@ -51,6 +54,7 @@ class TemplateText:
         ):
             compiled = compile_template(self.template, self.template_format)
             self._compiled = compiled
+            self.template = compiled.source  # equal text; identical object from now on
         return compiled
 
     @property
@@ -64,8 +68,9 @@ class TemplateText:
         return (self.template, self.template_format)
 
     def __setstate__(self, state: tuple[str, TemplateFormat]) -> None:
-        self.template, self.template_format = state
-        self._compiled = compile_template(self.template, self.template_format)
+        template, self.template_format = state
+        self._compiled = compile_template(template, self.template_format)
+        self.template = self._compiled.source
 
     def __eq__(self, other: object) -> bool:
         return (

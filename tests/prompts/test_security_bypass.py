@@ -174,3 +174,16 @@ def test_renderer_never_traverses_even_with_forged_internals() -> None:
     with pytest.raises(KeyError) as info:
         compiled.render({"u": User()})
     assert "SECRET_LEAKED" not in str(info.value)
+
+
+def test_equal_template_strings_share_one_parse() -> None:
+    # Two equal but distinct string objects: the second prompt must not re-parse per call.
+    first = "".join(["Hi ", "{name}"])
+    second = "".join(["Hi ", "{name}"])
+    assert first == second
+    assert first is not second
+    a = PromptTemplate.from_template(first)
+    b = PromptTemplate.from_template(second)
+    assert b._text._compiled is a._text._compiled
+    b.format(name="x")
+    assert b._text.template is b._text._compiled.source
