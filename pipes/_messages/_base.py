@@ -28,7 +28,7 @@ class TextAccessor(str):
 class _FastSpec:
     """How to fill a message's ``__dict__`` without validation, computed once per class."""
 
-    __slots__ = ("factories", "names", "required", "template", "trusted")
+    __slots__ = ("after", "factories", "names", "required", "template", "trusted")
 
     def __init__(self, cls: type[BaseModel]) -> None:
         fields = cls.model_fields
@@ -46,6 +46,13 @@ class _FastSpec:
         # Only pipes' own classes skip validation in __init__: a user's subclass may add
         # validators that must run.
         self.trusted = cls.__module__.startswith("pipes._messages.")
+        # The class's mode="after" model validators (pipes' own take just ``self``); the
+        # __init__ fast path runs them like validation would.
+        self.after: tuple[Callable[[Any], Any], ...] = tuple(
+            dec.func
+            for dec in cls.__pydantic_decorators__.model_validators.values()
+            if dec.info.mode == "after"
+        )
 
     def values(self, fields: dict[str, Any]) -> dict[str, Any]:
         values = self.template.copy()
@@ -66,8 +73,30 @@ def _fast_spec(cls: type[BaseModel]) -> _FastSpec:
     return spec
 
 
-# Keyword arguments whose plain-str values need no validation at all.
-_TRIVIAL_KEYS = frozenset({"content", "id", "name"})
+# Keyword arguments whose plain values pass every field validator unchanged: strings for
+# these, and (below) dicts with string keys, which validation would only copy.
+_STR_KEYS = frozenset({"content", "id", "name"})
+_DICT_KEYS = frozenset({"additional_kwargs", "response_metadata"})
+
+
+def _trivial(data: dict[str, Any]) -> bool:
+    """Whether validating ``data`` could only copy it (then __init__ skips validation)."""
+    for key, value in data.items():
+        kind = type(value)
+        if key in _STR_KEYS:
+            if kind is str or (value is None and key != "content"):
+                continue
+            return False
+        if key in _DICT_KEYS and kind is dict:
+            for name in value:
+                if type(name) is not str:
+                    return False
+            data[key] = value.copy()  # validation copies the dict too: no aliasing
+            continue
+        return False
+    return True
+
+
 _set_dict = object.__setattr__
 
 
@@ -106,20 +135,17 @@ class BaseMessage(BaseModel):
                     )
                 data["content"] = content
             spec = _SPECS.get(type(self)) or _fast_spec(type(self))
-            if spec.trusted and not spec.required:
-                # Hot path (every streamed chunk): plain-string content/id/name pass every
-                # validator unchanged, so fill the instance directly; identical result.
-                for key, value in data.items():
-                    if key not in _TRIVIAL_KEYS or not (
-                        type(value) is str or (value is None and key != "content")
-                    ):
-                        break
-                else:
-                    _set_dict(self, "__dict__", spec.values(data))
-                    _set_dict(self, "__pydantic_fields_set__", set(data))
-                    _set_dict(self, "__pydantic_extra__", None)
-                    _set_dict(self, "__pydantic_private__", None)
-                    return
+            if spec.trusted and not spec.required and _trivial(data):
+                # Hot path (every streamed chunk): the values pass every field validator
+                # unchanged, so fill the instance directly, then run the model validators
+                # as validation would; the result is identical (see tests/messages).
+                _set_dict(self, "__dict__", spec.values(data))
+                _set_dict(self, "__pydantic_fields_set__", set(data))
+                _set_dict(self, "__pydantic_extra__", None)
+                _set_dict(self, "__pydantic_private__", None)
+                for after in spec.after:
+                    after(self)
+                return
             self.__pydantic_validator__.validate_python(data, self_instance=self)
 
     @field_validator("content")

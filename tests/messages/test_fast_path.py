@@ -27,7 +27,23 @@ def _state(msg: Any) -> tuple[Any, ...]:
 
 @pytest.mark.parametrize("cls", [HumanMessage, SystemMessage, AIMessage, AIMessageChunk])
 @pytest.mark.parametrize(
-    "kwargs", [{"content": "x"}, {"content": "x", "id": "1", "name": None}, {"id": "a"}]
+    "kwargs",
+    [
+        {"content": "x"},
+        {"content": "x", "id": "1", "name": None},
+        {"id": "a"},
+        {"content": "x", "response_metadata": {"finish_reason": "stop", "n": [1]}},
+        {"additional_kwargs": {"reasoning_content": "hmm"}, "response_metadata": {}},
+        # Older LangChain code: OpenAI tool calls only in additional_kwargs (backfilled by
+        # AIMessage's model validator, which the fast path must run too).
+        {
+            "additional_kwargs": {
+                "tool_calls": [
+                    {"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+                ]
+            }
+        },
+    ],
 )
 def test_fast_init_matches_validated_init(cls: Any, kwargs: dict[str, Any]) -> None:
     fast = cls(**kwargs)
@@ -35,7 +51,27 @@ def test_fast_init_matches_validated_init(cls: Any, kwargs: dict[str, Any]) -> N
     assert _state(fast) == _state(slow)
     assert fast == slow
     assert fast.model_dump() == slow.model_dump()
-    assert fast._fast(kwargs) == slow
+    if "tool_calls" not in kwargs.get("additional_kwargs", {}):
+        # _fast() is for already-validated values: it runs no validator at all.
+        assert fast._fast(kwargs) == slow
+
+
+def test_fast_init_copies_dicts_like_validation() -> None:
+    metadata = {"finish_reason": "stop"}
+    msg = AIMessageChunk("x", response_metadata=metadata)
+    assert msg.response_metadata == metadata
+    assert msg.response_metadata is not metadata
+
+
+def test_fast_init_backfills_openai_tool_calls() -> None:
+    raw = [{"id": "c", "type": "function", "function": {"name": "f", "arguments": '{"a": 1}'}}]
+    msg = AIMessage("", additional_kwargs={"tool_calls": raw})
+    assert msg.tool_calls == [{"name": "f", "args": {"a": 1}, "id": "c", "type": "tool_call"}]
+
+
+def test_non_str_dict_keys_still_fail_validation() -> None:
+    with pytest.raises(ValueError, match="response_metadata"):
+        AIMessage("x", response_metadata={1: "a"})  # type: ignore[dict-item]
 
 
 def test_fast_init_does_not_share_default_containers() -> None:
