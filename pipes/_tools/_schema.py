@@ -10,6 +10,7 @@ pydantic model's cached one) is never changed behind their back::
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pipes._tools._errors import StrictSchemaError
 from typing import Any
 
@@ -385,6 +386,19 @@ def _short(schema: JsonSchema) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+def _contains_none(value: Any) -> bool:
+    values: Collection[Any]
+    if isinstance(value, dict):
+        values = value.values()
+    elif isinstance(value, list):
+        values = value
+    else:
+        return value is None
+    if None in values:
+        return True
+    return any(isinstance(v, (dict, list)) and _contains_none(v) for v in values)
+
+
 def drop_null_defaults(schema: JsonSchema, data: Any) -> Any:
     """``data`` without the ``null`` values ``schema`` does not allow on optional properties.
 
@@ -393,6 +407,8 @@ def drop_null_defaults(schema: JsonSchema, data: Any) -> Any:
     3``) that means "use the default". Nested objects and lists are followed (``$ref`` into
     ``$defs`` too). ``data`` is not mutated.
     """
+    if not _contains_none(data):
+        return data  # the common case, checked at C speed for flat argument dicts
     defs = schema.get("$defs") or schema.get("definitions") or {}
 
     def resolve(node: JsonSchema) -> JsonSchema:
