@@ -160,6 +160,10 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self._listener: Listener | None = None
         self._http: httpx.AsyncClient | None = None
+        self._hold = False
+        self._gate: asyncio.Event | None = None
+        self._held_count = 0
+        self._changed = threading.Condition()
         self._q_reject_stream_options = Quirk.REJECT_STREAM_OPTIONS in self.quirks
         self._q_reject_null = Quirk.REJECT_NULL_CONTENT in self.quirks
         self._q_500 = Quirk.ERRORS_AS_500 in self.quirks
@@ -270,10 +274,86 @@ class Emulator:
         )
 
     def reset(self) -> None:
-        """Forget recorded requests, misses and queued replies/faults."""
+        """Forget recorded requests, misses and queued replies/faults (and release held ones)."""
         self._queue.clear()
         self._requests.clear()
         self._misses.clear()
+        if self._hold:
+            self.release()
+
+    def hold(self) -> Emulator:
+        """Park chat completion requests (answered later, on :meth:`release`).
+
+        Deterministic concurrency, cancellation and timeout tests without sleeps: hold, fire
+        requests, :meth:`wait_held` until they are parked, assert, release::
+
+            emulator.hold()
+            task = asyncio.create_task(model.ainvoke("hi"))
+            await asyncio.to_thread(emulator.wait_held, 1)
+            emulator.release()
+        """
+        self._hold = True
+        return self
+
+    def release(self) -> Emulator:
+        """Answer every held request and stop holding new ones."""
+        self._hold = False
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            loop.call_soon_threadsafe(self._open_gate)
+        return self
+
+    @property
+    def held(self) -> int:
+        """How many requests are parked by :meth:`hold` right now."""
+        return self._held_count
+
+    def wait_held(self, count: int, timeout: float = 10.0) -> None:
+        """Block until at least ``count`` requests are held (``TimeoutError`` after ``timeout``)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._held_count >= count, timeout):
+                raise TimeoutError(
+                    f"Only {self._held_count} of {count} requests were held after {timeout} s."
+                )
+
+    def wait_for_requests(self, count: int, timeout: float = 10.0) -> list[RecordedRequest]:
+        """Block until ``count`` requests were received; return the recorded requests.
+
+        >>> emulator.wait_for_requests(2)[-1].body["stream"]  # doctest: +SKIP
+        """
+        if not self.record_requests:
+            raise RuntimeError("wait_for_requests() needs Emulator(record_requests=True).")
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self._requests) >= count, timeout):
+                raise TimeoutError(
+                    f"Only {len(self._requests)} of {count} requests arrived within {timeout} s."
+                )
+        return list(self._requests)
+
+    def _open_gate(self) -> None:
+        gate, self._gate = self._gate, None
+        if gate is not None:
+            gate.set()
+
+    async def _parked(self, req: HttpRequest, conn: Connection) -> bool:
+        if self._hold:
+            if self._gate is None:
+                self._gate = asyncio.Event()
+            gate = self._gate
+            with self._changed:
+                self._held_count += 1
+                self._changed.notify_all()
+            try:
+                await gate.wait()
+            finally:
+                with self._changed:
+                    self._held_count -= 1
+                    self._changed.notify_all()
+        result = self._handle_now(req, conn)
+        if isinstance(result, bytes):
+            conn.write(result)
+            return req.keep_alive
+        return await result
 
     def start(self) -> Emulator:
         """Start serving in a background thread (idempotent); returns the emulator."""
@@ -383,6 +463,11 @@ class Emulator:
 
     # -- request handling (runs on the server loop) -----------------------------------------
     def _handle(self, req: HttpRequest, conn: Connection) -> bytes | Awaitable[bool]:
+        if self._hold and req.method == "POST":
+            return self._parked(req, conn)
+        return self._handle_now(req, conn)
+
+    def _handle_now(self, req: HttpRequest, conn: Connection) -> bytes | Awaitable[bool]:
         seq = next(self._seq)
         request_id = f"req_emu{seq:08d}"
         keep = req.keep_alive
@@ -544,6 +629,8 @@ class Emulator:
                 request_id=request_id,
             )
         )
+        with self._changed:
+            self._changed.notify_all()
 
     def _check_auth(self, req: HttpRequest, *, azure: bool) -> None:
         if self.api_key is None:

@@ -276,3 +276,57 @@ def test_half_closed_client_gets_its_answer_then_eof(
     assert status == 200
     assert json.loads(body)["choices"][0]["message"]["content"] == "late"
     assert reader.closed()
+
+
+async def test_hold_parks_requests_until_release(emulator: Emulator) -> None:
+    emulator.hold()
+    async with httpx.AsyncClient(base_url=emulator.base_url) as c:
+        tasks = [
+            asyncio.create_task(c.post("/chat/completions", json=chat(f"r{i}"))) for i in range(3)
+        ]
+        await asyncio.to_thread(emulator.wait_held, 3)
+        assert emulator.held == 3
+        assert not any(t.done() for t in tasks)
+        assert (await c.get("/models")).status_code == 200  # only POSTs are held
+        emulator.release()
+        responses = await asyncio.gather(*tasks)
+    assert [r.json()["choices"][0]["message"]["content"] for r in responses] == ["r0", "r1", "r2"]
+    assert emulator.held == 0
+
+
+async def test_cancelling_a_held_request(emulator: Emulator) -> None:
+    emulator.hold()
+    async with httpx.AsyncClient(base_url=emulator.base_url) as c:
+        task = asyncio.create_task(c.post("/chat/completions", json=chat()))
+        await asyncio.to_thread(emulator.wait_held, 1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        emulator.release()
+        assert (await c.post("/chat/completions", json=chat())).status_code == 200
+
+
+def test_held_streams_and_reset_releases(emulator: Emulator) -> None:
+    emulator.hold()
+    with pytest.raises(TimeoutError, match="0 of 1"):
+        emulator.wait_held(1, timeout=0.01)
+    emulator.reset()  # releases
+    assert (
+        httpx.post(emulator.base_url + "/chat/completions", json=chat(stream=True)).status_code
+        == 200
+    )
+
+
+async def test_wait_for_requests(emulator: Emulator) -> None:
+    async with httpx.AsyncClient(base_url=emulator.base_url) as c:
+        task = asyncio.create_task(c.post("/chat/completions", json=chat("waited")))
+        recorded = await asyncio.to_thread(emulator.wait_for_requests, 1)
+        assert recorded[0].body["messages"][0]["content"] == "waited"
+        await task
+    with pytest.raises(TimeoutError, match="1 of 5"):
+        emulator.wait_for_requests(5, timeout=0.01)
+    with (
+        Emulator(record_requests=False) as quiet,
+        pytest.raises(RuntimeError, match="record_requests"),
+    ):
+        quiet.wait_for_requests(1)
