@@ -101,3 +101,22 @@ def test_streaming_with_listeners_yields_one_value() -> None:
 
     assert list(PROMPT.stream(INPUT, {"callbacks": [Recorder()]})) == [EXPECTED]
     assert seen == [EXPECTED]
+
+
+def test_end_to_end_with_fake_chat_model_and_parser() -> None:
+    from pipes._parsers import StrOutputParser
+    from pipes.testing import FakeChatModel
+
+    model = FakeChatModel(responses=["Bonjour", "Salut"])
+    chain = PROMPT | model | StrOutputParser()
+    assert chain.invoke(INPUT) == "Bonjour"
+    assert "".join(chain.stream(INPUT)) == "Salut"
+    assert model.calls[0].last_text == "hi"
+
+
+async def test_end_to_end_async() -> None:
+    from pipes._parsers import StrOutputParser
+    from pipes.testing import FakeChatModel
+
+    chain = PROMPT | FakeChatModel(responses=["Bonjour"]) | StrOutputParser()
+    assert await chain.ainvoke(INPUT) == "Bonjour"
