@@ -136,6 +136,9 @@ class JsonOutputParser(_JsonStreamingParser[Any]):
     def parse(self, text: str) -> Any:
         return self._parse_text(text)
 
+    def get_output_schema(self) -> dict[str, Any]:
+        return {} if self.pydantic_object is None else self.pydantic_object.model_json_schema()
+
     def get_format_instructions(self) -> str:
         if self.pydantic_object is None:
             return "Return a JSON object."
@@ -173,6 +176,9 @@ class PydanticOutputParser(_JsonStreamingParser[M], Generic[M]):
 
     def get_format_instructions(self) -> str:
         return _JSON_INSTRUCTIONS.format(schema=_schema_text(self.pydantic_object))
+
+    def get_output_schema(self) -> dict[str, Any]:
+        return self.pydantic_object.model_json_schema()
 
     def _validate(self, value: Any) -> M:
         if self._schema is None:

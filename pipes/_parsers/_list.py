@@ -28,6 +28,9 @@ class ListOutputParser(BaseOutputParser[list[str]]):
         """Items completed in ``buffer`` and the rest (an item still being written)."""
         raise NotImplementedError
 
+    def get_output_schema(self) -> dict[str, Any]:
+        return {"type": "array", "items": {"type": "string"}}
+
     def _clean(self, item: str) -> str | None:
         item = item.strip()
         return item or None

@@ -26,6 +26,9 @@ class StrOutputParser(BaseOutputParser[str]):
     def parse(self, text: str) -> str:
         return text
 
+    def get_output_schema(self) -> dict[str, Any]:
+        return {"type": "string"}
+
     def parse_message(self, message: ParserInput) -> str:
         return chunk_text(message)
 

@@ -24,6 +24,7 @@ from pipes._tools._errors import (
     ToolException,
     ToolInputError,
 )
+from pipes._tools._simple import Tool, render_text_description, render_text_description_and_args
 
 __all__ = [
     "ArgsSchema",
@@ -34,6 +35,7 @@ __all__ = [
     "SchemaConversionError",
     "StrictSchemaError",
     "StructuredTool",
+    "Tool",
     "ToolException",
     "ToolInput",
     "ToolInputError",
@@ -41,5 +43,7 @@ __all__ = [
     "convert_to_json_schema",
     "convert_to_openai_function",
     "convert_to_openai_tool",
+    "render_text_description",
+    "render_text_description_and_args",
     "tool",
 ]

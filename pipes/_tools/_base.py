@@ -34,6 +34,9 @@ from pydantic import BaseModel
 
 __all__ = [
     "ArgsSchema",
+    "ResponseFormat",
+    "ToolErrorHandler",
+    "ValidationErrorHandler",
     "BaseTool",
     "InjectedToolArg",
     "InjectedToolCallId",

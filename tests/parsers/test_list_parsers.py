@@ -58,3 +58,21 @@ def test_markdown_list() -> None:
         ["beta"],
         ["gamma"],
     ]
+
+
+def test_output_schemas() -> None:
+    from pipes._parsers import JsonOutputParser, PydanticOutputParser, StrOutputParser
+
+    from pydantic import BaseModel
+
+    class M(BaseModel):
+        x: int
+
+    assert StrOutputParser().get_output_schema() == {"type": "string"}
+    assert CommaSeparatedListOutputParser().get_output_schema() == {
+        "type": "array",
+        "items": {"type": "string"},
+    }
+    assert PydanticOutputParser(pydantic_object=M).get_output_schema()["required"] == ["x"]
+    assert JsonOutputParser().get_output_schema() == {}
+    assert JsonOutputParser(pydantic_object=M).get_output_schema()["title"] == "M"

@@ -591,3 +591,42 @@ def test_subclass_without_run() -> None:
 def test_tool_repr_and_legacy_run() -> None:
     assert repr(multiply) == "StructuredTool(name='multiply', description='Multiply two integers.')"
     assert multiply.run({"a": 3, "b": 3}) == 9
+
+
+# ---------------------------------------------------------------- Tool (single string input)
+
+
+def test_simple_tool() -> None:
+    from pipes._tools import Tool, render_text_description, render_text_description_and_args
+
+    search = Tool(name="search", func=lambda q: f"results for {q}", description="Search.")
+    assert search.invoke("cats") == "results for cats"
+    assert search.invoke({"__arg1": "dogs"}) == "results for dogs"
+    msg = search.invoke(call("search", {"__arg1": "owls"}))
+    assert (msg.content, msg.tool_call_id) == ("results for owls", "call_1")
+    fn = convert_to_openai_tool(search)["function"]
+    assert fn["parameters"] == {
+        "type": "object",
+        "properties": {"__arg1": {"type": "string"}},
+        "required": ["__arg1"],
+    }
+    with pytest.raises(ToolInputError, match="single string input"):
+        search.invoke({"a": 1, "b": 2})
+    assert render_text_description([search, multiply]) == (
+        "search: Search.\nmultiply: Multiply two integers."
+    )
+    assert "args: {'a'" in render_text_description_and_args([multiply])
+
+
+async def test_simple_tool_async() -> None:
+    from pipes._tools import Tool
+
+    async def afind(q: str) -> str:
+        return f"async {q}"
+
+    t = Tool.from_function(None, "find", "Find.", coroutine=afind)
+    assert await t.ainvoke("x") == "async x"
+    with pytest.raises(NotImplementedInvokeError, match="async-only"):
+        t.invoke("x")
+    sync_only = Tool("s", str.upper, "Upper.")
+    assert await sync_only.ainvoke("x") == "X"
