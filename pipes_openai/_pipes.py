@@ -1,47 +1,44 @@
-"""The one place where ``pipes_openai`` imports from ``pipes``.
+"""The one place where ``pipes_openai`` imports from ``pipes`` (its public API only).
 
-``pipes_openai`` must use only the public API of ``pipes`` (a CI test scans the imports). While
-the lead has not re-exported every name from ``pipes/__init__.py`` yet, the names below come
-from the private sub-packages; TODO(lead): re-export them from ``pipes`` (they are all in the
-sub-packages' ``__all__``) and this module switches to a single ``from pipes import ...``.
+Keeping every ``pipes`` name ``pipes_openai`` uses in one module makes the dependency surface
+visible; ``tests/openai/test_public_api_only.py`` checks that nothing private is imported.
 """
 
 from __future__ import annotations
 
 from pipes import (
+    AIMessage,
+    AIMessageChunk,
+    BaseChatModel,
+    BaseMessage,
+    ChatMessage,
     ChatModelError,
+    HumanMessage,
+    LanguageModelInput,
     MessageConversionError,
     OutputParserException,
     Runnable,
     RunnableConfig,
-)
-from pipes._messages import (
-    AIMessage,
-    AIMessageChunk,
-    BaseMessage,
-    ChatMessage,
-    HumanMessage,
-    InvalidToolCall,
+    StrictSchemaError,
+    StructuredOutputWithRaw,
     SystemMessage,
-    ToolCall,
     ToolCallChunk,
+    ToolLike,
     ToolMessage,
     UsageMetadata,
     audio_format,
+    convert_to_openai_tool,
     parse_openai_tool_calls,
 )
-from pipes._models import BaseChatModel, LanguageModelInput, StructuredOutputWithRaw
-from pipes._tools import StrictSchemaError, ToolLike, convert_to_openai_tool
 
 __all__ = [
     "AIMessage",
     "AIMessageChunk",
+    "BaseChatModel",
     "BaseMessage",
     "ChatMessage",
     "ChatModelError",
     "HumanMessage",
-    "InvalidToolCall",
-    "BaseChatModel",
     "LanguageModelInput",
     "MessageConversionError",
     "OutputParserException",
@@ -49,13 +46,12 @@ __all__ = [
     "RunnableConfig",
     "StrictSchemaError",
     "StructuredOutputWithRaw",
-    "ToolLike",
-    "convert_to_openai_tool",
     "SystemMessage",
-    "ToolCall",
     "ToolCallChunk",
+    "ToolLike",
     "ToolMessage",
     "UsageMetadata",
     "audio_format",
+    "convert_to_openai_tool",
     "parse_openai_tool_calls",
 ]

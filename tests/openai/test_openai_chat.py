@@ -9,6 +9,15 @@ import pickle
 import traceback
 import warnings
 from collections.abc import Iterator
+from pipes import (
+    AIMessage,
+    AIMessageChunk,
+    ChatModelError,
+    HumanMessage,
+    OutputParserException,
+    SystemMessage,
+    ToolMessage,
+)
 from typing import Any
 
 import httpx
@@ -31,15 +40,6 @@ from pipes_openai import (
     RefusalError,
     StreamEventError,
     StreamIncompleteError,
-)
-from pipes_openai._pipes import (
-    AIMessage,
-    AIMessageChunk,
-    ChatModelError,
-    HumanMessage,
-    OutputParserException,
-    SystemMessage,
-    ToolMessage,
 )
 from pipes_openai.emulator import Emulator, Fault, Reply, ToolCall
 
@@ -113,11 +113,8 @@ def test_notebook_walkthrough(emu: Emulator, monkeypatch: pytest.MonkeyPatch) ->
     print(ai_msg.content)
     assert ai_msg.content == "J'adore la programmation."
 
-    # --- cell: chaining (ChatPromptTemplate comes from pipes) ---
-    try:
-        from pipes import ChatPromptTemplate  # type: ignore[attr-defined]
-    except ImportError:  # until the lead re-exports prompts from pipes
-        from pipes._prompts import ChatPromptTemplate
+    # --- cell: chaining (only the import changed) ---
+    from pipes import ChatPromptTemplate
 
     prompt = ChatPromptTemplate(
         [

@@ -6,6 +6,7 @@ import asyncio
 import json
 import pickle
 import traceback
+from pipes import ChatModelError
 from typing import Any
 
 import httpx
@@ -31,7 +32,6 @@ from pipes_openai._errors import (
     error_from_status,
 )
 from pipes_openai._http import HTTPEngine, StreamMeta, Timeouts
-from pipes_openai._pipes import ChatModelError
 from pipes_openai.emulator import Emulator, Fault
 
 KEY = "sk-test-SECRET-0123456789abcdef"

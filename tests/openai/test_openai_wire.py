@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
-import pytest
-from openai_helpers import assert_valid_request
-
-from pipes_openai._errors import ResponseProtocolError
-from pipes_openai._pipes import (
+from pipes import (
     AIMessage,
     AIMessageChunk,
     ChatMessage,
@@ -18,6 +12,12 @@ from pipes_openai._pipes import (
     SystemMessage,
     ToolMessage,
 )
+from typing import Any
+
+import pytest
+from openai_helpers import assert_valid_request
+
+from pipes_openai._errors import ResponseProtocolError
 from pipes_openai._wire import (
     StreamState,
     completion_to_message,
