@@ -180,15 +180,22 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
         cls, chunks: Sequence[Self]
     ) -> dict[str, Any]:
         fields = super()._merge_fields(chunks)
-        merged = merge_tool_call_chunks([c.tool_call_chunks for c in chunks if c.tool_call_chunks])
+        call_chunks: list[list[ToolCallChunk]] = []
+        usages: list[UsageMetadata] = []
+        for chunk in chunks:
+            values = chunk.__dict__
+            if values["tool_call_chunks"]:
+                call_chunks.append(values["tool_call_chunks"])
+            if values["usage_metadata"]:
+                usages.append(values["usage_metadata"])
+        merged = merge_tool_call_chunks(call_chunks) if call_chunks else []
         fields["tool_call_chunks"] = merged
         if merged:
             fields["tool_calls"], fields["invalid_tool_calls"] = parse_tool_call_chunks(
                 merged, partial=True
             )
-        usage = add_usage(c.usage_metadata for c in chunks if c.usage_metadata)
-        if usage is not None:
-            fields["usage_metadata"] = usage
+        if usages:
+            fields["usage_metadata"] = add_usage(usages)
         return fields
 
     def to_message(self) -> AIMessage:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ._content import MessageContent, content_text, validate_content
-from ._merge import first_set, merge_content, merge_dicts, merged_id
+from ._merge import merge_content, merge_dicts, merged_id
 
 __all__ = ["BaseMessage", "BaseMessageChunk", "merge_message_chunks"]
 
@@ -252,25 +252,53 @@ class BaseMessageChunk(BaseMessage):
                 f"{cls.__name__}.merge_chunks() got no chunks; pass at least one."
             )
         kind = type(chunks[0])
-        for i, chunk in enumerate(chunks):
-            if type(chunk) is not kind or not isinstance(chunk, cls):
-                raise MessageMergeError(
-                    f"cannot merge chunk {i} ({type(chunk).__name__}) into a "
-                    f"{kind.__name__}: all chunks must be of the same message type."
-                )
+        if not issubclass(kind, cls):
+            raise MessageMergeError(
+                f"{cls.__name__}.merge_chunks() got a {kind.__name__}; pass {cls.__name__} objects."
+            )
         if len(chunks) == 1:
             return chunks[0]
         return kind._fast(kind._merge_fields(chunks))
 
     @classmethod
     def _merge_fields(cls, chunks: Sequence[Self]) -> dict[str, Any]:
-        """The merged field values; subclasses extend this for their own fields."""
+        """The merged field values; subclasses extend this for their own fields.
+
+        One loop over the chunks reading their ``__dict__`` directly: this runs once per
+        streamed token, so it stays lean.
+        """
+        contents: list[Any] = []
+        kwargs: list[dict[str, Any]] = []
+        metadata: list[dict[str, Any]] = []
+        ids: list[str] = []
+        name = None
+        only_text = True
+        for chunk in chunks:
+            if type(chunk) is not cls:
+                position = next(i for i, c in enumerate(chunks) if type(c) is not cls)
+                raise MessageMergeError(
+                    f"cannot merge chunk {position} ({type(chunk).__name__}) into a "
+                    f"{cls.__name__}: all chunks must be of the same message type."
+                )
+            values = chunk.__dict__
+            content = values["content"]
+            if type(content) is not str:
+                only_text = False
+            contents.append(content)
+            if values["additional_kwargs"]:
+                kwargs.append(values["additional_kwargs"])
+            if values["response_metadata"]:
+                metadata.append(values["response_metadata"])
+            if values["id"]:
+                ids.append(values["id"])
+            if name is None and values["name"]:
+                name = values["name"]
         return {
-            "content": merge_content([c.content for c in chunks]),
-            "additional_kwargs": merge_dicts(c.additional_kwargs for c in chunks),
-            "response_metadata": merge_dicts(c.response_metadata for c in chunks),
-            "name": first_set(c.name for c in chunks),
-            "id": merged_id(c.id for c in chunks),
+            "content": "".join(contents) if only_text else merge_content(contents),
+            "additional_kwargs": merge_dicts(kwargs) if kwargs else {},
+            "response_metadata": merge_dicts(metadata) if metadata else {},
+            "name": name,
+            "id": merged_id(ids),
         }
 
     def __add__(self, other: Self | Sequence[Self]) -> Self:

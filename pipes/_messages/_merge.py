@@ -58,6 +58,9 @@ def _keep_first(key: str) -> bool:
     return key in _KEEP_FIRST or key.endswith("_id")
 
 
+_MISSING: Any = object()
+
+
 class _Str(list[str]):
     """A string being built from pieces."""
 
@@ -101,12 +104,21 @@ def _lift(value: Any, key: str | None) -> Any:
 
 def _dict_add(acc: _Dict, right: Mapping[str, Any]) -> None:
     for key, value in right.items():
-        if key not in acc:
+        cur = acc.get(key, _MISSING)
+        if cur is _MISSING:
             acc[key] = None if value is None else _lift(value, key)
+        elif value is None:
             continue
-        if value is None:
-            continue
-        acc[key] = _add(acc[key], value, key)
+        elif type(value) is str and cur is not None:
+            # Inlined string case of _add(): metadata repeats in every streamed delta.
+            kind = type(cur)
+            if kind is _Str:
+                if value:
+                    cur.append(value)
+            elif kind is str and not cur:
+                acc[key] = value
+        else:
+            acc[key] = _add(cur, value, key)
 
 
 def _add(cur: Any, value: Any, key: str | None) -> Any:
