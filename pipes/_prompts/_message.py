@@ -115,7 +115,6 @@ class BaseMessagePromptTemplate(ABC):
 class BaseStringMessagePromptTemplate(BaseMessagePromptTemplate):
     """One message whose content is a template (text, or a list of multimodal parts)."""
 
-    _role: ClassVar[str] = "human"
     # The message class built directly (validated fast path) for text content, if any.
     _fast_class: ClassVar[type[BaseMessage] | None] = None
 
@@ -249,8 +248,6 @@ def _make(cls: type[BaseMessage], fields: dict[str, Any]) -> BaseMessage:
 class HumanMessagePromptTemplate(BaseStringMessagePromptTemplate):
     """A templated :class:`HumanMessage`: ``HumanMessagePromptTemplate.from_template("{q}")``."""
 
-    _role = "human"
-
     _fast_class = HumanMessage
 
     def _message(self, content: Any) -> BaseMessage:
@@ -259,8 +256,6 @@ class HumanMessagePromptTemplate(BaseStringMessagePromptTemplate):
 
 class AIMessagePromptTemplate(BaseStringMessagePromptTemplate):
     """A templated :class:`AIMessage` (e.g. few-shot answers)."""
-
-    _role = "ai"
 
     _fast_class = AIMessage
 
@@ -271,8 +266,6 @@ class AIMessagePromptTemplate(BaseStringMessagePromptTemplate):
 class SystemMessagePromptTemplate(BaseStringMessagePromptTemplate):
     """A templated :class:`SystemMessage`: ``SystemMessagePromptTemplate.from_template(...)``."""
 
-    _role = "system"
-
     _fast_class = SystemMessage
 
     def _message(self, content: Any) -> BaseMessage:
@@ -281,8 +274,6 @@ class SystemMessagePromptTemplate(BaseStringMessagePromptTemplate):
 
 class _DeveloperMessagePromptTemplate(BaseStringMessagePromptTemplate):
     """``("developer", ...)``: a system message sent with OpenAI's ``developer`` role."""
-
-    _role = "developer"
 
     def _message(self, content: Any) -> BaseMessage:
         # The message layer owns how "developer" is represented; go through its converter.
@@ -299,8 +290,6 @@ class ChatMessagePromptTemplate(BaseStringMessagePromptTemplate):
 
         ChatMessagePromptTemplate.from_template("Looks good: {x}", role="critic")
     """
-
-    _role = "chat"
 
     def __init__(
         self,
