@@ -57,7 +57,15 @@ def _short(value: Any, limit: int = 80) -> str:
 
 def message_to_dict(message: BaseMessage) -> dict[str, Any]:
     """``{"type": "ai", "data": {...fields...}}`` with JSON-compatible values only."""
-    return {"type": message.type, "data": message.model_dump(mode="json")}
+    try:
+        data = message.model_dump(mode="json")
+    except ValueError as exc:  # PydanticSerializationError, UnicodeDecodeError (bytes)
+        raise MessageConversionError(
+            f"Cannot serialize {type(message).__name__} to JSON: {exc}. Every field must hold "
+            "JSON-compatible values (check artifact, additional_kwargs and "
+            "response_metadata); convert other objects before saving the message."
+        ) from exc
+    return {"type": message.type, "data": data}
 
 
 def messages_to_dict(messages: Iterable[BaseMessage]) -> list[dict[str, Any]]:

@@ -151,3 +151,9 @@ def test_malformed(payload: Any, fragment: str) -> None:
 def test_messages_from_dict_wants_a_list() -> None:
     with pytest.raises(MessageConversionError, match="expects a list"):
         messages_from_dict({"type": "human", "data": {"content": "x"}})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("artifact", [object(), b"\xff\x00"])
+def test_unserializable_values_fail_clearly(artifact: Any) -> None:
+    with pytest.raises(MessageConversionError, match="Cannot serialize ToolMessage to JSON"):
+        message_to_dict(ToolMessage("x", tool_call_id="c", artifact=artifact))
