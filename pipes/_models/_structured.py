@@ -8,16 +8,20 @@ instances; any other schema (JSON-schema dict, TypedDict, function, tool) yields
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pipes._core import Runnable, RunnableConfig
 from pipes._errors import InputTypeError, OutputParserException
-from pipes._messages import AIMessage
+from pipes._messages import AIMessage, AIMessageChunk
+from pipes._parsers import (
+    JsonOutputKeyToolsParser,
+    JsonOutputParser,
+    PydanticOutputParser,
+    PydanticToolsParser,
+)
 from pipes._tools import convert_to_openai_tool
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from pydantic import BaseModel, ValidationError
-from pydantic_core import from_json
+from pydantic import BaseModel
 from typing_extensions import TypedDict
 
 from ._base import LanguageModelInput
@@ -45,88 +49,102 @@ class StructuredOutputWithRaw(TypedDict, Generic[T]):
 
 
 class _StructuredParser(Runnable[AIMessage, Any]):
-    """Turns the model's message into the structured value (a tool call or JSON text)."""
+    """Turns the model's message into the structured value (from a tool call or JSON text).
 
-    def __init__(self, *, tool_name: str | None, pydantic_model: type[BaseModel] | None) -> None:
+    The parsing itself (streamed partial values, validation, strict-mode ``null`` defaults)
+    is done by the ``inner`` output parser; this wrapper turns "nothing to parse" — LangChain
+    parsers return ``None`` there — into an :class:`OutputParserException` saying what the
+    model answered instead, so the output really is of the declared type.
+    """
+
+    def __init__(self, inner: Runnable[Any, Any], *, tool_name: str | None) -> None:
+        self.inner = inner
         self.tool_name = tool_name
-        self.pydantic_model = pydantic_model
         self.name = "StructuredOutputParser"
 
-    def _validate(self, data: Any, raw_text: str) -> Any:
-        if self.pydantic_model is None:
-            if not isinstance(data, dict):
-                raise OutputParserException(
-                    f"expected a JSON object for the structured output, got "
-                    f"{type(data).__name__}: {data!r}",
-                    llm_output=raw_text,
-                )
-            return data
-        try:
-            return self.pydantic_model.model_validate(data)
-        except ValidationError as exc:
-            raise OutputParserException(
-                f"the model's structured output does not match {self.pydantic_model.__name__}: "
-                f"{exc}",
-                llm_output=raw_text,
-            ) from exc
-
-    def invoke(self, input: AIMessage, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        if not isinstance(input, AIMessage):
-            raise InputTypeError(
-                f"the structured-output parser expected the model's AIMessage, got "
-                f"{type(input).__name__}"
-            )
-        if self.tool_name is not None:
-            return self._from_tool_call(input)
-        return self._from_text(input)
-
-    def _from_tool_call(self, message: AIMessage) -> Any:
-        calls = message.tool_calls
-        chosen = next((c for c in calls if c["name"] == self.tool_name), None)
-        if chosen is None and calls:
-            chosen = calls[0]  # a provider that renames tools still answered with one call
-        if chosen is None:
-            bad = [c for c in message.invalid_tool_calls if c.get("name") == self.tool_name]
-            if bad:
-                raise OutputParserException(
-                    f"the model called {self.tool_name!r} with arguments that are not valid "
-                    f"JSON: {bad[0].get('error')}",
-                    llm_output=bad[0].get("args") or "",
-                )
-            raise OutputParserException(
-                f"expected the model to call the tool {self.tool_name!r} (structured output "
-                f"via function calling), but its reply has no tool call; reply text: "
-                f"{message.text[:200]!r}",
+    def _missing(self, message: AIMessage) -> OutputParserException:
+        if self.tool_name is None:
+            return OutputParserException(
+                f"expected the model to reply with JSON (structured output), but the reply is "
+                f"empty; reply: {message!r}"[:400],
                 llm_output=message.text,
             )
-        return self._validate(chosen["args"], repr(chosen["args"]))
+        called = [c["name"] for c in message.tool_calls]
+        what = f"it called {called}" if called else "its reply has no tool call"
+        return OutputParserException(
+            f"expected the model to call the tool {self.tool_name!r} (structured output via "
+            f"function calling), but {what}; reply text: {message.text[:200]!r}",
+            llm_output=message.text,
+        )
 
-    def _from_text(self, message: AIMessage) -> Any:
+    def _check(self, message: Any) -> AIMessage:
+        if not isinstance(message, AIMessage):
+            raise InputTypeError(
+                f"the structured-output parser expected the model's AIMessage, got "
+                f"{type(message).__name__}"
+            )
         refusal = message.additional_kwargs.get("refusal")
         if refusal:
             raise OutputParserException(
                 f"the model refused to produce the structured output: {refusal}",
                 llm_output=str(refusal),
             )
-        text = message.text
-        body = _strip_fences(text)
-        try:
-            data = from_json(body)
-        except ValueError as exc:
-            raise OutputParserException(
-                f"expected the model to reply with JSON (structured output), but the reply does "
-                f"not parse: {exc}; reply text: {text[:200]!r}",
-                llm_output=text,
-            ) from exc
-        return self._validate(data, text)
+        return message
+
+    def invoke(self, input: AIMessage, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        message = self._check(input)
+        result = self.inner.invoke(message, config)
+        if result is None:
+            raise self._missing(message)
+        return result
+
+    async def ainvoke(
+        self, input: AIMessage, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Any:
+        return self.invoke(input, config)  # CPU only: no thread hop
+
+    def transform(
+        self, input: Iterator[AIMessage], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[Any]:
+        seen: list[AIMessage] = []
+
+        def tap() -> Iterator[AIMessage]:
+            for chunk in input:
+                seen.append(self._check(chunk))
+                yield chunk
+
+        produced = False
+        for value in self.inner.transform(tap(), config):
+            if value is not None:  # a partial with nothing in it yet
+                produced = True
+                yield value
+        if not produced and seen:
+            raise self._missing(_merge(seen))
+
+    async def atransform(
+        self, input: AsyncIterator[AIMessage], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        seen: list[AIMessage] = []
+
+        async def tap() -> AsyncIterator[AIMessage]:
+            async for chunk in input:
+                seen.append(self._check(chunk))
+                yield chunk
+
+        produced = False
+        async for value in self.inner.atransform(tap(), config):
+            if value is not None:
+                produced = True
+                yield value
+        if not produced and seen:
+            raise self._missing(_merge(seen))
 
 
-_FENCE = re.compile(r"^\s*```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
-
-
-def _strip_fences(text: str) -> str:
-    match = _FENCE.match(text)
-    return match.group(1) if match else text.strip()
+def _merge(messages: list[AIMessage]) -> AIMessage:
+    if len(messages) > 1 and all(isinstance(m, AIMessageChunk) for m in messages):
+        chunks = cast("list[AIMessageChunk]", messages)
+        return AIMessageChunk.merge_chunks(chunks).to_message()
+    return messages[-1]
 
 
 class _WithRaw(Runnable[LanguageModelInput, StructuredOutputWithRaw[Any]]):
@@ -153,6 +171,12 @@ class _WithRaw(Runnable[LanguageModelInput, StructuredOutputWithRaw[Any]]):
         self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
     ) -> StructuredOutputWithRaw[Any]:
         return self._parse(await self.model.ainvoke(input, config, **kwargs))
+
+
+def _json_parser(pydantic_model: type[BaseModel] | None) -> Runnable[Any, Any]:
+    if pydantic_model is not None:
+        return PydanticOutputParser(pydantic_object=pydantic_model)
+    return JsonOutputParser()
 
 
 def _is_pydantic(schema: Any) -> bool:
@@ -192,10 +216,15 @@ def build_structured_output(
     if method == "function_calling":
         extra: dict[str, Any] = {} if strict is None else {"strict": strict}
         bound = model.bind_tools([schema], tool_choice=name, **extra)
-        parser = _StructuredParser(tool_name=name, pydantic_model=pydantic_model)
+        inner: Runnable[Any, Any] = (
+            PydanticToolsParser(tools=[pydantic_model], first_tool_only=True)
+            if pydantic_model is not None
+            else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+        )
+        parser = _StructuredParser(inner, tool_name=name)
     elif method == "json_mode":
         bound = model.bind(response_format={"type": "json_object"})
-        parser = _StructuredParser(tool_name=None, pydantic_model=pydantic_model)
+        parser = _StructuredParser(_json_parser(pydantic_model), tool_name=None)
     else:
         json_schema: dict[str, Any] = {"name": name, "schema": function.get("parameters", {})}
         if function.get("description"):
@@ -203,7 +232,7 @@ def build_structured_output(
         if strict is not None:
             json_schema["strict"] = strict
         bound = model.bind(response_format={"type": "json_schema", "json_schema": json_schema})
-        parser = _StructuredParser(tool_name=None, pydantic_model=pydantic_model)
+        parser = _StructuredParser(_json_parser(pydantic_model), tool_name=None)
     if include_raw:
         return _WithRaw(bound, parser)
     return bound | parser

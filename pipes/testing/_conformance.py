@@ -100,7 +100,8 @@ PERSON_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
-_PERSON_PROMPT = "Extract the person: Ada is 36 years old."
+_PERSON_PROMPT = "Extract the person, as JSON: Ada is 36 years old."
+"""Mentions JSON: OpenAI rejects json_object mode when no message says 'json'."""
 _WEATHER_PROMPT = "What is the weather in Paris? Use the tool."
 
 

@@ -515,7 +515,7 @@ def test_structured_output_dict_schema() -> None:
 
 def test_structured_output_validation_error_raises_output_parser_exception() -> None:
     model = ToolCaller(tool_args={"name": "Ada", "age": "old"})
-    with pytest.raises(OutputParserException, match="does not match Person"):
+    with pytest.raises(OutputParserException, match="do not match Person"):
         model.with_structured_output(Person).invoke("x")
 
 
@@ -561,9 +561,9 @@ def test_structured_output_json_methods(method: Any) -> None:
 
 def test_structured_output_json_not_parsing() -> None:
     model = ToolCaller(json_reply="sorry, no JSON")
-    with pytest.raises(OutputParserException, match="does not parse") as info:
+    with pytest.raises(OutputParserException, match="could not parse") as info:
         model.with_structured_output(Person, method="json_mode").invoke("x")
-    assert info.value.llm_output == "sorry, no JSON"
+    assert "sorry, no JSON" in str(info.value.llm_output)
 
 
 def test_structured_output_argument_errors() -> None:
@@ -572,3 +572,44 @@ def test_structured_output_argument_errors() -> None:
         model.with_structured_output(Person, method="xml")  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="unexpected keyword"):
         model.with_structured_output(Person, bogus=1)
+
+
+def test_structured_output_other_tool_called_is_reported() -> None:
+    class WrongName(ToolCaller):
+        def _generate(self, messages: Any, *, stop: Any = None, **kw: Any) -> AIMessage:
+            return AIMessage("", tool_calls=[{"name": "Other", "args": {}, "id": "c"}])
+
+    with pytest.raises(OutputParserException, match=r"it called \['Other'\]"):
+        WrongName().with_structured_output(PERSON_DICT).invoke("x")
+
+
+PERSON_DICT = {
+    "title": "Person",
+    "type": "object",
+    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+    "required": ["name", "age"],
+}
+
+
+class WithDefault(BaseModel):
+    """A person with an optional nickname."""
+
+    name: str
+    nickname: str = "none"
+
+
+def test_structured_output_strict_null_means_default() -> None:
+    # OpenAI strict mode makes optional fields nullable and the model sends null for them.
+    model = ToolCaller(tool_args={"name": "Ada", "nickname": None})
+    result = model.with_structured_output(WithDefault, strict=True).invoke("x")
+    assert result == WithDefault(name="Ada")
+    assert model.calls[-1].kwargs["strict"] is True
+
+
+def test_structured_output_refusal_is_reported() -> None:
+    class Refuses(ToolCaller):
+        def _generate(self, messages: Any, *, stop: Any = None, **kw: Any) -> AIMessage:
+            return AIMessage("", additional_kwargs={"refusal": "I cannot help with that"})
+
+    with pytest.raises(OutputParserException, match=r"refused.*cannot help"):
+        Refuses().with_structured_output(Person, method="json_schema").invoke("x")

@@ -275,6 +275,28 @@ def test_structured_output_streams() -> None:
     assert chunks[-1] == Person(name="Ada", age=36)
 
 
+def test_structured_output_streams_partial_dicts() -> None:
+    schema = {
+        "title": "Person",
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+        "required": ["name", "age"],
+    }
+    model = FakeChatModel(responses=[{"name": "Ada Lovelace", "age": 36}] * 2)
+    parts = list(model.with_structured_output(schema).stream("x"))
+    assert len(parts) >= 2  # the arguments arrive in two pieces
+    assert parts[-1] == {"name": "Ada Lovelace", "age": 36}
+    assert all(isinstance(p, dict) for p in parts)
+
+
+async def test_structured_output_astream_and_missing_tool_call() -> None:
+    model = FakeChatModel(responses=[Person(name="Ada", age=36), "no tool call"])
+    parts = [p async for p in model.with_structured_output(Person).astream("x")]
+    assert parts[-1] == Person(name="Ada", age=36)
+    with pytest.raises(OutputParserException, match="no tool call"):
+        [p async for p in model.with_structured_output(Person).astream("x")]
+
+
 def test_forced_tool_call_is_synthesized_and_validates() -> None:
     model = FakeChatModel()
     result = model.bind_tools([GetWeather], tool_choice="GetWeather").invoke("weather?")
