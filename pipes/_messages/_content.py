@@ -129,9 +129,9 @@ def _validate_media(part: dict[str, Any], kind: str, where: str) -> dict[str, An
         elif "base64" in part:
             rest = {k: v for k, v in part.items() if k != "base64"}
             part = {**rest, "source_type": "base64", "data": part["base64"]}
-        elif "file_id" in part or "id" in part:
+        elif "file_id" in part:  # (a LangChain 1.x "id" is the block's id, not a file's)
             rest = {k: v for k, v in part.items() if k != "file_id"}
-            part = {**rest, "source_type": "id", "id": part.get("id") or part.get("file_id")}
+            part = {**rest, "source_type": "id", "id": part["file_id"]}
         else:
             raise _fail(
                 where,

@@ -95,12 +95,14 @@ def test_langchain_v1_short_forms_are_normalized() -> None:
             {"type": "image", "url": "https://x/a.png"},
             {"type": "image", "base64": "AAA", "mime_type": "image/png"},
             {"type": "file", "file_id": "file-1"},
+            {"type": "image", "id": "block-7", "file_id": "file-2"},
         ]
     )
     assert msg.content == [
         {"type": "image", "url": "https://x/a.png", "source_type": "url"},
         {"type": "image", "mime_type": "image/png", "source_type": "base64", "data": "AAA"},
         {"type": "file", "source_type": "id", "id": "file-1"},
+        {"type": "image", "id": "file-2", "source_type": "id"},
     ]
 
 
