@@ -538,6 +538,24 @@ class StructuredTool(BaseTool):
         assert target is not None  # checked in __init__
         return target
 
+    def _split(self, func: Callable[..., Any], kwargs: dict[str, Any]) -> list[Any]:
+        """Move positional-only parameters (``def f(x, /)``) out of ``kwargs``, in order."""
+        key = f"posonly:{id(func)}"
+        names: list[str] | None = self._cache.get(key)
+        if names is None:
+            try:
+                parameters = list(inspect.signature(func).parameters.values())
+            except (TypeError, ValueError):  # builtins without a signature
+                parameters = []
+            names = [p.name for p in parameters if p.kind is p.POSITIONAL_ONLY]
+            self._cache[key] = names
+        positional: list[Any] = []
+        for name in names:
+            if name not in kwargs:
+                break
+            positional.append(kwargs.pop(name))
+        return positional
+
     def _run(self, *args: Any, **kwargs: Any) -> Any:
         if self.func is None:
             raise NotImplementedInvokeError(
@@ -545,11 +563,11 @@ class StructuredTool(BaseTool):
                 "`await tool.ainvoke(...)`, or give it a sync func too "
                 "(StructuredTool.from_function(func, coroutine=...))"
             )
-        return self.func(*args, **kwargs)
+        return self.func(*args, *self._split(self.func, kwargs), **kwargs)
 
     async def _arun(self, *args: Any, **kwargs: Any) -> Any:
         if self.coroutine is not None:
-            return await self.coroutine(*args, **kwargs)
+            return await self.coroutine(*args, *self._split(self.coroutine, kwargs), **kwargs)
         return await run_in_thread(self._run, *args, **kwargs)
 
     @classmethod

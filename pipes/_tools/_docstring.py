@@ -18,6 +18,7 @@ reads::
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pipes._tools._errors import InvalidDocstringError
 
 __all__ = ["parse_google_docstring"]
@@ -64,13 +65,15 @@ def parse_google_docstring(
     args: list[str] | None = None,
     error_on_invalid: bool = False,
     owner: str = "function",
+    known: Collection[str] | None = None,
 ) -> tuple[str, dict[str, str]]:
     """Split a cleaned docstring into its summary and per-argument descriptions.
 
     ``args`` are the parameter names the docstring should document; with
     ``error_on_invalid=True`` a docstring without an ``Args:`` section (when there are
     arguments) or documenting an argument that does not exist raises
-    :class:`InvalidDocstringError` naming ``owner``.
+    :class:`InvalidDocstringError` naming ``owner``. ``known`` lists every name the docstring
+    may document (default: ``args``), e.g. parameters hidden from the schema such as ``config``.
     """
     if not docstring or not docstring.strip():
         if error_on_invalid and args:
@@ -129,12 +132,13 @@ def parse_google_docstring(
                 f"expects one documenting {wanted}, e.g.\n\n    Args:\n        {wanted[0]}: ...\n\n"
                 "Add it, or pass parse_docstring=False."
             )
-        if args is not None:
-            unknown = [name for name in descriptions if name not in args]
+        allowed = known if known is not None else args
+        if allowed is not None:
+            unknown = [name for name in descriptions if name not in allowed]
             if unknown:
                 raise InvalidDocstringError(
                     f"{owner}'s docstring documents {unknown}, which are not among its "
-                    f"arguments {list(args)}. Fix the 'Args:' section."
+                    f"arguments {list(allowed)}. Fix the 'Args:' section."
                 )
     return text, descriptions
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
+import warnings
 from collections.abc import Callable, Collection
 from pipes._tools._docstring import parse_google_docstring
 from pipes._tools._errors import SchemaConversionError
@@ -131,6 +132,7 @@ def args_model_from_function(
             args=[p.name for p in params],
             error_on_invalid=error_on_invalid_docstring,
             owner=owner,
+            known=list(signature.parameters),
         )
     else:
         summary, arg_docs = (doc or "").strip(), {}
@@ -152,8 +154,17 @@ def args_model_from_function(
         else:
             fields[param.name] = (annotation, pydantic.Field(default, **field_kwargs))
     try:
-        model: type[BaseModel] = pydantic.create_model(name, __config__=_ARGS_CONFIG, **fields)
-    except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticUserError, TypeError) as exc:
+        with warnings.catch_warnings():
+            # An argument called `json` or `schema` is fine for a tool; pydantic warns that it
+            # shadows a BaseModel method, which only matters for models used as models.
+            warnings.filterwarnings("ignore", message=".*shadows an attribute in parent")
+            model: type[BaseModel] = pydantic.create_model(name, __config__=_ARGS_CONFIG, **fields)
+    except (
+        pydantic.PydanticSchemaGenerationError,
+        pydantic.PydanticUserError,
+        TypeError,
+        NameError,  # pydantic refuses field names with a leading underscore
+    ) as exc:
         raise SchemaConversionError(
             f"Cannot build an argument schema for {owner}: {exc}. Argument types must be "
             "types pydantic understands (str, int, list[...], models, TypedDicts...)."

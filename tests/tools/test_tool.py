@@ -630,3 +630,54 @@ async def test_simple_tool_async() -> None:
         t.invoke("x")
     sync_only = Tool("s", str.upper, "Upper.")
     assert await sync_only.ainvoke("x") == "X"
+
+
+def test_parse_docstring_may_document_hidden_parameters() -> None:
+    @tool(parse_docstring=True)
+    def configured(x: int, config: RunnableConfig, **extra: Any) -> int:
+        """Use config.
+
+        Args:
+            x: The x.
+            config: The run's config (hidden from the model).
+            extra: Anything else.
+        """
+        return x
+
+    assert list(configured.args) == ["x"]
+    assert configured.args["x"]["description"] == "The x."
+
+
+def test_argument_names_shadowing_basemodel_methods(recwarn: pytest.WarningsRecorder) -> None:
+    @tool
+    def f(json: str, schema: int, copy: bool = False) -> str:
+        """F."""
+        return f"{json}{schema}{copy}"
+
+    assert f.invoke({"json": "a", "schema": 1}) == "a1False"
+    assert not [w for w in recwarn if "shadows" in str(w.message)]
+
+
+def test_underscore_argument_is_a_clear_error() -> None:
+    from pipes._tools import SchemaConversionError
+
+    def f(_hidden: int) -> int:
+        """F."""
+        return _hidden
+
+    with pytest.raises(SchemaConversionError, match="argument schema for function 'f'"):
+        tool(f)
+
+
+async def test_positional_only_parameters() -> None:
+    def f(a: int, /, b: int = 2) -> int:
+        """F."""
+        return a * 10 + b
+
+    async def af(a: int, /, b: int = 2) -> int:
+        return a * 100 + b
+
+    t = StructuredTool.from_function(f, coroutine=af)
+    assert t.invoke({"a": 1, "b": 3}) == 13
+    assert t.invoke({"a": 1}) == 12
+    assert await t.ainvoke({"a": 1}) == 102
