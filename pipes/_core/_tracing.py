@@ -115,6 +115,7 @@ def wrap_invoke(fn: _Fn) -> _Fn:
         return output
 
     invoke.__pipes_wrapped__ = True  # type: ignore[attr-defined]
+    invoke.__pipes_raw__ = fn  # type: ignore[attr-defined]
     return invoke
 
 
@@ -151,6 +152,7 @@ def wrap_ainvoke(fn: _Fn) -> _Fn:
         return output
 
     ainvoke.__pipes_wrapped__ = True  # type: ignore[attr-defined]
+    ainvoke.__pipes_raw__ = fn  # type: ignore[attr-defined]
     return ainvoke
 
 
@@ -210,6 +212,7 @@ def wrap_iter(fn: _Fn) -> _Fn:
         return _traced_iter(run, ctx, ctx.run(fn, self, input, child, **kwargs))
 
     stream.__pipes_wrapped__ = True  # type: ignore[attr-defined]
+    stream.__pipes_raw__ = fn  # type: ignore[attr-defined]
     return stream
 
 
@@ -279,7 +282,26 @@ def wrap_aiter(fn: _Fn) -> _Fn:
         return _aiterate_with(child, iterator, run, self)
 
     astream.__pipes_wrapped__ = True  # type: ignore[attr-defined]
+    astream.__pipes_raw__ = fn  # type: ignore[attr-defined]
     return astream
+
+
+def raw_method(runnable: Any, method: str) -> _Fn:
+    """The class's own ``method`` without the tracing wrapper.
+
+    Calling it directly is equivalent to calling the wrapped method when nobody listens and
+    ``config`` is already the published one: composites use it on their hot path.
+    """
+    fn: _Fn = getattr(type(runnable), method)
+    return getattr(fn, "__pipes_raw__", fn)
+
+
+def fast_path(config: RunnableConfig | None) -> bool:
+    """True when a composite may call its children's raw methods with ``config``."""
+    if config is None:
+        config = _current_config.get()
+        return config is None or not config.get("callbacks")
+    return not config.get("callbacks") and config is _current_config.get()
 
 
 WRAPPERS: dict[str, Callable[[_Fn], _Fn]] = {

@@ -262,10 +262,10 @@ def _three_async_steps() -> Runnable[Any, Any]:
 # Upper bounds on the frames between the caller and a failing lambda in a 3-step sequence;
 # the figures are in docs/concepts/tracebacks.md. A change that adds frames fails here.
 MAX_FRAMES = {
-    "invoke": 4,
-    "stream": 4,
-    "ainvoke-sync-steps": 6,
-    "ainvoke-async-steps": 4,
+    "invoke": 3,
+    "stream": 3,
+    "ainvoke-sync-steps": 5,
+    "ainvoke-async-steps": 3,
     "astream-async-steps": 4,
 }
 
