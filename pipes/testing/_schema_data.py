@@ -7,6 +7,7 @@ returns a valid ``Person`` without scripting anything.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 __all__ = ["synthesize"]
@@ -16,6 +17,10 @@ _MAX_DEPTH = 12
 
 def synthesize(schema: dict[str, Any]) -> Any:
     """Return the simplest value valid for ``schema`` (required keys only, minimal sizes).
+
+    Covers types, enums/consts, ``anyOf``/``oneOf``/``allOf``, ``$ref``, numeric bounds,
+    string lengths and formats; a ``pattern`` is matched by trying typical values, so an
+    exotic regex may not be satisfied (script the reply in that case).
 
     Example::
 
@@ -107,13 +112,42 @@ def _string(schema: dict[str, Any]) -> str:
         "duration": "P1D",
     }
     text = by_format.get(fmt, "a") if isinstance(fmt, str) else "a"
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str):
+        # No regex inversion: try a few typical values (JSON-schema patterns are searches).
+        try:
+            compiled = re.compile(pattern)
+        except re.error:
+            compiled = None
+        if compiled is not None and not compiled.search(text):
+            text = next((c for c in _PATTERN_CANDIDATES if compiled.search(c)), text)
     min_len = int(schema.get("minLength", 0))
     if len(text) < min_len:
-        text = text + "a" * (min_len - len(text))
+        filler = text[-1] if text else "a"
+        text = text + filler * (min_len - len(text))
     max_len = schema.get("maxLength")
     if max_len is not None:
         text = text[: int(max_len)]
     return text
+
+
+_PATTERN_CANDIDATES = (
+    "0",
+    "A",
+    "a0",
+    "A0",
+    "aaa",
+    "000",
+    "a-a",
+    "a_a",
+    "a.a",
+    "user@example.com",
+    "https://example.com",
+    "2024-01-01",
+    "00:00",
+    "+10000000000",
+    "",
+)
 
 
 def _number(schema: dict[str, Any], *, integer: bool) -> int | float:
