@@ -346,21 +346,23 @@ def make_strict(schema: JsonSchema, *, name: str = "schema") -> JsonSchema:
 
     def _strict_object(node: JsonSchema, path: tuple[str, ...]) -> JsonSchema:
         extra = node.get("additionalProperties")
+        free_form = extra is not None and extra is not False
         properties = node.get("properties")
-        if extra not in (None, False) and extra != {}:
+        if properties is None and not path and not free_form:
+            properties = {}  # a function without arguments
+        if free_form and not properties:
             raise fail(
                 "objects with free-form keys (a dict[str, ...] field or additionalProperties)",
                 path,
                 "Use a model with named fields, or a list of key/value models. ",
             )
-        if properties is None and not path:
-            properties = {}  # a function without arguments
         if not isinstance(properties, dict):
             raise fail(
                 "an object without declared properties (a plain dict field)",
                 path,
                 "Use a model with named fields. ",
             )
+        # Extra keys next to declared properties (extra="allow") are simply not offered.
         required = set(node.get("required", ()))
         new_props: JsonSchema = {}
         for prop, sub in properties.items():

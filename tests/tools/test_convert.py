@@ -623,3 +623,21 @@ def test_convert_to_json_schema() -> None:
     assert schema["properties"]["a"]["description"] == "First factor"
     strict = convert_to_json_schema(Multiply, strict=True)
     assert strict["additionalProperties"] is False
+
+
+def test_strict_model_allowing_extra_keys_keeps_declared_properties() -> None:
+    class Open(BaseModel):
+        model_config = pydantic.ConfigDict(extra="allow")
+        x: int
+
+    params = convert_to_openai_function(Open, strict=True)["parameters"]
+    assert params["additionalProperties"] is False
+    assert violations(params) == []
+
+
+def test_strict_rejects_plain_dict_field() -> None:
+    class Bag(BaseModel):
+        data: dict  # type: ignore[type-arg]
+
+    with pytest.raises(StrictSchemaError, match="free-form keys"):
+        convert_to_openai_tool(Bag, strict=True)
