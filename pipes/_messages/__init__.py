@@ -31,7 +31,13 @@ from ._content import (
 )
 from ._convert import MessageLikeRepresentation, convert_to_message, convert_to_messages
 from ._merge import merge_content, merge_dicts
-from ._serialize import message_from_dict, message_to_dict, messages_from_dict, messages_to_dict
+from ._serialize import (
+    AnyMessage,
+    message_from_dict,
+    message_to_dict,
+    messages_from_dict,
+    messages_to_dict,
+)
 from ._simple import (
     ChatMessage,
     ChatMessageChunk,
@@ -55,6 +61,7 @@ from ._usage import InputTokenDetails, OutputTokenDetails, UsageMetadata, add_us
 __all__ = [
     "AIMessage",
     "AIMessageChunk",
+    "AnyMessage",
     "AudioContentPart",
     "BaseMessage",
     "BaseMessageChunk",

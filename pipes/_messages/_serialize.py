@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pipes._errors import MessageConversionError
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from ._ai import AIMessage, AIMessageChunk
 from ._base import BaseMessage
@@ -29,7 +29,32 @@ from ._simple import (
 )
 from ._tool import ToolMessage, ToolMessageChunk
 
-__all__ = ["message_from_dict", "message_to_dict", "messages_from_dict", "messages_to_dict"]
+__all__ = [
+    "AnyMessage",
+    "message_from_dict",
+    "message_to_dict",
+    "messages_from_dict",
+    "messages_to_dict",
+]
+
+AnyMessage = Annotated[
+    HumanMessage
+    | SystemMessage
+    | AIMessage
+    | ToolMessage
+    | ChatMessage
+    | HumanMessageChunk
+    | SystemMessageChunk
+    | AIMessageChunk
+    | ToolMessageChunk
+    | ChatMessageChunk,
+    Field(discriminator="type"),
+]
+"""Any pipes message, discriminated by ``type``: for your own pydantic models.
+
+``class Chat(BaseModel): messages: list[AnyMessage]`` validates dumped messages back into
+the right classes (and only those).
+"""
 
 _REGISTRY: Mapping[str, type[BaseMessage]] = {
     cls.model_fields["type"].default: cls

@@ -157,3 +157,19 @@ def test_messages_from_dict_wants_a_list() -> None:
 def test_unserializable_values_fail_clearly(artifact: Any) -> None:
     with pytest.raises(MessageConversionError, match="Cannot serialize ToolMessage to JSON"):
         message_to_dict(ToolMessage("x", tool_call_id="c", artifact=artifact))
+
+
+def test_any_message_in_user_models() -> None:
+    from pipes._messages import AnyMessage
+
+    from pydantic import BaseModel, ValidationError
+
+    class Chat(BaseModel):
+        messages: list[AnyMessage]
+
+    chat = Chat(messages=ALL)  # type: ignore[arg-type]
+    loaded = Chat.model_validate_json(chat.model_dump_json())
+    assert loaded.messages == ALL
+    assert [type(m) for m in loaded.messages] == [type(m) for m in ALL]
+    with pytest.raises(ValidationError, match="constructor"):
+        Chat.model_validate({"messages": [{"type": "constructor", "id": ["os", "system"]}]})
