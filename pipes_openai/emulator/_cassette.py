@@ -8,8 +8,9 @@ Format (version 1)::
        "response": {"status": 200, "headers": {"content-type": ...}, "json": {...}}}]}
 
 A body is stored as ``"json"`` when it parses, else as ``"text"`` (SSE streams are text).
-Secrets never reach the file: ``authorization``, ``api-key`` and friends are redacted, cookies
-dropped, and only a short allow-list of response headers is kept.
+Secrets never reach the file: ``authorization``, ``api-key`` and friends are redacted (and the
+``openai-organization`` / ``openai-project`` ids, and credential-like query parameters), cookies
+are dropped, and only a short allow-list of response headers is kept.
 
 Replay matches on method, path and the request body as normalised JSON (key order and
 whitespace do not matter). Each recorded interaction is served in order of recording for
@@ -27,18 +28,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Cassette", "CassetteMiss", "redact_headers"]
+__all__ = ["Cassette", "CassetteMiss", "redact_headers", "redact_query"]
 
 _SECRET_HEADERS = frozenset(
     {"authorization", "api-key", "x-api-key", "openai-api-key", "proxy-authorization"}
 )
+# Not credentials, but they identify the account: cassettes get committed to repositories.
+_PRIVATE_HEADERS = frozenset({"openai-organization", "openai-project"})
+_SECRET_QUERY_KEYS = frozenset({"api-key", "api_key", "key", "token", "access_token", "sig"})
 _DROP_HEADERS = frozenset({"cookie", "set-cookie"})
 _KEEP_RESPONSE_PREFIXES = ("content-type", "x-request-id", "openai-", "x-ratelimit-", "retry-after")
 _MISSING = object()
 
 
-def redact_headers(headers: dict[str, str]) -> dict[str, str]:
-    """A copy of ``headers`` with secret values replaced (the auth scheme is kept)."""
+def redact_headers(headers: dict[str, str], *, private: bool = False) -> dict[str, str]:
+    """A copy of ``headers`` with secret values replaced (the auth scheme is kept).
+
+    ``private`` also hides account ids (``openai-organization``, ``openai-project``), for files.
+    """
     out: dict[str, str] = {}
     for name, value in headers.items():
         key = name.lower()
@@ -49,17 +56,24 @@ def redact_headers(headers: dict[str, str]) -> dict[str, str]:
             out[key] = (
                 f"{scheme} <redacted>" if sep and key.endswith("authorization") else "<redacted>"
             )
+        elif private and key in _PRIVATE_HEADERS:
+            out[key] = "<redacted>"
         else:
             out[key] = value
     return out
 
 
+def redact_query(query: dict[str, str]) -> dict[str, str]:
+    """A copy of ``query`` with credential-like parameters (``api-key``, ``sig``...) redacted."""
+    return {k: "<redacted>" if k.lower() in _SECRET_QUERY_KEYS else v for k, v in query.items()}
+
+
 def response_headers_to_keep(headers: dict[str, str]) -> dict[str, str]:
-    return {
-        k.lower(): v
-        for k, v in headers.items()
-        if k.lower().startswith(_KEEP_RESPONSE_PREFIXES) and k.lower() not in _SECRET_HEADERS
-    }
+    """The response headers worth replaying (content type, request id, rate limits), redacted."""
+    return redact_headers(
+        {k.lower(): v for k, v in headers.items() if k.lower().startswith(_KEEP_RESPONSE_PREFIXES)},
+        private=True,
+    )
 
 
 def body_entry(raw: bytes) -> dict[str, Any]:

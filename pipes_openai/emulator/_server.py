@@ -20,6 +20,7 @@ from ._cassette import (
     CassetteMiss,
     body_entry,
     redact_headers,
+    redact_query,
     response_headers_to_keep,
 )
 from ._engine import Plan, plan_reply, render_response, render_stream
@@ -622,7 +623,7 @@ class Emulator:
             RecordedRequest(
                 method=req.method,
                 path=req.path,
-                query=req.query,
+                query=redact_query(req.query),
                 headers=redact_headers(req.headers),
                 body=body,
                 text=text,
@@ -850,9 +851,10 @@ class Emulator:
             request_entry: dict[str, Any] = {
                 "method": req.method,
                 "path": req.path,
-                "query": req.query,
+                "query": redact_query(req.query),
                 "headers": redact_headers(
-                    {k: v for k, v in req.headers.items() if k not in _HOP_HEADERS}
+                    {k: v for k, v in req.headers.items() if k not in _HOP_HEADERS},
+                    private=True,
                 ),
                 **body_entry(req.body),
             }

@@ -392,7 +392,12 @@ def test_requests_are_recorded_with_secrets_redacted(
     client.post(
         "/chat/completions",
         json=chat("record me"),
-        headers={"authorization": "Bearer sk-very-secret", "api-key": "az-secret", "x-custom": "1"},
+        headers={
+            "authorization": "Bearer sk-very-secret",
+            "api-key": "az-secret",
+            "x-custom": "1",
+            "openai-organization": "org-1",
+        },
     )
     recorded = emulator.requests[-1]
     assert recorded.method == "POST"
@@ -401,6 +406,7 @@ def test_requests_are_recorded_with_secrets_redacted(
     assert recorded.headers["authorization"] == "Bearer <redacted>"
     assert recorded.headers["api-key"] == "<redacted>"
     assert recorded.headers["x-custom"] == "1"
+    assert recorded.headers["openai-organization"] == "org-1"  # an id, not a secret
     assert "secret" not in repr(emulator.requests)
     emulator.reset()
     assert emulator.requests == []

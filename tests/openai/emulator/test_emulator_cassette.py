@@ -13,7 +13,7 @@ from pipes_openai.emulator import Emulator, Reply, ToolCall
 from .helpers import chat, sse_events
 
 SECRET = "sk-upstream-secret-123"
-AUTH = {"authorization": f"Bearer {SECRET}"}
+AUTH = {"authorization": f"Bearer {SECRET}", "openai-organization": "org-private-42"}
 
 
 @pytest.fixture
@@ -53,6 +53,7 @@ def cassette(tmp_path: Path) -> Path:
 def test_cassette_file_is_readable_and_has_no_secrets(cassette: Path) -> None:
     raw = cassette.read_text()
     assert SECRET not in raw
+    assert "org-private-42" not in raw
     assert "Bearer no" not in raw
     data = json.loads(raw)
     assert data["version"] == 1
@@ -63,6 +64,7 @@ def test_cassette_file_is_readable_and_has_no_secrets(cassette: Path) -> None:
     assert first["request"]["path"] == "/v1/chat/completions"
     assert first["request"]["json"]["messages"][0]["content"] == "hello"
     assert first["request"]["headers"]["authorization"] == "Bearer <redacted>"
+    assert first["request"]["headers"]["openai-organization"] == "<redacted>"
     assert first["response"]["status"] == 200
     assert first["response"]["json"]["choices"][0]["message"]["content"] == "recorded answer"
     assert "text" in interactions[2]["response"]  # the SSE stream, verbatim
