@@ -7,7 +7,7 @@ from pipes.testing import FakeChatModel
 from pipes.testing._schema_data import synthesize
 from typing import Any, Literal
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
