@@ -37,6 +37,15 @@ def _next_start(text: str, begin: int) -> int:
     return min(brace, bracket)
 
 
+def _fence_body(text: str) -> int:
+    """Where the first fenced block's content starts (after its ```json line), else -1."""
+    fence = text.find(_FENCE)
+    if fence < 0:
+        return -1
+    newline = text.find("\n", fence)
+    return newline + 1 if newline >= 0 else -1
+
+
 def _candidate(text: str, start: int) -> str:
     """The JSON text from ``start``, cut at a closing fence if one follows."""
     end = text.find(_FENCE, start)
@@ -107,10 +116,18 @@ def parse_partial_json(text: str) -> Any:
 def parse_json_markdown(text: str) -> Any:
     """Parse the JSON value in a model reply: fenced or bare, with prose around it.
 
-    The first ``{`` / ``[`` that starts a complete JSON document wins; a reply that is just a
-    scalar (``42``, ``"yes"``, ``true``) parses too. Raises ``ValueError`` when there is no
-    JSON.
+    Fenced content wins over brackets in the prose before the fence; otherwise the first
+    ``{`` / ``[`` that starts a complete JSON document does. A reply that is just a scalar
+    (``42``, ``"yes"``, ``true``) parses too. Raises ``ValueError`` when there is no JSON.
     """
+    body = _fence_body(text)
+    if body > 0:
+        start = _next_start(text, body)
+        if start >= 0:
+            try:
+                return _DECODER.raw_decode(_candidate(text, start))[0]
+            except ValueError:
+                pass
     start = _next_start(text, 0)
     attempts = 0
     while start >= 0 and attempts < _MAX_STARTS:
@@ -241,7 +258,16 @@ class PartialJsonStream:
         return True, value
 
     def _find_start(self) -> bool:
-        self._start = _next_start(self.text, self._scan_from)
+        text = self.text
+        start = _next_start(text, self._scan_from)
+        fence = text.find(_FENCE, 0, start if start >= 0 else len(text))
+        if fence >= 0 and self._attempts == 0:
+            # A fence before the first bracket: the JSON is its content, once its line is in.
+            body = _fence_body(text)
+            if body < 0:
+                return False
+            start = _next_start(text, max(body, self._scan_from))
+        self._start = start
         if self._start < 0:
             self._scan_from = len(self.text)
             return False

@@ -232,3 +232,15 @@ def test_yielded_values_are_independent_objects() -> None:
     out = _stream(['{"a": [1', ", 2]}"])
     out[0]["a"].append(99)
     assert out[1] == {"a": [1, 2]}
+
+
+def test_fenced_json_wins_over_brackets_in_prose() -> None:
+    text = 'Here are [3] items as {requested}:\n```json\n{"items": [1, 2, 3]}\n```'
+    assert JsonOutputParser().invoke(text) == {"items": [1, 2, 3]}
+    out = _stream([AIMessageChunk(content=p) for p in pieces(text, 3)])
+    assert out[-1] == {"items": [1, 2, 3]}
+
+
+def test_stream_waits_for_fence_line() -> None:
+    out = _stream(["Sure ```", "json", '\n{"a"', ": [1]}", "\n```"])
+    assert out == [{}, {"a": [1]}]
