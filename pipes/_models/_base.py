@@ -49,6 +49,7 @@ from __future__ import annotations
 import abc
 import difflib
 import json
+import re
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pipes._core import (
     Runnable,
@@ -70,7 +71,7 @@ from pipes._prompts._values import PromptValue
 from pipes._tools import ToolLike
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretBytes, SecretStr
 
 from ._cache import BaseCache
 from ._rate_limiter import BaseRateLimiter
@@ -142,6 +143,29 @@ def _to_chunk(message: AIMessage) -> AIMessageChunk:
         return message
     fields = {name: value for name, value in message.__dict__.items() if name != "type"}
     return AIMessageChunk(**fields)
+
+
+_SECRET_NAME = re.compile(r"api_?key|token|secret|password|credential", re.IGNORECASE)
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def _key_default(value: Any) -> Any:
+    """JSON for cache-key values JSON cannot encode: stable across processes, no secrets."""
+    if isinstance(value, SecretStr | SecretBytes):
+        return "<redacted>"
+    if isinstance(value, type):
+        name = f"{value.__module__}.{value.__qualname__}"
+        if issubclass(value, BaseModel):  # e.g. response_format=MyModel: the schema matters
+            return {"model": name, "schema": value.model_json_schema()}
+        return name
+    if isinstance(value, BaseModel):
+        return {"model": type(value).__qualname__, "fields": value.model_dump(mode="json")}
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    if isinstance(value, set | frozenset):
+        return sorted(map(repr, value))
+    # repr() without memory addresses, so the key does not change from run to run.
+    return _ADDRESS.sub("", repr(value))
 
 
 def _describe(value: Any) -> str:
@@ -347,6 +371,10 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
     def _get_llm_string(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> str:
         """The cache key part naming the model: provider, class, parameters, stop, kwargs."""
         params = self.model_dump(exclude={"cache", "rate_limiter", "name"})
+        for field in params:
+            # Keys may end up in a shared, persistent cache: never store credentials there.
+            if _SECRET_NAME.search(field) and params[field] is not None:
+                params[field] = "<redacted>"
         return json.dumps(
             {
                 "provider": self.provider_name,
@@ -356,7 +384,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
                 "kwargs": dict(kwargs),
             },
             sort_keys=True,
-            default=repr,
+            default=_key_default,
         )
 
     @staticmethod

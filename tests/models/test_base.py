@@ -28,7 +28,7 @@ from pipes._prompts._values import ChatPromptValue, StringPromptValue
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from .conftest import EventLog, NativeAsync, Recorder, Streamer, ToolCaller
 
@@ -613,3 +613,32 @@ def test_structured_output_refusal_is_reported() -> None:
 
     with pytest.raises(OutputParserException, match=r"refused.*cannot help"):
         Refuses().with_structured_output(Person, method="json_schema").invoke("x")
+
+
+def test_cache_key_has_no_secrets_and_is_stable() -> None:
+    from pydantic import SecretStr
+
+    class WithSecrets(Recorder):
+        api_key: str = "sk-plain-secret"
+        token: SecretStr = SecretStr("tok-secret")
+        client: object = Field(default_factory=object)
+
+    model = WithSecrets()
+    key = model._get_llm_string(["stop"], {"response_format": Person, "tool": test_batch_and_pipe})
+    assert "sk-plain-secret" not in key
+    assert "tok-secret" not in key
+    assert " at 0x" not in key
+    assert '"required": ["name", "age"]' in key  # a pydantic class contributes its schema
+    assert key == WithSecrets()._get_llm_string(
+        ["stop"], {"response_format": Person, "tool": test_batch_and_pipe}
+    )
+
+
+def test_cache_key_distinguishes_response_formats() -> None:
+    class Other(BaseModel):
+        name: str
+
+    model = Recorder()
+    assert model._get_llm_string(None, {"response_format": Person}) != model._get_llm_string(
+        None, {"response_format": Other}
+    )
