@@ -641,3 +641,12 @@ def test_strict_rejects_plain_dict_field() -> None:
 
     with pytest.raises(StrictSchemaError, match="free-form keys"):
         convert_to_openai_tool(Bag, strict=True)
+
+
+@pytest.mark.parametrize("schema", [Multiply, Person, Node, Owner, Joke, add, with_models, Point])
+def test_strict_schemas_are_a_fixpoint_of_the_openai_sdk_strict_pass(schema: Any) -> None:
+    # The OpenAI SDK's own strictifier (used by client.beta...parse) must find nothing to fix.
+    sdk = pytest.importorskip("openai.lib._pydantic")
+    params = convert_to_openai_function(schema, strict=True)["parameters"]
+    mine = copy.deepcopy(params)
+    assert sdk._ensure_strict_json_schema(mine, path=(), root=mine) == params
