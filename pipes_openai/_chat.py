@@ -17,7 +17,7 @@ import json
 import os
 import warnings
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Literal, TypeAlias, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, cast, overload
 from urllib.parse import urlencode
 
 import httpx
@@ -42,6 +42,9 @@ from pipes_openai._pipes import (
     ToolLike,
     convert_to_openai_tool,
 )
+
+if TYPE_CHECKING:
+    from pipes import BaseCache, BaseRateLimiter
 from pipes_openai._structured import build_structured_output
 from pipes_openai._wire import (
     StreamState,
@@ -700,6 +703,57 @@ class ChatOpenAI(BaseChatOpenAI):
 
     OpenAI-compatible servers: see :meth:`for_server`.
     """
+
+    if TYPE_CHECKING:
+        # The constructor as type checkers should see it: str keys are accepted (pydantic
+        # wraps them in SecretStr) and LangChain's parameter names are accepted too.
+        def __init__(
+            self,
+            *,
+            name: str | None = None,
+            rate_limiter: BaseRateLimiter | None = None,
+            cache: BaseCache | bool | None = None,
+            disable_streaming: bool | Literal["tool_calling"] = False,
+            model: str = ...,
+            model_name: str = ...,
+            temperature: float | None = None,
+            max_tokens: int | None = None,
+            max_completion_tokens: int | None = None,
+            max_tokens_param: Literal["max_tokens", "max_completion_tokens"] | None = None,
+            timeout: TimeoutLike = None,
+            request_timeout: TimeoutLike = None,
+            stream_chunk_timeout: float | None = None,
+            max_retries: int = 2,
+            api_key: str | SecretStr | None = ...,
+            openai_api_key: str | SecretStr | None = ...,
+            base_url: str | None = ...,
+            openai_api_base: str | None = ...,
+            organization: str | None = ...,
+            openai_organization: str | None = ...,
+            project: str | None = ...,
+            streaming: bool = False,
+            stream_usage: bool = True,
+            n: int | None = None,
+            logprobs: bool | None = None,
+            top_logprobs: int | None = None,
+            seed: int | None = None,
+            stop: list[str] | str | None = None,
+            stop_sequences: list[str] | str | None = None,
+            top_p: float | None = None,
+            presence_penalty: float | None = None,
+            frequency_penalty: float | None = None,
+            logit_bias: dict[int | str, int] | None = None,
+            reasoning_effort: str | None = None,
+            service_tier: str | None = None,
+            model_kwargs: dict[str, Any] = ...,
+            extra_body: dict[str, Any] | None = None,
+            default_headers: dict[str, str] | None = None,
+            default_query: dict[str, Any] | None = None,
+            http_client: httpx.Client | None = None,
+            http_async_client: httpx.AsyncClient | None = None,
+            null_tool_call_content: bool = True,
+            raise_on_content_filter: bool = ...,
+        ) -> None: ...
 
     @classmethod
     def for_server(

@@ -1,0 +1,71 @@
+"""Static typing of pipes_openai: checked by mypy --strict and pyright, and run by pytest.
+
+`# type: ignore[code]` marks lines that MUST be errors (warn_unused_ignores is on).
+"""
+
+# pyright: reportUnnecessaryTypeIgnoreComment=true
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pipes import (
+    AIMessage,
+    AIMessageChunk,
+    LanguageModelInput,
+    Runnable,
+    StructuredOutputWithRaw,
+)
+from typing import Any, assert_type
+
+from pydantic import BaseModel
+from typing_extensions import TypedDict
+
+from pipes_openai import AzureChatOpenAI, ChatOpenAI, OpenAIError, RefusalError
+from pipes_openai.emulator import Emulator
+
+
+class Joke(BaseModel):
+    setup: str
+    punchline: str
+
+
+class Movie(TypedDict):
+    title: str
+    year: int
+
+
+def check_types(llm: ChatOpenAI) -> None:
+    assert_type(llm.invoke("hi"), AIMessage)
+    assert_type(llm.stream("hi"), Iterator[AIMessageChunk])
+    assert_type(llm.astream("hi"), AsyncIterator[AIMessageChunk])
+    assert_type(llm.bind_tools([Joke]), Runnable[LanguageModelInput, AIMessage])
+    assert_type(llm.with_structured_output(Joke), Runnable[LanguageModelInput, Joke])
+    assert_type(
+        llm.with_structured_output(Joke, method="function_calling"),
+        Runnable[LanguageModelInput, Joke],
+    )
+    assert_type(
+        llm.with_structured_output(Joke, include_raw=True),
+        Runnable[LanguageModelInput, StructuredOutputWithRaw[Joke]],
+    )
+    assert_type(llm.with_structured_output(Movie), Runnable[LanguageModelInput, dict[str, Any]])
+    llm.with_structured_output(Joke, method="xml")  # type: ignore[call-overload]
+    joke = llm.with_structured_output(Joke).invoke("tell me a joke")
+    assert_type(joke, Joke)
+    assert_type(joke.punchline, str)
+
+
+def check_construction() -> None:
+    ChatOpenAI(model="gpt-4o", temperature=0, max_tokens=None, timeout=None, max_retries=2)
+    AzureChatOpenAI(azure_deployment="d", api_version="2024-10-21")
+    err: OpenAIError = RefusalError("no", refusal="no")
+    assert_type(err.request_id, str | None)
+
+
+def test_structured_output_runs_typed() -> None:
+    with Emulator() as emu:
+        emu.script('{"setup": "a", "punchline": "b"}')
+        llm = ChatOpenAI(model="gpt-4o", api_key="k", base_url=emu.base_url)
+        joke = llm.with_structured_output(Joke).invoke("tell me a joke")
+        assert_type(joke, Joke)
+        assert joke == Joke(setup="a", punchline="b")
