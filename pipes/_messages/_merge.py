@@ -6,7 +6,8 @@ O(total size). The rules follow LangChain's ``merge_dicts`` / ``merge_lists``:
 
 * strings concatenate, except identifiers and labels (``type``, ``id``, ``*_id``,
   ``finish_reason``, ``model_name`` ...) which keep the first non-empty value, so a server that
-  repeats them in every delta does not produce ``"stopstop"``;
+  repeats them in every delta does not produce ``"stopstop"``, and ``status``, whose last
+  non-empty value wins;
 * dicts merge recursively; lists concatenate, except dict items carrying the same ``index``
   which merge into one item (that is how streamed content parts arrive);
 * ``None`` never overwrites a value; other scalars keep the first value.
@@ -21,7 +22,6 @@ from ._content import MessageContent
 from ._tool_calls import ToolCallChunk
 
 __all__ = [
-    "first_set",
     "merge_content",
     "merge_dicts",
     "merge_tool_call_chunks",
@@ -45,7 +45,6 @@ _KEEP_FIRST = frozenset(
         "finish_reason",
         "stop_reason",
         "stop_sequence",
-        "status",
         "mime_type",
         "source_type",
         "created",
@@ -54,8 +53,13 @@ _KEEP_FIRST = frozenset(
 )
 
 
+# Keys whose value evolves during a stream (``"in_progress"`` -> ``"completed"``): the last
+# non-empty value wins.
+_KEEP_LAST = frozenset({"status"})
+
+
 def _keep_first(key: str) -> bool:
-    return key in _KEEP_FIRST or key.endswith("_id")
+    return key in _KEEP_FIRST or key in _KEEP_LAST or key.endswith("_id")
 
 
 _MISSING: Any = object()
@@ -115,7 +119,7 @@ def _dict_add(acc: _Dict, right: Mapping[str, Any]) -> None:
             if kind is _Str:
                 if value:
                     cur.append(value)
-            elif kind is str and not cur:
+            elif kind is str and (not cur or (value and key in _KEEP_LAST)):
                 acc[key] = value
         else:
             acc[key] = _add(cur, value, key)
@@ -306,11 +310,3 @@ def merged_id(ids: Iterable[str | None]) -> str | None:
             if fallback is None:
                 fallback = value
     return fallback
-
-
-def first_set(values: Iterable[Any]) -> Any:
-    """The first value that is not ``None`` or empty."""
-    for value in values:
-        if value:
-            return value
-    return None

@@ -406,3 +406,14 @@ def test_provider_id_preferred_over_generated_run_id() -> None:
     assert merged.id == "chatcmpl-9"
     merged = merge_message_chunks([AIMessageChunk("a", id="run-1"), AIMessageChunk("b")])
     assert merged.id == "run-1"
+
+
+def test_status_keeps_the_last_value_and_labels_the_first() -> None:
+    merged = merge_message_chunks(
+        [
+            AIMessageChunk("", response_metadata={"status": "in_progress", "model": "m1"}),
+            AIMessageChunk("", response_metadata={"status": "", "model": "m1"}),
+            AIMessageChunk("", response_metadata={"status": "completed", "model": "m2"}),
+        ]
+    )
+    assert merged.response_metadata == {"status": "completed", "model": "m1"}
