@@ -55,6 +55,9 @@ ValidationErrorHandler: TypeAlias = bool | str | Callable[[ToolInputError], str]
 ResponseFormat: TypeAlias = Literal["content", "content_and_artifact"]
 
 
+_SCHEMA_INPUTS = frozenset({"args_schema", "name", "func", "coroutine"})
+
+
 class InjectedToolArg:
     """Marks an argument the caller supplies at run time, hidden from the model.
 
@@ -204,6 +207,12 @@ class BaseTool(Runnable[ToolInput, Any]):
             )
         self._cache: dict[str, Any] = {}
 
+    def __setattr__(self, key: str, value: Any) -> None:
+        super().__setattr__(key, value)
+        # Derived schemas are cached; changing what they derive from clears them.
+        if key in _SCHEMA_INPUTS and "_cache" in self.__dict__:
+            self._cache.clear()
+
     # -- schemas --------------------------------------------------------------------------
 
     def _target(self) -> Callable[..., Any]:
@@ -300,9 +309,20 @@ class BaseTool(Runnable[ToolInput, Any]):
 
     # -- input and output -----------------------------------------------------------------
 
+    def _is_tool_call(self, input: Mapping[str, Any]) -> bool:
+        if input.get("type") == "tool_call":
+            return True
+        # A call written by hand without "type" ({"name", "args", "id"}), unless those are
+        # the tool's own argument names.
+        return (
+            input.keys() == {"name", "args", "id"}
+            and isinstance(input["args"], Mapping)
+            and not ({"name", "args", "id"} & self.args.keys())
+        )
+
     def _parse_input(self, input: Any) -> tuple[dict[str, Any], bool, str | None]:
         """``(arguments, is_tool_call, call_id)`` from any accepted input form."""
-        if isinstance(input, Mapping) and input.get("type") == "tool_call":
+        if isinstance(input, Mapping) and self._is_tool_call(input):
             args = input.get("args", {})
             if not isinstance(args, Mapping):
                 raise InputTypeError(

@@ -681,3 +681,30 @@ async def test_positional_only_parameters() -> None:
     assert t.invoke({"a": 1, "b": 3}) == 13
     assert t.invoke({"a": 1}) == 12
     assert await t.ainvoke({"a": 1}) == 102
+
+
+def test_tool_call_without_type_key() -> None:
+    msg = multiply.invoke({"name": "multiply", "args": {"a": 2, "b": 4}, "id": "c5"})
+    assert isinstance(msg, ToolMessage)
+    assert msg.content == "8"
+
+    @tool
+    def named(name: str, args: str, id: str) -> str:
+        """Its own arguments are called name/args/id."""
+        return f"{name}{args}{id}"
+
+    assert named.invoke({"name": "n", "args": "a", "id": "i"}) == "nai"
+
+
+def test_changing_args_schema_refreshes_schemas() -> None:
+    class A(BaseModel):
+        x: int
+
+    class B(BaseModel):
+        y: str
+
+    t = StructuredTool.from_function(lambda **kw: kw, name="t", description="T.", args_schema=A)
+    assert list(t.args) == ["x"]
+    t.args_schema = B
+    assert list(t.args) == ["y"]
+    assert t.invoke({"y": "v"}) == {"y": "v"}
