@@ -156,7 +156,7 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
                 chunks.append(
                     {
                         "name": call["name"],
-                        "args": json.dumps(call["args"]),
+                        "args": json.dumps(call["args"], default=str),
                         "id": call["id"],
                         "index": None if call["id"] else i,
                         "type": "tool_call_chunk",
