@@ -57,8 +57,10 @@ Quirk modes (``Emulator(quirks={...})``, see :class:`Quirk`) reproduce real serv
 ``repeat_tool_call_id`` (id and name in every tool-call delta: vLLM), ``reject_null_content``
 (400 on ``content: null`` beside tool calls), ``errors_as_500`` (validation errors as HTTP 500),
 ``omit_usage`` (no usage anywhere), ``null_choices_in_usage_chunk`` (``"choices": null`` in the
-usage chunk), ``tool_call_delta_without_index`` and ``reasoning_content`` (DeepSeek/vLLM
-reasoning in messages and deltas).
+usage chunk), ``empty_tool_call_id_in_deltas`` (``"id": ""`` in continuation deltas: vLLM),
+``parallel_tool_calls_same_index`` (every streamed call at ``index`` 0, told apart by ``id``),
+``tool_call_delta_without_index`` and ``reasoning_content`` (DeepSeek/vLLM reasoning in
+messages and deltas).
 
 Record/replay: ``Emulator(upstream="https://api.openai.com/v1", record="cassette.json")`` proxies
 (streams pass through) and records, with ``authorization``/``api-key`` values redacted;

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._quirks import Quirk
 from ._script import Reply
 from ._synth import synthesize
 from ._wire import (
@@ -346,15 +347,15 @@ def render_response(plan: Plan, *, omit_usage: bool) -> dict[str, Any]:
 
 
 def render_stream(
-    plan: Plan,
-    *,
-    include_usage: bool,
-    omit_usage: bool,
-    repeat_tool_call_id: bool,
-    tool_delta_without_index: bool,
-    null_choices_in_usage: bool,
+    plan: Plan, *, include_usage: bool, quirks: frozenset[Quirk] = frozenset()
 ) -> Iterator[str]:
     """The SSE events (``data: {...}\\n\\n``) of a streamed reply, ``[DONE]`` excluded."""
+    omit_usage = Quirk.OMIT_USAGE in quirks
+    repeat_id = Quirk.REPEAT_TOOL_CALL_ID in quirks
+    empty_id = Quirk.EMPTY_TOOL_CALL_ID_IN_DELTAS in quirks
+    no_index = Quirk.TOOL_CALL_DELTA_WITHOUT_INDEX in quirks
+    same_index = Quirk.PARALLEL_TOOL_CALLS_SAME_INDEX in quirks
+    null_choices_in_usage = Quirk.NULL_CHOICES_IN_USAGE_CHUNK in quirks
     usage_tail = ',"usage":null' if include_usage and not omit_usage else ""
     head = (
         f'data: {{"id":"{plan.id}","object":"chat.completion.chunk","created":{plan.created},'
@@ -386,16 +387,19 @@ def render_stream(
             for tok in tokenize(choice.refusal):
                 yield f'{pre}"delta":{{"refusal":{dumps(tok)}}}{plain}'
         for call_index, (cid, name, args) in enumerate(choice.tool_calls):
-            idx = "" if tool_delta_without_index else f'"index":{call_index},'
+            idx = "" if no_index else f'"index":{0 if same_index else call_index},'
             ident = f'"id":{dumps(cid)},"type":"function",'
             yield (
                 f'{pre}"delta":{{"tool_calls":[{{{idx}{ident}"function":{{"name":{dumps(name)},'
                 f'"arguments":""}}}}]}}{plain}'
             )
             for piece in tokenize(args):
-                if repeat_tool_call_id:
+                if repeat_id:
                     fn = f'"function":{{"name":{dumps(name)},"arguments":{dumps(piece)}}}'
                     yield f'{pre}"delta":{{"tool_calls":[{{{idx}{ident}{fn}}}]}}{plain}'
+                elif empty_id:
+                    fn = f'"id":"","type":"function","function":{{"arguments":{dumps(piece)}}}'
+                    yield f'{pre}"delta":{{"tool_calls":[{{{idx}{fn}}}]}}{plain}'
                 else:
                     fn = f'"function":{{"arguments":{dumps(piece)}}}'
                     yield f'{pre}"delta":{{"tool_calls":[{{{idx}{fn}}}]}}{plain}'

@@ -25,6 +25,11 @@ class Quirk(StrEnum):
       ``stream_options`` says (servers that do not count tokens).
     - ``null_choices_in_usage_chunk`` – the final usage chunk carries ``"choices": null``
       instead of ``[]``.
+    - ``empty_tool_call_id_in_deltas`` – after the first delta of a tool call, every delta
+      carries ``"id": ""`` and ``"type": "function"`` (vLLM): a client that copies ``id`` from
+      each delta loses the real one.
+    - ``parallel_tool_calls_same_index`` – every streamed tool call uses ``index: 0``; a new
+      call is recognisable only by its new ``id`` (seen with some vLLM tool parsers).
     - ``tool_call_delta_without_index`` – streamed tool-call deltas have no ``index``.
     - ``reasoning_content`` – default replies carry a ``reasoning_content`` ("The user wrote:
       ...") in the message and as ``delta.reasoning_content`` chunks before the content, and count
@@ -38,6 +43,8 @@ class Quirk(StrEnum):
     ERRORS_AS_500 = "errors_as_500"
     OMIT_USAGE = "omit_usage"
     NULL_CHOICES_IN_USAGE_CHUNK = "null_choices_in_usage_chunk"
+    EMPTY_TOOL_CALL_ID_IN_DELTAS = "empty_tool_call_id_in_deltas"
+    PARALLEL_TOOL_CALLS_SAME_INDEX = "parallel_tool_calls_same_index"
     TOOL_CALL_DELTA_WITHOUT_INDEX = "tool_call_delta_without_index"
     REASONING_CONTENT = "reasoning_content"
 

@@ -169,9 +169,6 @@ class Emulator:
         self._q_reject_null = Quirk.REJECT_NULL_CONTENT in self.quirks
         self._q_500 = Quirk.ERRORS_AS_500 in self.quirks
         self._q_omit_usage = Quirk.OMIT_USAGE in self.quirks
-        self._q_repeat_id = Quirk.REPEAT_TOOL_CALL_ID in self.quirks
-        self._q_no_index = Quirk.TOOL_CALL_DELTA_WITHOUT_INDEX in self.quirks
-        self._q_null_choices = Quirk.NULL_CHOICES_IN_USAGE_CHUNK in self.quirks
         self._q_reasoning = Quirk.REASONING_CONTENT in self.quirks
 
     # -- public API -------------------------------------------------------------------------
@@ -721,14 +718,7 @@ class Emulator:
         if plan.delay > 0:
             await asyncio.sleep(plan.delay)
         conn.write(stream_head(200, [("x-request-id", request_id)], _SSE_TYPE))
-        events: Iterator[str] = render_stream(
-            plan,
-            include_usage=include_usage,
-            omit_usage=self._q_omit_usage,
-            repeat_tool_call_id=self._q_repeat_id,
-            tool_delta_without_index=self._q_no_index,
-            null_choices_in_usage=self._q_null_choices,
-        )
+        events: Iterator[str] = render_stream(plan, include_usage=include_usage, quirks=self.quirks)
         limit = fault.after_chunks if fault is not None and fault.kind != "slow" else None
         if limit is not None:
             events = itertools.islice(events, limit)

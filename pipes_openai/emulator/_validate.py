@@ -100,7 +100,13 @@ def validate_request(body: Any, *, reject_null_content: bool, reject_stream_opti
         raise _type_error("stream", "a boolean", stream)
     if body.get("stream_options") is not None:
         if reject_stream_options:
-            raise _bad("Unrecognized request argument supplied: stream_options", "stream_options")
+            # Old vLLM surfaced pydantic's error list; keep its shape inside the message.
+            raise _bad(
+                "Unrecognized request argument supplied: stream_options ([{'type':"
+                " 'extra_forbidden', 'loc': ('body', 'stream_options'), 'msg': 'Extra inputs are"
+                " not permitted'}])",
+                "stream_options",
+            )
         if not stream:
             raise _bad(
                 "The 'stream_options' parameter is only allowed when 'stream' is enabled.",

@@ -146,3 +146,23 @@ def test_quirks_combine_and_are_validated() -> None:
     assert emu.quirks == {Quirk.OMIT_USAGE, Quirk.ERRORS_AS_500}
     with pytest.raises(ValueError, match=r"Unknown emulator quirk 'nope'.*omit_usage"):
         Emulator(quirks={"nope"})
+
+
+@pytest.mark.parametrize("quirky", [["empty_tool_call_id_in_deltas"]], indirect=True)
+def test_empty_tool_call_id_in_deltas(quirky: tuple[Emulator, httpx.Client]) -> None:
+    emu, c = quirky
+    emu.script(ToolCall("f", {"a": 1}, id="call_real"))
+    deltas = _tool_deltas(sse_events(c.post("/chat/completions", json=chat(stream=True)).text))
+    assert deltas[0]["id"] == "call_real"
+    assert len(deltas) > 2
+    assert all(d["id"] == "" and d["type"] == "function" for d in deltas[1:])
+    assert all("name" not in d["function"] for d in deltas[1:])
+
+
+@pytest.mark.parametrize("quirky", [["parallel_tool_calls_same_index"]], indirect=True)
+def test_parallel_tool_calls_same_index(quirky: tuple[Emulator, httpx.Client]) -> None:
+    emu, c = quirky
+    emu.script(Reply(tool_calls=[ToolCall("f", {}, id="c1"), ToolCall("g", {}, id="c2")]))
+    deltas = _tool_deltas(sse_events(c.post("/chat/completions", json=chat(stream=True)).text))
+    assert {d["index"] for d in deltas} == {0}
+    assert [d["id"] for d in deltas if "id" in d] == ["c1", "c2"]
