@@ -71,7 +71,7 @@ from pipes._prompts._values import PromptValue
 from pipes._tools import ToolLike
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict, Field, SecretBytes, SecretStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretBytes, SecretStr
 
 from ._cache import BaseCache
 from ._rate_limiter import BaseRateLimiter
@@ -214,19 +214,23 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
 
     @classmethod
     def _known_parameters(cls) -> list[str]:
-        names: list[str] = []
-        for name, info in cls.model_fields.items():
-            names.append(name)
-            if info.alias and info.alias != name:
-                names.append(info.alias)
-        return names
+        """Every accepted constructor keyword: field names and their aliases."""
+        cached: list[str] | None = cls.__dict__.get("_pipes_known_parameters")
+        if cached is None:
+            names: list[str] = []
+            for name, info in cls.model_fields.items():
+                names.append(name)
+                aliases: list[Any] = [info.alias, info.validation_alias]
+                if isinstance(info.validation_alias, AliasChoices):
+                    aliases.extend(info.validation_alias.choices)
+                names.extend(a for a in aliases if isinstance(a, str) and a not in names)
+            cached = names
+            type.__setattr__(cls, "_pipes_known_parameters", cached)
+        return cached
 
     @classmethod
     def _is_known_parameter(cls, key: str) -> bool:
-        fields = cls.model_fields
-        if key in fields:
-            return True
-        return any(info.alias == key for info in fields.values())
+        return key in cls._known_parameters()
 
     @classmethod
     def _unknown_parameters(cls, data: dict[str, Any], unknown: list[str]) -> dict[str, Any]:
@@ -253,6 +257,24 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
             value = values.get(name)
             if value != info.get_default(call_default_factory=True):
                 yield name, value
+
+    def get_input_schema(self) -> dict[str, Any]:
+        """JSON schema of the input: a string or a list of message-likes."""
+        message_like = {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "array", "prefixItems": [{"type": "string"}, {}], "minItems": 2},
+                {"type": "object", "required": ["content"]},
+            ]
+        }
+        return {
+            "title": f"{self.get_name()}Input",
+            "anyOf": [{"type": "string"}, {"type": "array", "items": message_like}],
+        }
+
+    def get_output_schema(self) -> dict[str, Any]:
+        """JSON schema of the output: an ``AIMessage``."""
+        return AIMessage.model_json_schema()
 
     # -- the provider contract ------------------------------------------------------------
 

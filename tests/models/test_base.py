@@ -642,3 +642,34 @@ def test_cache_key_distinguishes_response_formats() -> None:
     assert model._get_llm_string(None, {"response_format": Person}) != model._get_llm_string(
         None, {"response_format": Other}
     )
+
+
+def test_aliases_are_known_parameters() -> None:
+    from pydantic import AliasChoices
+
+    class Aliased(Recorder):
+        model: str = Field(default="m", alias="model_name")
+        temperature: float = Field(
+            default=0.0, validation_alias=AliasChoices("temperature", "temp")
+        )
+
+    assert Aliased(model_name="x").model == "x"
+    assert Aliased(model="y").model == "y"  # populate_by_name
+    assert Aliased(temp=0.5).temperature == 0.5  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="'temprature' \\(did you mean 'temperature'\\?\\)"):
+        Aliased(temprature=1)  # type: ignore[call-arg]
+
+
+def test_schemas() -> None:
+    import jsonschema  # type: ignore[import-untyped]
+
+    model = Recorder()
+    schema = model.get_input_schema()
+    assert schema["title"] == "RecorderInput"
+    for good in ["hi", [["human", "hi"]], [{"role": "user", "content": "hi"}], ["hi"]]:
+        jsonschema.validate(good, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(42, schema)
+    output = model.get_output_schema()
+    assert "tool_calls" in output["properties"]
+    jsonschema.validate(model.invoke("x").model_dump(mode="json"), output)
