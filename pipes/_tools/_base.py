@@ -104,6 +104,8 @@ def _stringify(content: Any) -> Any:
     """
     if isinstance(content, str):
         return content
+    if type(content) is int:
+        return str(content)  # what json.dumps gives, without its overhead
     # A list of content parts (images ...) stays a list; a list of plain strings does not, or
     # the model would read ["a", "b"] as the text "ab".
     if (
