@@ -654,7 +654,7 @@ def test_aliases_are_known_parameters() -> None:
         )
 
     assert Aliased(model_name="x").model == "x"
-    assert Aliased(model="y").model == "y"  # populate_by_name
+    assert Aliased(model="y").model == "y"  # type: ignore[call-arg]  # populate_by_name
     assert Aliased(temp=0.5).temperature == 0.5  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="'temprature' \\(did you mean 'temperature'\\?\\)"):
         Aliased(temprature=1)  # type: ignore[call-arg]
