@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pipes._core import Runnable
-from pipes._messages import AIMessage, AIMessageChunk
-from pipes._models import LanguageModelInput, StructuredOutputWithRaw
+from pipes import (
+    AIMessage,
+    AIMessageChunk,
+    ChatPromptTemplate,
+    LanguageModelInput,
+    Runnable,
+    StrOutputParser,
+    StructuredOutputWithRaw,
+)
 from pipes.testing import FakeChatModel, FunctionChatModel
 from typing import Any, assert_type
 
@@ -89,3 +95,11 @@ def test_structured_output_chains_keep_the_type() -> None:
 def test_function_model_types() -> None:
     model = FunctionChatModel(lambda messages, info: messages[-1].text)
     assert_type(model.invoke("x"), AIMessage)
+
+
+def test_prompt_model_parser_chain_types() -> None:
+    prompt = ChatPromptTemplate.from_messages([("human", "Translate {text}")])
+    chain = prompt | FakeChatModel(responses=["Bonjour"]) | StrOutputParser()
+    assert_type(chain.invoke({"text": "Hello"}), str)
+    structured = prompt | FakeChatModel().with_structured_output(Person)
+    assert_type(structured.invoke({"text": "Ada is 36"}), Person)
