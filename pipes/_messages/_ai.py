@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Self
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import BaseMessage, BaseMessageChunk
+from ._base import SLOW, BaseMessage, BaseMessageChunk
 from ._content import ContentInput
 from ._merge import merge_tool_call_chunks
 from ._tool_calls import (
@@ -26,6 +26,30 @@ __all__ = ["AIMessage", "AIMessageChunk"]
 _NONE_KEYS = {"name": None, "args": None, "id": None}
 _INVALID_DEFAULTS = {**_NONE_KEYS, "error": None, "type": "invalid_tool_call"}
 _CHUNK_DEFAULTS = {**_NONE_KEYS, "index": None, "type": "tool_call_chunk"}
+
+
+_CHUNK_STR_KEYS = frozenset({"name", "args", "id"})
+
+
+def _plain_tool_call_chunks(value: Any) -> Any:
+    """Fast-field check for ``tool_call_chunks`` (one per streamed tool-call token)."""
+    if type(value) is not list:
+        return SLOW
+    out: list[dict[str, Any]] = []
+    for item in value:
+        if type(item) is not dict:
+            return SLOW
+        for key, field in item.items():
+            if key in _CHUNK_STR_KEYS:
+                if field is not None and type(field) is not str:
+                    return SLOW
+            elif key == "index":
+                if field is not None and type(field) is not int:
+                    return SLOW
+            elif key != "type" or field != "tool_call_chunk":
+                return SLOW  # extra keys, odd types: let validation decide
+        out.append({**_CHUNK_DEFAULTS, **item})
+    return out
 
 
 def _with_defaults(items: Any, defaults: dict[str, Any]) -> Any:
@@ -118,6 +142,10 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
     tool_call_chunks: list[ToolCallChunk] = Field(default_factory=list)
     """Raw streamed tool-call pieces (name, args fragment, id, index)."""
     _message_class = AIMessage
+    _fast_fields: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        **BaseMessage._fast_fields,
+        "tool_call_chunks": _plain_tool_call_chunks,
+    }
 
     if TYPE_CHECKING:
 

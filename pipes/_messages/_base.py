@@ -73,27 +73,42 @@ def _fast_spec(cls: type[BaseModel]) -> _FastSpec:
     return spec
 
 
-# Keyword arguments whose plain values pass every field validator unchanged: strings for
-# these, and (below) dicts with string keys, which validation would only copy.
-_STR_KEYS = frozenset({"content", "id", "name"})
-_DICT_KEYS = frozenset({"additional_kwargs", "response_metadata"})
+SLOW: Any = object()
+"""Returned by a fast-field check: this value needs real validation."""
 
 
-def _trivial(data: dict[str, Any]) -> bool:
-    """Whether validating ``data`` could only copy it (then __init__ skips validation)."""
+def plain_str(value: Any) -> Any:
+    """Fast-field check: an exact ``str`` passes validation unchanged."""
+    return value if type(value) is str else SLOW
+
+
+def optional_str(value: Any) -> Any:
+    """Fast-field check: ``None`` or an exact ``str``."""
+    return value if value is None or type(value) is str else SLOW
+
+
+def str_key_dict(value: Any) -> Any:
+    """Fast-field check: a dict with ``str`` keys; copied, as validation copies it."""
+    if type(value) is not dict:
+        return SLOW
+    for key in value:
+        if type(key) is not str:
+            return SLOW
+    return value.copy()
+
+
+def _trivial(data: dict[str, Any], checks: dict[str, Callable[[Any], Any]]) -> bool:
+    """Whether validation could only copy ``data``; if so its values are replaced in place
+    by what validation would have produced and __init__ skips validation."""
     for key, value in data.items():
-        kind = type(value)
-        if key in _STR_KEYS:
-            if kind is str or (value is None and key != "content"):
-                continue
+        check = checks.get(key)
+        if check is None:
             return False
-        if key in _DICT_KEYS and kind is dict:
-            for name in value:
-                if type(name) is not str:
-                    return False
-            data[key] = value.copy()  # validation copies the dict too: no aliasing
-            continue
-        return False
+        checked = check(value)
+        if checked is SLOW:
+            return False
+        if checked is not value:
+            data[key] = checked  # same keys: safe while iterating
     return True
 
 
@@ -109,6 +124,17 @@ class BaseMessage(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
+
+    # Fields __init__ may fill without validation when their check accepts the value (each
+    # check returns what validation would produce, or SLOW). Values failing a check, and
+    # any other field, go through pydantic.
+    _fast_fields: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "content": plain_str,
+        "id": optional_str,
+        "name": optional_str,
+        "additional_kwargs": str_key_dict,
+        "response_metadata": str_key_dict,
+    }
 
     content: MessageContent = ""
     """A string, or a list of strings and content parts (see ``text_part``, ``image_part``)."""
@@ -135,7 +161,7 @@ class BaseMessage(BaseModel):
                     )
                 data["content"] = content
             spec = _SPECS.get(type(self)) or _fast_spec(type(self))
-            if spec.trusted and not spec.required and _trivial(data):
+            if spec.trusted and not spec.required and _trivial(data, self._fast_fields):
                 # Hot path (every streamed chunk): the values pass every field validator
                 # unchanged, so fill the instance directly, then run the model validators
                 # as validation would; the result is identical (see tests/messages).

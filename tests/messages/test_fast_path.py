@@ -125,3 +125,37 @@ def test_model_construct_leaves_required_fields_unset() -> None:
 
     msg = ToolMessage.model_construct(content="x")
     assert "tool_call_id" not in msg.__dict__
+
+
+@pytest.mark.parametrize(
+    "call_chunks",
+    [
+        [{"name": None, "args": "ab", "id": None, "index": 0}],
+        [{"name": "f", "args": '{"a": 1', "id": "c1", "index": 0, "type": "tool_call_chunk"}],
+        [{"args": '{"a": 1}'}],  # missing keys are filled
+        [{"name": "f", "args": "{}", "id": "c", "index": 0}, {"args": "{}", "index": 1}],
+        # Fall back to validation (and must still agree):
+        [{"name": "f", "args": "{}", "id": "c", "index": 0, "extra": 1}],
+        [{"name": "f", "args": "{}", "id": "c", "index": True}],
+    ],
+)
+def test_tool_call_chunk_fast_path_matches_validation(call_chunks: list[Any]) -> None:
+    fast = AIMessageChunk("", tool_call_chunks=call_chunks)
+    slow = AIMessageChunk.model_validate({"content": "", "tool_call_chunks": call_chunks})
+    assert _state(fast) == _state(slow)
+    assert fast.tool_calls == slow.tool_calls
+    assert fast.tool_call_chunks is not call_chunks
+    assert all(a is not b for a, b in zip(fast.tool_call_chunks, call_chunks, strict=True))
+
+
+@pytest.mark.parametrize(
+    "call_chunks",
+    [
+        [{"name": 3, "args": "{}", "id": "c", "index": 0}],
+        [{"name": "f", "args": "{}", "id": "c", "index": "zero"}],
+        ["not a dict"],
+    ],
+)
+def test_invalid_tool_call_chunks_are_still_rejected(call_chunks: list[Any]) -> None:
+    with pytest.raises(ValueError, match="tool_call_chunks"):
+        AIMessageChunk("", tool_call_chunks=call_chunks)
