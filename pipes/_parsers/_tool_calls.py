@@ -24,7 +24,7 @@ from pipes._parsers._base import BaseOutputParser, ParserInput
 from pipes._parsers._json_text import PartialJsonStream
 from pipes._tools._convert import convert_to_openai_function
 from pipes._tools._schema import drop_null_defaults
-from typing import Any
+from typing import Any, Literal, TypeVar, overload
 
 import pydantic
 from pydantic import BaseModel
@@ -32,6 +32,8 @@ from pydantic import BaseModel
 __all__ = ["JsonOutputKeyToolsParser", "JsonOutputToolsParser", "PydanticToolsParser"]
 
 _NOTHING: Any = object()
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 def _message_of(input: Any, parser: str) -> AIMessage:
@@ -132,18 +134,8 @@ class _ToolCallStream:
         return AIMessageChunk(content="", tool_call_chunks=chunks).to_message()
 
 
-class JsonOutputToolsParser(BaseOutputParser[Any]):
-    """The model's tool calls as ``[{"type": name, "args": {...}}]`` (LangChain's shape).
-
-    ``return_id=True`` adds each call's ``"id"``; ``first_tool_only=True`` returns only the
-    first call (or ``None``). Tool calls whose arguments are not valid JSON raise
-    :class:`~pipes.OutputParserException` with the raw arguments.
-
-    Example::
-
-        (model.bind_tools([get_weather]) | JsonOutputToolsParser()).invoke("Paris weather?")
-        # [{'type': 'get_weather', 'args': {'city': 'Paris'}}]
-    """
+class _ToolCallsParser(BaseOutputParser[T]):
+    """Shared machinery of the tool-call parsers: selection, errors, incremental streaming."""
 
     def __init__(
         self, *, strict: bool = False, return_id: bool = False, first_tool_only: bool = False
@@ -249,6 +241,20 @@ class JsonOutputToolsParser(BaseOutputParser[Any]):
             yield final
 
 
+class JsonOutputToolsParser(_ToolCallsParser[Any]):
+    """The model's tool calls as ``[{"type": name, "args": {...}}]`` (LangChain's shape).
+
+    ``return_id=True`` adds each call's ``"id"``; ``first_tool_only=True`` returns only the
+    first call (or ``None``). Tool calls whose arguments are not valid JSON raise
+    :class:`~pipes.OutputParserException` with the raw arguments.
+
+    Example::
+
+        (model.bind_tools([get_weather]) | JsonOutputToolsParser()).invoke("Paris weather?")
+        # [{'type': 'get_weather', 'args': {'city': 'Paris'}}]
+    """
+
+
 class JsonOutputKeyToolsParser(JsonOutputToolsParser):
     """The arguments of the calls to one tool, ``key_name``.
 
@@ -278,7 +284,7 @@ class JsonOutputKeyToolsParser(JsonOutputToolsParser):
         return converted if self.return_id else [entry["args"] for entry in converted]
 
 
-class PydanticToolsParser(JsonOutputToolsParser):
+class PydanticToolsParser(_ToolCallsParser[T]):
     """The model's tool calls as instances of the pydantic models they name.
 
     A call naming a tool that is not in ``tools``, or whose arguments do not validate,
@@ -293,6 +299,33 @@ class PydanticToolsParser(JsonOutputToolsParser):
         # [Multiply(a=3, b=12), Add(a=11, b=49)]
     """
 
+    @overload
+    def __init__(
+        self: PydanticToolsParser[list[M]],
+        tools: Sequence[type[M]],
+        *,
+        first_tool_only: Literal[False] = False,
+        return_id: bool = False,
+        strict: bool = False,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: PydanticToolsParser[M | None],
+        tools: Sequence[type[M]],
+        *,
+        first_tool_only: Literal[True],
+        return_id: bool = False,
+        strict: bool = False,
+    ) -> None: ...
+    @overload
+    def __init__(  # several model classes mypy cannot join, or a non-literal flag
+        self: PydanticToolsParser[Any],
+        tools: Sequence[type[BaseModel]],
+        *,
+        first_tool_only: bool = False,
+        return_id: bool = False,
+        strict: bool = False,
+    ) -> None: ...
     def __init__(
         self,
         tools: Sequence[type[BaseModel]],

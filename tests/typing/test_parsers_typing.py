@@ -8,6 +8,7 @@ from pipes._messages import AIMessage
 from pipes._parsers import (
     CommaSeparatedListOutputParser,
     JsonOutputParser,
+    JsonOutputToolsParser,
     PydanticOutputParser,
     PydanticToolsParser,
     StrOutputParser,
@@ -53,7 +54,25 @@ def test_pydantic_parser_produces_the_model() -> None:
 def test_other_parsers() -> None:
     assert_type(CommaSeparatedListOutputParser().invoke("a, b"), list[str])
     assert_type(JsonOutputParser().invoke("{}"), Any)
-    assert_type(PydanticToolsParser(tools=[Joke]).invoke(AIMessage("")), Any)
+    assert_type(JsonOutputToolsParser().invoke(AIMessage("")), Any)
+
+
+class Add(BaseModel):
+    a: int
+    b: int
+
+
+def test_pydantic_tools_parser_types() -> None:
+    many = PydanticToolsParser(tools=[Joke])
+    assert_type(many, PydanticToolsParser[list[Joke]])
+    assert_type(many.invoke(AIMessage("")), list[Joke])
+    first = PydanticToolsParser(tools=[Joke], first_tool_only=True)
+    assert_type(first, PydanticToolsParser[Joke | None])
+    assert_type((_model() | first).invoke("q"), Joke | None)
+    flag: bool = bool(len("x"))
+    assert_type(PydanticToolsParser(tools=[Joke], first_tool_only=flag), PydanticToolsParser[Any])
+    mixed = PydanticToolsParser(tools=[Joke, Add])
+    assert mixed.invoke(AIMessage("")) == []
 
 
 def test_mismatches_are_rejected() -> None:
