@@ -13,6 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pipes_openai.emulator import EmulatorProcess, Fault, Reply, ToolCall
+from pipes_openai.emulator._script import parse_script_item, script_item_to_json
+
 from .helpers import chat
 
 pytestmark = pytest.mark.slow
@@ -126,9 +129,7 @@ def test_port_in_use(server: tuple[subprocess.Popen[str], str]) -> None:
 
 
 def test_emulator_process_runs_a_scripted_child() -> None:
-    from pipes_openai.emulator import EmulatorProcess, Fault, Reply, ToolCall
-
-    script = [
+    script: list[Reply | Fault | ToolCall | str] = [
         "one",
         ToolCall("f", {"a": 1}, id="call_x"),
         Reply(content="two", finish_reason="length", usage={"prompt_tokens": 9}),
@@ -163,10 +164,7 @@ def test_emulator_process_runs_a_scripted_child() -> None:
 
 
 def test_script_items_round_trip_through_json() -> None:
-    from pipes_openai.emulator import Fault, Reply, ToolCall
-    from pipes_openai.emulator._script import parse_script_item, script_item_to_json
-
-    items = [
+    items: list[Reply | Fault] = [
         Reply(content="x"),
         Reply(tool_calls=(ToolCall("f", {"a": [1, 2]}, id="c"), ToolCall("g", "raw"))),
         Reply(

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from pydantic import BaseModel
 
 from pipes_openai.emulator import Emulator, Fault, Reply, ToolCall
 
-openai = pytest.importorskip("openai")
+if TYPE_CHECKING:
+    from openai import OpenAI
+
+openai: Any = pytest.importorskip("openai")
 
 
 class GetWeather(BaseModel):
@@ -27,7 +31,7 @@ class Person(BaseModel):
     age: int
 
 
-WEATHER_TOOL = {
+WEATHER_TOOL: Any = {
     "type": "function",
     "function": {
         "name": "GetWeather",
@@ -35,16 +39,16 @@ WEATHER_TOOL = {
         "parameters": GetWeather.model_json_schema(),
     },
 }
-MESSAGES = [{"role": "user", "content": "What's the weather in San Francisco?"}]
+MESSAGES: Any = [{"role": "user", "content": "What's the weather in San Francisco?"}]
 
 
 @pytest.fixture
-def sdk(emulator: Emulator) -> Iterator[openai.OpenAI]:
+def sdk(emulator: Emulator) -> Iterator[OpenAI]:
     with openai.OpenAI(base_url=emulator.base_url, api_key="x", max_retries=0) as client:
         yield client
 
 
-def test_create(sdk: openai.OpenAI) -> None:
+def test_create(sdk: OpenAI) -> None:
     completion = sdk.chat.completions.create(
         model="gpt-4o-mini",
         messages=[{"role": "user", "content": "Hello!"}],
@@ -60,7 +64,7 @@ def test_create(sdk: openai.OpenAI) -> None:
     assert [t.token for t in completion.choices[0].logprobs.content] == ["Hello", "!"]
 
 
-def test_stream_with_usage(sdk: openai.OpenAI) -> None:
+def test_stream_with_usage(sdk: OpenAI) -> None:
     stream = sdk.chat.completions.create(
         model="gpt-4o-mini",
         messages=[{"role": "user", "content": "Stream this, please."}],
@@ -79,7 +83,7 @@ def test_stream_with_usage(sdk: openai.OpenAI) -> None:
     assert usage.completion_tokens == 5
 
 
-def test_tool_calls(emulator: Emulator, sdk: openai.OpenAI) -> None:
+def test_tool_calls(emulator: Emulator, sdk: OpenAI) -> None:
     completion = sdk.chat.completions.create(
         model="gpt-4o", messages=MESSAGES, tools=[WEATHER_TOOL]
     )
@@ -97,7 +101,7 @@ def test_tool_calls(emulator: Emulator, sdk: openai.OpenAI) -> None:
     assert json.loads(call.function.arguments) == {"location": "Paris"}
 
 
-def test_structured_output(sdk: openai.OpenAI) -> None:
+def test_structured_output(sdk: OpenAI) -> None:
     parsed = sdk.chat.completions.parse(
         model="gpt-4o",
         messages=[{"role": "user", "content": "Alice is 30"}],
@@ -116,7 +120,7 @@ def test_structured_output(sdk: openai.OpenAI) -> None:
     assert call.function.parsed_arguments == GetWeather(location="San Francisco")
 
 
-def test_structured_output_stream_and_refusal(emulator: Emulator, sdk: openai.OpenAI) -> None:
+def test_structured_output_stream_and_refusal(emulator: Emulator, sdk: OpenAI) -> None:
     with sdk.chat.completions.stream(
         model="gpt-4o", messages=[{"role": "user", "content": "x"}], response_format=Person
     ) as stream:
@@ -130,14 +134,15 @@ def test_structured_output_stream_and_refusal(emulator: Emulator, sdk: openai.Op
     assert refused.choices[0].message.parsed is None
 
 
-def test_errors_map_to_sdk_exceptions(emulator: Emulator, sdk: openai.OpenAI) -> None:
+def test_errors_map_to_sdk_exceptions(emulator: Emulator, sdk: OpenAI) -> None:
     emulator.fail(429, code="rate_limit_exceeded")
     with pytest.raises(openai.RateLimitError) as rate:
         sdk.chat.completions.create(model="m", messages=MESSAGES)
     assert rate.value.code == "rate_limit_exceeded"
     assert rate.value.request_id is not None
+    robot: Any = [{"role": "robot", "content": "x"}]
     with pytest.raises(openai.BadRequestError) as bad:
-        sdk.chat.completions.create(model="m", messages=[{"role": "robot", "content": "x"}])  # type: ignore[list-item, misc]
+        sdk.chat.completions.create(model="m", messages=robot)
     assert bad.value.param == "messages[0].role"
     emulator.fault(Fault.stream_error(after_chunks=1, message="boom"))
     with pytest.raises(openai.APIError, match="boom"):
@@ -175,5 +180,5 @@ def test_azure_client(emulator: Emulator) -> None:
     client.close()
 
 
-def test_models_list(sdk: openai.OpenAI) -> None:
+def test_models_list(sdk: OpenAI) -> None:
     assert "gpt-4o-mini" in [m.id for m in sdk.models.list()]
