@@ -9,6 +9,7 @@ from pipes._errors import OutputParserException
 from pipes._parsers._base import BaseOutputParser, ParserInput, chunk_text, short
 from pipes._parsers._json_text import PartialJsonStream, parse_json_markdown
 from pipes._tools._convert import convert_to_json_schema
+from pipes._tools._errors import format_validation_error
 from pipes._tools._schema import drop_null_defaults
 from typing import Any, Generic, TypeVar
 
@@ -191,7 +192,8 @@ class PydanticOutputParser(_JsonStreamingParser[M], Generic[M]):
         except pydantic.ValidationError as exc:
             raise OutputParserException(
                 f"PydanticOutputParser: the model output does not match "
-                f"{self.pydantic_object.__name__}:\n{exc}\nOutput was: {short(text)}",
+                f"{self.pydantic_object.__name__}:\n{format_validation_error(exc)}\n"
+                f"Output was: {short(text)}",
                 llm_output=text,
             ) from exc
 

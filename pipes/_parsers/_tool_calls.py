@@ -23,6 +23,7 @@ from pipes._messages import (
 from pipes._parsers._base import BaseOutputParser, ParserInput
 from pipes._parsers._json_text import PartialJsonStream
 from pipes._tools._convert import convert_to_openai_function
+from pipes._tools._errors import format_validation_error
 from pipes._tools._schema import drop_null_defaults
 from typing import Any, Literal, TypeVar, overload
 
@@ -374,7 +375,7 @@ class PydanticToolsParser(_ToolCallsParser[T]):
                     continue
                 raise OutputParserException(
                     f"PydanticToolsParser: the arguments of the call to {call['name']!r} do not "
-                    f"match {model.__name__}:\n{exc}",
+                    f"match {model.__name__}:\n{format_validation_error(exc)}",
                     llm_output=str(call["args"]),
                 ) from exc
         return out

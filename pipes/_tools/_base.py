@@ -24,7 +24,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from pipes._core import Runnable, RunnableConfig, ensure_config, run_in_thread
 from pipes._errors import InputTypeError, NotImplementedInvokeError
 from pipes._messages import ToolCall, ToolMessage
-from pipes._tools._errors import SchemaConversionError, ToolException, ToolInputError
+from pipes._tools._errors import (
+    SchemaConversionError,
+    ToolException,
+    ToolInputError,
+    format_validation_error,
+)
 from pipes._tools._function_schema import args_model_from_function, callable_name
 from pipes._tools._schema import drop_null_defaults
 from typing import Annotated, Any, Literal, TypeAlias, Union, cast, get_args, get_origin, overload
@@ -120,20 +125,6 @@ def _stringify(content: Any) -> Any:
         return json.dumps(content, ensure_ascii=False)
     except (TypeError, ValueError):
         return str(content)
-
-
-def _format_validation_error(exc: pydantic.ValidationError) -> str:
-    lines = []
-    for error in exc.errors(include_url=False):
-        where = ".".join(str(part) for part in error["loc"]) or "(arguments)"
-        if error["type"] == "missing":
-            lines.append(f"  - {where}: missing (required)")
-            continue
-        got = repr(error.get("input"))
-        if len(got) > 80:
-            got = got[:77] + "..."
-        lines.append(f"  - {where}: {error['msg']} (got {got})")
-    return "\n".join(lines)
 
 
 class BaseTool(Runnable[ToolInput, Any]):
@@ -376,9 +367,11 @@ class BaseTool(Runnable[ToolInput, Any]):
         try:
             validated = model.model_validate(args)
         except pydantic.ValidationError as exc:
+            unknown = sorted(set(args) - set(schema.get("properties", {})))
+            hint = f"  (ignored, not arguments of this tool: {unknown})\n" if unknown else ""
             raise ToolInputError(
                 f"tool {self.name!r} got invalid arguments {args!r}:\n"
-                f"{_format_validation_error(exc)}\n"
+                f"{format_validation_error(exc)}\n{hint}"
                 f"Expected arguments matching this JSON schema: "
                 f"{json.dumps(self.get_input_schema(), default=str)}",
                 tool_name=self.name,

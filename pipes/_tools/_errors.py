@@ -5,7 +5,10 @@ from __future__ import annotations
 from pipes._errors import PipesError, ToolException
 from typing import Any
 
+import pydantic
+
 __all__ = [
+    "format_validation_error",
     "InvalidDocstringError",
     "SchemaConversionError",
     "StrictSchemaError",
@@ -44,3 +47,18 @@ class ToolInputError(PipesError, ValueError):
         self.tool_name = tool_name
         self.tool_input = tool_input
         self.schema = schema
+
+
+def format_validation_error(exc: pydantic.ValidationError) -> str:
+    """One ``  - field: problem (got value)`` line per error, without pydantic's URLs."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(part) for part in error["loc"]) or "(the value)"
+        if error["type"] == "missing":
+            lines.append(f"  - {where}: missing (required)")
+            continue
+        got = repr(error.get("input"))
+        if len(got) > 80:
+            got = got[:77] + "..."
+        lines.append(f"  - {where}: {error['msg']} (got {got})")
+    return "\n".join(lines)

@@ -708,3 +708,8 @@ def test_changing_args_schema_refreshes_schemas() -> None:
     t.args_schema = B
     assert list(t.args) == ["y"]
     assert t.invoke({"y": "v"}) == {"y": "v"}
+
+
+def test_invalid_args_error_mentions_ignored_unknown_keys() -> None:
+    with pytest.raises(ToolInputError, match=r"ignored, not arguments of this tool: \['c'\]"):
+        multiply.invoke({"a": 1, "c": 2})
