@@ -17,6 +17,7 @@ from ._base import BaseMessage, BaseMessageChunk, merge_message_chunks
 from ._buffer import get_buffer_string
 from ._content import (
     AudioContentPart,
+    ContentInput,
     FileContentPart,
     ImageContentPart,
     MessageContent,
@@ -67,6 +68,7 @@ __all__ = [
     "BaseMessageChunk",
     "ChatMessage",
     "ChatMessageChunk",
+    "ContentInput",
     "FileContentPart",
     "HumanMessage",
     "HumanMessageChunk",
