@@ -152,7 +152,8 @@ def _from_dict(obj: Mapping[str, Any]) -> dict[str, Any]:
         if obj.get("description"):
             out["description"] = obj["description"]
         if "properties" in rest:
-            out["parameters"] = rest
+            # OpenAI wants "type": "object" on the parameters; hand-written schemas omit it.
+            out["parameters"] = rest if "type" in rest else {"type": "object", **rest}
         return out
     if obj.get("type") == "function" and "function" in obj:
         raise SchemaConversionError(

@@ -650,3 +650,8 @@ def test_strict_schemas_are_a_fixpoint_of_the_openai_sdk_strict_pass(schema: Any
     params = convert_to_openai_function(schema, strict=True)["parameters"]
     mine = copy.deepcopy(params)
     assert sdk._ensure_strict_json_schema(mine, path=(), root=mine) == params
+
+
+def test_json_schema_dict_without_type_gets_object_type() -> None:
+    fn = convert_to_openai_function({"title": "f", "properties": {"x": {"type": "string"}}})
+    assert fn["parameters"] == {"type": "object", "properties": {"x": {"type": "string"}}}
