@@ -1,0 +1,401 @@
+"""ChatOpenAI benchmarks (issue 4), against raw HTTP clients doing the same work in the same run.
+
+One emulator process (``EmulatorProcess``: the server does not share the client's GIL) serves
+every measurement. The raw clients send exactly the JSON body ChatOpenAI sends (captured once
+from an in-process emulator) and get the same reply. Figures:
+
+* ``ChatOpenAI.invoke`` vs a raw ``httpx.Client`` POST + ``json.loads`` (sequential, keep-alive):
+  client-side overhead, budget <= 10 % or <= 50 us;
+* ``abatch`` of 2,000 requests at ``max_concurrency=64`` vs one raw ``httpx2.AsyncClient`` and
+  one raw ``httpx.AsyncClient`` (64 workers, 64 kept-alive connections): budget >= httpx2's
+  throughput;
+* streaming 5,000 chunks vs a raw SSE loop over ``httpx.Client.stream`` (``iter_lines`` +
+  ``json.loads``): chunk rate >= 80 % of raw, first chunk within 1.2x of raw;
+* ``import pipes_openai`` (<= 150 ms), its resident memory (<= 1.5x a bare ``import httpx``),
+  ``import pipes`` (<= 80 ms), ``import pydantic`` and ``import httpx`` for reference.
+
+Rounds interleave pipes and raw so load on the shared machine hits both alike; the figures are
+medians. Run: ``.venv/bin/python bench/bench_openai.py [--quick]``; writes
+``bench/results/openai.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+import httpx2
+from _common import fresh_process_ms, import_ms, report
+
+from pipes_openai import ChatOpenAI
+from pipes_openai.emulator import Emulator, EmulatorProcess
+
+MODEL = "gpt-4o-mini"
+API_KEY = "sk-bench"
+PROMPT = "Translate 'I love programming.' to French"
+STREAM_CHUNKS = 5_000
+# The emulator echoes the last user message, one token per word: N words stream as N chunks.
+STREAM_PROMPT = " ".join(["word"] * STREAM_CHUNKS)
+BATCH = 2_000
+CONCURRENCY = 64
+
+
+def _headers() -> dict[str, str]:
+    # What ChatOpenAI sends besides httpx's own defaults.
+    return {
+        "content-type": "application/json",
+        "accept": "application/json",
+        "authorization": f"Bearer {API_KEY}",
+    }
+
+
+def capture_bodies() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The JSON bodies ChatOpenAI sends for an invoke and for a stream (via the emulator)."""
+    with Emulator() as emulator:
+        llm = ChatOpenAI(model=MODEL, base_url=emulator.base_url, api_key=API_KEY)
+        llm.invoke(PROMPT)
+        for _ in llm.stream(STREAM_PROMPT):
+            pass
+        requests = emulator.requests
+        return dict(requests[0].body), dict(requests[1].body)
+
+
+def _interleaved(
+    funcs: dict[str, Callable[[], object]], number: int, rounds: int
+) -> dict[str, dict[str, float]]:
+    """Per-call wall and CPU (this thread) time of each function, median over ``rounds``.
+
+    A warm-up batch first; then each round runs every function ``number`` times in turn.
+    """
+    wall: dict[str, list[float]] = {k: [] for k in funcs}
+    cpu: dict[str, list[float]] = {k: [] for k in funcs}
+    for func in funcs.values():
+        for _ in range(max(20, number // 5)):
+            func()
+    for _ in range(rounds):
+        for name, func in funcs.items():
+            c0, t0 = time.thread_time(), time.perf_counter()
+            for _ in range(number):
+                func()
+            wall[name].append((time.perf_counter() - t0) / number)
+            cpu[name].append((time.thread_time() - c0) / number)
+    return {
+        name: {
+            "wall_us": statistics.median(wall[name]) * 1e6,
+            "wall_best_us": min(wall[name]) * 1e6,
+            "cpu_us": statistics.median(cpu[name]) * 1e6,
+        }
+        for name in funcs
+    }
+
+
+# -- invoke ----------------------------------------------------------------------------------
+
+
+def bench_invoke(base_url: str, body: dict[str, Any], quick: bool) -> dict[str, Any]:
+    url = base_url + "/chat/completions"
+    headers = _headers()
+    llm = ChatOpenAI(model=MODEL, base_url=base_url, api_key=API_KEY)
+    expected = llm.invoke(PROMPT).content
+    with httpx.Client(timeout=60) as client, httpx2.Client(timeout=60) as client2:
+
+        def raw_httpx() -> object:
+            response = client.post(url, content=json.dumps(body).encode(), headers=headers)
+            return json.loads(response.content)["choices"][0]["message"]["content"]
+
+        def raw_httpx2() -> object:
+            response = client2.post(url, content=json.dumps(body).encode(), headers=headers)
+            return json.loads(response.content)["choices"][0]["message"]["content"]
+
+        def pipes() -> object:
+            return llm.invoke(PROMPT).content
+
+        assert raw_httpx() == raw_httpx2() == expected == PROMPT
+        return _interleaved(
+            {"raw_httpx": raw_httpx, "raw_httpx2": raw_httpx2, "pipes": pipes},
+            100 if quick else 300,
+            3 if quick else 7,
+        )
+
+
+# -- abatch ----------------------------------------------------------------------------------
+
+
+async def _raw_batch(
+    post: Callable[[str, bytes, dict[str, str]], Awaitable[Any]],
+    url: str,
+    body: dict[str, Any],
+    count: int,
+) -> list[str]:
+    """``count`` requests through ``post`` by CONCURRENCY workers (the leanest raw client)."""
+    headers = _headers()
+    results: list[str] = [""] * count
+    todo: Iterator[int] = iter(range(count))
+
+    async def worker() -> None:
+        for index in todo:
+            response = await post(url, json.dumps(body).encode(), headers)
+            results[index] = json.loads(response.content)["choices"][0]["message"]["content"]
+
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return results
+
+
+async def _abatch_figures(base_url: str, body: dict[str, Any], count: int, rounds: int) -> Any:
+    url = base_url + "/chat/completions"
+    llm = ChatOpenAI(model=MODEL, base_url=base_url, api_key=API_KEY)
+    inputs = [PROMPT] * count
+    # 64 kept-alive connections: httpx's default keeps only 20 alive, which would make the raw
+    # clients reconnect on most requests at concurrency 64 and flatter pipes.
+    limits1 = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    limits2 = httpx2.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with (
+        httpx.AsyncClient(limits=limits1, timeout=60) as c1,
+        httpx2.AsyncClient(limits=limits2, timeout=60) as c2,
+    ):
+
+        async def post1(u: str, content: bytes, headers: dict[str, str]) -> Any:
+            return await c1.post(u, content=content, headers=headers)
+
+        async def post2(u: str, content: bytes, headers: dict[str, str]) -> Any:
+            return await c2.post(u, content=content, headers=headers)
+
+        async def pipes_batch(n: int) -> list[str]:
+            out = await llm.abatch(inputs[:n], {"max_concurrency": CONCURRENCY})
+            return [m.content for m in out]  # type: ignore[misc]
+
+        runs: dict[str, Callable[[int], Awaitable[list[str]]]] = {
+            "raw_httpx2": lambda n: _raw_batch(post2, url, body, n),
+            "pipes": pipes_batch,
+            "raw_httpx": lambda n: _raw_batch(post1, url, body, n),
+        }
+        # Warm-up: every client opens its connections (and pipes its pools) once.
+        for run in runs.values():
+            assert await run(256) == [PROMPT] * 256
+        rates: dict[str, list[float]] = {k: [] for k in runs}
+        for _ in range(rounds):
+            for name, run in runs.items():
+                start = time.perf_counter()
+                results = await run(count)
+                rates[name].append(count / (time.perf_counter() - start))
+                assert results == [PROMPT] * count
+        return {
+            name: {"rps": statistics.median(r), "best_rps": max(r), "samples": r}
+            for name, r in rates.items()
+        }
+
+
+def bench_abatch(base_url: str, body: dict[str, Any], quick: bool) -> dict[str, Any]:
+    count = 500 if quick else BATCH
+    figures: dict[str, Any] = asyncio.run(_abatch_figures(base_url, body, count, 1 if quick else 3))
+    figures["requests"] = count
+    return figures
+
+
+# -- streaming -------------------------------------------------------------------------------
+
+
+def bench_stream(base_url: str, body: dict[str, Any], quick: bool) -> dict[str, Any]:
+    url = base_url + "/chat/completions"
+    headers = {**_headers(), "accept": "text/event-stream"}
+    llm = ChatOpenAI(model=MODEL, base_url=base_url, api_key=API_KEY)
+
+    with httpx.Client(timeout=60) as client:
+
+        def raw() -> tuple[float, float, int]:
+            """A plain SSE loop: iter_lines, json.loads, the delta's content."""
+            start = time.perf_counter()
+            first = 0.0
+            count = 0
+            with client.stream(
+                "POST", url, content=json.dumps(body).encode(), headers=headers
+            ) as response:
+                for line in response.iter_lines():
+                    if not line.startswith("data: "):
+                        continue
+                    data = line[6:]
+                    if data == "[DONE]":
+                        break
+                    event = json.loads(data)
+                    if not first:
+                        first = time.perf_counter() - start
+                    choices = event.get("choices")
+                    if choices and choices[0]["delta"].get("content"):
+                        count += 1
+            return first, time.perf_counter() - start, count
+
+        def pipes() -> tuple[float, float, int]:
+            start = time.perf_counter()
+            first = 0.0
+            count = 0
+            for chunk in llm.stream(STREAM_PROMPT):
+                if not first:
+                    first = time.perf_counter() - start
+                if chunk.content:
+                    count += 1
+            return first, time.perf_counter() - start, count
+
+        for func in (raw, pipes, raw, pipes):  # warm-up
+            assert func()[2] == STREAM_CHUNKS
+        samples: dict[str, list[tuple[float, float, int]]] = {"raw": [], "pipes": []}
+        for _ in range(3 if quick else 11):
+            samples["raw"].append(raw())
+            samples["pipes"].append(pipes())
+    out: dict[str, Any] = {}
+    for name, runs in samples.items():
+        out[name] = {
+            "chunks_per_s": statistics.median(STREAM_CHUNKS / total for _, total, _ in runs),
+            "first_chunk_us": statistics.median(first for first, _, _ in runs) * 1e6,
+            "total_ms": statistics.median(total for _, total, _ in runs) * 1e3,
+        }
+    out["rate_ratio"] = out["pipes"]["chunks_per_s"] / out["raw"]["chunks_per_s"]
+    out["first_chunk_ratio"] = out["pipes"]["first_chunk_us"] / out["raw"]["first_chunk_us"]
+    return out
+
+
+# -- imports ---------------------------------------------------------------------------------
+
+_RSS = (
+    "{stmt}\n"
+    "for line in open('/proc/self/status'):\n"
+    "    if line.startswith('VmRSS:'):\n"
+    "        print(int(line.split()[1]) / 1024)\n"
+)
+
+
+def rss_mb(statement: str, runs: int, python: str | None = None) -> float:
+    """Median resident memory (MB) of a fresh interpreter after ``statement``."""
+    # fresh_process_ms takes the median of the last number the code prints, whatever its unit.
+    return fresh_process_ms(_RSS.format(stmt=statement), runs=runs, python=python)
+
+
+def bench_imports(runs: int) -> dict[str, float]:
+    return {
+        "import_pipes_openai_ms": import_ms("import pipes_openai", runs=runs),
+        "import_pipes_ms": import_ms("import pipes", runs=runs),
+        "import_pydantic_ms": import_ms(
+            "import pydantic; from pydantic import BaseModel", runs=runs
+        ),
+        "import_httpx_ms": import_ms("import httpx", runs=runs),
+        "rss_pipes_openai_mb": rss_mb("import pipes_openai", runs),
+        "rss_httpx_mb": rss_mb("import httpx", runs),
+        "rss_bare_mb": rss_mb("pass", runs),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
+    args = parser.parse_args()
+
+    plain_body, stream_body = capture_bodies()
+    with EmulatorProcess() as server:
+        invoke = bench_invoke(server.base_url, plain_body, args.quick)
+        abatch = bench_abatch(server.base_url, plain_body, args.quick)
+        stream = bench_stream(server.base_url, stream_body, args.quick)
+    imports = bench_imports(3 if args.quick else 9)
+
+    raw_us, pipes_us = invoke["raw_httpx"]["wall_us"], invoke["pipes"]["wall_us"]
+    raw_cpu, pipes_cpu = invoke["raw_httpx"]["cpu_us"], invoke["pipes"]["cpu_us"]
+    rps = {k: abatch[k]["rps"] for k in ("pipes", "raw_httpx2", "raw_httpx")}
+    rows: list[dict[str, Any]] = [
+        {
+            "metric": "ChatOpenAI.invoke: overhead over raw httpx POST+parse",
+            "value": pipes_us - raw_us,
+            "unit": "µs",
+            "budget": max(50.0, 0.1 * raw_us),
+            "note": f"wall, median: pipes {pipes_us:.0f} µs vs raw httpx {raw_us:.0f} µs "
+            f"({(pipes_us / raw_us - 1) * 100:+.0f}%); budget = max(50 µs, 10%)",
+        },
+        {
+            "metric": "    same, client CPU time per call",
+            "value": pipes_cpu - raw_cpu,
+            "unit": "µs",
+            "budget": max(50.0, 0.1 * raw_cpu),
+            "note": f"pipes {pipes_cpu:.0f} µs vs raw httpx {raw_cpu:.0f} µs of CPU "
+            f"({(pipes_cpu / raw_cpu - 1) * 100:+.0f}%)",
+        },
+        {
+            "metric": "    raw httpx2.Client POST+parse",
+            "value": invoke["raw_httpx2"]["wall_us"],
+            "unit": "µs",
+            "note": f"CPU {invoke['raw_httpx2']['cpu_us']:.0f} µs",
+        },
+        {
+            "metric": f"abatch {abatch['requests']:,} @ c{CONCURRENCY}: time vs raw httpx2",
+            "value": rps["raw_httpx2"] / rps["pipes"],
+            "unit": "x",
+            "budget": 1.0,
+            "note": f"pipes {rps['pipes']:.0f} req/s vs httpx2.AsyncClient "
+            f"{rps['raw_httpx2']:.0f} req/s (budget: pipes req/s >= httpx2's)",
+        },
+        {
+            "metric": "    abatch: pipes throughput",
+            "value": rps["pipes"],
+            "unit": "req/s",
+            "note": f"raw httpx.AsyncClient {rps['raw_httpx']:.0f} req/s",
+        },
+        {
+            "metric": f"stream {STREAM_CHUNKS:,} chunks: time per chunk vs raw SSE",
+            "value": 1 / stream["rate_ratio"],
+            "unit": "x",
+            "budget": 1.25,
+            "note": f"pipes {stream['pipes']['chunks_per_s'] / 1e3:.1f}k chunks/s = "
+            f"{stream['rate_ratio'] * 100:.0f}% of raw {stream['raw']['chunks_per_s'] / 1e3:.1f}k"
+            " (budget >= 80%, i.e. <= 1.25x the time)",
+        },
+        {
+            "metric": "stream: time to first chunk vs raw SSE",
+            "value": stream["first_chunk_ratio"],
+            "unit": "x",
+            "budget": 1.2,
+            "note": f"pipes {stream['pipes']['first_chunk_us']:.0f} µs vs raw "
+            f"{stream['raw']['first_chunk_us']:.0f} µs",
+        },
+        {
+            "metric": "import pipes_openai (fresh process, median)",
+            "value": imports["import_pipes_openai_ms"],
+            "unit": "ms",
+            "budget": 150,
+            "note": f"import httpx alone {imports['import_httpx_ms']:.0f} ms",
+        },
+        {
+            "metric": "RSS after import pipes_openai vs import httpx",
+            "value": imports["rss_pipes_openai_mb"] / imports["rss_httpx_mb"],
+            "unit": "x",
+            "budget": 1.5,
+            "note": f"{imports['rss_pipes_openai_mb']:.1f} MB vs {imports['rss_httpx_mb']:.1f} "
+            f"MB (bare interpreter {imports['rss_bare_mb']:.1f} MB)",
+        },
+        {
+            "metric": "import pipes (fresh process, median)",
+            "value": imports["import_pipes_ms"],
+            "unit": "ms",
+            "budget": 80,
+            "note": f"import pydantic alone {imports['import_pydantic_ms']:.0f} ms",
+        },
+    ]
+    report(
+        "openai",
+        rows,
+        invoke=invoke,
+        abatch=abatch,
+        stream=stream,
+        imports=imports,
+        quick=args.quick,
+    )
+
+
+if __name__ == "__main__":
+    main()
