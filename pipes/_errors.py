@@ -20,6 +20,7 @@ Tree::
     │   └── UnsafeTemplateError(TemplateError)           attribute/index/format-spec access etc.
     ├── MissingVariablesError(PipesError, KeyError)      prompt invoked without some variables
     ├── MessageConversionError(PipesError, ValueError)   something that is not a message-like
+    │   └── MessageMergeError                            chunks that cannot be added together
     ├── OutputParserException(PipesError, ValueError)    a parser could not parse (keeps the text)
     ├── ToolException(PipesError, RuntimeError)          a tool failed in a way meant for the model
     └── ChatModelError(PipesError, RuntimeError)         base for provider errors (see providers)
@@ -34,6 +35,7 @@ __all__ = [
     "InputTypeError",
     "InvalidRunnableError",
     "MessageConversionError",
+    "MessageMergeError",
     "MissingVariablesError",
     "NotImplementedInvokeError",
     "OutputParserException",
