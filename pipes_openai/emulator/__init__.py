@@ -50,7 +50,10 @@ punctuation mark with its leading whitespace is one token; 3 tokens per message 
 Requests are validated like the real API (400 ``invalid_request_error`` with ``param`` and
 ``code``; malformed JSON, missing ``model``/``messages``, unknown roles, a tool message without
 a pending tool call, out-of-range parameters, unknown ``tool_choice`` functions, JSON mode
-without the word "json"). Unknown top-level parameters are accepted, as vLLM does.
+without the word "json", strict schemas that break OpenAI's strict rules). Reasoning models
+(``o1``, ``o3``, ``o4-mini``, ``gpt-5``...) refuse ``max_tokens`` (use ``max_completion_tokens``)
+and ``temperature``/``top_p`` other than 1, and report hidden reasoning tokens in their usage;
+other models refuse ``reasoning_effort``. Unknown top-level parameters are accepted, as vLLM does.
 
 Quirk modes (``Emulator(quirks={...})``, see :class:`Quirk`) reproduce real servers' deviations:
 ``reject_stream_options`` (400 on ``stream_options``: old vLLM, LM Studio),

@@ -14,7 +14,10 @@ The decision, in order (documented in the package docstring):
 4. otherwise the text of the last user message, verbatim (an echo).
 
 ``max_tokens`` / ``max_completion_tokens`` cut the content (finish ``length``) and ``stop``
-sequences cut it at the first match (finish ``stop``).
+sequences cut it at the first match (finish ``stop``). Reasoning models (``o1``, ``o3``,
+``o4-mini``, ``gpt-5``...) report hidden reasoning tokens (16/64/256 per choice for
+``reasoning_effort`` low/medium-or-unset/high, 0 for minimal) in ``completion_tokens`` and
+``completion_tokens_details.reasoning_tokens``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 from ._quirks import Quirk
 from ._script import Reply
 from ._synth import synthesize
+from ._validate import REASONING_MODEL_RE
 from ._wire import (
     count_tokens,
     dumps,
@@ -43,6 +47,8 @@ __all__ = ["ChoicePlan", "Plan", "plan_reply", "render_response", "render_stream
 _WORD_RE = re.compile(r"\w+")
 _CAMEL_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _IMAGE_TOKENS = 85
+# Hidden reasoning tokens a reasoning model reports per choice, by reasoning_effort.
+_HIDDEN_REASONING = {"minimal": 0, "low": 16, "medium": 64, "high": 256}
 
 
 @dataclass(slots=True)
@@ -249,6 +255,11 @@ def plan_reply(
         completion += r + count_tokens(choice.content or "") + count_tokens(choice.refusal or "")
         for _, name, args in choice.tool_calls:
             completion += 3 + count_tokens(name) + count_tokens(args)
+    if REASONING_MODEL_RE.match(str(body["model"])):
+        # Reasoning models think in hidden tokens, billed as completion tokens.
+        hidden = _HIDDEN_REASONING.get(str(body.get("reasoning_effort")), 64) * len(choices)
+        reasoning_tokens += hidden
+        completion += hidden
     usage = usage_dict(
         prompt_tokens,
         completion,

@@ -9,6 +9,8 @@ from ._wire import ApiError
 
 __all__ = ["validate_request"]
 
+# o1, o3, o4-mini, gpt-5...: reasoning models, with their own parameter rules.
+REASONING_MODEL_RE = re.compile(r"^(?:ft:)?(?:o\d|gpt-5)(?!.*-chat)")
 _ROLES = ("system", "assistant", "user", "function", "tool", "developer")
 _TOOL_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _RESPONSE_FORMATS = ("text", "json_object", "json_schema")
@@ -116,6 +118,7 @@ def validate_request(body: Any, *, reject_null_content: bool, reject_stream_opti
         if not isinstance(body["stream_options"], dict):
             raise _type_error("stream_options", "an object", body["stream_options"])
 
+    _check_model_parameters(body)
     _check_number(body, "temperature", 0, 2)
     _check_number(body, "top_p", 0, 1)
     _check_number(body, "presence_penalty", -2, 2)
@@ -149,6 +152,33 @@ def validate_request(body: Any, *, reject_null_content: bool, reject_stream_opti
     names = _validate_tools(body.get("tools"))
     _validate_tool_choice(body.get("tool_choice"), names)
     _validate_response_format(body.get("response_format"), messages)
+
+
+def _unsupported_parameter(name: str) -> ApiError:
+    return _bad(
+        f"Unsupported parameter: '{name}' is not supported with this model."
+        + (" Use 'max_completion_tokens' instead." if name == "max_tokens" else ""),
+        name,
+        "unsupported_parameter",
+    )
+
+
+def _check_model_parameters(body: dict[str, Any]) -> None:
+    """Reasoning models refuse ``max_tokens`` and sampling knobs; others refuse reasoning ones."""
+    if REASONING_MODEL_RE.match(body["model"]):
+        if body.get("max_tokens") is not None:
+            raise _unsupported_parameter("max_tokens")
+        for key in ("temperature", "top_p"):
+            value = body.get(key)
+            if value is not None and value != 1:
+                raise _bad(
+                    f"Unsupported value: '{key}' does not support {value} with this model. Only"
+                    " the default (1) value is supported.",
+                    key,
+                    "unsupported_value",
+                )
+    elif body.get("reasoning_effort") is not None:
+        raise _unsupported_parameter("reasoning_effort")
 
 
 def _validate_messages(messages: list[Any], reject_null_content: bool) -> None:

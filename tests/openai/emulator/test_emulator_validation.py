@@ -256,3 +256,55 @@ def test_non_strict_schemas_are_not_held_to_strict_rules(client: httpx.Client) -
     assert client.post("/chat/completions", json=chat(response_format=fmt)).status_code == 200
     tool = {"type": "function", "function": {"name": "f", "parameters": loose}}
     assert client.post("/chat/completions", json=chat(tools=[tool])).status_code == 200
+
+
+@pytest.mark.parametrize("model", ["o1", "o3-mini", "o4-mini-2025-04-16", "gpt-5", "gpt-5-mini"])
+def test_reasoning_models_refuse_max_tokens_and_sampling(client: httpx.Client, model: str) -> None:
+    body = {"model": model, "messages": [{"role": "user", "content": "x"}]}
+    refused = client.post("/chat/completions", json={**body, "max_tokens": 5})
+    assert refused.status_code == 400
+    assert refused.json()["error"] == {
+        "message": "Unsupported parameter: 'max_tokens' is not supported with this model."
+        " Use 'max_completion_tokens' instead.",
+        "type": "invalid_request_error",
+        "param": "max_tokens",
+        "code": "unsupported_parameter",
+    }
+    hot = client.post("/chat/completions", json={**body, "temperature": 0.7})
+    assert hot.status_code == 400
+    assert hot.json()["error"]["code"] == "unsupported_value"
+    assert hot.json()["error"]["param"] == "temperature"
+    ok = client.post(
+        "/chat/completions",
+        json={**body, "max_completion_tokens": 5, "temperature": 1, "reasoning_effort": "high"},
+    )
+    assert ok.status_code == 200
+    usage = ok.json()["usage"]
+    assert usage["completion_tokens_details"]["reasoning_tokens"] == 256
+    assert usage["completion_tokens"] == 256 + 1
+
+
+def test_reasoning_tokens_follow_the_effort(client: httpx.Client) -> None:
+    def reasoning(**extra: Any) -> int:
+        body = {"model": "o3-mini", "messages": [{"role": "user", "content": "x"}], **extra}
+        usage = client.post("/chat/completions", json=body).json()["usage"]
+        tokens: int = usage["completion_tokens_details"]["reasoning_tokens"]
+        return tokens
+
+    assert [reasoning(reasoning_effort=e) for e in ("minimal", "low", "medium", "high")] == [
+        0,
+        16,
+        64,
+        256,
+    ]
+    assert reasoning() == 64
+    assert reasoning(n=2) == 128
+
+
+def test_other_models_refuse_reasoning_effort(client: httpx.Client) -> None:
+    for model in ("gpt-4o", "gpt-5-chat-latest"):
+        response = client.post(
+            "/chat/completions", json=chat(reasoning_effort="low") | {"model": model}
+        )
+        assert response.status_code == 400
+        assert response.json()["error"]["param"] == "reasoning_effort"
