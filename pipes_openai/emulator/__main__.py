@@ -65,7 +65,10 @@ async def _run(emulator: Emulator) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except NotImplementedError:  # Windows: Ctrl-C still raises KeyboardInterrupt
+            pass
     ready = asyncio.Event()
     task = asyncio.create_task(emulator.serve_forever(stop, ready))
     ready_wait = asyncio.create_task(ready.wait())
@@ -104,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         asyncio.run(_run(emulator))
+    except KeyboardInterrupt:
+        pass
     except OSError as exc:
         print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
