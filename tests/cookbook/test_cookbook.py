@@ -1,0 +1,178 @@
+"""Every cookbook script runs, with no API key, and prints what it is meant to show.
+
+The scripts run as subprocesses (as a user runs them), all started at once so the suite waits
+for the slowest one only, each with a finite timeout and without ``OPENAI_*`` variables — so
+they use the in-process emulator and never the network.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+COOKBOOK = ROOT / "cookbook"
+TIMEOUT = 180
+
+# script -> strings its output must contain
+EXPECTED: dict[str, list[str]] = {
+    "chatopenai_walkthrough.py": [
+        "running against the bundled OpenAI-compatible EMULATOR",
+        "The shapes are real; the answers are not.",
+        "ai_msg.content: J'adore la programmation.",
+        "ai_msg.usage_metadata: {'input_tokens':",
+        "ai_msg.response_metadata[\"token_usage\"]: {'prompt_tokens':",
+        "chain.invoke(...).content: Ich liebe das Programmieren.",
+        "ai_msg.tool_calls: [{'name': 'GetWeather', 'args': {'location':",
+        "with_structured_output(Joke): Joke(setup=",
+        "streamed usage_metadata: {'input_tokens':",
+        "'model_name': 'ft:gpt-3.5-turbo-0613:acme::7qTVM5AR'",
+        "Done.",
+    ],
+    "streaming_to_terminal.py": ["chunks; first after", "the answer grows here.", "Done."],
+    "structured_extraction.py": [
+        "- Ada Lovelace: 36",
+        "- Grace Hopper: 85",
+        "parsing_error: OutputParserException",
+        "People(people=[",
+        "Done.",
+    ],
+    "tool_calling_loop.py": [
+        "round 1: the model asks for 2 tool call(s)",
+        "get_weather({'location': 'Paris'}) -> 'It is 18 °C and sunny in Paris.'",
+        "HumanMessage -> AIMessage -> ToolMessage -> ToolMessage -> AIMessage",
+        "Done.",
+    ],
+    "parallel_fanout.py": [
+        "at most 3 model calls at once",
+        "keys: ['french', 'keywords', 'original', 'summary']",
+    ],
+    "retries_and_fallbacks.py": [
+        "Answer from the self-hosted model.",
+        "Answer after one retry.",
+        "Answer from the fallback model. (model: gpt-4o-mini)",
+        "Fast answer from the fallback.",
+        "BadRequestError after 1 attempt(s)",
+        "after 3 attempts",
+        "Done.",
+    ],
+    "batch_from_file.py": ["at most 4 at a time", "10 translated, 0 failed", "Done."],
+    "testing_chains.py": ["ok   test_chain_with_cassette", "5 passed", "Done."],
+    "custom_chat_model.py": ["Running the conformance kit:", " passed"],
+}
+
+
+@dataclass
+class Outcome:
+    returncode: int
+    output: str
+
+
+def _scripts() -> list[str]:
+    return sorted(p.name for p in COOKBOOK.glob("*.py") if not p.name.startswith("_"))
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_OPENAI"))}
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> Iterator[dict[str, Outcome]]:
+    env = _env()
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, str(COOKBOOK / name)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+        )
+        for name in EXPECTED
+    }
+    results: dict[str, Outcome] = {}
+    try:
+        for name, proc in procs.items():
+            try:
+                out, _ = proc.communicate(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                out, _ = proc.communicate()
+                out += f"\n[killed after {TIMEOUT} s]"
+            results[name] = Outcome(proc.returncode, out)
+        yield results
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+
+
+def test_every_script_is_covered() -> None:
+    assert sorted(EXPECTED) == _scripts(), "add new cookbook scripts to EXPECTED"
+
+
+@pytest.mark.parametrize("script", sorted(EXPECTED))
+def test_script_runs_and_shows_what_it_should(script: str, outcomes: dict[str, Outcome]) -> None:
+    outcome = outcomes[script]
+    assert outcome.returncode == 0, f"{script} exited {outcome.returncode}:\n{outcome.output}"
+    missing = [text for text in EXPECTED[script] if text not in outcome.output]
+    assert not missing, f"{script} did not print {missing}:\n{outcome.output}"
+
+
+def test_provider_page_quotes_the_kit_result(outcomes: dict[str, Outcome]) -> None:
+    page = (ROOT / "docs" / "plugin-authors" / "chat-model-provider.md").read_text()
+    quoted = re.search(r"(\d+) passed, (\d+) skipped", page)
+    got = re.search(r"(\d+) passed, (\d+) skipped", outcomes["custom_chat_model.py"].output)
+    assert quoted is not None
+    assert got is not None
+    assert quoted.groups() == got.groups(), "update the kit's result quoted in the docs"
+
+
+def test_failures_exit_non_zero() -> None:
+    code = (
+        "import sys; sys.path.insert(0, 'cookbook'); from _backend import run\n"
+        "def main(emulator):\n"
+        "    raise ValueError('broken step')\n"
+        "run(main)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert proc.returncode == 1
+    assert "FAILED" in proc.stderr
+    assert "ValueError: broken step" in proc.stderr
+
+
+def test_unused_scripted_replies_fail_the_script() -> None:
+    # A script that planned more model calls than it made is broken, even if nothing raised.
+    code = (
+        "import sys; sys.path.insert(0, 'cookbook'); from _backend import run, say\n"
+        "run(lambda emulator: say(emulator, 'never asked for'))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert proc.returncode == 1
+    assert "never used" in proc.stderr

@@ -1,0 +1,74 @@
+"""The docs' benchmark tables come from bench/results/*.json, never from hand-typed figures."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _hook() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "bench_tables", ROOT / "docs" / "hooks" / "bench_tables.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_table_is_rendered_from_the_results_file(tmp_path: Path) -> None:
+    (tmp_path / "demo.json").write_text(
+        json.dumps(
+            {
+                "name": "demo",
+                "machine": {
+                    "python": "3.11.7",
+                    "cpus": 2,
+                    "load_average": [0.5, 0.4, 0.3],
+                    "when": "2026-01-01T00:00:00Z",
+                },
+                "rows": [
+                    {
+                        "metric": "(a) overhead | per step",
+                        "value": 1.234,
+                        "unit": "µs",
+                        "budget": 3,
+                        "note": "n",
+                        "verdict": "met",
+                    },
+                    {"metric": "    detail", "value": 1234.5, "unit": "ms"},
+                ],
+            }
+        )
+    )
+    text = _hook().render("demo", tmp_path)
+    assert "on 2 CPUs, Python 3.11.7 (load average 0.5, 0.4, 0.3)" in text
+    assert "| (a) overhead \\| per step | 1.23 µs | 3 µs | met | n |" in text
+    assert "| &nbsp;&nbsp;&nbsp;detail | 1,234 ms |  |  |  |" in text
+
+
+def test_missing_results_say_how_to_produce_them(tmp_path: Path) -> None:
+    text = _hook().render("nothing", tmp_path)
+    assert "No results yet" in text
+    assert "bench/bench_nothing.py" in text
+
+
+def test_markers_are_replaced_and_other_text_kept(tmp_path: Path) -> None:
+    hook = _hook()
+    page = "# Perf\n\n<!-- bench-table: core -->\n\ntext after\n"
+    out = hook.on_page_markdown(page, page=None, config=None, files=None)
+    assert "bench-table" not in out
+    assert out.startswith("# Perf\n\n")
+    assert out.endswith("\ntext after\n")
+
+
+def test_performance_page_only_names_existing_bench_scripts() -> None:
+    page = (ROOT / "docs" / "performance.md").read_text()
+    for name in re.findall(r"<!--\s*bench-table:\s*([\w.-]+)\s*-->", page):
+        assert (ROOT / "bench" / f"bench_{name}.py").is_file(), f"no bench/bench_{name}.py"
