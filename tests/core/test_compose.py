@@ -294,3 +294,43 @@ async def test_sync_generator_inside_astream_stops_when_the_consumer_stops() -> 
     assert [await stream.__anext__() for _ in range(3)] == ["a", "a", "a"]
     await stream.aclose()
     assert await asyncio.to_thread(closed.wait, 10)
+
+
+def test_assign_stream_replacing_a_key_merges_to_the_new_value() -> None:
+    r = RunnablePassthrough.assign(a=lambda d: d["a"] * 100)
+    chunks = list(r.stream({"a": 2, "b": "x"}))
+    assert merge_chunks(chunks) == r.invoke({"a": 2, "b": "x"}) == {"a": 200, "b": "x"}
+
+
+async def test_assign_astream_replacing_a_key() -> None:
+    r = RunnablePassthrough.assign(a=lambda d: "new")
+    chunks = [c async for c in r.astream({"a": "old"})]
+    assert merge_chunks(chunks) == {"a": "new"}
+
+
+def test_deeply_nested_parallels_do_not_deadlock_the_shared_pool() -> None:
+    # 4 levels of 4 branches: 256 leaves, far more than the 64 worker threads; a branch whose
+    # worker never starts is run by its parent's thread instead of waiting for a slot.
+    leaf: Any = RunnableLambda(lambda x: x + 1)
+    for _ in range(4):
+        leaf = RunnableParallel({str(i): leaf for i in range(4)}) | (lambda d: sum(d.values()))
+    assert leaf.invoke(0) == 256
+
+
+def test_parallel_stream_consumer_stops_early() -> None:
+    produced: list[int] = []
+
+    def endless(chunks: Iterator[str]) -> Iterator[str]:
+        for chunk in chunks:
+            while len(produced) < 10_000:
+                produced.append(1)
+                yield chunk
+
+    stream = RunnableParallel(a=endless).stream("x")
+    assert next(stream) == {"a": "x"}
+    pumps = [t for t in threading.enumerate() if t.name == "pipes-parallel-a"]
+    stream.close()
+    for pump in pumps:  # the branch's thread stops at its next chunk
+        pump.join(timeout=10)
+        assert not pump.is_alive()
+    assert len(produced) < 100  # backpressure: a branch runs only a little ahead

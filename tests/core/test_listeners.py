@@ -192,3 +192,36 @@ def test_no_listener_means_no_run_and_no_uuid(monkeypatch: pytest.MonkeyPatch) -
     # The same patches do see runs when a listener is configured (the test can fail).
     chain.invoke(1, {"callbacks": [Recorder()]})
     assert "run" in created
+
+
+def test_a_step_with_its_own_listener_inside_an_untraced_chain() -> None:
+    rec = Recorder()
+    inner = RunnableLambda(lambda x: x * 2, name="inner").with_config(callbacks=[rec])
+    chain = RunnableLambda(lambda x: x + 1) | inner | (lambda x: x)
+    assert chain.invoke(1) == 4
+    assert [(kind, run.name) for kind, run in rec.calls] == [("start", "inner"), ("end", "inner")]
+    assert rec.run("inner").inputs == 2
+
+
+def test_a_stream_stopped_early_ends_its_run(recorder: Recorder) -> None:
+    def endless(chunks: Iterator[int]) -> Iterator[int]:
+        for chunk in chunks:
+            while True:
+                yield chunk
+
+    stream = RunnableGenerator(endless).stream(7, {"callbacks": [recorder]})
+    assert [next(stream), next(stream)] == [7, 7]
+    stream.close()
+    assert recorder.names("end") == ["endless"]
+    assert recorder.names("error") == []
+    assert recorder.run("endless").outputs == 14  # what the consumer received, merged
+
+
+def test_recursion_runs_nest(recorder: Recorder) -> None:
+    def countdown(x: int) -> Any:
+        return x if x == 0 else RunnableLambda(lambda _: countdown(x - 1), name=f"level{x}")
+
+    RunnableLambda(countdown, name="top").invoke(2, {"callbacks": [recorder]})
+    top, level2 = recorder.run("top"), recorder.run("level2")
+    assert level2.parent_run_id == top.run_id
+    assert recorder.run("level1").parent_run_id == level2.run_id
