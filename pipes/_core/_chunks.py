@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 __all__ = ["AddableDict", "merge_chunks"]
 
@@ -69,7 +69,7 @@ def merge_chunks(chunks: Sequence[T]) -> T:
     if isinstance(first, list):
         return [item for chunk in chunks for item in chunk]  # type: ignore[attr-defined,return-value]
     try:
-        return functools.reduce(operator.add, chunks)
+        return functools.reduce(operator.add, cast(Sequence[Any], chunks))  # type: ignore[no-any-return]
     except TypeError:
         # Values that do not add (e.g. ints from a lambda step) stream as whole values: last wins.
         return chunks[-1]

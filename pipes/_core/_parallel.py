@@ -23,6 +23,7 @@ __all__ = ["RunnableParallel"]
 In = TypeVar("In", default=Any)
 
 _DONE: Any = object()
+_AHEAD = 16  # chunks a streaming branch may produce ahead of the consumer
 
 
 def _run_all_inline_or_pooled(
@@ -146,19 +147,31 @@ class RunnableParallel(Runnable[In, dict[str, Any]]):
         # Each branch streams in its own thread; chunks arrive merged, in arrival order.
         import queue
 
-        inbox: queue.Queue[tuple[str, Any, BaseException | None]] = queue.Queue()
+        # Bounded: a branch may run only a little ahead of the consumer (backpressure), and
+        # stops once the consumer has gone.
+        inbox: queue.Queue[tuple[str, Any, BaseException | None]] = queue.Queue(
+            maxsize=_AHEAD * len(self.steps)
+        )
         stop = threading.Event()
+
+        def put(item: tuple[str, Any, BaseException | None]) -> bool:
+            while not stop.is_set():
+                try:
+                    inbox.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
 
         def pump(key: str, runnable: Runnable[In, Any]) -> None:
             try:
                 for chunk in runnable.stream(input, config):
-                    if stop.is_set():
+                    if not put((key, chunk, None)):
                         return
-                    inbox.put((key, chunk, None))
             except BaseException as exc:
-                inbox.put((key, _DONE, exc))
+                put((key, _DONE, exc))
                 return
-            inbox.put((key, _DONE, None))
+            put((key, _DONE, None))
 
         threads = [
             threading.Thread(
@@ -197,7 +210,9 @@ class RunnableParallel(Runnable[In, dict[str, Any]]):
     ) -> AsyncIterator[dict[str, Any]]:
         import asyncio
 
-        inbox: asyncio.Queue[tuple[str, Any, BaseException | None]] = asyncio.Queue()
+        inbox: asyncio.Queue[tuple[str, Any, BaseException | None]] = asyncio.Queue(
+            maxsize=_AHEAD * len(self.steps)
+        )
 
         async def pump(key: str, runnable: Runnable[In, Any]) -> None:
             try:

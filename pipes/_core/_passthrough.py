@@ -79,6 +79,12 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
     def get_graph(self) -> Any:
         return self.mapper.get_graph()
 
+    def _kept(self, base: Mapping[str, Any]) -> AddableDict:
+        # The keys the steps replace are left out: chunks add up, and an old value plus the
+        # new one is not the new one.
+        steps = self.mapper.steps
+        return AddableDict({k: v for k, v in base.items() if k not in steps})
+
     def invoke(
         self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
@@ -95,14 +101,14 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
         self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[dict[str, Any]]:
         base = _require_mapping(input, self.get_name())
-        yield AddableDict(base)
+        yield self._kept(base)
         yield from self.mapper.stream(input, config)
 
     async def astream(
         self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[dict[str, Any]]:
         base = _require_mapping(input, self.get_name())
-        yield AddableDict(base)
+        yield self._kept(base)
         async for chunk in self.mapper.astream(input, config):
             yield chunk
 

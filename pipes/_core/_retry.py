@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
@@ -68,6 +67,8 @@ class RunnableRetry(Runnable[In, Out]):
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
         wait = min(self.max_wait, self.initial_wait * self.exponential_base ** (attempt - 1))
         if self.wait_exponential_jitter:
+            import random  # lazily: only retries that wait need it
+
             wait = random.uniform(wait / 2, wait)
         return wait
 

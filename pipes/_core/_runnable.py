@@ -553,7 +553,7 @@ async def _iterate_in_thread(iterator: Iterator[T]) -> AsyncIterator[T]:
     pool = _pool()
     sentinel: Any = object()
     while True:
-        chunk = await loop.run_in_executor(
+        chunk: Any = await loop.run_in_executor(
             pool, functools.partial(ctx.run, next, iterator, sentinel)
         )
         if chunk is sentinel:

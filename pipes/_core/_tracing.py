@@ -170,18 +170,25 @@ def _iterate_in(ctx: contextvars.Context, iterator: Iterator[Any]) -> Iterator[A
 _SENTINEL: Any = object()
 
 
+def _merged(chunks: list[Any]) -> Any:
+    from ._chunks import merge_chunks
+
+    return merge_chunks(chunks) if chunks else None
+
+
 def _traced_iter(run: Run, ctx: contextvars.Context, iterator: Iterator[Any]) -> Iterator[Any]:
     chunks: list[Any] = []
     try:
         for chunk in _iterate_in(ctx, iterator):
             chunks.append(chunk)
             yield chunk
+    except GeneratorExit:  # the consumer stopped early: the run ends with what it got
+        _finish(run, _merged(chunks))
+        raise
     except BaseException as exc:
         _finish(run, error=exc)
         raise
-    from ._chunks import merge_chunks
-
-    _finish(run, merge_chunks(chunks) if chunks else None)
+    _finish(run, _merged(chunks))
 
 
 def wrap_iter(fn: _Fn) -> _Fn:
@@ -200,7 +207,7 @@ def wrap_iter(fn: _Fn) -> _Fn:
                 return fn(self, input, config, **kwargs)  # type: ignore[no-any-return]
             ctx = contextvars.copy_context()
             ctx.run(_current_config.set, config)
-            return _iterate_in(ctx, fn(self, input, config, **kwargs))
+            return _iterate_in(ctx, ctx.run(fn, self, input, config, **kwargs))
         if _same_call(self, config):
             return fn(self, input, config, **kwargs)  # type: ignore[no-any-return]
         run = _start_run(self, input if fn.__name__ != "transform" else "<stream>", config)
@@ -222,25 +229,33 @@ async def _aiterate_with(
     run: Run | None,
     runnable: Any = None,
 ) -> AsyncIterator[Any]:
+    # Publish the config (and the run) around each step of the inner iterator only: between
+    # steps the consumer's own context is left as it was.
     chunks: list[Any] = []
     try:
         while True:
             if run is None:
                 token = _current_config.set(config)
+                try:
+                    chunk = await iterator.__anext__()
+                except StopAsyncIteration:
+                    break
+                finally:
+                    _current_config.reset(token)
             else:
                 tokens = _enter(run, runnable, config)
-            try:
-                chunk = await iterator.__anext__()
-            except StopAsyncIteration:
-                break
-            finally:
-                if run is None:
-                    _current_config.reset(token)
-                else:
+                try:
+                    chunk = await iterator.__anext__()
+                except StopAsyncIteration:
+                    break
+                finally:
                     _exit(tokens)
-            if run is not None:
                 chunks.append(chunk)
             yield chunk
+    except GeneratorExit:  # the consumer stopped early: the run ends with what it got
+        if run is not None:
+            _finish(run, _merged(chunks))
+        raise
     except BaseException as exc:
         if run is not None:
             _finish(run, error=exc)
@@ -250,9 +265,7 @@ async def _aiterate_with(
         if aclose is not None:
             await aclose()
     if run is not None:
-        from ._chunks import merge_chunks
-
-        _finish(run, merge_chunks(chunks) if chunks else None)
+        _finish(run, _merged(chunks))
 
 
 def wrap_aiter(fn: _Fn) -> _Fn:
