@@ -54,7 +54,12 @@ ToolInput: TypeAlias = str | dict[str, Any] | ToolCall
 """What a tool accepts: its arguments (a dict, or a string for one-argument tools) or a call."""
 ArgsSchema: TypeAlias = type[BaseModel] | dict[str, Any]
 ToolErrorHandler: TypeAlias = (
-    bool | str | Callable[[Exception], str] | type[Exception] | tuple[type[Exception], ...] | None
+    bool
+    | str
+    | Callable[[ToolException], str]
+    | type[Exception]
+    | tuple[type[Exception], ...]
+    | None
 )
 ValidationErrorHandler: TypeAlias = bool | str | Callable[[ToolInputError], str] | None
 ResponseFormat: TypeAlias = Literal["content", "content_and_artifact"]

@@ -48,6 +48,13 @@ class ToolInputError(PipesError, ValueError):
         self.tool_input = tool_input
         self.schema = schema
 
+    def errors(self) -> list[Any]:
+        """pydantic's error list (as ``ValidationError.errors()``), for LangChain handlers."""
+        cause = self.__cause__
+        if isinstance(cause, pydantic.ValidationError):
+            return list(cause.errors(include_url=False))
+        return []
+
 
 def format_validation_error(exc: pydantic.ValidationError) -> str:
     """One ``  - field: problem (got value)`` line per error, without pydantic's URLs."""

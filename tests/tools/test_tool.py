@@ -713,3 +713,15 @@ def test_changing_args_schema_refreshes_schemas() -> None:
 def test_invalid_args_error_mentions_ignored_unknown_keys() -> None:
     with pytest.raises(ToolInputError, match=r"ignored, not arguments of this tool: \['c'\]"):
         multiply.invoke({"a": 1, "c": 2})
+
+
+def test_tool_input_error_exposes_pydantic_errors() -> None:
+    with pytest.raises(ToolInputError) as info:
+        multiply.invoke({"a": "x", "b": 1})
+    assert [e["loc"] for e in info.value.errors()] == [("a",)]
+
+    def handler(error: ToolException) -> str:  # typed like LangChain handlers
+        return f"handled {error}"
+
+    t = tool(_failing(ToolException), handle_tool_error=handler)
+    assert t.invoke({"x": 1}) == "handled boom 1"
