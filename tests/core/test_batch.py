@@ -193,3 +193,22 @@ def test_batch_passes_kwargs() -> None:
 
     assert Add().batch([1, 2], n=10) == [11, 12]
     assert Add().bind(n=5).batch([1, 2]) == [6, 7]
+
+
+async def test_abatch_failure_cancels_the_inputs_still_running() -> None:
+    cancelled = asyncio.Event()
+    never = asyncio.Event()
+
+    async def work(x: int) -> int:
+        if x == 0:
+            raise ValueError("first fails")
+        try:
+            await never.wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return x
+
+    with pytest.raises(ValueError, match="first fails"):
+        await RunnableLambda(work).abatch([0, 1, 2])
+    await asyncio.wait_for(cancelled.wait(), timeout=10)

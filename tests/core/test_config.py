@@ -208,3 +208,43 @@ def test_ensure_config_prefers_explicit_then_context_then_empty() -> None:
     seen: list[RunnableConfig] = []
     RunnableLambda(lambda x: seen.append(ensure_config())).invoke(1, {"tags": ["ctx"]})
     assert seen[0]["tags"] == ["ctx"]
+
+
+def test_config_does_not_leak_from_a_partly_consumed_stream() -> None:
+    def gen(chunks: Iterator[str]) -> Iterator[str]:
+        for chunk in chunks:
+            yield from chunk
+
+    stream = RunnableGenerator(gen).stream("abc", {"tags": ["inner"]})
+    assert next(stream) == "a"
+    assert get_config() == {}
+    stream.close()
+    assert get_config() == {}
+
+
+async def test_config_does_not_leak_from_a_partly_consumed_astream() -> None:
+    async def agen(chunks: AsyncIterator[str]) -> AsyncIterator[str]:
+        async for chunk in chunks:
+            for char in chunk:
+                yield char
+
+    stream = RunnableGenerator(agen).astream("abc", {"tags": ["inner"]})
+    assert await stream.__anext__() == "a"
+    assert get_config() == {}
+    await stream.aclose()
+    assert get_config() == {}
+
+
+def test_sequence_passes_kwargs_to_its_first_step_only() -> None:
+    class Kw(Runnable[int, int]):
+        def __init__(self) -> None:
+            self.seen: list[dict[str, Any]] = []
+
+        def invoke(self, input: int, config: RunnableConfig | None = None, **kw: Any) -> int:
+            self.seen.append(kw)
+            return input
+
+    first, second = Kw(), Kw()
+    (first | second).invoke(1, flag=True)
+    assert first.seen == [{"flag": True}]
+    assert second.seen == [{}]
