@@ -272,6 +272,8 @@ def _validate_messages(messages: list[Any], reject_null_content: bool) -> None:
                 )
         if content is not None and not isinstance(content, str | list):
             raise _type_error(f"messages[{i}].content", "a string or an array", content)
+        if isinstance(content, list):
+            _validate_parts(content, f"messages[{i}].content")
     if pending_ids:
         missing = ", ".join(pending_ids)
         raise _bad(
@@ -280,6 +282,87 @@ def _validate_messages(messages: list[Any], reject_null_content: bool) -> None:
             f" messages: {missing}",
             f"messages.[{open_assistant}].role",
         )
+
+
+_PART_TYPES = ("text", "image_url", "input_audio", "refusal", "file")
+
+
+def _supported(values: tuple[str, ...]) -> str:
+    quoted = [f"'{v}'" for v in values]
+    if len(quoted) == 2:
+        return f"{quoted[0]} and {quoted[1]}"
+    return ", ".join(quoted[:-1]) + f", and {quoted[-1]}"
+
+
+def _require_str(part: dict[str, Any], key: str, param: str) -> str:
+    value = part.get(key)
+    if value is None:
+        raise _bad(
+            f"Missing required parameter: '{param}.{key}'.",
+            f"{param}.{key}",
+            "missing_required_parameter",
+        )
+    if not isinstance(value, str):
+        raise _type_error(f"{param}.{key}", "a string", value)
+    return value
+
+
+def _validate_parts(parts: list[Any], param: str) -> None:
+    """Content parts: text, images (http(s) or data URLs, ``detail``), audio (wav/mp3), files."""
+    for j, part in enumerate(parts):
+        where = f"{param}[{j}]"
+        if not isinstance(part, dict):
+            raise _type_error(where, "an object", part)
+        kind = part.get("type")
+        if kind not in _PART_TYPES:
+            raise _bad(
+                f"Invalid value: '{kind}'. Supported values are: {_supported(_PART_TYPES)}.",
+                f"{where}.type",
+                "invalid_value",
+            )
+        if kind == "text":
+            _require_str(part, "text", where)
+        elif kind == "refusal":
+            _require_str(part, "refusal", where)
+        elif kind == "image_url":
+            image = part.get("image_url")
+            if not isinstance(image, dict):
+                raise _bad(
+                    f"Missing required parameter: '{where}.image_url'.",
+                    f"{where}.image_url",
+                    "missing_required_parameter",
+                )
+            url = _require_str(image, "url", f"{where}.image_url")
+            if not url.startswith(("http://", "https://", "data:image/")):
+                raise _bad(
+                    f"Invalid '{where}.image_url.url'. Expected a valid URL (http(s) or a"
+                    " base64 data:image/... URL), but got a value with an invalid format.",
+                    f"{where}.image_url.url",
+                    "invalid_value",
+                )
+            detail = image.get("detail")
+            if detail is not None and detail not in ("auto", "low", "high"):
+                raise _bad(
+                    f"Invalid value: '{detail}'. Supported values are: 'auto', 'low', and 'high'.",
+                    f"{where}.image_url.detail",
+                    "invalid_value",
+                )
+        elif kind == "input_audio":
+            audio = part.get("input_audio")
+            if not isinstance(audio, dict):
+                raise _bad(
+                    f"Missing required parameter: '{where}.input_audio'.",
+                    f"{where}.input_audio",
+                    "missing_required_parameter",
+                )
+            _require_str(audio, "data", f"{where}.input_audio")
+            fmt = _require_str(audio, "format", f"{where}.input_audio")
+            if fmt not in ("wav", "mp3"):
+                raise _bad(
+                    f"Invalid value: '{fmt}'. Supported values are: 'wav' and 'mp3'.",
+                    f"{where}.input_audio.format",
+                    "invalid_value",
+                )
 
 
 def _validate_tools(tools: Any) -> list[str]:

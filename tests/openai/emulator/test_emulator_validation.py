@@ -308,3 +308,74 @@ def test_other_models_refuse_reasoning_effort(client: httpx.Client) -> None:
         )
         assert response.status_code == 400
         assert response.json()["error"]["param"] == "reasoning_effort"
+
+
+def _parts(*parts: Any) -> dict[str, Any]:
+    return {"model": "gpt-4o", "messages": [{"role": "user", "content": list(parts)}]}
+
+
+PART_CASES: list[tuple[str, dict[str, Any], str, str]] = [
+    ("unknown-type", _parts({"type": "video"}), "messages[0].content[0].type", "'video'"),
+    ("text-missing", _parts({"type": "text"}), "messages[0].content[0].text", "Missing"),
+    ("text-not-string", _parts({"type": "text", "text": 1}), "messages[0].content[0].text", "type"),
+    (
+        "image-without-url",
+        _parts({"type": "text", "text": "x"}, {"type": "image_url", "image_url": {}}),
+        "messages[0].content[1].image_url.url",
+        "Missing",
+    ),
+    (
+        "image-url-as-string",
+        _parts({"type": "image_url", "image_url": "https://x.test/a.png"}),
+        "messages[0].content[0].image_url",
+        "Missing",
+    ),
+    (
+        "image-bad-url",
+        _parts({"type": "image_url", "image_url": {"url": "file:///etc/passwd"}}),
+        "messages[0].content[0].image_url.url",
+        "valid URL",
+    ),
+    (
+        "image-bad-detail",
+        _parts(
+            {"type": "image_url", "image_url": {"url": "https://x.test/a.png", "detail": "max"}}
+        ),
+        "messages[0].content[0].image_url.detail",
+        "'max'",
+    ),
+    (
+        "audio-bad-format",
+        _parts({"type": "input_audio", "input_audio": {"data": "AAAA", "format": "ogg"}}),
+        "messages[0].content[0].input_audio.format",
+        "'wav' and 'mp3'",
+    ),
+    (
+        "audio-without-data",
+        _parts({"type": "input_audio", "input_audio": {"format": "wav"}}),
+        "messages[0].content[0].input_audio.data",
+        "Missing",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "param", "needle"), [c[1:] for c in PART_CASES], ids=[c[0] for c in PART_CASES]
+)
+def test_invalid_content_parts(client: httpx.Client, body: Any, param: str, needle: str) -> None:
+    response = client.post("/chat/completions", json=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["param"] == param
+    assert needle in response.json()["error"]["message"]
+
+
+def test_valid_content_parts(client: httpx.Client) -> None:
+    body = _parts(
+        {"type": "text", "text": "What is in these?"},
+        {"type": "image_url", "image_url": {"url": "https://x.test/a.png", "detail": "low"}},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,aGk="}},
+        {"type": "input_audio", "input_audio": {"data": "SUQz", "format": "mp3"}},
+    )
+    response = client.post("/chat/completions", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["choices"][0]["message"]["content"] == "What is in these?"
