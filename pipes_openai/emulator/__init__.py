@@ -43,9 +43,10 @@ What the assistant answers (deterministic), one queue item per chat completion r
 4. otherwise an **echo**: the text of the last user message, verbatim.
 
 ``max_tokens`` cuts the content (finish ``length``); ``stop`` cuts at the first stop sequence.
-``n`` gives n identical choices; ``logprobs``/``top_logprobs`` give deterministic per-token
-logprobs; ``seed`` is accepted. Token counts come from a word/punctuation tokenizer (each word or
-punctuation mark with its leading whitespace is one token; 3 tokens per message + 3).
+``n`` gives n identical choices (streamed one after another); ``logprobs``/``top_logprobs``
+give deterministic per-token logprobs; ``seed`` is accepted. Token counts come from a
+word/punctuation tokenizer (each word or punctuation mark with its leading whitespace is one
+token; a prompt costs 3 tokens per message + 3; an image 85; audio 1 per 1 KiB of base64).
 
 Requests are validated like the real API (400 ``invalid_request_error`` with ``param`` and
 ``code``; malformed JSON, missing ``model``/``messages``, unknown roles, a tool message without
