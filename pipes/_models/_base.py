@@ -47,6 +47,7 @@ Refinements of the written contract (docs/notes/chat_model_api.md):
 from __future__ import annotations
 
 import abc
+import contextlib
 import difflib
 import json
 import re
@@ -166,6 +167,31 @@ def _key_default(value: Any) -> Any:
         return sorted(map(repr, value))
     # repr() without memory addresses, so the key does not change from run to run.
     return _ADDRESS.sub("", repr(value))
+
+
+T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def _closing(iterator: Iterator[T]) -> Iterator[Iterator[T]]:
+    """Close a provider's stream (if it is a generator) however the consumer leaves."""
+    try:
+        yield iterator
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
+
+
+@contextlib.asynccontextmanager
+async def _aclosing(iterator: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
+    """Async :func:`_closing`."""
+    try:
+        yield iterator
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 def _describe(value: Any) -> str:
@@ -454,10 +480,11 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
             listen and self._has_native_stream() and not self._streaming_disabled(kwargs)
         ):
             chunks: list[AIMessageChunk] = []
-            for chunk in self._stream(messages, stop=stop, **kwargs):
-                chunks.append(self._check_chunk(chunk))
-                if listen:
-                    emit_event("new_token", chunk)
+            with _closing(self._stream(messages, stop=stop, **kwargs)) as provider_stream:
+                for chunk in provider_stream:
+                    chunks.append(self._check_chunk(chunk))
+                    if listen:
+                        emit_event("new_token", chunk)
             result = _fold(chunks, f"{type(self).__name__}._stream()")
         else:
             result = self._check_result(self._generate(messages, stop=stop, **kwargs))
@@ -531,14 +558,17 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         keep = listen or cache is not None
         chunks: list[AIMessageChunk] = []
         yielded = False
-        for chunk in self._stream(messages, stop=stop, **kwargs):
-            self._check_chunk(chunk)
-            yielded = True
-            if keep:
-                chunks.append(chunk)
-                if listen:
-                    emit_event("new_token", chunk)
-            yield chunk
+        # Closed explicitly, so a consumer that stops early releases the provider's
+        # connection now rather than whenever the generator is collected.
+        with _closing(self._stream(messages, stop=stop, **kwargs)) as provider_stream:
+            for chunk in provider_stream:
+                self._check_chunk(chunk)
+                yielded = True
+                if keep:
+                    chunks.append(chunk)
+                    if listen:
+                        emit_event("new_token", chunk)
+                yield chunk
         if not yielded:
             raise ChatModelError(
                 f"{type(self).__name__}._stream() ended without yielding any chunk; expected "
@@ -594,10 +624,11 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         )
         if use_stream:
             chunks: list[AIMessageChunk] = []
-            async for chunk in self._astream_chunks(messages, stop, kwargs):
-                chunks.append(self._check_chunk(chunk))
-                if listen:
-                    emit_event("new_token", chunk)
+            async with _aclosing(self._astream_chunks(messages, stop, kwargs)) as provider_stream:
+                async for chunk in provider_stream:
+                    chunks.append(self._check_chunk(chunk))
+                    if listen:
+                        emit_event("new_token", chunk)
             result = _fold(chunks, f"{type(self).__name__}._astream()")
         else:
             result = self._check_result(await self._agenerate(messages, stop=stop, **kwargs))
@@ -651,14 +682,15 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         keep = listen or cache is not None
         chunks: list[AIMessageChunk] = []
         yielded = False
-        async for chunk in self._astream_chunks(messages, stop, kwargs):
-            self._check_chunk(chunk)
-            yielded = True
-            if keep:
-                chunks.append(chunk)
-                if listen:
-                    emit_event("new_token", chunk)
-            yield chunk
+        async with _aclosing(self._astream_chunks(messages, stop, kwargs)) as provider_stream:
+            async for chunk in provider_stream:
+                self._check_chunk(chunk)
+                yielded = True
+                if keep:
+                    chunks.append(chunk)
+                    if listen:
+                        emit_event("new_token", chunk)
+                yield chunk
         if not yielded:
             raise ChatModelError(
                 f"{type(self).__name__}._astream() ended without yielding any chunk; expected "

@@ -31,7 +31,7 @@ import json
 import re
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pipes._core import Runnable
 from pipes._errors import PipesError
 from pipes._messages import (
@@ -121,17 +121,38 @@ class ChatModelCall:
         return self.messages[-1].text if self.messages else ""
 
 
-@dataclass(slots=True)
 class CallInfo:
-    """What a :class:`FunctionChatModel` function learns about the call besides the messages."""
+    """What a :class:`FunctionChatModel` function learns about the call besides the messages.
 
-    stop: list[str] | None
-    kwargs: dict[str, Any]
-    tools: list[dict[str, Any]] = field(default_factory=list)
-    tool_choice: Any = None
-    response_format: Any = None
-    index: int = 0
-    """How many calls this model received before this one."""
+    ``stop``, the call ``kwargs`` (what ``bind``/``bind_tools`` added included) and ``index``
+    (how many calls the model received before this one); ``tools``, ``tool_choice``,
+    ``response_format`` and ``forced_tool`` are read from ``kwargs``.
+    """
+
+    __slots__ = ("index", "kwargs", "stop")
+
+    def __init__(self, stop: list[str] | None, kwargs: dict[str, Any], index: int = 0) -> None:
+        self.stop = stop
+        self.kwargs = kwargs
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"CallInfo(stop={self.stop!r}, kwargs={self.kwargs!r}, index={self.index})"
+
+    @property
+    def tools(self) -> list[dict[str, Any]]:
+        """The tools offered (OpenAI format), ``[]`` when none were bound."""
+        return list(self.kwargs.get("tools") or [])
+
+    @property
+    def tool_choice(self) -> Any:
+        """The call's ``tool_choice`` (``None`` when not given)."""
+        return self.kwargs.get("tool_choice")
+
+    @property
+    def response_format(self) -> Any:
+        """The call's ``response_format`` (``None`` when not given)."""
+        return self.kwargs.get("response_format")
 
     @property
     def forced_tool(self) -> dict[str, Any] | None:
@@ -267,19 +288,12 @@ class _FakeBase(BaseChatModel):
         kind: Literal["generate", "stream"],
         is_async: bool,
     ) -> tuple[int, CallInfo]:
+        call = ChatModelCall(list(messages), stop, dict(kwargs), kind, is_async)
         state = self._state
         with state.lock:
             index = len(state.calls)
-            state.calls.append(ChatModelCall(list(messages), stop, dict(kwargs), kind, is_async))
-        tools = list(kwargs.get("tools") or [])
-        info = CallInfo(
-            stop=stop,
-            kwargs=dict(kwargs),
-            tools=tools,
-            tool_choice=kwargs.get("tool_choice"),
-            response_format=kwargs.get("response_format"),
-            index=index,
-        )
+            state.calls.append(call)
+        info = CallInfo(stop, call.kwargs, index)
         return index, info
 
     def _structured(self, data: Any, info: CallInfo) -> AIMessage:

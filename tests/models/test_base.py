@@ -673,3 +673,66 @@ def test_schemas() -> None:
     output = model.get_output_schema()
     assert "tool_calls" in output["properties"]
     jsonschema.validate(model.invoke("x").model_dump(mode="json"), output)
+
+
+class Tracked(Recorder):
+    """A provider whose streams record whether they were closed (like an HTTP response)."""
+
+    closed: list[str] = Field(default_factory=list, exclude=True)
+
+    def _stream(self, messages: Any, *, stop: Any = None, **kw: Any) -> Any:
+        try:
+            for i in range(100):
+                yield AIMessageChunk(str(i))
+        finally:
+            self.closed.append("sync")
+
+    async def _astream(self, messages: Any, *, stop: Any = None, **kw: Any) -> Any:
+        try:
+            for i in range(100):
+                yield AIMessageChunk(str(i))
+        finally:
+            self.closed.append("async")
+
+
+def test_stopping_a_stream_early_closes_the_provider_stream_at_once() -> None:
+    model = Tracked()
+    stream = model.stream("hi")
+    assert next(stream).content == "0"
+    stream.close()  # type: ignore[attr-defined]
+    assert model.closed == ["sync"]
+
+
+async def test_stopping_an_astream_early_closes_the_provider_stream_at_once() -> None:
+    model = Tracked()
+    stream = model.astream("hi")
+    async for chunk in stream:
+        assert chunk.content == "0"
+        break
+    await stream.aclose()  # type: ignore[attr-defined]
+    assert model.closed == ["async"]
+
+
+async def test_sync_stream_in_a_thread_is_closed_when_the_consumer_stops() -> None:
+    class SyncTracked(Tracked):
+        _astream = BaseChatModel._astream
+
+    model = SyncTracked()
+    stream = model.astream("hi")
+    async for _ in stream:
+        break
+    await stream.aclose()  # type: ignore[attr-defined]
+    assert model.closed == ["sync"]
+
+
+def test_provider_error_mid_stream_closes_and_propagates() -> None:
+    class Breaks(Recorder):
+        def _stream(self, messages: Any, *, stop: Any = None, **kw: Any) -> Any:
+            yield AIMessageChunk("a")
+            raise ChatModelError("connection reset mid-stream")
+
+    with pytest.raises(ChatModelError, match="mid-stream"):
+        Breaks().invoke("hi", stream=True)
+    chunks: list[AIMessageChunk] = []
+    with pytest.raises(ChatModelError, match="mid-stream"):
+        chunks.extend(Breaks().stream("hi"))
