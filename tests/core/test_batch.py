@@ -212,3 +212,32 @@ async def test_abatch_failure_cancels_the_inputs_still_running() -> None:
     with pytest.raises(ValueError, match="first fails"):
         await RunnableLambda(work).abatch([0, 1, 2])
     await asyncio.wait_for(cancelled.wait(), timeout=10)
+
+
+async def test_abatch_of_sync_work_stops_taking_inputs_after_a_failure() -> None:
+    started: list[int] = []
+
+    def work(x: int) -> int:
+        started.append(x)
+        if x == 1:
+            raise ValueError("stop here")
+        return x
+
+    r = RunnableLambda(work) | (lambda x: x)  # a sync-only sequence: shares worker threads
+    with pytest.raises(ValueError, match="stop here"):
+        await r.abatch(list(range(50)), {"max_concurrency": 1})
+    assert started == [0, 1]
+    started.clear()
+    out = await r.abatch(list(range(5)), {"max_concurrency": 2}, return_exceptions=True)
+    assert isinstance(out[1], ValueError)
+    assert [o for i, o in enumerate(out) if i != 1] == [0, 2, 3, 4]
+    assert sorted(started) == [0, 1, 2, 3, 4]
+
+
+async def test_abatch_of_sync_work_traces_one_run_per_input() -> None:
+    from .conftest import Recorder
+
+    rec = Recorder()
+    await RunnableLambda(lambda x: x, name="id").abatch([1, 2, 3], {"callbacks": [rec]})
+    assert rec.names("start") == ["id"] * 3
+    assert len(rec.ids()) == 3
