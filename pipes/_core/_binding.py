@@ -60,6 +60,9 @@ class RunnableBinding(Runnable[In, Out]):
     def get_name(self, suffix: str | None = None) -> str:
         return self.name or self.bound.get_name(suffix)
 
+    def _sync_only(self) -> bool:
+        return self.bound._sync_only()
+
     def get_input_schema(self) -> dict[str, Any]:
         return self.bound.get_input_schema()
 

@@ -113,6 +113,9 @@ class RunnableLambda(Runnable[In, Out]):
         self._afunc_config = afunc is not None and _accepts_config(afunc)
         self.name = name or _function_name(func if func is not None else afunc)
 
+    def _sync_only(self) -> bool:
+        return self.afunc is None
+
     def get_input_schema(self) -> dict[str, Any]:
         return _hint_schema(self.func or self.afunc, "input")
 

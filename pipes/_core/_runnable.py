@@ -36,6 +36,7 @@ T = TypeVar("T")
 
 _STREAMING = frozenset({"stream", "transform"})
 _ASYNC = frozenset({"ainvoke", "astream", "atransform"})
+_POOL_SIZE = 64
 _METHODS = ("invoke", "ainvoke", "stream", "astream", "transform", "atransform")
 _DEFAULT_BATCH_WORKERS = 32
 
@@ -52,7 +53,9 @@ def _pool() -> ThreadPoolExecutor:
 
         with _thread_pool_lock:
             if _thread_pool is None:
-                _thread_pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="pipes")
+                _thread_pool = ThreadPoolExecutor(
+                    max_workers=_POOL_SIZE, thread_name_prefix="pipes"
+                )
     return _thread_pool
 
 
@@ -141,6 +144,10 @@ class Runnable(Generic[In, Out]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.get_name()!r})"
+
+    def _sync_only(self) -> bool:
+        """Would ``ainvoke`` only run ``invoke`` in a worker thread? Composites refine this."""
+        return not type(self)._native & _ASYNC
 
     # -- the six execution methods ----------------------------------------------------
 
@@ -346,15 +353,23 @@ class Runnable(Generic[In, Out]):
             return []
         configs = _per_input(config, count)
         limit = ensure_config(configs[0]).get("max_concurrency")
+        if count > 1 and self._sync_only():
+            return await self._abatch_in_threads(inputs, configs, limit, return_exceptions, kwargs)
         call = self._acall_one
         import asyncio
 
         if not limit or limit >= count:
             loop = asyncio.get_running_loop()
-            tasks = [
-                loop.create_task(call(inputs[i], configs[i], return_exceptions, kwargs))
-                for i in range(count)
-            ]
+            if return_exceptions:
+                tasks = [
+                    loop.create_task(call(inputs[i], configs[i], True, kwargs))
+                    for i in range(count)
+                ]
+            else:  # straight to ainvoke: one coroutine less per input
+                ainvoke = self.ainvoke
+                tasks = [
+                    loop.create_task(ainvoke(inputs[i], configs[i], **kwargs)) for i in range(count)
+                ]
             try:
                 return list(await asyncio.gather(*tasks))
             except BaseException:
@@ -376,6 +391,51 @@ class Runnable(Generic[In, Out]):
         except BaseException:
             for worker_task in workers:
                 worker_task.cancel()
+            raise
+        return results
+
+    async def _abatch_in_threads(
+        self,
+        inputs: Sequence[In],
+        configs: list[RunnableConfig | None],
+        limit: int | None,
+        return_exceptions: bool,
+        kwargs: dict[str, Any],
+    ) -> list[Out]:
+        # Sync work: a few worker threads each take the next input until none is left — one
+        # hand-off per worker instead of one per input, with the same concurrency bound.
+        import asyncio
+
+        count = len(inputs)
+        results: list[Any] = [None] * count
+        indexes = iter(range(count))
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def work() -> None:
+            while not stop.is_set():
+                with lock:
+                    i = next(indexes, None)
+                if i is None:
+                    return
+                try:
+                    results[i] = self.invoke(inputs[i], configs[i], **kwargs)
+                except Exception as exc:
+                    if not return_exceptions:
+                        stop.set()
+                        raise
+                    results[i] = exc
+
+        loop = asyncio.get_running_loop()
+        pool = _pool()
+        workers = [
+            loop.run_in_executor(pool, functools.partial(contextvars.copy_context().run, work))
+            for _ in range(min(count, limit or _POOL_SIZE))
+        ]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            stop.set()  # the other workers finish their current input and stop
             raise
         return results
 

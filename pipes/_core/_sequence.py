@@ -21,7 +21,6 @@ In = TypeVar("In", default=Any)
 Out = TypeVar("Out", default=Any)
 
 _SYNC_STREAMING = frozenset({"stream", "transform"})
-_ASYNC_NATIVE = frozenset({"ainvoke", "astream", "atransform"})
 _ANY_STREAMING = frozenset({"stream", "transform", "astream", "atransform"})
 _SEEN = "_pipes_sequences"
 
@@ -41,16 +40,6 @@ def _streams(step: Runnable[Any, Any]) -> bool:
 
 def _astreams(step: Runnable[Any, Any]) -> bool:
     return bool(type(_unbound(step))._native & _ANY_STREAMING)
-
-
-def _sync_only(step: Runnable[Any, Any]) -> bool:
-    """Would ``step.ainvoke`` just run ``step.invoke`` in a worker thread?"""
-    from ._lambda import RunnableLambda
-
-    inner = _unbound(step)
-    if isinstance(inner, RunnableLambda):
-        return inner.afunc is None and inner.func is not None
-    return not type(inner)._native & _ASYNC_NATIVE
 
 
 def _locate(exc: BaseException, sequence: RunnableSequence[Any, Any], index: int) -> None:
@@ -167,7 +156,7 @@ class RunnableSequence(Runnable[In, Out]):
         # ainvoke: consecutive sync-only steps share one worker-thread hand-off.
         segments: list[tuple[int, int, bool]] = []
         for index, step in enumerate(steps):
-            sync = _sync_only(step)
+            sync = step._sync_only()
             if segments and sync and segments[-1][2]:
                 segments[-1] = (segments[-1][0], index + 1, True)
             else:
@@ -177,6 +166,9 @@ class RunnableSequence(Runnable[In, Out]):
         # tracing wrapper would only pass the call through): less time, fewer frames.
         self._raw_invoke = tuple(raw_method(step, "invoke") for step in steps)
         self._raw_ainvoke = tuple(raw_method(step, "ainvoke") for step in steps)
+
+    def _sync_only(self) -> bool:
+        return len(self._segments) == 1 and self._segments[0][2]
 
     @property
     def first(self) -> Runnable[In, Any]:
