@@ -35,6 +35,7 @@ when ``ChatModelConformanceTests`` is used.
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from pipes._core import Listener, Run, RunnableLambda
@@ -48,6 +49,8 @@ from pipes._messages import (
     ToolCall,
     ToolMessage,
     UsageMetadata,
+    image_part,
+    text_part,
 )
 from pipes._models import BaseChatModel, BaseRateLimiter, InMemoryCache
 from pipes._models._base import StructuredMethod
@@ -99,6 +102,11 @@ PERSON_SCHEMA: dict[str, Any] = {
     "required": ["name", "age"],
     "additionalProperties": False,
 }
+
+# A 1x1 red PNG.
+_RED_PIXEL_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+)
 
 _PERSON_PROMPT = "Extract the person, as JSON: Ada is 36 years old."
 """Mentions JSON: OpenAI rejects json_object mode when no message says 'json'."""
@@ -182,6 +190,8 @@ class ChatModelConformanceTests:
     """``stream()`` yields several chunks for a multi-word reply (a native ``_stream``)."""
     supports_native_async: ClassVar[bool] = True
     """The provider implements ``_agenerate`` or ``_astream`` (async never uses a thread)."""
+    supports_image_input: ClassVar[bool] = False
+    """A human message may carry an image part (base64 PNG)."""
     provider_error_type: ClassVar[type[BaseException]] = ChatModelError
     """What a scripted server error must raise (a subclass of ``ChatModelError``)."""
     error_keeps_cause: ClassVar[bool] = False
@@ -285,6 +295,20 @@ class ChatModelConformanceTests:
             model_type._agenerate is not BaseChatModel._agenerate
             or model_type._astream is not BaseChatModel._astream
         ), "supports_native_async = True but the provider overrides neither _agenerate nor _astream"
+
+    def test_image_input(self, chat_model: BaseChatModel) -> None:
+        self._require(self.supports_image_input, "image input")
+        scripted = self._script(chat_model, ScriptedReply("A red pixel."))
+        message = HumanMessage(
+            [
+                text_part("Describe this image in three words."),
+                image_part(data=_RED_PIXEL_PNG, mime_type="image/png"),
+            ]
+        )
+        result = chat_model.invoke([message])
+        assert isinstance(result, AIMessage)
+        if scripted:
+            assert result.text == "A red pixel."
 
     # -- streaming ------------------------------------------------------------------------
 
@@ -392,6 +416,23 @@ class ChatModelConformanceTests:
         assert isinstance(final, AIMessage)
         assert final.text == _fold(chunks).text
 
+    def test_listeners_on_the_async_path(self, chat_model: BaseChatModel) -> None:
+        self._script(chat_model, ScriptedReply("one two"), ScriptedReply("three four"))
+        log = _EventLog()
+        result = _run(chat_model.ainvoke("Say 'one two'.", {"callbacks": [log]}))
+        assert log.names[0] == "chat_model_start"
+        assert log.names[-1] == "chat_model_end"
+        assert log.data[-1] == result
+        streamed = _EventLog()
+
+        async def collect() -> list[AIMessageChunk]:
+            config: Any = {"callbacks": [streamed]}
+            return [c async for c in chat_model.astream("Say 'three four'.", config)]
+
+        chunks = _run(collect())
+        assert streamed.names.count("new_token") == len(chunks)
+        assert streamed.names[-1] == "chat_model_end"
+
     def test_cache_hit_returns_the_stored_reply(self, chat_model: BaseChatModel) -> None:
         cached = chat_model.model_copy(update={"cache": InMemoryCache()})
         scripted = self._script(
@@ -459,6 +500,26 @@ class ChatModelConformanceTests:
             return [c async for c in model.astream(_WEATHER_PROMPT)]
 
         self._check_weather_call(_fold(_run(collect())), scripted)
+
+    def test_parallel_tool_calls(self, chat_model: BaseChatModel) -> None:
+        self._require(self.supports_tool_calling, "tool calling")
+        reply = ScriptedReply(
+            tool_calls=[
+                {"name": "GetWeather", "args": {"city": "Paris"}, "id": "call_1"},
+                {"name": "GetWeather", "args": {"city": "Rome"}, "id": "call_2"},
+            ]
+        )
+        if not self._script(chat_model, reply, reply):
+            pytest.skip("needs scripted replies (a live model decides how many calls it makes)")
+        model = chat_model.bind_tools([GetWeather])
+        invoked = model.invoke("Weather in Paris and in Rome?")
+        streamed = _fold(list(model.stream("Weather in Paris and in Rome?")))
+        for message in (invoked, streamed):
+            assert [(c["name"], c["args"], c["id"]) for c in message.tool_calls] == [
+                ("GetWeather", {"city": "Paris"}, "call_1"),
+                ("GetWeather", {"city": "Rome"}, "call_2"),
+            ], "streamed tool-call chunks must merge per call (by index), not run together"
+            assert message.invalid_tool_calls == []
 
     def test_tool_result_round_trip(self, chat_model: BaseChatModel) -> None:
         self._require(self.supports_tool_calling, "tool calling")
@@ -538,6 +599,16 @@ class ChatModelConformanceTests:
             assert out["parsed"] is None
             assert isinstance(out["parsing_error"], Exception)
             assert out["raw"].text == "this is not what was asked for"
+
+    def test_structured_output_stream(self, chat_model: BaseChatModel) -> None:
+        for method in self._methods():
+            scripted = self._script(chat_model, self._person_reply(method))
+            runnable = chat_model.with_structured_output(Person, method=method)
+            parts = list(runnable.stream(_PERSON_PROMPT))
+            assert parts, f"method={method!r}: the stream yielded nothing"
+            assert all(isinstance(p, Person) for p in parts)
+            if scripted:
+                assert parts[-1] == Person(name="Ada", age=36)
 
     def test_structured_output_async(self, chat_model: BaseChatModel) -> None:
         for method in self._methods():

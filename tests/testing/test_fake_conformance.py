@@ -34,6 +34,7 @@ def _error() -> FakeProviderError:
 
 class TestFakeChatModelConformance(ChatModelConformanceTests):
     structured_output_methods = ("function_calling", "json_mode", "json_schema")
+    supports_image_input = True
     provider_error_type = FakeProviderError
     error_keeps_cause = True
 
