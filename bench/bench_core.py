@@ -7,7 +7,7 @@ Measures
       per step (budget 3 µs); one RunnableLambda invoke for reference;
   (b) abatch of 10,000 inputs through a 3-step chain of async functions minus gathering the
       same coroutines directly, per item (budget 25 µs); the same chain of sync functions,
-      which costs a worker-thread hand-off per item (reported, no budget);
+      which runs on pool worker threads (reported, no budget);
   (c) ``import pipes`` in a fresh process (budget 80 ms) next to ``import pydantic`` and the
       core alone, and the slowest modules under ``-X importtime``;
   (d) the same figures for langchain-core when a separate venv has it: ``--langchain-python``
