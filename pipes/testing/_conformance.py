@@ -143,13 +143,15 @@ class _CountingLimiter(BaseRateLimiter):
         return True
 
 
-def _fold(chunks: list[AIMessageChunk]) -> AIMessage:
+def _fold(chunks: Sequence[AIMessage]) -> AIMessage:
     assert chunks, "the stream yielded no chunk"
+    checked: list[AIMessageChunk] = []
     for chunk in chunks:
         assert isinstance(chunk, AIMessageChunk), (
             f"stream() must yield AIMessageChunk objects, got {type(chunk).__name__}"
         )
-    return AIMessageChunk.merge_chunks(chunks).to_message()
+        checked.append(chunk)
+    return AIMessageChunk.merge_chunks(checked).to_message()
 
 
 def _check_usage(usage: UsageMetadata | None, where: str) -> UsageMetadata:
