@@ -266,7 +266,7 @@ MAX_FRAMES = {
     "stream": 3,
     "ainvoke-sync-steps": 5,
     "ainvoke-async-steps": 3,
-    "astream-async-steps": 4,
+    "astream-async-steps": 3,
 }
 
 
