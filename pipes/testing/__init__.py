@@ -3,7 +3,8 @@
 * :class:`FakeChatModel` — scripted replies (text, tool calls, structured data, errors,
   exact stream chunks), streaming token by token, usage, recorded ``.calls``.
 * :class:`FunctionChatModel` — the reply is computed by your function.
-* :class:`FakeListChatModel` — LangChain's fake (cycles, streams per character).
+* :class:`FakeListChatModel`, :class:`FakeMessagesListChatModel`, :class:`GenericFakeChatModel`
+  — LangChain's fakes, same names and behaviour.
 * :class:`ChatModelConformanceTests` — a pytest base class a provider's test suite subclasses
   (imports pytest only when used).
 
@@ -25,7 +26,9 @@ from ._fake import (
     Chunking,
     FakeChatModel,
     FakeListChatModel,
+    FakeMessagesListChatModel,
     FunctionChatModel,
+    GenericFakeChatModel,
     ScriptedResponse,
     ScriptExhaustedError,
 )
@@ -40,7 +43,9 @@ __all__ = [
     "Chunking",
     "FakeChatModel",
     "FakeListChatModel",
+    "FakeMessagesListChatModel",
     "FunctionChatModel",
+    "GenericFakeChatModel",
     "ScriptExhaustedError",
     "ScriptedReply",
     "ScriptedResponse",

@@ -55,7 +55,9 @@ __all__ = [
     "Chunking",
     "FakeChatModel",
     "FakeListChatModel",
+    "FakeMessagesListChatModel",
     "FunctionChatModel",
+    "GenericFakeChatModel",
     "ScriptExhaustedError",
     "ScriptedResponse",
 ]
@@ -71,11 +73,13 @@ ScriptedResponse: TypeAlias = (
 )
 """What a :class:`FakeChatModel` response (or a :class:`FunctionChatModel` reply) may be."""
 
-Chunking: TypeAlias = Literal["words", "chars"] | int | None
-"""How reply text is cut into stream chunks: ``"words"`` (``"Hello", " world"``), ``"chars"``,
+Chunking: TypeAlias = Literal["words", "whitespace", "chars"] | int | None
+"""How reply text is cut into stream chunks: ``"words"`` (``"Hello", " world"``),
+``"whitespace"`` (LangChain's ``GenericFakeChatModel``: ``"Hello", " ", "world"``), ``"chars"``,
 an int (that many characters per chunk) or ``None`` (one chunk)."""
 
 _WORDS = re.compile(r"\s*\S+|\s+")
+_WHITESPACE = re.compile(r"(\s)")
 _NOT_FORCING = frozenset({"auto", "none"})
 
 
@@ -383,6 +387,8 @@ class _FakeBase(BaseChatModel):
             return _WORDS.findall(text)
         if chunking == "chars":
             return list(text)
+        if chunking == "whitespace":
+            return [piece for piece in _WHITESPACE.split(text) if piece]
         size = int(chunking)
         if size <= 0:
             raise ValueError(
@@ -584,7 +590,8 @@ def _last_text(messages: list[BaseMessage]) -> str:
 
 
 class FakeListChatModel(FakeChatModel):
-    """LangChain's ``FakeListChatModel``: cycles through ``responses``, streams per character.
+    """LangChain's ``FakeListChatModel``: cycles through ``responses``, streams per character,
+    adds no usage. (LangChain's ``sleep`` option is left out: tests do not sleep.)
 
     Example::
 
@@ -594,6 +601,48 @@ class FakeListChatModel(FakeChatModel):
 
     cycle: bool = True
     chunking: Chunking = "chars"
+    synthesize_usage: bool = False
+
+
+class FakeMessagesListChatModel(FakeChatModel):
+    """LangChain's ``FakeMessagesListChatModel``: cycles through ``responses`` (messages).
+
+    Example::
+
+        model = FakeMessagesListChatModel(responses=[AIMessage("hi")])
+    """
+
+    cycle: bool = True
+    synthesize_usage: bool = False
+
+
+class GenericFakeChatModel(FakeChatModel):
+    """LangChain's ``GenericFakeChatModel``: replies are drawn from the iterator ``messages``
+    and stream split on whitespace (``"Hello", " ", "world"``), with no usage added.
+
+    When the iterator is exhausted the model raises :class:`ScriptExhaustedError`.
+
+    Example::
+
+        model = GenericFakeChatModel(messages=iter(["hello world", AIMessage("bye")]))
+        [c.content for c in model.stream("x")]  # ['hello', ' ', 'world']
+    """
+
+    messages: Iterator[Any] = Field(exclude=True)
+    """The replies (anything a :data:`ScriptedResponse` may be), consumed one per call."""
+    chunking: Chunking = "whitespace"
+    synthesize_usage: bool = False
+
+    def _reply(self, messages: list[BaseMessage], info: CallInfo) -> Any:
+        with self._state.lock:  # a shared iterator must not be advanced by two threads at once
+            try:
+                return next(self.messages)
+            except StopIteration:
+                raise ScriptExhaustedError(
+                    f"{type(self).__name__}: the `messages` iterator is exhausted after "
+                    f"{info.index} call(s); give it more replies (last input: "
+                    f"{_last_text(messages)!r})."
+                ) from None
 
 
 ReplyFunction: TypeAlias = Callable[[list[BaseMessage], CallInfo], Any]

@@ -389,8 +389,8 @@ def test_function_model_needs_a_function() -> None:
 def test_fake_list_chat_model_is_langchain_compatible() -> None:
     model = FakeListChatModel(responses=["ab", "c"])
     assert [model.invoke("x").content for _ in range(3)] == ["ab", "c", "ab"]
-    assert [c.content for c in model.stream("x")][:-1] == ["c"]
-    assert [c.content for c in model.stream("x")][:-1] == ["a", "b"]
+    assert [c.content for c in model.stream("x")] == ["c"]
+    assert [c.content for c in model.stream("x")] == ["a", "b"]
 
 
 def test_importing_pipes_testing_does_not_import_pytest() -> None:
@@ -398,3 +398,17 @@ def test_importing_pipes_testing_does_not_import_pytest() -> None:
 
     code = "import sys, pipes.testing; sys.exit('pytest' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_langchain_fakes() -> None:
+    from pipes.testing import FakeMessagesListChatModel, GenericFakeChatModel
+
+    generic = GenericFakeChatModel(messages=iter(["hello big world", AIMessage("bye")]))
+    assert [c.content for c in generic.stream("x")] == ["hello", " ", "big", " ", "world"]
+    assert generic.invoke("x") == AIMessage("bye")
+    with pytest.raises(ScriptExhaustedError, match="iterator is exhausted after 2 call"):
+        generic.invoke("x")
+    listed = FakeMessagesListChatModel(responses=[AIMessage("a"), AIMessage("b")])
+    assert [listed.invoke("x").text for _ in range(3)] == ["a", "b", "a"]
+    assert listed.invoke("x") == AIMessage("b")
+    assert FakeListChatModel(responses=["a"]).invoke("x") == AIMessage("a")  # no usage added
