@@ -19,7 +19,7 @@ from __future__ import annotations
 import abc
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pipes._messages import AIMessage
@@ -93,6 +93,14 @@ class InMemoryCache(BaseCache):
         self.maxsize = maxsize
         self._data: OrderedDict[tuple[str, str], AIMessage] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __copy__(self) -> InMemoryCache:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> InMemoryCache:
+        # Copies of a model (model_copy(deep=True), copy.deepcopy) share the entries: a
+        # limiter or cache is shared state by design, and its lock cannot be copied anyway.
+        return self
 
     def __repr__(self) -> str:
         return f"InMemoryCache(maxsize={self.maxsize}, entries={len(self)})"

@@ -18,6 +18,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 __all__ = ["BaseRateLimiter", "InMemoryRateLimiter"]
 
@@ -96,6 +97,14 @@ class InMemoryRateLimiter(BaseRateLimiter):
         self._lock = threading.Lock()
         self._available = 0.0
         self._last: float | None = None
+
+    def __copy__(self) -> InMemoryRateLimiter:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> InMemoryRateLimiter:
+        # Copies of a model (model_copy(deep=True), copy.deepcopy) share the budget: a
+        # limiter or cache is shared state by design, and its lock cannot be copied anyway.
+        return self
 
     def __repr__(self) -> str:
         return (

@@ -91,6 +91,14 @@ class _FakeState:
         self.lock = threading.Lock()
         self.position = 0
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> _FakeState:
+        # A deep copy of a fake (copy.deepcopy, model_copy(deep=True)) gets its own script
+        # position and call log; the lock is never copied.
+        clone = _FakeState()
+        clone.calls = list(self.calls)
+        clone.position = self.position
+        return clone
+
 
 class ScriptExhaustedError(PipesError, IndexError):
     """A :class:`FakeChatModel` was called more often than it has scripted responses."""

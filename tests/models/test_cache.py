@@ -90,3 +90,11 @@ def test_invalid_maxsize_and_abstract_base() -> None:
         InMemoryCache(maxsize=0)
     with pytest.raises(TypeError):
         BaseCache()  # type: ignore[abstract]
+
+
+def test_copies_share_the_cache() -> None:
+    import copy
+
+    cache = InMemoryCache()
+    assert copy.copy(cache) is cache
+    assert copy.deepcopy({"c": cache})["c"] is cache

@@ -127,3 +127,11 @@ def test_is_a_base_rate_limiter_and_base_is_abstract() -> None:
     with pytest.raises(TypeError):
         BaseRateLimiter()  # type: ignore[abstract]
     assert "requests_per_second=1.0" in repr(InMemoryRateLimiter())
+
+
+def test_copies_share_the_limiter() -> None:
+    import copy
+
+    limiter = InMemoryRateLimiter()
+    assert copy.copy(limiter) is limiter
+    assert copy.deepcopy(limiter) is limiter

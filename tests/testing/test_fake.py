@@ -412,3 +412,18 @@ def test_langchain_fakes() -> None:
     assert [listed.invoke("x").text for _ in range(3)] == ["a", "b", "a"]
     assert listed.invoke("x") == AIMessage("b")
     assert FakeListChatModel(responses=["a"]).invoke("x") == AIMessage("a")  # no usage added
+
+
+def test_deep_copies_of_a_fake_have_their_own_script_position_and_log() -> None:
+    import copy
+
+    model = FakeChatModel(responses=["a", "b"], cache=InMemoryCache())
+    model.invoke("x")
+    clone = copy.deepcopy(model)
+    assert clone.cache is model.cache
+    assert clone.invoke("y").content == "b"
+    assert model.invoke("z").content == "b"
+    assert [c.last_text for c in clone.calls] == ["x", "y"]
+    assert [c.last_text for c in model.calls] == ["x", "z"]
+    shallow = model.model_copy()
+    assert shallow.calls is model.calls  # shallow copies share the script and the log
