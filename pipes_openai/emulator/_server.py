@@ -115,6 +115,8 @@ class Emulator:
         upstream, record: proxy every request to ``upstream`` (e.g.
             ``"https://api.openai.com/v1"``) and save the exchanges to the cassette ``record``.
         cassette: replay the cassette file offline; a miss answers 400 ``cassette_miss``.
+            In record and replay modes the queue (scripts, faults) is not used, and in record
+            mode the upstream checks the API key, not the emulator.
 
     Queue replies and faults with :meth:`script`, :meth:`fail` and :meth:`fault`; assert on
     :attr:`requests`; park requests with :meth:`hold` / :meth:`release` for concurrency tests.
