@@ -12,7 +12,8 @@ The test server lives in :mod:`pipes_openai.emulator` (imported only when you as
 
 from __future__ import annotations
 
-from pipes_openai._azure import AzureChatOpenAI
+from typing import TYPE_CHECKING, Any
+
 from pipes_openai._chat import BaseChatOpenAI, ChatOpenAI
 from pipes_openai._errors import (
     APIConnectionError,
@@ -35,6 +36,9 @@ from pipes_openai._errors import (
     StreamEventError,
     StreamIncompleteError,
 )
+
+if TYPE_CHECKING:
+    from pipes_openai._azure import AzureChatOpenAI
 
 __all__ = [
     "APIConnectionError",
@@ -60,3 +64,14 @@ __all__ = [
     "StreamEventError",
     "StreamIncompleteError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # AzureChatOpenAI is loaded on first use: building its pydantic model costs ~20% of
+    # `import pipes_openai`, and most users never touch Azure.
+    if name == "AzureChatOpenAI":
+        from pipes_openai._azure import AzureChatOpenAI
+
+        globals()["AzureChatOpenAI"] = AzureChatOpenAI
+        return AzureChatOpenAI
+    raise AttributeError(f"module 'pipes_openai' has no attribute {name!r}")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, ca
 from urllib.parse import urlencode
 
 import httpx
-from pydantic import AliasChoices, BaseModel, Field, PrivateAttr, SecretStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
 from pipes_openai._errors import (
     BadRequestError,
@@ -121,6 +121,10 @@ def _mentions_stream_options(exc: OpenAIError) -> bool:
 
 class BaseChatOpenAI(BaseChatModel):
     """What :class:`ChatOpenAI` and :class:`AzureChatOpenAI` share: parameters, wire, HTTP."""
+
+    # Build the validator on first instantiation, not at import (keeps `import pipes_openai`
+    # cheap for code that only needs the names, e.g. type hints or CLI start-up).
+    model_config = ConfigDict(defer_build=True)
 
     model: str = Field(default="gpt-4o-mini", validation_alias=AliasChoices("model", "model_name"))
     """Model id, e.g. ``"gpt-4o"``, ``"o3-mini"`` or a fine-tuned ``"ft:gpt-4o-mini:org::id"``."""

@@ -26,6 +26,7 @@ def _usage(reply: ScriptedReply) -> dict[str, Any] | None:
 
 class _OnEmulator(ChatModelConformanceTests):
     supports_structured_output = True
+    supports_image_input = True
     structured_output_methods: ClassVar[tuple[Any, ...]] = (
         "json_schema",
         "function_calling",
