@@ -150,12 +150,10 @@ _CORE_ALONE = (
 
 def import_offenders(statement: str, top: int = 12) -> list[dict[str, Any]]:
     """The modules with the largest cumulative import time that are not part of another."""
-    err = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", statement],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
+    command = [sys.executable, "-X", "importtime", "-c", statement]
+    subprocess.run(command, capture_output=True, check=True, cwd=ROOT, env=bytecode_env())
+    err = subprocess.run(  # the second run, with bytecode caches written by the first
+        command, capture_output=True, text=True, check=True, cwd=ROOT, env=bytecode_env()
     ).stderr
     rows: list[dict[str, Any]] = []
     for line in err.splitlines():
