@@ -32,7 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import ROOT, best_per_call, import_ms, report
+from _common import ROOT, best_per_call, bytecode_env, import_ms, report
 
 STEPS = 10
 BATCH = 10_000
