@@ -8,7 +8,6 @@ they use the in-process emulator and never the network.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -131,13 +130,26 @@ def test_script_runs_and_shows_what_it_should(script: str, outcomes: dict[str, O
     assert not missing, f"{script} did not print {missing}:\n{outcome.output}"
 
 
-def test_provider_page_quotes_the_kit_result(outcomes: dict[str, Outcome]) -> None:
+def test_provider_page_lists_every_kit_flag() -> None:
+    from pipes.testing import ChatModelConformanceTests
+
     page = (ROOT / "docs" / "plugin-authors" / "chat-model-provider.md").read_text()
-    quoted = re.search(r"(\d+) passed, (\d+) skipped", page)
-    got = re.search(r"(\d+) passed, (\d+) skipped", outcomes["custom_chat_model.py"].output)
-    assert quoted is not None
-    assert got is not None
-    assert quoted.groups() == got.groups(), "update the kit's result quoted in the docs"
+    flags = [
+        name
+        for klass in ChatModelConformanceTests.__mro__
+        for name in vars(klass).get("__annotations__", {})
+        if not name.startswith("_")
+    ]
+    assert flags, "the kit declares no flags?"
+    missing = [flag for flag in flags if f"| `{flag}` |" not in page]
+    assert not missing, f"document the kit's flags {missing} on the provider page"
+
+
+def test_kit_skips_only_undeclared_capabilities(outcomes: dict[str, Outcome]) -> None:
+    output = outcomes["custom_chat_model.py"].output
+    skips = [line for line in output.splitlines() if line.startswith("SKIPPED")]
+    odd = [s for s in skips if "does not declare support" not in s and "supports tool" not in s]
+    assert not odd, f"the kit skipped tests ChatAcme should run: {odd}"
 
 
 def test_failures_exit_non_zero() -> None:
