@@ -16,6 +16,8 @@ Rules (written for doc authors in ``docs/contributing-docs.md``):
 * ``<!-- typecheck -->`` before a python fence: the block is not run but type-checked with
   ``mypy --strict`` as a file named ``example.py``; an ``<!-- output -->`` block after it is
   mypy's expected verdict (see ``test_typecheck_examples``).
+* ``<!-- pytest -->`` before a python fence: the block is a pytest test module; it is run with
+  pytest, with the emulator's pytest plugin enabled (see ``test_pytest_examples``).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^
 _NO_RUN = re.compile(r"^\s*<!--\s*no-run\s*(?::\s*(?P<reason>.*?))?\s*-->\s*$")
 _OUTPUT = re.compile(r"^\s*<!--\s*output\s*-->\s*$")
 _SETUP_OPEN = re.compile(r"^\s*<!--\s*setup\s*$")
-_TYPECHECK = re.compile(r"^\s*<!--\s*typecheck\s*-->\s*$")
+_TYPECHECK = re.compile(r"^\s*<!--\s*(typecheck|pytest)\s*-->\s*$")
 _RUN_LANGS = frozenset({"python", "py"})
 _CHECKER = doctest.OutputChecker()
 _CHECK_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
@@ -55,7 +57,7 @@ class DocExampleError(AssertionError):
 class Block:
     """One fenced block (or hidden setup) of a page."""
 
-    kind: str  # "run", "skip", "typecheck", "output", "setup", "other"
+    kind: str  # "run", "skip", "typecheck", "pytest", "output", "setup", "other"
     lang: str
     code: str
     line: int  # 1-based line of the opening fence
@@ -67,7 +69,7 @@ def parse_page(text: str) -> list[Block]:
     """Split a Markdown page into blocks, applying the markers (see the module docstring)."""
     lines = text.splitlines()
     blocks: list[Block] = []
-    # ("no-run", reason), ("output", "") or ("typecheck", "")
+    # ("no-run", reason), ("output", ""), ("typecheck", "") or ("pytest", "")
     marker: tuple[str, str] | None = None
     i = 0
     while i < len(lines):
@@ -99,8 +101,9 @@ def parse_page(text: str) -> list[Block]:
             marker = ("output", "")
             i += 1
             continue
-        if _TYPECHECK.match(line):
-            marker = ("typecheck", "")
+        tool = _TYPECHECK.match(line)
+        if tool:
+            marker = (tool.group(1), "")
             i += 1
             continue
         fence = _FENCE.match(line)
@@ -137,8 +140,8 @@ def parse_page(text: str) -> list[Block]:
             blocks[-1].expected_output = code
             blocks.append(Block("output", lang, code, start + 1))
         elif lang in _RUN_LANGS:
-            if marker is not None and marker[0] == "typecheck":
-                blocks.append(Block("typecheck", lang, code, start + 1))
+            if marker is not None and marker[0] in ("typecheck", "pytest"):
+                blocks.append(Block(marker[0], lang, code, start + 1))
             elif marker is not None:
                 blocks.append(Block("skip", lang, code, start + 1, reason=marker[1]))
             else:

@@ -7,6 +7,7 @@ exactly as written, with no network. See ``tests/docs/_runner.py`` for the marke
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -96,7 +97,7 @@ def test_cookbook_files_named_by_the_docs_exist(page: Path) -> None:
     assert not missing, f"{_rel(page)} names cookbook files that do not exist: {missing}"
 
 
-def _typecheck_blocks() -> list[tuple[Path, int]]:
+def _blocks_of_kind(kind: str) -> list[tuple[Path, int]]:
     found = []
     for page in PAGES:
         try:
@@ -104,14 +105,16 @@ def _typecheck_blocks() -> list[tuple[Path, int]]:
         except DocExampleError:
             continue  # reported by test_page_markers_are_well_formed
         for block in blocks:
-            if block.kind == "typecheck":
+            if block.kind == kind:
                 found.append((page, block.line))
     return found
 
 
-@pytest.mark.parametrize(
-    ("page", "line"), _typecheck_blocks(), ids=lambda v: _rel(v) if isinstance(v, Path) else str(v)
-)
+def _id(value: object) -> str:
+    return _rel(value) if isinstance(value, Path) else str(value)
+
+
+@pytest.mark.parametrize(("page", "line"), _blocks_of_kind("typecheck"), ids=_id)
 def test_typecheck_examples(page: Path, line: int, tmp_path: Path) -> None:
     """A ``<!-- typecheck -->`` block gets exactly the mypy verdict the page prints."""
     block = next(b for b in parse_page(page.read_text()) if b.line == line)
@@ -141,3 +144,42 @@ def test_typecheck_examples(page: Path, line: int, tmp_path: Path) -> None:
         f"{_rel(page)}:{line}: mypy's verdict differs from the page\n--- page ---\n"
         f"{block.expected_output}--- mypy ---\n{got}\n{proc.stderr}"
     )
+
+
+_IMPORT = re.compile(r"from (pipes(?:_openai)?(?:\.[\w.]+)?) import ([\w, ]+)")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_rel)
+def test_every_import_the_docs_mention_exists(page: Path) -> None:
+    """Also the imports in prose and tables (the migration page's mapping), not only code."""
+    import importlib
+
+    missing = []
+    for module_name, names in _IMPORT.findall(page.read_text(encoding="utf-8")):
+        module = importlib.import_module(module_name)
+        for name in (n.strip() for n in names.split(",")):
+            if name and not hasattr(module, name):
+                missing.append(f"{module_name}.{name}")
+    assert not missing, f"{_rel(page)} mentions imports that do not exist: {sorted(set(missing))}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("page", "line"), _blocks_of_kind("pytest"), ids=_id)
+def test_pytest_examples(page: Path, line: int, tmp_path: Path) -> None:
+    """A ``<!-- pytest -->`` block is a test module that passes, with the emulator plugin on."""
+    block = next(b for b in parse_page(page.read_text()) if b.line == line)
+    (tmp_path / "conftest.py").write_text(
+        'pytest_plugins = ["pipes_openai.emulator.pytest_plugin"]\n'
+    )
+    (tmp_path / "test_example.py").write_text(block.code)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, f"{_rel(page)}:{line}: the test module failed\n{proc.stdout}"
+    assert " passed" in proc.stdout

@@ -114,3 +114,14 @@ def test_indented_fences_are_dedented(tmp_path: Path) -> None:
     path = _page(tmp_path, "!!! note\n    ```python\n    print(1)\n    ```\n")
     blocks = run_page(path)
     assert blocks[0].code == "print(1)\n"
+
+
+def test_typecheck_and_pytest_blocks_are_not_run(tmp_path: Path) -> None:
+    page = (
+        "<!-- typecheck -->\n```python\nraise SystemExit(1)\n```\n"
+        "<!-- output -->\n```text\nexample.py:1: error\n```\n"
+        "<!-- pytest -->\n```python\nraise SystemExit(2)\n```\n"
+    )
+    blocks = run_page(_page(tmp_path, page))
+    assert [b.kind for b in blocks] == ["typecheck", "output", "pytest"]
+    assert blocks[0].expected_output == "example.py:1: error\n"
