@@ -75,13 +75,20 @@ def backend() -> Iterator[Emulator | None]:
     with Emulator() as emulator:
         print(_banner(emulator.base_url))
         # ChatOpenAI() reads these, exactly as it would read your real settings.
-        os.environ["OPENAI_BASE_URL"] = emulator.base_url
-        os.environ["OPENAI_API_KEY"] = "sk-emulator-not-a-real-key"
+        settings = {
+            "OPENAI_BASE_URL": emulator.base_url,
+            "OPENAI_API_KEY": "sk-emulator-not-a-real-key",
+        }
+        saved = {name: os.environ.get(name) for name in settings}
+        os.environ.update(settings)
         try:
             yield emulator
         finally:
-            del os.environ["OPENAI_BASE_URL"]
-            del os.environ["OPENAI_API_KEY"]
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def run(main: Callable[[Emulator | None], None], *, offline: bool = False) -> None:
