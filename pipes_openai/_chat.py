@@ -17,7 +17,7 @@ import json
 import os
 import warnings
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeAlias, TypeVar, cast, overload
 from urllib.parse import urlencode
 
 import httpx
@@ -98,6 +98,7 @@ _CONNECTION_FIELDS = frozenset(
         "azure_ad_token",
     }
 )
+_SECRET_FIELDS = frozenset({"api_key", "azure_ad_token"})
 # Call keywords that steer pipes_openai and never reach the request body.
 _LOCAL_KWARGS = frozenset({"stream", "stream_usage"})
 
@@ -277,9 +278,20 @@ class BaseChatOpenAI(BaseChatModel):
         return data
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SECRET_FIELDS and isinstance(value, str):
+            value = SecretStr(value)  # `llm.api_key = "sk-..."` stays a secret
         super().__setattr__(name, value)
         if name in _CONNECTION_FIELDS:
             self._connection = None  # rebuilt with the new settings on the next call
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy (``update`` may change connection settings: the copy reconnects)."""
+        copied = super().model_copy(update=update, deep=deep)
+        for key in _SECRET_FIELDS & (update or {}).keys():
+            if isinstance(copied.__dict__[key], str):  # model_copy does not validate
+                copied.__dict__[key] = SecretStr(copied.__dict__[key])
+        copied._connection = None
+        return copied
 
     @property
     def provider_name(self) -> str:

@@ -267,24 +267,34 @@ def messages_to_wire(
 # -- response -> AIMessage ---------------------------------------------------------------------
 
 
+def _count(value: Any) -> int:
+    # Token counts are ints on the wire; tolerate floats/strings from odd servers.
+    if type(value) is int:
+        return value
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def usage_to_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
     """OpenAI ``usage`` to ``usage_metadata`` (cached and reasoning token details included)."""
-    input_tokens = usage.get("prompt_tokens") or 0
-    output_tokens = usage.get("completion_tokens") or 0
+    input_tokens = _count(usage.get("prompt_tokens"))
+    output_tokens = _count(usage.get("completion_tokens"))
     result: UsageMetadata = {
         "input_tokens": input_tokens,
         "output_tokens": output_tokens,
-        "total_tokens": usage.get("total_tokens") or input_tokens + output_tokens,
+        "total_tokens": _count(usage.get("total_tokens")) or input_tokens + output_tokens,
     }
     prompt_details = usage.get("prompt_tokens_details") or {}
     completion_details = usage.get("completion_tokens_details") or {}
     input_details = {
-        key: prompt_details[wire]
+        key: _count(prompt_details[wire])
         for key, wire in (("audio", "audio_tokens"), ("cache_read", "cached_tokens"))
         if prompt_details.get(wire) is not None
     }
     output_details = {
-        key: completion_details[wire]
+        key: _count(completion_details[wire])
         for key, wire in (("audio", "audio_tokens"), ("reasoning", "reasoning_tokens"))
         if completion_details.get(wire) is not None
     }
@@ -355,9 +365,16 @@ def completion_to_message(data: Any, *, model: str | None = None) -> AIMessage:
         calls, invalid = parse_openai_tool_calls(raw_calls)
         fields["tool_calls"] = calls
         fields["invalid_tool_calls"] = invalid
+        if usage:
+            fields["usage_metadata"] = usage_to_metadata(usage)
+        return AIMessage(**fields)
+    # Plain replies (the common case) build on the messages' validation-free path, which
+    # takes str/dict fields only; usage_metadata, built here from checked ints, is then set
+    # as an attribute (validating that TypedDict would double the cost of the whole call).
+    message = AIMessage(**fields)
     if usage:
-        fields["usage_metadata"] = usage_to_metadata(usage)
-    return AIMessage(**fields)
+        message.usage_metadata = usage_to_metadata(usage)
+    return message
 
 
 class StreamState:

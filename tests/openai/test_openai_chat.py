@@ -762,3 +762,21 @@ def test_no_warnings_on_plain_use(emu: Emulator) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         make(emu).invoke("quiet")
+
+
+def test_copies_and_reassignment_keep_secrets_and_reconnect(emu: Emulator) -> None:
+    import copy
+
+    llm = make(emu)
+    llm.invoke("first")
+    other = llm.model_copy(update={"base_url": "http://127.0.0.1:9/v1", "api_key": "sk-2"})
+    assert other.api_key is not None
+    assert other.api_key.get_secret_value() == "sk-2"
+    assert other._get_connection()[0] != llm._get_connection()[0]
+    llm.api_key = "sk-assigned"  # type: ignore[assignment]
+    assert llm.api_key.get_secret_value() == "sk-assigned"
+    assert "sk-assigned" not in repr(llm)
+    assert llm.invoke("after").content == "after"
+    restored = pickle.loads(pickle.dumps(llm))
+    assert restored.invoke("pickled").content == "pickled"
+    assert copy.deepcopy(llm).invoke("deep").content == "deep"
