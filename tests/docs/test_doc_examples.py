@@ -40,9 +40,7 @@ def _has_examples(path: Path) -> bool:
 # Pages written by other people whose python blocks are fragments, not runnable examples. Each
 # is a known defect of that page (it needs `<!-- no-run: why -->` markers); listed here so the
 # suite stays green and the gap stays visible as an xfail until the page is fixed.
-FRAGMENT_PAGES = {
-    "concepts/tracebacks.md": "first block uses undefined `ok` / `failing`; needs a no-run marker",
-}
+FRAGMENT_PAGES: dict[str, str] = {}
 
 
 def _example_pages() -> list[object]:
