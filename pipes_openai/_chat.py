@@ -299,8 +299,12 @@ class BaseChatOpenAI(BaseChatModel):
 
     @property
     def model_name(self) -> str:
-        """LangChain's name for :attr:`model`."""
+        """LangChain's name for :attr:`model` (readable and assignable)."""
         return self.model
+
+    @model_name.setter
+    def model_name(self, value: str) -> None:
+        self.model = value
 
     # -- connection -----------------------------------------------------------------------
 

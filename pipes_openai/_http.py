@@ -610,6 +610,7 @@ class HTTPEngine:
                         content = response.read()
                     except httpx.TransportError as exc:
                         raise self._incomplete(meta, exc) from exc
+                    # A server that ignored stream=true (JSON), or a proxy page (HTML).
                     yield self._decode_json(content, response, attempt)
                     return
                 decoder = SSEDecoder()
@@ -685,6 +686,7 @@ class HTTPEngine:
                         content = await response.aread()
                     except httpx.TransportError as exc:
                         raise self._incomplete(meta, exc) from exc
+                    # A server that ignored stream=true (JSON), or a proxy page (HTML).
                     yield self._decode_json(content, response, attempt)
                     return
                 decoder = SSEDecoder()
@@ -734,6 +736,7 @@ class StreamMeta:
 
 
 def _is_event_stream(response: httpx.Response) -> bool:
-    ctype = response.headers.get("content-type", "")
-    # Some servers omit the content type on SSE; only a JSON type means "not a stream".
-    return "application/json" not in ctype
+    ctype = response.headers.get("content-type", "").lower()
+    # Some servers omit (or mislabel) the content type of SSE: only JSON and HTML bodies are
+    # read whole (HTML then fails as "not JSON", naming the content type).
+    return "json" not in ctype and "html" not in ctype

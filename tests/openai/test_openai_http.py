@@ -391,3 +391,34 @@ def test_timeouts_coerce() -> None:
     assert Timeouts.coerce(None, None) == Timeouts(60.0, 10.0, None)
     assert Timeouts.coerce(httpx.Timeout(None), None) == Timeouts(None, None, None)
     assert Timeouts(30, 10, 2).httpx(streaming=True).read == 2
+
+
+def test_stream_of_an_html_page_is_a_protocol_error(emu: Emulator) -> None:
+    emu.fault(Fault.non_json(200))
+    with pytest.raises(ResponseProtocolError, match="text/html"):
+        list(engine().stream(url(emu), STREAM_BODY, HEADERS))
+
+
+def test_abandoned_stream_releases_its_connection(emu: Emulator) -> None:
+    # One connection only: if breaking out of a stream leaked it, the next call would time
+    # out waiting for the pool.
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    with httpx.Client(limits=limits) as client:
+        eng = engine(http_client=client, timeouts=Timeouts(total=2, connect=1))
+        for _ in range(3):
+            events = eng.stream(url(emu), STREAM_BODY, HEADERS)
+            next(events)
+            events.close()
+        assert eng.post(url(emu), BODY, HEADERS).data["object"] == "chat.completion"
+
+
+async def test_abandoned_async_stream_releases_its_connection(emu: Emulator) -> None:
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with httpx.AsyncClient(limits=limits) as client:
+        eng = engine(http_async_client=client, timeouts=Timeouts(total=2, connect=1))
+        for _ in range(3):
+            events = eng.astream(url(emu), STREAM_BODY, HEADERS)
+            await events.__anext__()
+            await events.aclose()
+        reply = await eng.apost(url(emu), BODY, HEADERS)
+        assert reply.data["object"] == "chat.completion"
