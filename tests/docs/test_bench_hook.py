@@ -70,5 +70,25 @@ def test_markers_are_replaced_and_other_text_kept(tmp_path: Path) -> None:
 
 def test_performance_page_only_names_existing_bench_scripts() -> None:
     page = (ROOT / "docs" / "performance.md").read_text()
-    for name in re.findall(r"<!--\s*bench-table:\s*([\w.-]+)\s*-->", page):
-        assert (ROOT / "bench" / f"bench_{name}.py").is_file(), f"no bench/bench_{name}.py"
+    names = re.findall(r"<!--\s*bench-table:\s*([\w.-]+)\s*-->", page)
+    assert names
+    hook = _hook()
+    for name in names:
+        assert (ROOT / hook.script_for(name)).is_file(), f"no {hook.script_for(name)}"
+
+
+def test_comparison_puts_figures_side_by_side_in_the_same_units(tmp_path: Path) -> None:
+    def write(name: str, rows: list[dict[str, object]], quick: bool = False) -> None:
+        data = {"name": name, "machine": {"when": f"{name}-time"}, "rows": rows, "quick": quick}
+        (tmp_path / f"{name}.json").write_text(json.dumps(data))
+
+    write(
+        "core", [{"metric": "(a) 10-step sequence: overhead per step", "value": 0.5, "unit": "µs"}]
+    )
+    write("openai", [{"metric": "stream 5,000 chunks: time vs raw", "value": 1.25, "unit": "x"}])
+    write("langchain", [{"metric": "stream 5,000 chunks: rate", "value": 3.3, "unit": "%"}], True)
+    text = _hook().render_comparison(tmp_path)
+    assert "| 10-step sequence of lambdas: overhead per step | 0.50 µs | not measured |" in text
+    assert "| 80.0 % | 3.30 % |" in text  # 1.25x the time is 80 % of the rate
+    assert "`chain.json` missing" in text
+    assert "Smoke-run figures" in text
