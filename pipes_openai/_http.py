@@ -33,8 +33,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 from pydantic_core import from_json
@@ -59,8 +58,7 @@ _NEVER_RETRY = frozenset({400, 401, 403, 404, 422})
 _DONE = b"[DONE]"
 
 
-@dataclass(frozen=True, slots=True)
-class Timeouts:
+class Timeouts(NamedTuple):
     """Timeouts in seconds (``None`` disables one; the defaults are all finite).
 
     ``total`` bounds each read/write of a plain request (httpx has no wall-clock deadline, and
@@ -99,26 +97,31 @@ class Timeouts:
         return httpx.Timeout(self.total, connect=self.connect, read=read)
 
 
-@dataclass(slots=True)
+# Plain slotted classes rather than dataclasses: dataclass creation is a measurable part of
+# `import pipes_openai`.
 class Reply:
     """A successful JSON reply."""
 
-    data: Any
-    headers: httpx.Headers
-    request_id: str | None
-    attempts: int
+    __slots__ = ("attempts", "data", "headers", "request_id")
+
+    def __init__(
+        self, data: Any, headers: httpx.Headers, request_id: str | None, attempts: int
+    ) -> None:
+        self.data = data
+        self.headers = headers
+        self.request_id = request_id
+        self.attempts = attempts
 
 
-_USER_AGENT = "pipes-openai/0.1 (httpx)"
-
-
-@dataclass(slots=True)
 class _LoopPools:
     """The async senders of one event loop: transports (fast path) or clients (proxies)."""
 
-    senders: list[Any]
-    next_index: int = 0
-    closer: Any = None  # the async generator that closes the senders at loop shutdown
+    __slots__ = ("closer", "next_index", "senders")
+
+    def __init__(self, senders: list[Any]) -> None:
+        self.senders = senders
+        self.next_index = 0
+        self.closer: Any = None  # the async generator closing the senders at loop shutdown
 
     def pick(self) -> Any:
         index = self.next_index
@@ -725,14 +728,16 @@ class HTTPEngine:
                 await response.aclose()
 
 
-@dataclass(slots=True)
 class StreamMeta:
     """What a stream learned about its response (filled in while it runs)."""
 
-    request_id: str | None = None
-    attempts: int = 0
-    events: int = 0
-    headers: httpx.Headers = field(default_factory=httpx.Headers)
+    __slots__ = ("attempts", "events", "headers", "request_id")
+
+    def __init__(self) -> None:
+        self.request_id: str | None = None
+        self.attempts = 0
+        self.events = 0
+        self.headers: httpx.Headers | None = None
 
 
 def _is_event_stream(response: httpx.Response) -> bool:
