@@ -15,7 +15,8 @@ Rules (written for doc authors in ``docs/contributing-docs.md``):
   (undone after the page) when the runner provides them.
 * ``<!-- typecheck -->`` before a python fence: the block is not run but type-checked with
   ``mypy --strict`` as a file named ``example.py``; an ``<!-- output -->`` block after it is
-  mypy's expected verdict (see ``test_typecheck_examples``).
+  mypy's expected verdict, an ``<!-- output: pyright -->`` block pyright's (see
+  ``test_typecheck_examples``).
 * ``<!-- pytest -->`` before a python fence: the block is a pytest test module; it is run with
   pytest, with the emulator's pytest plugin enabled (see ``test_pytest_examples``).
 """
@@ -41,7 +42,7 @@ __all__ = ["Block", "DocExampleError", "parse_page", "run_page"]
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
 _NO_RUN = re.compile(r"^\s*<!--\s*no-run\s*(?::\s*(?P<reason>.*?))?\s*-->\s*$")
-_OUTPUT = re.compile(r"^\s*<!--\s*output\s*-->\s*$")
+_OUTPUT = re.compile(r"^\s*<!--\s*output(?::\s*(?P<checker>pyright))?\s*-->\s*$")
 _SETUP_OPEN = re.compile(r"^\s*<!--\s*setup\s*$")
 _TYPECHECK = re.compile(r"^\s*<!--\s*(typecheck|pytest)\s*-->\s*$")
 _RUN_LANGS = frozenset({"python", "py"})
@@ -63,6 +64,8 @@ class Block:
     line: int  # 1-based line of the opening fence
     reason: str = ""
     expected_output: str | None = field(default=None)
+    #: For a typecheck block: pyright's expected verdict (``<!-- output: pyright -->``).
+    pyright_output: str | None = field(default=None)
 
 
 def parse_page(text: str) -> list[Block]:
@@ -97,8 +100,9 @@ def parse_page(text: str) -> list[Block]:
             marker = ("no-run", reason)
             i += 1
             continue
-        if _OUTPUT.match(line):
-            marker = ("output", "")
+        output = _OUTPUT.match(line)
+        if output:
+            marker = ("output", output.group("checker") or "")
             i += 1
             continue
         tool = _TYPECHECK.match(line)
@@ -130,7 +134,18 @@ def parse_page(text: str) -> list[Block]:
             raise DocExampleError(f"line {start + 1}: code fence is never closed")
         i += 1
         code = "\n".join(body) + "\n"
-        if marker is not None and marker[0] == "output":
+        if marker is not None and marker == ("output", "pyright"):
+            # Follows a typecheck block, or its mypy output block.
+            target = blocks[-2] if blocks and blocks[-1].kind == "output" else None
+            target = target if target is not None else (blocks[-1] if blocks else None)
+            if target is None or target.kind != "typecheck":
+                raise DocExampleError(
+                    f"line {start + 1}: an `<!-- output: pyright -->` block must follow a "
+                    "`<!-- typecheck -->` block (or its mypy output block)"
+                )
+            target.pyright_output = code
+            blocks.append(Block("output", lang, code, start + 1))
+        elif marker is not None and marker[0] == "output":
             # After a skipped block the output is shown but cannot be checked.
             if not blocks or blocks[-1].kind not in ("run", "typecheck", "skip"):
                 raise DocExampleError(

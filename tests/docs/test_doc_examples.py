@@ -7,6 +7,7 @@ exactly as written, with no network. See ``tests/docs/_runner.py`` for the marke
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import subprocess
@@ -112,53 +113,42 @@ def _id(value: object) -> str:
     return _rel(value) if isinstance(value, Path) else str(value)
 
 
+def _checker_output(command: list[str], example: Path) -> str:
+    # Run from the repository root so the checker uses the project's configuration.
+    proc = subprocess.run(
+        [*command, str(example)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    # Paths become the file name, as the page prints them; pyright indents with no-break spaces.
+    text = re.sub(r"^\s*\S*example\.py:", "example.py:", proc.stdout, flags=re.M)
+    return "\n".join(line.replace("\xa0", " ").rstrip() for line in text.splitlines()).strip()
+
+
 @pytest.mark.parametrize(("page", "line"), _blocks_of_kind("typecheck"), ids=_id)
 def test_typecheck_examples(page: Path, line: int, tmp_path: Path) -> None:
-    """A ``<!-- typecheck -->`` block gets exactly the mypy verdict the page prints."""
+    """A ``<!-- typecheck -->`` block gets exactly the verdicts the page prints."""
     block = next(b for b in parse_page(page.read_text()) if b.line == line)
     example = tmp_path / "example.py"
     example.write_text(block.code)
-    # Run from the repository root so mypy uses the project's configuration and cache.
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-error-summary",
-            "--hide-error-context",
-            "--no-color-output",
-            "--no-pretty",
-            str(example),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    got = re.sub(r"^\S*example\.py:", "example.py:", proc.stdout, flags=re.M).strip()
-    assert block.expected_output is not None, f"{_rel(page)}:{line}: add an output block"
+    assert block.expected_output is not None, f"{_rel(page)}:{line}: add mypy's output block"
+    mypy = [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--hide-error-context"]
+    got = _checker_output([*mypy, "--no-color-output", "--no-pretty"], example)
     assert got == block.expected_output.strip(), (
         f"{_rel(page)}:{line}: mypy's verdict differs from the page\n--- page ---\n"
-        f"{block.expected_output}--- mypy ---\n{got}\n{proc.stderr}"
+        f"{block.expected_output}--- mypy ---\n{got}"
     )
-
-
-_IMPORT = re.compile(r"from (pipes(?:_openai)?(?:\.[\w.]+)?) import ([\w, ]+)")
-
-
-@pytest.mark.parametrize("page", PAGES, ids=_rel)
-def test_every_import_the_docs_mention_exists(page: Path) -> None:
-    """Also the imports in prose and tables (the migration page's mapping), not only code."""
-    import importlib
-
-    missing = []
-    for module_name, names in _IMPORT.findall(page.read_text(encoding="utf-8")):
-        module = importlib.import_module(module_name)
-        for name in (n.strip() for n in names.split(",")):
-            if name and not hasattr(module, name):
-                missing.append(f"{module_name}.{name}")
-    assert not missing, f"{_rel(page)} mentions imports that do not exist: {sorted(set(missing))}"
+    if block.pyright_output is not None:
+        pyright = Path(sys.executable).with_name("pyright")
+        if not pyright.exists():
+            pytest.skip("pyright is not installed in this environment")
+        got = _checker_output([str(pyright)], example)
+        # pyright prints the file name on a line of its own first; the page leaves it out.
+        got = "\n".join(
+            line for line in got.splitlines() if not line.strip().endswith("example.py")
+        )
+        assert got == block.pyright_output.strip(), (
+            f"{_rel(page)}:{line}: pyright's verdict differs from the page\n--- page ---\n"
+            f"{block.pyright_output}--- pyright ---\n{got}"
+        )
 
 
 @pytest.mark.slow
@@ -181,3 +171,18 @@ def test_pytest_examples(page: Path, line: int, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, f"{_rel(page)}:{line}: the test module failed\n{proc.stdout}"
     assert " passed" in proc.stdout
+
+
+_IMPORT = re.compile(r"from (pipes(?:_openai)?(?:\.[\w.]+)?) import ([\w, ]+)")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_rel)
+def test_every_import_the_docs_mention_exists(page: Path) -> None:
+    """Also the imports in prose and tables (the migration page's mapping), not only code."""
+    missing = []
+    for module_name, names in _IMPORT.findall(page.read_text(encoding="utf-8")):
+        module = importlib.import_module(module_name)
+        for name in (n.strip() for n in names.split(",")):
+            if name and not hasattr(module, name):
+                missing.append(f"{module_name}.{name}")
+    assert not missing, f"{_rel(page)} mentions imports that do not exist: {sorted(set(missing))}"
