@@ -114,20 +114,37 @@ class Reply:
 
 
 class _LoopPools:
-    """The async senders of one event loop: transports (fast path) or clients (proxies)."""
+    """The async senders of one event loop: transports (fast path) or clients (proxies).
 
-    __slots__ = ("closer", "next_index", "senders")
+    Requests go round-robin, skipping pools whose connections are all in use (long streams
+    must not hold up requests that another pool could serve at once).
+    """
 
-    def __init__(self, senders: list[Any]) -> None:
+    __slots__ = ("closer", "inflight", "next_index", "senders", "size")
+
+    def __init__(self, senders: list[Any], size: int) -> None:
         self.senders = senders
+        self.size = size
+        self.inflight = [0] * len(senders)
         self.next_index = 0
         self.closer: Any = None  # the async generator closing the senders at loop shutdown
 
-    def pick(self) -> Any:
+    def acquire(self) -> int:
+        """The index of the pool for the next request (call :meth:`release` when done)."""
+        count = len(self.senders)
+        inflight = self.inflight
         index = self.next_index
-        senders = self.senders
-        self.next_index = index + 1 if index + 1 < len(senders) else 0
-        return senders[index]
+        for _ in range(count):
+            if inflight[index] < self.size:
+                break
+            index = index + 1 if index + 1 < count else 0
+        # (every pool busy: queue on the round-robin choice, as one big pool would)
+        self.next_index = index + 1 if index + 1 < count else 0
+        inflight[index] += 1
+        return index
+
+    def release(self, index: int) -> None:
+        self.inflight[index] -= 1
 
 
 # Shared senders: sync ones per timeout key; async ones per (loop, timeout key). Guarded by a
@@ -137,12 +154,13 @@ _sync_senders: dict[tuple[Any, ...], Any] = {}
 _async_senders: dict[asyncio.AbstractEventLoop, dict[tuple[Any, ...], _LoopPools]] = {}
 
 # Async pooling, measured with a loopback benchmark (2,000 requests at concurrency 64):
-# httpcore scans every connection of a pool on each request, so 16 pools of 4 connections
-# (used round-robin) beat one pool of 64 by 2-3x. Requests go straight to an
-# httpx.AsyncHTTPTransport (public API): the Client layer (URL merging, cookies, auth, event
-# hooks) roughly doubles the per-request cost and we need none of it.
+# httpcore scans every connection of a pool on each request, so 16 pools used round-robin
+# (skipping full ones) beat one pool of 64 by 2-3x; connections open on demand, so at
+# concurrency 64 each pool holds ~4. Up to 16 x 16 = 256 connections per loop. Requests go
+# straight to an httpx.AsyncHTTPTransport (public API): the Client layer (URL merging,
+# cookies, auth, event hooks) roughly doubles the per-request cost and we need none of it.
 _ASYNC_POOLS = 16
-_ASYNC_POOL_SIZE = 4
+_ASYNC_POOL_SIZE = 16
 _SYNC_POOL_SIZE = 256
 
 
@@ -199,13 +217,13 @@ async def _closer(loop: asyncio.AbstractEventLoop, entry: _LoopPools) -> AsyncIt
                 pass
 
 
-async def _async_sender(key: tuple[Any, ...], timeouts: httpx.Timeout) -> Any:
+async def _async_pools(key: tuple[Any, ...], timeouts: httpx.Timeout) -> _LoopPools:
     loop = asyncio.get_running_loop()
     per_loop = _async_senders.get(loop)
     if per_loop is not None:
         entry = per_loop.get(key)
         if entry is not None:
-            return entry.pick()
+            return entry
     with _lock:
         # Forget pools of loops that were closed without shutting down their generators.
         for dead in [lp for lp in _async_senders if lp.is_closed()]:
@@ -228,11 +246,11 @@ async def _async_sender(key: tuple[Any, ...], timeouts: httpx.Timeout) -> Any:
                     httpx.AsyncHTTPTransport(limits=limits, verify=_ssl_context())
                     for _ in range(_ASYNC_POOLS)
                 ]
-            entry = per_loop[key] = _LoopPools(senders)
+            entry = per_loop[key] = _LoopPools(senders, _ASYNC_POOL_SIZE)
     if created:
         entry.closer = _closer(loop, entry)
         await entry.closer.__anext__()  # starts it, which registers it with the loop
-    return entry.pick()
+    return entry
 
 
 def close_all_clients() -> None:
@@ -436,11 +454,19 @@ class HTTPEngine:
 
     async def _aopen(
         self, url: httpx.URL | str, body: bytes, headers: Mapping[str, str], stream: bool
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, _LoopPools | None, int]:
+        """Send one POST on this loop's pools; release the returned pool slot when done."""
         timeout = self._timeout_stream if stream else self._timeout
         client = self._async_http
-        if client is None:
-            sender = await _async_sender(self._key, self._timeout)
+        if client is not None:
+            request = client.build_request(
+                "POST", url, content=body, headers=headers, timeout=timeout
+            )
+            return await client.send(request, stream=True), None, 0
+        pools = await _async_pools(self._key, self._timeout)
+        index = pools.acquire()
+        sender = pools.senders[index]
+        try:
             if isinstance(sender, httpx.AsyncHTTPTransport):
                 request = httpx.Request(
                     "POST",
@@ -449,10 +475,16 @@ class HTTPEngine:
                     headers=headers,
                     extensions={"timeout": timeout.as_dict()},
                 )
-                return await sender.handle_async_request(request)
-            client = sender
-        request = client.build_request("POST", url, content=body, headers=headers, timeout=timeout)
-        return await client.send(request, stream=True)
+                response = await sender.handle_async_request(request)
+            else:
+                request = sender.build_request(
+                    "POST", url, content=body, headers=headers, timeout=timeout
+                )
+                response = await sender.send(request, stream=True)
+        except BaseException:
+            pools.release(index)
+            raise
+        return response, pools, index
 
     # -- plain requests --------------------------------------------------------------------
 
@@ -491,11 +523,13 @@ class HTTPEngine:
         while True:
             attempt += 1
             try:
-                response = await self._aopen(url, body, headers, False)
+                response, pools, index = await self._aopen(url, body, headers, False)
                 try:
                     content = await response.aread()
                 finally:
                     await response.aclose()
+                    if pools is not None:
+                        pools.release(index)
             except httpx.TransportError as exc:
                 if attempt <= self.max_retries:
                     await asyncio.sleep(self._retry_delay(attempt, None))
@@ -665,7 +699,7 @@ class HTTPEngine:
             attempt += 1
             meta.attempts = attempt
             try:
-                response = await self._aopen(url, body, headers, True)
+                response, pools, index = await self._aopen(url, body, headers, True)
             except httpx.TransportError as exc:
                 if attempt <= self.max_retries:
                     await asyncio.sleep(self._retry_delay(attempt, None))
@@ -726,6 +760,8 @@ class HTTPEngine:
                 raise self._incomplete(meta)
             finally:
                 await response.aclose()
+                if pools is not None:
+                    pools.release(index)
 
 
 class StreamMeta:

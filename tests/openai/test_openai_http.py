@@ -422,3 +422,29 @@ async def test_abandoned_async_stream_releases_its_connection(emu: Emulator) -> 
             await events.aclose()
         reply = await eng.apost(url(emu), BODY, HEADERS)
         assert reply.data["object"] == "chat.completion"
+
+
+def test_loop_pools_round_robin_skips_full_pools() -> None:
+    pools = _http._LoopPools(["a", "b", "c"], size=2)
+    assert [pools.acquire() for _ in range(3)] == [0, 1, 2]
+    pools.release(1)
+    pools.inflight[0] = 2  # pool 0 is full: the next round skips it
+    assert pools.acquire() == 1
+    assert pools.acquire() == 2
+    assert pools.acquire() == 1
+    pools.inflight = [2, 2, 2]
+    assert pools.acquire() in (0, 1, 2)  # all busy: queue somewhere, never fail
+
+
+async def test_pool_slots_are_released(emu: Emulator) -> None:
+    eng = engine()
+    await eng.apost(url(emu), BODY, HEADERS)
+    _ = [e async for e in eng.astream(url(emu), STREAM_BODY, HEADERS)]
+    emu.fault(Fault.drop(after_chunks=1))
+    with pytest.raises(StreamIncompleteError):
+        _ = [e async for e in eng.astream(url(emu), STREAM_BODY, HEADERS)]
+    emu.fail(400)
+    with pytest.raises(BadRequestError):
+        await eng.apost(url(emu), BODY, HEADERS)
+    pools = _http._async_senders[asyncio.get_running_loop()][eng._key]
+    assert sum(pools.inflight) == 0
