@@ -248,3 +248,47 @@ def test_sequence_passes_kwargs_to_its_first_step_only() -> None:
     (first | second).invoke(1, flag=True)
     assert first.seen == [{"flag": True}]
     assert second.seen == [{}]
+
+
+def test_concurrent_calls_in_threads_keep_their_own_config() -> None:
+    import threading
+
+    barrier = threading.Barrier(2, timeout=10)
+    seen: dict[str, list[Any]] = {"a": [], "b": []}
+
+    def step(key: str) -> str:
+        barrier.wait()  # both calls are inside the chain at the same time
+        seen[key].append(get_config().get("tags"))
+        return key
+
+    chain = RunnableLambda(lambda k: k) | step | (lambda k: step(k))
+    threads = [
+        threading.Thread(target=chain.invoke, args=(key, {"tags": [key]})) for key in ("a", "b")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert seen == {"a": [["a"], ["a"]], "b": [["b"], ["b"]]}
+
+
+async def test_concurrent_tasks_keep_their_own_config() -> None:
+    barrier = asyncio.Barrier(2)
+    seen: dict[str, list[Any]] = {"a": [], "b": []}
+
+    async def step(key: str) -> str:
+        await asyncio.wait_for(barrier.wait(), timeout=10)
+        seen[key].append(get_config().get("tags"))
+        return key
+
+    chain = RunnableLambda(step) | RunnableGenerator(_passthrough_gen)
+    await asyncio.gather(
+        chain.ainvoke("a", {"tags": ["a"]}),
+        chain.ainvoke("b", {"tags": ["b"]}),
+    )
+    assert seen == {"a": [["a"]], "b": [["b"]]}
+
+
+async def _passthrough_gen(chunks: AsyncIterator[str]) -> AsyncIterator[str]:
+    async for chunk in chunks:
+        yield chunk
