@@ -201,9 +201,9 @@ def build_structured_output(
     elif method == "json_mode":
         bound = model.bind(response_format={"type": "json_object"})
     else:
-        # Structured Outputs are strict by default (LangChain's parse() path is strict too);
-        # a schema strict mode cannot express falls back to a non-strict schema.
-        use_strict = True if strict is None else strict
+        # As in langchain-openai 0.3: pydantic schemas are strict by default (a schema strict
+        # mode cannot express falls back to non-strict), dict / TypedDict schemas are not.
+        use_strict = (pydantic_model is not None) if strict is None else strict
         try:
             tool = convert_to_openai_tool(schema, strict=use_strict)
         except StrictSchemaError:

@@ -467,6 +467,25 @@ def test_structured_output_methods(emu: Emulator, method: str) -> None:
         method=method,  # type: ignore[arg-type]
     )
     assert as_dict.invoke(prompt) == {"setup": "Why?", "punchline": "Because."}
+    if method == "json_schema":  # dict schemas are not strict unless asked (LangChain 0.3)
+        assert last_body(emu)["response_format"]["json_schema"]["strict"] is False
+
+
+def test_structured_output_strict_fallback_and_explicit(emu: Emulator) -> None:
+    class Loose(BaseModel):
+        """Free-form data strict mode cannot express."""
+
+        data: dict[str, Any]
+
+    emu.script('{"data": {"a": 1}}', '{"setup": "s", "punchline": "p"}')
+    assert make(emu).with_structured_output(Loose).invoke("x") == Loose(data={"a": 1})
+    assert last_body(emu)["response_format"]["json_schema"]["strict"] is False
+    schema = Joke.model_json_schema()
+    result = make(emu).with_structured_output(schema, strict=True).invoke("x")
+    assert result == {"setup": "s", "punchline": "p"}
+    sent = last_body(emu)["response_format"]["json_schema"]
+    assert sent["strict"] is True
+    assert sent["schema"]["additionalProperties"] is False
 
 
 def test_structured_output_unscripted_synthesis(emu: Emulator) -> None:
