@@ -218,8 +218,10 @@ class Runnable(Generic[In, Out]):
         self, input: AsyncIterator[In], config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Out]:
         """Asynchronously consume an input stream and yield output chunks."""
-        if "transform" in type(self)._native:
+        native = type(self)._native
+        if "transform" in native and not native & _ASYNC:
             # A native sync transform keeps streaming: it runs in a thread, fed chunk by chunk.
+            # (Runnables with native async methods use those instead: never a thread for them.)
             async for chunk in _transform_in_thread(
                 lambda chunks: self.transform(chunks, config, **kwargs), input
             ):
@@ -229,7 +231,6 @@ class Runnable(Generic[In, Out]):
         if not chunks:
             return
         folded = merge_chunks(chunks)
-        native = type(self)._native
         if native & {"astream", "stream", "transform"}:
             async for chunk in self.astream(folded, config, **kwargs):
                 yield chunk

@@ -240,3 +240,31 @@ async def test_run_in_thread_copies_context_and_uses_a_worker() -> None:
     thread, value = await run_in_thread(lambda: (threading.get_ident(), var.get()))
     assert thread != threading.get_ident()
     assert value == "set"
+
+
+async def test_native_async_wins_over_a_sync_transform_in_atransform() -> None:
+    class Both(Runnable[str, str]):
+        def __init__(self) -> None:
+            self.threads: list[int] = []
+
+        def transform(
+            self, input: Iterator[str], config: RunnableConfig | None = None, **kw: Any
+        ) -> Iterator[str]:
+            self.threads.append(threading.get_ident())
+            for chunk in input:
+                yield chunk.upper()
+
+        async def astream(
+            self, input: str, config: RunnableConfig | None = None, **kw: Any
+        ) -> AsyncIterator[str]:
+            self.threads.append(threading.get_ident())
+            yield input + "!"
+
+    r = Both()
+
+    async def two() -> AsyncIterator[str]:
+        yield "a"
+        yield "b"
+
+    assert [c async for c in r.atransform(two())] == ["ab!"]
+    assert r.threads == [threading.get_ident()]
