@@ -57,7 +57,14 @@ def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:
 
 
 def get_config() -> RunnableConfig:
-    """The config of the enclosing run (an empty config outside any run)."""
+    """The config of the enclosing run (an empty config outside any run).
+
+    Example::
+
+        def step(x: str) -> str:
+            user = get_config().get("metadata", {}).get("user")
+            return f"{user}: {x}"
+    """
     current = _current_config.get()
     return current if current is not None else {}
 

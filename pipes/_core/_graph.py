@@ -13,6 +13,13 @@ __all__ = ["Graph", "Node"]
 
 @dataclass(frozen=True, slots=True)
 class Node:
+    """One box of a :class:`Graph`: an id, the name shown, and the runnable (if any).
+
+    Example::
+
+        [node.name for node in chain.get_graph().nodes]  # ["prompt", "model", "parser"]
+    """
+
     id: int
     name: str
     runnable: Any = None

@@ -19,7 +19,17 @@ __all__ = ["Listener", "Run", "emit_event", "listening"]
 
 @dataclass(slots=True)
 class Run:
-    """One traced execution of a runnable, as listeners see it."""
+    """One traced execution of a runnable, as listeners see it.
+
+    ``parent_run_id`` links a step to the run that called it; ``outputs`` or ``error`` are set
+    when it ends. Runs exist only when a config carries ``callbacks``.
+
+    Example::
+
+        class Timer(Listener):
+            def on_end(self, run: Run) -> None:
+                print(run.name, run.end_time - run.start_time)
+    """
 
     name: str
     run_type: str
@@ -70,7 +80,13 @@ _current_run: contextvars.ContextVar[Run | None] = contextvars.ContextVar("pipes
 
 
 def listening() -> bool:
-    """True when the current run has listeners (so emitting events is worth the work)."""
+    """True when the current run has listeners (so emitting events is worth the work).
+
+    Example::
+
+        if listening():
+            emit_event("progress", expensive_summary())
+    """
     return _current_run.get() is not None
 
 
