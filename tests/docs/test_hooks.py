@@ -1,4 +1,4 @@
-"""The docs' benchmark tables come from bench/results/*.json, never from hand-typed figures."""
+"""The docs build hooks: benchmark tables from bench/results/*.json, visible no-run notes."""
 
 from __future__ import annotations
 
@@ -92,3 +92,17 @@ def test_comparison_puts_figures_side_by_side_in_the_same_units(tmp_path: Path) 
     assert "| 80.0 % | 3.30 % |" in text  # 1.25x the time is 80 % of the rate
     assert "`chain.json` missing" in text
     assert "Smoke-run figures" in text
+
+
+def test_no_run_markers_become_visible_notes() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "doc_markers", ROOT / "docs" / "hooks" / "doc_markers.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    page = "Intro\n\n<!-- no-run: needs a real key -->\n```python\nx = 1\n```\n"
+    out = module.on_page_markdown(page, page=None, config=None, files=None)
+    assert "<!--" not in out
+    assert "*Not run as part of this page: needs a real key.*\n\n```python\nx = 1\n```" in out
