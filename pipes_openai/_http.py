@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import logging
 import random
 import ssl
 import threading
@@ -53,6 +54,7 @@ from pipes_openai._sse import SSEDecoder
 
 __all__ = ["HTTPEngine", "Reply", "Timeouts", "close_all_clients"]
 
+_log = logging.getLogger("pipes_openai")
 _RETRY_STATUSES = frozenset({408, 409, 429})
 _NEVER_RETRY = frozenset({400, 401, 403, 404, 422})
 _DONE = b"[DONE]"
@@ -359,12 +361,23 @@ class HTTPEngine:
                 text = text.replace(secret, "***")
         return text
 
-    def _retry_delay(self, attempt: int, headers: httpx.Headers | None) -> float:
+    def _retry_delay(self, attempt: int, headers: httpx.Headers | None, reason: str = "") -> float:
         after = _parse_retry_after(headers)
         if after is not None and after >= 0:
-            return float(min(after, self.max_retry_after))
-        delay = min(self.retry_base_delay * 2.0 ** (attempt - 1), self.retry_max_delay)
-        return delay * (1.0 - 0.25 * random.random())  # jitter spreads synchronized retries
+            delay = float(min(after, self.max_retry_after))
+        else:
+            delay = min(self.retry_base_delay * 2.0 ** (attempt - 1), self.retry_max_delay)
+            delay *= 1.0 - 0.25 * random.random()  # jitter spreads synchronized retries
+        if reason:
+            _log.info(
+                "%s request failed (%s); retrying in %.2fs (attempt %d of %d)",
+                self.provider,
+                reason,
+                delay,
+                attempt + 1,
+                self.max_retries + 1,
+            )
+        return delay
 
     def _should_retry(self, status: int, headers: httpx.Headers, attempt: int) -> bool:
         if attempt > self.max_retries or status in _NEVER_RETRY:
@@ -501,7 +514,7 @@ class HTTPEngine:
                     response.close()
             except httpx.TransportError as exc:
                 if attempt <= self.max_retries:
-                    self._sleep(self._retry_delay(attempt, None))
+                    self._sleep(self._retry_delay(attempt, None, type(exc).__name__))
                     continue
                 raise self._transport_error(exc, attempt, str(url)) from exc
             status = response.status_code
@@ -513,7 +526,7 @@ class HTTPEngine:
                     attempt,
                 )
             if self._should_retry(status, response.headers, attempt):
-                self._sleep(self._retry_delay(attempt, response.headers))
+                self._sleep(self._retry_delay(attempt, response.headers, f"HTTP {status}"))
                 continue
             raise self._status_error(response, content, attempt)
 
@@ -532,7 +545,7 @@ class HTTPEngine:
                         pools.release(index)
             except httpx.TransportError as exc:
                 if attempt <= self.max_retries:
-                    await asyncio.sleep(self._retry_delay(attempt, None))
+                    await asyncio.sleep(self._retry_delay(attempt, None, type(exc).__name__))
                     continue
                 raise self._transport_error(exc, attempt, str(url)) from exc
             status = response.status_code
@@ -544,7 +557,7 @@ class HTTPEngine:
                     attempt,
                 )
             if self._should_retry(status, response.headers, attempt):
-                await asyncio.sleep(self._retry_delay(attempt, response.headers))
+                await asyncio.sleep(self._retry_delay(attempt, response.headers, f"HTTP {status}"))
                 continue
             raise self._status_error(response, content, attempt)
 
@@ -626,7 +639,7 @@ class HTTPEngine:
                 response = self._open(url, body, headers, True)
             except httpx.TransportError as exc:
                 if attempt <= self.max_retries:
-                    self._sleep(self._retry_delay(attempt, None))
+                    self._sleep(self._retry_delay(attempt, None, type(exc).__name__))
                     continue
                 raise self._transport_error(exc, attempt, str(url)) from exc
             try:
@@ -639,7 +652,7 @@ class HTTPEngine:
                     except httpx.TransportError:
                         content = b""
                     if self._should_retry(status, response.headers, attempt):
-                        self._sleep(self._retry_delay(attempt, response.headers))
+                        self._sleep(self._retry_delay(attempt, response.headers, f"HTTP {status}"))
                         continue
                     raise self._status_error(response, content, attempt)
                 if not _is_event_stream(response):
@@ -702,7 +715,7 @@ class HTTPEngine:
                 response, pools, index = await self._aopen(url, body, headers, True)
             except httpx.TransportError as exc:
                 if attempt <= self.max_retries:
-                    await asyncio.sleep(self._retry_delay(attempt, None))
+                    await asyncio.sleep(self._retry_delay(attempt, None, type(exc).__name__))
                     continue
                 raise self._transport_error(exc, attempt, str(url)) from exc
             try:
@@ -715,7 +728,9 @@ class HTTPEngine:
                     except httpx.TransportError:
                         content = b""
                     if self._should_retry(status, response.headers, attempt):
-                        await asyncio.sleep(self._retry_delay(attempt, response.headers))
+                        await asyncio.sleep(
+                            self._retry_delay(attempt, response.headers, f"HTTP {status}")
+                        )
                         continue
                     raise self._status_error(response, content, attempt)
                 if not _is_event_stream(response):

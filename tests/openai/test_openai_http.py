@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import pickle
 import traceback
 from pipes import ChatModelError
@@ -448,3 +449,16 @@ async def test_pool_slots_are_released(emu: Emulator) -> None:
         await eng.apost(url(emu), BODY, HEADERS)
     pools = _http._async_senders[asyncio.get_running_loop()][eng._key]
     assert sum(pools.inflight) == 0
+
+
+def test_retries_are_logged_without_secrets(
+    emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    emu.fail(503, retry_after_ms=1, message=f"overloaded for {KEY}").script("ok")
+    engine().post(url(emu), BODY, HEADERS)
+    retries = [r for r in caplog.records if r.name == "pipes_openai"]
+    assert len(retries) == 1
+    assert "HTTP 503" in retries[0].getMessage()
+    assert "attempt 2 of 3" in retries[0].getMessage()
+    assert KEY not in caplog.text
