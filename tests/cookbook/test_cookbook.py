@@ -188,3 +188,17 @@ def test_unused_scripted_replies_fail_the_script() -> None:
     )
     assert proc.returncode == 1
     assert "never used" in proc.stderr
+
+
+def test_testing_chains_also_runs_under_pytest() -> None:
+    # The script says `pytest cookbook/testing_chains.py` works; keep it true.
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "testing_chains.py"],
+        cwd=COOKBOOK,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert " passed" in proc.stdout
