@@ -10,9 +10,9 @@ Measures
       which runs on pool worker threads (reported, no budget);
   (c) ``import pipes`` in a fresh process (budget 80 ms) next to ``import pydantic`` and the
       core alone, and the slowest modules under ``-X importtime``;
-  (d) the same figures for langchain-core when a separate venv has it: ``--langchain-python``
-      or ``.venv-bench-langchain/bin/python`` (``python -m venv .venv-bench-langchain &&
-      .venv-bench-langchain/bin/pip install langchain-core``). Never in the project venv.
+  (d) the same figures for langchain-core when a separate venv has it: ``--langchain-python``,
+      ``$LANGCHAIN_PYTHON``, ``bench/.venv-langchain`` (the one ``bench/run_all.sh`` uses) or
+      ``.venv-bench-langchain``. Never in the project venv.
 
 Writes ``bench/results/core.json``.
 """
@@ -274,13 +274,25 @@ def bench_langchain(python: str, quick: bool, runs: int) -> dict[str, Any] | Non
     return figures
 
 
+def _default_langchain_python() -> str:
+    import os
+
+    candidates = [
+        os.environ.get("LANGCHAIN_PYTHON", ""),
+        str(ROOT / "bench" / ".venv-langchain" / "bin" / "python"),  # bench/run_all.sh's
+        str(ROOT / ".venv-bench-langchain" / "bin" / "python"),
+    ]
+    return next((c for c in candidates if c and Path(c).exists()), candidates[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
     parser.add_argument(
         "--langchain-python",
-        default=str(ROOT / ".venv-bench-langchain" / "bin" / "python"),
-        help="an interpreter with langchain-core installed (skipped when missing)",
+        default=_default_langchain_python(),
+        help="an interpreter with langchain-core installed (skipped when missing); default: "
+        "$LANGCHAIN_PYTHON, else bench/.venv-langchain, else .venv-bench-langchain",
     )
     args = parser.parse_args()
     runs = 3 if args.quick else 9
