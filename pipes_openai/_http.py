@@ -118,30 +118,29 @@ class Reply:
 class _LoopPools:
     """The async senders of one event loop: transports (fast path) or clients (proxies).
 
-    Requests go round-robin, skipping pools whose connections are all in use (long streams
-    must not hold up requests that another pool could serve at once).
+    A request goes to the first pool with fewer than ``spread`` requests in flight, else to
+    the least busy one: sequential calls keep reusing one warm connection (no new TLS
+    handshake per call), while concurrent calls spread over the pools, so that no pool gets
+    many connections (httpcore scans all of a pool's connections on every request).
     """
 
-    __slots__ = ("closer", "inflight", "next_index", "senders", "size")
+    __slots__ = ("closer", "inflight", "senders", "spread")
 
-    def __init__(self, senders: list[Any], size: int) -> None:
+    def __init__(self, senders: list[Any], spread: int) -> None:
         self.senders = senders
-        self.size = size
+        self.spread = spread
         self.inflight = [0] * len(senders)
-        self.next_index = 0
         self.closer: Any = None  # the async generator closing the senders at loop shutdown
 
     def acquire(self) -> int:
         """The index of the pool for the next request (call :meth:`release` when done)."""
-        count = len(self.senders)
         inflight = self.inflight
-        index = self.next_index
-        for _ in range(count):
-            if inflight[index] < self.size:
+        spread = self.spread
+        for index, busy in enumerate(inflight):
+            if busy < spread:
                 break
-            index = index + 1 if index + 1 < count else 0
-        # (every pool busy: queue on the round-robin choice, as one big pool would)
-        self.next_index = index + 1 if index + 1 < count else 0
+        else:
+            index = inflight.index(min(inflight))
         inflight[index] += 1
         return index
 
@@ -156,13 +155,14 @@ _sync_senders: dict[tuple[Any, ...], Any] = {}
 _async_senders: dict[asyncio.AbstractEventLoop, dict[tuple[Any, ...], _LoopPools]] = {}
 
 # Async pooling, measured with a loopback benchmark (2,000 requests at concurrency 64):
-# httpcore scans every connection of a pool on each request, so 16 pools used round-robin
-# (skipping full ones) beat one pool of 64 by 2-3x; connections open on demand, so at
-# concurrency 64 each pool holds ~4. Up to 16 x 16 = 256 connections per loop. Requests go
-# straight to an httpx.AsyncHTTPTransport (public API): the Client layer (URL merging,
-# cookies, auth, event hooks) roughly doubles the per-request cost and we need none of it.
+# httpcore scans every connection of a pool on each request, so 16 pools holding ~4
+# requests each beat one pool of 64 by 2-3x (see _LoopPools). Connections open on demand;
+# up to 16 x 16 = 256 per loop. Requests go straight to an httpx.AsyncHTTPTransport (public
+# API): the Client layer (URL merging, cookies, auth, event hooks) roughly doubles the
+# per-request cost and we need none of it.
 _ASYNC_POOLS = 16
 _ASYNC_POOL_SIZE = 16
+_ASYNC_SPREAD = 4
 _SYNC_POOL_SIZE = 256
 
 
@@ -248,7 +248,7 @@ async def _async_pools(key: tuple[Any, ...], timeouts: httpx.Timeout) -> _LoopPo
                     httpx.AsyncHTTPTransport(limits=limits, verify=_ssl_context())
                     for _ in range(_ASYNC_POOLS)
                 ]
-            entry = per_loop[key] = _LoopPools(senders, _ASYNC_POOL_SIZE)
+            entry = per_loop[key] = _LoopPools(senders, _ASYNC_SPREAD)
     if created:
         entry.closer = _closer(loop, entry)
         await entry.closer.__anext__()  # starts it, which registers it with the loop

@@ -425,16 +425,40 @@ async def test_abandoned_async_stream_releases_its_connection(emu: Emulator) -> 
         assert reply.data["object"] == "chat.completion"
 
 
-def test_loop_pools_round_robin_skips_full_pools() -> None:
-    pools = _http._LoopPools(["a", "b", "c"], size=2)
-    assert [pools.acquire() for _ in range(3)] == [0, 1, 2]
+def test_loop_pools_fill_first_then_spread() -> None:
+    pools = _http._LoopPools(["a", "b", "c"], spread=2)
+    # Sequential use stays on one pool (one warm connection).
+    for _ in range(3):
+        index = pools.acquire()
+        assert index == 0
+        pools.release(index)
+    # Concurrent use fills pools up to `spread`, then spreads to the least busy.
+    assert [pools.acquire() for _ in range(6)] == [0, 0, 1, 1, 2, 2]
     pools.release(1)
-    pools.inflight[0] = 2  # pool 0 is full: the next round skips it
     assert pools.acquire() == 1
-    assert pools.acquire() == 2
-    assert pools.acquire() == 1
-    pools.inflight = [2, 2, 2]
-    assert pools.acquire() in (0, 1, 2)  # all busy: queue somewhere, never fail
+    assert pools.acquire() in (0, 1, 2)  # all at spread: the least busy, never a failure
+    assert sum(pools.inflight) == 7
+
+
+async def test_sequential_async_calls_stay_on_one_pool(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    used: list[int] = []
+    original = _http._LoopPools.acquire
+
+    def spy(self: _http._LoopPools) -> int:
+        index = original(self)
+        used.append(index)
+        return index
+
+    monkeypatch.setattr(_http._LoopPools, "acquire", spy)
+    eng = engine()
+    for _ in range(4):
+        await eng.apost(url(emu), BODY, HEADERS)
+        _ = [e async for e in eng.astream(url(emu), STREAM_BODY, HEADERS)]
+    assert used == [0] * 8  # one pool, so its keep-alive connection is reused
+    await asyncio.gather(*(eng.apost(url(emu), BODY, HEADERS) for _ in range(12)))
+    assert len(set(used[8:])) == 3  # 12 concurrent requests spread over pools of 4
 
 
 async def test_pool_slots_are_released(emu: Emulator) -> None:
