@@ -136,10 +136,11 @@ class _LoopPools:
         """The index of the pool for the next request (call :meth:`release` when done)."""
         inflight = self.inflight
         spread = self.spread
-        for index, busy in enumerate(inflight):
-            if busy < spread:
-                break
-        else:
+        count = len(inflight)
+        index = 0
+        while index < count and inflight[index] >= spread:
+            index += 1
+        if index == count:  # every pool at `spread`: the least busy one
             index = inflight.index(min(inflight))
         inflight[index] += 1
         return index
