@@ -9,6 +9,7 @@ from pipes import AIMessageChunk
 
 import pytest
 from conftest import KEY
+from openai_helpers import assert_valid_request
 
 from pipes_openai import AzureChatOpenAI, ContentFilterError, OpenAIConfigurationError
 from pipes_openai.emulator import Emulator, Reply
@@ -19,6 +20,8 @@ def strict_emu() -> Iterator[Emulator]:
     # This emulator demands the credential, so a 200 proves the right header was sent.
     with Emulator(api_key=KEY) as emu:
         yield emu
+        for request in emu.requests:
+            assert_valid_request(request.body)
 
 
 def azure(emu: Emulator, **kwargs: object) -> AzureChatOpenAI:

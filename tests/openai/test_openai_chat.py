@@ -674,6 +674,8 @@ def test_key_is_sent_as_bearer() -> None:
         wrong = ChatOpenAI(api_key="sk-wrong", base_url=strict.base_url)
         with pytest.raises(AuthenticationError):
             wrong.invoke("ok")
+        for request in strict.requests:
+            assert_valid_request(request.body)
 
 
 # -- OpenAI-compatible servers' quirks --------------------------------------------------------
