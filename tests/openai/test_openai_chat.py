@@ -801,3 +801,11 @@ def test_copies_and_reassignment_keep_secrets_and_reconnect(emu: Emulator) -> No
     restored = pickle.loads(pickle.dumps(llm))
     assert restored.invoke("pickled").content == "pickled"
     assert copy.deepcopy(llm).invoke("deep").content == "deep"
+
+
+def test_streamed_logprobs_and_n(emu: Emulator) -> None:
+    llm = make(emu, logprobs=True, top_logprobs=1, n=2)
+    full = AIMessageChunk.merge_chunks(list(llm.stream("alpha beta")))
+    assert full.content == "alpha beta"  # the first choice only, not both interleaved
+    tokens = [entry["token"] for entry in full.response_metadata["logprobs"]["content"]]
+    assert tokens == ["alpha", " beta"]
