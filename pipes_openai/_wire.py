@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pipes_openai._errors import ResponseProtocolError
@@ -49,6 +49,9 @@ __all__ = [
 ]
 
 _O_SERIES = re.compile(r"^o\d")
+# Delta keys of a plain text token (OpenAI may add "obfuscation" padding); "refusal": null
+# and the like take the full path.
+_PLAIN_DELTA = frozenset({"content", "role", "obfuscation"})
 _REASONING = re.compile(r"^(o\d|gpt-5)")
 
 
@@ -385,14 +388,39 @@ class StreamState:
     many times when chunks are added up.
     """
 
-    __slots__ = ("_usage", "model")
+    __slots__ = ("_usage", "model", "on_finish")
 
-    def __init__(self, model: str | None = None) -> None:
+    def __init__(
+        self,
+        model: str | None = None,
+        on_finish: Callable[[AIMessageChunk], None] | None = None,
+    ) -> None:
         self.model = model
+        self.on_finish = on_finish  # called with the chunk carrying a finish_reason
         self._usage: Any = None
 
     def convert(self, data: Any) -> AIMessageChunk | None:
         """The chunk for one event, or ``None`` when it carries nothing (keep-alives)."""
+        # Hot path, one per token: a plain text delta of the first choice, nothing else.
+        try:
+            choice = data["choices"][0]
+            delta = choice["delta"]
+            content = delta["content"]
+        except (KeyError, IndexError, TypeError):
+            pass
+        else:
+            if (
+                type(content) is str
+                and (len(delta) == 1 or delta.keys() <= _PLAIN_DELTA)
+                and choice.get("finish_reason") is None
+                and choice.get("logprobs") is None
+                and choice.get("index", 0) == 0
+                and data.get("usage") is None
+            ):
+                return AIMessageChunk(content=content, id=data.get("id"))
+        return self._convert(data)
+
+    def _convert(self, data: Any) -> AIMessageChunk | None:
         if not isinstance(data, dict):
             raise ResponseProtocolError(
                 f"A stream event is {type(data).__name__}, not a JSON object: {data!r:.200}."
@@ -419,16 +447,6 @@ class StreamState:
         finish = choice.get("finish_reason")
         logprobs = choice.get("logprobs")
         raw_calls = delta.get("tool_calls")
-        if (
-            not finish
-            and not logprobs
-            and not raw_calls
-            and "refusal" not in delta
-            and "reasoning_content" not in delta
-            and "reasoning" not in delta
-        ):
-            # Hot path: a plain text delta (content/id only builds without validation).
-            return AIMessageChunk(content=content, id=data.get("id"))
         fields: dict[str, Any] = {"content": content, "id": data.get("id")}
         additional: dict[str, Any] = {}
         if delta.get("refusal"):
@@ -453,7 +471,10 @@ class StreamState:
             metadata["model_provider"] = "openai"
         if metadata:
             fields["response_metadata"] = metadata
-        return AIMessageChunk(**fields)
+        chunk = AIMessageChunk(**fields)
+        if finish and self.on_finish is not None:
+            self.on_finish(chunk)
+        return chunk
 
     def _whole(self, data: dict[str, Any]) -> AIMessageChunk:
         message = completion_to_message(data, model=self.model)
