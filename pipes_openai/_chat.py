@@ -21,7 +21,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeAlias, TypeV
 from urllib.parse import urlencode
 
 import httpx
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+)
 
 from pipes_openai._errors import (
     BadRequestError,
@@ -37,6 +45,7 @@ from pipes_openai._pipes import (
     BaseChatModel,
     BaseMessage,
     LanguageModelInput,
+    OutputParserException,
     Runnable,
     StructuredOutputWithRaw,
     ToolLike,
@@ -446,7 +455,14 @@ class BaseChatOpenAI(BaseChatModel):
             and not message.additional_kwargs.get("refusal")
         ):
             # LangChain parity: bind(response_format=Model) puts the instance in "parsed".
-            message.additional_kwargs["parsed"] = response_format.model_validate_json(message.text)
+            try:
+                parsed = response_format.model_validate_json(message.text)
+            except ValidationError as exc:
+                raise OutputParserException(
+                    f"The reply does not match response_format={response_format.__name__}: {exc}",
+                    llm_output=message.text,
+                ) from exc
+            message.additional_kwargs["parsed"] = parsed
         return message
 
     # -- the provider contract ---------------------------------------------------------------

@@ -809,3 +809,9 @@ def test_streamed_logprobs_and_n(emu: Emulator) -> None:
     assert full.content == "alpha beta"  # the first choice only, not both interleaved
     tokens = [entry["token"] for entry in full.response_metadata["logprobs"]["content"]]
     assert tokens == ["alpha", " beta"]
+
+
+def test_response_format_model_mismatch_is_a_parser_error(emu: Emulator) -> None:
+    emu.script('{"setup": "only half"}')
+    with pytest.raises(OutputParserException, match="response_format=Joke"):
+        make(emu).bind(response_format=Joke).invoke("joke")
