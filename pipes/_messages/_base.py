@@ -123,7 +123,9 @@ class BaseMessage(BaseModel):
     ``model_copy(update=...)``.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # Schemas build on first use, not at import: most of `import pipes` was pydantic building
+    # the message classes' validators.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     # Fields __init__ may fill without validation when their check accepts the value (each
     # check returns what validation would produce, or SLOW). Values failing a check, and

@@ -212,6 +212,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
     """
 
     model_config = ConfigDict(
+        defer_build=True,
         populate_by_name=True,
         extra="forbid",
         arbitrary_types_allowed=True,

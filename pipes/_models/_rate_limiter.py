@@ -14,7 +14,6 @@ The limiter limits *requests*, not tokens; share one instance between models to 
 from __future__ import annotations
 
 import abc
-import asyncio
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -73,7 +72,7 @@ class InMemoryRateLimiter(BaseRateLimiter):
         max_bucket_size: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        asleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         if not requests_per_second > 0:
             raise ValueError(
@@ -93,7 +92,7 @@ class InMemoryRateLimiter(BaseRateLimiter):
         self.max_bucket_size = float(max_bucket_size)
         self._clock = clock
         self._sleep = sleep
-        self._asleep = asleep
+        self._asleep = asleep if asleep is not None else _asyncio_sleep
         self._lock = threading.Lock()
         self._available = 0.0
         self._last: float | None = None
@@ -166,3 +165,10 @@ class InMemoryRateLimiter(BaseRateLimiter):
             await self._asleep(wait)
             wait = self._try_consume()
         return True
+
+
+async def _asyncio_sleep(seconds: float) -> None:
+    # asyncio is imported on first async use only: it is a third of a bare `import pipes`.
+    import asyncio
+
+    await asyncio.sleep(seconds)
