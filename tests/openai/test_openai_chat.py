@@ -815,3 +815,15 @@ def test_response_format_model_mismatch_is_a_parser_error(emu: Emulator) -> None
     emu.script('{"setup": "only half"}')
     with pytest.raises(OutputParserException, match="response_format=Joke"):
         make(emu).bind(response_format=Joke).invoke("joke")
+
+
+def test_timeouts_are_finite_by_default() -> None:
+    from pipes_openai._http import Timeouts
+
+    for timeout in (None, 60):
+        llm = ChatOpenAI(api_key="k", timeout=timeout)
+        assert llm._get_connection()[2].timeouts == Timeouts(60.0, 10.0, None)
+    chunked = ChatOpenAI(api_key="k", timeout=(2, 30), stream_chunk_timeout=5)
+    assert chunked._get_connection()[2].timeouts == Timeouts(30.0, 2.0, 5.0)
+    unlimited = ChatOpenAI(api_key="k", timeout=httpx.Timeout(None))
+    assert unlimited._get_connection()[2].timeouts == Timeouts(None, None, None)
