@@ -23,13 +23,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -40,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 import httpx2
-from _common import ROOT, report
+from _common import ROOT, bytecode_env, report
+from bench_core import import_offenders
 
 from pipes_openai import ChatOpenAI
 from pipes_openai.emulator import Emulator, EmulatorProcess
@@ -305,32 +303,13 @@ def fresh_import(statement: str, runs: int) -> dict[str, float]:
             text=True,
             check=True,
             cwd=ROOT,
+            # Bytecode caches on (this workplace sets PYTHONDONTWRITEBYTECODE; an installed
+            # package has its bytecode compiled), kept out of the work tree.
+            env=bytecode_env(),
         ).stdout
         samples.append([float(x) for x in out.split()])
     wall, cpu, rss = (statistics.median(column) for column in zip(*samples, strict=True))
     return {"ms": wall, "cpu_ms": cpu, "rss_mb": rss}
-
-
-@contextlib.contextmanager
-def bytecode_cache() -> Iterator[None]:
-    """Let the fresh interpreters below cache bytecode (in a temporary directory).
-
-    This workplace sets ``PYTHONDONTWRITEBYTECODE=1``: without a cache every import of pipes
-    recompiles its sources, which no installed package does (pip compiles at install time).
-    ``PYTHONPYCACHEPREFIX`` keeps the cache out of the work tree.
-    """
-    saved = {k: os.environ.get(k) for k in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
-    with tempfile.TemporaryDirectory(prefix="pipes-bench-pycache-") as cache:
-        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-        os.environ["PYTHONPYCACHEPREFIX"] = cache
-        try:
-            yield
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
 
 IMPORTS = {
@@ -346,11 +325,13 @@ IMPORTS = {
 }
 
 
-def bench_imports(runs: int) -> dict[str, dict[str, float]]:
-    with bytecode_cache():
-        for statement in IMPORTS.values():
-            fresh_import(statement, 1)  # writes the bytecode cache
-        return {name: fresh_import(statement, runs) for name, statement in IMPORTS.items()}
+def bench_imports(runs: int) -> dict[str, Any]:
+    for statement in IMPORTS.values():
+        fresh_import(statement, 1)  # writes the bytecode caches
+    out: dict[str, Any] = {name: fresh_import(s, runs) for name, s in IMPORTS.items()}
+    # What `import pipes_openai` spends its time on (bench_core's helper, same format).
+    out["offenders"] = import_offenders("import pipes_openai")
+    return out
 
 
 def main() -> None:
@@ -471,6 +452,10 @@ def main() -> None:
         imports=imports,
         quick=args.quick,
     )
+    print("\nslowest imports under `import pipes_openai` (cumulative ms, depth <= 2):")
+    for row in imports["offenders"]:
+        indent = "  " * (row["depth"] - 1)
+        print(f"  {row['cumulative_ms']:8.1f}  {indent}{row['module']}")
 
 
 if __name__ == "__main__":
