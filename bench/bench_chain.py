@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import gc
 import statistics
+import subprocess
 import sys
 import time
 import timeit
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipes import ChatPromptTemplate, StrOutputParser
 from pipes.testing import FakeChatModel
 
-from _common import report
+from _common import ROOT, report
 
 INPUT = {
     "input_language": "English",
@@ -181,6 +182,19 @@ def bench_stream(quick: bool) -> dict[str, Any]:
     return out
 
 
+def source_state() -> dict[str, Any]:
+    """The commit measured, and uncommitted changes to the package code (others work here too)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT)
+        return done.stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted": git("status", "--porcelain", "--", "pipes", "pipes_openai").splitlines(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
@@ -271,7 +285,14 @@ def main() -> None:
             f"{stream['linearity_cpu']:.2f}",
         }
     )
-    report("chain", rows, invoke=invoke, stream=stream, quick=args.quick)
+    report(
+        "chain",
+        rows,
+        invoke=invoke,
+        stream=stream,
+        quick=args.quick,
+        source=source_state(),
+    )
 
 
 if __name__ == "__main__":

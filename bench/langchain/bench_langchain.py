@@ -417,6 +417,19 @@ def bench_imports(runs: int) -> dict[str, dict[str, float]]:
     return {name: fresh_import(statement, runs) for name, statement in IMPORTS.items()}
 
 
+def source_state() -> dict[str, Any]:
+    """The commit measured, and uncommitted changes to the package code (others work here too)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT)
+        return done.stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted": git("status", "--porcelain", "--", "pipes", "pipes_openai").splitlines(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
@@ -534,6 +547,7 @@ def main() -> None:
         stream=stream,
         imports=imports,
         quick=quick,
+        source=source_state(),
     )
 
 
