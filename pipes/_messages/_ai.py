@@ -115,6 +115,10 @@ class AIMessage(BaseMessage):
                 lines += [f"  Error: {bad['error']}", "  Args:", f"    {bad['args']}"]
         return "\n".join(lines)
 
+    _after_inputs: ClassVar[frozenset[str] | None] = frozenset(
+        {"additional_kwargs", "tool_calls", "invalid_tool_calls"}
+    )
+
     @model_validator(mode="after")
     def _after_validation(self) -> Self:
         # Older LangChain code put OpenAI wire-format calls in additional_kwargs only.
@@ -168,6 +172,10 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
     @classmethod
     def _fill_tool_call_chunks(cls, value: Any) -> Any:
         return _with_defaults(value, _CHUNK_DEFAULTS)
+
+    _after_inputs: ClassVar[frozenset[str] | None] = frozenset(
+        {"tool_call_chunks", "tool_calls", "invalid_tool_calls"}
+    )
 
     @model_validator(mode="after")
     def _after_validation(self) -> Self:

@@ -28,7 +28,7 @@ class TextAccessor(str):
 class _FastSpec:
     """How to fill a message's ``__dict__`` without validation, computed once per class."""
 
-    __slots__ = ("after", "factories", "names", "required", "template", "trusted")
+    __slots__ = ("after", "factories", "names", "required", "template", "trusted", "values")
 
     def __init__(self, cls: type[BaseModel]) -> None:
         fields = cls.model_fields
@@ -54,12 +54,43 @@ class _FastSpec:
             if dec.info.mode == "after"
         )
 
-    def values(self, fields: dict[str, Any]) -> dict[str, Any]:
-        values = self.template.copy()
-        for name, factory in self.factories:
-            values[name] = factory()
-        values.update(fields)
-        return values
+        self.values: Callable[[dict[str, Any]], dict[str, Any]] = _values_builder(
+            self.template, dict(self.factories)
+        )
+
+
+def _values_builder(
+    template: dict[str, Any], factories: dict[str, Callable[[], Any]]
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A function returning the defaults updated with ``fields``, as one dict display.
+
+    Generated once per class (as dataclasses does) because it runs for every streamed
+    chunk: empty ``{}``/``[]`` displays instead of calling ``dict``/``list`` factories, and
+    no loop, save ~0.5 µs per message.
+    """
+    namespace: dict[str, Any] = {}
+    entries = []
+    for index, name in enumerate(template):
+        factory = factories.get(name)
+        if factory is dict:
+            expression = "{}"
+        elif factory is list:
+            expression = "[]"
+        elif factory is not None:
+            namespace[f"_f{index}"] = factory
+            expression = f"_f{index}()"
+        else:
+            namespace[f"_d{index}"] = template[name]
+            expression = f"_d{index}"
+        entries.append(f"{name!r}: {expression}")
+    source = (
+        "def values(fields):\n"
+        f"    values = {{{', '.join(entries)}}}\n"
+        "    values.update(fields)\n"
+        "    return values\n"
+    )
+    exec(source, namespace)  # names are the class's own field names, never user data
+    return namespace["values"]  # type: ignore[no-any-return]
 
 
 _SPECS: dict[type[BaseModel], _FastSpec] = {}
@@ -130,6 +161,9 @@ class BaseMessage(BaseModel):
     # Fields __init__ may fill without validation when their check accepts the value (each
     # check returns what validation would produce, or SLOW). Values failing a check, and
     # any other field, go through pydantic.
+    # The fields the class's after-validators read; when __init__ gets none of them the
+    # validators would change nothing and the fast path skips them. None: always run them.
+    _after_inputs: ClassVar[frozenset[str] | None] = None
     _fast_fields: ClassVar[dict[str, Callable[[Any], Any]]] = {
         "content": plain_str,
         "id": optional_str,
@@ -171,8 +205,10 @@ class BaseMessage(BaseModel):
                 _set_dict(self, "__pydantic_fields_set__", set(data))
                 _set_dict(self, "__pydantic_extra__", None)
                 _set_dict(self, "__pydantic_private__", None)
-                for after in spec.after:
-                    after(self)
+                inputs = self._after_inputs
+                if inputs is None or not inputs.isdisjoint(data):
+                    for after in spec.after:
+                        after(self)
                 return
             self.__pydantic_validator__.validate_python(data, self_instance=self)
 
