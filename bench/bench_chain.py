@@ -126,21 +126,26 @@ def _drain(iterator: Iterator[Any]) -> int:
 
 
 def bench_stream(quick: bool) -> dict[str, Any]:
-    """Per-chunk times for each size: the chain, the model alone, the fake's own generator."""
-    prompt = _prompt()
-    out: dict[str, Any] = {}
-    sizes = STREAM_SIZES
-    for size in sizes:
-        # One character per chunk (as LangChain's fakes stream), so N characters = N chunks.
-        model = FakeChatModel(responses=["x" * size], cycle=True, chunking="chars")
-        chain = prompt | model | StrOutputParser()
-        messages = prompt.invoke(INPUT).to_messages()
+    """Per-chunk times for each size: the chain, the model alone, the fake's own generator.
 
-        def raw(model: FakeChatModel = model, messages: Any = messages) -> int:
+    Sizes and variants are interleaved within each repetition, so a burst of load on the
+    shared machine cannot make one size look slower than another (the linearity figure).
+    """
+    prompt = _prompt()
+    messages = prompt.invoke(INPUT).to_messages()
+    models: dict[int, FakeChatModel] = {}
+    funcs: dict[int, dict[str, Callable[[], int]]] = {}
+    counts: dict[int, dict[str, int]] = {}
+    for size in STREAM_SIZES:
+        # One character per chunk (as LangChain's fakes stream), so N characters = N chunks.
+        model = models[size] = FakeChatModel(responses=["x" * size], cycle=True, chunking="chars")
+        chain = prompt | model | StrOutputParser()
+
+        def raw(model: FakeChatModel = model) -> int:
             # The provider contract a chat model implements: what the fake produces itself.
             return _drain(model._stream(messages))
 
-        def alone(model: FakeChatModel = model, messages: Any = messages) -> int:
+        def alone(model: FakeChatModel = model) -> int:
             return _drain(model.stream(messages))
 
         def through_chain(chain: Any = chain) -> int:
@@ -148,25 +153,29 @@ def bench_stream(quick: bool) -> dict[str, Any]:
 
         pieces = list(chain.stream(INPUT))
         assert "".join(pieces) == "x" * size, "the chain must stream the whole reply"
-        counts = {"raw": raw(), "model": alone(), "chain": len(pieces)}
-        repeat = 3 if quick or size >= 100_000 else 7
-        samples: dict[str, list[float]] = {k: [] for k in counts}
-        cpu: dict[str, list[float]] = {k: [] for k in counts}
-        funcs: dict[str, Callable[[], int]] = {"raw": raw, "model": alone, "chain": through_chain}
-        for _ in range(repeat):
-            for name, func in funcs.items():
+        funcs[size] = {"raw": raw, "model": alone, "chain": through_chain}
+        counts[size] = {"raw": raw(), "model": alone(), "chain": len(pieces)}
+    repeat = 3 if quick else 7
+    wall: dict[tuple[int, str], list[float]] = {}
+    cpu: dict[tuple[int, str], list[float]] = {}
+    for _ in range(repeat):
+        for size in STREAM_SIZES:
+            for name, func in funcs[size].items():
                 gc.collect()  # not inside the timing: earlier garbage is not this run's
                 c0, t0 = time.thread_time(), time.perf_counter()
                 func()
-                samples[name].append(time.perf_counter() - t0)
-                cpu[name].append(time.thread_time() - c0)
-            model.reset()
+                wall.setdefault((size, name), []).append(time.perf_counter() - t0)
+                cpu.setdefault((size, name), []).append(time.thread_time() - c0)
+            models[size].reset()  # the fake records every call; drop them
+    out: dict[str, Any] = {}
+    for size in STREAM_SIZES:
         figures: dict[str, float] = {}
-        for name, s in samples.items():
-            figures[f"{name}_per_chunk_us"] = statistics.median(s) / size * 1e6
-            figures[f"{name}_best_per_chunk_us"] = min(s) / size * 1e6
-            figures[f"{name}_cpu_per_chunk_us"] = statistics.median(cpu[name]) / size * 1e6
-            figures[f"{name}_items"] = counts[name]
+        for name in ("raw", "model", "chain"):
+            w, c = wall[size, name], cpu[size, name]
+            figures[f"{name}_per_chunk_us"] = statistics.median(w) / size * 1e6
+            figures[f"{name}_best_per_chunk_us"] = min(w) / size * 1e6
+            figures[f"{name}_cpu_per_chunk_us"] = statistics.median(c) / size * 1e6
+            figures[f"{name}_items"] = counts[size][name]
         for prefix, field in (("", "per_chunk_us"), ("cpu_", "cpu_per_chunk_us")):
             figures[f"{prefix}overhead_per_chunk_us"] = (
                 figures[f"chain_{field}"] - figures[f"raw_{field}"]
@@ -176,7 +185,7 @@ def bench_stream(quick: bool) -> dict[str, Any]:
             )
         figures["repeats"] = repeat
         out[str(size)] = figures
-    smallest, largest = out[str(sizes[0])], out[str(sizes[-1])]
+    smallest, largest = out[str(STREAM_SIZES[0])], out[str(STREAM_SIZES[-1])]
     out["linearity"] = largest["chain_per_chunk_us"] / smallest["chain_per_chunk_us"]
     out["linearity_cpu"] = largest["chain_cpu_per_chunk_us"] / smallest["chain_cpu_per_chunk_us"]
     return out
