@@ -38,30 +38,13 @@ def _has_examples(path: Path) -> bool:
     return any(b.kind in ("run", "setup") for b in blocks)
 
 
-# Pages written by other people whose python blocks are fragments, not runnable examples. Each
-# is a known defect of that page (it needs `<!-- no-run: why -->` markers); listed here so the
-# suite stays green and the gap stays visible as an xfail until the page is fixed.
-FRAGMENT_PAGES: dict[str, str] = {}
-
-
-def _example_pages() -> list[object]:
-    params: list[object] = []
-    for page in PAGES:
-        if not _has_examples(page):
-            continue
-        reason = FRAGMENT_PAGES.get(_rel(page))
-        marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
-        params.append(pytest.param(page, marks=marks, id=_rel(page)))
-    return params
-
-
 @pytest.fixture(scope="module")
 def doc_emulator() -> Iterator[Emulator]:
     with Emulator() as emulator:
         yield emulator
 
 
-@pytest.mark.parametrize("page", _example_pages())
+@pytest.mark.parametrize("page", [p for p in PAGES if _has_examples(p)], ids=_rel)
 def test_page_examples_run(
     page: Path, doc_emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -69,8 +52,12 @@ def test_page_examples_run(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-docs-emulator")
     monkeypatch.setenv("OPENAI_BASE_URL", doc_emulator.base_url)
-    for name in ("OPENAI_API_BASE", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "AZURE_OPENAI_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith(("OPENAI_", "AZURE_OPENAI_")) and name not in (
+            "OPENAI_API_KEY",
+            "OPENAI_BASE_URL",
+        ):
+            monkeypatch.delenv(name)
     # Hidden setup blocks may set environment variables through monkeypatch, so they are undone.
     run_page(page, {"doc_emulator": doc_emulator, "doc_setenv": monkeypatch.setenv})
     # A page that leaves scripted replies unused says something it did not show.
