@@ -152,7 +152,7 @@ def bench_sequence(quick: bool) -> dict[str, float]:
     assert sequence.invoke(1) == direct()
     timed = interleaved(
         {"sequence": lambda: sequence.invoke(1), "direct": direct},
-        200 if quick else 1_000,
+        100 if quick else 300,
         3 if quick else 5,
     )
     return {
@@ -179,7 +179,7 @@ def bench_chain_invoke(quick: bool) -> dict[str, dict[str, float]]:
     chain = _prompt() | FakeListChatModel(responses=[REPLY]) | StrOutputParser()
     assert chain.invoke(CHAIN_INPUT) == REPLY
     return interleaved(
-        {"chain": lambda: chain.invoke(CHAIN_INPUT)}, 200 if quick else 1_000, 3 if quick else 7
+        {"chain": lambda: chain.invoke(CHAIN_INPUT)}, 200 if quick else 500, 3 if quick else 7
     )
 
 
@@ -209,7 +209,7 @@ def bench_chain_stream(quick: bool) -> dict[str, Any]:
         wall: dict[str, list[float]] = {"raw": [], "chain": []}
         cpu: dict[str, list[float]] = {"raw": [], "chain": []}
         funcs: dict[str, Callable[[], int]] = {"raw": raw, "chain": through_chain}
-        for _ in range(2 if quick else 5):
+        for _ in range(2 if quick else 3):
             for name, func in funcs.items():
                 gc.collect()
                 c0, t0 = time.thread_time(), time.perf_counter()
@@ -254,8 +254,8 @@ def bench_openai_invoke(base_url: str, quick: bool) -> dict[str, dict[str, float
         assert raw_httpx() == langchain() == PROMPT
         return interleaved(
             {"raw_httpx": raw_httpx, "langchain": langchain},
-            100 if quick else 300,
-            3 if quick else 7,
+            50 if quick else 200,
+            3 if quick else 5,
         )
 
 
@@ -318,7 +318,8 @@ async def _abatch_figures(base_url: str, count: int, rounds: int) -> dict[str, A
 
 def bench_openai_abatch(base_url: str, quick: bool) -> dict[str, Any]:
     count = 500 if quick else BATCH
-    figures = asyncio.run(_abatch_figures(base_url, count, 1 if quick else 3))
+    # Two rounds (LangChain needs ~10 s for each): the figure is their mean.
+    figures = asyncio.run(_abatch_figures(base_url, count, 1 if quick else 2))
     figures["requests"] = count
     return figures
 
