@@ -459,6 +459,13 @@ def main() -> None:
             f"{imports['httpx']['ms']:.0f} ms (CPU {imports['httpx']['cpu_ms']:.0f})",
         },
         {
+            "metric": "    import httpx, pydantic + one model (the dependencies' floor)",
+            "value": imports["httpx_pydantic_model"]["ms"],
+            "unit": "ms",
+            "note": f"CPU {imports['httpx_pydantic_model']['cpu_ms']:.0f} ms; pipes_openai = "
+            f"{imports['pipes_openai']['ms'] / imports['httpx_pydantic_model']['ms']:.2f}x this",
+        },
+        {
             "metric": "RSS after import pipes_openai vs import httpx",
             "value": imports["pipes_openai"]["rss_mb"] / imports["httpx"]["rss_mb"],
             "unit": "x",
