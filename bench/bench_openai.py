@@ -267,7 +267,7 @@ def bench_stream(base_url: str, body: dict[str, Any], quick: bool) -> dict[str, 
             assert raw(short_body)[2] == pipes(SHORT_PROMPT)[2] == 2
         samples: dict[str, list[tuple[float, float, int, float]]] = {"raw": [], "pipes": []}
         short: dict[str, list[float]] = {"raw": [], "pipes": []}
-        for _ in range(3 if quick else 11):
+        for _ in range(3 if quick else 21):
             samples["raw"].append(raw(body))
             samples["pipes"].append(pipes(STREAM_PROMPT))
             for _ in range(5):
