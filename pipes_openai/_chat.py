@@ -48,13 +48,10 @@ from pipes_openai._pipes import (
     OutputParserException,
     Runnable,
     StructuredOutputWithRaw,
-    ToolLike,
-    convert_to_openai_tool,
 )
 
 if TYPE_CHECKING:
-    from pipes import BaseCache, BaseRateLimiter
-from pipes_openai._structured import build_structured_output
+    from pipes import BaseCache, BaseRateLimiter, ToolLike
 from pipes_openai._wire import (
     StreamState,
     completion_to_message,
@@ -591,6 +588,9 @@ class BaseChatOpenAI(BaseChatModel):
 
             llm.bind_tools([GetWeather]).invoke("what is the weather like in San Francisco")
         """
+        # Tools and structured output load on first use: `import pipes_openai` stays lean.
+        from pipes import convert_to_openai_tool
+
         formatted = [convert_to_openai_tool(tool, strict=strict) for tool in tools]
         names = [t["function"]["name"] for t in formatted if t.get("type") == "function"]
         if tool_choice is not None and tool_choice is not False:
@@ -666,6 +666,8 @@ class BaseChatOpenAI(BaseChatModel):
 
             joke = llm.with_structured_output(Joke).invoke("Tell me a joke about cats")
         """
+        from pipes_openai._structured import build_structured_output
+
         return build_structured_output(
             self, schema, method=method, include_raw=include_raw, strict=strict, kwargs=kwargs
         )
@@ -698,6 +700,8 @@ def _tool_choice(choice: str | dict[str, Any] | bool, names: list[str]) -> str |
 
 
 def _pydantic_response_format(model: type[BaseModel]) -> dict[str, Any]:
+    from pipes import convert_to_openai_tool
+
     function = convert_to_openai_tool(model, strict=True)["function"]
     json_schema: dict[str, Any] = {
         "name": function["name"],

@@ -24,7 +24,6 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import json
 import logging
@@ -34,7 +33,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx
 from pydantic_core import from_json
@@ -51,6 +50,9 @@ from pipes_openai._errors import (
     error_from_status,
 )
 from pipes_openai._sse import SSEDecoder
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["HTTPEngine", "Reply", "Timeouts", "close_all_clients"]
 
@@ -221,6 +223,8 @@ async def _closer(loop: asyncio.AbstractEventLoop, entry: _LoopPools) -> AsyncIt
 
 
 async def _async_pools(key: tuple[Any, ...], timeouts: httpx.Timeout) -> _LoopPools:
+    import asyncio  # loaded by the event loop already; kept off `import pipes_openai`
+
     loop = asyncio.get_running_loop()
     per_loop = _async_senders.get(loop)
     if per_loop is not None:
@@ -533,6 +537,8 @@ class HTTPEngine:
 
     async def apost(self, url: httpx.URL | str, body: bytes, headers: Mapping[str, str]) -> Reply:
         """Async twin of :meth:`post`, on this event loop's own pools."""
+        import asyncio  # loaded by the event loop already; kept off `import pipes_openai`
+
         attempt = 0
         while True:
             attempt += 1
@@ -716,6 +722,8 @@ class HTTPEngine:
         convert: Callable[[Any], Any] | None = None,
     ) -> AsyncIterator[Any]:
         """Async twin of :meth:`stream`."""
+        import asyncio  # loaded by the event loop already; kept off `import pipes_openai`
+
         meta = meta if meta is not None else StreamMeta()
         attempt = 0
         while True:

@@ -1,7 +1,10 @@
 """The one place where ``pipes_openai`` imports from ``pipes`` (its public API only).
 
-Keeping every ``pipes`` name ``pipes_openai`` uses in one module makes the dependency surface
-visible; ``tests/openai/test_public_api_only.py`` checks that nothing private is imported.
+Tool conversion (``convert_to_openai_tool``) is imported where it is used, on first
+``bind_tools``/``with_structured_output``, so that ``import pipes_openai`` does not load the
+tools layer. Keeping every other ``pipes`` name ``pipes_openai`` uses in one module makes the
+dependency surface visible; ``tests/openai/test_public_api_only.py`` checks that nothing
+private is imported.
 """
 
 from __future__ import annotations
@@ -19,15 +22,12 @@ from pipes import (
     OutputParserException,
     Runnable,
     RunnableConfig,
-    StrictSchemaError,
     StructuredOutputWithRaw,
     SystemMessage,
     ToolCallChunk,
-    ToolLike,
     ToolMessage,
     UsageMetadata,
     audio_format,
-    convert_to_openai_tool,
     parse_openai_tool_calls,
 )
 
@@ -44,14 +44,11 @@ __all__ = [
     "OutputParserException",
     "Runnable",
     "RunnableConfig",
-    "StrictSchemaError",
     "StructuredOutputWithRaw",
     "SystemMessage",
     "ToolCallChunk",
-    "ToolLike",
     "ToolMessage",
     "UsageMetadata",
     "audio_format",
-    "convert_to_openai_tool",
     "parse_openai_tool_calls",
 ]

@@ -15,6 +15,7 @@ Outputs) raises :class:`~pipes_openai.RefusalError`, on ``invoke`` and on ``stre
 from __future__ import annotations
 
 import re
+from pipes import StrictSchemaError, convert_to_openai_tool
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
@@ -28,9 +29,7 @@ from pipes_openai._pipes import (
     OutputParserException,
     Runnable,
     RunnableConfig,
-    StrictSchemaError,
     StructuredOutputWithRaw,
-    convert_to_openai_tool,
 )
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from ._base import (
 )
 from ._cache import BaseCache, InMemoryCache
 from ._rate_limiter import BaseRateLimiter, InMemoryRateLimiter
-from ._structured import StructuredOutputWithRaw
+from ._with_raw import StructuredOutputWithRaw
 
 __all__ = [
     "BaseCache",

@@ -69,7 +69,6 @@ from pipes._messages import (
     convert_to_messages,
 )
 from pipes._prompts._values import PromptValue
-from pipes._tools import ToolLike
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, overload
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretBytes, SecretStr
@@ -78,7 +77,9 @@ from ._cache import BaseCache
 from ._rate_limiter import BaseRateLimiter
 
 if TYPE_CHECKING:
-    from ._structured import StructuredOutputWithRaw
+    from pipes._tools import ToolLike
+
+    from ._with_raw import StructuredOutputWithRaw
 
 __all__ = [
     "BaseChatModel",

@@ -19,12 +19,12 @@ from pipes._parsers import (
     PydanticToolsParser,
 )
 from pipes._tools import convert_to_openai_tool
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pydantic import BaseModel
-from typing_extensions import TypedDict
 
 from ._base import LanguageModelInput
+from ._with_raw import StructuredOutputWithRaw
 
 if TYPE_CHECKING:
     from ._base import BaseChatModel
@@ -34,18 +34,6 @@ __all__ = ["StructuredOutputWithRaw", "build_structured_output"]
 T = TypeVar("T")
 
 _METHODS = ("function_calling", "json_mode", "json_schema")
-
-
-class StructuredOutputWithRaw(TypedDict, Generic[T]):
-    """What ``with_structured_output(..., include_raw=True)`` returns.
-
-    ``raw`` is the model's message; ``parsed`` the structured value, or ``None`` when parsing
-    failed, in which case ``parsing_error`` holds the exception.
-    """
-
-    raw: AIMessage
-    parsed: T | None
-    parsing_error: BaseException | None
 
 
 class _StructuredParser(Runnable[AIMessage, Any]):

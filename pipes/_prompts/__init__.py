@@ -12,26 +12,63 @@ Example::
 
 from __future__ import annotations
 
-from pipes._prompts._base import BasePromptTemplate
-from pipes._prompts._chat import ChatPromptTemplate, MessageLikeTemplate
-from pipes._prompts._few_shot import FewShotChatMessagePromptTemplate, FewShotPromptTemplate
-from pipes._prompts._formatting import (
-    TemplateFormat,
-    compile_template,
-    get_template_variables,
-    render_template,
-)
-from pipes._prompts._message import (
-    AIMessagePromptTemplate,
-    BaseMessagePromptTemplate,
-    BaseStringMessagePromptTemplate,
-    ChatMessagePromptTemplate,
-    HumanMessagePromptTemplate,
-    MessagesPlaceholder,
-    SystemMessagePromptTemplate,
-)
-from pipes._prompts._string import PromptTemplate
+import importlib
+
+# Prompt values load eagerly (the chat-model base checks for them); the templates load on
+# first use of their names, so importing a provider does not load the template engines.
 from pipes._prompts._values import ChatPromptValue, PromptValue, StringPromptValue
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipes._prompts._base import BasePromptTemplate
+    from pipes._prompts._chat import ChatPromptTemplate, MessageLikeTemplate
+    from pipes._prompts._few_shot import FewShotChatMessagePromptTemplate, FewShotPromptTemplate
+    from pipes._prompts._formatting import (
+        TemplateFormat,
+        compile_template,
+        get_template_variables,
+        render_template,
+    )
+    from pipes._prompts._message import (
+        AIMessagePromptTemplate,
+        BaseMessagePromptTemplate,
+        BaseStringMessagePromptTemplate,
+        ChatMessagePromptTemplate,
+        HumanMessagePromptTemplate,
+        MessagesPlaceholder,
+        SystemMessagePromptTemplate,
+    )
+    from pipes._prompts._string import PromptTemplate
+
+_LAZY: dict[str, str] = {
+    "AIMessagePromptTemplate": "pipes._prompts._message",
+    "BaseMessagePromptTemplate": "pipes._prompts._message",
+    "BasePromptTemplate": "pipes._prompts._base",
+    "BaseStringMessagePromptTemplate": "pipes._prompts._message",
+    "ChatMessagePromptTemplate": "pipes._prompts._message",
+    "ChatPromptTemplate": "pipes._prompts._chat",
+    "FewShotChatMessagePromptTemplate": "pipes._prompts._few_shot",
+    "FewShotPromptTemplate": "pipes._prompts._few_shot",
+    "HumanMessagePromptTemplate": "pipes._prompts._message",
+    "MessageLikeTemplate": "pipes._prompts._chat",
+    "MessagesPlaceholder": "pipes._prompts._message",
+    "PromptTemplate": "pipes._prompts._string",
+    "SystemMessagePromptTemplate": "pipes._prompts._message",
+    "TemplateFormat": "pipes._prompts._formatting",
+    "compile_template": "pipes._prompts._formatting",
+    "get_template_variables": "pipes._prompts._formatting",
+    "render_template": "pipes._prompts._formatting",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pipes._prompts' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AIMessagePromptTemplate",
