@@ -8,8 +8,15 @@ ensure_venv() {
         echo ">> setting up $dir with $("$python" --version)" >&2
         rm -rf "$dir"
         "$python" -m venv "$dir"
-        "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-        "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+        # pip's output goes to a log, shown only when the install fails.
+        if ! { "$dir/bin/python" -m pip install --disable-pip-version-check --upgrade pip &&
+            "$dir/bin/python" -m pip install --disable-pip-version-check -e ".[dev]"; } \
+            >"$dir.install.log" 2>&1; then
+            cat "$dir.install.log" >&2
+            echo "installing into $dir failed (log above, also in $dir.install.log)" >&2
+            rm -rf "$dir"
+            return 1
+        fi
         echo "$stamp" > "$dir/.pipes-stamp"
     fi
 }
