@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import contextvars
-import functools
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
 from typing_extensions import TypeVar
 
 from .._errors import NotImplementedInvokeError
+from . import _batch
 from ._chunks import merge_chunks
-from ._config import RunnableConfig, ensure_config
+from ._config import RunnableConfig
+
+# Re-exported: the composites (sequence, parallel, lambda) import the worker-thread helpers from
+# here, next to the class that uses them.
+from ._threads import _iterate_in_thread as _iterate_in_thread
+from ._threads import _pool as _pool
+from ._threads import _transform_in_thread as _transform_in_thread
+from ._threads import run_in_thread as run_in_thread
 from ._tracing import WRAPPERS
 
-# asyncio and concurrent.futures are imported where used: together they are a large share of
-# `import pipes` time, and sync-only programs never need them.
 if TYPE_CHECKING:
-    import asyncio
-    from concurrent.futures import Future, ThreadPoolExecutor
-
     from ._binding import RunnableBinding, RunnableEach
     from ._fallbacks import RunnableWithFallbacks
     from ._graph import Graph
@@ -36,41 +36,7 @@ T = TypeVar("T")
 
 _STREAMING = frozenset({"stream", "transform"})
 _ASYNC = frozenset({"ainvoke", "astream", "atransform"})
-_POOL_SIZE = 64
 _METHODS = ("invoke", "ainvoke", "stream", "astream", "transform", "atransform")
-_DEFAULT_BATCH_WORKERS = 32
-
-_thread_pool: ThreadPoolExecutor | None = None
-_thread_pool_lock = threading.Lock()
-
-
-def _pool() -> ThreadPoolExecutor:
-    # One process-wide pool for sync work awaited from async code. asyncio's default pool has
-    # min(32, cpus + 4) threads — six on a 2-core box — which would cap concurrency of sync steps.
-    global _thread_pool
-    if _thread_pool is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with _thread_pool_lock:
-            if _thread_pool is None:
-                _thread_pool = ThreadPoolExecutor(
-                    max_workers=_POOL_SIZE, thread_name_prefix="pipes"
-                )
-    return _thread_pool
-
-
-async def run_in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a blocking call in pipes' worker pool, with the caller's context variables.
-
-    Example::
-
-        text = await run_in_thread(path.read_text)
-    """
-    import asyncio
-
-    ctx = contextvars.copy_context()
-    call = functools.partial(ctx.run, func, *args, **kwargs)
-    return await asyncio.get_running_loop().run_in_executor(_pool(), call)
 
 
 async def _aiter_one(value: T) -> AsyncIterator[T]:
@@ -237,7 +203,7 @@ class Runnable(Generic[In, Out]):
         else:
             yield await self.ainvoke(folded, config, **kwargs)
 
-    # -- batches --------------------------------------------------------------------------
+    # -- batches (the machinery lives in ._batch) -----------------------------------------
 
     def batch(
         self,
@@ -252,32 +218,7 @@ class Runnable(Generic[In, Out]):
         ``config["max_concurrency"]`` bounds how many run at once. With
         ``return_exceptions=True`` a failure is returned in its slot instead of raised.
         """
-        count = len(inputs)
-        if count == 0:
-            return []
-        configs = _per_input(config, count)
-        if count == 1:
-            return [self._call_one(inputs[0], configs[0], return_exceptions, kwargs)]
-        workers = _workers(configs[0], count)
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pipes-batch") as pool:
-            futures = [
-                pool.submit(
-                    contextvars.copy_context().run,
-                    self._call_one,
-                    inputs[i],
-                    configs[i],
-                    return_exceptions,
-                    kwargs,
-                )
-                for i in range(count)
-            ]
-            try:
-                return [future.result() for future in futures]
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+        return _batch.batch(self, inputs, config, return_exceptions, kwargs)
 
     def batch_as_completed(
         self,
@@ -288,57 +229,7 @@ class Runnable(Generic[In, Out]):
         **kwargs: Any,
     ) -> Iterator[tuple[int, Out | Exception]]:
         """Like ``batch`` but yield ``(index, output)`` pairs as each input finishes."""
-        count = len(inputs)
-        if count == 0:
-            return
-        configs = _per_input(config, count)
-        from concurrent.futures import ThreadPoolExecutor, as_completed
-
-        with ThreadPoolExecutor(max_workers=_workers(configs[0], count)) as pool:
-            futures: dict[Future[Out], int] = {
-                pool.submit(
-                    contextvars.copy_context().run,
-                    self._call_one,
-                    inputs[i],
-                    configs[i],
-                    return_exceptions,
-                    kwargs,
-                ): i
-                for i in range(count)
-            }
-            try:
-                for future in as_completed(futures):
-                    yield futures[future], future.result()
-            finally:
-                pool.shutdown(wait=True, cancel_futures=True)
-
-    def _call_one(
-        self,
-        input: In,
-        config: RunnableConfig | None,
-        return_exceptions: bool,
-        kwargs: dict[str, Any],
-    ) -> Out:
-        if not return_exceptions:
-            return self.invoke(input, config, **kwargs)
-        try:
-            return self.invoke(input, config, **kwargs)
-        except Exception as exc:
-            return cast(Out, exc)
-
-    async def _acall_one(
-        self,
-        input: In,
-        config: RunnableConfig | None,
-        return_exceptions: bool,
-        kwargs: dict[str, Any],
-    ) -> Out:
-        if not return_exceptions:
-            return await self.ainvoke(input, config, **kwargs)
-        try:
-            return await self.ainvoke(input, config, **kwargs)
-        except Exception as exc:
-            return cast(Out, exc)
+        return _batch.batch_as_completed(self, inputs, config, return_exceptions, kwargs)
 
     async def abatch(
         self,
@@ -349,98 +240,9 @@ class Runnable(Generic[In, Out]):
         **kwargs: Any,
     ) -> list[Out]:
         """Run on many inputs concurrently on the event loop, keeping input order."""
-        count = len(inputs)
-        if count == 0:
-            return []
-        configs = _per_input(config, count)
-        limit = ensure_config(configs[0]).get("max_concurrency")
-        if count > 1 and self._sync_only():
-            return await self._abatch_in_threads(inputs, configs, limit, return_exceptions, kwargs)
-        call = self._acall_one
-        import asyncio
+        return await _batch.abatch(self, inputs, config, return_exceptions, kwargs)
 
-        if not limit or limit >= count:
-            loop = asyncio.get_running_loop()
-            if return_exceptions:
-                tasks = [
-                    loop.create_task(call(inputs[i], configs[i], True, kwargs))
-                    for i in range(count)
-                ]
-            else:  # straight to ainvoke: one coroutine less per input
-                ainvoke = self.ainvoke
-                tasks = [
-                    loop.create_task(ainvoke(inputs[i], configs[i], **kwargs)) for i in range(count)
-                ]
-            try:
-                return list(await asyncio.gather(*tasks))
-            except BaseException:
-                for task in tasks:
-                    task.cancel()
-                raise
-        results: list[Any] = [None] * count
-        indexes = iter(range(count))
-
-        async def worker() -> None:
-            for i in indexes:
-                results[i] = await call(inputs[i], configs[i], return_exceptions, kwargs)
-
-        workers: list[asyncio.Future[None]] = [
-            asyncio.ensure_future(worker()) for _ in range(limit)
-        ]
-        try:
-            await asyncio.gather(*workers)
-        except BaseException:
-            for worker_task in workers:
-                worker_task.cancel()
-            raise
-        return results
-
-    async def _abatch_in_threads(
-        self,
-        inputs: Sequence[In],
-        configs: list[RunnableConfig | None],
-        limit: int | None,
-        return_exceptions: bool,
-        kwargs: dict[str, Any],
-    ) -> list[Out]:
-        # Sync work: a few worker threads each take the next input until none is left — one
-        # hand-off per worker instead of one per input, with the same concurrency bound.
-        import asyncio
-
-        count = len(inputs)
-        results: list[Any] = [None] * count
-        indexes = iter(range(count))
-        lock = threading.Lock()
-        stop = threading.Event()
-
-        def work() -> None:
-            while not stop.is_set():
-                with lock:
-                    i = next(indexes, None)
-                if i is None:
-                    return
-                try:
-                    results[i] = self.invoke(inputs[i], configs[i], **kwargs)
-                except Exception as exc:
-                    if not return_exceptions:
-                        stop.set()
-                        raise
-                    results[i] = exc
-
-        loop = asyncio.get_running_loop()
-        pool = _pool()
-        workers = [
-            loop.run_in_executor(pool, functools.partial(contextvars.copy_context().run, work))
-            for _ in range(min(count, limit or _POOL_SIZE))
-        ]
-        try:
-            await asyncio.gather(*workers)
-        except BaseException:
-            stop.set()  # the other workers finish their current input and stop
-            raise
-        return results
-
-    async def abatch_as_completed(
+    def abatch_as_completed(
         self,
         inputs: Sequence[In],
         config: RunnableConfig | Sequence[RunnableConfig] | None = None,
@@ -449,28 +251,7 @@ class Runnable(Generic[In, Out]):
         **kwargs: Any,
     ) -> AsyncIterator[tuple[int, Out | Exception]]:
         """Like ``abatch`` but yield ``(index, output)`` pairs as each input finishes."""
-        count = len(inputs)
-        if count == 0:
-            return
-        configs = _per_input(config, count)
-        limit = ensure_config(configs[0]).get("max_concurrency")
-        import asyncio
-
-        semaphore = asyncio.Semaphore(limit) if limit else None
-
-        async def one(i: int) -> tuple[int, Out]:
-            if semaphore is None:
-                return i, await self._acall_one(inputs[i], configs[i], return_exceptions, kwargs)
-            async with semaphore:
-                return i, await self._acall_one(inputs[i], configs[i], return_exceptions, kwargs)
-
-        tasks = [asyncio.ensure_future(one(i)) for i in range(count)]
-        try:
-            for next_done in asyncio.as_completed(tasks):
-                yield await next_done
-        finally:
-            for task in tasks:
-                task.cancel()
+        return _batch.abatch_as_completed(self, inputs, config, return_exceptions, kwargs)
 
     # -- composition ----------------------------------------------------------------------
 
@@ -602,115 +383,3 @@ class Runnable(Generic[In, Out]):
         clone = copy.copy(self)
         clone.name = name
         return clone
-
-
-async def _iterate_in_thread(iterator: Iterator[T]) -> AsyncIterator[T]:
-    # Each next() runs in a worker thread within one copied context, so a sync-only stream never
-    # blocks the event loop.
-    import asyncio
-
-    ctx = contextvars.copy_context()
-    loop = asyncio.get_running_loop()
-    pool = _pool()
-    sentinel: Any = object()
-    while True:
-        chunk: Any = await loop.run_in_executor(
-            pool, functools.partial(ctx.run, next, iterator, sentinel)
-        )
-        if chunk is sentinel:
-            return
-        yield chunk
-
-
-async def _transform_in_thread(
-    make: Callable[[Iterator[Any]], Iterator[T]], input: AsyncIterator[Any]
-) -> AsyncIterator[T]:
-    """Run a sync transform over an async input stream without blocking the loop.
-
-    The transform runs in a thread of its own, pulling each input chunk from the event loop as
-    it needs it, so chunks keep flowing through a sync generator step of an async stream. A
-    dedicated thread (not the shared pool): it blocks while waiting for input, and blocked pool
-    workers could starve the steps upstream that produce that input.
-    """
-    import asyncio
-    import queue
-
-    loop = asyncio.get_running_loop()
-    done: Any = object()
-    requests: queue.SimpleQueue[asyncio.Future[Any] | None] = queue.SimpleQueue()
-
-    async def next_input() -> Any:
-        return await anext(input, done)
-
-    def pull() -> Iterator[Any]:
-        while True:
-            chunk = asyncio.run_coroutine_threadsafe(next_input(), loop).result()
-            if chunk is done:
-                return
-            yield chunk
-
-    def settle(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
-        if future.done():
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(value)
-
-    def work() -> None:
-        iterator: Iterator[T] | None = None
-        while True:
-            future = requests.get()
-            if future is None:  # the consumer stopped early
-                close = getattr(iterator, "close", None)
-                if close is not None:
-                    close()
-                return
-            value: Any = done
-            error: BaseException | None = None
-            try:
-                if iterator is None:
-                    iterator = iter(make(pull()))
-                value = next(iterator, done)
-            except BaseException as exc:  # handed to the consumer, raised there
-                error = exc
-            try:
-                loop.call_soon_threadsafe(settle, future, value, error)
-            except RuntimeError:  # the loop is closed: nobody is waiting any more
-                return
-            if error is not None or value is done:
-                return
-
-    worker = threading.Thread(
-        target=contextvars.copy_context().run, args=(work,), daemon=True, name="pipes-transform"
-    )
-    worker.start()
-    try:
-        while True:
-            future: asyncio.Future[Any] = loop.create_future()
-            requests.put(future)
-            value = await future
-            if value is done:
-                return
-            yield value
-    finally:
-        requests.put(None)
-
-
-def _per_input(
-    config: RunnableConfig | Sequence[RunnableConfig] | None, count: int
-) -> list[RunnableConfig | None]:
-    if config is None or isinstance(config, Mapping):
-        return [config] * count
-    configs = list(config)
-    if len(configs) != count:
-        raise ValueError(
-            f"batch() got {len(configs)} configs for {count} inputs: pass one config for all "
-            "inputs or exactly one per input"
-        )
-    return cast("list[RunnableConfig | None]", configs)
-
-
-def _workers(config: RunnableConfig | None, count: int) -> int:
-    limit = ensure_config(config).get("max_concurrency")
-    return max(1, min(count, limit or _DEFAULT_BATCH_WORKERS))
