@@ -38,7 +38,7 @@ from pipes_openai._errors import (
     OpenAIConfigurationError,
     OpenAIError,
 )
-from pipes_openai._http import HTTPEngine, StreamMeta, Timeouts
+from pipes_openai._http import HTTPEngine, Timeouts
 from pipes_openai._pipes import (
     AIMessage,
     AIMessageChunk,
@@ -49,6 +49,7 @@ from pipes_openai._pipes import (
     Runnable,
     StructuredOutputWithRaw,
 )
+from pipes_openai._streaming import StreamMeta
 
 if TYPE_CHECKING:
     from pipes import BaseCache, BaseRateLimiter, ToolLike

@@ -1,4 +1,4 @@
-"""Tools: ``BaseTool``, ``StructuredTool`` and the ``@tool`` decorator.
+"""``BaseTool``: the tool base class (``StructuredTool`` and ``@tool`` build on it).
 
 A tool is a runnable. Invoked with its arguments it returns what the function returns;
 invoked with a model's tool call it returns a ``ToolMessage`` answering that call::
@@ -16,120 +16,37 @@ invoked with a model's tool call it returns a ``ToolMessage`` answering that cal
 
 from __future__ import annotations
 
-import inspect
 import json
-import types
-import typing
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from pipes._core import Runnable, RunnableConfig, ensure_config, run_in_thread
 from pipes._errors import InputTypeError, NotImplementedInvokeError
-from pipes._messages import ToolCall, ToolMessage
+from pipes._messages import ToolMessage
 from pipes._tools._errors import (
     SchemaConversionError,
     ToolException,
     ToolInputError,
     format_validation_error,
 )
-from pipes._tools._function_schema import args_model_from_function, callable_name
+from pipes._tools._function_schema import args_model_from_function
 from pipes._tools._schema import drop_null_defaults
-from typing import Annotated, Any, Literal, TypeAlias, Union, cast, get_args, get_origin, overload
+from pipes._tools._types import (
+    _SCHEMA_INPUTS,
+    ArgsSchema,
+    InjectedToolCallId,
+    ResponseFormat,
+    ToolErrorHandler,
+    ToolInput,
+    ValidationErrorHandler,
+    _config_params,
+    _is_injected,
+    _stringify,
+)
+from typing import Any, cast
 
 import pydantic
 from pydantic import BaseModel
 
-__all__ = [
-    "ArgsSchema",
-    "ResponseFormat",
-    "ToolErrorHandler",
-    "ValidationErrorHandler",
-    "BaseTool",
-    "InjectedToolArg",
-    "InjectedToolCallId",
-    "StructuredTool",
-    "ToolInput",
-    "tool",
-]
-
-ToolInput: TypeAlias = str | dict[str, Any] | ToolCall
-"""What a tool accepts: its arguments (a dict, or a string for one-argument tools) or a call."""
-ArgsSchema: TypeAlias = type[BaseModel] | dict[str, Any]
-ToolErrorHandler: TypeAlias = (
-    bool
-    | str
-    | Callable[[ToolException], str]
-    | type[Exception]
-    | tuple[type[Exception], ...]
-    | None
-)
-ValidationErrorHandler: TypeAlias = bool | str | Callable[[ToolInputError], str] | None
-ResponseFormat: TypeAlias = Literal["content", "content_and_artifact"]
-
-
-_SCHEMA_INPUTS = frozenset({"args_schema", "name", "func", "coroutine"})
-
-
-class InjectedToolArg:
-    """Marks an argument the caller supplies at run time, hidden from the model.
-
-    ``def f(query: str, user_id: Annotated[str, InjectedToolArg]) -> str: ...`` — the
-    model sees only ``query``; ``tool.invoke({"query": "x", "user_id": "u1"})`` passes both.
-    """
-
-
-class InjectedToolCallId(InjectedToolArg):
-    """Marks an argument that receives the id of the tool call being answered.
-
-    ``def f(x: int, call_id: Annotated[str, InjectedToolCallId]) -> ToolMessage: ...``
-    """
-
-
-def _is_injected(metadata: Any, kind: type[InjectedToolArg] = InjectedToolArg) -> bool:
-    return (isinstance(metadata, type) and issubclass(metadata, kind)) or isinstance(metadata, kind)
-
-
-def _unwrap_optional(hint: Any) -> Any:
-    if get_origin(hint) is Annotated:
-        hint = get_args(hint)[0]
-    if get_origin(hint) in (Union, types.UnionType):
-        members = [a for a in get_args(hint) if a is not type(None)]
-        if len(members) == 1:
-            return members[0]
-    return hint
-
-
-def _config_params(func: Callable[..., Any]) -> tuple[str, ...]:
-    """Parameters annotated with ``RunnableConfig``: pipes passes the run's config there."""
-    try:
-        hints = typing.get_type_hints(func)
-    except Exception:  # unresolvable hints are reported when the schema is built
-        return ()
-    return tuple(name for name, hint in hints.items() if _unwrap_optional(hint) is RunnableConfig)
-
-
-def _stringify(content: Any) -> Any:
-    """Tool output as message content: text and content-part lists as is, the rest as JSON.
-
-    LangChain does the same: ``{"temp": 21}`` reaches the model as ``{"temp": 21}``, not as
-    Python's ``{'temp': 21}``.
-    """
-    if isinstance(content, str):
-        return content
-    if type(content) is int:
-        return str(content)  # what json.dumps gives, without its overhead
-    # A list of content parts (images ...) stays a list; a list of plain strings does not, or
-    # the model would read ["a", "b"] as the text "ab".
-    if (
-        isinstance(content, list)
-        and content
-        and all(isinstance(part, dict) and isinstance(part.get("type"), str) for part in content)
-    ):
-        return content
-    if isinstance(content, BaseModel):
-        return content.model_dump_json()
-    try:
-        return json.dumps(content, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return str(content)
+__all__ = ["BaseTool"]
 
 
 class BaseTool(Runnable[ToolInput, Any]):
@@ -173,8 +90,9 @@ class BaseTool(Runnable[ToolInput, Any]):
         args_schema: ArgsSchema | None = None,
         return_direct: bool | None = None,
         response_format: ResponseFormat | None = None,
-        handle_tool_error: ToolErrorHandler = None,
-        handle_validation_error: ValidationErrorHandler = None,
+        # The handler aliases (from ._types) include None; ruff cannot see that across modules.
+        handle_tool_error: ToolErrorHandler = None,  # noqa: RUF013
+        handle_validation_error: ValidationErrorHandler = None,  # noqa: RUF013
         metadata: dict[str, Any] | None = None,
         tags: list[str] | None = None,
     ) -> None:
@@ -503,290 +421,3 @@ class BaseTool(Runnable[ToolInput, Any]):
     async def arun(self, tool_input: str | dict[str, Any], **kwargs: Any) -> Any:
         """LangChain's older async entry point; same as :meth:`ainvoke`."""
         return await self.ainvoke(tool_input)
-
-
-class StructuredTool(BaseTool):
-    """A tool made from a function (sync, async or both), usually via :func:`tool`.
-
-    Example::
-
-        def search(query: str) -> str: ...
-        async def asearch(query: str) -> str: ...
-
-        search_tool = StructuredTool.from_function(search, coroutine=asearch,
-                                                   description="Search the web.")
-    """
-
-    def __init__(
-        self,
-        *,
-        name: str,
-        description: str = "",
-        args_schema: ArgsSchema,
-        func: Callable[..., Any] | None = None,
-        coroutine: Callable[..., Awaitable[Any]] | None = None,
-        return_direct: bool = False,
-        response_format: ResponseFormat = "content",
-        handle_tool_error: ToolErrorHandler = False,
-        handle_validation_error: ValidationErrorHandler = False,
-        metadata: dict[str, Any] | None = None,
-        tags: list[str] | None = None,
-    ) -> None:
-        if func is None and coroutine is None:
-            raise TypeError(f"StructuredTool {name!r} needs func=..., coroutine=... or both")
-        if coroutine is not None and not inspect.iscoroutinefunction(coroutine):
-            raise TypeError(
-                f"StructuredTool {name!r}: coroutine must be an `async def` function, got "
-                f"{coroutine!r}"
-            )
-        self.func = func
-        self.coroutine = coroutine
-        super().__init__(
-            name=name,
-            description=description,
-            args_schema=args_schema,
-            return_direct=return_direct,
-            response_format=response_format,
-            handle_tool_error=handle_tool_error,
-            handle_validation_error=handle_validation_error,
-            metadata=metadata,
-            tags=tags,
-        )
-
-    def _target(self) -> Callable[..., Any]:
-        target = self.func if self.func is not None else self.coroutine
-        assert target is not None  # checked in __init__
-        return target
-
-    def _split(self, func: Callable[..., Any], kwargs: dict[str, Any]) -> list[Any]:
-        """Move positional-only parameters (``def f(x, /)``) out of ``kwargs``, in order."""
-        key = f"posonly:{id(func)}"
-        names: list[str] | None = self._cache.get(key)
-        if names is None:
-            try:
-                parameters = list(inspect.signature(func).parameters.values())
-            except (TypeError, ValueError):  # builtins without a signature
-                parameters = []
-            names = [p.name for p in parameters if p.kind is p.POSITIONAL_ONLY]
-            self._cache[key] = names
-        positional: list[Any] = []
-        for name in names:
-            if name not in kwargs:
-                break
-            positional.append(kwargs.pop(name))
-        return positional
-
-    def _run(self, *args: Any, **kwargs: Any) -> Any:
-        if self.func is None:
-            raise NotImplementedInvokeError(
-                f"tool {self.name!r} is async-only (made from an `async def` function): use "
-                "`await tool.ainvoke(...)`, or give it a sync func too "
-                "(StructuredTool.from_function(func, coroutine=...))"
-            )
-        return self.func(*args, *self._split(self.func, kwargs), **kwargs)
-
-    async def _arun(self, *args: Any, **kwargs: Any) -> Any:
-        if self.coroutine is not None:
-            return await self.coroutine(*args, *self._split(self.coroutine, kwargs), **kwargs)
-        return await run_in_thread(self._run, *args, **kwargs)
-
-    @classmethod
-    def from_function(
-        cls,
-        func: Callable[..., Any] | None = None,
-        coroutine: Callable[..., Awaitable[Any]] | None = None,
-        name: str | None = None,
-        description: str | None = None,
-        return_direct: bool = False,
-        args_schema: ArgsSchema | None = None,
-        infer_schema: bool = True,
-        *,
-        response_format: ResponseFormat = "content",
-        parse_docstring: bool = False,
-        error_on_invalid_docstring: bool = True,
-        handle_tool_error: ToolErrorHandler = False,
-        handle_validation_error: ValidationErrorHandler = False,
-        metadata: dict[str, Any] | None = None,
-        tags: list[str] | None = None,
-    ) -> StructuredTool:
-        """Make a tool from a function and/or a coroutine function.
-
-        The name defaults to the function's, the description to its docstring (with
-        ``parse_docstring=True``: the docstring's summary, and its Google-style ``Args:``
-        become argument descriptions), the argument schema to one inferred from the
-        signature. A parameter annotated ``RunnableConfig`` receives the run's config.
-
-        Example::
-
-            StructuredTool.from_function(multiply, name="mul", return_direct=True)
-        """
-        source = func if func is not None else coroutine
-        if source is None:
-            raise TypeError("StructuredTool.from_function needs func=..., coroutine=... or both")
-        if func is not None and inspect.iscoroutinefunction(func):
-            if coroutine is not None:
-                raise TypeError(
-                    f"StructuredTool.from_function: func {callable_name(func)!r} is async; "
-                    "pass it as coroutine=..."
-                )
-            func, coroutine = None, func
-            source = func if func is not None else coroutine
-        assert source is not None
-        tool_name = name or callable_name(source)
-        schema: ArgsSchema
-        if args_schema is not None:
-            schema = args_schema
-            summary = ""
-        elif infer_schema:
-            schema, summary = args_model_from_function(
-                source,
-                model_name=tool_name,
-                parse_docstring=parse_docstring,
-                error_on_invalid_docstring=error_on_invalid_docstring,
-                exclude=_config_params(source),
-            )
-        else:
-            raise TypeError(
-                f"tool {tool_name!r}: infer_schema=False needs an explicit args_schema=..."
-            )
-        if description is None:
-            doc = inspect.getdoc(source)
-            if parse_docstring and args_schema is None:
-                description = summary
-            elif doc:
-                description = doc.strip()
-            elif isinstance(schema, type) and schema.__doc__ and args_schema is not None:
-                description = inspect.cleandoc(schema.__doc__)
-            elif isinstance(schema, Mapping) and isinstance(schema.get("description"), str):
-                description = schema["description"]
-        if not description:
-            raise ValueError(
-                f"tool {tool_name!r} has no description: give the function a docstring or pass "
-                "description=... (the model reads it to decide when to call the tool)"
-            )
-        return cls(
-            name=tool_name,
-            description=description,
-            args_schema=schema,
-            func=func,
-            coroutine=coroutine,
-            return_direct=return_direct,
-            response_format=response_format,
-            handle_tool_error=handle_tool_error,
-            handle_validation_error=handle_validation_error,
-            metadata=metadata,
-            tags=tags,
-        )
-
-
-@overload
-def tool(
-    name_or_callable: Callable[..., Any],
-    /,
-    *,
-    description: str | None = None,
-    return_direct: bool = False,
-    args_schema: ArgsSchema | None = None,
-    infer_schema: bool = True,
-    response_format: ResponseFormat = "content",
-    parse_docstring: bool = False,
-    error_on_invalid_docstring: bool = True,
-    handle_tool_error: ToolErrorHandler = False,
-    handle_validation_error: ValidationErrorHandler = False,
-) -> StructuredTool: ...
-@overload
-def tool(
-    name_or_callable: str,
-    runnable: Callable[..., Any],
-    /,
-    *,
-    description: str | None = None,
-    return_direct: bool = False,
-    args_schema: ArgsSchema | None = None,
-    infer_schema: bool = True,
-    response_format: ResponseFormat = "content",
-    parse_docstring: bool = False,
-    error_on_invalid_docstring: bool = True,
-    handle_tool_error: ToolErrorHandler = False,
-    handle_validation_error: ValidationErrorHandler = False,
-) -> StructuredTool: ...
-@overload
-def tool(
-    name_or_callable: str | None = None,
-    /,
-    *,
-    description: str | None = None,
-    return_direct: bool = False,
-    args_schema: ArgsSchema | None = None,
-    infer_schema: bool = True,
-    response_format: ResponseFormat = "content",
-    parse_docstring: bool = False,
-    error_on_invalid_docstring: bool = True,
-    handle_tool_error: ToolErrorHandler = False,
-    handle_validation_error: ValidationErrorHandler = False,
-) -> Callable[[Callable[..., Any]], StructuredTool]: ...
-def tool(
-    name_or_callable: str | Callable[..., Any] | None = None,
-    runnable: Callable[..., Any] | None = None,
-    /,
-    *,
-    description: str | None = None,
-    return_direct: bool = False,
-    args_schema: ArgsSchema | None = None,
-    infer_schema: bool = True,
-    response_format: ResponseFormat = "content",
-    parse_docstring: bool = False,
-    error_on_invalid_docstring: bool = True,
-    handle_tool_error: ToolErrorHandler = False,
-    handle_validation_error: ValidationErrorHandler = False,
-) -> StructuredTool | Callable[[Callable[..., Any]], StructuredTool]:
-    """Make a tool from a function (sync or ``async def``), LangChain's ``@tool``.
-
-    Forms: ``@tool``, ``@tool("name")``, ``@tool(parse_docstring=True)``,
-    ``@tool("name", return_direct=True)``, ``tool(func)``, ``tool("name", func)``.
-    See :meth:`StructuredTool.from_function` for the options.
-
-    Example::
-
-        @tool(parse_docstring=True)
-        def get_weather(city: str, unit: Literal["C", "F"] = "C") -> str:
-            '''Get the current weather.
-
-            Args:
-                city: The city, e.g. "Paris".
-                unit: Temperature unit.
-            '''
-            return f"22°{unit} in {city}"
-
-        get_weather.invoke({"city": "Paris"})  # '22°C in Paris'
-    """
-
-    def make(func: Callable[..., Any], name: str | None) -> StructuredTool:
-        if isinstance(func, BaseTool):
-            raise TypeError(f"{func!r} is already a tool")
-        if not callable(func):
-            raise TypeError(f"@tool decorates functions, got {func!r}")
-        is_async = inspect.iscoroutinefunction(func)
-        return StructuredTool.from_function(
-            func=None if is_async else func,
-            coroutine=func if is_async else None,
-            name=name,
-            description=description,
-            return_direct=return_direct,
-            args_schema=args_schema,
-            infer_schema=infer_schema,
-            response_format=response_format,
-            parse_docstring=parse_docstring,
-            error_on_invalid_docstring=error_on_invalid_docstring,
-            handle_tool_error=handle_tool_error,
-            handle_validation_error=handle_validation_error,
-        )
-
-    if isinstance(name_or_callable, str):
-        tool_name = name_or_callable
-        if runnable is not None:
-            return make(runnable, tool_name)
-        return lambda func: make(func, tool_name)
-    if name_or_callable is not None:
-        return make(name_or_callable, None)
-    return lambda func: make(func, None)

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pipes_openai import _http
+from pipes_openai import _pools
 from pipes_openai._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -32,7 +32,8 @@ from pipes_openai._errors import (
     StreamIncompleteError,
     error_from_status,
 )
-from pipes_openai._http import HTTPEngine, StreamMeta, Timeouts
+from pipes_openai._http import HTTPEngine, Timeouts
+from pipes_openai._streaming import StreamMeta
 from pipes_openai.emulator import Emulator, Fault
 
 KEY = "sk-test-SECRET-0123456789abcdef"
@@ -338,18 +339,18 @@ def test_two_event_loops_each_get_their_own_pool(emu: Emulator) -> None:
     second, loop2 = asyncio.run(call())  # LangChain's shared pool fails here
     assert first == second == "hello"
     # The pools of finished loops were closed and forgotten at loop shutdown.
-    assert loop1 not in _http._async_senders
-    assert loop2 not in _http._async_senders
+    assert loop1 not in _pools._async_senders
+    assert loop2 not in _pools._async_senders
 
 
 def test_pool_of_a_loop_closed_without_shutdown_is_forgotten(emu: Emulator) -> None:
     eng = engine()
     loop = asyncio.new_event_loop()
     loop.run_until_complete(eng.apost(url(emu), BODY, HEADERS))
-    assert loop in _http._async_senders
+    assert loop in _pools._async_senders
     loop.close()  # no shutdown_asyncgens: the closer never ran
     asyncio.run(eng.apost(url(emu), BODY, HEADERS))
-    assert loop not in _http._async_senders
+    assert loop not in _pools._async_senders
 
 
 def test_user_clients_are_used(emu: Emulator) -> None:
@@ -380,8 +381,8 @@ def test_proxy_env_falls_back_to_clients(monkeypatch: pytest.MonkeyPatch, emu: E
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     eng = HTTPEngine(Timeouts(total=7, connect=3), max_retries=0)  # fresh timeout key
     assert eng.post(url(emu), BODY, HEADERS).data["object"] == "chat.completion"
-    assert isinstance(_http._sync_senders[(7.0, 3.0)], httpx.Client)
-    _http.close_all_clients()
+    assert isinstance(_pools._sync_senders[(7.0, 3.0)], httpx.Client)
+    _pools.close_all_clients()
 
 
 def test_timeouts_coerce() -> None:
@@ -426,7 +427,7 @@ async def test_abandoned_async_stream_releases_its_connection(emu: Emulator) -> 
 
 
 def test_loop_pools_fill_first_then_spread() -> None:
-    pools = _http._LoopPools(["a", "b", "c"], spread=2)
+    pools = _pools.LoopPools(["a", "b", "c"], spread=2)
     # Sequential use stays on one pool (one warm connection).
     for _ in range(3):
         index = pools.acquire()
@@ -444,14 +445,14 @@ async def test_sequential_async_calls_stay_on_one_pool(
     emu: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     used: list[int] = []
-    original = _http._LoopPools.acquire
+    original = _pools.LoopPools.acquire
 
-    def spy(self: _http._LoopPools) -> int:
+    def spy(self: _pools.LoopPools) -> int:
         index = original(self)
         used.append(index)
         return index
 
-    monkeypatch.setattr(_http._LoopPools, "acquire", spy)
+    monkeypatch.setattr(_pools.LoopPools, "acquire", spy)
     eng = engine()
     for _ in range(4):
         await eng.apost(url(emu), BODY, HEADERS)
@@ -471,7 +472,7 @@ async def test_pool_slots_are_released(emu: Emulator) -> None:
     emu.fail(400)
     with pytest.raises(BadRequestError):
         await eng.apost(url(emu), BODY, HEADERS)
-    pools = _http._async_senders[asyncio.get_running_loop()][eng._key]
+    pools = _pools._async_senders[asyncio.get_running_loop()][eng._key]
     assert sum(pools.inflight) == 0
 
 
