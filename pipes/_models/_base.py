@@ -47,10 +47,8 @@ Refinements of the written contract (docs/notes/chat_model_api.md):
 from __future__ import annotations
 
 import abc
-import contextlib
 import difflib
 import json
-import re
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pipes._core import (
     Runnable,
@@ -59,145 +57,29 @@ from pipes._core import (
     listening,
     run_in_thread,
 )
-from pipes._errors import ChatModelError, InputTypeError, NotImplementedInvokeError
-from pipes._messages import (
-    AIMessage,
-    AIMessageChunk,
-    BaseMessage,
-    HumanMessage,
-    MessageLikeRepresentation,
-    convert_to_messages,
-)
-from pipes._prompts._values import PromptValue
+from pipes._errors import ChatModelError, NotImplementedInvokeError
+from pipes._messages import AIMessage, AIMessageChunk, BaseMessage
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, overload
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretBytes, SecretStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from . import _cache_key
 from ._cache import BaseCache
+from ._cache_key import llm_string
+from ._input import LanguageModelInput, check_chunk, check_result, convert_input
+from ._invoke import agenerate_messages, astream_chunks, async_streams, generate_messages
 from ._rate_limiter import BaseRateLimiter
+from ._streams import _aclosing, _closing, _fold, _to_chunk
 
 if TYPE_CHECKING:
     from pipes._tools import ToolLike
 
     from ._with_raw import StructuredOutputWithRaw
 
-__all__ = [
-    "BaseChatModel",
-    "LanguageModelInput",
-    "agenerate_from_stream",
-    "generate_from_stream",
-    "get_llm_cache",
-    "set_llm_cache",
-]
-
-LanguageModelInput: TypeAlias = str | PromptValue | Sequence[MessageLikeRepresentation]
-"""What a chat model accepts: a string, a prompt value, or a list of message-likes."""
+__all__ = ["BaseChatModel", "LanguageModelInput"]
 
 M = TypeVar("M", bound=BaseModel)
 StructuredMethod: TypeAlias = Literal["function_calling", "json_mode", "json_schema"]
-
-_global_cache: BaseCache | None = None
-
-
-def set_llm_cache(cache: BaseCache | None) -> None:
-    """Set (or with ``None`` unset) the cache used by models whose ``cache`` is ``None``/``True``.
-
-    Example::
-
-        set_llm_cache(InMemoryCache())
-    """
-    global _global_cache
-    _global_cache = cache
-
-
-def get_llm_cache() -> BaseCache | None:
-    """The global cache set with :func:`set_llm_cache`, if any."""
-    return _global_cache
-
-
-def generate_from_stream(chunks: Iterator[AIMessageChunk]) -> AIMessage:
-    """Fold a provider's chunk stream into the final message (linear in the stream size).
-
-    Example::
-
-        def _generate(self, messages, *, stop=None, **kwargs):
-            return generate_from_stream(self._stream(messages, stop=stop, **kwargs))
-    """
-    return _fold([*chunks], "generate_from_stream")
-
-
-async def agenerate_from_stream(chunks: AsyncIterator[AIMessageChunk]) -> AIMessage:
-    """Async :func:`generate_from_stream`."""
-    return _fold([chunk async for chunk in chunks], "agenerate_from_stream")
-
-
-def _fold(chunks: list[AIMessageChunk], where: str) -> AIMessage:
-    if not chunks:
-        raise ChatModelError(
-            f"{where}: the model's stream ended without yielding any chunk; expected at least "
-            "one AIMessageChunk"
-        )
-    return AIMessageChunk.merge_chunks(chunks).to_message()
-
-
-def _to_chunk(message: AIMessage) -> AIMessageChunk:
-    if isinstance(message, AIMessageChunk):
-        return message
-    fields = {name: value for name, value in message.__dict__.items() if name != "type"}
-    return AIMessageChunk(**fields)
-
-
-_SECRET_NAME = re.compile(r"api_?key|token|secret|password|credential", re.IGNORECASE)
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
-
-
-def _key_default(value: Any) -> Any:
-    """JSON for cache-key values JSON cannot encode: stable across processes, no secrets."""
-    if isinstance(value, SecretStr | SecretBytes):
-        return "<redacted>"
-    if isinstance(value, type):
-        name = f"{value.__module__}.{value.__qualname__}"
-        if issubclass(value, BaseModel):  # e.g. response_format=MyModel: the schema matters
-            return {"model": name, "schema": value.model_json_schema()}
-        return name
-    if isinstance(value, BaseModel):
-        return {"model": type(value).__qualname__, "fields": value.model_dump(mode="json")}
-    if callable(value) and hasattr(value, "__qualname__"):
-        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
-    if isinstance(value, set | frozenset):
-        return sorted(map(repr, value))
-    # repr() without memory addresses, so the key does not change from run to run.
-    return _ADDRESS.sub("", repr(value))
-
-
-T = TypeVar("T")
-
-
-@contextlib.contextmanager
-def _closing(iterator: Iterator[T]) -> Iterator[Iterator[T]]:
-    """Close a provider's stream (if it is a generator) however the consumer leaves."""
-    try:
-        yield iterator
-    finally:
-        close = getattr(iterator, "close", None)
-        if close is not None:
-            close()
-
-
-@contextlib.asynccontextmanager
-async def _aclosing(iterator: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
-    """Async :func:`_closing`."""
-    try:
-        yield iterator
-    finally:
-        aclose = getattr(iterator, "aclose", None)
-        if aclose is not None:
-            await aclose()
-
-
-def _describe(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC):
@@ -378,123 +260,42 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
             return True
         return disable == "tool_calling" and bool(kwargs.get("tools"))
 
-    # -- input coercion -------------------------------------------------------------------
+    # -- input coercion and checks on provider results (in ._input) ------------------------
+    # Functions bound as methods: looked up like methods, no extra call on the hot path.
 
-    def _convert_input(self, input: Any) -> list[BaseMessage]:
-        if isinstance(input, str):
-            return [HumanMessage._fast({"content": input})]  # already a valid str: skip validation
-        if isinstance(input, PromptValue):
-            return input.to_messages()
-        if isinstance(input, BaseMessage):
-            return [input]
-        if isinstance(input, Sequence) and not isinstance(input, bytes | bytearray):
-            return convert_to_messages(input)
-        hint = ""
-        if isinstance(input, Mapping):
-            hint = (
-                " A dict looks like prompt variables: format them with a prompt first "
-                "(`prompt | model`), or wrap a single message dict in a list."
-            )
-        raise InputTypeError(
-            f"{self.get_name()} expected a string, a prompt value (from a prompt template) or "
-            f"a list of messages / message-likes ((role, text) tuples, {{'role', 'content'}} "
-            f"dicts, message objects); got {type(input).__name__}: {_describe(input)}.{hint}"
-        )
+    _convert_input = convert_input
+    _check_result = check_result
+    _check_chunk = check_chunk
 
     # -- cache ------------------------------------------------------------------------------
 
     def _resolve_cache(self) -> BaseCache | None:
         cache = self.cache
         if cache is None:
-            return _global_cache
+            return _cache_key._global_cache
         if cache is False:
             return None
         if isinstance(cache, BaseCache):
             return cache
-        if cache is True and _global_cache is None:
+        global_cache = _cache_key._global_cache
+        if cache is True and global_cache is None:
             raise ValueError(
                 f"{type(self).__name__}(cache=True) needs a global cache: call "
                 "pipes.set_llm_cache(InMemoryCache()) first, or pass cache=InMemoryCache()"
             )
-        return _global_cache
+        return global_cache
 
     def _get_llm_string(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> str:
         """The cache key part naming the model: provider, class, parameters, stop, kwargs."""
-        params = self.model_dump(exclude={"cache", "rate_limiter", "name"})
-        for field in params:
-            # Keys may end up in a shared, persistent cache: never store credentials there.
-            if _SECRET_NAME.search(field) and params[field] is not None:
-                params[field] = "<redacted>"
-        return json.dumps(
-            {
-                "provider": self.provider_name,
-                "class": f"{type(self).__module__}.{type(self).__qualname__}",
-                "params": params,
-                "stop": stop,
-                "kwargs": dict(kwargs),
-            },
-            sort_keys=True,
-            default=_key_default,
-        )
+        return llm_string(self, stop, kwargs)
 
     @staticmethod
     def _get_prompt_string(messages: list[BaseMessage]) -> str:
         return json.dumps([m.model_dump() for m in messages], sort_keys=True, default=repr)
 
-    # -- the sync paths ---------------------------------------------------------------------
+    # -- the sync paths (the non-streaming one is in ._invoke, bound as a method) ----------
 
-    def _check_result(self, result: object) -> AIMessage:
-        if not isinstance(result, AIMessage):
-            raise TypeError(
-                f"{type(self).__name__}._generate() must return an AIMessage, got "
-                f"{type(result).__name__}: {_describe(result)}"
-            )
-        return result
-
-    def _check_chunk(self, chunk: object) -> AIMessageChunk:
-        if not isinstance(chunk, AIMessageChunk):
-            raise TypeError(
-                f"{type(self).__name__}._stream() must yield AIMessageChunk objects, got "
-                f"{type(chunk).__name__}: {_describe(chunk)}"
-            )
-        return chunk
-
-    def _generate_messages(
-        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
-    ) -> AIMessage:
-        listen = listening()
-        if listen:
-            emit_event("chat_model_start", messages)
-        cache = self._resolve_cache() if self.cache is not False else None
-        if cache is not None:
-            prompt, llm_string = (
-                self._get_prompt_string(messages),
-                self._get_llm_string(stop, kwargs),
-            )
-            hit = cache.lookup(prompt, llm_string)
-            if hit is not None:
-                if listen:
-                    emit_event("chat_model_end", hit)
-                return hit
-        if self.rate_limiter is not None:
-            self.rate_limiter.acquire(blocking=True)
-        if self._should_stream(**kwargs) or (
-            listen and self._has_native_stream() and not self._streaming_disabled(kwargs)
-        ):
-            chunks: list[AIMessageChunk] = []
-            with _closing(self._stream(messages, stop=stop, **kwargs)) as provider_stream:
-                for chunk in provider_stream:
-                    chunks.append(self._check_chunk(chunk))
-                    if listen:
-                        emit_event("new_token", chunk)
-            result = _fold(chunks, f"{type(self).__name__}._stream()")
-        else:
-            result = self._check_result(self._generate(messages, stop=stop, **kwargs))
-        if cache is not None:
-            cache.update(prompt, llm_string, result)
-        if listen:
-            emit_event("chat_model_end", result)
-        return result
+    _generate_messages = generate_messages
 
     def invoke(
         self,
@@ -583,62 +384,11 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
             if listen:
                 emit_event("chat_model_end", result)
 
-    # -- the async paths --------------------------------------------------------------------
+    # -- the async paths (helpers and the non-streaming one in ._invoke, bound as methods) --
 
-    def _async_streams(self, kwargs: Mapping[str, Any]) -> bool:
-        """Whether the async path has any stream to use (native or sync in a thread)."""
-        return (self._has_native_astream() or self._has_native_stream()) and not (
-            self._streaming_disabled(kwargs)
-        )
-
-    def _astream_chunks(
-        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
-    ) -> AsyncIterator[AIMessageChunk]:
-        if self._has_native_astream():
-            return self._astream(messages, stop=stop, **kwargs)
-        # A sync-only stream: each step runs in a worker thread, so the loop never blocks.
-        return _iterate_in_thread(self._stream(messages, stop=stop, **kwargs))
-
-    async def _agenerate_messages(
-        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
-    ) -> AIMessage:
-        listen = listening()
-        if listen:
-            emit_event("chat_model_start", messages)
-        cache = self._resolve_cache() if self.cache is not False else None
-        if cache is not None:
-            prompt, llm_string = (
-                self._get_prompt_string(messages),
-                self._get_llm_string(stop, kwargs),
-            )
-            hit = await cache.alookup(prompt, llm_string)
-            if hit is not None:
-                if listen:
-                    emit_event("chat_model_end", hit)
-                return hit
-        if self.rate_limiter is not None:
-            await self.rate_limiter.aacquire(blocking=True)
-        use_stream = self._async_streams(kwargs) and (
-            self._should_stream(**kwargs)
-            or listen
-            # Native async streaming beats a sync _generate pushed to a thread.
-            or (self._has_native_astream() and not self._has_native_agenerate())
-        )
-        if use_stream:
-            chunks: list[AIMessageChunk] = []
-            async with _aclosing(self._astream_chunks(messages, stop, kwargs)) as provider_stream:
-                async for chunk in provider_stream:
-                    chunks.append(self._check_chunk(chunk))
-                    if listen:
-                        emit_event("new_token", chunk)
-            result = _fold(chunks, f"{type(self).__name__}._astream()")
-        else:
-            result = self._check_result(await self._agenerate(messages, stop=stop, **kwargs))
-        if cache is not None:
-            await cache.aupdate(prompt, llm_string, result)
-        if listen:
-            emit_event("chat_model_end", result)
-        return result
+    _async_streams = async_streams
+    _astream_chunks = astream_chunks
+    _agenerate_messages = agenerate_messages
 
     async def ainvoke(
         self,
@@ -805,23 +555,3 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
             strict=strict,
             kwargs=kwargs,
         )
-
-
-async def _iterate_in_thread(iterator: Iterator[AIMessageChunk]) -> AsyncIterator[AIMessageChunk]:
-    sentinel: Any = object()
-    try:
-        while True:
-            chunk = await run_in_thread(next, iterator, sentinel)
-            if chunk is sentinel:
-                return
-            yield chunk
-    finally:
-        close = getattr(iterator, "close", None)
-        if close is not None:
-            # Closing runs the provider's cleanup (e.g. closing an HTTP response): off the loop.
-            # ValueError: the generator is still running in its thread (the consumer was
-            # cancelled mid-step); it finishes that step on its own and is then collected.
-            try:
-                await run_in_thread(close)
-            except ValueError:
-                pass

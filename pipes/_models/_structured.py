@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pydantic import BaseModel
 
-from ._base import LanguageModelInput
+from ._input import LanguageModelInput
 from ._with_raw import StructuredOutputWithRaw
 
 if TYPE_CHECKING:

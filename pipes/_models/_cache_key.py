@@ -1,0 +1,79 @@
+"""What a cached reply is keyed by, and the global cache (``set_llm_cache``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, SecretBytes, SecretStr
+
+from ._cache import BaseCache
+
+if TYPE_CHECKING:
+    from ._base import BaseChatModel
+
+__all__ = ["get_llm_cache", "set_llm_cache"]
+
+# Read by BaseChatModel._resolve_cache as ``_cache_key._global_cache``: set_llm_cache rebinds it.
+_global_cache: BaseCache | None = None
+
+
+def set_llm_cache(cache: BaseCache | None) -> None:
+    """Set (or with ``None`` unset) the cache used by models whose ``cache`` is ``None``/``True``.
+
+    Example::
+
+        set_llm_cache(InMemoryCache())
+    """
+    global _global_cache
+    _global_cache = cache
+
+
+def get_llm_cache() -> BaseCache | None:
+    """The global cache set with :func:`set_llm_cache`, if any."""
+    return _global_cache
+
+
+def llm_string(model: BaseChatModel, stop: list[str] | None, kwargs: Mapping[str, Any]) -> str:
+    """The cache key part naming the model: provider, class, parameters, stop, kwargs."""
+    params = model.model_dump(exclude={"cache", "rate_limiter", "name"})
+    for field in params:
+        # Keys may end up in a shared, persistent cache: never store credentials there.
+        if _SECRET_NAME.search(field) and params[field] is not None:
+            params[field] = "<redacted>"
+    return json.dumps(
+        {
+            "provider": model.provider_name,
+            "class": f"{type(model).__module__}.{type(model).__qualname__}",
+            "params": params,
+            "stop": stop,
+            "kwargs": dict(kwargs),
+        },
+        sort_keys=True,
+        default=_key_default,
+    )
+
+
+_SECRET_NAME = re.compile(r"api_?key|token|secret|password|credential", re.IGNORECASE)
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def _key_default(value: Any) -> Any:
+    """JSON for cache-key values JSON cannot encode: stable across processes, no secrets."""
+    if isinstance(value, SecretStr | SecretBytes):
+        return "<redacted>"
+    if isinstance(value, type):
+        name = f"{value.__module__}.{value.__qualname__}"
+        if issubclass(value, BaseModel):  # e.g. response_format=MyModel: the schema matters
+            return {"model": name, "schema": value.model_json_schema()}
+        return name
+    if isinstance(value, BaseModel):
+        return {"model": type(value).__qualname__, "fields": value.model_dump(mode="json")}
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    if isinstance(value, set | frozenset):
+        return sorted(map(repr, value))
+    # repr() without memory addresses, so the key does not change from run to run.
+    return _ADDRESS.sub("", repr(value))
