@@ -1,0 +1,136 @@
+"""Writing responses: error bodies, streamed SSE replies and the faults that break them.
+
+Loop side. Complete responses are returned as bytes (the fast path); the coroutines write
+through the :class:`~._http.Connection` themselves and return whether it stays open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Iterator
+
+from ._engine import Plan, render_stream
+from ._http import Connection, build_response, stream_head
+from ._quirks import Quirk
+from ._script import Fault
+from ._wire import ApiError, dumps
+
+__all__ = [
+    "chunk",
+    "cut_body",
+    "drop",
+    "error_response",
+    "retry_headers",
+    "send_later",
+    "stream_reply",
+]
+
+_SSE_TYPE = "text/event-stream; charset=utf-8"
+_FLUSH_EVERY = 128  # SSE events per write when no per-chunk delay is configured
+
+
+def chunk(data: bytes) -> bytes:
+    """``data`` as one HTTP/1.1 chunk of a chunked body."""
+    return b"%x\r\n%b\r\n" % (len(data), data)
+
+
+def error_response(exc: ApiError, request_id: str, keep: bool) -> bytes:
+    """The complete response for ``exc`` (its status, headers and OpenAI error body)."""
+    headers = [("x-request-id", request_id), *exc.headers.items()]
+    return build_response(exc.status, dumps(exc.body()).encode(), headers, keep_alive=keep)
+
+
+def retry_headers(fault: Fault) -> dict[str, str]:
+    """The headers of an injected error: the fault's own plus ``retry-after(-ms)``."""
+    headers = dict(fault.headers or {})
+    if fault.retry_after is not None:
+        value = fault.retry_after
+        headers["retry-after"] = str(int(value)) if float(value).is_integer() else repr(value)
+    if fault.retry_after_ms is not None:
+        headers["retry-after-ms"] = str(fault.retry_after_ms)
+    return headers
+
+
+async def drop(conn: Connection) -> bool:
+    """Abort the connection without an answer."""
+    conn.abort()
+    return False
+
+
+async def send_later(conn: Connection, delay: float, data: bytes) -> bool:
+    """Write the complete response ``data`` after ``delay`` seconds."""
+    await asyncio.sleep(delay)
+    conn.write(data)
+    return True
+
+
+async def cut_body(conn: Connection, payload: bytes, request_id: str) -> bool:
+    """Announce all of ``payload``, send half of it, then close."""
+    head = build_response(200, b"", [("x-request-id", request_id)])
+    # The head announces the full length; only half the body arrives, then the FIN.
+    head = head.replace(b"content-length: 0", b"content-length: %d" % len(payload), 1)
+    conn.write(head + payload[: len(payload) // 2])
+    conn.close()
+    return False
+
+
+async def stream_reply(
+    conn: Connection,
+    plan: Plan,
+    include_usage: bool,
+    fault: Fault | None,
+    request_id: str,
+    quirks: frozenset[Quirk],
+) -> bool:
+    """Stream ``plan`` as SSE events, ending as ``fault`` says (``[DONE]`` without one)."""
+    if plan.delay > 0:
+        await asyncio.sleep(plan.delay)
+    conn.write(stream_head(200, [("x-request-id", request_id)], _SSE_TYPE))
+    events: Iterator[str] = render_stream(plan, include_usage=include_usage, quirks=quirks)
+    limit = fault.after_chunks if fault is not None and fault.kind != "slow" else None
+    if limit is not None:
+        events = itertools.islice(events, limit)
+    delay = plan.chunk_delay
+    if delay > 0:
+        first = True
+        for event in events:
+            if not first:
+                await asyncio.sleep(delay)
+            first = False
+            conn.write(chunk(event.encode()))
+            await conn.drain()
+    else:
+        # The first event alone (time to first chunk), then batches of events per write.
+        batch: list[str] = []
+        first = True
+        for event in events:
+            if first:
+                conn.write(chunk(event.encode()))
+                first = False
+                continue
+            batch.append(event)
+            if len(batch) >= _FLUSH_EVERY:
+                conn.write(chunk("".join(batch).encode()))
+                batch.clear()
+                await conn.drain()
+        if batch:
+            conn.write(chunk("".join(batch).encode()))
+    if fault is not None and fault.kind == "drop":
+        conn.close()
+        return False
+    if fault is not None and fault.kind == "stream_error":
+        error = ApiError(
+            500,
+            fault.message or "The server had an error while streaming (injected by the emulator).",
+            type=fault.error_type,
+            code=fault.code,
+        )
+        conn.write(chunk(f"data: {dumps(error.body())}\n\n".encode()) + b"0\r\n\r\n")
+        return True
+    if fault is not None and fault.kind == "truncate":
+        conn.write(b"0\r\n\r\n")
+        return True
+    conn.write(chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
+    await conn.drain()
+    return True
