@@ -50,13 +50,7 @@ import abc
 import difflib
 import json
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from pipes._core import (
-    Runnable,
-    RunnableConfig,
-    emit_event,
-    listening,
-    run_in_thread,
-)
+from pipes._core import Runnable, RunnableConfig, emit_event, listening, run_in_thread
 from pipes._errors import ChatModelError, NotImplementedInvokeError
 from pipes._messages import AIMessage, AIMessageChunk, BaseMessage
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, overload

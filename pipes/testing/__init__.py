@@ -20,18 +20,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._fake import (
-    CallInfo,
-    ChatModelCall,
-    Chunking,
-    FakeChatModel,
-    FakeListChatModel,
-    FakeMessagesListChatModel,
-    FunctionChatModel,
-    GenericFakeChatModel,
-    ScriptedResponse,
-    ScriptExhaustedError,
-)
+from ._calls import CallInfo, ChatModelCall, Chunking, ScriptedResponse, ScriptExhaustedError
+from ._fake import FakeChatModel
+from ._function_fake import FunctionChatModel
+from ._langchain_fakes import FakeListChatModel, FakeMessagesListChatModel, GenericFakeChatModel
 
 if TYPE_CHECKING:
     from ._conformance import ChatModelConformanceTests, ScriptedReply
