@@ -83,8 +83,9 @@ from __future__ import annotations
 from ._cassette import CassetteMiss
 from ._process import EmulatorProcess
 from ._quirks import Quirk
+from ._recording import RecordedRequest
 from ._script import Fault, Reply, ToolCall
-from ._server import Emulator, RecordedRequest
+from ._server import Emulator
 from ._synth import synthesize
 from ._wire import count_tokens, tokenize
 

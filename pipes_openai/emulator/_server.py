@@ -25,7 +25,7 @@ from ._script import Fault, Reply, ToolCall
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["Emulator", "RecordedRequest"]
+__all__ = ["Emulator"]
 
 _DEFAULT_MODELS = (
     "gpt-4o-mini",
@@ -120,7 +120,7 @@ class Emulator(Dispatcher):
         self._q_omit_usage = Quirk.OMIT_USAGE in self.quirks
         self._q_reasoning = Quirk.REASONING_CONTENT in self.quirks
 
-    # -- public API -------------------------------------------------------------------------
+    # -- where it listens, what it received -------------------------------------------------
     @property
     def port(self) -> int:
         """The port the server listens on (after :meth:`start`)."""
@@ -153,6 +153,7 @@ class Emulator(Dispatcher):
         """How many scripted replies and faults are still queued."""
         return len(self._queue)
 
+    # -- the reply queue (popped by Dispatcher, one item per chat completion) ---------------
     def script(self, *replies: Reply | Fault | ToolCall | str) -> Emulator:
         """Queue replies (served one per chat completion request, in order).
 
@@ -228,6 +229,7 @@ class Emulator(Dispatcher):
         if self._hold:
             self.release()
 
+    # -- hold / release (deterministic concurrency tests) -----------------------------------
     def hold(self) -> Emulator:
         """Park chat completion requests (answered later, on :meth:`release`).
 
@@ -277,6 +279,7 @@ class Emulator(Dispatcher):
                 )
         return list(self._requests)
 
+    # -- lifecycle: the server's thread and event loop --------------------------------------
     def start(self) -> Emulator:
         """Start serving in a background thread (idempotent); returns the emulator."""
         if self._thread is not None:
