@@ -1,0 +1,222 @@
+"""Shared parts of the conformance kit: ``ScriptedReply``, the schemas and prompts the tests
+use, small helpers, and ``_KitBase`` (capability flags, the ``chat_model`` fixture, the script
+hooks and the helpers every test group uses)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
+from pipes._core import Listener, Run
+from pipes._errors import ChatModelError
+from pipes._messages import AIMessage, AIMessageChunk, ToolCall, UsageMetadata
+from pipes._models import BaseChatModel, BaseRateLimiter
+from pipes._models._base import StructuredMethod
+from typing import Any, ClassVar, TypeVar
+
+import pytest
+from pydantic import BaseModel, Field
+
+__all__ = ["ScriptedReply"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ScriptedReply:
+    """A reply the kit asks your test server to give: text, tool calls and usage.
+
+    ``tool_calls`` use pipes' shape ``{"name", "args", "id"}``; ``usage`` may be ``None``
+    (let the server compute it).
+    """
+
+    text: str = ""
+    tool_calls: Sequence[ToolCall] = field(default_factory=tuple)
+    usage: UsageMetadata | None = None
+
+
+class GetWeather(BaseModel):
+    """Get the current weather in a given city."""
+
+    city: str = Field(description="The city, e.g. Paris")
+
+
+class Person(BaseModel):
+    """Information about a person."""
+
+    name: str = Field(description="The person's first name")
+    age: int = Field(description="The person's age in years")
+
+
+PERSON_SCHEMA: dict[str, Any] = {
+    "title": "Person",
+    "description": "Information about a person.",
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "description": "The person's first name"},
+        "age": {"type": "integer", "description": "The person's age in years"},
+    },
+    "required": ["name", "age"],
+    "additionalProperties": False,
+}
+
+# A 1x1 red PNG.
+_RED_PIXEL_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+)
+
+_PERSON_PROMPT = "Extract the person, as JSON: Ada is 36 years old."
+"""Mentions JSON: OpenAI rejects json_object mode when no message says 'json'."""
+_WEATHER_PROMPT = "What is the weather in Paris? Use the tool."
+
+
+def _run(awaitable: Awaitable[T]) -> T:
+    async def main() -> T:
+        return await awaitable
+
+    return asyncio.run(main())
+
+
+class _EventLog(Listener):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.data: list[Any] = []
+
+    def on_event(self, run: Run, name: str, data: Any) -> None:
+        self.names.append(name)
+        self.data.append(data)
+
+
+class _CountingLimiter(BaseRateLimiter):
+    def __init__(self) -> None:
+        self.count = 0
+
+    def acquire(self, *, blocking: bool = True) -> bool:
+        self.count += 1
+        return True
+
+    async def aacquire(self, *, blocking: bool = True) -> bool:
+        self.count += 1
+        return True
+
+
+def _fold(chunks: Sequence[AIMessage]) -> AIMessage:
+    assert chunks, "the stream yielded no chunk"
+    checked: list[AIMessageChunk] = []
+    for chunk in chunks:
+        assert isinstance(chunk, AIMessageChunk), (
+            f"stream() must yield AIMessageChunk objects, got {type(chunk).__name__}"
+        )
+        checked.append(chunk)
+    return AIMessageChunk.merge_chunks(checked).to_message()
+
+
+def _check_usage(usage: UsageMetadata | None, where: str) -> UsageMetadata:
+    assert usage is not None, (
+        f"{where}: usage_metadata is missing; a provider declaring supports_usage = True must "
+        "report input/output/total tokens"
+    )
+    counts = (usage["input_tokens"], usage["output_tokens"], usage["total_tokens"])
+    assert all(isinstance(n, int) and n >= 0 for n in counts), (
+        f"{where}: input/output/total tokens must be non-negative ints, got {usage}"
+    )
+    assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"], (
+        f"{where}: total_tokens must equal input_tokens + output_tokens, got {usage}"
+    )
+    return usage
+
+
+class _KitBase:
+    """What every test group of :class:`ChatModelConformanceTests` builds on: the flags a
+    provider declares, the hooks it overrides, and shared helpers."""
+
+    # -- what the provider declares --------------------------------------------------------
+    supports_tool_calling: ClassVar[bool] = True
+    """``bind_tools`` works and the model returns ``tool_calls``."""
+    supports_tool_choice: ClassVar[bool] = True
+    """``tool_choice=<tool name>`` forces that tool."""
+    supports_structured_output: ClassVar[bool] = True
+    """``with_structured_output`` works for the methods in ``structured_output_methods``."""
+    structured_output_methods: ClassVar[tuple[StructuredMethod, ...]] = ("function_calling",)
+    """The ``method=`` values of ``with_structured_output`` to check."""
+    supports_usage: ClassVar[bool] = True
+    """Replies (invoked and streamed) carry ``usage_metadata``."""
+    supports_native_streaming: ClassVar[bool] = True
+    """``stream()`` yields several chunks for a multi-word reply (a native ``_stream``)."""
+    supports_native_async: ClassVar[bool] = True
+    """The provider implements ``_agenerate`` or ``_astream`` (async never uses a thread)."""
+    supports_image_input: ClassVar[bool] = False
+    """A human message may carry an image part (base64 PNG)."""
+    provider_error_type: ClassVar[type[BaseException]] = ChatModelError
+    """What a scripted server error must raise (a subclass of ``ChatModelError``)."""
+    error_keeps_cause: ClassVar[bool] = False
+    """The raised error keeps the underlying exception as ``__cause__``."""
+
+    # -- what the subclass provides --------------------------------------------------------
+
+    @pytest.fixture
+    def chat_model(self) -> BaseChatModel:
+        """The model under test (override; it may depend on your own fixtures)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must override the `chat_model` fixture to return the "
+            "chat model under test"
+        )
+
+    def script_replies(self, chat_model: BaseChatModel, replies: Sequence[ScriptedReply]) -> bool:
+        """Make the next calls of ``chat_model`` return ``replies`` in order.
+
+        Return ``True`` when scripted; the default returns ``False`` (no test server), and
+        the tests then check shapes rather than exact values.
+        """
+        return False
+
+    def script_error(self, chat_model: BaseChatModel) -> bool:
+        """Make the next call of ``chat_model`` fail on the provider side (e.g. HTTP 500).
+
+        Return ``True`` when arranged; the default returns ``False`` and the error tests skip.
+        """
+        return False
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _script(self, chat_model: BaseChatModel, *replies: ScriptedReply) -> bool:
+        return bool(self.script_replies(chat_model, list(replies)))
+
+    def _require(self, flag: bool, what: str) -> None:
+        if not flag:
+            pytest.skip(f"the provider does not declare support for {what}")
+
+    def _tool_model(self, chat_model: BaseChatModel) -> Any:
+        choice = "GetWeather" if self.supports_tool_choice else None
+        return chat_model.bind_tools([GetWeather], tool_choice=choice)
+
+    def _weather_reply(self) -> ScriptedReply:
+        return ScriptedReply(
+            tool_calls=[{"name": "GetWeather", "args": {"city": "Paris"}, "id": "call_1"}]
+        )
+
+    def _check_weather_call(self, message: AIMessage, scripted: bool) -> None:
+        assert message.tool_calls, f"expected a GetWeather tool call, got {message!r}"
+        call = message.tool_calls[0]
+        assert call["name"] == "GetWeather"
+        assert isinstance(call["args"], dict)
+        GetWeather.model_validate(call["args"])
+        if scripted:
+            assert call["args"] == {"city": "Paris"}
+            assert call["id"] == "call_1"
+
+    def _expect_provider_error(self, exc: BaseException) -> None:
+        assert isinstance(exc, ChatModelError), (
+            f"provider errors must subclass pipes.ChatModelError; got {type(exc).__mro__}"
+        )
+        assert isinstance(exc, self.provider_error_type), (
+            f"expected {self.provider_error_type.__name__}, got {type(exc).__name__}: {exc}"
+        )
+        assert str(exc), "a provider error needs a message saying what happened"
+        if self.error_keeps_cause:
+            assert exc.__cause__ is not None, "the original exception must be kept (`from exc`)"
+
+    def _arrange_error(self, chat_model: BaseChatModel) -> None:
+        if not self.script_error(chat_model):
+            pytest.skip("script_error() is not implemented for this provider")
