@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pipes_openai._chat import BaseChatOpenAI, ChatOpenAI
+from pipes_openai._base import BaseChatOpenAI
+from pipes_openai._chat import ChatOpenAI
 from pipes_openai._errors import (
     APIConnectionError,
     APIStatusError,

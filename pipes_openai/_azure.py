@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 
-from pipes_openai._chat import BaseChatOpenAI, TimeoutLike, _env, _env_secret
+from pipes_openai._base import BaseChatOpenAI, TimeoutLike
+from pipes_openai._env import from_env, secret_from_env
 from pipes_openai._errors import OpenAIConfigurationError
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ class AzureChatOpenAI(BaseChatOpenAI):
     model: str = Field(default="", validation_alias=AliasChoices("model", "model_name"))
     """The model behind the deployment (for metadata; defaults to the deployment name)."""
     api_key: SecretStr | None = Field(
-        default_factory=lambda: _env_secret("AZURE_OPENAI_API_KEY", "OPENAI_API_KEY"),
+        default_factory=lambda: secret_from_env("AZURE_OPENAI_API_KEY", "OPENAI_API_KEY"),
         validation_alias=AliasChoices("api_key", "openai_api_key"),
     )
     """The resource key (default: ``AZURE_OPENAI_API_KEY``, then ``OPENAI_API_KEY``)."""
@@ -125,19 +126,19 @@ class AzureChatOpenAI(BaseChatOpenAI):
         default=None, validation_alias=AliasChoices("base_url", "openai_api_base")
     )
     """A full deployment base URL instead of endpoint + deployment (rarely needed)."""
-    azure_endpoint: str | None = Field(default_factory=lambda: _env("AZURE_OPENAI_ENDPOINT"))
+    azure_endpoint: str | None = Field(default_factory=lambda: from_env("AZURE_OPENAI_ENDPOINT"))
     """``https://<resource>.openai.azure.com`` (default: ``AZURE_OPENAI_ENDPOINT``)."""
     azure_deployment: str | None = Field(
         default=None, validation_alias=AliasChoices("azure_deployment", "deployment_name")
     )
     """The deployment name."""
     api_version: str | None = Field(
-        default_factory=lambda: _env("OPENAI_API_VERSION"),
+        default_factory=lambda: from_env("OPENAI_API_VERSION"),
         validation_alias=AliasChoices("api_version", "openai_api_version"),
     )
     """The API version, e.g. ``"2024-10-21"`` (default: ``OPENAI_API_VERSION``)."""
     azure_ad_token: SecretStr | None = Field(
-        default_factory=lambda: _env_secret("AZURE_OPENAI_AD_TOKEN")
+        default_factory=lambda: secret_from_env("AZURE_OPENAI_AD_TOKEN")
     )
     """A Microsoft Entra ID token (default: ``AZURE_OPENAI_AD_TOKEN``)."""
     azure_ad_token_provider: TokenProvider | None = Field(default=None, exclude=True, repr=False)

@@ -33,7 +33,7 @@ from pipes_openai._pipes import (
 )
 
 if TYPE_CHECKING:
-    from pipes_openai._chat import BaseChatOpenAI
+    from pipes_openai._base import BaseChatOpenAI
 
 __all__ = ["StructuredOutputParser", "build_structured_output"]
 
