@@ -47,21 +47,19 @@ Refinements of the written contract (docs/notes/chat_model_api.md):
 from __future__ import annotations
 
 import abc
-import difflib
-import json
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pipes._core import Runnable, RunnableConfig, emit_event, listening, run_in_thread
 from pipes._errors import ChatModelError, NotImplementedInvokeError
 from pipes._messages import AIMessage, AIMessageChunk, BaseMessage
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, overload
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from . import _cache_key
 from ._cache import BaseCache
-from ._cache_key import llm_string
+from ._cache_key import llm_string, prompt_string, resolve_cache
 from ._input import LanguageModelInput, check_chunk, check_result, convert_input
 from ._invoke import agenerate_messages, astream_chunks, async_streams, generate_messages
+from ._params import known_parameters, non_default_fields, reject_unknown_parameters
 from ._rate_limiter import BaseRateLimiter
 from ._streams import _aclosing, _closing, _fold, _to_chunk
 
@@ -119,18 +117,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
     @classmethod
     def _known_parameters(cls) -> list[str]:
         """Every accepted constructor keyword: field names and their aliases."""
-        cached: list[str] | None = cls.__dict__.get("_pipes_known_parameters")
-        if cached is None:
-            names: list[str] = []
-            for name, info in cls.model_fields.items():
-                names.append(name)
-                aliases: list[Any] = [info.alias, info.validation_alias]
-                if isinstance(info.validation_alias, AliasChoices):
-                    aliases.extend(info.validation_alias.choices)
-                names.extend(a for a in aliases if isinstance(a, str) and a not in names)
-            cached = names
-            type.__setattr__(cls, "_pipes_known_parameters", cached)
-        return cached
+        return known_parameters(cls)
 
     @classmethod
     def _is_known_parameter(cls, key: str) -> bool:
@@ -142,25 +129,11 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
 
         Providers may override this, e.g. to move them into ``model_kwargs`` with a warning.
         """
-        known = cls._known_parameters()
-        hints = []
-        for key in unknown:
-            close = difflib.get_close_matches(key, known, n=1)
-            hints.append(f"{key!r} (did you mean {close[0]!r}?)" if close else repr(key))
-        raise TypeError(
-            f"{cls.__name__}() got unexpected keyword argument(s) {', '.join(hints)}. "
-            f"Known parameters: {', '.join(sorted(known))}."
-        )
+        reject_unknown_parameters(cls, unknown)
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # Only parameters that differ from their defaults: ``ChatOpenAI(model='gpt-4o')``.
-        values = self.__dict__
-        for name, info in type(self).model_fields.items():
-            if not info.repr:
-                continue
-            value = values.get(name)
-            if value != info.get_default(call_default_factory=True):
-                yield name, value
+        return non_default_fields(self)
 
     def get_input_schema(self) -> dict[str, Any]:
         """JSON schema of the input: a string or a list of message-likes."""
@@ -261,31 +234,11 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
     _check_result = check_result
     _check_chunk = check_chunk
 
-    # -- cache ------------------------------------------------------------------------------
+    # -- cache (in ._cache_key, bound as methods) -----------------------------------------
 
-    def _resolve_cache(self) -> BaseCache | None:
-        cache = self.cache
-        if cache is None:
-            return _cache_key._global_cache
-        if cache is False:
-            return None
-        if isinstance(cache, BaseCache):
-            return cache
-        global_cache = _cache_key._global_cache
-        if cache is True and global_cache is None:
-            raise ValueError(
-                f"{type(self).__name__}(cache=True) needs a global cache: call "
-                "pipes.set_llm_cache(InMemoryCache()) first, or pass cache=InMemoryCache()"
-            )
-        return global_cache
-
-    def _get_llm_string(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> str:
-        """The cache key part naming the model: provider, class, parameters, stop, kwargs."""
-        return llm_string(self, stop, kwargs)
-
-    @staticmethod
-    def _get_prompt_string(messages: list[BaseMessage]) -> str:
-        return json.dumps([m.model_dump() for m in messages], sort_keys=True, default=repr)
+    _resolve_cache = resolve_cache
+    _get_llm_string = llm_string
+    _get_prompt_string = staticmethod(prompt_string)
 
     # -- the sync paths (the non-streaming one is in ._invoke, bound as a method) ----------
 

@@ -12,11 +12,12 @@ from pydantic import BaseModel, SecretBytes, SecretStr
 from ._cache import BaseCache
 
 if TYPE_CHECKING:
+    from pipes._messages import BaseMessage
+
     from ._base import BaseChatModel
 
 __all__ = ["get_llm_cache", "set_llm_cache"]
 
-# Read by BaseChatModel._resolve_cache as ``_cache_key._global_cache``: set_llm_cache rebinds it.
 _global_cache: BaseCache | None = None
 
 
@@ -34,6 +35,28 @@ def set_llm_cache(cache: BaseCache | None) -> None:
 def get_llm_cache() -> BaseCache | None:
     """The global cache set with :func:`set_llm_cache`, if any."""
     return _global_cache
+
+
+def resolve_cache(model: BaseChatModel) -> BaseCache | None:
+    """The cache ``model`` uses: its own, the global one, or none (see ``BaseChatModel.cache``)."""
+    cache = model.cache
+    if cache is None:
+        return _global_cache
+    if cache is False:
+        return None
+    if isinstance(cache, BaseCache):
+        return cache
+    if cache is True and _global_cache is None:
+        raise ValueError(
+            f"{type(model).__name__}(cache=True) needs a global cache: call "
+            "pipes.set_llm_cache(InMemoryCache()) first, or pass cache=InMemoryCache()"
+        )
+    return _global_cache
+
+
+def prompt_string(messages: list[BaseMessage]) -> str:
+    """The cache key part naming the request: the messages as JSON."""
+    return json.dumps([m.model_dump() for m in messages], sort_keys=True, default=repr)
 
 
 def llm_string(model: BaseChatModel, stop: list[str] | None, kwargs: Mapping[str, Any]) -> str:
