@@ -9,17 +9,19 @@ from typing import Any
 
 import jsonschema
 
-# The issue's path: ../shared/specs relative to the repository root.
-SCHEMA_PATH = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "specs"
-    / "openai-chat-completions.schema.json"
-)
+# The official schemas (../shared/specs in the project's workspace), vendored so that a fresh
+# clone can run the tests; test_schema_copy.py checks the copy against the original when the
+# original is there.
+SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "openai-chat-completions.schema.json"
 
 
 def _with_nullable(node: Any) -> Any:
-    # The schema comes from an OpenAPI 3.0 document: `nullable: true` means "or null".
+    """Translate OpenAPI 3.0 ``nullable: true`` (ignored by JSON Schema) into ``anyOf`` null.
+
+    The schema is extracted from OpenAI's OpenAPI document, which still uses ``nullable`` in
+    places (e.g. a stream chunk's ``finish_reason``); a plain 2020-12 validator would reject
+    the ``null`` the real API sends there.
+    """
     if isinstance(node, list):
         return [_with_nullable(item) for item in node]
     if not isinstance(node, dict):
@@ -31,7 +33,8 @@ def _with_nullable(node: Any) -> Any:
 
 
 @cache
-def _validator(name: str) -> jsonschema.Draft202012Validator:
+def schema_validator(name: str) -> jsonschema.Draft202012Validator:
+    """A validator for ``$defs/<name>`` of the official schema (e.g. ``ErrorResponse``)."""
     document = _with_nullable(json.loads(SCHEMA_PATH.read_text()))
     schema = {"$defs": document["$defs"], "$ref": f"#/$defs/{name}"}
     return jsonschema.Draft202012Validator(schema)
@@ -39,7 +42,7 @@ def _validator(name: str) -> jsonschema.Draft202012Validator:
 
 def assert_valid_request(body: Any) -> None:
     """Fail with every schema error of a CreateChatCompletionRequest body."""
-    errors = sorted(_validator("CreateChatCompletionRequest").iter_errors(body), key=str)
+    errors = sorted(schema_validator("CreateChatCompletionRequest").iter_errors(body), key=str)
     assert not errors, "request body does not match CreateChatCompletionRequest:\n" + "\n".join(
         f"- {list(e.absolute_path)}: {e.message[:300]}" for e in errors
     )
