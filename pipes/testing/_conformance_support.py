@@ -13,7 +13,7 @@ from pipes._errors import ChatModelError
 from pipes._messages import AIMessage, AIMessageChunk, ToolCall, UsageMetadata
 from pipes._models import BaseChatModel, BaseRateLimiter
 from pipes._models._base import StructuredMethod
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import pytest
 from pydantic import BaseModel, Field
@@ -128,55 +128,28 @@ def _check_usage(usage: UsageMetadata | None, where: str) -> UsageMetadata:
 
 
 class _KitBase:
-    """What every test group of :class:`ChatModelConformanceTests` builds on: the flags a
-    provider declares, the hooks it overrides, and shared helpers."""
+    """What every test group of :class:`ChatModelConformanceTests` builds on: helpers over the
+    flags a provider declares and the hooks it overrides."""
 
-    # -- what the provider declares --------------------------------------------------------
-    supports_tool_calling: ClassVar[bool] = True
-    """``bind_tools`` works and the model returns ``tool_calls``."""
-    supports_tool_choice: ClassVar[bool] = True
-    """``tool_choice=<tool name>`` forces that tool."""
-    supports_structured_output: ClassVar[bool] = True
-    """``with_structured_output`` works for the methods in ``structured_output_methods``."""
-    structured_output_methods: ClassVar[tuple[StructuredMethod, ...]] = ("function_calling",)
-    """The ``method=`` values of ``with_structured_output`` to check."""
-    supports_usage: ClassVar[bool] = True
-    """Replies (invoked and streamed) carry ``usage_metadata``."""
-    supports_native_streaming: ClassVar[bool] = True
-    """``stream()`` yields several chunks for a multi-word reply (a native ``_stream``)."""
-    supports_native_async: ClassVar[bool] = True
-    """The provider implements ``_agenerate`` or ``_astream`` (async never uses a thread)."""
-    supports_image_input: ClassVar[bool] = False
-    """A human message may carry an image part (base64 PNG)."""
-    provider_error_type: ClassVar[type[BaseException]] = ChatModelError
-    """What a scripted server error must raise (a subclass of ``ChatModelError``)."""
-    error_keeps_cause: ClassVar[bool] = False
-    """The raised error keeps the underlying exception as ``__cause__``."""
+    # Defined, with their defaults and docs, on ChatModelConformanceTests (the class users read
+    # and subclass); declared here so the test groups type-check.
+    if TYPE_CHECKING:
+        supports_tool_calling: ClassVar[bool]
+        supports_tool_choice: ClassVar[bool]
+        supports_structured_output: ClassVar[bool]
+        structured_output_methods: ClassVar[tuple[StructuredMethod, ...]]
+        supports_usage: ClassVar[bool]
+        supports_native_streaming: ClassVar[bool]
+        supports_native_async: ClassVar[bool]
+        supports_image_input: ClassVar[bool]
+        provider_error_type: ClassVar[type[BaseException]]
+        error_keeps_cause: ClassVar[bool]
 
-    # -- what the subclass provides --------------------------------------------------------
+        def script_replies(
+            self, chat_model: BaseChatModel, replies: Sequence[ScriptedReply]
+        ) -> bool: ...
 
-    @pytest.fixture
-    def chat_model(self) -> BaseChatModel:
-        """The model under test (override; it may depend on your own fixtures)."""
-        raise NotImplementedError(
-            f"{type(self).__name__} must override the `chat_model` fixture to return the "
-            "chat model under test"
-        )
-
-    def script_replies(self, chat_model: BaseChatModel, replies: Sequence[ScriptedReply]) -> bool:
-        """Make the next calls of ``chat_model`` return ``replies`` in order.
-
-        Return ``True`` when scripted; the default returns ``False`` (no test server), and
-        the tests then check shapes rather than exact values.
-        """
-        return False
-
-    def script_error(self, chat_model: BaseChatModel) -> bool:
-        """Make the next call of ``chat_model`` fail on the provider side (e.g. HTTP 500).
-
-        Return ``True`` when arranged; the default returns ``False`` and the error tests skip.
-        """
-        return False
+        def script_error(self, chat_model: BaseChatModel) -> bool: ...
 
     # -- helpers ---------------------------------------------------------------------------
 
