@@ -22,14 +22,21 @@ ensure_venv() {
 }
 
 find_python() {
-    # The first interpreter of at least 3.11 among the names given.
+    # The first interpreter of at least 3.11 that actually runs, among the names or paths given
+    # (a pyenv shim may exist for a version that is not selected, so `command -v` is not enough).
     local candidate
     for candidate in "$@"; do
-        if command -v "$candidate" >/dev/null 2>&1 &&
-            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then
             echo "$candidate"
             return 0
         fi
     done
     return 1
+}
+
+find_python313() {
+    # Python 3.13 on PATH, else one installed by pyenv but not selected.
+    local root
+    root="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
+    find_python python3.13 "$root"/versions/3.13*/bin/python3.13
 }
