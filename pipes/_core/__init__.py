@@ -12,8 +12,9 @@ from ._listeners import Listener, Run, emit_event, listening
 from ._parallel import RunnableParallel
 from ._passthrough import RunnableAssign, RunnablePassthrough, RunnablePick
 from ._retry import RunnableRetry
-from ._runnable import Runnable, run_in_thread
+from ._runnable import Runnable
 from ._sequence import RunnableSequence
+from ._threads import run_in_thread
 
 __all__ = [
     "AddableDict",

@@ -9,7 +9,8 @@ from typing_extensions import TypeVar
 
 from .._errors import InvalidRunnableError, NotImplementedInvokeError, RecursionLimitError
 from ._config import DEFAULT_RECURSION_LIMIT, RunnableConfig, ensure_config
-from ._runnable import Runnable, run_in_thread
+from ._runnable import Runnable
+from ._threads import run_in_thread
 
 __all__ = ["RunnableGenerator", "RunnableLambda", "chain"]
 
@@ -222,7 +223,7 @@ class RunnableGenerator(Runnable[In, Out]):
     ) -> AsyncIterator[Out]:
         if self._atransform is None:
             # A sync generator function: it runs in a thread, fed the input chunk by chunk.
-            from ._runnable import _transform_in_thread
+            from ._threads import _transform_in_thread
 
             async for chunk in _transform_in_thread(
                 lambda chunks: self.transform(chunks, config), input
@@ -236,7 +237,7 @@ class RunnableGenerator(Runnable[In, Out]):
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Out]:
         if self._atransform is None:
-            from ._runnable import _iterate_in_thread
+            from ._threads import _iterate_in_thread
 
             async for chunk in _iterate_in_thread(self.stream(input, config)):
                 yield chunk

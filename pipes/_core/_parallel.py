@@ -11,7 +11,8 @@ from typing_extensions import TypeVar
 
 from ._chunks import AddableDict, merge_chunks
 from ._config import RunnableConfig
-from ._runnable import Runnable, _pool
+from ._runnable import Runnable
+from ._threads import _pool
 
 if TYPE_CHECKING:
     import asyncio

@@ -14,10 +14,7 @@ from ._config import RunnableConfig
 
 # Re-exported: the composites (sequence, parallel, lambda) import the worker-thread helpers from
 # here, next to the class that uses them.
-from ._threads import _iterate_in_thread as _iterate_in_thread
-from ._threads import _pool as _pool
-from ._threads import _transform_in_thread as _transform_in_thread
-from ._threads import run_in_thread as run_in_thread
+from ._threads import _iterate_in_thread, _transform_in_thread, run_in_thread
 from ._tracing import WRAPPERS
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ from typing_extensions import TypeVar
 from ._chunks import merge_chunks
 from ._coerce import coerce_to_runnable
 from ._config import RunnableConfig
-from ._runnable import Runnable, _pool
+from ._runnable import Runnable
+from ._threads import _pool
 from ._tracing import fast_path, raw_method
 
 __all__ = ["RunnableSequence"]
