@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 import typing
 import warnings
 from collections.abc import Callable, Collection
 from pipes._tools._docstring import parse_google_docstring
 from pipes._tools._errors import SchemaConversionError
-from typing import Annotated, Any, get_args, get_origin
+from typing import Annotated, Any, cast, get_args, get_origin
 
 import pydantic
 import typing_extensions
@@ -207,6 +208,54 @@ def _describe_typed_dict(schema: dict[str, Any], td: type) -> dict[str, Any]:
     return out
 
 
+_EXTENSIONS_TYPEDDICT_META = type(cast(Any, typing_extensions.TypedDict)("_Probe", {}))
+
+
+def _pydantic_ready(hint: Any, done: dict[Any, Any]) -> Any:
+    """``hint`` with every ``typing.TypedDict`` replaced by a ``typing_extensions`` twin.
+
+    Before Python 3.12 pydantic refuses ``typing.TypedDict`` (it cannot see which keys are
+    required), yet that is the form LangChain users write. The twin keeps the name, docstring,
+    module and required/optional keys; nested TypedDicts are converted too.
+    """
+    if is_typeddict(hint):
+        if type(hint) is _EXTENSIONS_TYPEDDICT_META:  # already pydantic-ready
+            return hint
+        twin: Any = done.get(hint)
+        if twin is None:
+            hints = typing.get_type_hints(hint, include_extras=True)
+            fields: dict[str, Any] = {}
+            for key, value in hints.items():
+                while get_origin(value) in (
+                    typing_extensions.Required,
+                    typing_extensions.NotRequired,
+                ):
+                    value = get_args(value)[0]
+                wrapper = (
+                    typing_extensions.Required
+                    if key in hint.__required_keys__
+                    else typing_extensions.NotRequired
+                )
+                fields[key] = wrapper[_pydantic_ready(value, done)]
+            make_typeddict: Any = typing_extensions.TypedDict
+            twin = make_typeddict(hint.__name__, fields)
+            twin.__doc__ = hint.__doc__
+            twin.__module__ = hint.__module__
+            done[hint] = twin
+        return twin
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is None or not args or origin is typing.Literal:
+        return hint
+    converted = tuple(_pydantic_ready(arg, done) for arg in args)
+    if converted == args:
+        return hint
+    if origin is Annotated:
+        return Annotated[(converted[0], *args[1:])]
+    if origin is typing.Union or origin is types.UnionType:
+        return typing.Union[converted]  # noqa: UP007 - a runtime union of computed members
+    return origin[converted]
+
+
 def typed_dict_json_schema(td: type) -> dict[str, Any]:
     """The JSON schema of a TypedDict, with docstring and ``Annotated`` descriptions.
 
@@ -215,7 +264,7 @@ def typed_dict_json_schema(td: type) -> dict[str, Any]:
     ``Annotated[T, "desc"]`` / ``Annotated[T, default, "desc"]`` field descriptions.
     """
     try:
-        schema = pydantic.TypeAdapter(td).json_schema()
+        schema = pydantic.TypeAdapter(_pydantic_ready(td, {})).json_schema()
     except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticUserError) as exc:
         raise SchemaConversionError(
             f"Cannot build a JSON schema for TypedDict {td.__name__!r}: {exc}"

@@ -4,6 +4,7 @@ import copy
 import dataclasses
 import enum
 import functools
+import typing
 from pipes._tools import (
     SchemaConversionError,
     StrictSchemaError,
@@ -655,3 +656,31 @@ def test_strict_schemas_are_a_fixpoint_of_the_openai_sdk_strict_pass(schema: Any
 def test_json_schema_dict_without_type_gets_object_type() -> None:
     fn = convert_to_openai_function({"title": "f", "properties": {"x": {"type": "string"}}})
     assert fn["parameters"] == {"type": "object", "properties": {"x": {"type": "string"}}}
+
+
+class _PlainInner(typing.TypedDict):
+    """An inner value."""
+
+    x: int
+
+
+class _PlainLookup(typing.TypedDict, total=False):
+    """Look something up."""
+
+    query: typing.Annotated[str, ..., "what to look up"]
+    inner: list[_PlainInner]
+    maybe: _PlainInner | None
+
+
+def test_typing_typeddict_works_on_every_python() -> None:
+    # pydantic refuses typing.TypedDict before 3.12; LangChain users write that form anyway.
+    tool = convert_to_openai_tool(_PlainLookup)
+    params = tool["function"]["parameters"]
+    assert tool["function"]["description"] == "Look something up."
+    assert params["properties"]["query"] == {"type": "string", "description": "what to look up"}
+    assert params["properties"]["inner"]["items"]["required"] == ["x"]
+    assert params["properties"]["inner"]["items"]["description"] == "An inner value."
+    assert "required" not in params  # total=False keeps every key optional
+    strict = convert_to_openai_tool(_PlainLookup, strict=True)["function"]["parameters"]
+    assert strict["required"] == ["query", "inner", "maybe"]
+    assert strict["additionalProperties"] is False
