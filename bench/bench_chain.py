@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import statistics
 import subprocess
 import sys
@@ -84,6 +85,23 @@ def median_per_call(
     }
 
 
+_REFERENCE_DOC = '{"id": "x", "choices": [{"index": 0, "delta": {"content": " w"}}], "n": [1, 2]}'
+
+
+def _reference() -> object:
+    """Fixed dict- and allocation-heavy work (~12 µs) timed beside the chain.
+
+    This VM's speed swings by up to ~1.7x within seconds whatever the load average says
+    (other tenants of the host); code like pipes' (dicts, small objects) swings with it. Its
+    time tells how fast the machine was during this run; compare it between result files.
+    """
+    out = []
+    for i in range(40):
+        entry = {"k": i, "v": "x", "w": None}
+        out.append(dict(entry, z=i))
+    return out, json.loads(_REFERENCE_DOC)
+
+
 def bench_invoke(quick: bool) -> dict[str, Any]:
     prompt = _prompt()
     model = FakeChatModel(responses=[REPLY], cycle=True)
@@ -109,6 +127,7 @@ def bench_invoke(quick: bool) -> dict[str, Any]:
             "prompt": lambda: prompt.invoke(INPUT),
             "model": lambda: model.invoke(value),
             "parser": lambda: parser.invoke(message),
+            "reference": _reference,
         },
         number,
         # Many short batches: the median then sits between the bursts of other load.
@@ -220,6 +239,13 @@ def main() -> None:
             "unit": "µs",
             "budget": 25,
             "note": f"wall median; best {invoke['chain']['best']:.1f} µs; LangChain ~580 µs",
+        },
+        {
+            "metric": "    machine speed: reference work (fixed), median",
+            "value": invoke["reference"]["median"],
+            "unit": "µs",
+            "note": f"best {invoke['reference']['best']:.1f} µs; chain = "
+            f"{chain_us / invoke['reference']['median']:.2f}x the reference (compare runs by this)",
         },
         {
             "metric": "    same, CPU time per call",
