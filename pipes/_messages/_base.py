@@ -244,11 +244,15 @@ class BaseMessage(BaseModel):
         (Pydantic inspects the signature of every ``default_factory`` on each call, which
         costs hundreds of µs for a message.) Unknown names are ignored, as pydantic does.
         """
-        spec = _fast_spec(cls)
-        known = {k: v for k, v in values.items() if k in spec.template}
+        spec = _SPECS.get(cls) or _fast_spec(cls)
+        if values.keys() <= spec.template.keys():
+            known = values  # the common case (providers building stream chunks): no copy
+        else:
+            known = {k: v for k, v in values.items() if k in spec.template}
         data = spec.values(known)
-        for name in spec.required.difference(known):
-            del data[name]  # left unset, as pydantic's model_construct does
+        if spec.required:
+            for name in spec.required.difference(known):
+                del data[name]  # left unset, as pydantic's model_construct does
         fields_set = set(known) if _fields_set is None else _fields_set
         obj = cls.__new__(cls)
         _set_dict(obj, "__dict__", data)
