@@ -28,10 +28,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _common import ROOT, report
+
 from pipes import ChatPromptTemplate, StrOutputParser
 from pipes.testing import FakeChatModel
-
-from _common import ROOT, report
 
 INPUT = {
     "input_language": "English",

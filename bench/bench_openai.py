@@ -35,13 +35,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipes import AIMessageChunk
-
 import httpx
 import httpx2
 from _common import ROOT, bytecode_env, report
 from bench_core import import_offenders
 
+from pipes import AIMessageChunk
 from pipes_openai import ChatOpenAI
 from pipes_openai.emulator import Emulator, EmulatorProcess
 

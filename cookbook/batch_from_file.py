@@ -16,11 +16,11 @@ import importlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from pipes import ChatPromptTemplate, StrOutputParser
 from typing import Any
 
 from _backend import DATA, Emulator, Reply, run, say, section
 
+from pipes import ChatPromptTemplate, StrOutputParser
 from pipes_openai import ChatOpenAI
 
 

@@ -10,11 +10,10 @@ Exits with status 1 if any step fails.
 
 from __future__ import annotations
 
-from pipes import ChatPromptTemplate, HumanMessage
-
 from _backend import Emulator, run, say, section
 from pydantic import BaseModel, Field
 
+from pipes import ChatPromptTemplate, HumanMessage
 from pipes_openai import ChatOpenAI, NotFoundError
 
 

@@ -30,6 +30,12 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import Field, SecretStr
+
 from pipes import (
     AIMessage,
     AIMessageChunk,
@@ -45,11 +51,6 @@ from pipes import (
     tool_call_chunk,
 )
 from pipes.testing import ChatModelConformanceTests, ScriptedReply
-from typing import Any
-
-import httpx
-import pytest
-from pydantic import Field, SecretStr
 
 # -- the provider ------------------------------------------------------------------------------
 

@@ -12,6 +12,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from typing import Any
+
+from _backend import Emulator, Reply, run, say, section
+
 from pipes import (
     ChatPromptTemplate,
     CommaSeparatedListOutputParser,
@@ -21,10 +25,6 @@ from pipes import (
     RunnablePassthrough,
     StrOutputParser,
 )
-from typing import Any
-
-from _backend import Emulator, Reply, run, say, section
-
 from pipes_openai import ChatOpenAI
 
 ARTICLE = (

@@ -10,10 +10,9 @@ emulator). ``ChatOpenAI(max_retries=...)`` retries HTTP failures itself, honouri
 
 from __future__ import annotations
 
-from pipes import RunnableLambda
-
 from _backend import Emulator, Fault, run, say, section
 
+from pipes import RunnableLambda
 from pipes_openai import APITimeoutError, ChatOpenAI, InternalServerError, RateLimitError
 
 RECOVERABLE = (InternalServerError, RateLimitError, APITimeoutError)

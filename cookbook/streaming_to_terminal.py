@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from pipes import ChatPromptTemplate, StrOutputParser
 
 from _backend import Emulator, Reply, run, say, section
 
+from pipes import ChatPromptTemplate, StrOutputParser
 from pipes_openai import ChatOpenAI
 
 POEM = "Tokens fall like rain,\neach one printed as it lands —\nthe answer grows here."

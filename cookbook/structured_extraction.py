@@ -8,11 +8,10 @@ type checker); ``include_raw=True`` keeps the raw message and never raises on ba
 
 from __future__ import annotations
 
-from pipes import ChatPromptTemplate
-
 from _backend import Emulator, Reply, run, say, section
 from pydantic import BaseModel, Field
 
+from pipes import ChatPromptTemplate
 from pipes_openai import ChatOpenAI
 
 TEXT = (

@@ -12,6 +12,11 @@ from the real API with ``Emulator(upstream="https://api.openai.com/v1", record=p
 from __future__ import annotations
 
 import sys
+from typing import Any
+
+from _backend import DATA, Emulator, run, section
+from tool_calling_loop import chat_with_tools
+
 from pipes import (
     AIMessage,
     BaseChatModel,
@@ -22,11 +27,6 @@ from pipes import (
     ToolMessage,
 )
 from pipes.testing import FakeChatModel
-from typing import Any
-
-from _backend import DATA, Emulator, run, section
-from tool_calling_loop import chat_with_tools
-
 from pipes_openai import BadRequestError, ChatOpenAI
 
 CASSETTE = DATA / "translate_cassette.json"

@@ -10,6 +10,9 @@ model answers in text (or after ``MAX_ROUNDS``).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+
+from _backend import Emulator, Reply, ToolCall, run, say, section
+
 from pipes import (
     AIMessage,
     BaseChatModel,
@@ -19,9 +22,6 @@ from pipes import (
     ToolMessage,
     tool,
 )
-
-from _backend import Emulator, Reply, ToolCall, run, say, section
-
 from pipes_openai import ChatOpenAI
 
 MAX_ROUNDS = 5

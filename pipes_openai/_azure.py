@@ -25,9 +25,9 @@ from pipes_openai._env import from_env, secret_from_env
 from pipes_openai._errors import OpenAIConfigurationError
 
 if TYPE_CHECKING:
-    from pipes import BaseCache, BaseRateLimiter
-
     import httpx
+
+    from pipes import BaseCache, BaseRateLimiter
 
 __all__ = ["AzureChatOpenAI"]
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from pipes_openai._base import BaseChatOpenAI, TimeoutLike
 
 if TYPE_CHECKING:
-    from pipes import BaseCache, BaseRateLimiter
-
     import httpx
     from pydantic import SecretStr
+
+    from pipes import BaseCache, BaseRateLimiter
 
 
 __all__ = ["ChatOpenAI"]

@@ -15,12 +15,12 @@ Outputs) raises :class:`~pipes_openai.RefusalError`, on ``invoke`` and on ``stre
 from __future__ import annotations
 
 import re
-from pipes import StrictSchemaError, convert_to_openai_tool
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 
+from pipes import StrictSchemaError, convert_to_openai_tool
 from pipes_openai._errors import RefusalError
 from pipes_openai._pipes import (
     AIMessage,

@@ -10,11 +10,13 @@ Example::
 
 from __future__ import annotations
 
-from pipes import convert_to_openai_tool
 from typing import TYPE_CHECKING, Any
+
+from pipes import convert_to_openai_tool
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
     from pipes import ToolLike
 
 __all__ = ["tool_bind_kwargs"]

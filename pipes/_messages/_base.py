@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from pipes._errors import MessageMergeError
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pipes._errors import MessageMergeError
 
 from ._content import MessageContent, content_text, validate_content
 from ._merge import merge_content, merge_dicts, merged_id

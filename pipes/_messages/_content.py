@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from pipes._errors import MessageConversionError
 from typing import Any, Literal, NotRequired
 
 from typing_extensions import TypedDict
+
+from pipes._errors import MessageConversionError
 
 __all__ = [
     "AudioContentPart",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from pipes._errors import MessageConversionError
 from typing import Any, TypeAlias
 
 from pydantic import ValidationError
+
+from pipes._errors import MessageConversionError
 
 from ._ai import AIMessage
 from ._base import BaseMessage

@@ -12,10 +12,11 @@ validates the fields; nothing named in the data (import paths, LangChain's
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from pipes._errors import MessageConversionError
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError
+
+from pipes._errors import MessageConversionError
 
 from ._ai import AIMessage, AIMessageChunk
 from ._base import BaseMessage

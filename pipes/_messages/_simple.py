@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pipes._errors import MessageMergeError
 from typing import TYPE_CHECKING, Any, Literal, Self
+
+from pipes._errors import MessageMergeError
 
 from ._base import BaseMessage, BaseMessageChunk
 from ._content import ContentInput

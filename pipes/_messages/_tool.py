@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pipes._errors import MessageMergeError
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import field_validator
+
+from pipes._errors import MessageMergeError
 
 from ._base import BaseMessage, BaseMessageChunk
 from ._content import ContentInput

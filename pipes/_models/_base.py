@@ -48,12 +48,13 @@ from __future__ import annotations
 
 import abc
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from pipes._core import Runnable, RunnableConfig, emit_event, listening, run_in_thread
-from pipes._errors import ChatModelError, NotImplementedInvokeError
-from pipes._messages import AIMessage, AIMessageChunk, BaseMessage
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from pipes._core import Runnable, RunnableConfig, emit_event, listening, run_in_thread
+from pipes._errors import ChatModelError, NotImplementedInvokeError
+from pipes._messages import AIMessage, AIMessageChunk, BaseMessage
 
 from ._cache import BaseCache
 from ._cache_key import llm_string, prompt_string, resolve_cache

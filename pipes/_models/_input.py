@@ -5,6 +5,8 @@ returns. Bound as ``BaseChatModel`` methods (``_convert_input``, ``_check_result
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
+
 from pipes._errors import InputTypeError
 from pipes._messages import (
     AIMessage,
@@ -15,7 +17,6 @@ from pipes._messages import (
     convert_to_messages,
 )
 from pipes._prompts._values import PromptValue
-from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     from ._base import BaseChatModel

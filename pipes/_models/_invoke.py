@@ -5,9 +5,10 @@ rate limiter, then ``_generate`` or a folded stream. Bound as ``BaseChatModel`` 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any
+
 from pipes._core import emit_event, listening
 from pipes._messages import AIMessage, AIMessageChunk, BaseMessage
-from typing import TYPE_CHECKING, Any
 
 from ._streams import _aclosing, _closing, _fold, _iterate_in_thread
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Iterator
+from typing import Any, TypeVar
+
 from pipes._core import run_in_thread
 from pipes._errors import ChatModelError
 from pipes._messages import AIMessage, AIMessageChunk
-from typing import Any, TypeVar
 
 __all__ = ["agenerate_from_stream", "generate_from_stream"]
 

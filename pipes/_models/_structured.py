@@ -9,6 +9,10 @@ instances; any other schema (JSON-schema dict, TypedDict, function, tool) yields
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from pydantic import BaseModel
+
 from pipes._core import Runnable, RunnableConfig
 from pipes._errors import InputTypeError, OutputParserException
 from pipes._messages import AIMessage, AIMessageChunk
@@ -19,9 +23,6 @@ from pipes._parsers import (
     PydanticToolsParser,
 )
 from pipes._tools import convert_to_openai_tool
-from typing import TYPE_CHECKING, Any, TypeVar, cast
-
-from pydantic import BaseModel
 
 from ._input import LanguageModelInput
 from ._with_raw import StructuredOutputWithRaw

@@ -6,10 +6,11 @@ build structured output (they load on first ``with_structured_output``).
 
 from __future__ import annotations
 
-from pipes._messages import AIMessage
 from typing import Generic, TypeVar
 
 from typing_extensions import TypedDict
+
+from pipes._messages import AIMessage
 
 __all__ = ["StructuredOutputWithRaw"]
 

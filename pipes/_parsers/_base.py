@@ -13,10 +13,11 @@ chain streams end to end::
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias, TypeVar
+
 from pipes._core import Runnable, RunnableConfig
 from pipes._errors import InputTypeError, OutputParserException
 from pipes._messages import BaseMessage, content_text
-from typing import Any, TypeAlias, TypeVar
 
 __all__ = ["BaseOutputParser", "ParserInput", "chunk_text", "short"]
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from typing import Any, Generic, TypeVar
+
+import pydantic
+from pydantic import BaseModel
+
 from pipes._core import RunnableConfig
 from pipes._errors import OutputParserException
 from pipes._parsers._base import BaseOutputParser, ParserInput, chunk_text, short
@@ -11,10 +16,6 @@ from pipes._parsers._json_text import PartialJsonStream, parse_json_markdown
 from pipes._tools._convert import convert_to_json_schema
 from pipes._tools._errors import format_validation_error
 from pipes._tools._schema import drop_null_defaults
-from typing import Any, Generic, TypeVar
-
-import pydantic
-from pydantic import BaseModel
 
 __all__ = ["JsonOutputParser", "PydanticOutputParser", "SimpleJsonOutputParser"]
 

@@ -6,9 +6,10 @@ import csv
 import io
 import re
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
 from pipes._core import RunnableConfig
 from pipes._parsers._base import BaseOutputParser, ParserInput, chunk_text
-from typing import Any
 
 __all__ = [
     "CommaSeparatedListOutputParser",

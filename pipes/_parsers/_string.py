@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
 from pipes._core import RunnableConfig
 from pipes._messages import BaseMessage, content_text
 from pipes._parsers._base import BaseOutputParser, ParserInput, chunk_text
-from typing import Any
 
 __all__ = ["StrOutputParser"]
 

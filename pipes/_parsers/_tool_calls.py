@@ -9,6 +9,11 @@ They stream too: while a model streams a tool call, they yield the arguments par
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any, Literal, TypeVar, overload
+
+import pydantic
+from pydantic import BaseModel
+
 from pipes._core import RunnableConfig
 from pipes._errors import InputTypeError, OutputParserException
 from pipes._messages import (
@@ -25,10 +30,6 @@ from pipes._parsers._json_text import PartialJsonStream
 from pipes._tools._convert import convert_to_openai_function
 from pipes._tools._errors import format_validation_error
 from pipes._tools._schema import drop_null_defaults
-from typing import Any, Literal, TypeVar, overload
-
-import pydantic
-from pydantic import BaseModel
 
 __all__ = ["JsonOutputKeyToolsParser", "JsonOutputToolsParser", "PydanticToolsParser"]
 

@@ -13,11 +13,11 @@ Example::
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any
 
 # Prompt values load eagerly (the chat-model base checks for them); the templates load on
 # first use of their names, so importing a provider does not load the template engines.
 from pipes._prompts._values import ChatPromptValue, PromptValue, StringPromptValue
-from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pipes._prompts._base import BasePromptTemplate

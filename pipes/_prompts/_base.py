@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
 from pipes._core import Runnable, RunnableConfig
 from pipes._errors import InputTypeError, TemplateError
 from pipes._prompts._formatting import (
@@ -13,7 +15,6 @@ from pipes._prompts._formatting import (
     missing_variables_error,
 )
 from pipes._prompts._values import PromptValue
-from typing import Any, TypeVar
 
 __all__ = ["BasePromptTemplate", "TemplateText"]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, TypeAlias, TypeVar, overload
+
 from pipes._errors import TemplateError
 from pipes._messages import BaseMessage
 from pipes._prompts._base import BasePromptTemplate, check_input_type, check_partials
@@ -16,7 +18,6 @@ from pipes._prompts._message import (
     MessagesPlaceholder,
 )
 from pipes._prompts._values import ChatPromptValue
-from typing import Any, TypeAlias, TypeVar, overload
 
 __all__ = ["ChatPromptTemplate", "MessageLikeTemplate"]
 

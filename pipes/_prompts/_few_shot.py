@@ -15,6 +15,8 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
 from pipes._errors import TemplateError
 from pipes._messages import BaseMessage
 from pipes._prompts._base import BasePromptTemplate, TemplateText, check_partials
@@ -23,7 +25,6 @@ from pipes._prompts._formatting import TemplateFormat
 from pipes._prompts._message import BaseMessagePromptTemplate
 from pipes._prompts._string import PromptTemplate
 from pipes._prompts._values import StringPromptValue
-from typing import Any, TypeVar
 
 __all__ = ["FewShotChatMessagePromptTemplate", "FewShotPromptTemplate"]
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from pipes._errors import MissingVariablesError, TemplateError
 from typing import Any, Final, Literal, Protocol, get_args
+
+from pipes._errors import MissingVariablesError, TemplateError
 
 __all__ = [
     "MAX_OUTPUT_LENGTH",

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pipes._errors import TemplateError, UnsafeTemplateError
-from pipes._prompts._formatting import Frozen, check_variables
 from string import Formatter
 from typing import Any, Final, Literal
+
+from pipes._errors import TemplateError, UnsafeTemplateError
+from pipes._prompts._formatting import Frozen, check_variables
 
 __all__ = ["FStringTemplate", "parse_fstring"]
 

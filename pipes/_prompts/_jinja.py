@@ -32,8 +32,6 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Iterable, Mapping
-from pipes._errors import TemplateError, UnsafeTemplateError
-from pipes._prompts._formatting import MAX_OUTPUT_LENGTH, Frozen, check_variables
 from typing import Any, Final, Literal
 
 import jinja2
@@ -41,6 +39,9 @@ from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from pipes._errors import TemplateError, UnsafeTemplateError
+from pipes._prompts._formatting import MAX_OUTPUT_LENGTH, Frozen, check_variables
 
 __all__ = ["Jinja2Template"]
 

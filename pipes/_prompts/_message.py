@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Self
+
 from pipes._errors import InputTypeError, TemplateError
 from pipes._messages import (
     AIMessage,
@@ -30,7 +32,6 @@ from pipes._prompts._base import (
 )
 from pipes._prompts._formatting import TemplateFormat, missing_variables_error
 from pipes._prompts._values import PromptValue
-from typing import Any, ClassVar, Self
 
 __all__ = [
     "AIMessagePromptTemplate",

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Final, Literal
+
 from pipes._errors import TemplateError, UnsafeTemplateError
 from pipes._prompts._formatting import MAX_OUTPUT_LENGTH, Frozen, check_variables
-from typing import Any, Final, Literal
 
 __all__ = ["MustacheTemplate"]
 

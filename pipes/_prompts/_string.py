@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar, overload
+
 from pipes._errors import TemplateError
 from pipes._prompts._base import (
     BasePromptTemplate,
@@ -12,7 +14,6 @@ from pipes._prompts._base import (
 )
 from pipes._prompts._formatting import TemplateFormat
 from pipes._prompts._values import StringPromptValue
-from typing import Any, TypeVar, overload
 
 __all__ = ["PromptTemplate"]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+
 from pipes._messages import BaseMessage, HumanMessage, get_buffer_string
 
 __all__ = ["ChatPromptValue", "PromptValue", "StringPromptValue"]

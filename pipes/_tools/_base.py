@@ -18,6 +18,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+import pydantic
+from pydantic import BaseModel
+
 from pipes._core import Runnable, RunnableConfig, ensure_config, run_in_thread
 from pipes._errors import InputTypeError, NotImplementedInvokeError
 from pipes._messages import ToolMessage
@@ -41,10 +46,6 @@ from pipes._tools._types import (
     _is_injected,
     _stringify,
 )
-from typing import Any, cast
-
-import pydantic
-from pydantic import BaseModel
 
 __all__ = ["BaseTool"]
 

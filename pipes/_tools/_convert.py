@@ -22,6 +22,12 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Callable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+import pydantic
+from pydantic import BaseModel
+from typing_extensions import is_typeddict
+
 from pipes._tools._errors import SchemaConversionError
 from pipes._tools._function_schema import (
     args_model_from_function,
@@ -29,11 +35,6 @@ from pipes._tools._function_schema import (
     typed_dict_json_schema,
 )
 from pipes._tools._schema import inline_refs, make_strict, remove_titles
-from typing import Any, Protocol, runtime_checkable
-
-import pydantic
-from pydantic import BaseModel
-from typing_extensions import is_typeddict
 
 __all__ = [
     "ToolLike",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from typing import Any, overload
+
 from pipes._tools._base import BaseTool
 from pipes._tools._structured_tool import StructuredTool
 from pipes._tools._types import ArgsSchema, ResponseFormat, ToolErrorHandler, ValidationErrorHandler
-from typing import Any, overload
 
 __all__ = ["tool"]
 

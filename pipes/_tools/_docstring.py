@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+
 from pipes._tools._errors import InvalidDocstringError
 
 __all__ = ["parse_google_docstring"]

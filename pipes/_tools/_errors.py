@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pipes._errors import PipesError, ToolException
 from typing import Any
 
 import pydantic
+
+from pipes._errors import PipesError, ToolException
 
 __all__ = [
     "format_validation_error",

@@ -17,8 +17,6 @@ import types
 import typing
 import warnings
 from collections.abc import Callable, Collection
-from pipes._tools._docstring import parse_google_docstring
-from pipes._tools._errors import SchemaConversionError
 from typing import Annotated, Any, cast, get_args, get_origin
 
 import pydantic
@@ -26,6 +24,9 @@ import typing_extensions
 from pydantic import BaseModel, ConfigDict
 from pydantic.fields import FieldInfo
 from typing_extensions import is_typeddict
+
+from pipes._tools._docstring import parse_google_docstring
+from pipes._tools._errors import SchemaConversionError
 
 __all__ = [
     "annotation_description",

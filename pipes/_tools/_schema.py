@@ -11,8 +11,9 @@ pydantic model's cached one) is never changed behind their back::
 from __future__ import annotations
 
 from collections.abc import Collection
-from pipes._tools._errors import StrictSchemaError
 from typing import Any
+
+from pipes._tools._errors import StrictSchemaError
 
 __all__ = ["admits_null", "drop_null_defaults", "inline_refs", "make_strict", "remove_titles"]
 

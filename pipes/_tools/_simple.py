@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
 from pipes._core import run_in_thread
 from pipes._errors import NotImplementedInvokeError
 from pipes._tools._base import BaseTool
 from pipes._tools._errors import ToolInputError
 from pipes._tools._types import ArgsSchema, ToolErrorHandler, ValidationErrorHandler
-from typing import Any
 
 __all__ = ["Tool", "render_text_description", "render_text_description_and_args"]
 

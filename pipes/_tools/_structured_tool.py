@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
 from pipes._core import run_in_thread
 from pipes._errors import NotImplementedInvokeError
 from pipes._tools._base import BaseTool
@@ -15,7 +17,6 @@ from pipes._tools._types import (
     ValidationErrorHandler,
     _config_params,
 )
-from typing import Any
 
 __all__ = ["StructuredTool"]
 

@@ -7,12 +7,13 @@ import json
 import types
 import typing
 from collections.abc import Callable
-from pipes._core import RunnableConfig
-from pipes._messages import ToolCall
-from pipes._tools._errors import ToolException, ToolInputError
 from typing import Annotated, Any, Literal, TypeAlias, Union, get_args, get_origin
 
 from pydantic import BaseModel
+
+from pipes._core import RunnableConfig
+from pipes._messages import ToolCall
+from pipes._tools._errors import ToolException, ToolInputError
 
 __all__ = [
     "ArgsSchema",

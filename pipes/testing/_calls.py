@@ -6,11 +6,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pipes._errors import PipesError
-from pipes._messages import AIMessage, AIMessageChunk, BaseMessage, UsageMetadata
 from typing import Any, Literal, TypeAlias
 
 from pydantic import BaseModel
+
+from pipes._errors import PipesError
+from pipes._messages import AIMessage, AIMessageChunk, BaseMessage, UsageMetadata
 
 __all__ = ["CallInfo", "ChatModelCall", "Chunking", "ScriptExhaustedError", "ScriptedResponse"]
 

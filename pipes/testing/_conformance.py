@@ -35,12 +35,13 @@ when ``ChatModelConformanceTests`` is used.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pipes._errors import ChatModelError
-from pipes._models import BaseChatModel
-from pipes._models._base import StructuredMethod
 from typing import ClassVar
 
 import pytest
+
+from pipes._errors import ChatModelError
+from pipes._models import BaseChatModel
+from pipes._models._base import StructuredMethod
 
 from ._conformance_async import _AsyncTests
 from ._conformance_structured import _StructuredOutputTests

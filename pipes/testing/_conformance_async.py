@@ -3,12 +3,13 @@ tool calling and provider errors through the async API (each test runs its own e
 
 from __future__ import annotations
 
-from pipes._errors import ChatModelError
-from pipes._messages import AIMessage, AIMessageChunk
-from pipes._models import BaseChatModel
 from typing import Any
 
 import pytest
+
+from pipes._errors import ChatModelError
+from pipes._messages import AIMessage, AIMessageChunk
+from pipes._models import BaseChatModel
 
 from ._conformance_support import _WEATHER_PROMPT, ScriptedReply, _EventLog, _fold, _KitBase, _run
 

@@ -3,11 +3,11 @@ declared method, with pydantic and dict schemas, ``include_raw``, streaming and 
 
 from __future__ import annotations
 
+import pytest
+
 from pipes._messages import AIMessage
 from pipes._models import BaseChatModel
 from pipes._models._base import StructuredMethod
-
-import pytest
 
 from ._conformance_support import (
     _PERSON_PROMPT,

@@ -8,15 +8,16 @@ import asyncio
 import base64
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import pytest
+from pydantic import BaseModel, Field
+
 from pipes._core import Listener, Run
 from pipes._errors import ChatModelError
 from pipes._messages import AIMessage, AIMessageChunk, ToolCall, UsageMetadata
 from pipes._models import BaseChatModel, BaseRateLimiter
 from pipes._models._base import StructuredMethod
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
-
-import pytest
-from pydantic import BaseModel, Field
 
 __all__ = ["ScriptedReply"]
 

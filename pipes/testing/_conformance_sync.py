@@ -3,6 +3,10 @@ cache, rate limiter, tool calling and provider errors through the sync API."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from pipes._core import RunnableLambda
 from pipes._errors import ChatModelError, InputTypeError
 from pipes._messages import (
@@ -17,9 +21,6 @@ from pipes._messages import (
 )
 from pipes._models import BaseChatModel, InMemoryCache
 from pipes._prompts._values import ChatPromptValue
-from typing import Any
-
-import pytest
 
 from ._conformance_support import (
     _RED_PIXEL_PNG,

@@ -25,10 +25,11 @@ A scripted response is one of:
 
 from __future__ import annotations
 
-from pipes._messages import BaseMessage
 from typing import Any
 
 from pydantic import Field
+
+from pipes._messages import BaseMessage
 
 from ._calls import CallInfo, ScriptExhaustedError
 from ._fake_base import _FakeBase

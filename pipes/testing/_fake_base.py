@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
 from pipes._core import Runnable
 from pipes._messages import AIMessage, AIMessageChunk, BaseMessage, UsageMetadata, tool_call_chunk
 from pipes._models import BaseChatModel, LanguageModelInput
 from pipes._tools import ToolLike, convert_to_openai_tool
-from typing import Any, Literal
-
-from pydantic import BaseModel
 
 from ._calls import (
     _NOT_FORCING,

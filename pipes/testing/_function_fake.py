@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
-from pipes._messages import BaseMessage
 from typing import Any, TypeAlias
 
 from pydantic import Field
+
+from pipes._messages import BaseMessage
 
 from ._calls import CallInfo
 from ._fake_base import _FakeBase

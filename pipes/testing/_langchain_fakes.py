@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pipes._messages import BaseMessage
 from typing import Any
 
 from pydantic import Field
+
+from pipes._messages import BaseMessage
 
 from ._calls import CallInfo, Chunking, ScriptExhaustedError
 from ._fake import FakeChatModel, _last_text

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 import uuid
-from pipes._core import Listener, Run
 from typing import Any
 
 import pytest
+
+from pipes._core import Listener, Run
 
 
 class Recorder(Listener):

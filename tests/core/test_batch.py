@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from pipes._core import Runnable, RunnableConfig, RunnableLambda
 from typing import Any
 
 import pytest
+
+from pipes._core import Runnable, RunnableConfig, RunnableLambda
 
 
 class InFlight:

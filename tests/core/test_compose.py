@@ -6,6 +6,10 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
 from operator import itemgetter
+from typing import Any
+
+import pytest
+
 from pipes._core import (
     AddableDict,
     RunnableGenerator,
@@ -17,9 +21,6 @@ from pipes._core import (
     merge_chunks,
 )
 from pipes._errors import InvalidRunnableError
-from typing import Any
-
-import pytest
 
 
 def _inc(x: int) -> int:

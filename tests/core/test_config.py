@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
 from pipes._core import (
     Runnable,
     RunnableConfig,
@@ -15,7 +17,6 @@ from pipes._core import (
     merge_configs,
     run_in_thread,
 )
-from typing import Any
 
 CONFIG: RunnableConfig = {
     "tags": ["outer"],

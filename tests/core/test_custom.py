@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
-from pipes._core import Runnable, RunnableConfig, RunnableLambda, run_in_thread
-from pipes._errors import NotImplementedInvokeError
 from typing import Any
 
 import pytest
+
+from pipes._core import Runnable, RunnableConfig, RunnableLambda, run_in_thread
+from pipes._errors import NotImplementedInvokeError
 
 
 class InvokeOnly(Runnable[int, int]):

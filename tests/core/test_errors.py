@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-import pipes
 import traceback
 from collections.abc import AsyncIterator, Callable, Iterator
-from pipes._core import Runnable, RunnableGenerator, RunnableLambda, RunnableSequence
-from pipes._errors import RecursionLimitError
 from types import TracebackType
 from typing import Any
 
 import pytest
+
+import pipes
+from pipes._core import Runnable, RunnableGenerator, RunnableLambda, RunnableSequence
+from pipes._errors import RecursionLimitError
 
 RAISED: list[BaseException] = []
 

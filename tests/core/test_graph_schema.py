@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipes._core import (
     RunnableBranch,
     RunnableLambda,
@@ -9,7 +11,6 @@ from pipes._core import (
     RunnablePassthrough,
     RunnableSequence,
 )
-from typing import Any
 
 
 def _named(name: str) -> RunnableLambda[Any, Any]:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
 from pipes._core import (
     Runnable,
     RunnableConfig,
@@ -13,9 +17,6 @@ from pipes._core import (
     emit_event,
     listening,
 )
-from typing import Any
-
-import pytest
 
 from .conftest import Recorder
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+
 from pipes._core import (
     Runnable,
     RunnableAssign,
@@ -18,9 +22,6 @@ from pipes._core import (
     chain,
     merge_chunks,
 )
-from typing import Any
-
-import pytest
 
 
 def _upper_chars(chunks: Iterator[str]) -> Iterator[str]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import pipes._core._retry as retry_module
 import random
 from collections.abc import AsyncIterator, Iterator
 from operator import itemgetter
+from typing import Any
+
+import pytest
+
+import pipes._core._retry as retry_module
 from pipes._core import (
     Runnable,
     RunnableBranch,
@@ -17,9 +21,6 @@ from pipes._core import (
     chain,
 )
 from pipes._errors import InputTypeError, InvalidRunnableError
-from typing import Any
-
-import pytest
 
 
 class Flaky(Runnable[int, int]):

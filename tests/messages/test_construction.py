@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
 from pipes._messages import (
     AIMessage,
     AIMessageChunk,
@@ -10,9 +13,6 @@ from pipes._messages import (
     get_buffer_string,
     text_part,
 )
-
-import pytest
-from pydantic import ValidationError
 
 
 def test_positional_and_keyword_content() -> None:

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
 from pipes._errors import MessageConversionError
 from pipes._messages import (
     HumanMessage,
@@ -12,10 +17,6 @@ from pipes._messages import (
     text_part,
     validate_content,
 )
-from typing import Any
-
-import pytest
-from pydantic import ValidationError
 
 
 def test_builders() -> None:

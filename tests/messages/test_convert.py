@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from pipes._errors import MessageConversionError
 from pipes._messages import (
     AIMessage,
@@ -9,9 +13,6 @@ from pipes._messages import (
     convert_to_message,
     convert_to_messages,
 )
-from typing import Any
-
-import pytest
 
 
 def test_string_is_a_human_message() -> None:

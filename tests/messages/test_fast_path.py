@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from pydantic import field_validator
+
 from pipes._messages import (
     AIMessage,
     AIMessageChunk,
@@ -9,10 +14,6 @@ from pipes._messages import (
     HumanMessageChunk,
     SystemMessage,
 )
-from typing import Any
-
-import pytest
-from pydantic import field_validator
 
 
 def _state(msg: Any) -> tuple[Any, ...]:

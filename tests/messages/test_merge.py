@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import time
+
+import pytest
+
 from pipes._errors import MessageMergeError
 from pipes._messages import (
     AIMessage,
@@ -13,8 +16,6 @@ from pipes._messages import (
     message_chunk_to_message,
     tool_call_chunk,
 )
-
-import pytest
 
 
 def tcc(

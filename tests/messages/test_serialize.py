@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+
+import pytest
+
 from pipes._errors import MessageConversionError
 from pipes._messages import (
     AIMessage,
@@ -18,9 +22,6 @@ from pipes._messages import (
     messages_to_dict,
     tool_call_chunk,
 )
-from typing import Any
-
-import pytest
 
 ALL: list[BaseMessage] = [
     SystemMessage("be brief", id="s"),
@@ -160,9 +161,9 @@ def test_unserializable_values_fail_clearly(artifact: Any) -> None:
 
 
 def test_any_message_in_user_models() -> None:
-    from pipes._messages import AnyMessage
-
     from pydantic import BaseModel, ValidationError
+
+    from pipes._messages import AnyMessage
 
     class Chat(BaseModel):
         messages: list[AnyMessage]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
-from pipes._core import Listener, Run, Runnable
-from pipes._messages import AIMessage, AIMessageChunk, BaseMessage, tool_call_chunk
-from pipes._models import BaseChatModel, LanguageModelInput, set_llm_cache
-from pipes._tools import convert_to_openai_tool
 from typing import Any
 
 import pytest
 from pydantic import Field
+
+from pipes._core import Listener, Run, Runnable
+from pipes._messages import AIMessage, AIMessageChunk, BaseMessage, tool_call_chunk
+from pipes._models import BaseChatModel, LanguageModelInput, set_llm_cache
+from pipes._tools import convert_to_openai_tool
 
 
 class Call:

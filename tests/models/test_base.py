@@ -1,6 +1,11 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, Field
+
 from pipes._core import RunnableLambda
 from pipes._errors import (
     ChatModelError,
@@ -25,10 +30,6 @@ from pipes._models import (
     set_llm_cache,
 )
 from pipes._prompts._values import ChatPromptValue, StringPromptValue
-from typing import Any
-
-import pytest
-from pydantic import BaseModel, Field
 
 from .conftest import EventLog, NativeAsync, Recorder, Streamer, ToolCaller
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import threading
-from pipes._messages import AIMessage
-from pipes._models._cache import BaseCache, InMemoryCache
 
 import pytest
+
+from pipes._messages import AIMessage
+from pipes._models._cache import BaseCache, InMemoryCache
 
 
 def test_miss_then_hit() -> None:

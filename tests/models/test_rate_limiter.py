@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import threading
-from pipes._models._rate_limiter import BaseRateLimiter, InMemoryRateLimiter
 from typing import Any
 
 import pytest
+
+from pipes._models._rate_limiter import BaseRateLimiter, InMemoryRateLimiter
 
 
 class FakeClock:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from pipes import AIMessageChunk
 
 import pytest
 from conftest import KEY
 from openai_helpers import assert_valid_request
 
+from pipes import AIMessageChunk
 from pipes_openai import AzureChatOpenAI, ContentFilterError, OpenAIConfigurationError
 from pipes_openai.emulator import Emulator, Reply
 

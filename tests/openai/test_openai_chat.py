@@ -9,6 +9,14 @@ import pickle
 import traceback
 import warnings
 from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from conftest import KEY
+from openai_helpers import assert_valid_request
+from pydantic import BaseModel, Field
+
 from pipes import (
     AIMessage,
     AIMessageChunk,
@@ -18,14 +26,6 @@ from pipes import (
     SystemMessage,
     ToolMessage,
 )
-from typing import Any
-
-import httpx
-import pytest
-from conftest import KEY
-from openai_helpers import assert_valid_request
-from pydantic import BaseModel, Field
-
 from pipes_openai import (
     APITimeoutError,
     AuthenticationError,

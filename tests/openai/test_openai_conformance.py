@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pipes import BaseChatModel
-from pipes.testing import ChatModelConformanceTests, ScriptedReply
 from typing import Any, ClassVar
 
 import pytest
 from conftest import KEY
 
+from pipes import BaseChatModel
+from pipes.testing import ChatModelConformanceTests, ScriptedReply
 from pipes_openai import APIStatusError, AzureChatOpenAI, ChatOpenAI
 from pipes_openai.emulator import Emulator, Reply, ToolCall
 

@@ -7,12 +7,12 @@ import json
 import logging
 import pickle
 import traceback
-from pipes import ChatModelError
 from typing import Any
 
 import httpx
 import pytest
 
+from pipes import ChatModelError
 from pipes_openai import _pools
 from pipes_openai._errors import (
     APIConnectionError,

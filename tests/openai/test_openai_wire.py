@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+
+import pytest
+from openai_helpers import assert_valid_request
+
 from pipes import (
     AIMessage,
     AIMessageChunk,
@@ -12,11 +17,6 @@ from pipes import (
     SystemMessage,
     ToolMessage,
 )
-from typing import Any
-
-import pytest
-from openai_helpers import assert_valid_request
-
 from pipes_openai._errors import ResponseProtocolError
 from pipes_openai._wire import (
     StreamState,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
 from pipes._core import Runnable, RunnableConfig
 from pipes._messages import AIMessage, AIMessageChunk
-from typing import Any
 
 
 class ChunkModel(Runnable[Any, AIMessage]):

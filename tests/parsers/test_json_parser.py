@@ -2,6 +2,11 @@ from __future__ import annotations
 
 import itertools
 import json
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, Field
+
 from pipes._core import RunnableLambda
 from pipes._errors import OutputParserException
 from pipes._messages import AIMessage, AIMessageChunk
@@ -12,10 +17,6 @@ from pipes._parsers import (
     parse_partial_json,
 )
 from pipes._parsers._json_text import PartialJsonStream
-from typing import Any
-
-import pytest
-from pydantic import BaseModel, Field
 
 from .helpers import ChunkModel, aiter_of, pieces
 

@@ -61,9 +61,9 @@ def test_markdown_list() -> None:
 
 
 def test_output_schemas() -> None:
-    from pipes._parsers import JsonOutputParser, PydanticOutputParser, StrOutputParser
-
     from pydantic import BaseModel
+
+    from pipes._parsers import JsonOutputParser, PydanticOutputParser, StrOutputParser
 
     class M(BaseModel):
         x: int

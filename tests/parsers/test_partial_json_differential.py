@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import random
-from pipes._parsers._json_text import PartialJsonStream
 from typing import Any
 
 import pytest
 from pydantic_core import from_json
+
+from pipes._parsers._json_text import PartialJsonStream
 
 
 def _random_scalar(rng: random.Random) -> Any:

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 import itertools
-from pipes._core import RunnableLambda
-from pipes._errors import OutputParserException
-from pipes._messages import AIMessage, AIMessageChunk
-from pipes._parsers import PydanticOutputParser
 from typing import Any
 
 import pytest
 from pydantic import BaseModel, Field
+
+from pipes._core import RunnableLambda
+from pipes._errors import OutputParserException
+from pipes._messages import AIMessage, AIMessageChunk
+from pipes._parsers import PydanticOutputParser
 
 from .helpers import ChunkModel, aiter_of, pieces
 

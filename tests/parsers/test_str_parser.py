@@ -1,11 +1,11 @@
 from __future__ import annotations
 
+import pytest
+
 from pipes._core import RunnableLambda
 from pipes._errors import InputTypeError
 from pipes._messages import AIMessage, AIMessageChunk, HumanMessage
 from pipes._parsers import StrOutputParser
-
-import pytest
 
 from .helpers import ChunkModel, aiter_of
 

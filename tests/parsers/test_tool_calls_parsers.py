@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from pipes._core import RunnableLambda
-from pipes._errors import InputTypeError, OutputParserException
-from pipes._messages import AIMessage, AIMessageChunk, tool_call_chunk
-from pipes._parsers import JsonOutputKeyToolsParser, JsonOutputToolsParser, PydanticToolsParser
 from typing import Any
 
 import pytest
 from pydantic import BaseModel, Field
+
+from pipes._core import RunnableLambda
+from pipes._errors import InputTypeError, OutputParserException
+from pipes._messages import AIMessage, AIMessageChunk, tool_call_chunk
+from pipes._parsers import JsonOutputKeyToolsParser, JsonOutputToolsParser, PydanticToolsParser
 
 from .helpers import ChunkModel, aiter_of
 
@@ -298,6 +299,7 @@ def test_streamed_partials_match_merging_messages(seed: int) -> None:
 
 def test_tool_call_streaming_work_is_linear(monkeypatch: pytest.MonkeyPatch) -> None:
     import json
+
     from pipes._parsers import _json_text
 
     total = 0

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from pipes._errors import InputTypeError, MissingVariablesError, TemplateError
 from pipes._messages import (
     AIMessage,
@@ -21,9 +25,6 @@ from pipes._prompts import (
     PromptTemplate,
     SystemMessagePromptTemplate,
 )
-from typing import Any
-
-import pytest
 
 TRANSLATE = [("system", "Translate from {source} to {target}."), ("human", "{text}")]
 VALUES = {"source": "English", "target": "French", "text": "I love programming."}

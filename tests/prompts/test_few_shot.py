@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipes._errors import MissingVariablesError, TemplateError, UnsafeTemplateError
 from pipes._messages import AIMessage, HumanMessage, SystemMessage
 from pipes._prompts import (
@@ -10,8 +12,6 @@ from pipes._prompts import (
     FewShotPromptTemplate,
     PromptTemplate,
 )
-
-import pytest
 
 EXAMPLES = [{"input": "2+2", "output": "4"}, {"input": "2+3", "output": "5"}]
 EXAMPLE_CHAT = ChatPromptTemplate.from_messages([("human", "{input}"), ("ai", "{output}")])

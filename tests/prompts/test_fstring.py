@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipes._errors import MissingVariablesError, TemplateError, UnsafeTemplateError
 from pipes._prompts._formatting import compile_template, get_template_variables
 from pipes._prompts._fstring import FStringTemplate
-
-import pytest
 
 
 class User:

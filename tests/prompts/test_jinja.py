@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pipes._errors import MissingVariablesError, TemplateError, UnsafeTemplateError
-from pipes._prompts._formatting import compile_template
 from typing import Any
 
 import pytest
+
+from pipes._errors import MissingVariablesError, TemplateError, UnsafeTemplateError
+from pipes._prompts._formatting import compile_template
 
 
 def render(template: str, **values: Any) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pipes._errors import MissingVariablesError, TemplateError, UnsafeTemplateError
-from pipes._prompts._formatting import compile_template
-from pipes._prompts._mustache import MustacheTemplate
 from typing import Any
 
 import pytest
+
+from pipes._errors import MissingVariablesError, TemplateError, UnsafeTemplateError
+from pipes._prompts._formatting import compile_template
+from pipes._prompts._mustache import MustacheTemplate
 
 
 def render(template: str, **values: Any) -> str:

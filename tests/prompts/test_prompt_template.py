@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from pipes._errors import InputTypeError, MissingVariablesError, TemplateError
-from pipes._messages import HumanMessage
-from pipes._prompts import PromptTemplate, StringPromptValue
 from typing import Any
 
 import pytest
+
+from pipes._errors import InputTypeError, MissingVariablesError, TemplateError
+from pipes._messages import HumanMessage
+from pipes._prompts import PromptTemplate, StringPromptValue
 
 
 def test_from_template_infers_sorted_variables() -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from pipes._core import Listener, Run, Runnable, RunnableConfig, RunnableLambda
 from pipes._errors import MissingVariablesError
 from pipes._messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
@@ -12,9 +16,6 @@ from pipes._prompts import (
     PromptValue,
     StringPromptValue,
 )
-from typing import Any
-
-import pytest
 
 PROMPT = ChatPromptTemplate.from_messages([("system", "Be {tone}."), ("human", "{q}")])
 INPUT = {"tone": "brief", "q": "hi"}

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import copy
 import pickle
+from typing import Any
+
+import pytest
+
 from pipes._errors import UnsafeTemplateError
 from pipes._prompts import (
     ChatPromptTemplate,
@@ -19,9 +23,6 @@ from pipes._prompts import (
     SystemMessagePromptTemplate,
 )
 from pipes._prompts._base import TemplateText
-from typing import Any
-
-import pytest
 
 
 class User:

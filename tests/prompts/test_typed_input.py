@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pipes._errors import TemplateError
-from pipes._messages import BaseMessage, HumanMessage
-from pipes._prompts import ChatPromptTemplate, MessagesPlaceholder, PromptTemplate
 from typing import Any, NotRequired
 
 import pytest
 from typing_extensions import TypedDict
+
+from pipes._errors import TemplateError
+from pipes._messages import BaseMessage, HumanMessage
+from pipes._prompts import ChatPromptTemplate, MessagesPlaceholder, PromptTemplate
 
 
 class TranslateInput(TypedDict):

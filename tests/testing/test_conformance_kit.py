@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import pipes.testing
 from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pytest
+
+import pipes.testing
 from pipes._errors import ChatModelError
 from pipes._messages import AIMessage, AIMessageChunk, BaseMessage
 from pipes._models import BaseChatModel
 from pipes.testing import ChatModelConformanceTests, FakeChatModel, ScriptedReply
-from typing import Any
-
-import pytest
 
 
 class Kit(ChatModelConformanceTests):

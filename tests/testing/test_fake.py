@@ -3,6 +3,11 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
 from pipes._core import RunnableLambda
 from pipes._errors import OutputParserException
 from pipes._messages import (
@@ -20,10 +25,6 @@ from pipes.testing import (
     FunctionChatModel,
     ScriptExhaustedError,
 )
-from typing import Any
-
-import pytest
-from pydantic import BaseModel
 
 
 class Person(BaseModel):

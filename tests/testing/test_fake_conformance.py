@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
 from pipes._errors import ChatModelError
 from pipes._messages import AIMessage, BaseMessage
 from pipes._models import BaseChatModel
@@ -13,9 +17,6 @@ from pipes.testing import (
     FunctionChatModel,
     ScriptedReply,
 )
-from typing import Any
-
-import pytest
 
 
 class FakeProviderError(ChatModelError):

@@ -2,15 +2,16 @@ from __future__ import annotations
 
 import datetime
 import enum
-from pipes._tools import convert_to_openai_tool
-from pipes.testing import FakeChatModel
-from pipes.testing._schema_data import synthesize
 from typing import Any, Literal
 
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
+
+from pipes._tools import convert_to_openai_tool
+from pipes.testing import FakeChatModel
+from pipes.testing._schema_data import synthesize
 
 
 class Color(enum.Enum):

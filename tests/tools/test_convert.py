@@ -5,13 +5,6 @@ import dataclasses
 import enum
 import functools
 import typing
-from pipes._tools import (
-    SchemaConversionError,
-    StrictSchemaError,
-    convert_to_json_schema,
-    convert_to_openai_function,
-    convert_to_openai_tool,
-)
 from typing import Annotated, Any, Literal, NotRequired
 
 import jsonschema
@@ -19,6 +12,14 @@ import pydantic
 import pytest
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
+
+from pipes._tools import (
+    SchemaConversionError,
+    StrictSchemaError,
+    convert_to_json_schema,
+    convert_to_openai_function,
+    convert_to_openai_tool,
+)
 
 from .strict_rules import violations
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
+import pytest
+
 from pipes._tools._docstring import parse_google_docstring
 from pipes._tools._errors import InvalidDocstringError
-
-import pytest
 
 DOC = """Search the web.
 

@@ -2,6 +2,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Annotated, Any, Literal
+
+import pytest
+from pydantic import BaseModel, Field
+
 from pipes._core import Listener, Run, RunnableConfig, RunnableLambda
 from pipes._errors import InputTypeError, NotImplementedInvokeError
 from pipes._messages import AIMessage, ToolMessage
@@ -16,10 +21,6 @@ from pipes._tools import (
     convert_to_openai_tool,
     tool,
 )
-from typing import Annotated, Any, Literal
-
-import pytest
-from pydantic import BaseModel, Field
 
 from .strict_rules import violations
 

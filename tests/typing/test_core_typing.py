@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from operator import itemgetter
+from typing import Any, assert_type
+
 from pipes._core import (
     Runnable,
     RunnableBinding,
@@ -25,7 +27,6 @@ from pipes._core import (
     RunnableWithFallbacks,
     chain,
 )
-from typing import Any, assert_type
 
 
 def f(x: int) -> str:

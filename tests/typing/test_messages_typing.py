@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, assert_type
+
 from pipes._messages import (
     AIMessage,
     AIMessageChunk,
@@ -15,7 +17,6 @@ from pipes._messages import (
     merge_message_chunks,
     text_part,
 )
-from typing import Any, assert_type
 
 
 def test_static_types() -> None:

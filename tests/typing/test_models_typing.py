@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any, assert_type
+
+from pydantic import BaseModel
+from typing_extensions import TypedDict
+
 from pipes import (
     AIMessage,
     AIMessageChunk,
@@ -13,10 +18,6 @@ from pipes import (
     StructuredOutputWithRaw,
 )
 from pipes.testing import FakeChatModel, FunctionChatModel
-from typing import Any, assert_type
-
-from pydantic import BaseModel
-from typing_extensions import TypedDict
 
 
 class Person(BaseModel):

@@ -8,6 +8,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any, assert_type
+
+from pydantic import BaseModel
+from typing_extensions import TypedDict
+
 from pipes import (
     AIMessage,
     AIMessageChunk,
@@ -15,11 +20,6 @@ from pipes import (
     Runnable,
     StructuredOutputWithRaw,
 )
-from typing import Any, assert_type
-
-from pydantic import BaseModel
-from typing_extensions import TypedDict
-
 from pipes_openai import AzureChatOpenAI, ChatOpenAI, OpenAIError, RefusalError
 from pipes_openai.emulator import Emulator
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any, assert_type
+
+from pydantic import BaseModel
+
 from pipes._core import Runnable, RunnableLambda
 from pipes._messages import AIMessage
 from pipes._parsers import (
@@ -14,9 +18,6 @@ from pipes._parsers import (
     StrOutputParser,
 )
 from pipes._tools import BaseTool, StructuredTool, tool
-from typing import Any, assert_type
-
-from pydantic import BaseModel
 
 
 class Joke(BaseModel):

@@ -8,6 +8,11 @@ The ``# type: ignore[...]`` lines below are the errors we expect; with
 
 from __future__ import annotations
 
+from typing import Any, assert_type
+
+import pytest
+from typing_extensions import TypedDict
+
 from pipes._core import Runnable, RunnableConfig, RunnableSequence
 from pipes._errors import MissingVariablesError
 from pipes._messages import AIMessage, BaseMessage
@@ -20,10 +25,6 @@ from pipes._prompts import (
     PromptValue,
 )
 from pipes._prompts._values import StringPromptValue
-from typing import Any, assert_type
-
-import pytest
-from typing_extensions import TypedDict
 
 
 class TranslateInput(TypedDict):
