@@ -417,7 +417,7 @@ class StreamState:
                 and choice.get("index", 0) == 0
                 and data.get("usage") is None
             ):
-                return AIMessageChunk(content=content, id=data.get("id"))
+                return AIMessageChunk.text_delta(content, data.get("id"))
         return self._convert(data)
 
     def _convert(self, data: Any) -> AIMessageChunk | None:

@@ -160,3 +160,36 @@ def test_tool_call_chunk_fast_path_matches_validation(call_chunks: list[Any]) ->
 def test_invalid_tool_call_chunks_are_still_rejected(call_chunks: list[Any]) -> None:
     with pytest.raises(ValueError, match="tool_call_chunks"):
         AIMessageChunk("", tool_call_chunks=call_chunks)
+
+
+def test_text_delta_equals_the_constructor() -> None:
+    from pipes import AIMessageChunk
+
+    fast = AIMessageChunk.text_delta("Hel", id="chatcmpl-1")
+    slow = AIMessageChunk(content="Hel", id="chatcmpl-1")
+    assert fast == slow
+    assert fast.model_fields_set == slow.model_fields_set
+    assert fast.model_dump() == slow.model_dump()
+    assert repr(fast) == repr(slow)
+    assert (fast + AIMessageChunk.text_delta("lo")).content == "Hello"
+    # fresh mutable defaults per chunk
+    assert fast.additional_kwargs is not AIMessageChunk.text_delta("x").additional_kwargs
+
+
+def test_text_delta_validates_what_it_cannot_trust() -> None:
+    import pydantic
+
+    from pipes import AIMessageChunk
+
+    parts = AIMessageChunk.text_delta([{"type": "text", "text": "hi"}])  # type: ignore[arg-type]
+    assert parts.content == [{"type": "text", "text": "hi"}]
+    with pytest.raises(pydantic.ValidationError):
+        AIMessageChunk.text_delta(42)  # type: ignore[arg-type]
+
+    class Shouting(AIMessageChunk):
+        @pydantic.field_validator("content")
+        @classmethod
+        def _upper(cls, value: object) -> object:
+            return value.upper() if isinstance(value, str) else value
+
+    assert Shouting.text_delta("hi").content == "HI"  # a user subclass's validators run
