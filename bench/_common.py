@@ -113,3 +113,16 @@ def report(name: str, rows: list[dict[str, Any]], **extra: Any) -> Path:
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
     print(f"\nwrote {path.relative_to(ROOT)}")
     return path
+
+
+def source_state() -> dict[str, Any]:
+    """The commit measured, and uncommitted changes to the package code (others work here too)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT)
+        return done.stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted": git("status", "--porcelain", "--", "pipes", "pipes_openai").splitlines(),
+    }

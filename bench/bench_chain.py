@@ -17,7 +17,6 @@ import argparse
 import gc
 import json
 import statistics
-import subprocess
 import sys
 import time
 import timeit
@@ -28,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import ROOT, report
+from _common import report, source_state
 
 from pipes import ChatPromptTemplate, StrOutputParser
 from pipes.testing import FakeChatModel
@@ -208,19 +207,6 @@ def bench_stream(quick: bool) -> dict[str, Any]:
     out["linearity"] = largest["chain_per_chunk_us"] / smallest["chain_per_chunk_us"]
     out["linearity_cpu"] = largest["chain_cpu_per_chunk_us"] / smallest["chain_cpu_per_chunk_us"]
     return out
-
-
-def source_state() -> dict[str, Any]:
-    """The commit measured, and uncommitted changes to the package code (others work here too)."""
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT)
-        return done.stdout.strip()
-
-    return {
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "uncommitted": git("status", "--porcelain", "--", "pipes", "pipes_openai").splitlines(),
-    }
 
 
 def main() -> None:

@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 import httpx2
-from _common import ROOT, bytecode_env, report
+from _common import ROOT, bytecode_env, report, source_state
 from bench_core import import_offenders
 
 from pipes import AIMessageChunk
@@ -357,19 +357,6 @@ def bench_imports(runs: int) -> dict[str, Any]:
     # What `import pipes_openai` spends its time on (bench_core's helper, same format).
     out["offenders"] = import_offenders("import pipes_openai")
     return out
-
-
-def source_state() -> dict[str, Any]:
-    """The commit measured, and uncommitted changes to the package code (others work here too)."""
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT)
-        return done.stdout.strip()
-
-    return {
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "uncommitted": git("status", "--porcelain", "--", "pipes", "pipes_openai").splitlines(),
-    }
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ import httpx
 import httpx2
 import langchain_core
 import langchain_openai
-from _common import ROOT, report
+from _common import ROOT, report, source_state
 from langchain_core.language_models import FakeListChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
@@ -416,19 +416,6 @@ def bench_imports(runs: int) -> dict[str, dict[str, float]]:
     for statement in IMPORTS.values():
         fresh_import(statement, 1)
     return {name: fresh_import(statement, runs) for name, statement in IMPORTS.items()}
-
-
-def source_state() -> dict[str, Any]:
-    """The commit measured, and uncommitted changes to the package code (others work here too)."""
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT)
-        return done.stdout.strip()
-
-    return {
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "uncommitted": git("status", "--porcelain", "--", "pipes", "pipes_openai").splitlines(),
-    }
 
 
 def main() -> None:
