@@ -57,7 +57,7 @@ from pipes._errors import ChatModelError, NotImplementedInvokeError
 from pipes._messages import AIMessage, AIMessageChunk, BaseMessage
 
 from ._cache import BaseCache
-from ._cache_key import llm_string, prompt_string, resolve_cache
+from ._cache_key import cached_call, llm_string, prompt_string, resolve_cache
 from ._input import LanguageModelInput, check_chunk, check_result, convert_input
 from ._invoke import agenerate_messages, astream_chunks, async_streams, generate_messages
 from ._params import known_parameters, non_default_fields, reject_unknown_parameters
@@ -292,13 +292,9 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         listen = listening()
         if listen:
             emit_event("chat_model_start", messages)
-        cache = self._resolve_cache() if self.cache is not False else None
-        if cache is not None:
-            prompt, llm_string = (
-                self._get_prompt_string(messages),
-                self._get_llm_string(stop, kwargs),
-            )
-            hit = cache.lookup(prompt, llm_string)
+        cached = cached_call(self, messages, stop, kwargs)
+        if cached is not None:
+            hit = cached.lookup()
             if hit is not None:
                 if listen:
                     emit_event("chat_model_end", hit)
@@ -306,7 +302,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
                 return
         if self.rate_limiter is not None:
             self.rate_limiter.acquire(blocking=True)
-        keep = listen or cache is not None
+        keep = listen or cached is not None
         chunks: list[AIMessageChunk] = []
         yielded = False
         # Closed explicitly, so a consumer that stops early releases the provider's
@@ -327,8 +323,8 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
             )
         if keep:
             result = _fold(chunks, f"{type(self).__name__}._stream()")
-            if cache is not None:
-                cache.update(prompt, llm_string, result)
+            if cached is not None:
+                cached.update(result)
             if listen:
                 emit_event("chat_model_end", result)
 
@@ -365,13 +361,9 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         listen = listening()
         if listen:
             emit_event("chat_model_start", messages)
-        cache = self._resolve_cache() if self.cache is not False else None
-        if cache is not None:
-            prompt, llm_string = (
-                self._get_prompt_string(messages),
-                self._get_llm_string(stop, kwargs),
-            )
-            hit = await cache.alookup(prompt, llm_string)
+        cached = cached_call(self, messages, stop, kwargs)
+        if cached is not None:
+            hit = await cached.alookup()
             if hit is not None:
                 if listen:
                     emit_event("chat_model_end", hit)
@@ -379,7 +371,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
                 return
         if self.rate_limiter is not None:
             await self.rate_limiter.aacquire(blocking=True)
-        keep = listen or cache is not None
+        keep = listen or cached is not None
         chunks: list[AIMessageChunk] = []
         yielded = False
         async with _aclosing(self._astream_chunks(messages, stop, kwargs)) as provider_stream:
@@ -398,8 +390,8 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
             )
         if keep:
             result = _fold(chunks, f"{type(self).__name__}._astream()")
-            if cache is not None:
-                await cache.aupdate(prompt, llm_string, result)
+            if cached is not None:
+                await cached.aupdate(result)
             if listen:
                 emit_event("chat_model_end", result)
 

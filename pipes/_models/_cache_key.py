@@ -12,7 +12,7 @@ from pydantic import BaseModel, SecretBytes, SecretStr
 from ._cache import BaseCache
 
 if TYPE_CHECKING:
-    from pipes._messages import BaseMessage
+    from pipes._messages import AIMessage, BaseMessage
 
     from ._base import BaseChatModel
 
@@ -100,3 +100,45 @@ def _key_default(value: Any) -> Any:
         return sorted(map(repr, value))
     # repr() without memory addresses, so the key does not change from run to run.
     return _ADDRESS.sub("", repr(value))
+
+
+class CachedCall:
+    """One model call's place in its cache: the cache and the call's key, bound together."""
+
+    __slots__ = ("cache", "llm_string", "prompt")
+
+    def __init__(self, cache: BaseCache, prompt: str, llm_string: str) -> None:
+        self.cache = cache
+        self.prompt = prompt
+        self.llm_string = llm_string
+
+    def lookup(self) -> AIMessage | None:
+        return self.cache.lookup(self.prompt, self.llm_string)
+
+    async def alookup(self) -> AIMessage | None:
+        return await self.cache.alookup(self.prompt, self.llm_string)
+
+    def update(self, result: AIMessage) -> None:
+        self.cache.update(self.prompt, self.llm_string, result)
+
+    async def aupdate(self, result: AIMessage) -> None:
+        await self.cache.aupdate(self.prompt, self.llm_string, result)
+
+
+def cached_call(
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    stop: list[str] | None,
+    kwargs: Mapping[str, Any],
+) -> CachedCall | None:
+    """Where this call lives in the model's cache, or ``None`` when the call is not cached.
+
+    The key is computed through the model's ``_get_prompt_string``/``_get_llm_string`` hooks,
+    so a provider overriding them changes the key everywhere.
+    """
+    cache = model._resolve_cache() if model.cache is not False else None
+    if cache is None:
+        return None
+    return CachedCall(
+        cache, model._get_prompt_string(messages), model._get_llm_string(stop, kwargs)
+    )

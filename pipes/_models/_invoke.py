@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pipes._core import emit_event, listening
 from pipes._messages import AIMessage, AIMessageChunk, BaseMessage
 
+from ._cache_key import cached_call
 from ._streams import _aclosing, _closing, _fold, _iterate_in_thread
 
 if TYPE_CHECKING:
@@ -27,13 +28,9 @@ def generate_messages(
     listen = listening()
     if listen:
         emit_event("chat_model_start", messages)
-    cache = model._resolve_cache() if model.cache is not False else None
-    if cache is not None:
-        prompt, llm_string = (
-            model._get_prompt_string(messages),
-            model._get_llm_string(stop, kwargs),
-        )
-        hit = cache.lookup(prompt, llm_string)
+    cached = cached_call(model, messages, stop, kwargs)
+    if cached is not None:
+        hit = cached.lookup()
         if hit is not None:
             if listen:
                 emit_event("chat_model_end", hit)
@@ -52,8 +49,8 @@ def generate_messages(
         result = _fold(chunks, f"{type(model).__name__}._stream()")
     else:
         result = model._check_result(model._generate(messages, stop=stop, **kwargs))
-    if cache is not None:
-        cache.update(prompt, llm_string, result)
+    if cached is not None:
+        cached.update(result)
     if listen:
         emit_event("chat_model_end", result)
     return result
@@ -90,13 +87,9 @@ async def agenerate_messages(
     listen = listening()
     if listen:
         emit_event("chat_model_start", messages)
-    cache = model._resolve_cache() if model.cache is not False else None
-    if cache is not None:
-        prompt, llm_string = (
-            model._get_prompt_string(messages),
-            model._get_llm_string(stop, kwargs),
-        )
-        hit = await cache.alookup(prompt, llm_string)
+    cached = cached_call(model, messages, stop, kwargs)
+    if cached is not None:
+        hit = await cached.alookup()
         if hit is not None:
             if listen:
                 emit_event("chat_model_end", hit)
@@ -119,8 +112,8 @@ async def agenerate_messages(
         result = _fold(chunks, f"{type(model).__name__}._astream()")
     else:
         result = model._check_result(await model._agenerate(messages, stop=stop, **kwargs))
-    if cache is not None:
-        await cache.aupdate(prompt, llm_string, result)
+    if cached is not None:
+        await cached.aupdate(result)
     if listen:
         emit_event("chat_model_end", result)
     return result
