@@ -39,6 +39,7 @@ from pipes_openai._errors import (
 )
 from pipes_openai._pools import LoopPools, async_pools, sync_sender
 from pipes_openai._retry import retry_delay, should_retry
+from pipes_openai._secrets import Secrets
 from pipes_openai._streaming import astream_events, stream_events
 
 __all__ = ["HTTPEngine", "Reply", "Timeouts"]
@@ -136,7 +137,7 @@ class HTTPEngine:
         timeouts: Timeouts,
         *,
         max_retries: int = 2,
-        secrets: tuple[str, ...] = (),
+        secrets: Secrets | tuple[str, ...] = (),
         provider: str = "OpenAI",
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
@@ -150,7 +151,9 @@ class HTTPEngine:
         self.retry_base_delay = retry_base_delay
         self.retry_max_delay = retry_max_delay
         self.max_retry_after = max_retry_after
-        self._secrets = tuple(s for s in secrets if s)
+        # A Secrets object is shared, not copied: values added later (a token provider's new
+        # token) are scrubbed too.
+        self._secrets = secrets if isinstance(secrets, Secrets) else Secrets(secrets)
         self._sync_http = http_client
         self._async_http = http_async_client
         self._timeout = timeouts.httpx()
@@ -164,11 +167,8 @@ class HTTPEngine:
     # -- helpers ---------------------------------------------------------------------------
 
     def scrub(self, text: str) -> str:
-        """Remove the configured secrets from ``text``."""
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, "***")
-        return text
+        """Remove every spelling of the configured secrets from ``text``."""
+        return self._secrets.scrub(text)
 
     def _retry_delay(self, attempt: int, headers: httpx.Headers | None, reason: str = "") -> float:
         delay = retry_delay(
@@ -198,7 +198,9 @@ class HTTPEngine:
         text = self.scrub(content.decode("utf-8", "replace"))
         body: Any
         try:
-            body = json.loads(text)
+            # Parsed from the raw text and scrubbed after, so a secret the server spelled with
+            # JSON escapes is caught in its decoded form too.
+            body = self._secrets.scrub_data(json.loads(content))
         except ValueError:
             body = None
         return error_from_status(

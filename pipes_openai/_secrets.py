@@ -28,9 +28,7 @@ REDACTED = "***"
 
 def _hex(code: int, width: int) -> str:
     """``code`` in hex, each letter matching either case (the key itself stays case-sensitive)."""
-    return "".join(
-        f"[{d}{d.upper()}]" if d.isalpha() else d for d in f"{code:0{width}x}"
-    )
+    return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in f"{code:0{width}x}")
 
 
 def _char_pattern(char: str) -> str:
