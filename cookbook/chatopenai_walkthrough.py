@@ -1,14 +1,21 @@
 """The main demo: LangChain's ChatOpenAI notebook, walked through on pipes.
 
     python cookbook/chatopenai_walkthrough.py      # or: scripts/demo
+    python cookbook/chatopenai_walkthrough.py --emulator   # or: PIPES_DEMO_EMULATOR=1
 
-Without OPENAI_API_KEY it runs against the bundled emulator (and says so); with one, against
-the real API. Translation, the prompt chain, tool calling with ``GetWeather``, structured
-output, streaming with usage, and the fine-tuned model name — the notebook's cells, in order.
+Without OPENAI_API_KEY it runs against the bundled emulator (and says so); with one, against the
+server ChatOpenAI really talks to, which it names: OpenAI's API, or the OpenAI-compatible server
+at OPENAI_BASE_URL when that is set too. ``--emulator`` (or ``PIPES_DEMO_EMULATOR=1``) ignores
+any OPENAI_* settings and uses the emulator. Translation, the prompt chain, tool calling with
+``GetWeather``, structured output, streaming with usage, and the fine-tuned model name — the
+notebook's cells, in order.
 Exits with status 1 if any step fails.
 """
 
 from __future__ import annotations
+
+import argparse
+import os
 
 from _backend import Emulator, run, say, section
 from pydantic import BaseModel, Field
@@ -40,6 +47,7 @@ def main(emulator: Emulator | None) -> None:
         max_retries=2,
     )
     print(repr(llm))  # the API key never shows
+    print("talking to:", _describe_server(llm, emulator))
 
     section("Invocation")
     say(emulator, "J'adore la programmation.")
@@ -111,5 +119,43 @@ def main(emulator: Emulator | None) -> None:
         print("NotFoundError, as expected unless you own this fine-tune:", exc.code)
 
 
+def _describe_server(llm: ChatOpenAI, emulator: Emulator | None) -> str:
+    # Read from the model itself, so the line names the server the requests really go to.
+    url = llm.base_url or "https://api.openai.com/v1"
+    if emulator is not None:
+        return f"the bundled emulator at {url}"
+    if "api.openai.com" in url:
+        return f"the real OpenAI API at {url}"
+    return f"the OpenAI-compatible server at {url}, not OpenAI's API"
+
+
+_FORCE_ENV = "PIPES_DEMO_EMULATOR"
+
+
+def cli(argv: list[str] | None = None) -> None:
+    """Parse the switches, pick the backend, say which, and run the walkthrough."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--emulator",
+        action="store_true",
+        help=f"use the bundled emulator even if OPENAI_API_KEY is set (or set {_FORCE_ENV}=1)",
+    )
+    args = parser.parse_args(argv)
+    forced = args.emulator or os.environ.get(_FORCE_ENV, "").lower() in ("1", "true", "yes")
+    if forced:
+        # Every OPENAI_* setting goes, so nothing of a real account reaches the emulator.
+        for name in [name for name in os.environ if name.startswith("OPENAI_")]:
+            del os.environ[name]
+    if os.environ.get("OPENAI_API_KEY"):
+        print(
+            "OPENAI_API_KEY is set: running against a real server, named below (run with "
+            f"--emulator, or {_FORCE_ENV}=1, to use the bundled emulator instead)."
+        )
+        # No backend set-up: ChatOpenAI reads the caller's OPENAI_* settings as they are.
+        run(main, offline=True)
+    else:
+        run(main)
+
+
 if __name__ == "__main__":
-    run(main)
+    cli()
