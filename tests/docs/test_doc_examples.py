@@ -19,6 +19,7 @@ import pytest
 
 from pipes_openai.emulator import Emulator
 
+from ._checkers import PYRIGHT, pyright_unavailable
 from ._runner import DocExampleError, parse_page, run_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,10 +125,10 @@ def test_typecheck_examples(page: Path, line: int, tmp_path: Path) -> None:
         f"{block.expected_output}--- mypy ---\n{got}"
     )
     if block.pyright_output is not None:
-        pyright = Path(sys.executable).with_name("pyright")
-        if not pyright.exists():
-            pytest.skip("pyright is not installed in this environment")
-        got = _checker_output([str(pyright)], example)
+        reason = pyright_unavailable()
+        if reason:
+            pytest.skip(reason)
+        got = _checker_output([str(PYRIGHT)], example)
         # pyright prints the file name on a line of its own first; the page leaves it out.
         got = "\n".join(
             line for line in got.splitlines() if not line.strip().endswith("example.py")

@@ -2,65 +2,22 @@
 
 from __future__ import annotations
 
+import email
+import email.message
 import os
 import subprocess
-import sys
-import sysconfig
 import textwrap
-import venv
+import zipfile
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (built,) = out.glob("pipes_llm-*.whl")
-    return built
-
-
-@pytest.fixture(scope="module")
-def fresh_python(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new virtualenv with only the wheel installed (dependencies borrowed read-only)."""
-    env_dir = tmp_path_factory.mktemp("venv")
-    venv.EnvBuilder(with_pip=True).create(env_dir)
-    python = env_dir / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    # The runtime dependencies come from this test run's environment, appended *after* the new
-    # venv's own site-packages, so nothing of the checkout is importable there.
-    site_packages = Path(
-        subprocess.run(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    )
-    deps = sysconfig.get_paths()["purelib"]
-    (site_packages / "zz_borrowed_deps.pth").write_text(deps + "\n")
-    return python
-
-
 def test_wheel_ships_the_shadow_fix_and_typing_markers(wheel: Path) -> None:
-    import zipfile
-
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"pipes/py.typed", "pipes_openai/py.typed", "pipes_llm.pth", "_pipes_site.py"} <= names
 
@@ -104,3 +61,33 @@ def test_import_pipes_with_python_dash_c(fresh_python: Path, tmp_path: Path) -> 
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Runnable"
+
+
+def _metadata(wheel: Path) -> email.message.Message:
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        return email.message_from_bytes(archive.read(name))
+
+
+def test_metadata_names_the_license_as_pypi_and_pip_show_read_it(wheel: Path) -> None:
+    # PEP 639: pip show prints License-Expression; PyPI shows it in the sidebar.
+    metadata = _metadata(wheel)
+    assert metadata["License-Expression"] == "MIT"
+    assert metadata.get_all("License-File") == ["LICENSE"]
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in zipfile.ZipFile(wheel).namelist())
+    classifiers = metadata.get_all("Classifier") or []
+    assert "Typing :: Typed" in classifiers
+    assert not [c for c in classifiers if c.startswith("License ::")], "PEP 639 forbids both"
+    assert "llm" in (metadata["Keywords"] or "").split(",")
+
+
+def test_the_pypi_description_marks_what_needs_a_checkout(wheel: Path) -> None:
+    description = _metadata(wheel).get_payload()
+    assert isinstance(description, str)
+    # Repository-only commands appear only after the heading that says they need a clone.
+    checkout = description.index("## From a checkout")
+    for command in ("scripts/demo", "scripts/test"):
+        assert description.index(command) > checkout, f"{command} is shown before the heading"
+    # Relative links resolve on GitHub but are dead on PyPI.
+    assert "](docs/" not in description
+    assert "](./" not in description
