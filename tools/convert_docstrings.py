@@ -59,9 +59,12 @@ DOCUMENTED: dict[str, tuple[str, ...] | None] = {
 }
 
 _ROLE = re.compile(r":(?:class|meth|func|attr|mod|data|exc|obj):`(?P<target>[^`]+)`")
-_DOUBLE = re.compile(r"``(?P<code>(?:(?!``).)+?)``(?P<glue>\\\\ |\\ )?")
+# reST's inline literal: exactly two backticks, no space just inside them (Markdown's
+# "`` x ``" form, which this script writes for code holding a backtick, has spaces there).
+_DOUBLE = re.compile(r"(?<!`)``(?![ `])(?P<code>(?:(?!``).)+?)(?<! )``(?!`)(?P<glue>\\\\ |\\ )?")
+_TWO = re.compile(r"(?<!`)``(?!`)")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_INLINE_FENCE = re.compile(r"(?<=\S )```\w*")
+_INLINE_FENCE = re.compile(r"(?<=[^\s`] )```\w*")
 _BORDER = re.compile(r"^\s*=+(?: +=+)+\s*$")
 _LITERAL_INTRO = re.compile(r"^(?P<indent>\s*)(?P<text>.*?)(?P<colons>::)\s*$")
 _EXAMPLE_TITLE = re.compile(r"^Examples?$")
@@ -345,10 +348,13 @@ def _join_split_spans(lines: list[str]) -> list[str]:
     """A ``code`` span broken over two lines becomes one Markdown span over the same lines."""
     out = list(lines)
     for index in range(len(out) - 1):
-        if out[index].count("``") % 2 and "``" in out[index + 1]:
-            head, _, tail = out[index].rpartition("``")
-            out[index] = f"{head}`{tail}"
-            out[index + 1] = out[index + 1].replace("``", "`", 1)
+        here = list(_TWO.finditer(out[index]))
+        there = _TWO.search(out[index + 1])
+        if len(here) % 2 and there is not None:
+            last = here[-1]
+            out[index] = out[index][: last.start()] + "`" + out[index][last.end() :]
+            following = out[index + 1]
+            out[index + 1] = following[: there.start()] + "`" + following[there.end() :]
     return out
 
 
