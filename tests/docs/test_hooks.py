@@ -106,3 +106,24 @@ def test_no_run_markers_become_visible_notes() -> None:
     out = module.on_page_markdown(page, page=None, config=None, files=None)
     assert "<!--" not in out
     assert "*Not run as part of this page: needs a real key.*\n\n```python\nx = 1\n```" in out
+
+
+def _status_marks() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "status_marks", ROOT / "docs" / "hooks" / "status_marks.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_status_marks_become_icons_outside_code() -> None:
+    html = "<td>✅</td><td>❌</td><pre><code>print('✅')</code></pre><p><code>❌</code></p>"
+    out = _status_marks().replace_marks(html)
+    assert out.count('class="status-mark status-yes"') == 1
+    assert out.count('class="status-mark status-no"') == 1
+    assert "<pre><code>print('✅')</code></pre>" in out  # code is shown as written
+    assert "<code>❌</code>" in out
+    assert 'aria-label="yes"' in out  # the meaning survives for screen readers
