@@ -118,10 +118,16 @@ def parse_json_markdown(text: str) -> Any:
 
     Fenced content wins over brackets in the prose before the fence; otherwise the first
     ``{`` / ``[`` that starts a complete JSON document does. A reply that is just a scalar
-    (``42``, ``"yes"``, ``true``) parses too. Raises ``ValueError`` when there is no JSON.
+    (``42``, ``"yes"``, ``true``), fenced or not, parses too. Raises ``ValueError`` when
+    there is no JSON.
     """
     body = _fence_body(text)
     if body > 0:
+        try:
+            # The fence holds exactly one document (a scalar included: prose may precede it).
+            return json.loads(_candidate(text, body), strict=False)
+        except ValueError:
+            pass
         start = _next_start(text, body)
         if start >= 0:
             try:

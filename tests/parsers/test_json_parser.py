@@ -245,3 +245,11 @@ def test_fenced_json_wins_over_brackets_in_prose() -> None:
 def test_stream_waits_for_fence_line() -> None:
     out = _stream(["Sure ```", "json", '\n{"a"', ": [1]}", "\n```"])
     assert out == [{}, {"a": [1]}]
+
+
+def test_fenced_scalar_after_prose_parses() -> None:
+    # Found by tests/parsers/test_partial_json_properties.py: only brackets were looked for
+    # inside a fence, so a fenced scalar after prose was "not JSON".
+    assert parse_json_markdown("Here it is:\n```json\nnull\n```\n") is None
+    assert parse_json_markdown('Sure.\n```json\n"yes"\n```') == "yes"
+    assert list(JsonOutputParser().transform(iter(["Sure.\n```json\n4", "2\n```"]))) == [42]
