@@ -134,6 +134,12 @@ def parse_json_markdown(text: str) -> Any:
                 return _DECODER.raw_decode(_candidate(text, start))[0]
             except ValueError:
                 pass
+    else:
+        try:
+            # The reply is exactly one document: a string holding brackets stays a string.
+            return json.loads(text, strict=False)
+        except ValueError:
+            pass
     start = _next_start(text, 0)
     attempts = 0
     while start >= 0 and attempts < _MAX_STARTS:
@@ -150,6 +156,7 @@ class _Broken(Exception):
 
 
 _TOKENS = re.compile(r'[\\"{}\[\],:]')
+_NON_SPACE = re.compile(r"\S")
 _NOTHING: Any = object()
 
 
@@ -266,13 +273,21 @@ class PartialJsonStream:
     def _find_start(self) -> bool:
         text = self.text
         start = _next_start(text, self._scan_from)
+        begin = 0
         fence = text.find(_FENCE, 0, start if start >= 0 else len(text))
         if fence >= 0 and self._attempts == 0:
             # A fence before the first bracket: the JSON is its content, once its line is in.
-            body = _fence_body(text)
-            if body < 0:
+            begin = _fence_body(text)
+            if begin < 0:
                 return False
-            start = _next_start(text, max(body, self._scan_from))
+            start = _next_start(text, max(begin, self._scan_from))
+        if self._attempts == 0:
+            first = _NON_SPACE.search(text, begin)
+            if first is not None and text[first.start()] == '"':
+                # A JSON string document: its brackets are text, not JSON to follow (that
+                # reported {} for '"{"'). Nothing to stream; finish() parses it.
+                self._done = True
+                return False
         self._start = start
         if self._start < 0:
             self._scan_from = len(self.text)

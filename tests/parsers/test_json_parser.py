@@ -253,3 +253,10 @@ def test_fenced_scalar_after_prose_parses() -> None:
     assert parse_json_markdown("Here it is:\n```json\nnull\n```\n") is None
     assert parse_json_markdown('Sure.\n```json\n"yes"\n```') == "yes"
     assert list(JsonOutputParser().transform(iter(["Sure.\n```json\n4", "2\n```"]))) == [42]
+
+
+def test_a_string_document_with_brackets_streams_no_bogus_object() -> None:
+    # Found by tests/parsers/test_partial_json_properties.py: the stream followed the brace
+    # inside the string and reported {} before the final value '{'.
+    assert list(JsonOutputParser().transform(iter(['"{"']))) == ["{"]
+    assert list(JsonOutputParser().transform(iter([' "a [', '1, 2]"']))) == ["a [1, 2]"]
