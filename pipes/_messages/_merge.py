@@ -322,11 +322,10 @@ class ToolCallRouter(Generic[S]):
         slot: S | None
         if index is not None:
             slot = self.by_index.get(index)
-            if slot is not None:
-                if call_id is None or call_id == slot.id:
-                    if name is not None and slot.name is None:
-                        slot.name = name
-                    return slot
+            if slot is not None and (call_id is None or call_id == slot.id):
+                if name is not None and slot.name is None:
+                    slot.name = name
+                return slot
         elif self.slots:
             slot = self.slots[-1]
             if (

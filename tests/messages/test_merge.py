@@ -462,9 +462,7 @@ def test_content_strings_join_whatever_the_grouping() -> None:
     for m in _groupings(AIMessageChunk("a"), AIMessageChunk("a"), AIMessageChunk([])):
         assert m.content == ["aa"]
     part = {"type": "text", "text": "p", "index": 0}
-    for m in _groupings(
-        AIMessageChunk([part, "a"]), AIMessageChunk([part]), AIMessageChunk(["b"])
-    ):
+    for m in _groupings(AIMessageChunk([part, "a"]), AIMessageChunk([part]), AIMessageChunk(["b"])):
         assert m.content == [{"type": "text", "text": "pp", "index": 0}, "ab"]
 
 
@@ -479,7 +477,7 @@ def test_a_key_changing_kind_raises_for_every_grouping() -> None:
         AIMessageChunk("", additional_kwargs={"k": {"v": "y"}}),
         AIMessageChunk("", additional_kwargs={"k": "z"}),
     ]
-    with pytest.raises(MessageMergeError, match="key 'k' is a (str|dict) in one chunk"):
+    with pytest.raises(MessageMergeError, match=r"key 'k' is a (str|dict) in one chunk"):
         (chunks[0] + chunks[1]) + chunks[2]
-    with pytest.raises(MessageMergeError, match="key 'k' is a (str|dict) in one chunk"):
+    with pytest.raises(MessageMergeError, match=r"key 'k' is a (str|dict) in one chunk"):
         chunks[0] + (chunks[1] + chunks[2])

@@ -9,6 +9,7 @@ ends on the final value.
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -81,7 +82,7 @@ def _partial_of(partial: Any, final: Any) -> bool:
         return isinstance(partial, str) and final.startswith(partial)
     if _is_number(final):
         return _is_number(partial)
-    return partial is final or partial == final and type(partial) is type(final)
+    return partial is final or (partial == final and type(partial) is type(final))
 
 
 @SETTINGS
@@ -117,7 +118,7 @@ def test_any_text_gives_a_value_or_a_value_error(text: str) -> None:
 def _pieces(draw: st.DrawFn, text: str) -> list[str]:
     cuts = sorted(draw(st.sets(st.integers(1, max(1, len(text) - 1)), max_size=12)))
     bounds = [0, *[c for c in cuts if c < len(text)], len(text)]
-    return [text[i:j] for i, j in zip(bounds, bounds[1:], strict=False) if j > i]
+    return [text[i:j] for i, j in itertools.pairwise(bounds) if j > i]
 
 
 @SETTINGS
@@ -151,7 +152,7 @@ def test_json_output_parser_stream_ends_on_the_final_value(
     assert outputs[-1] == json.loads(text.split("```json\n")[-1].split("\n```")[0])
     for partial in outputs:
         assert _partial_of(partial, value), (partial, value)
-    assert all(a != b for a, b in zip(outputs, outputs[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(outputs))
 
 
 @SETTINGS
