@@ -481,3 +481,10 @@ def test_a_key_changing_kind_raises_for_every_grouping() -> None:
         (chunks[0] + chunks[1]) + chunks[2]
     with pytest.raises(MessageMergeError, match=r"key 'k' is a (str|dict) in one chunk"):
         chunks[0] + (chunks[1] + chunks[2])
+
+
+def test_usage_detail_that_is_not_a_number_is_a_merge_error() -> None:
+    usage = {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2}
+    odd = AIMessageChunk("", usage_metadata={**usage, "input_token_details": {"tier": "x"}})  # type: ignore[arg-type]
+    with pytest.raises(MessageMergeError, match=r"input_token_details\['tier'\] is 'x'"):
+        odd + odd
