@@ -201,8 +201,12 @@ class PartialJsonStream:
 
     __slots__ = (
         "_attempts",
+        "_body",
+        "_body_seen",
         "_broken",
         "_done",
+        "_fence",
+        "_fence_seen",
         "_in_string",
         "_last",
         "_root",
@@ -224,6 +228,10 @@ class PartialJsonStream:
         self._broken = False
         self._yielded = False
         self._last: Any = _NOTHING
+        # The first fence and where its content starts, found once: searching the whole
+        # text on every piece made a long reply without JSON quadratic.
+        self._fence = self._body = -1
+        self._fence_seen = self._body_seen = 0  # how far each search has looked
         self._reset()
 
     def _reset(self) -> None:
@@ -270,15 +278,33 @@ class PartialJsonStream:
         self._yielded = True
         return True, value
 
+    def _first_fence(self, text: str) -> int:
+        """Where the text's first fence is (-1: none yet); each character is searched once."""
+        if self._fence < 0:
+            self._fence = text.find(_FENCE, max(0, self._fence_seen - len(_FENCE) + 1))
+            self._fence_seen = len(text)
+        return self._fence
+
+    def _fence_content(self, text: str) -> int:
+        """Where the first fence's content starts (after its ```json line), -1 until then."""
+        if self._body < 0:
+            newline = text.find("\n", max(self._fence, self._body_seen))
+            self._body_seen = len(text)
+            if newline >= 0:
+                self._body = newline + 1
+        return self._body
+
     def _find_start(self) -> bool:
         text = self.text
         start = _next_start(text, self._scan_from)
         begin = 0
-        fence = text.find(_FENCE, 0, start if start >= 0 else len(text))
-        if fence >= 0 and self._attempts == 0:
+        fence = self._first_fence(text)
+        end = start if start >= 0 else len(text)
+        if 0 <= fence <= end - len(_FENCE) and self._attempts == 0:
             # A fence before the first bracket: the JSON is its content, once its line is in.
-            begin = _fence_body(text)
+            begin = self._fence_content(text)
             if begin < 0:
+                self._scan_from = len(text)  # brackets on the fence line are not the JSON
                 return False
             start = _next_start(text, max(begin, self._scan_from))
         if self._attempts == 0:

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import subprocess
+import sys
+import textwrap
 from typing import Any
 
 import pytest
@@ -260,3 +263,28 @@ def test_a_string_document_with_brackets_streams_no_bogus_object() -> None:
     # inside the string and reported {} before the final value '{'.
     assert list(JsonOutputParser().transform(iter(['"{"']))) == ["{"]
     assert list(JsonOutputParser().transform(iter([' "a [', '1, 2]"']))) == ["a [1, 2]"]
+
+
+def test_a_long_reply_without_json_streams_in_linear_time() -> None:
+    # Every piece searched the whole text for a fence: 200,000 pieces of prose took a minute
+    # of CPU. A child process capped at 20 s of CPU fails cleanly instead of wedging.
+    code = textwrap.dedent(
+        """
+        import resource
+        resource.setrlimit(resource.RLIMIT_CPU, (20, 20))
+        from pipes._parsers._json_text import PartialJsonStream
+        stream = PartialJsonStream()
+        for i in range(100_000):
+            stream.feed("word ")
+        stream.feed("```")
+        for i in range(100_000):
+            stream.feed("json ")  # a fence line that never ends
+        stream.feed('\\n{"a": 1}\\n```')
+        print(stream.finish()[1])
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "{'a': 1}"
