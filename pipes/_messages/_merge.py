@@ -1,27 +1,38 @@
-"""One-pass merging of streamed message pieces (content, metadata dicts, tool-call chunks).
+"""One-pass, associative merging of streamed message pieces (content, metadata, tool calls).
 
 Folding ``a + b + c + ...`` naively copies the growing string at every step: quadratic. Here
 every string is collected in a list and joined once at the end, so merging N chunks costs
-O(total size). The rules follow LangChain's ``merge_dicts`` / ``merge_lists``:
+O(total size). The rules follow LangChain's ``merge_dicts`` / ``merge_lists``, made
+*associative*: ``(a + b) + c == a + (b + c) == merge_chunks([a, b, c])`` for any chunks, so
+it never matters how a stream was grouped (per token, per batch, by a tee) before merging.
 
 * strings concatenate, except identifiers and labels (``type``, ``id``, ``*_id``,
-  ``finish_reason``, ``model_name`` ...) which keep the first non-empty value, so a server that
-  repeats them in every delta does not produce ``"stopstop"``, and ``status``, whose last
+  ``finish_reason``, ``model_name`` ...) which keep their first non-empty value, so a server
+  that repeats them in every delta does not produce ``"stopstop"``, and ``status``, whose last
   non-empty value wins;
 * dicts merge recursively; lists concatenate, except dict items carrying the same ``index``
   which merge into one item (that is how streamed content parts arrive);
-* ``None`` never overwrites a value; other scalars keep the first value.
+* ``None`` never overwrites a value; other scalars keep the first value;
+* a key whose values change kind (a string, then a dict) raises :class:`MessageMergeError`:
+  no choice of winner would give the same result for every grouping of the chunks.
+
+Content lists additionally join adjacent strings (``["a"] + "b"`` -> ``["ab"]``), and tool-call
+chunks are grouped into calls by :class:`ToolCallRouter`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+from pipes._errors import MessageMergeError
 
 from ._content import MessageContent
 from ._tool_calls import ToolCallChunk
 
 __all__ = [
+    "ToolCallRouter",
+    "ToolCallSlot",
     "merge_content",
     "merge_dicts",
     "merge_tool_call_chunks",
@@ -29,7 +40,7 @@ __all__ = [
     "merged_id",
 ]
 
-# Keys whose string values are labels or identifiers: never concatenated.
+# Keys whose values are labels or identifiers: the first non-empty value is kept.
 _KEEP_FIRST = frozenset(
     {
         "type",
@@ -58,11 +69,14 @@ _KEEP_FIRST = frozenset(
 _KEEP_LAST = frozenset({"status"})
 
 
-def _keep_first(key: str) -> bool:
-    return key in _KEEP_FIRST or key in _KEEP_LAST or key.endswith("_id")
+def _keeps_a_value(key: str | None) -> bool:
+    """Whether ``key`` holds a label (one value kept) rather than something to merge."""
+    return key is not None and (key in _KEEP_FIRST or key in _KEEP_LAST or key.endswith("_id"))
 
 
-_MISSING: Any = object()
+def _empty(value: Any) -> bool:
+    # Servers send "" for "not yet" (finish_reason, status): it never hides a real value.
+    return value is None or (type(value) is str and not value)
 
 
 class _Str(list[str]):
@@ -90,8 +104,8 @@ class _List(list[Any]):
 def _lift(value: Any, key: str | None) -> Any:
     """Wrap a value into its accumulator (plain copies of containers, never aliases)."""
     if isinstance(value, str):
-        if key is not None and _keep_first(key):
-            return value
+        if _keeps_a_value(key):
+            return value  # a label: never appended to, so it stays a plain str
         acc = _Str()
         acc.append(value)
         return acc
@@ -101,26 +115,38 @@ def _lift(value: Any, key: str | None) -> Any:
         return d
     if isinstance(value, list):
         lst = _List()
-        _list_add(lst, value)
+        _list_add(lst, value, fuse=False)
         return lst
     return value
 
 
+def _kind(value: Any) -> str:
+    """The merge kind of a value or accumulator, named for error messages."""
+    if isinstance(value, str) or type(value) is _Str:
+        return "str"
+    if isinstance(value, Mapping):
+        return "dict"
+    if isinstance(value, list):
+        return "list"
+    return "scalar"
+
+
 def _dict_add(acc: _Dict, right: Mapping[str, Any]) -> None:
     for key, value in right.items():
-        cur = acc.get(key, _MISSING)
-        if cur is _MISSING:
-            acc[key] = None if value is None else _lift(value, key)
+        cur = acc.get(key)
+        if cur is None:
+            if value is not None or key not in acc:
+                acc[key] = None if value is None else _lift(value, key)
         elif value is None:
             continue
-        elif type(value) is str and cur is not None:
-            # Inlined string case of _add(): metadata repeats in every streamed delta.
-            kind = type(cur)
-            if kind is _Str:
-                if value:
-                    cur.append(value)
-            elif kind is str and (not cur or (value and key in _KEEP_LAST)):
-                acc[key] = value
+        elif type(cur) is _Str and type(value) is str:
+            # Inlined _add() for the common case: text streamed in metadata.
+            if value:
+                cur.append(value)
+        elif type(cur) is str:
+            # A label (only labels are stored as plain str): keep first / last non-empty.
+            if not cur or (key in _KEEP_LAST and not _empty(value)):
+                acc[key] = _lift(value, key)
         else:
             acc[key] = _add(cur, value, key)
 
@@ -129,34 +155,63 @@ def _add(cur: Any, value: Any, key: str | None) -> Any:
     """Merge ``value`` into accumulator ``cur``; return the (possibly new) accumulator."""
     if cur is None:
         return _lift(value, key)
-    if isinstance(value, str):
-        if type(cur) is _Str:
-            if value:
-                cur.append(value)
-        elif isinstance(cur, str) and not cur:
-            return value  # keep-first key: first *non-empty* wins
+    if value is None:
         return cur
-    if isinstance(value, Mapping):
-        if type(cur) is _Dict:
-            _dict_add(cur, value)
+    if _keeps_a_value(key):
+        if (_empty(cur) and not _empty(value)) or (key in _KEEP_LAST and not _empty(value)):
+            return _lift(value, key)
         return cur
-    if isinstance(value, list):
-        if type(cur) is _List:
-            _list_add(cur, value)
-        return cur
-    return cur  # scalars (and type mismatches): the first value stays
+    kind = type(cur)
+    if kind is _Str and isinstance(value, str):
+        if value:
+            cur.append(value)
+    elif kind is _Dict and isinstance(value, Mapping):
+        _dict_add(cur, value)
+    elif kind is _List and isinstance(value, list):
+        _list_add(cur, value, fuse=False)
+    elif _kind(cur) != "scalar" or _kind(value) != "scalar":
+        where = "a value" if key is None else f"key {key!r}"
+        raise MessageMergeError(
+            f"cannot merge chunks: {where} is a {_kind(cur)} in one chunk and a "
+            f"{_kind(value)} in a later one. Chunks of one message must keep each key's "
+            "kind (str, dict, list or scalar); fix the provider that builds them."
+        )
+    return cur  # scalars: the first value stays
 
 
-def _list_add(acc: _List, items: Iterable[Any]) -> None:
+def _index_key(item: Mapping[str, Any]) -> Any:
+    """The key under which an indexed item merges, or None (no usable ``index``)."""
+    index = item.get("index")
+    if index is None:
+        return None
+    key = (type(index), index)  # 1, True and 1.0 are different indexes
+    try:
+        hash(key)
+    except TypeError:
+        return None  # an unhashable index cannot identify an item: it is appended
+    return key
+
+
+def _list_add(acc: _List, items: Iterable[Any], *, fuse: bool) -> None:
+    """Append ``items``; dicts with a known ``index`` merge into the item with that index.
+
+    ``fuse``: a string joins a string item right before it (content lists, where
+    ``["a", "b"]`` and ``["ab"]`` are the same text), so merging stays associative after
+    indexed parts between strings merged away.
+    """
     for item in items:
-        if isinstance(item, Mapping) and "index" in item:
-            pos = acc.by_index.get(item["index"])
-            if pos is not None:
-                target = acc[pos]
-                if type(target) is _Dict:
-                    _dict_add(target, item)
+        if isinstance(item, Mapping):
+            key = _index_key(item)
+            if key is not None:
+                pos = acc.by_index.get(key)
+                if pos is not None:
+                    _dict_add(acc[pos], item)
                     continue
-            acc.by_index[item["index"]] = len(acc)
+                acc.by_index[key] = len(acc)
+        elif fuse and isinstance(item, str) and acc and type(acc[-1]) is _Str:
+            if item:
+                acc[-1].append(item)
+            continue
         acc.append(_lift(item, None))
 
 
@@ -197,92 +252,115 @@ def merge_values(values: Iterable[Any]) -> Any:
 def merge_content(contents: Sequence[MessageContent]) -> MessageContent:
     """Merge message contents: strings concatenate; lists merge (parts by ``index``).
 
-    A string followed by a list becomes the list's first item; a string following a list is
-    appended to the list's last string item (or added as a new item).
+    With a list among them the result is a list: a string content is one more string item,
+    and adjacent string items join. ``["a", part] + "b" + "c"`` -> ``["a", part, "bc"]``;
+    ``"" + [part]`` -> ``[part]``.
     """
     if all(type(c) is str for c in contents):
         return "".join(contents)  # type: ignore[arg-type]
-    acc: _List | None = None
-    text = _Str()
+    acc = _List()
     for content in contents:
         if type(content) is str:
-            if acc is None:
-                text.append(content)
-            elif content:
-                last = acc[-1] if acc else None
-                if type(last) is _Str:
-                    last.append(content)
-                else:
-                    acc.append(_lift(content, None))
-            continue
-        if acc is None:
-            acc = _List()
-            leading = "".join(text)
-            if leading:
-                acc.append(_lift(leading, None))
-        _list_add(acc, content)
+            if content:
+                _list_add(acc, (content,), fuse=True)
+        else:
+            _list_add(acc, content, fuse=True)
     result: MessageContent = _finish(acc)
     return result
 
 
-class _CallSlot:
-    __slots__ = ("args", "id", "index", "name")
+class ToolCallSlot:
+    """One tool call being assembled from chunks: its ``name``, ``id`` and ``index``."""
+
+    __slots__ = ("id", "index", "name")
 
     def __init__(self, name: str | None, call_id: str | None, index: int | None) -> None:
         self.name = name
         self.id = call_id
         self.index = index
+
+
+S = TypeVar("S", bound=ToolCallSlot)
+
+
+class ToolCallRouter(Generic[S]):
+    """Decides which call each streamed tool-call chunk belongs to (message merging and the
+    tool-call parsers share these rules, so both group a stream the same way).
+
+    * a chunk with an ``index`` continues the latest call with that index, unless it brings
+      an ``id`` other than that call's (some servers reuse index 0 for every call);
+    * a chunk without ``index`` continues the previous call if that call has no index
+      either and the chunk's ``id`` and ``name``, when given, are the call's own;
+    * otherwise it starts a new call. A call's ``id`` (and, without index, its ``name``) is
+      the one its first chunk brought: a later chunk never re-labels a call whose fragments
+      may have arrived already, which is what makes merging associative. An indexed call
+      without a name takes the first name that arrives;
+    * a chunk carrying no id, name or arguments changes nothing and is skipped.
+
+    An OpenAI stream (the first chunk of a call has id, name and index, the next ones index
+    and arguments) and a vLLM one (id and name repeated in every delta) both give one call
+    per tool call. ``route`` returns the slot, made by ``new`` when a call starts::
+
+        router = ToolCallRouter(ToolCallSlot)
+        router.route(tool_call_chunk(name="f", id="c1", index=0))  # a new slot
+    """
+
+    __slots__ = ("by_index", "new", "slots")
+
+    def __init__(self, new: Callable[[str | None, str | None, int | None], S]) -> None:
+        self.new = new
+        self.slots: list[S] = []
+        self.by_index: dict[Any, S] = {}
+
+    def route(self, chunk: ToolCallChunk) -> S | None:
+        """The call ``chunk`` belongs to (a new one if it starts a call); None if empty."""
+        call_id = chunk.get("id") or None
+        name = chunk.get("name") or None
+        if call_id is None and name is None and not chunk.get("args"):
+            return None
+        index = chunk.get("index")
+        slot: S | None
+        if index is not None:
+            slot = self.by_index.get(index)
+            if slot is not None and (call_id is None or call_id == slot.id):
+                if name is not None and slot.name is None:
+                    slot.name = name
+                return slot
+        elif self.slots:
+            slot = self.slots[-1]
+            if (
+                slot.index is None
+                and (call_id is None or call_id == slot.id)
+                and (name is None or name == slot.name)
+            ):
+                return slot
+        slot = self.new(name, call_id, index)
+        self.slots.append(slot)
+        if index is not None:
+            self.by_index[index] = slot
+        return slot
+
+
+class _CallSlot(ToolCallSlot):
+    __slots__ = ("args",)
+
+    def __init__(self, name: str | None, call_id: str | None, index: int | None) -> None:
+        super().__init__(name, call_id, index)
         self.args: list[str] = []
 
 
 def merge_tool_call_chunks(groups: Iterable[Sequence[ToolCallChunk]]) -> list[ToolCallChunk]:
     """Merge the tool-call chunks of successive message chunks into one chunk per call.
 
-    * chunks with the same ``index`` belong to the same call, unless they bring a different
-      non-empty ``id`` (some servers reuse index 0 for every call);
-    * a chunk without ``index`` starts a new call if its ``id`` differs from the previous
-      call's (or, having no id, it names a different tool), otherwise it continues the
-      previous call;
-    * ``id`` and ``name`` keep their first non-empty value, so servers repeating them in
-      every delta (vLLM does) do not duplicate them; ``args`` fragments concatenate.
+    Chunks are grouped into calls by :class:`ToolCallRouter`; ``args`` fragments of a call
+    concatenate. Merging merged chunks again gives the same calls (associativity).
     """
-    slots: list[_CallSlot] = []
-    by_index: dict[int, _CallSlot] = {}
+    router = ToolCallRouter(_CallSlot)
     for group in groups:
         for chunk in group:
-            index = chunk.get("index")
-            call_id = chunk.get("id") or None
-            name = chunk.get("name") or None
-            slot: _CallSlot | None
-            if index is not None:
-                slot = by_index.get(index)
-                if slot is not None and call_id and slot.id and call_id != slot.id:
-                    slot = None  # same index, new id: a new call
-            else:
-                slot = slots[-1] if slots else None
-                if slot is not None and (
-                    (call_id and slot.id and call_id != slot.id)
-                    # No index and no id: a different tool name can only be a new call.
-                    or (not call_id and name and slot.name and name != slot.name)
-                ):
-                    slot = None
-            if slot is None:
-                slot = _CallSlot(name, call_id, index)
-                slots.append(slot)
-                if index is not None:
-                    by_index[index] = slot
-            else:
-                # id and name: the first non-empty value wins; servers that repeat them in
-                # every delta must not produce "call_1call_1" or "get_weatherget_weather".
-                if call_id and not slot.id:
-                    slot.id = call_id
-                if name and not slot.name:
-                    slot.name = name
-                if slot.index is None and index is not None:
-                    slot.index = index
-                    by_index[index] = slot
+            slot = router.route(chunk)
             args = chunk.get("args")
-            if args:
+            if slot is not None and args:
                 slot.args.append(args)
     return [
         {
@@ -292,7 +370,7 @@ def merge_tool_call_chunks(groups: Iterable[Sequence[ToolCallChunk]]) -> list[To
             "index": s.index,
             "type": "tool_call_chunk",
         }
-        for s in slots
+        for s in router.slots
     ]
 
 

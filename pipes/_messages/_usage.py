@@ -8,6 +8,8 @@ from typing import Any, NotRequired
 from pydantic import ConfigDict, with_config
 from typing_extensions import TypedDict
 
+from pipes._errors import MessageMergeError
+
 __all__ = ["InputTokenDetails", "OutputTokenDetails", "UsageMetadata", "add_usage"]
 
 # Providers add keys of their own (new token details, signatures ...): keep them.
@@ -52,7 +54,7 @@ def add_usage(usages: Iterable[UsageMetadata | None]) -> UsageMetadata | None:
     ``add_usage([{"input_tokens": 1, ...}, None, {...}])``; returns ``None`` if all are ``None``.
     """
     totals = [0, 0, 0]
-    details: dict[str, dict[str, int]] = {}
+    details: dict[str, dict[str, int | float]] = {}
     seen = False
     for usage in usages:
         if not usage:
@@ -66,8 +68,15 @@ def add_usage(usages: Iterable[UsageMetadata | None]) -> UsageMetadata | None:
             if part:
                 acc = details.setdefault(key, {})
                 for name, value in part.items():
-                    if value is not None:
-                        acc[name] = acc.get(name, 0) + value
+                    if value is None:
+                        continue
+                    if type(value) is bool or not isinstance(value, int | float):
+                        raise MessageMergeError(
+                            f"cannot add usage: {key}[{name!r}] is {value!r} "
+                            f"({type(value).__name__}); token counts must be numbers. Fix the "
+                            "provider that reports it (or leave the detail out)."
+                        )
+                    acc[name] = acc.get(name, 0) + value
     if not seen:
         return None
     result: UsageMetadata = {

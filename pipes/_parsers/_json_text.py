@@ -118,16 +118,28 @@ def parse_json_markdown(text: str) -> Any:
 
     Fenced content wins over brackets in the prose before the fence; otherwise the first
     ``{`` / ``[`` that starts a complete JSON document does. A reply that is just a scalar
-    (``42``, ``"yes"``, ``true``) parses too. Raises ``ValueError`` when there is no JSON.
+    (``42``, ``"yes"``, ``true``), fenced or not, parses too. Raises ``ValueError`` when
+    there is no JSON.
     """
     body = _fence_body(text)
     if body > 0:
+        try:
+            # The fence holds exactly one document (a scalar included: prose may precede it).
+            return json.loads(_candidate(text, body), strict=False)
+        except ValueError:
+            pass
         start = _next_start(text, body)
         if start >= 0:
             try:
                 return _DECODER.raw_decode(_candidate(text, start))[0]
             except ValueError:
                 pass
+    else:
+        try:
+            # The reply is exactly one document: a string holding brackets stays a string.
+            return json.loads(text, strict=False)
+        except ValueError:
+            pass
     start = _next_start(text, 0)
     attempts = 0
     while start >= 0 and attempts < _MAX_STARTS:
@@ -144,6 +156,7 @@ class _Broken(Exception):
 
 
 _TOKENS = re.compile(r'[\\"{}\[\],:]')
+_NON_SPACE = re.compile(r"\S")
 _NOTHING: Any = object()
 
 
@@ -188,8 +201,12 @@ class PartialJsonStream:
 
     __slots__ = (
         "_attempts",
+        "_body",
+        "_body_seen",
         "_broken",
         "_done",
+        "_fence",
+        "_fence_seen",
         "_in_string",
         "_last",
         "_root",
@@ -211,6 +228,10 @@ class PartialJsonStream:
         self._broken = False
         self._yielded = False
         self._last: Any = _NOTHING
+        # The first fence and where its content starts, found once: searching the whole
+        # text on every piece made a long reply without JSON quadratic.
+        self._fence = self._body = -1
+        self._fence_seen = self._body_seen = 0  # how far each search has looked
         self._reset()
 
     def _reset(self) -> None:
@@ -257,16 +278,42 @@ class PartialJsonStream:
         self._yielded = True
         return True, value
 
+    def _first_fence(self, text: str) -> int:
+        """Where the text's first fence is (-1: none yet); each character is searched once."""
+        if self._fence < 0:
+            self._fence = text.find(_FENCE, max(0, self._fence_seen - len(_FENCE) + 1))
+            self._fence_seen = len(text)
+        return self._fence
+
+    def _fence_content(self, text: str) -> int:
+        """Where the first fence's content starts (after its ```json line), -1 until then."""
+        if self._body < 0:
+            newline = text.find("\n", max(self._fence, self._body_seen))
+            self._body_seen = len(text)
+            if newline >= 0:
+                self._body = newline + 1
+        return self._body
+
     def _find_start(self) -> bool:
         text = self.text
         start = _next_start(text, self._scan_from)
-        fence = text.find(_FENCE, 0, start if start >= 0 else len(text))
-        if fence >= 0 and self._attempts == 0:
+        begin = 0
+        fence = self._first_fence(text)
+        end = start if start >= 0 else len(text)
+        if 0 <= fence <= end - len(_FENCE) and self._attempts == 0:
             # A fence before the first bracket: the JSON is its content, once its line is in.
-            body = _fence_body(text)
-            if body < 0:
+            begin = self._fence_content(text)
+            if begin < 0:
+                self._scan_from = len(text)  # brackets on the fence line are not the JSON
                 return False
-            start = _next_start(text, max(body, self._scan_from))
+            start = _next_start(text, max(begin, self._scan_from))
+        if self._attempts == 0:
+            first = _NON_SPACE.search(text, begin)
+            if first is not None and text[first.start()] == '"':
+                # A JSON string document: its brackets are text, not JSON to follow (that
+                # reported {} for '"{"'). Nothing to stream; finish() parses it.
+                self._done = True
+                return False
         self._start = start
         if self._start < 0:
             self._scan_from = len(self.text)

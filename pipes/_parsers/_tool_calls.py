@@ -25,6 +25,7 @@ from pipes._messages import (
     tool_call,
     tool_call_chunk,
 )
+from pipes._messages._merge import ToolCallRouter, ToolCallSlot
 from pipes._parsers._base import BaseOutputParser, ParserInput
 from pipes._parsers._json_text import PartialJsonStream
 from pipes._tools._convert import convert_to_openai_function
@@ -54,17 +55,16 @@ def _message_of(input: Any, parser: str) -> AIMessage:
     )
 
 
-class _Slot:
+class _Slot(ToolCallSlot):
     """One tool call being streamed: name, id, and its arguments parsed incrementally."""
 
-    __slots__ = ("args", "id", "index", "name", "stream")
+    __slots__ = ("args", "named", "stream")
 
     def __init__(self, name: str | None, call_id: str | None, index: int | None) -> None:
-        self.name = name
-        self.id = call_id
-        self.index = index
+        super().__init__(name, call_id, index)
         self.stream = PartialJsonStream()
         self.args: dict[str, Any] = {}
+        self.named = False  # whether partial output shows the call (it has a name) yet
 
 
 class _ToolCallStream:
@@ -73,44 +73,19 @@ class _ToolCallStream:
     every call's whole arguments on each chunk)."""
 
     def __init__(self) -> None:
-        self.slots: list[_Slot] = []
-        self._by_index: dict[int, _Slot] = {}
+        # The same grouping rules as message merging: one ToolCallRouter.
+        self._router = ToolCallRouter(_Slot)
+        self.slots = self._router.slots
 
     def add(self, chunks: Sequence[ToolCallChunk]) -> bool:
         """Fold one message chunk's tool-call chunks; ``True`` when a partial call changed."""
         changed = False
         for chunk in chunks:
-            index = chunk.get("index")
-            call_id = chunk.get("id") or None
-            name = chunk.get("name") or None
-            slot: _Slot | None
-            # The same grouping rules as pipes' message merging (merge_tool_call_chunks).
-            if index is not None:
-                slot = self._by_index.get(index)
-                if slot is not None and call_id and slot.id and call_id != slot.id:
-                    slot = None
-            else:
-                slot = self.slots[-1] if self.slots else None
-                if slot is not None and (
-                    (call_id and slot.id and call_id != slot.id)
-                    or (not call_id and name and slot.name and name != slot.name)
-                ):
-                    slot = None
+            slot = self._router.route(chunk)
             if slot is None:
-                slot = _Slot(name, call_id, index)
-                self.slots.append(slot)
-                if index is not None:
-                    self._by_index[index] = slot
-                changed = True
-            else:
-                if call_id and not slot.id:
-                    slot.id = call_id
-                if name and not slot.name:
-                    slot.name = name
-                    changed = True
-                if slot.index is None and index is not None:
-                    slot.index = index
-                    self._by_index[index] = slot
+                continue
+            if slot.name and not slot.named:
+                slot.named = changed = True  # a name arrived: the call appears
             args = chunk.get("args")
             if args:
                 grew, value = slot.stream.feed(args)

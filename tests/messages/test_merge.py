@@ -418,3 +418,73 @@ def test_status_keeps_the_last_value_and_labels_the_first() -> None:
         ]
     )
     assert merged.response_metadata == {"status": "completed", "model": "m1"}
+
+
+# Associativity: minimal examples found by tests/messages/test_merge_properties.py.
+
+
+def _groupings(*chunks: AIMessageChunk) -> list[AIMessageChunk]:
+    """``(a + b) + c``, ``a + (b + c)`` and ``merge_chunks([a, b, c])``."""
+    a, b, c = chunks
+    return [(a + b) + c, a + (b + c), merge_message_chunks([a, b, c])]
+
+
+def test_fragments_never_move_to_the_next_calls_id() -> None:
+    # The fragment '"y"' continues call a (index 0); grouped with the next chunk it used to
+    # join call b, whose id arrived later.
+    merged = _groupings(
+        tcc(name="f", id="a", index=0, args="{"),
+        tcc(args='"y"', index=0),
+        tcc(name="g", id="b", index=0, args="{}"),
+    )
+    for m in merged:
+        assert [(c["id"], c["args"]) for c in m.tool_call_chunks] == [("a", '{"y"'), ("b", "{}")]
+
+
+def test_no_index_fragment_does_not_follow_an_indexed_call() -> None:
+    a = merge_message_chunks([tcc(id="a", name="f", index=0), tcc(id="b", name="g", index=1)])
+    merged = _groupings(a, tcc(args="x", index=0), tcc(args="y"))
+    for m in merged:
+        assert [(c["id"], c["args"]) for c in m.tool_call_chunks] == [
+            ("a", "x"),
+            ("b", None),
+            (None, "y"),
+        ]
+
+
+def test_a_named_fragment_without_index_starts_its_own_call() -> None:
+    merged = _groupings(tcc(name="f", args="1"), tcc(args="2"), tcc(name="g", args="3"))
+    for m in merged:
+        assert [(c["name"], c["args"]) for c in m.tool_call_chunks] == [("f", "12"), ("g", "3")]
+
+
+def test_content_strings_join_whatever_the_grouping() -> None:
+    for m in _groupings(AIMessageChunk("a"), AIMessageChunk("a"), AIMessageChunk([])):
+        assert m.content == ["aa"]
+    part = {"type": "text", "text": "p", "index": 0}
+    for m in _groupings(AIMessageChunk([part, "a"]), AIMessageChunk([part]), AIMessageChunk(["b"])):
+        assert m.content == [{"type": "text", "text": "pp", "index": 0}, "ab"]
+
+
+def test_unhashable_content_index_is_appended_not_a_crash() -> None:
+    part = {"type": "x", "index": [1]}
+    assert (AIMessageChunk([part]) + AIMessageChunk([part])).content == [part, part]
+
+
+def test_a_key_changing_kind_raises_for_every_grouping() -> None:
+    chunks = [
+        AIMessageChunk("", additional_kwargs={"k": "x"}),
+        AIMessageChunk("", additional_kwargs={"k": {"v": "y"}}),
+        AIMessageChunk("", additional_kwargs={"k": "z"}),
+    ]
+    with pytest.raises(MessageMergeError, match=r"key 'k' is a (str|dict) in one chunk"):
+        (chunks[0] + chunks[1]) + chunks[2]
+    with pytest.raises(MessageMergeError, match=r"key 'k' is a (str|dict) in one chunk"):
+        chunks[0] + (chunks[1] + chunks[2])
+
+
+def test_usage_detail_that_is_not_a_number_is_a_merge_error() -> None:
+    usage = {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2}
+    odd = AIMessageChunk("", usage_metadata={**usage, "input_token_details": {"tier": "x"}})  # type: ignore[arg-type]
+    with pytest.raises(MessageMergeError, match=r"input_token_details\['tier'\] is 'x'"):
+        odd + odd

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import subprocess
+import sys
+import textwrap
 from typing import Any
 
 import pytest
@@ -245,3 +248,43 @@ def test_fenced_json_wins_over_brackets_in_prose() -> None:
 def test_stream_waits_for_fence_line() -> None:
     out = _stream(["Sure ```", "json", '\n{"a"', ": [1]}", "\n```"])
     assert out == [{}, {"a": [1]}]
+
+
+def test_fenced_scalar_after_prose_parses() -> None:
+    # Found by tests/parsers/test_partial_json_properties.py: only brackets were looked for
+    # inside a fence, so a fenced scalar after prose was "not JSON".
+    assert parse_json_markdown("Here it is:\n```json\nnull\n```\n") is None
+    assert parse_json_markdown('Sure.\n```json\n"yes"\n```') == "yes"
+    assert list(JsonOutputParser().transform(iter(["Sure.\n```json\n4", "2\n```"]))) == [42]
+
+
+def test_a_string_document_with_brackets_streams_no_bogus_object() -> None:
+    # Found by tests/parsers/test_partial_json_properties.py: the stream followed the brace
+    # inside the string and reported {} before the final value '{'.
+    assert list(JsonOutputParser().transform(iter(['"{"']))) == ["{"]
+    assert list(JsonOutputParser().transform(iter([' "a [', '1, 2]"']))) == ["a [1, 2]"]
+
+
+def test_a_long_reply_without_json_streams_in_linear_time() -> None:
+    # Every piece searched the whole text for a fence: 200,000 pieces of prose took a minute
+    # of CPU. A child process capped at 20 s of CPU fails cleanly instead of wedging.
+    code = textwrap.dedent(
+        """
+        import resource
+        resource.setrlimit(resource.RLIMIT_CPU, (20, 20))
+        from pipes._parsers._json_text import PartialJsonStream
+        stream = PartialJsonStream()
+        for i in range(100_000):
+            stream.feed("word ")
+        stream.feed("```")
+        for i in range(100_000):
+            stream.feed("json ")  # a fence line that never ends
+        stream.feed('\\n{"a": 1}\\n```')
+        print(stream.finish()[1])
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "{'a': 1}"
