@@ -104,6 +104,8 @@ class PromptSandbox(ImmutableSandboxedEnvironment):
 
     def attribute(self, obj: Any, name: str) -> Any:
         """Read ``obj.name`` if it is allowed; decided from type and name, before reading."""
+        if isinstance(obj, jinja2.Undefined):
+            return obj  # keep the first failure: "'x' is undefined", not "x.y is unsafe"
         if not name.startswith("_"):
             if isinstance(obj, LoopContext):
                 if hasattr(LoopContext, name):
@@ -114,7 +116,10 @@ class PromptSandbox(ImmutableSandboxedEnvironment):
                     return getattr(obj, name)
             if isinstance(obj, Mapping) and not hasattr(type(obj), name):
                 return self.undefined(obj=obj, name=name)  # a missing key, not an attribute
-        return self.unsafe_undefined(obj, name)
+        # Raised now, not deferred in an Undefined: ``x.__class__.__mro__`` names __class__.
+        raise SecurityError(
+            f"access to attribute {name!r} of {type(obj).__name__!r} object is unsafe"
+        )
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         # Attribute syntax on a dict reads its keys first ({{ d.items }} is the "items" key
@@ -135,9 +140,9 @@ class PromptSandbox(ImmutableSandboxedEnvironment):
                 return value
         if isinstance(argument, str):
             return self.attribute(obj, argument)
-        if isinstance(obj, (Mapping, Sequence)):
+        if isinstance(obj, (Mapping, Sequence, jinja2.Undefined)):
             return self.undefined(obj=obj, name=argument)
-        return self.unsafe_undefined(obj, str(argument))
+        raise SecurityError(f"item access on {type(obj).__name__!r} objects is unsafe")
 
     def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
         budget = current_budget()
