@@ -121,12 +121,6 @@ def _pre_replace(b: Budget, value: Any, args: tuple[Any, ...], kw: dict[str, Any
     b.check_size(len(text) + hits * max(0, len(new) - len(old)), "replace")
 
 
-def _pre_join(b: Budget, value: Any, args: tuple[Any, ...], kw: dict[str, Any]) -> None:
-    cap = b.limits.max_output_length
-    items = size_of(value) or 0
-    b.check_size(len(str(_arg(args, kw, 0, "d", ""))) * items + text_size(value, cap), "join")
-
-
 def _pre_center(b: Budget, value: Any, args: tuple[Any, ...], kw: dict[str, Any]) -> None:
     b.check_size(_int_arg(_arg(args, kw, 0, "width", 80), "width"), "center")
 
@@ -183,7 +177,6 @@ def _pre_sum(b: Budget, value: Any, args: tuple[Any, ...], kw: dict[str, Any]) -
 
 _PRECHECKS: Final[dict[str, _Precheck]] = {
     "replace": _pre_replace,
-    "join": _pre_join,
     "center": _pre_center,
     "indent": _pre_indent,
     "format": _pre_format,

@@ -46,7 +46,7 @@ from pipes._prompts._jinja_budget import (
     iter_filter,
     size_of,
 )
-from pipes._prompts._limits import CHARS_PER_OPERATION
+from pipes._prompts._limits import CHARS_PER_OPERATION, text_size
 
 __all__ = ["PromptSandbox", "bound_template", "environment"]
 
@@ -88,6 +88,22 @@ _SAFE_METHODS: Final[dict[type, frozenset[str]]] = {
     list: frozenset({"count", "index"}),
     tuple: frozenset({"count", "index"}),
 }
+
+
+@jinja2.pass_eval_context
+def _join(eval_ctx: Any, value: Any, d: Any = "", attribute: Any = None) -> str:
+    # The items are listed once (value may be a generator) and measured before joining.
+    items = list(value)
+    budget = current_budget()
+    cap = budget.limits.max_output_length
+    size = len(str(d)) * len(items)
+    if attribute is None:  # joined attributes are parts of the items: checked afterwards
+        for item in items:
+            size += text_size(item, cap)
+            if size > cap:
+                break
+    budget.check_size(size, "join")
+    return str(jinja2.filters.do_join(eval_ctx, items, d, attribute))
 
 
 @jinja2.pass_environment
@@ -238,6 +254,7 @@ def environment() -> PromptSandbox:
         env.globals.clear()  # no range/lipsum/cycler/joiner/namespace/dict
         filters = {name: charged(name, func) for name, func in env.filters.items()}
         filters["attr"] = charged("attr", _attr)
+        filters["join"] = charged("join", _join)
         filters[ITER_FILTER] = iter_filter
         filters[CONCAT_FILTER] = concat_filter
         env.filters = filters

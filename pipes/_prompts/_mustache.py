@@ -324,11 +324,11 @@ class MustacheTemplate(Frozen):
                     f"max_output_length={budget.limits.max_output_length} characters"
                 )
                 if type(node) is _Var:
-                    raise self._limit_error(node, limit)
+                    raise self._limit_error(node, limit) from limit
                 raise UnsafeTemplateError(
                     f"The mustache template {_preview(self.source)} was stopped: {limit}. "
                     + _RAISE_LIMITS
-                )
+                ) from limit
             out.append(text)
 
     def _text(self, node: _Var, scopes: list[Any]) -> str:
