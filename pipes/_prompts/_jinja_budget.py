@@ -33,12 +33,12 @@ __all__ = [
     "CONCAT_FILTER",
     "ITER_FILTER",
     "MAX_INT_BITS",
-    "Counted",
     "bounded_concat",
     "charged",
     "check_int_bits",
     "check_percent_format",
     "concat_filter",
+    "counted",
     "current_budget",
     "finalize",
     "iter_filter",
@@ -61,8 +61,7 @@ _PERCENT_FIELD: Final = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\
 
 
 def current_budget() -> Budget:
-    budget = BUDGET.get()
-    return budget if budget is not None else Budget(current_limits())
+    return BUDGET.get() or Budget(current_limits())
 
 
 def size_of(value: Any) -> int | None:
@@ -220,19 +219,20 @@ def charged(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     skip = 0 if getattr(func, "jinja_pass_arg", None) is None else 1
 
     def filter_(*args: Any, **kwargs: Any) -> Any:
-        budget = current_budget()
+        budget = BUDGET.get() or Budget(current_limits())
         value = args[skip] if len(args) > skip else None
-        size = size_of(value)
-        budget.charge(1 if size is None else 1 + size // CHARS_PER_OPERATION)
+        size = len(value) if type(value) is str else size_of(value)
         if precheck is not None:
             precheck(budget, value, args[skip + 1 :], kwargs)
         elif stringifies and size is not None and type(value) is not str:
             limit = budget.limits.max_output_length
             budget.check_size(text_size(value, limit), f"the {name} filter")
         result = func(*args, **kwargs)
-        size = size_of(result)
-        if size is not None:
-            budget.charge_size(size)
+        produced = len(result) if type(result) is str else size_of(result)
+        if produced is not None:
+            budget.check_size(produced, f"the {name} filter")
+        # One charge for the work on the input and the result (both linear in their size).
+        budget.charge(1 + ((size or 0) + (produced or 0)) // CHARS_PER_OPERATION)
         return result
 
     pass_arg = getattr(func, "jinja_pass_arg", None)
@@ -243,31 +243,21 @@ def charged(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     return filter_
 
 
-class Counted:
-    """A loop iterable that charges the budget for each item (and the body's static text)."""
+def counted(items: Iterator[Any], cost: int, budget: Budget) -> Iterator[Any]:
+    """Yield ``items``, charging ``cost`` for each (the loop body's static text included).
 
-    __slots__ = ("_budget", "_cost", "_items", "_source")
-
-    def __init__(self, source: Iterable[Any], cost: int, budget: Budget) -> None:
-        self._source = source
-        self._items: Iterator[Any] = iter(source)
-        self._cost = cost
-        self._budget = budget
-
-    def __iter__(self) -> Counted:
-        return self
-
-    def __next__(self) -> Any:
-        item = next(self._items)
-        self._budget.charge(self._cost)
-        return item
-
-    def __len__(self) -> int:  # loop.length / loop.revindex; TypeError if not sized
-        return len(self._source)  # type: ignore[arg-type]
+    A generator, not a sized wrapper: ``loop.length`` on it makes jinja2 list the rest of the
+    items, which goes through here and is charged like the loop itself.
+    """
+    charge = budget.charge
+    for item in items:
+        charge(cost)
+        yield item
 
 
-def iter_filter(value: Any, static_length: int = 0) -> Counted:
-    return Counted(value, 1 + static_length // CHARS_PER_OPERATION, current_budget())
+def iter_filter(value: Any, static_length: int = 0) -> Iterator[Any]:
+    # iter() now, so a value that cannot be looped over fails at the loop, not later.
+    return counted(iter(value), 1 + static_length // CHARS_PER_OPERATION, current_budget())
 
 
 def concat_filter(operands: Sequence[Any]) -> str:

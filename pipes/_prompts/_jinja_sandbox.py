@@ -35,12 +35,12 @@ from pipes._prompts._jinja_budget import (
     CONCAT_FILTER,
     ITER_FILTER,
     MAX_INT_BITS,
-    Counted,
     bounded_concat,
     charged,
     check_int_bits,
     check_percent_format,
     concat_filter,
+    counted,
     current_budget,
     finalize,
     iter_filter,
@@ -140,7 +140,7 @@ class PromptSandbox(ImmutableSandboxedEnvironment):
     def getattr(self, obj: Any, attribute: str) -> Any:
         # Attribute syntax on a dict reads its keys first ({{ d.items }} is the "items" key
         # when there is one), like mustache and like users expect of JSON-shaped data.
-        if isinstance(obj, Mapping) and attribute in obj:
+        if (type(obj) is dict or isinstance(obj, Mapping)) and attribute in obj:
             return obj[attribute]
         return self.attribute(obj, attribute)
 
@@ -197,7 +197,7 @@ class PromptSandbox(ImmutableSandboxedEnvironment):
         budget.charge(1 if size is None else 1 + size // CHARS_PER_OPERATION)
         if isinstance(__obj, LoopContext) and args:
             # loop(children) in a recursive loop: the new iterable is charged like the first.
-            args = (Counted(args[0], 1, budget), *args[1:])
+            args = (counted(iter(args[0]), 1, budget), *args[1:])
         if not isinstance(__obj, (Macro, LoopContext)):
             result = super().call(__context, __obj, *args, **kwargs)
         else:

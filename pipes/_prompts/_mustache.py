@@ -40,7 +40,6 @@ from typing import Any, Final, Literal
 from pipes._errors import TemplateError, UnsafeTemplateError
 from pipes._prompts._formatting import Frozen, check_variables
 from pipes._prompts._limits import (
-    CHARS_PER_OPERATION,
     Budget,
     LimitExceeded,
     current_limits,
@@ -71,6 +70,8 @@ class _Section:
     children: tuple[_Node, ...]
     line: int
     column: int
+    # Charged per item: the variables and text of the body are rendered once per item.
+    cost: int
 
 
 _Node = str | _Var | _Section
@@ -197,9 +198,9 @@ class _Parser:
                         f"section {{{{#{open_name}}}}} opened on line {open_line}, column "
                         f"{open_column}."
                     )
-                section = _Section(
-                    name, path, inverted, tuple(_merge_text(kids)), open_line, open_column
-                )
+                merged = tuple(_merge_text(kids))
+                cost = 1 + len(merged)
+                section = _Section(name, path, inverted, merged, open_line, open_column, cost)
                 parent.append(section)
                 current = parent
                 continue
@@ -268,13 +269,14 @@ def _to_text(value: Any) -> str:
 class MustacheTemplate(Frozen):
     """A parsed mustache template (see the module docstring for what is supported)."""
 
-    __slots__ = ("_escape", "_nodes", "source", "variables")
+    __slots__ = ("_escape", "_loops", "_nodes", "source", "variables")
 
     template_format: Final[Literal["mustache"]] = "mustache"
     source: str
     variables: tuple[str, ...]
     _escape: bool
     _nodes: tuple[_Node, ...]
+    _loops: bool  # has sections: without them, output is linear and needs no budget
 
     def __init__(self, template: str, *, escape: bool = False) -> None:
         parsed = _Parser(template).parse()
@@ -282,7 +284,13 @@ class MustacheTemplate(Frozen):
         for node in parsed:
             if isinstance(node, (_Var, _Section)) and node.path:
                 names[node.path[0]] = None
-        self._init(source=template, variables=tuple(names), _escape=escape, _nodes=parsed)
+        self._init(
+            source=template,
+            variables=tuple(names),
+            _escape=escape,
+            _nodes=parsed,
+            _loops=any(isinstance(node, _Section) for node in parsed),
+        )
 
     def render(self, values: Mapping[str, Any], /) -> str:
         """Render with ``values``; every top-level variable must be present."""
@@ -290,10 +298,13 @@ class MustacheTemplate(Frozen):
         out: list[str] = []
         # Lookups only ever use dict semantics, so a non-dict mapping is copied into one.
         root = values if type(values) is dict else dict(values)
-        budget = Budget(current_limits())
+        limits = current_limits()
+        budget = Budget(limits) if self._loops else None
         # ``room`` holds the characters still allowed: nested sections over lists multiply
         # output, and a hostile template must not be able to turn that into gigabytes.
-        self._render(self._nodes, [root], out, budget, [budget.limits.max_output_length])
+        # (room[1] is the limit itself, for the message.)
+        cap = limits.max_output_length
+        self._render(self._nodes, [root], out, budget, [cap, cap])
         return "".join(out)
 
     def _render(
@@ -301,7 +312,7 @@ class MustacheTemplate(Frozen):
         nodes: tuple[_Node, ...],
         scopes: list[Any],
         out: list[str],
-        budget: Budget,
+        budget: Budget | None,
         room: list[int],
     ) -> None:
         for node in nodes:
@@ -309,19 +320,15 @@ class MustacheTemplate(Frozen):
                 text = node
             elif type(node) is _Var:
                 text = self._text(node, scopes)
-                try:
-                    budget.charge(1 + len(text) // CHARS_PER_OPERATION)
-                except LimitExceeded as exc:
-                    raise self._limit_error(node, exc) from exc
             else:
                 assert type(node) is _Section
+                assert budget is not None
                 self._render_section(node, scopes, out, budget, room)
                 continue
             room[0] -= len(text)
             if room[0] < 0:
                 limit = LimitExceeded(
-                    "the rendered text would have more than "
-                    f"max_output_length={budget.limits.max_output_length} characters"
+                    f"the rendered text would have more than max_output_length={room[1]} characters"
                 )
                 if type(node) is _Var:
                     raise self._limit_error(node, limit) from limit
@@ -369,7 +376,7 @@ class MustacheTemplate(Frozen):
         try:
             for item in items:
                 try:
-                    budget.charge()
+                    budget.charge(node.cost)
                 except LimitExceeded as exc:
                     raise self._limit_error(node, exc) from exc
                 if node.inverted:
