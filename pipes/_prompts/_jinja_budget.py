@@ -23,7 +23,6 @@ from jinja2.exceptions import SecurityError
 from pipes._prompts._limits import (
     CHARS_PER_OPERATION,
     Budget,
-    LimitExceeded,
     current_limits,
     text_size,
 )
@@ -275,19 +274,16 @@ def concat_filter(operands: Sequence[Any]) -> str:
 
 def bounded_concat(parts: Iterable[str]) -> str:
     # environment.concat joins the output of the template and of every macro, call block,
-    # filter block and set block; counting as we go stops before memory runs out.
+    # filter block and set block. Listing the parts first is safe: every loop iteration that
+    # makes parts is charged, and parts are references to strings that exist already, so the
+    # list stays small while the text it would join is measured before joining.
+    out = list(parts)
+    total = sum(map(len, out))
     budget = current_budget()
-    cap = budget.limits.max_output_length
-    out: list[str] = []
-    total = 0
-    for part in parts:
-        total += len(part)
-        if total > cap:
-            raise LimitExceeded(
-                f"the rendered text would have more than max_output_length={cap} characters"
-            )
-        out.append(part)
-    budget.charge(1 + total // CHARS_PER_OPERATION)
+    if total > budget.limits.max_output_length:
+        budget.check_size(total, "the rendered text")
+    if total >= CHARS_PER_OPERATION:
+        budget.charge(total // CHARS_PER_OPERATION)
     return "".join(out)
 
 
