@@ -278,3 +278,33 @@ def test_every_render_failure_is_a_positioned_template_error(
 def test_construction_errors_are_positioned(fmt: str, template: str, where: str) -> None:
     with pytest.raises(TemplateError, match=where):
         compile_template(template, fmt)
+
+
+@pytest.mark.parametrize(
+    ("template", "values"),
+    [
+        (
+            "{% for x in l %}{{ loop.length }}{{ loop.revindex }}{{ loop.last }}"
+            "{{ loop.previtem is defined }}{% endfor %}",
+            {"l": [1, 2, 3]},
+        ),
+        ("{% for x in l if x > 1 %}{{ x }}{{ loop.length }}{% else %}none{% endfor %}", {"l": [1]}),
+        (
+            "{% for x in l recursive %}[{{ x.n }}{{ loop.depth }}"
+            "{% if x.c %}{{ loop(x.c) }}{% endif %}]{% endfor %}",
+            {"l": [{"n": 1, "c": [{"n": 2, "c": []}]}]},
+        ),
+        ("{% macro m(a) %}<{{ a }}{{ caller() }}>{% endmacro %}{% call m(1) %}c{% endcall %}", {}),
+        ("{% set x %}abc{% endset %}{{ x | upper }}{% filter lower %}XY{% endfilter %}", {}),
+        (
+            "{% for k, v in d | dictsort %}{{ k }}={{ v }};{% endfor %}{{ d | tojson }}",
+            {"d": {"b": 1}},
+        ),
+        ("{{ 'a' ~ 1 ~ none }}{{ [1, 2] + [3] }}{{ 'x' * 3 }}{{ '%s=%d' % ('k', 2) }}", {}),
+    ],
+)
+def test_charged_constructs_render_like_jinja2(template: str, values: dict[str, Any]) -> None:
+    import jinja2
+
+    reference = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(template)
+    assert render(template, "jinja2", **values) == reference.render(values)
