@@ -31,6 +31,7 @@ __all__ = [
     "BUDGET",
     "CONCAT_FILTER",
     "ITER_FILTER",
+    "TICK_FILTER",
     "MAX_INT_BITS",
     "bounded_concat",
     "charged",
@@ -42,6 +43,7 @@ __all__ = [
     "finalize",
     "iter_filter",
     "size_of",
+    "tick_filter",
 ]
 
 #: Upper bound on the result of ``a * b`` / ``a ** b`` on ints, in bits.
@@ -55,6 +57,7 @@ BUDGET: ContextVar[Budget | None] = ContextVar("pipes_jinja_budget", default=Non
 # Filters inserted by bound_template(); their names cannot be written in a template.
 ITER_FILTER: Final = "pipes:iter"
 CONCAT_FILTER: Final = "pipes:concat"
+TICK_FILTER: Final = "pipes:tick"
 
 _PERCENT_FIELD: Final = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
@@ -257,6 +260,13 @@ def counted(items: Iterator[Any], cost: int, budget: Budget) -> Iterator[Any]:
 def iter_filter(value: Any, static_length: int = 0) -> Iterator[Any]:
     # iter() now, so a value that cannot be looped over fails at the loop, not later.
     return counted(iter(value), 1 + static_length // CHARS_PER_OPERATION, current_budget())
+
+
+def tick_filter(value: Any) -> Any:
+    # Comparisons (``'x' in long_text``, ``a == b``) cost up to the size of their operands and
+    # are not calls: charging one operation each puts them under the CPU-time checkpoints.
+    current_budget().charge()
+    return value
 
 
 def concat_filter(operands: Sequence[Any]) -> str:

@@ -35,6 +35,7 @@ from pipes._prompts._jinja_budget import (
     CONCAT_FILTER,
     ITER_FILTER,
     MAX_INT_BITS,
+    TICK_FILTER,
     bounded_concat,
     charged,
     check_int_bits,
@@ -45,6 +46,7 @@ from pipes._prompts._jinja_budget import (
     finalize,
     iter_filter,
     size_of,
+    tick_filter,
 )
 from pipes._prompts._limits import CHARS_PER_OPERATION, text_size
 
@@ -213,7 +215,7 @@ class PromptSandbox(ImmutableSandboxedEnvironment):
 
 
 class _Bounder(NodeTransformer):
-    """Rewrites a parsed template so loops and ``~`` go through the charging filters."""
+    """Rewrites a parsed template so loops, comparisons and ``~`` go through charging filters."""
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
         self.generic_visit(node)
@@ -223,6 +225,10 @@ class _Bounder(NodeTransformer):
         )
         return node
 
+    def visit_Compare(self, node: nodes.Compare) -> nodes.Node:
+        self.generic_visit(node)
+        return nodes.Filter(node, TICK_FILTER, [], [], None, None, lineno=node.lineno)
+
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
         operands = nodes.List(list(node.nodes), lineno=node.lineno)
@@ -230,7 +236,7 @@ class _Bounder(NodeTransformer):
 
 
 def bound_template(env: PromptSandbox, ast: nodes.Template) -> nodes.Template:
-    """``ast`` with every loop and ``~`` charged to the render's budget."""
+    """``ast`` with every loop, comparison and ``~`` charged to the render's budget."""
     bounded = _Bounder().visit(ast)
     assert isinstance(bounded, nodes.Template)
     bounded.set_environment(env)
@@ -257,6 +263,7 @@ def environment() -> PromptSandbox:
         filters["join"] = charged("join", _join)
         filters[ITER_FILTER] = iter_filter
         filters[CONCAT_FILTER] = concat_filter
+        filters[TICK_FILTER] = tick_filter
         env.filters = filters
         env.tests = {name: charged(name, cast(Any, func)) for name, func in env.tests.items()}
         _env = env

@@ -183,6 +183,14 @@ ATTACKS: list[tuple[str, str, str, str, str, str]] = [
         "UnsafeTemplateError",
         "max_",
     ),
+    (
+        "comparisons-without-loops",
+        "jinja2",
+        "{{ 'qz' in big }}" * 20_000,
+        "{'big': 'y' * 1_000_000}",
+        "UnsafeTemplateError",
+        "max_cpu_seconds",
+    ),
     # -- jinja2: recursion ----------------------------------------------------------------
     (
         "recursive-macro",
