@@ -31,7 +31,7 @@ __all__ = [
     "BUDGET",
     "CONCAT_FILTER",
     "ITER_FILTER",
-    "TICK_FILTER",
+    "OPERAND_FILTER",
     "MAX_INT_BITS",
     "bounded_concat",
     "charged",
@@ -42,8 +42,8 @@ __all__ = [
     "current_budget",
     "finalize",
     "iter_filter",
+    "operand_filter",
     "size_of",
-    "tick_filter",
 ]
 
 #: Upper bound on the result of ``a * b`` / ``a ** b`` on ints, in bits.
@@ -57,7 +57,7 @@ BUDGET: ContextVar[Budget | None] = ContextVar("pipes_jinja_budget", default=Non
 # Filters inserted by bound_template(); their names cannot be written in a template.
 ITER_FILTER: Final = "pipes:iter"
 CONCAT_FILTER: Final = "pipes:concat"
-TICK_FILTER: Final = "pipes:tick"
+OPERAND_FILTER: Final = "pipes:operand"
 
 _PERCENT_FIELD: Final = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
@@ -262,10 +262,11 @@ def iter_filter(value: Any, static_length: int = 0) -> Iterator[Any]:
     return counted(iter(value), 1 + static_length // CHARS_PER_OPERATION, current_budget())
 
 
-def tick_filter(value: Any) -> Any:
-    # Comparisons (``'x' in long_text``, ``a == b``) cost up to the size of their operands and
-    # are not calls: charging one operation each puts them under the CPU-time checkpoints.
-    current_budget().charge()
+def operand_filter(value: Any) -> Any:
+    # Comparisons (``'x' in long_text``, ``a == b``) are not calls but cost up to the size of
+    # their operands, so each operand is charged by its size before it is compared.
+    size = len(value) if type(value) is str else size_of(value)
+    current_budget().charge(1 if size is None else 1 + size // CHARS_PER_OPERATION)
     return value
 
 

@@ -35,7 +35,7 @@ from pipes._prompts._jinja_budget import (
     CONCAT_FILTER,
     ITER_FILTER,
     MAX_INT_BITS,
-    TICK_FILTER,
+    OPERAND_FILTER,
     bounded_concat,
     charged,
     check_int_bits,
@@ -45,8 +45,8 @@ from pipes._prompts._jinja_budget import (
     current_budget,
     finalize,
     iter_filter,
+    operand_filter,
     size_of,
-    tick_filter,
 )
 from pipes._prompts._limits import CHARS_PER_OPERATION, text_size
 
@@ -227,7 +227,14 @@ class _Bounder(NodeTransformer):
 
     def visit_Compare(self, node: nodes.Compare) -> nodes.Node:
         self.generic_visit(node)
-        return nodes.Filter(node, TICK_FILTER, [], [], None, None, lineno=node.lineno)
+        node.expr = self._operand(node.expr)
+        for operand in node.ops:
+            operand.expr = self._operand(operand.expr)
+        return node
+
+    @staticmethod
+    def _operand(expr: nodes.Expr) -> nodes.Expr:
+        return nodes.Filter(expr, OPERAND_FILTER, [], [], None, None, lineno=expr.lineno)
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
@@ -263,7 +270,7 @@ def environment() -> PromptSandbox:
         filters["join"] = charged("join", _join)
         filters[ITER_FILTER] = iter_filter
         filters[CONCAT_FILTER] = concat_filter
-        filters[TICK_FILTER] = tick_filter
+        filters[OPERAND_FILTER] = operand_filter
         env.filters = filters
         env.tests = {name: charged(name, cast(Any, func)) for name, func in env.tests.items()}
         _env = env

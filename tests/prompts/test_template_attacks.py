@@ -186,10 +186,10 @@ ATTACKS: list[tuple[str, str, str, str, str, str]] = [
     (
         "comparisons-without-loops",
         "jinja2",
-        "{{ 'qz' in big }}" * 20_000,
+        "{{ 'qz' in big }}" * 500,
         "{'big': 'y' * 1_000_000}",
         "UnsafeTemplateError",
-        "max_cpu_seconds",
+        "max_operations",
     ),
     # -- jinja2: recursion ----------------------------------------------------------------
     (
@@ -381,6 +381,40 @@ def test_attack_is_stopped(
     # tens of MB of memory, whatever the attack (the caps of the child stop worse).
     assert cpu < 1.0, f"{name} took {cpu:.2f} s of CPU"
     assert grown < 48 * 2**20, f"{name} grew the peak resident memory by {grown / 2**20:.0f} MB"
+
+
+CPU_GUARD_CHILD = textwrap.dedent(
+    """
+    import resource
+    resource.setrlimit(resource.RLIMIT_CPU, (20, 20))
+    from pipes._prompts import template_limits
+    from pipes._prompts._formatting import compile_template
+    from pipes._errors import UnsafeTemplateError
+
+    # Operations are plenty, so only the CPU-time checkpoint can stop 10**10 iterations.
+    bomb = compile_template("{% for a in s %}{% for b in s %}{% endfor %}{% endfor %}", "jinja2")
+    with template_limits(max_operations=10**12, max_cpu_seconds=0.05):
+        try:
+            bomb.render({"s": "x" * 100_000})
+        except UnsafeTemplateError as exc:
+            assert "max_cpu_seconds=0.05" in str(exc), exc
+            print("stopped")
+    """
+)
+
+
+def test_cpu_time_is_the_last_resort() -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run(
+        [sys.executable, "-c", CPU_GUARD_CHILD],
+        capture_output=True,
+        text=True,
+        timeout=50,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "stopped"
 
 
 def test_report(outcomes: dict[str, list[Any]]) -> None:
