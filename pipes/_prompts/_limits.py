@@ -6,7 +6,7 @@ render gets a :class:`Budget` built from the active :class:`TemplateLimits`; the
 charge it for each loop iteration, call, filter and operator (bigger values cost more), and
 stop with :class:`~pipes.UnsafeTemplateError` when a limit is reached. The counters are
 deterministic; a CPU-time check at budget checkpoints is only the last resort for work the
-counters do not see (e.g. ``in`` on long strings inside a loop).
+counters under-estimate.
 
 f-string templates need none of this: their output is linear in the template and the values.
 
@@ -48,12 +48,13 @@ class TemplateLimits:
 
     * ``max_output_length`` — characters in the rendered text, and in any single string or
       list an operation produces (``'a' * n``, ``join``, ``replace``, a macro's output...).
-    * ``max_operations`` — loop iterations, calls, filters, tests, operators and mustache
-      sections/variables; an operation on a value of *n* characters or items costs
-      ``1 + n // 100``, so the total work of a render is bounded, not just the step count.
+    * ``max_operations`` — loop iterations, calls, filters, tests, comparison operands,
+      operators and mustache section items (plus one per variable or text in the section); an
+      operation on a value of *n* characters or items costs ``1 + n // 100``, so the total
+      work of a render is bounded, not just the step count.
     * ``max_depth`` — nesting of macro calls, recursive loops and mustache sections.
     * ``max_cpu_seconds`` — CPU time of the rendering thread, checked every 128 operations:
-      a last resort for work the counters do not see.
+      a last resort for work the counters under-estimate.
 
     Example::
 
