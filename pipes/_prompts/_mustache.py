@@ -304,7 +304,13 @@ class MustacheTemplate(Frozen):
         # output, and a hostile template must not be able to turn that into gigabytes.
         # (room[1] is the limit itself, for the message.)
         cap = limits.max_output_length
-        self._render(self._nodes, [root], out, budget, [cap, cap])
+        try:
+            self._render(self._nodes, [root], out, budget, [cap, cap])
+        except RecursionError as exc:  # only with a max_depth beyond Python's own limit
+            raise UnsafeTemplateError(
+                f"The mustache template {_preview(self.source)} nests sections too deeply for "
+                f"Python's recursion limit. Lower max_depth (now {limits.max_depth})."
+            ) from exc
         return "".join(out)
 
     def _render(
@@ -361,11 +367,19 @@ class MustacheTemplate(Frozen):
         value = _lookup(node.path, scopes)
         if value is _MISSING:
             value = None
+        try:
+            truthy = bool(value)  # a value's __bool__ may fail (e.g. an array's)
+        except Exception as exc:
+            raise TemplateError(
+                f"The mustache template {_preview(self.source)} could not tell whether the "
+                f"value of section {{{{#{node.name}}}}} (line {node.line}, column {node.column}) "
+                f"is empty: {type(exc).__name__}: {exc}. Pass a list, dict, str, number or bool."
+            ) from exc
         if node.inverted:
-            items: Sequence[Any] = () if value else (None,)
+            items: Sequence[Any] = () if truthy else (None,)
         elif isinstance(value, (list, tuple)):
             items = value
-        elif value:
+        elif truthy:
             items = (value,)
         else:
             return

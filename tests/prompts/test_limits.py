@@ -308,3 +308,23 @@ def test_charged_constructs_render_like_jinja2(template: str, values: dict[str, 
 
     reference = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(template)
     assert render(template, "jinja2", **values) == reference.render(values)
+
+
+class Ambiguous:
+    def __bool__(self) -> bool:
+        raise ValueError("truth value is ambiguous")
+
+
+def test_mustache_section_on_a_value_without_truth_is_a_template_error() -> None:
+    with pytest.raises(TemplateError, match="line 1, column 3") as info:
+        render("a {{#x}}y{{/x}}", "mustache", x=Ambiguous())
+    assert isinstance(info.value.__cause__, ValueError)
+
+
+def test_mustache_depth_beyond_python_recursion_is_a_template_error() -> None:
+    template = "{{#a}}" * 3000 + "{{/a}}" * 3000
+    with (
+        template_limits(max_depth=10**6, max_operations=10**6),
+        pytest.raises(UnsafeTemplateError, match="recursion"),
+    ):
+        render(template, "mustache", a=[1])
