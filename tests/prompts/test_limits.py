@@ -328,3 +328,13 @@ def test_mustache_depth_beyond_python_recursion_is_a_template_error() -> None:
         pytest.raises(UnsafeTemplateError, match="recursion"),
     ):
         render(template, "mustache", a=[1])
+
+
+async def test_limits_follow_the_call_into_async_and_batch_paths() -> None:
+    prompt = PromptTemplate.from_template("{{ x }}", template_format="jinja2")
+    with template_limits(max_output_length=5):
+        with pytest.raises(UnsafeTemplateError, match="max_output_length=5"):
+            await prompt.ainvoke({"x": "123456"})
+        with pytest.raises(UnsafeTemplateError, match="max_output_length=5"):
+            prompt.batch([{"x": "123456"}, {"x": "1"}])
+    assert (await prompt.ainvoke({"x": "123456"})).to_string() == "123456"
