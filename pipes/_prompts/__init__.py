@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         get_template_variables,
         render_template,
     )
+    from pipes._prompts._limits import TemplateLimits, set_template_limits, template_limits
     from pipes._prompts._message import (
         AIMessagePromptTemplate,
         BaseMessagePromptTemplate,
@@ -55,9 +56,12 @@ _LAZY: dict[str, str] = {
     "PromptTemplate": "pipes._prompts._string",
     "SystemMessagePromptTemplate": "pipes._prompts._message",
     "TemplateFormat": "pipes._prompts._formatting",
+    "TemplateLimits": "pipes._prompts._limits",
     "compile_template": "pipes._prompts._formatting",
     "get_template_variables": "pipes._prompts._formatting",
     "render_template": "pipes._prompts._formatting",
+    "set_template_limits": "pipes._prompts._limits",
+    "template_limits": "pipes._prompts._limits",
 }
 
 
@@ -88,7 +92,10 @@ __all__ = [
     "StringPromptValue",
     "SystemMessagePromptTemplate",
     "TemplateFormat",
+    "TemplateLimits",
     "compile_template",
     "get_template_variables",
     "render_template",
+    "set_template_limits",
+    "template_limits",
 ]

@@ -9,6 +9,11 @@ Three formats are supported, all safe against templates that come from untrusted
 * ``"mustache"`` — a small logic-less implementation that only walks dicts and lists
   (see :mod:`pipes._prompts._mustache`).
 
+Rendering jinja2 and mustache templates is bounded by :class:`~pipes._prompts._limits.
+TemplateLimits` (output size, operations, nesting depth, CPU time); f-string output is linear
+in the template and the values, so it needs no bound. Every failure is a
+:class:`~pipes.TemplateError` naming the template position.
+
 Usage::
 
     compiled = compile_template("Hello {name}", "f-string")
@@ -20,12 +25,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, Literal, Protocol, get_args
+from typing import Any, Literal, Protocol, get_args
 
 from pipes._errors import MissingVariablesError, TemplateError
 
 __all__ = [
-    "MAX_OUTPUT_LENGTH",
     "CompiledTemplate",
     "TemplateFormat",
     "compile_template",
@@ -36,10 +40,6 @@ __all__ = [
 
 TemplateFormat = Literal["f-string", "jinja2", "mustache"]
 
-#: Upper bound on what a jinja2 or mustache template may render, in characters: generous for
-#: prompts, small enough that a hostile template (nested loops or sections, repeated strings)
-#: cannot exhaust memory. f-string output is linear in the input, so it needs no bound.
-MAX_OUTPUT_LENGTH: Final = 10_000_000
 _FORMATS: tuple[str, ...] = get_args(TemplateFormat)
 
 

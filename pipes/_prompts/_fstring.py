@@ -29,6 +29,7 @@ from typing import Any, Final, Literal
 
 from pipes._errors import TemplateError, UnsafeTemplateError
 from pipes._prompts._formatting import Frozen, check_variables
+from pipes._prompts._limits import line_and_column
 
 __all__ = ["FStringTemplate", "parse_fstring"]
 
@@ -48,9 +49,45 @@ Segment = tuple[str, str | None, str]
 def _field_error(template: str, field: str, why: str, *, unsafe: bool) -> TemplateError:
     cls = UnsafeTemplateError if unsafe else TemplateError
     return cls(
-        f"Invalid field {{{field}}} in f-string template {_preview(template)}: {why}. "
-        "Fields must be bare variable names such as {question}. " + _BRACE_HINT
+        f"Invalid field {{{field}}}{_where(template, field)} in f-string template "
+        f"{_preview(template)}: {why}. Fields must be bare variable names such as {{question}}. "
+        + _BRACE_HINT
     )
+
+
+def _where(template: str, field: str) -> str:
+    # Formatter.parse does not report offsets; the first "{field" is where the field starts
+    # (an escaped "{{field" cannot be it, so skip those).
+    offset = template.find("{" + field)
+    while offset > 0 and template[offset - 1] == "{":
+        offset = template.find("{" + field, offset + 1)
+    if offset < 0:
+        return ""
+    line, column = line_and_column(template, offset)
+    return f" (line {line}, column {column})"
+
+
+def _stray_brace(template: str) -> str:
+    """' (line L, column C)' of the first brace that is neither doubled nor part of a field."""
+    i, n = 0, len(template)
+    while i < n:
+        char = template[i]
+        if char in "{}" and template.startswith(char * 2, i):
+            i += 2
+            continue
+        if char == "}":
+            break
+        if char == "{":
+            close = template.find("}", i)
+            if close < 0:
+                break
+            i = close + 1
+            continue
+        i += 1
+    else:
+        return ""
+    line, column = line_and_column(template, i)
+    return f" (line {line}, column {column})"
 
 
 def _preview(template: str) -> str:
@@ -68,7 +105,8 @@ def parse_fstring(template: str) -> tuple[tuple[Segment, ...], tuple[str, ...]]:
         parsed = list(Formatter().parse(template))
     except ValueError as exc:
         raise TemplateError(
-            f"Malformed f-string template {_preview(template)}: {exc}. {_BRACE_HINT}"
+            f"Malformed f-string template {_preview(template)}{_stray_brace(template)}: {exc}. "
+            + _BRACE_HINT
         ) from exc
 
     segments: list[Segment] = []
@@ -150,10 +188,9 @@ class FStringTemplate(Frozen):
         if single is not None:
             try:
                 value = values[single]
-            except KeyError:
-                check_variables(self.variables, values)
-                raise
-            return value if type(value) is str else format(value, "")
+                return value if type(value) is str else format(value, "")
+            except Exception as exc:
+                raise self._error(values, exc) from exc
         parts: list[str] = []
         append = parts.append
         try:
@@ -166,16 +203,32 @@ class FStringTemplate(Frozen):
                         append(format(value, spec))
                     else:
                         append(value if type(value) is str else format(value, ""))
-        except KeyError:
-            check_variables(self.variables, values)
-            raise
-        except (ValueError, TypeError) as exc:
-            # A spec that does not fit the value's type, e.g. {name:.2f} with a str.
-            raise TemplateError(
-                f"Cannot format a value for f-string template {_preview(self.source)}: {exc}. "
-                "Check that each field's format spec fits the type of the value passed."
-            ) from exc
+        except Exception as exc:
+            raise self._error(values, exc) from exc
         return "".join(parts)
+
+    def _error(self, values: Mapping[str, Any], exc: Exception) -> Exception:
+        if isinstance(exc, KeyError):
+            check_variables(self.variables, values)  # raises MissingVariablesError if one is
+        # Find the field that failed (rendering is deterministic, so it fails again there).
+        for _, name, spec in self._segments:
+            if name is None:
+                continue
+            try:
+                format(values[name], spec)
+            except Exception:
+                field = name + (f":{spec}" if spec else "")
+                break
+        else:
+            field = ""
+        where = f" in field {{{field}}}{_where(self.source, field)}" if field else ""
+        # e.g. a spec that does not fit the value's type ({name:.2f} with a str), or a value
+        # whose __format__ fails or whose text is too long to build (an int of 5,000 digits).
+        return TemplateError(
+            f"Cannot format a value{where} of f-string template {_preview(self.source)}: "
+            f"{type(exc).__name__}: {exc}. Check that each field's format spec fits the type "
+            "of the value passed."
+        )
 
     def __repr__(self) -> str:
         return f"FStringTemplate({self.source!r})"

@@ -11,6 +11,11 @@ arbitrary objects are never read and callables are never called (mustache "lambd
 not supported), so ``{{user.__class__}}`` or ``{{obj.password}}`` render nothing instead of
 leaking. Partials (``{{> name}}``) and delimiter changes (``{{=<% %>=}}``) are rejected.
 
+Bounded: each render spends a :class:`~pipes._prompts._limits.Budget` (every section item and
+variable is an operation, sections nest at most ``max_depth`` deep, the output is at most
+``max_output_length`` characters), so nested sections over lists cannot run for hours or
+fill memory. Every failure is a :class:`~pipes.TemplateError` naming the line and column.
+
 HTML escaping is **off** by default: prompts are not HTML, and escaping ``<``/``&`` changes
 what the model reads (LangChain.js renders prompts unescaped too; LangChain Python escapes
 ``& " < >`` in ``{{name}}``). Pass ``escape=True`` to get HTML escaping.
@@ -27,24 +32,34 @@ Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from pipes._errors import TemplateError, UnsafeTemplateError
-from pipes._prompts._formatting import MAX_OUTPUT_LENGTH, Frozen, check_variables
+from pipes._prompts._formatting import Frozen, check_variables
+from pipes._prompts._limits import (
+    Budget,
+    LimitExceeded,
+    current_limits,
+)
 
 __all__ = ["MustacheTemplate"]
 
 _OPEN: Final = "{{"
 _CLOSE: Final = "}}"
 _STANDALONE_KINDS: Final = frozenset("#^/!")
+# What may follow a standalone tag on its line: blanks, then the end of the line.
+_REST_OF_LINE: Final = re.compile(r"[ \t\r]*(?:\n|\Z)")
 
 
 @dataclass(frozen=True, slots=True)
 class _Var:
     path: tuple[str, ...]  # () means "." (the current item)
     escape: bool
+    line: int
+    column: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +68,10 @@ class _Section:
     path: tuple[str, ...]
     inverted: bool
     children: tuple[_Node, ...]
+    line: int
+    column: int
+    # Charged per item: the variables and text of the body are rendered once per item.
+    cost: int
 
 
 _Node = str | _Var | _Section
@@ -66,30 +85,42 @@ def _html_escape(text: str) -> str:
     )
 
 
-def _split_name(name: str, template: str, line: int) -> tuple[str, ...]:
+def _split_name(name: str, where: str) -> tuple[str, ...]:
     if name == ".":
         return ()
     parts = tuple(name.split("."))
     if not name or any(not p for p in parts) or any(c.isspace() for c in name):
         raise TemplateError(
-            f"Invalid mustache tag name {name!r} on line {line} of the template: names are "
+            f"Invalid mustache tag name {name!r} {where} of the template: names are "
             "words separated by dots, like {{user.name}}, or {{.}} for the current item."
         )
     return parts
 
 
 class _Parser:
+    """One pass over the template, linear in its length (no rescans per tag)."""
+
     def __init__(self, template: str) -> None:
         self.t = template
         self.pos = 0
+        self._line = 1  # line number at self._line_at
+        self._line_at = 0
+        self._line_start = 0  # offset where that line starts
 
-    def line(self, pos: int) -> int:
-        return self.t.count("\n", 0, pos) + 1
+    def position(self, pos: int) -> tuple[int, int]:
+        """(line, column) of ``pos``, counted incrementally: positions only move forward."""
+        t = self.t
+        newlines = t.count("\n", self._line_at, pos)
+        if newlines:
+            self._line += newlines
+            self._line_start = t.rfind("\n", self._line_at, pos) + 1
+        self._line_at = pos
+        return self._line, pos - self._line_start + 1
 
     def parse(self) -> tuple[_Node, ...]:
-        # Open sections: (name, path, inverted, parent's list, own children, opening line).
+        # Open sections: (name, path, inverted, parent's list, own children, line, column).
         root: list[_Node] = []
-        stack: list[tuple[str, tuple[str, ...], bool, list[_Node], list[_Node], int]] = []
+        stack: list[tuple[str, tuple[str, ...], bool, list[_Node], list[_Node], int, int]] = []
         current = root
         t = self.t
         while True:
@@ -98,34 +129,36 @@ class _Parser:
                 if self.pos < len(t):
                     current.append(t[self.pos :])
                 break
+            line, column = self.position(start)
+            where = f"on line {line}, column {column}"
             triple = t.startswith("{", start + 2)
             close_token = "}}}" if triple else _CLOSE
             inner_start = start + (3 if triple else 2)
             end = t.find(close_token, inner_start)
             if end < 0:
                 raise TemplateError(
-                    f"Unclosed mustache tag opened on line {self.line(start)}: every "
-                    f"{_OPEN} needs a matching {_CLOSE}."
+                    f"Unclosed mustache tag opened {where}: every {_OPEN} needs a matching "
+                    f"{_CLOSE}."
                 )
             tag_end = end + len(close_token)
             body = t[inner_start:end].strip()
             kind = "{" if triple else (body[:1] if body[:1] in "#^/!&>=" else "")
             name = body if triple else body[len(kind) :].strip()
-            line = self.line(start)
 
             # Standalone tags (alone on their line) swallow that whole line, as in the spec.
             text_end, next_pos = start, tag_end
             if kind in _STANDALONE_KINDS:
-                line_start = t.rfind("\n", 0, start) + 1
-                line_end = t.find("\n", tag_end)
-                after_end = len(t) if line_end < 0 else line_end
-                if (
-                    line_start >= self.pos
-                    and t[line_start:start].strip(" \t") == ""
-                    and t[tag_end:after_end].strip(" \t\r") == ""
-                ):
+                newline = t.rfind("\n", self.pos, start)
+                if newline >= 0:
+                    line_start = newline + 1
+                elif self.pos == 0 or t[self.pos - 1] == "\n":
+                    line_start = self.pos
+                else:
+                    line_start = -1  # the line started before text already consumed
+                rest = _REST_OF_LINE.match(t, tag_end)
+                if line_start >= 0 and rest is not None and not t[line_start:start].strip(" \t"):
                     text_end = line_start
-                    next_pos = len(t) if line_end < 0 else line_end + 1
+                    next_pos = rest.end()
             if text_end > self.pos:
                 current.append(t[self.pos : text_end])
             self.pos = next_pos
@@ -134,58 +167,69 @@ class _Parser:
                 continue
             if kind == ">":
                 raise UnsafeTemplateError(
-                    f"Mustache partials ({{{{> {name}}}}} on line {line}) are not supported: "
+                    f"Mustache partials ({{{{> {name}}}}} {where}) are not supported: "
                     "they would load other templates. Inline the text instead."
                 )
             if kind == "=":
                 raise TemplateError(
-                    f"Changing mustache delimiters (line {line}) is not supported; "
+                    f"Changing mustache delimiters ({where}) is not supported; "
                     "use the default {{ }} delimiters."
                 )
             if kind in ("#", "^"):
-                path = _split_name(name, t, line)
+                path = _split_name(name, where)
                 if not path:
                     raise TemplateError(
-                        f"A section cannot be opened on {{{{.}}}} (line {line}); "
+                        f"A section cannot be opened on {{{{.}}}} ({where}); "
                         "name a variable, e.g. {{#items}}...{{/items}}."
                     )
                 children: list[_Node] = []
-                stack.append((name, path, kind == "^", current, children, line))
+                stack.append((name, path, kind == "^", current, children, line, column))
                 current = children
                 continue
             if kind == "/":
                 if not stack:
                     raise TemplateError(
-                        f"Closing mustache tag {{{{/{name}}}}} on line {line} was never opened."
+                        f"Closing mustache tag {{{{/{name}}}}} {where} was never opened."
                     )
-                open_name, path, inverted, parent, children_list, open_line = stack.pop()
+                open_name, path, inverted, parent, kids, open_line, open_column = stack.pop()
                 if open_name != name:
                     raise TemplateError(
-                        f"Closing mustache tag {{{{/{name}}}}} on line {line} does not match the "
-                        f"section {{{{#{open_name}}}}} opened on line {open_line}."
+                        f"Closing mustache tag {{{{/{name}}}}} {where} does not match the "
+                        f"section {{{{#{open_name}}}}} opened on line {open_line}, column "
+                        f"{open_column}."
                     )
-                parent.append(_Section(name, path, inverted, tuple(_merge_text(children_list))))
+                merged = tuple(_merge_text(kids))
+                cost = 1 + len(merged)
+                section = _Section(name, path, inverted, merged, open_line, open_column, cost)
+                parent.append(section)
                 current = parent
                 continue
             # A variable: {{name}}, {{{name}}} or {{& name}}
-            path = _split_name(name, t, line)
-            current.append(_Var(path, escape=not (triple or kind == "&")))
+            path = _split_name(name, where)
+            current.append(_Var(path, not (triple or kind == "&"), line, column))
         if stack:
-            open_name, _, _, _, _, open_line = stack[-1]
+            open_name, _, _, _, _, open_line, open_column = stack[-1]
             raise TemplateError(
-                f"Mustache section {{{{#{open_name}}}}} opened on line {open_line} is never "
-                f"closed; add {{{{/{open_name}}}}}."
+                f"Mustache section {{{{#{open_name}}}}} opened on line {open_line}, column "
+                f"{open_column} is never closed; add {{{{/{open_name}}}}}."
             )
         return tuple(_merge_text(root))
 
 
 def _merge_text(nodes: list[_Node]) -> list[_Node]:
+    # Adjacent text pieces (around comments) become one; joined once, not pairwise.
     out: list[_Node] = []
+    texts: list[str] = []
     for node in nodes:
-        if isinstance(node, str) and out and isinstance(out[-1], str):
-            out[-1] = out[-1] + node
-        else:
-            out.append(node)
+        if isinstance(node, str):
+            texts.append(node)
+            continue
+        if texts:
+            out.append("".join(texts))
+            texts = []
+        out.append(node)
+    if texts:
+        out.append("".join(texts))
     return out
 
 
@@ -193,7 +237,7 @@ def _step(scope: Any, key: str) -> Any:
     """One step of name resolution: a dict key or a list index, nothing else."""
     if isinstance(scope, dict):
         return scope.get(key, _MISSING)
-    if isinstance(scope, (list, tuple)) and key.isdigit():
+    if isinstance(scope, (list, tuple)) and key.isascii() and key.isdigit():
         index = int(key)
         return scope[index] if index < len(scope) else _MISSING
     return _MISSING
@@ -225,13 +269,14 @@ def _to_text(value: Any) -> str:
 class MustacheTemplate(Frozen):
     """A parsed mustache template (see the module docstring for what is supported)."""
 
-    __slots__ = ("_escape", "_nodes", "source", "variables")
+    __slots__ = ("_escape", "_loops", "_nodes", "source", "variables")
 
     template_format: Final[Literal["mustache"]] = "mustache"
     source: str
     variables: tuple[str, ...]
     _escape: bool
     _nodes: tuple[_Node, ...]
+    _loops: bool  # has sections: without them, output is linear and needs no budget
 
     def __init__(self, template: str, *, escape: bool = False) -> None:
         parsed = _Parser(template).parse()
@@ -239,7 +284,13 @@ class MustacheTemplate(Frozen):
         for node in parsed:
             if isinstance(node, (_Var, _Section)) and node.path:
                 names[node.path[0]] = None
-        self._init(source=template, variables=tuple(names), _escape=escape, _nodes=parsed)
+        self._init(
+            source=template,
+            variables=tuple(names),
+            _escape=escape,
+            _nodes=parsed,
+            _loops=any(isinstance(node, _Section) for node in parsed),
+        )
 
     def render(self, values: Mapping[str, Any], /) -> str:
         """Render with ``values``; every top-level variable must be present."""
@@ -247,55 +298,121 @@ class MustacheTemplate(Frozen):
         out: list[str] = []
         # Lookups only ever use dict semantics, so a non-dict mapping is copied into one.
         root = values if type(values) is dict else dict(values)
-        self._render(self._nodes, [root], out, [MAX_OUTPUT_LENGTH])
+        limits = current_limits()
+        budget = Budget(limits) if self._loops else None
+        # ``room`` holds the characters still allowed: nested sections over lists multiply
+        # output, and a hostile template must not be able to turn that into gigabytes.
+        # (room[1] is the limit itself, for the message.)
+        cap = limits.max_output_length
+        try:
+            self._render(self._nodes, [root], out, budget, [cap, cap])
+        except RecursionError as exc:  # only with a max_depth beyond Python's own limit
+            raise UnsafeTemplateError(
+                f"The mustache template {_preview(self.source)} nests sections too deeply for "
+                f"Python's recursion limit. Lower max_depth (now {limits.max_depth})."
+            ) from exc
         return "".join(out)
 
     def _render(
-        self, nodes: tuple[_Node, ...], scopes: list[Any], out: list[str], budget: list[int]
+        self,
+        nodes: tuple[_Node, ...],
+        scopes: list[Any],
+        out: list[str],
+        budget: Budget | None,
+        room: list[int],
     ) -> None:
-        # ``budget`` holds the characters still allowed: nested sections over lists multiply
-        # output, and a hostile template must not be able to turn that into gigabytes.
         for node in nodes:
             if type(node) is str:
                 text = node
             elif type(node) is _Var:
-                text = _to_text(_lookup(node.path, scopes))
-                if node.escape and self._escape:
-                    text = _html_escape(text)
+                text = self._text(node, scopes)
             else:
                 assert type(node) is _Section
-                self._render_section(node, scopes, out, budget)
+                assert budget is not None
+                self._render_section(node, scopes, out, budget, room)
                 continue
-            budget[0] -= len(text)
-            if budget[0] < 0:
-                raise UnsafeTemplateError(
-                    f"Rendering the mustache template {self.source[:60]!r} would produce more "
-                    f"than {MAX_OUTPUT_LENGTH} characters."
+            room[0] -= len(text)
+            if room[0] < 0:
+                limit = LimitExceeded(
+                    f"the rendered text would have more than max_output_length={room[1]} characters"
                 )
+                if type(node) is _Var:
+                    raise self._limit_error(node, limit) from limit
+                raise UnsafeTemplateError(
+                    f"The mustache template {_preview(self.source)} was stopped: {limit}. "
+                    + _RAISE_LIMITS
+                ) from limit
             out.append(text)
 
+    def _text(self, node: _Var, scopes: list[Any]) -> str:
+        try:
+            text = _to_text(_lookup(node.path, scopes))
+        except Exception as exc:  # a value whose str() fails, e.g. an int of 5,000 digits
+            raise TemplateError(
+                f"The mustache template {_preview(self.source)} could not turn the value of "
+                f"{{{{{'.'.join(node.path) or '.'}}}}} (line {node.line}, column {node.column}) "
+                f"into text: {type(exc).__name__}: {exc}. Pass a value that converts to str."
+            ) from exc
+        return _html_escape(text) if node.escape and self._escape else text
+
+    def _limit_error(self, node: _Var | _Section, exc: LimitExceeded) -> UnsafeTemplateError:
+        return UnsafeTemplateError(
+            f"The mustache template {_preview(self.source)} was stopped at line {node.line}, "
+            f"column {node.column}: {exc}. {_RAISE_LIMITS}"
+        )
+
     def _render_section(
-        self, node: _Section, scopes: list[Any], out: list[str], budget: list[int]
+        self, node: _Section, scopes: list[Any], out: list[str], budget: Budget, room: list[int]
     ) -> None:
         value = _lookup(node.path, scopes)
         if value is _MISSING:
             value = None
+        try:
+            truthy = bool(value)  # a value's __bool__ may fail (e.g. an array's)
+        except Exception as exc:
+            raise TemplateError(
+                f"The mustache template {_preview(self.source)} could not tell whether the "
+                f"value of section {{{{#{node.name}}}}} (line {node.line}, column {node.column}) "
+                f"is empty: {type(exc).__name__}: {exc}. Pass a list, dict, str, number or bool."
+            ) from exc
         if node.inverted:
-            if not value:
-                self._render(node.children, scopes, out, budget)
-            return
-        if isinstance(value, (list, tuple)):
-            items: Sequence[Any] = value
-        elif value:
+            items: Sequence[Any] = () if truthy else (None,)
+        elif isinstance(value, (list, tuple)):
+            items = value
+        elif truthy:
             items = (value,)
         else:
             return
-        for item in items:
-            scopes.append(item)
-            try:
-                self._render(node.children, scopes, out, budget)
-            finally:
-                scopes.pop()
+        try:
+            budget.enter()
+        except LimitExceeded as exc:
+            raise self._limit_error(node, exc) from exc
+        try:
+            for item in items:
+                try:
+                    budget.charge(node.cost)
+                except LimitExceeded as exc:
+                    raise self._limit_error(node, exc) from exc
+                if node.inverted:
+                    self._render(node.children, scopes, out, budget, room)
+                    continue
+                scopes.append(item)
+                try:
+                    self._render(node.children, scopes, out, budget, room)
+                finally:
+                    scopes.pop()
+        finally:
+            budget.leave()
 
     def __repr__(self) -> str:
         return f"MustacheTemplate({self.source!r})"
+
+
+_RAISE_LIMITS: Final = (
+    "If the template is trusted and needs more, raise the limit with "
+    "pipes.template_limits(...) or set_template_limits(...)."
+)
+
+
+def _preview(template: str) -> str:
+    return repr(template if len(template) <= 80 else template[:77] + "...")
