@@ -52,7 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length") or 0))
         credential = self.server.credential_of(self.headers)
         answer = self.server.respond(credential)
@@ -65,7 +65,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(answer.body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # keep the test output clean
 
 
@@ -219,8 +219,8 @@ CREDENTIALS = [
 MODES = ("invoke", "stream", "ainvoke", "astream")
 
 
-def call(llm: Any, mode: str) -> BaseException:
-    """Run one call that must fail; return what it raised."""
+def run(llm: Any, mode: str) -> None:
+    """One call in ``mode`` (the async ones on their own event loop)."""
     import asyncio
 
     async def consume() -> None:
@@ -230,13 +230,18 @@ def call(llm: Any, mode: str) -> BaseException:
             async for _ in llm.astream("hi"):
                 pass
 
+    if mode == "invoke":
+        llm.invoke("hi")
+    elif mode == "stream":
+        list(llm.stream("hi"))
+    else:
+        asyncio.run(consume())
+
+
+def call(llm: Any, mode: str) -> BaseException:
+    """Run one call that must fail; return what it raised."""
     with pytest.raises(OpenAIError) as info:
-        if mode == "invoke":
-            llm.invoke("hi")
-        elif mode == "stream":
-            list(llm.stream("hi"))
-        else:
-            asyncio.run(consume())
+        run(llm, mode)
     return info.value
 
 
@@ -358,7 +363,7 @@ def test_rotated_tokens_are_all_scrubbed(hostile: _Server) -> None:
     assert len(set(hostile.received)) == 3
 
 
-# -- stream error events ----------------------------------------------------------------------------
+# -- stream error events ------------------------------------------------------------------------
 
 _CHUNK = (
     b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",'
