@@ -186,8 +186,8 @@ class Secrets:
         ``short_lived=True`` marks a value that is replaced over time (an AD token): only the
         newest ``max_short_lived`` such values are kept. A lasting value is never dropped.
         """
-        if not value or value in self._values:  # the per-request fast path: no lock
-            return
+        if not value or (value in self._values and (short_lived or value in self._lasting)):
+            return  # the per-request fast path (a provider's cached token): no lock
         with self._lock:
             if value in self._lasting or (short_lived and value in self._short_lived):
                 return
