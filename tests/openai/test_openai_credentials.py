@@ -140,7 +140,7 @@ def test_credential_header_never_leaks_from_errors_or_logs(
     assert "Bad x-api-key *** and sig=***" in str(info.value)
 
 
-# -- Azure AD token providers ----------------------------------------------------------------------
+# -- Azure AD token providers -------------------------------------------------------------------
 
 
 def azure(emu: Emulator, **kwargs: Any) -> AzureChatOpenAI:
@@ -182,7 +182,7 @@ def test_a_provider_returning_no_token_is_a_configuration_error(emu: Emulator, b
     assert emu.requests == []  # nothing was sent with "Bearer None"
 
 
-# -- pickling ---------------------------------------------------------------------------------------
+# -- pickling -----------------------------------------------------------------------------------
 
 
 def test_pickled_model_carries_the_key_but_not_its_connection(emu: Emulator) -> None:
