@@ -23,6 +23,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pipes_openai._base import BaseChatOpenAI, TimeoutLike
 from pipes_openai._env import from_env, secret_from_env
 from pipes_openai._errors import OpenAIConfigurationError
+from pipes_openai._secrets import url_passwords
 
 if TYPE_CHECKING:
     import httpx
@@ -191,6 +192,7 @@ class AzureChatOpenAI(BaseChatOpenAI):
 
     def _credentials(self) -> Iterator[str]:
         yield from super()._credentials()
+        yield from url_passwords(self.azure_endpoint)
         if self.azure_ad_token is not None:
             yield self.azure_ad_token.get_secret_value()
 

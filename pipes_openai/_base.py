@@ -43,7 +43,13 @@ from pipes_openai._pipes import (
     Runnable,
     StructuredOutputWithRaw,
 )
-from pipes_openai._secrets import Secrets, credential_values, is_credential_name
+from pipes_openai._secrets import (
+    Secrets,
+    credential_values,
+    hide_url_password,
+    is_credential_name,
+    url_passwords,
+)
 
 if TYPE_CHECKING:
     from pipes import ToolLike
@@ -80,6 +86,8 @@ _SECRET_FIELDS = frozenset({"api_key", "azure_ad_token"})
 # Fields whose credential entries (see pipes_openai._secrets.is_credential_name) are hidden in
 # reprs, dumps and cache keys, and scrubbed from errors.
 _PARAM_FIELDS = ("default_headers", "default_query")
+# URL fields whose user-info password (``https://user:pw@proxy/v1``) is hidden the same way.
+_URL_FIELDS = ("base_url", "azure_endpoint")
 
 
 def _hidden(value: Any) -> Any:
@@ -93,6 +101,12 @@ def _revealed(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_revealed(item) for item in value]
     return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
+def _revealed_params(value: Any) -> Any:
+    if not isinstance(value, Mapping):
+        return value
+    return {k: _revealed(v) for k, v in value.items()}
 
 
 def _hide_credentials(params: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -219,18 +233,25 @@ class BaseChatOpenAI(BaseChatModel):
     def _reveal_credentials(cls, value: Any) -> Any:
         # Accept SecretStr values (what model_dump() gives for credentials): dump and
         # validate round-trip as they do for api_key.
-        if not isinstance(value, Mapping):
-            return value
-        return {k: _revealed(v) for k, v in value.items()}
+        return _revealed_params(value)
 
     @field_serializer(*_PARAM_FIELDS)
     def _serialize_params(self, value: dict[str, Any] | None) -> dict[str, Any] | None:
         # model_dump() (and so the cache key) gets SecretStr, model_dump_json() '**********'.
         return _hide_credentials(value)
 
+    @field_serializer(*_URL_FIELDS, check_fields=False)
+    def _serialize_url(self, value: str | None) -> str | None:
+        # Masked in dumps too (so in cache keys): a dump does not carry a URL password.
+        return hide_url_password(value)
+
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():
-            yield name, _hide_credentials(value) if name in _PARAM_FIELDS else value
+            if name in _PARAM_FIELDS:
+                value = _hide_credentials(value)
+            elif name in _URL_FIELDS:
+                value = hide_url_password(value)
+            yield name, value
 
     def __getstate__(self) -> dict[Any, Any]:
         # Pickles carry the credentials by design (the copy must work), but not the cached
@@ -300,6 +321,8 @@ class BaseChatOpenAI(BaseChatModel):
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _SECRET_FIELDS and isinstance(value, str):
             value = SecretStr(value)  # `llm.api_key = "sk-..."` stays a secret
+        elif name in _PARAM_FIELDS:
+            value = _revealed_params(value)  # SecretStr header values are sent as their value
         super().__setattr__(name, value)
         if name in _CONNECTION_FIELDS:
             self._connection = None  # rebuilt with the new settings on the next call
@@ -310,6 +333,8 @@ class BaseChatOpenAI(BaseChatModel):
         for key in _SECRET_FIELDS & (update or {}).keys():
             if isinstance(copied.__dict__[key], str):  # model_copy does not validate
                 copied.__dict__[key] = SecretStr(copied.__dict__[key])
+        for key in _PARAM_FIELDS:
+            copied.__dict__[key] = _revealed_params(copied.__dict__[key])
         copied._connection = None
         copied._known_secrets = Secrets()  # its own credentials, added when it connects
         return copied
@@ -330,11 +355,12 @@ class BaseChatOpenAI(BaseChatModel):
     # -- connection -----------------------------------------------------------------------
 
     def _credentials(self) -> Iterator[str]:
-        """Every static secret this model sends (the key, credential headers and query)."""
+        """Every static secret this model sends (key, credential headers/query, URL password)."""
         if self.api_key is not None:
             yield self.api_key.get_secret_value()
         yield from credential_values(self.default_headers)
         yield from credential_values(self.default_query)
+        yield from url_passwords(self.base_url)
 
     def _endpoint(self) -> str:
         return (self.base_url or _OPENAI_BASE_URL).rstrip("/") + "/chat/completions"

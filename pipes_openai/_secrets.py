@@ -21,10 +21,18 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
-__all__ = ["REDACTED", "Secrets", "credential_values", "is_credential_name"]
+__all__ = [
+    "REDACTED",
+    "Secrets",
+    "credential_values",
+    "hide_url_password",
+    "is_credential_name",
+    "url_passwords",
+]
 
 REDACTED = "***"
 
@@ -67,6 +75,30 @@ def credential_values(params: Mapping[str, Any] | None) -> Iterator[str]:
             scheme = _AUTH_SCHEME.fullmatch(text)
             if scheme is not None:
                 yield scheme.group(1)
+
+
+def url_passwords(url: str | None) -> Iterator[str]:
+    """The password of ``url``'s user-info (``https://user:pw@host``), as written and decoded."""
+    password = urlsplit(url).password if url else None
+    if password:
+        yield password
+        yield unquote(password)
+
+
+def hide_url_password(url: str | None) -> str | None:
+    """``url`` with the password of its user-info replaced by ``***`` (the user name stays).
+
+    Example:
+        ```python
+        hide_url_password("https://me:pw@proxy/v1")  # -> 'https://me:***@proxy/v1'
+        ```
+    """
+    if not url or urlsplit(url).password is None:
+        return url
+    parts = urlsplit(url)
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:{REDACTED}@{hostport}"))
 
 
 # JSON's two-character escapes; a server may use them instead of \uXXXX.

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import pickle
+import socket
 import traceback
 from typing import Any
 
@@ -20,6 +21,7 @@ from pydantic import SecretStr
 
 from pipes import InMemoryCache
 from pipes_openai import (
+    APIConnectionError,
     AuthenticationError,
     AzureChatOpenAI,
     ChatOpenAI,
@@ -204,3 +206,42 @@ def test_pickled_azure_model_drops_fetched_tokens(emu: Emulator) -> None:
     llm.invoke("x")
     llm._known_secrets.add("fetched-token-1", short_lived=True)
     assert b"fetched-token-1" not in pickle.dumps(llm)
+
+
+# -- passwords in URLs --------------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:  # bound then closed: connecting is refused at once
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_url_password_and_query_credentials_never_leak_from_connection_errors() -> None:
+    password = "url-PASSWORD-314159"
+    port = closed_port()
+    llm = ChatOpenAI(
+        api_key=KEY,
+        base_url=f"http://me:{password}@127.0.0.1:{port}/v1",
+        default_query={"sig": QUERY_SECRET},
+        max_retries=0,
+    )
+    for text in shown(llm).values():
+        assert password not in text
+    assert f"http://me:***@127.0.0.1:{port}/v1" in repr(llm)
+    with pytest.raises(APIConnectionError) as info:
+        llm.invoke("x")
+    rendered = "".join(traceback.format_exception(info.value)) + repr(vars(info.value))
+    assert f"127.0.0.1:{port}" in rendered  # the URL is shown ...
+    assert password not in rendered  # ... without its secrets
+    assert QUERY_SECRET not in rendered
+    azure_llm = AzureChatOpenAI(
+        azure_endpoint=f"https://me:{password}@res.openai.azure.com",
+        azure_deployment="dep",
+        api_version="2024-10-21",
+        api_key=KEY,
+    )
+    assert password not in repr(azure_llm) + azure_llm.model_dump_json()
+    azure_llm._get_connection()
+    assert password in azure_llm._known_secrets
