@@ -242,10 +242,10 @@ class AzureChatOpenAI(BaseChatOpenAI):
     def _with_token(self, headers: dict[str, str], token: object) -> dict[str, str]:
         """``headers`` with a provider's fresh token, registered as a secret before it is sent."""
         if not isinstance(token, str) or not token:
+            got = "an empty string" if token == "" else type(token).__name__
             raise OpenAIConfigurationError(
-                f"The Azure AD token provider returned {type(token).__name__} "
-                f"{'(empty)' if token == '' else ''}instead of a token string; it must return "
-                "the bearer token, e.g. get_bearer_token_provider(credential, "
+                f"The Azure AD token provider returned {got} instead of a token string; it "
+                "must return the bearer token, e.g. get_bearer_token_provider(credential, "
                 "'https://cognitiveservices.azure.com/.default')."
             )
         # Registered before the request goes out, so that a server echoing it in its answer

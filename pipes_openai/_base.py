@@ -46,8 +46,9 @@ from pipes_openai._pipes import (
 from pipes_openai._secrets import (
     Secrets,
     credential_values,
+    hide_credentials,
     hide_url_password,
-    is_credential_name,
+    reveal_credentials,
     url_passwords,
 )
 
@@ -88,32 +89,6 @@ _SECRET_FIELDS = frozenset({"api_key", "azure_ad_token"})
 _PARAM_FIELDS = ("default_headers", "default_query")
 # URL fields whose user-info password (``https://user:pw@proxy/v1``) is hidden the same way.
 _URL_FIELDS = ("base_url", "azure_endpoint")
-
-
-def _hidden(value: Any) -> Any:
-    """A SecretStr for one credential value (or each item of a repeated query parameter)."""
-    if isinstance(value, list | tuple):
-        return [_hidden(item) for item in value]
-    return value if isinstance(value, SecretStr) else SecretStr(str(value))
-
-
-def _revealed(value: Any) -> Any:
-    if isinstance(value, list | tuple):
-        return [_revealed(item) for item in value]
-    return value.get_secret_value() if isinstance(value, SecretStr) else value
-
-
-def _revealed_params(value: Any) -> Any:
-    if not isinstance(value, Mapping):
-        return value
-    return {k: _revealed(v) for k, v in value.items()}
-
-
-def _hide_credentials(params: dict[str, Any] | None) -> dict[str, Any] | None:
-    """``params`` with credential values as ``SecretStr`` (shown as ``'**********'``)."""
-    if not params:
-        return params
-    return {k: _hidden(v) if is_credential_name(str(k)) else v for k, v in params.items()}
 
 
 class BaseChatOpenAI(BaseChatModel):
@@ -233,12 +208,12 @@ class BaseChatOpenAI(BaseChatModel):
     def _reveal_credentials(cls, value: Any) -> Any:
         # Accept SecretStr values (what model_dump() gives for credentials): dump and
         # validate round-trip as they do for api_key.
-        return _revealed_params(value)
+        return reveal_credentials(value)
 
     @field_serializer(*_PARAM_FIELDS)
     def _serialize_params(self, value: dict[str, Any] | None) -> dict[str, Any] | None:
         # model_dump() (and so the cache key) gets SecretStr, model_dump_json() '**********'.
-        return _hide_credentials(value)
+        return hide_credentials(value)
 
     @field_serializer(*_URL_FIELDS, check_fields=False)
     def _serialize_url(self, value: str | None) -> str | None:
@@ -248,7 +223,7 @@ class BaseChatOpenAI(BaseChatModel):
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():
             if name in _PARAM_FIELDS:
-                value = _hide_credentials(value)
+                value = hide_credentials(value)
             elif name in _URL_FIELDS:
                 value = hide_url_password(value)
             yield name, value
@@ -322,7 +297,7 @@ class BaseChatOpenAI(BaseChatModel):
         if name in _SECRET_FIELDS and isinstance(value, str):
             value = SecretStr(value)  # `llm.api_key = "sk-..."` stays a secret
         elif name in _PARAM_FIELDS:
-            value = _revealed_params(value)  # SecretStr header values are sent as their value
+            value = reveal_credentials(value)  # SecretStr header values are sent as their value
         super().__setattr__(name, value)
         if name in _CONNECTION_FIELDS:
             self._connection = None  # rebuilt with the new settings on the next call
@@ -334,7 +309,7 @@ class BaseChatOpenAI(BaseChatModel):
             if isinstance(copied.__dict__[key], str):  # model_copy does not validate
                 copied.__dict__[key] = SecretStr(copied.__dict__[key])
         for key in _PARAM_FIELDS:
-            copied.__dict__[key] = _revealed_params(copied.__dict__[key])
+            copied.__dict__[key] = reveal_credentials(copied.__dict__[key])
         copied._connection = None
         copied._known_secrets = Secrets()  # its own credentials, added when it connects
         return copied

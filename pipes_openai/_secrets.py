@@ -29,8 +29,10 @@ __all__ = [
     "REDACTED",
     "Secrets",
     "credential_values",
+    "hide_credentials",
     "hide_url_password",
     "is_credential_name",
+    "reveal_credentials",
     "url_passwords",
 ]
 
@@ -75,6 +77,39 @@ def credential_values(params: Mapping[str, Any] | None) -> Iterator[str]:
             scheme = _AUTH_SCHEME.fullmatch(text)
             if scheme is not None:
                 yield scheme.group(1)
+
+
+def _hidden(value: Any) -> Any:
+    if isinstance(value, list | tuple):  # a repeated query parameter: item by item
+        return [_hidden(item) for item in value]
+    return value if isinstance(value, SecretStr) else SecretStr(str(value))
+
+
+def _revealed(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [_revealed(item) for item in value]
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
+def hide_credentials(params: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``params`` (headers or query) with credential values as ``SecretStr`` (``'**********'``).
+
+    Example:
+        ```python
+        hide_credentials({"x-api-key": "k", "x-team": "a"})
+        # -> {'x-api-key': SecretStr('**********'), 'x-team': 'a'}
+        ```
+    """
+    if not params:
+        return params
+    return {k: _hidden(v) if is_credential_name(str(k)) else v for k, v in params.items()}
+
+
+def reveal_credentials(params: Any) -> Any:
+    """The inverse of :func:`hide_credentials`: ``SecretStr`` values back to their text."""
+    if not isinstance(params, Mapping):
+        return params
+    return {k: _revealed(v) for k, v in params.items()}
 
 
 def url_passwords(url: str | None) -> Iterator[str]:
