@@ -3,9 +3,13 @@
 A server can echo a credential back in many spellings: verbatim, JSON-escaped (``\\u0073k-…``,
 ``\\/``, surrogate pairs), percent-encoded in an echoed URL (UTF-8 bytes, ``+`` for a space),
 or mixed character by character. :class:`Secrets` matches every such spelling of every
-registered value with one compiled pattern, so the error paths scrub with a single ``re.sub``
-however many secrets there are. Values can be added while requests run (an Azure AD token
-provider returns a new token per request), and the object never shows a value in its ``repr``.
+registered value (one pattern per value, compiled on the first error that needs it). Values
+can be added while requests run (an Azure AD token provider returns a new token per request),
+and the object never shows a value in its ``repr``.
+
+Which headers and query parameters are credentials is decided here too
+(:func:`is_credential_name`), with the helpers that hide them in reprs and dumps
+(:func:`hide_credentials`) and find the password in a URL (:func:`url_passwords`).
 
 Example:
     ```python
@@ -21,7 +25,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote
 
 from pydantic import SecretStr
 
@@ -112,12 +116,17 @@ def reveal_credentials(params: Any) -> Any:
     return {k: _revealed(v) for k, v in params.items()}
 
 
+# The password of a URL's user-info: up to the last "@" of the authority, as urlsplit reads it.
+# A regex rather than urlsplit, which raises on some malformed URLs (a repr must not).
+_URL_PASSWORD = re.compile(r"(?<=//)([^/?#:@]*):([^/?#]*)@")
+
+
 def url_passwords(url: str | None) -> Iterator[str]:
     """The password of ``url``'s user-info (``https://user:pw@host``), as written and decoded."""
-    password = urlsplit(url).password if url else None
-    if password:
-        yield password
-        yield unquote(password)
+    match = _URL_PASSWORD.search(url) if url else None
+    if match is not None and match.group(2):
+        yield match.group(2)
+        yield unquote(match.group(2))
 
 
 def hide_url_password(url: str | None) -> str | None:
@@ -128,12 +137,9 @@ def hide_url_password(url: str | None) -> str | None:
         hide_url_password("https://me:pw@proxy/v1")  # -> 'https://me:***@proxy/v1'
         ```
     """
-    if not url or urlsplit(url).password is None:
+    if not url:
         return url
-    parts = urlsplit(url)
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    user = userinfo.partition(":")[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:{REDACTED}@{hostport}"))
+    return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{REDACTED}@", url, count=1)
 
 
 # JSON's two-character escapes; a server may use them instead of \uXXXX.

@@ -13,7 +13,16 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from pipes_openai._secrets import REDACTED, Secrets, credential_values, is_credential_name
+from pipes_openai._secrets import (
+    REDACTED,
+    Secrets,
+    credential_values,
+    hide_credentials,
+    hide_url_password,
+    is_credential_name,
+    reveal_credentials,
+    url_passwords,
+)
 
 KEY = "sk-live-0123456789abcdef"
 
@@ -230,3 +239,33 @@ def test_json_and_urls_never_carry_the_secret_after_scrubbing(
         assert secret not in json.dumps(value, ensure_ascii=False)
     url = "https://h/v1?key=" + quote_plus(before + secret + after)
     assert secret not in unquote_plus(secrets.scrub(url))
+
+
+@pytest.mark.parametrize(
+    ("url", "hidden", "passwords"),
+    [
+        ("https://me:pw@proxy/v1", "https://me:***@proxy/v1", ["pw"]),
+        ("http://u:p@ss@host:8/v1?x=a:b@c", "http://u:***@host:8/v1?x=a:b@c", ["p@ss"]),
+        ("http://u:p%40ss@h/v1", "http://u:***@h/v1", ["p%40ss", "p@ss"]),
+        ("http://host/v1?k=a:b@c", "http://host/v1?k=a:b@c", []),
+        ("http://u@host/v1", "http://u@host/v1", []),
+        ("http://[::1", "http://[::1", []),  # urlsplit raises here; a repr must not
+        (None, None, []),
+    ],
+)
+def test_url_passwords(url: str | None, hidden: str | None, passwords: list[str]) -> None:
+    assert hide_url_password(url) == hidden
+    assert list(dict.fromkeys(url_passwords(url))) == passwords
+
+
+def test_hide_and_reveal_credentials_round_trip() -> None:
+    params = {"x-api-key": "k", "key": ["a", "b"], "x-team": "t"}
+    hidden = hide_credentials(params)
+    assert hidden == {
+        "x-api-key": SecretStr("k"),
+        "key": [SecretStr("a"), SecretStr("b")],
+        "x-team": "t",
+    }
+    assert reveal_credentials(hidden) == params
+    assert hide_credentials(None) is None
+    assert reveal_credentials(None) is None
