@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -54,7 +55,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length") or 0))
-        credential = self.server.credential_of(self.headers)
+        credential = self.server.credential_of(self.headers, self.path)
         answer = self.server.respond(credential)
         self.send_response(answer.status)
         self.send_header("content-type", answer.content_type)
@@ -75,8 +76,12 @@ class _Server(ThreadingHTTPServer):
     credential_header = "authorization"
     received: list[str]
 
-    def credential_of(self, headers: Any) -> str:
-        value = str(headers.get(self.credential_header, ""))
+    def credential_of(self, headers: Any, path: str) -> str:
+        if self.credential_header.startswith("?"):  # a query parameter
+            query = parse_qs(urlsplit(path).query)
+            value = query.get(self.credential_header[1:], [""])[0]
+        else:
+            value = str(headers.get(self.credential_header, ""))
         credential = value.removeprefix("Bearer ")
         self.received.append(credential)
         return credential
@@ -195,6 +200,16 @@ CREDENTIALS = [
             default_headers={"x-api-key": SECRET},
         ),
     ),
+    Credential(
+        "openai_sig_query_parameter",
+        "?sig",
+        lambda url: ChatOpenAI(
+            api_key="not-the-secret",
+            base_url=url + "/v1",
+            max_retries=0,
+            default_query={"sig": SECRET},
+        ),
+    ),
     Credential("azure_api_key", "api-key", lambda url: _azure(url, api_key=SECRET)),
     Credential("azure_ad_token", "authorization", lambda url: _azure(url, azure_ad_token=SECRET)),
     Credential(
@@ -217,6 +232,10 @@ CREDENTIALS = [
 ]
 
 MODES = ("invoke", "stream", "ainvoke", "astream")
+
+
+def cred_named(name: str) -> Credential:
+    return next(cred for cred in CREDENTIALS if cred.name == name)
 
 
 def run(llm: Any, mode: str) -> None:
@@ -336,7 +355,7 @@ def test_echoed_credential_never_leaks_from_a_non_json_body(
 
 
 def test_notes_added_by_a_sequence_do_not_leak(hostile: _Server) -> None:
-    cred = CREDENTIALS[0]
+    cred = cred_named("openai_api_key")
     llm = arm(hostile, cred, lambda c: Answer(401, error_json(c)))
     chain = RunnableLambda(lambda text: text) | llm
     with pytest.raises(AuthenticationError) as info:
@@ -347,7 +366,7 @@ def test_notes_added_by_a_sequence_do_not_leak(hostile: _Server) -> None:
 
 def test_rotated_tokens_are_all_scrubbed(hostile: _Server) -> None:
     # The server answers with the token of the previous request: still scrubbed.
-    cred = CREDENTIALS[4]
+    cred = cred_named("azure_ad_token_provider")
     previous: list[str] = []
 
     def respond(credential: str) -> Answer:
@@ -417,7 +436,12 @@ _STREAM_BODY_XFAIL = pytest.mark.xfail(
 
 @_STREAM_BODY_XFAIL
 @pytest.mark.parametrize(
-    ("cred", "mode"), [(CREDENTIALS[0], "stream"), (CREDENTIALS[5], "astream")]
+    ("cred", "mode"),
+    [
+        (cred_named("openai_api_key"), "stream"),
+        (cred_named("azure_ad_async_token_provider"), "astream"),
+    ],
+    ids=["api_key-stream", "async_token_provider-astream"],
 )
 def test_stream_error_event_body_never_leaks(hostile: _Server, cred: Credential, mode: str) -> None:
     llm = arm(hostile, cred, lambda c: stream_error(json_escape(c), named=True))
@@ -440,7 +464,7 @@ def test_stream_error_event_body_never_leaks(hostile: _Server, cred: Credential,
     ),
 )
 def test_credential_echoed_as_request_id_never_leaks(hostile: _Server) -> None:
-    cred = CREDENTIALS[0]
+    cred = cred_named("openai_api_key")
     llm = arm(hostile, cred, lambda c: Answer(401, error_json("x"), headers={"x-request-id": c}))
     exc = call(llm, "invoke")
     assert leaks(exc, SECRET) == []
@@ -456,7 +480,7 @@ def test_credential_echoed_as_request_id_never_leaks(hostile: _Server) -> None:
 )
 @pytest.mark.parametrize("mode", ["invoke", "stream"])
 def test_credential_cut_by_a_snippet_never_leaks_in_part(hostile: _Server, mode: str) -> None:
-    cred = CREDENTIALS[0]
+    cred = cred_named("openai_api_key")
 
     def respond(credential: str) -> Answer:
         junk = "x" * (200 - len(credential) // 2)  # the key straddles byte 200
