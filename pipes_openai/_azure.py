@@ -15,7 +15,7 @@ Example::
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
@@ -23,6 +23,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pipes_openai._base import BaseChatOpenAI, TimeoutLike
 from pipes_openai._env import from_env, secret_from_env
 from pipes_openai._errors import OpenAIConfigurationError
+from pipes_openai._secrets import url_passwords
 
 if TYPE_CHECKING:
     import httpx
@@ -189,11 +190,11 @@ class AzureChatOpenAI(BaseChatOpenAI):
     def _targets_openai(self) -> bool:
         return False
 
-    def _secrets(self) -> tuple[str, ...]:
-        secrets = list(super()._secrets())
+    def _credentials(self) -> Iterator[str]:
+        yield from super()._credentials()
+        yield from url_passwords(self.azure_endpoint)
         if self.azure_ad_token is not None:
-            secrets.append(self.azure_ad_token.get_secret_value())
-        return tuple(secrets)
+            yield self.azure_ad_token.get_secret_value()
 
     def _endpoint(self) -> str:
         if self.base_url is not None:
@@ -224,7 +225,7 @@ class AzureChatOpenAI(BaseChatOpenAI):
                 "azure_ad_token_provider returned an awaitable in a sync call; pass a sync "
                 "provider, or use ainvoke/astream (or azure_ad_async_token_provider)."
             )
-        return {**headers, "authorization": f"Bearer {token}"}
+        return self._with_token(headers, token)
 
     async def _arequest_headers(self, headers: dict[str, str]) -> dict[str, str]:
         if self.api_key is not None:
@@ -236,4 +237,18 @@ class AzureChatOpenAI(BaseChatOpenAI):
             token = await result if inspect.isawaitable(result) else result
         else:
             return headers
+        return self._with_token(headers, token)
+
+    def _with_token(self, headers: dict[str, str], token: object) -> dict[str, str]:
+        """``headers`` with a provider's fresh token, registered as a secret before it is sent."""
+        if not isinstance(token, str) or not token:
+            got = "an empty string" if token == "" else type(token).__name__
+            raise OpenAIConfigurationError(
+                f"The Azure AD token provider returned {got} instead of a token string; it "
+                "must return the bearer token, e.g. get_bearer_token_provider(credential, "
+                "'https://cognitiveservices.azure.com/.default')."
+            )
+        # Registered before the request goes out, so that a server echoing it in its answer
+        # (an error body, a stream error event) is scrubbed; only the newest few are kept.
+        self._known_secrets.add(token, short_lived=True)
         return {**headers, "authorization": f"Bearer {token}"}

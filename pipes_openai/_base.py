@@ -16,12 +16,21 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeAlias, TypeVar, cast, overload
 from urllib.parse import urlencode
 
 import httpx
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_serializer,
+    field_validator,
+)
 
 from pipes_openai._calls import agenerate, astream, generate, stream
 from pipes_openai._env import from_env, secret_from_env
@@ -33,6 +42,14 @@ from pipes_openai._pipes import (
     LanguageModelInput,
     Runnable,
     StructuredOutputWithRaw,
+)
+from pipes_openai._secrets import (
+    Secrets,
+    credential_values,
+    hide_credentials,
+    hide_url_password,
+    reveal_credentials,
+    url_passwords,
 )
 
 if TYPE_CHECKING:
@@ -67,6 +84,11 @@ _CONNECTION_FIELDS = frozenset(
     }
 )
 _SECRET_FIELDS = frozenset({"api_key", "azure_ad_token"})
+# Fields whose credential entries (see pipes_openai._secrets.is_credential_name) are hidden in
+# reprs, dumps and cache keys, and scrubbed from errors.
+_PARAM_FIELDS = ("default_headers", "default_query")
+# URL fields whose user-info password (``https://user:pw@proxy/v1``) is hidden the same way.
+_URL_FIELDS = ("base_url", "azure_endpoint")
 
 
 class BaseChatOpenAI(BaseChatModel):
@@ -151,9 +173,13 @@ class BaseChatOpenAI(BaseChatModel):
     """Extra JSON merged last into the body (server-specific options, e.g. vLLM's
     ``{"top_k": 20}``)."""
     default_headers: dict[str, str] | None = None
-    """Headers sent with every request."""
+    """Headers sent with every request. Credentials among them (``authorization``,
+    ``x-api-key``, any name containing key, token, secret, auth, pass, signature, cookie or
+    credential) are hidden in reprs, dumps and cache keys and scrubbed from errors, like
+    ``api_key``; values may be given as ``SecretStr``."""
     default_query: dict[str, Any] | None = None
-    """Query parameters added to every request URL."""
+    """Query parameters added to every request URL; credentials (the same names, plus ``sig``
+    and ``code``) are treated as for :attr:`default_headers`."""
     http_client: httpx.Client | None = Field(default=None, exclude=True, repr=False)
     """Your own sync httpx client (proxies, mTLS ...); you own its lifetime."""
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True, repr=False)
@@ -166,6 +192,9 @@ class BaseChatOpenAI(BaseChatModel):
     "content_filter"`` (Azure's default) instead of returning the partial reply."""
 
     _connection: tuple[httpx.URL, dict[str, str], HTTPEngine] | None = PrivateAttr(default=None)
+    # Every credential this model has sent (the key, credential headers, each AD token
+    # fetched), shared with its HTTPEngine, which scrubs them from every error.
+    _known_secrets: Secrets = PrivateAttr(default_factory=Secrets)
     _stream_options_ok: bool = PrivateAttr(default=True)
 
     _provider_label: ClassVar[str] = "OpenAI"
@@ -173,6 +202,44 @@ class BaseChatOpenAI(BaseChatModel):
     def __init__(self, /, **data: Any) -> None:
         super().__init__(**data)
         self._validate_environment()
+
+    @field_validator(*_PARAM_FIELDS, mode="before")
+    @classmethod
+    def _reveal_credentials(cls, value: Any) -> Any:
+        # Accept SecretStr values (what model_dump() gives for credentials): dump and
+        # validate round-trip as they do for api_key.
+        return reveal_credentials(value)
+
+    @field_serializer(*_PARAM_FIELDS)
+    def _serialize_params(self, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # model_dump() (and so the cache key) gets SecretStr, model_dump_json() '**********'.
+        return hide_credentials(value)
+
+    @field_serializer(*_URL_FIELDS, check_fields=False)
+    def _serialize_url(self, value: str | None) -> str | None:
+        # Masked in dumps too (so in cache keys): a dump does not carry a URL password.
+        return hide_url_password(value)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            if name in _PARAM_FIELDS:
+                value = hide_credentials(value)
+            elif name in _URL_FIELDS:
+                value = hide_url_password(value)
+            yield name, value
+
+    def __getstate__(self) -> dict[Any, Any]:
+        # Pickles carry the credentials by design (the copy must work), but not the cached
+        # connection (rebuilt on first use) nor the tokens fetched so far.
+        state: dict[Any, Any] = super().__getstate__()
+        private = state.get("__pydantic_private__")
+        if private:
+            state["__pydantic_private__"] = {
+                **private,
+                "_connection": None,
+                "_known_secrets": Secrets(),
+            }
+        return state
 
     def _validate_environment(self) -> None:
         """Fail early on settings that cannot work (overridden by Azure)."""
@@ -229,6 +296,8 @@ class BaseChatOpenAI(BaseChatModel):
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _SECRET_FIELDS and isinstance(value, str):
             value = SecretStr(value)  # `llm.api_key = "sk-..."` stays a secret
+        elif name in _PARAM_FIELDS:
+            value = reveal_credentials(value)  # SecretStr header values are sent as their value
         super().__setattr__(name, value)
         if name in _CONNECTION_FIELDS:
             self._connection = None  # rebuilt with the new settings on the next call
@@ -239,7 +308,10 @@ class BaseChatOpenAI(BaseChatModel):
         for key in _SECRET_FIELDS & (update or {}).keys():
             if isinstance(copied.__dict__[key], str):  # model_copy does not validate
                 copied.__dict__[key] = SecretStr(copied.__dict__[key])
+        for key in _PARAM_FIELDS:
+            copied.__dict__[key] = reveal_credentials(copied.__dict__[key])
         copied._connection = None
+        copied._known_secrets = Secrets()  # its own credentials, added when it connects
         return copied
 
     @property
@@ -257,8 +329,13 @@ class BaseChatOpenAI(BaseChatModel):
 
     # -- connection -----------------------------------------------------------------------
 
-    def _secrets(self) -> tuple[str, ...]:
-        return (self.api_key.get_secret_value(),) if self.api_key is not None else ()
+    def _credentials(self) -> Iterator[str]:
+        """Every static secret this model sends (key, credential headers/query, URL password)."""
+        if self.api_key is not None:
+            yield self.api_key.get_secret_value()
+        yield from credential_values(self.default_headers)
+        yield from credential_values(self.default_query)
+        yield from url_passwords(self.base_url)
 
     def _endpoint(self) -> str:
         return (self.base_url or _OPENAI_BASE_URL).rstrip("/") + "/chat/completions"
@@ -289,10 +366,13 @@ class BaseChatOpenAI(BaseChatModel):
             if self.project:
                 headers["openai-project"] = self.project
             headers.update(self.default_headers or {})
+            secrets = self._known_secrets
+            for value in self._credentials():
+                secrets.add(value)
             engine = HTTPEngine(
                 Timeouts.coerce(self.timeout, self.stream_chunk_timeout),
                 max_retries=self.max_retries,
-                secrets=self._secrets(),
+                secrets=secrets,
                 provider=self._provider_label,
                 http_client=self.http_client,
                 http_async_client=self.http_async_client,

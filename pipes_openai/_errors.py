@@ -38,7 +38,9 @@ The message always says what happened and what to do; attributes carry the detai
 ``status_code``, ``error_type``, ``code``, ``param``, ``request_id`` (the ``x-request-id``
 header, quote it to OpenAI support), ``attempts`` (requests sent, retries included) and
 ``body`` (the parsed error body, if any). Secrets never appear in any of them: the HTTP layer
-scrubs the API key from server-provided text before building the error.
+scrubs every spelling (verbatim, JSON-escaped, percent-encoded) of every credential the model
+sent (API key, credential headers and query parameters, each Azure AD token) from
+server-provided text before building the error. Errors pickle with all their attributes.
 """
 
 from __future__ import annotations
@@ -109,13 +111,18 @@ class OpenAIError(ChatModelError):
         return self.message
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Keyword-only constructors do not survive pickling (multiprocessing, caches) otherwise.
+        # Default exception pickling calls cls(*args), which a subclass with a required
+        # keyword-only argument cannot take; rebuild without calling __init__ instead.
         return (_rebuild, (type(self), self.message, self.__dict__.copy()))
 
 
 def _rebuild(cls: type[OpenAIError], message: str, state: dict[str, Any]) -> OpenAIError:
-    exc = cls(message)
-    exc.__dict__.update(state)
+    # The builtin's own __new__ (OSError's for the ConnectionError/TimeoutError/PermissionError
+    # refinements): what cls(message) would run, without the subclass's __init__.
+    new = OSError.__new__ if issubclass(cls, OSError) else BaseException.__new__
+    exc = new(cls, message)
+    exc.args = (message,)
+    exc.__dict__.update(state)  # every attribute, details and __notes__ included
     return exc
 
 
