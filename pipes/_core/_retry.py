@@ -79,61 +79,75 @@ class RunnableRetry(Runnable[In, Out]):
             return True
         return False
 
-    def invoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
-        attempt = 0
+    def _attempts(self) -> Iterator[_Attempt]:
+        """The attempts, one after another, until one succeeds or the retry gives up.
+
+        The retry policy without I/O: the four methods run each attempt in ``with attempt:``
+        and, when it failed in a way worth retrying, wait ``attempt.wait`` (sleep or await).
+        """
+        number = 0
         while True:
-            attempt += 1
-            try:
+            number += 1
+            yield _Attempt(self, number)
+
+    def invoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
+        for attempt in self._attempts():
+            with attempt:
                 return self.bound.invoke(input, config, **kwargs)
-            except Exception as exc:
-                if self._give_up(exc, attempt):
-                    raise
-            _sleep(self.wait_for(attempt))
+            _sleep(attempt.wait())
+        raise AssertionError("unreachable: _attempts() never ends")
 
     async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
+        for attempt in self._attempts():
+            with attempt:
                 return await self.bound.ainvoke(input, config, **kwargs)
-            except Exception as exc:
-                if self._give_up(exc, attempt):
-                    raise
-            await _asleep(self.wait_for(attempt))
+            await _asleep(attempt.wait())
+        raise AssertionError("unreachable: _attempts() never ends")
 
     def stream(
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[Out]:
-        attempt = 0
-        while True:
-            attempt += 1
-            started = False
-            try:
+        for attempt in self._attempts():
+            with attempt:
                 for chunk in self.bound.stream(input, config, **kwargs):
-                    started = True
+                    attempt.started = True
                     yield chunk
                 return
-            except Exception as exc:
-                if started or self._give_up(exc, attempt):
-                    raise
-            _sleep(self.wait_for(attempt))
+            _sleep(attempt.wait())
 
     async def astream(
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Out]:
-        attempt = 0
-        while True:
-            attempt += 1
-            started = False
-            try:
+        for attempt in self._attempts():
+            with attempt:
                 async for chunk in self.bound.astream(input, config, **kwargs):
-                    started = True
+                    attempt.started = True
                     yield chunk
                 return
-            except Exception as exc:
-                if started or self._give_up(exc, attempt):
-                    raise
-            await _asleep(self.wait_for(attempt))
+            await _asleep(attempt.wait())
 
     def get_graph(self) -> Any:
         return self.bound.get_graph()
+
+
+class _Attempt:
+    """One attempt of a :class:`RunnableRetry`: ``with attempt:`` keeps a failure worth
+    retrying (the caller then waits and tries again) and lets any other through."""
+
+    __slots__ = ("number", "retry", "started")
+
+    def __init__(self, retry: RunnableRetry[Any, Any], number: int) -> None:
+        self.retry = retry
+        self.number = number
+        self.started = False  # a stream that yielded something is never retried
+
+    def wait(self) -> float:
+        return self.retry.wait_for(self.number)
+
+    def __enter__(self) -> _Attempt:
+        return self
+
+    def __exit__(self, kind: Any, error: BaseException | None, traceback: Any) -> bool:
+        if not isinstance(error, Exception) or self.started:
+            return False
+        return not self.retry._give_up(error, self.number)
