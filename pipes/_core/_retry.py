@@ -8,6 +8,7 @@ from typing import Any
 
 from typing_extensions import TypeVar
 
+from ._attempt import Attempt
 from ._config import RunnableConfig
 from ._runnable import Runnable
 
@@ -79,75 +80,52 @@ class RunnableRetry(Runnable[In, Out]):
             return True
         return False
 
-    def _attempts(self) -> Iterator[_Attempt]:
-        """The attempts, one after another, until one succeeds or the retry gives up.
-
-        The retry policy without I/O: the four methods run each attempt in ``with attempt:``
-        and, when it failed in a way worth retrying, wait ``attempt.wait`` (sleep or await).
-        """
+    def _attempts(self, input: In) -> Iterator[Attempt[In, Out]]:
+        """The attempts, one after another, until one succeeds or the retry gives up (the
+        policy, without I/O: the methods wait ``wait_for(attempt.number)`` between them)."""
         number = 0
         while True:
             number += 1
-            yield _Attempt(self, number)
+            yield Attempt(self.bound, input, number, self._retries)
+
+    def _retries(self, exc: Exception, attempt: int) -> bool:
+        return not self._give_up(exc, attempt)
 
     def invoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
-        for attempt in self._attempts():
+        for attempt in self._attempts(input):
             with attempt:
-                return self.bound.invoke(input, config, **kwargs)
-            _sleep(attempt.wait())
+                return attempt.runnable.invoke(attempt.input, config, **kwargs)
+            _sleep(self.wait_for(attempt.number))
         raise AssertionError("unreachable: _attempts() never ends")
 
     async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
-        for attempt in self._attempts():
+        for attempt in self._attempts(input):
             with attempt:
-                return await self.bound.ainvoke(input, config, **kwargs)
-            await _asleep(attempt.wait())
+                return await attempt.runnable.ainvoke(attempt.input, config, **kwargs)
+            await _asleep(self.wait_for(attempt.number))
         raise AssertionError("unreachable: _attempts() never ends")
 
     def stream(
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[Out]:
-        for attempt in self._attempts():
+        for attempt in self._attempts(input):
             with attempt:
-                for chunk in self.bound.stream(input, config, **kwargs):
+                for chunk in attempt.runnable.stream(attempt.input, config, **kwargs):
                     attempt.started = True
                     yield chunk
                 return
-            _sleep(attempt.wait())
+            _sleep(self.wait_for(attempt.number))
 
     async def astream(
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Out]:
-        for attempt in self._attempts():
+        for attempt in self._attempts(input):
             with attempt:
-                async for chunk in self.bound.astream(input, config, **kwargs):
+                async for chunk in attempt.runnable.astream(attempt.input, config, **kwargs):
                     attempt.started = True
                     yield chunk
                 return
-            await _asleep(attempt.wait())
+            await _asleep(self.wait_for(attempt.number))
 
     def get_graph(self) -> Any:
         return self.bound.get_graph()
-
-
-class _Attempt:
-    """One attempt of a :class:`RunnableRetry`: ``with attempt:`` keeps a failure worth
-    retrying (the caller then waits and tries again) and lets any other through."""
-
-    __slots__ = ("number", "retry", "started")
-
-    def __init__(self, retry: RunnableRetry[Any, Any], number: int) -> None:
-        self.retry = retry
-        self.number = number
-        self.started = False  # a stream that yielded something is never retried
-
-    def wait(self) -> float:
-        return self.retry.wait_for(self.number)
-
-    def __enter__(self) -> _Attempt:
-        return self
-
-    def __exit__(self, kind: Any, error: BaseException | None, traceback: Any) -> bool:
-        if not isinstance(error, Exception) or self.started:
-            return False
-        return not self.retry._give_up(error, self.number)
