@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from typing_extensions import TypeVar
 
 from .._errors import InputTypeError
-from ._attempt import Attempt
-from ._config import RunnableConfig
+from ._attempt import Attempt, Attempting
 from ._runnable import Runnable
 
 __all__ = ["RunnableWithFallbacks"]
@@ -18,7 +17,7 @@ In = TypeVar("In", default=Any)
 Out = TypeVar("Out", default=Any)
 
 
-class RunnableWithFallbacks(Runnable[In, Out]):
+class RunnableWithFallbacks(Attempting[In, Out]):
     """Run ``runnable``; on a handled error try each fallback in order.
 
     When every option fails the *first* error is raised (the primary's, usually the most
@@ -86,38 +85,6 @@ class RunnableWithFallbacks(Runnable[In, Out]):
 
     def _handles(self, exc: Exception, attempt: int) -> bool:
         return isinstance(exc, self.exceptions_to_handle)
-
-    def invoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
-        for attempt in self._attempts(input):
-            with attempt:
-                return attempt.runnable.invoke(attempt.input, config, **kwargs)
-        raise AssertionError("unreachable: _attempts() raises when every option failed")
-
-    async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
-        for attempt in self._attempts(input):
-            with attempt:
-                return await attempt.runnable.ainvoke(attempt.input, config, **kwargs)
-        raise AssertionError("unreachable: _attempts() raises when every option failed")
-
-    def stream(
-        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[Out]:
-        for attempt in self._attempts(input):
-            with attempt:
-                for chunk in attempt.runnable.stream(attempt.input, config, **kwargs):
-                    attempt.started = True
-                    yield chunk
-                return
-
-    async def astream(
-        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> AsyncIterator[Out]:
-        for attempt in self._attempts(input):
-            with attempt:
-                async for chunk in attempt.runnable.astream(attempt.input, config, **kwargs):
-                    attempt.started = True
-                    yield chunk
-                return
 
     def get_graph(self) -> Any:
         from ._graph import Graph

@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from typing_extensions import TypeVar
 
-from ._attempt import Attempt
-from ._config import RunnableConfig
+from ._attempt import Attempt, Attempting
 from ._runnable import Runnable
 
 __all__ = ["RunnableRetry"]
 
 
-async def _asyncio_sleep(seconds: float) -> None:
-    import asyncio  # lazily: `import pipes` should not pay for asyncio
-
-    await asyncio.sleep(seconds)
-
-
-# Module-level so tests (and users with their own clocks) can replace the waiting.
-_sleep: Callable[[float], None] = time.sleep
-_asleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
-
 In = TypeVar("In", default=Any)
 Out = TypeVar("Out", default=Any)
 
 
-class RunnableRetry(Runnable[In, Out]):
+class RunnableRetry(Attempting[In, Out]):
     """Retry the wrapped runnable on the given exception types.
 
     Waits ``initial_wait * exponential_base ** (attempt - 1)`` seconds (capped at ``max_wait``),
@@ -81,51 +69,16 @@ class RunnableRetry(Runnable[In, Out]):
         return False
 
     def _attempts(self, input: In) -> Iterator[Attempt[In, Out]]:
-        """The attempts, one after another, until one succeeds or the retry gives up (the
-        policy, without I/O: the methods wait ``wait_for(attempt.number)`` between them)."""
-        number = 0
+        """The attempts, one after another (each after its wait), until one succeeds or the
+        retry gives up."""
+        number, wait = 0, 0.0
         while True:
             number += 1
-            yield Attempt(self.bound, input, number, self._retries)
+            yield Attempt(self.bound, input, number, self._retries, wait)
+            wait = self.wait_for(number)
 
     def _retries(self, exc: Exception, attempt: int) -> bool:
         return not self._give_up(exc, attempt)
-
-    def invoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
-        for attempt in self._attempts(input):
-            with attempt:
-                return attempt.runnable.invoke(attempt.input, config, **kwargs)
-            _sleep(self.wait_for(attempt.number))
-        raise AssertionError("unreachable: _attempts() never ends")
-
-    async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
-        for attempt in self._attempts(input):
-            with attempt:
-                return await attempt.runnable.ainvoke(attempt.input, config, **kwargs)
-            await _asleep(self.wait_for(attempt.number))
-        raise AssertionError("unreachable: _attempts() never ends")
-
-    def stream(
-        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[Out]:
-        for attempt in self._attempts(input):
-            with attempt:
-                for chunk in attempt.runnable.stream(attempt.input, config, **kwargs):
-                    attempt.started = True
-                    yield chunk
-                return
-            _sleep(self.wait_for(attempt.number))
-
-    async def astream(
-        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> AsyncIterator[Out]:
-        for attempt in self._attempts(input):
-            with attempt:
-                async for chunk in attempt.runnable.astream(attempt.input, config, **kwargs):
-                    attempt.started = True
-                    yield chunk
-                return
-            await _asleep(self.wait_for(attempt.number))
 
     def get_graph(self) -> Any:
         return self.bound.get_graph()
