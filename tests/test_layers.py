@@ -75,3 +75,58 @@ def test_pipes_openai_uses_only_public_pipes_api() -> None:
     assert not violations, "pipes_openai may import only public pipes modules:\n" + "\n".join(
         violations
     )
+
+
+def _package_graph(package: str) -> dict[str, set[str]]:
+    """Module -> the modules of the same package it imports (at any level: top, function,
+    ``TYPE_CHECKING``), by dotted name."""
+    root = ROOT / package
+    prefix = package.replace("/", ".")
+    modules = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts): path
+        for path in root.rglob("*.py")
+        if path.name != "__init__.py"
+    }
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        for _, imported in _imported_modules(path):
+            if imported in modules and imported != name and imported.startswith(prefix):
+                graph[name].add(imported)
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle of ``graph``, or ``None``."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)) is not None:
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)) is not None:
+            return found
+    return None
+
+
+# Packages whose modules import one another only one way: no cycle, not even through a
+# function-level or TYPE_CHECKING import (a cycle means two modules are one idea, or one of
+# them reaches into the other's owner; see pipes/_models/_call.py for the protocol way out).
+# Not pipes/_core: Runnable's own methods build the composites that subclass it (``|``,
+# ``with_retry``, ``batch``), so _runnable and those modules import each other by design.
+ACYCLIC = ("pipes/_models", "pipes/testing")
+
+
+@pytest.mark.parametrize("package", ACYCLIC)
+def test_no_import_cycles_inside_a_package(package: str) -> None:
+    cycle = _cycle(_package_graph(package))
+    assert cycle is None, f"import cycle in {package}: " + " -> ".join(cycle or [])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from typing_extensions import TypeVar
 
 from .._errors import InputTypeError
-from ._config import RunnableConfig
+from ._attempt import Attempt, Attempting
 from ._runnable import Runnable
 
 __all__ = ["RunnableWithFallbacks"]
@@ -17,7 +17,7 @@ In = TypeVar("In", default=Any)
 Out = TypeVar("Out", default=Any)
 
 
-class RunnableWithFallbacks(Runnable[In, Out]):
+class RunnableWithFallbacks(Attempting[In, Out]):
     """Run ``runnable``; on a handled error try each fallback in order.
 
     When every option fails the *first* error is raised (the primary's, usually the most
@@ -63,83 +63,28 @@ class RunnableWithFallbacks(Runnable[In, Out]):
             return input
         return {**input, self.exception_key: error}  # type: ignore[return-value]
 
-    def _handle(
-        self, exc: BaseException, first: BaseException | None, runnable: Runnable[Any, Any]
-    ) -> BaseException:
-        if not isinstance(exc, self.exceptions_to_handle):
-            raise exc
-        if first is None:
-            return exc
-        first.add_note(f"fallback {runnable.get_name()!r} failed too: {type(exc).__name__}: {exc}")
-        return first
-
-    def invoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
-        first: BaseException | None = None
-        last: BaseException | None = None
-        for runnable in self.runnables:
-            value = self._input_for(input, last)  # misuse is raised, not treated as a failure
-            try:
-                return runnable.invoke(value, config, **kwargs)
-            except Exception as exc:
-                first = self._handle(exc, first, runnable)
-                last = exc
+    def _attempts(self, input: In) -> Iterator[Attempt[In, Out]]:
+        """The runnable, then each fallback, until one succeeds; when every one failed in a
+        handled way, the first error, with notes naming the others (the policy, without I/O)."""
+        first: Exception | None = None
+        last: Exception | None = None
+        for number, runnable in enumerate(self.runnables, start=1):
+            # Misuse (exception_key without a dict) is raised, not treated as a failure.
+            attempt = Attempt(runnable, self._input_for(input, last), number, self._handles)
+            yield attempt
+            last = attempt.error
+            assert last is not None  # the caller returned unless the attempt failed
+            if first is None:
+                first = last
+            else:
+                first.add_note(
+                    f"fallback {runnable.get_name()!r} failed too: {type(last).__name__}: {last}"
+                )
         assert first is not None
         raise first
 
-    async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
-        first: BaseException | None = None
-        last: BaseException | None = None
-        for runnable in self.runnables:
-            value = self._input_for(input, last)  # misuse is raised, not treated as a failure
-            try:
-                return await runnable.ainvoke(value, config, **kwargs)
-            except Exception as exc:
-                first = self._handle(exc, first, runnable)
-                last = exc
-        assert first is not None
-        raise first
-
-    def stream(
-        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[Out]:
-        first: BaseException | None = None
-        last: BaseException | None = None
-        for runnable in self.runnables:
-            started = False
-            value = self._input_for(input, last)
-            try:
-                for chunk in runnable.stream(value, config, **kwargs):
-                    started = True
-                    yield chunk
-                return
-            except Exception as exc:
-                if started:  # a partial stream cannot be taken back
-                    raise
-                first = self._handle(exc, first, runnable)
-                last = exc
-        assert first is not None
-        raise first
-
-    async def astream(
-        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> AsyncIterator[Out]:
-        first: BaseException | None = None
-        last: BaseException | None = None
-        for runnable in self.runnables:
-            started = False
-            value = self._input_for(input, last)
-            try:
-                async for chunk in runnable.astream(value, config, **kwargs):
-                    started = True
-                    yield chunk
-                return
-            except Exception as exc:
-                if started:
-                    raise
-                first = self._handle(exc, first, runnable)
-                last = exc
-        assert first is not None
-        raise first
+    def _handles(self, exc: Exception, attempt: int) -> bool:
+        return isinstance(exc, self.exceptions_to_handle)
 
     def get_graph(self) -> Any:
         from ._graph import Graph

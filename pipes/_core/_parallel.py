@@ -188,16 +188,23 @@ class RunnableParallel(Runnable[In, dict[str, Any]]):
         pending = len(threads)
         try:
             while pending:
-                key, chunk, error = inbox.get()
-                if chunk is _DONE:
-                    if error is not None:
-                        self._note(error, key)
-                        raise error
+                out = self._received(*inbox.get())
+                if out is None:
                     pending -= 1
-                    continue
-                yield AddableDict({key: chunk})
+                else:
+                    yield out
         finally:
             stop.set()
+
+    def _received(self, key: str, chunk: Any, error: BaseException | None) -> AddableDict | None:
+        """What a branch's message to the stream means: its next chunk, keyed; ``None`` when
+        the branch is done; its error (noted with the branch) raised."""
+        if chunk is not _DONE:
+            return AddableDict({key: chunk})
+        if error is not None:
+            self._note(error, key)
+            raise error
+        return None
 
     def transform(
         self, input: Iterator[In], config: RunnableConfig | None = None, **kwargs: Any
@@ -228,14 +235,11 @@ class RunnableParallel(Runnable[In, dict[str, Any]]):
         pending = len(tasks)
         try:
             while pending:
-                key, chunk, error = await inbox.get()
-                if chunk is _DONE:
-                    if error is not None:
-                        self._note(error, key)
-                        raise error
+                out = self._received(*(await inbox.get()))
+                if out is None:
                     pending -= 1
-                    continue
-                yield AddableDict({key: chunk})
+                else:
+                    yield out
         finally:
             for task in tasks:
                 task.cancel()

@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from typing_extensions import TypeVar
 
-from ._config import RunnableConfig
+from ._attempt import Attempt, Attempting
 from ._runnable import Runnable
 
 __all__ = ["RunnableRetry"]
 
 
-async def _asyncio_sleep(seconds: float) -> None:
-    import asyncio  # lazily: `import pipes` should not pay for asyncio
-
-    await asyncio.sleep(seconds)
-
-
-# Module-level so tests (and users with their own clocks) can replace the waiting.
-_sleep: Callable[[float], None] = time.sleep
-_asleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
-
 In = TypeVar("In", default=Any)
 Out = TypeVar("Out", default=Any)
 
 
-class RunnableRetry(Runnable[In, Out]):
+class RunnableRetry(Attempting[In, Out]):
     """Retry the wrapped runnable on the given exception types.
 
     Waits ``initial_wait * exponential_base ** (attempt - 1)`` seconds (capped at ``max_wait``),
@@ -79,61 +68,17 @@ class RunnableRetry(Runnable[In, Out]):
             return True
         return False
 
-    def invoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
-        attempt = 0
+    def _attempts(self, input: In) -> Iterator[Attempt[In, Out]]:
+        """The attempts, one after another (each after its wait), until one succeeds or the
+        retry gives up."""
+        number, wait = 0, 0.0
         while True:
-            attempt += 1
-            try:
-                return self.bound.invoke(input, config, **kwargs)
-            except Exception as exc:
-                if self._give_up(exc, attempt):
-                    raise
-            _sleep(self.wait_for(attempt))
+            number += 1
+            yield Attempt(self.bound, input, number, self._retries, wait)
+            wait = self.wait_for(number)
 
-    async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return await self.bound.ainvoke(input, config, **kwargs)
-            except Exception as exc:
-                if self._give_up(exc, attempt):
-                    raise
-            await _asleep(self.wait_for(attempt))
-
-    def stream(
-        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[Out]:
-        attempt = 0
-        while True:
-            attempt += 1
-            started = False
-            try:
-                for chunk in self.bound.stream(input, config, **kwargs):
-                    started = True
-                    yield chunk
-                return
-            except Exception as exc:
-                if started or self._give_up(exc, attempt):
-                    raise
-            _sleep(self.wait_for(attempt))
-
-    async def astream(
-        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> AsyncIterator[Out]:
-        attempt = 0
-        while True:
-            attempt += 1
-            started = False
-            try:
-                async for chunk in self.bound.astream(input, config, **kwargs):
-                    started = True
-                    yield chunk
-                return
-            except Exception as exc:
-                if started or self._give_up(exc, attempt):
-                    raise
-            await _asleep(self.wait_for(attempt))
+    def _retries(self, exc: Exception, attempt: int) -> bool:
+        return not self._give_up(exc, attempt)
 
     def get_graph(self) -> Any:
         return self.bound.get_graph()

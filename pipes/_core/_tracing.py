@@ -1,14 +1,19 @@
 """The thin layer around every runnable method: config publication and listener runs.
 
 ``Runnable.__init_subclass__`` wraps the ``invoke``/``ainvoke``/``stream``/``astream``/
-``transform``/``atransform`` a class defines. The wrapper's fast path (no config given, or a
-config without callbacks) is a couple of checks; config objects are never copied.
+``transform``/``atransform`` a class defines. All six share one wrapper (:func:`_wrap`): its
+fast path (no config given, or the published config without callbacks) is a couple of checks
+and calls the method as is — for ``ainvoke`` it returns the method's own coroutine, so there
+is no extra frame. Anything else is a :class:`_Scope` — the one place where a run starts,
+ends and fails — applied the way each kind of method needs it (a call, an awaited call, a
+generator, an async generator). Config objects are never copied.
 """
 
 from __future__ import annotations
 
 import contextvars
 import functools
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +24,7 @@ if TYPE_CHECKING:
     from ._runnable import Runnable
 
 _Fn = Callable[..., Any]
+_Slow = Callable[[_Fn, Any, Any, RunnableConfig, dict[str, Any]], Any]
 
 # The traced call in progress: (runnable, config handed to its method). A runnable whose method
 # calls another of its own methods with that same config (``stream`` -> ``transform``,
@@ -28,21 +34,14 @@ _current_call: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.Cont
     "pipes_call", default=None
 )
 
-
-def _same_call(runnable: Any, config: RunnableConfig) -> bool:
-    call = _current_call.get()
-    return call is not None and call[0] is runnable and call[1] is config
-
-
-def _run_type(runnable: Runnable[Any, Any]) -> str:
-    return getattr(runnable, "run_type", "chain")
+_Tokens = tuple[contextvars.Token[Any], ...]
 
 
 def _start_run(runnable: Runnable[Any, Any], input: Any, config: RunnableConfig) -> Run:
     parent = _current_run.get()
     run = Run(
         name=config.get("run_name") or runnable.get_name(),
-        run_type=_run_type(runnable),
+        run_type=getattr(runnable, "run_type", "chain"),
         inputs=input,
         parent_run_id=parent.run_id if parent is not None else None,
         tags=list(config.get("tags", ())),
@@ -53,112 +52,150 @@ def _start_run(runnable: Runnable[Any, Any], input: Any, config: RunnableConfig)
     return run
 
 
-def _finish(run: Run, outputs: Any = None, error: BaseException | None = None) -> None:
-    import time
+class _Scope:
+    """What a wrapped call does beyond its fast path, whatever the kind of method.
 
-    run.end_time = time.time()
-    if error is not None:
-        run.error = error
-        _notify(run, "on_error")
-    else:
-        run.outputs = outputs
-        _notify(run, "on_end")
+    One of three: nothing (``passthrough``: a runnable calling another of its own methods with
+    the config it was handed is still the same run); publish the config while the method runs
+    (nobody listens); or, when the config carries callbacks, trace a :class:`Run` under a child
+    config. The run starts, ends and fails here and nowhere else.
+    """
+
+    __slots__ = ("chunks", "config", "passthrough", "run", "runnable", "tokens")
+
+    def __init__(
+        self, runnable: Runnable[Any, Any], input: Any, config: RunnableConfig, fn: _Fn
+    ) -> None:
+        self.runnable = runnable
+        self.config = config
+        self.run: Run | None = None
+        self.passthrough = False
+        self.tokens: _Tokens = ()
+        self.chunks: list[Any] = []  # a traced stream's output, merged when it ends
+        if not config.get("callbacks"):
+            return
+        call = _current_call.get()
+        if call is not None and call[0] is runnable and call[1] is config:
+            self.passthrough = True
+            return
+        if fn.__name__ in ("transform", "atransform"):
+            input = "<stream>"  # an iterator: the run must not consume it
+        self.run = _start_run(runnable, input, config)
+        self.config = child_config(config)
+
+    def enter(self) -> _Tokens:
+        """Publish the config (and the run) in the current context; :meth:`exit` undoes it."""
+        if self.passthrough:
+            return ()
+        if self.run is None:
+            return (_current_config.set(self.config),)
+        return (
+            _current_config.set(self.config),
+            _current_run.set(self.run),
+            _current_call.set((self.runnable, self.config)),
+        )
+
+    def exit(self, tokens: _Tokens) -> None:
+        if tokens:
+            _current_config.reset(tokens[0])
+            if len(tokens) > 1:
+                _current_run.reset(tokens[1])
+                _current_call.reset(tokens[2])
+
+    def finish(self, error: BaseException | None, output: Any = None) -> None:
+        """End the run, if traced, with ``output`` or ``error``. A consumer that stops a
+        stream early (``GeneratorExit``) ends it with what it got: not an error."""
+        run = self.run
+        if run is None:
+            return
+        run.end_time = time.time()
+        if error is not None and not isinstance(error, GeneratorExit):
+            run.error = error
+            _notify(run, "on_error")
+        else:
+            run.outputs = output
+            _notify(run, "on_end")
+
+    def streamed(self) -> Any:
+        """A stream's output: its chunks merged."""
+        from ._chunks import merge_chunks
+
+        return merge_chunks(self.chunks) if self.chunks else None
+
+    # invoke / ainvoke: the scope is a context manager around the one call.
+
+    def __enter__(self) -> _Scope:
+        self.tokens = self.enter()
+        return self
+
+    def __exit__(self, kind: Any, error: BaseException | None, traceback: Any) -> None:
+        if error is not None:
+            self.finish(error)
+        self.exit(self.tokens)
 
 
-_Tokens = tuple[contextvars.Token[Any], contextvars.Token[Any], contextvars.Token[Any]]
+def _wrap(fn: _Fn, slow: _Slow) -> _Fn:
+    """The wrapper of one method: the fast path inline, anything else through ``slow``."""
 
-
-def _enter(run: Run, runnable: Any, config: RunnableConfig) -> _Tokens:
-    return (
-        _current_run.set(run),
-        _current_config.set(config),
-        _current_call.set((runnable, config)),
-    )
-
-
-def _exit(tokens: _Tokens) -> None:
-    _current_run.reset(tokens[0])
-    _current_config.reset(tokens[1])
-    _current_call.reset(tokens[2])
-
-
-def wrap_invoke(fn: _Fn) -> _Fn:
     @functools.wraps(fn)
-    def invoke(
+    def wrapper(
         self: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Any:
+        # Keep in step with fast_path() below (this one also resolves the config it passes).
         if config is None:
             config = _current_config.get()
             if config is None or not config.get("callbacks"):
                 return fn(self, input, config, **kwargs)
-        elif not config.get("callbacks"):
-            if config is _current_config.get():
-                return fn(self, input, config, **kwargs)
-            token = _current_config.set(config)
-            try:
-                return fn(self, input, config, **kwargs)
-            finally:
-                _current_config.reset(token)
-        if _same_call(self, config):
+        elif config is _current_config.get() and not config.get("callbacks"):
             return fn(self, input, config, **kwargs)
-        run = _start_run(self, input, config)
-        child = child_config(config)
-        tokens = _enter(run, self, child)
-        try:
-            output = fn(self, input, child, **kwargs)
-        except BaseException as exc:
-            _finish(run, error=exc)
-            raise
-        finally:
-            _exit(tokens)
-        _finish(run, output)
-        return output
+        return slow(fn, self, input, config, kwargs)
 
-    invoke.__pipes_wrapped__ = True  # type: ignore[attr-defined]
-    invoke.__pipes_raw__ = fn  # type: ignore[attr-defined]
-    return invoke
+    # Tracebacks show this frame under the method's name (``_tracing.py:invoke``), not as a
+    # nameless ``wrapper``: one shared wrapper, six readable frames.
+    wrapper.__code__ = wrapper.__code__.replace(co_name=fn.__name__)  # type: ignore[attr-defined]
+    wrapper.__pipes_wrapped__ = True  # type: ignore[attr-defined]
+    wrapper.__pipes_raw__ = fn  # type: ignore[attr-defined]
+    return wrapper
 
 
-def wrap_ainvoke(fn: _Fn) -> _Fn:
-    @functools.wraps(fn)
-    async def ainvoke(
-        self: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Any:
-        if config is None:
-            config = _current_config.get()
-            if config is None or not config.get("callbacks"):
-                return await fn(self, input, config, **kwargs)
-        elif not config.get("callbacks"):
-            if config is _current_config.get():
-                return await fn(self, input, config, **kwargs)
-            token = _current_config.set(config)
-            try:
-                return await fn(self, input, config, **kwargs)
-            finally:
-                _current_config.reset(token)
-        if _same_call(self, config):
-            return await fn(self, input, config, **kwargs)
-        run = _start_run(self, input, config)
-        child = child_config(config)
-        tokens = _enter(run, self, child)
-        try:
-            output = await fn(self, input, child, **kwargs)
-        except BaseException as exc:
-            _finish(run, error=exc)
-            raise
-        finally:
-            _exit(tokens)
-        _finish(run, output)
-        return output
+def _invoke(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
+    with _Scope(runnable, input, config, fn) as scope:
+        output = fn(runnable, input, scope.config, **kwargs)
+    scope.finish(None, output)
+    return output
 
-    ainvoke.__pipes_wrapped__ = True  # type: ignore[attr-defined]
-    ainvoke.__pipes_raw__ = fn  # type: ignore[attr-defined]
-    return ainvoke
+
+async def _ainvoke(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
+    with _Scope(runnable, input, config, fn) as scope:
+        output = await fn(runnable, input, scope.config, **kwargs)
+    scope.finish(None, output)
+    return output
+
+
+_SENTINEL: Any = object()
+
+
+def _iter(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
+    scope = _Scope(runnable, input, config, fn)
+    if scope.passthrough:
+        return fn(runnable, input, config, **kwargs)
+    # A sync generator may be stepped from several contexts (a worker thread per step, say):
+    # each step runs inside one context of its own, so what the method publishes never leaks
+    # into the consumer and never has to be reset from another context. Created inside it
+    # too: a method that returns another method's iterator must see this call as current.
+    ctx = contextvars.copy_context()
+    ctx.run(scope.enter)
+    try:
+        iterator = ctx.run(fn, runnable, input, scope.config, **kwargs)
+    except BaseException as exc:
+        scope.finish(exc)
+        raise
+    if scope.run is None:
+        return _iterate_in(ctx, iterator)
+    return _traced_iter(scope, ctx, iterator)
 
 
 def _iterate_in(ctx: contextvars.Context, iterator: Iterator[Any]) -> Iterator[Any]:
-    # Each step of the generator runs inside ctx, so the config it publishes never leaks into
-    # the consumer and never has to be reset from another context.
     sentinel = _SENTINEL
     while True:
         chunk = ctx.run(next, iterator, sentinel)
@@ -167,136 +204,51 @@ def _iterate_in(ctx: contextvars.Context, iterator: Iterator[Any]) -> Iterator[A
         yield chunk
 
 
-_SENTINEL: Any = object()
-
-
-def _merged(chunks: list[Any]) -> Any:
-    from ._chunks import merge_chunks
-
-    return merge_chunks(chunks) if chunks else None
-
-
-def _traced_iter(run: Run, ctx: contextvars.Context, iterator: Iterator[Any]) -> Iterator[Any]:
-    chunks: list[Any] = []
+def _traced_iter(scope: _Scope, ctx: contextvars.Context, iterator: Iterator[Any]) -> Any:
     try:
         for chunk in _iterate_in(ctx, iterator):
-            chunks.append(chunk)
+            scope.chunks.append(chunk)
             yield chunk
-    except GeneratorExit:  # the consumer stopped early: the run ends with what it got
-        _finish(run, _merged(chunks))
-        raise
     except BaseException as exc:
-        _finish(run, error=exc)
+        scope.finish(exc, scope.streamed())
         raise
-    _finish(run, _merged(chunks))
+    scope.finish(None, scope.streamed())
 
 
-def wrap_iter(fn: _Fn) -> _Fn:
-    """Wrap ``stream``/``transform`` (generators)."""
-
-    @functools.wraps(fn)
-    def stream(
-        self: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[Any]:
-        if config is None:
-            config = _current_config.get()
-            if config is None or not config.get("callbacks"):
-                return fn(self, input, config, **kwargs)  # type: ignore[no-any-return]
-        elif not config.get("callbacks"):
-            if config is _current_config.get():
-                return fn(self, input, config, **kwargs)  # type: ignore[no-any-return]
-            ctx = contextvars.copy_context()
-            ctx.run(_current_config.set, config)
-            return _iterate_in(ctx, ctx.run(fn, self, input, config, **kwargs))
-        if _same_call(self, config):
-            return fn(self, input, config, **kwargs)  # type: ignore[no-any-return]
-        run = _start_run(self, input if fn.__name__ != "transform" else "<stream>", config)
-        child = child_config(config)
-        ctx = contextvars.copy_context()
-        ctx.run(_enter, run, self, child)
-        # Created inside ctx too: a method that returns another method's iterator (rather than
-        # being a generator itself) must see this call as current.
-        return _traced_iter(run, ctx, ctx.run(fn, self, input, child, **kwargs))
-
-    stream.__pipes_wrapped__ = True  # type: ignore[attr-defined]
-    stream.__pipes_raw__ = fn  # type: ignore[attr-defined]
-    return stream
+def _aiter(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
+    scope = _Scope(runnable, input, config, fn)
+    if scope.passthrough:
+        return fn(runnable, input, config, **kwargs)
+    with scope:
+        iterator = fn(runnable, input, scope.config, **kwargs)
+    return _aiterate(scope, iterator)
 
 
-async def _aiterate_with(
-    config: RunnableConfig,
-    iterator: AsyncIterator[Any],
-    run: Run | None,
-    runnable: Any = None,
-) -> AsyncIterator[Any]:
-    # Publish the config (and the run) around each step of the inner iterator only: between
-    # steps the consumer's own context is left as it was.
-    chunks: list[Any] = []
+async def _aiterate(scope: _Scope, iterator: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    # An async generator is stepped from its consumer's task: the scope is published around
+    # each step of the inner iterator only, so between steps the consumer's context is as it
+    # was.
+    traced = scope.run is not None
     try:
         while True:
-            if run is None:
-                token = _current_config.set(config)
-                try:
-                    chunk = await iterator.__anext__()
-                except StopAsyncIteration:
-                    break
-                finally:
-                    _current_config.reset(token)
-            else:
-                tokens = _enter(run, runnable, config)
-                try:
-                    chunk = await iterator.__anext__()
-                except StopAsyncIteration:
-                    break
-                finally:
-                    _exit(tokens)
-                chunks.append(chunk)
+            tokens = scope.enter()
+            try:
+                chunk = await iterator.__anext__()
+            except StopAsyncIteration:
+                break
+            finally:
+                scope.exit(tokens)
+            if traced:
+                scope.chunks.append(chunk)
             yield chunk
-    except GeneratorExit:  # the consumer stopped early: the run ends with what it got
-        if run is not None:
-            _finish(run, _merged(chunks))
-        raise
     except BaseException as exc:
-        if run is not None:
-            _finish(run, error=exc)
+        scope.finish(exc, scope.streamed())
         raise
     finally:
         aclose = getattr(iterator, "aclose", None)
         if aclose is not None:
             await aclose()
-    if run is not None:
-        _finish(run, _merged(chunks))
-
-
-def wrap_aiter(fn: _Fn) -> _Fn:
-    """Wrap ``astream``/``atransform`` (async generators)."""
-
-    @functools.wraps(fn)
-    def astream(
-        self: Runnable[Any, Any], input: Any, config: RunnableConfig | None = None, **kwargs: Any
-    ) -> AsyncIterator[Any]:
-        if config is None:
-            config = _current_config.get()
-            if config is None or not config.get("callbacks"):
-                return fn(self, input, config, **kwargs)  # type: ignore[no-any-return]
-        elif not config.get("callbacks"):
-            if config is _current_config.get():
-                return fn(self, input, config, **kwargs)  # type: ignore[no-any-return]
-            return _aiterate_with(config, fn(self, input, config, **kwargs), None)
-        if _same_call(self, config):
-            return fn(self, input, config, **kwargs)  # type: ignore[no-any-return]
-        run = _start_run(self, input if fn.__name__ != "atransform" else "<stream>", config)
-        child = child_config(config)
-        tokens = _enter(run, self, child)
-        try:
-            iterator = fn(self, input, child, **kwargs)
-        finally:
-            _exit(tokens)
-        return _aiterate_with(child, iterator, run, self)
-
-    astream.__pipes_wrapped__ = True  # type: ignore[attr-defined]
-    astream.__pipes_raw__ = fn  # type: ignore[attr-defined]
-    return astream
+    scope.finish(None, scope.streamed())
 
 
 def raw_method(runnable: Any, method: str) -> _Fn:
@@ -318,10 +270,13 @@ def fast_path(config: RunnableConfig | None) -> bool:
 
 
 WRAPPERS: dict[str, Callable[[_Fn], _Fn]] = {
-    "invoke": wrap_invoke,
-    "ainvoke": wrap_ainvoke,
-    "stream": wrap_iter,
-    "transform": wrap_iter,
-    "astream": wrap_aiter,
-    "atransform": wrap_aiter,
+    name: functools.partial(_wrap, slow=slow)
+    for name, slow in (
+        ("invoke", _invoke),
+        ("ainvoke", _ainvoke),
+        ("stream", _iter),
+        ("transform", _iter),
+        ("astream", _aiter),
+        ("atransform", _aiter),
+    )
 }

@@ -52,17 +52,18 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, ov
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipes._core import Runnable, RunnableConfig, emit_event, listening, run_in_thread
-from pipes._errors import ChatModelError, NotImplementedInvokeError
+from pipes._core import Runnable, RunnableConfig, run_in_thread
+from pipes._errors import NotImplementedInvokeError
 from pipes._messages import AIMessage, AIMessageChunk, BaseMessage
 
+from . import _drivers
 from ._cache import BaseCache
-from ._cache_key import cached_call, llm_string, prompt_string, resolve_cache
-from ._input import LanguageModelInput, check_chunk, check_result, convert_input
-from ._invoke import agenerate_messages, astream_chunks, async_streams, generate_messages
+from ._cache_key import CachedCall, llm_string, prompt_string, resolve_cache
+from ._call import GENERATE, STREAM, STREAM_IN_THREAD, Mode, Route
+from ._input import LanguageModelInput
 from ._params import known_parameters, non_default_fields, reject_unknown_parameters
 from ._rate_limiter import BaseRateLimiter
-from ._streams import _aclosing, _closing, _fold, _to_chunk
+from ._streams import _to_chunk
 
 if TYPE_CHECKING:
     from pipes._tools import ToolLike
@@ -130,7 +131,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
 
         Providers may override this, e.g. to move them into ``model_kwargs`` with a warning.
         """
-        reject_unknown_parameters(cls, unknown)
+        reject_unknown_parameters(cls, unknown, cls._known_parameters())
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # Only parameters that differ from their defaults: ``ChatOpenAI(model='gpt-4o')``.
@@ -191,15 +192,16 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         True for a ``stream=True`` call keyword, else for a ``streaming=True`` field (when the
         provider declares one); never when the provider has no native ``_stream``.
         """
-        if not self._has_native_stream() or self._streaming_disabled(kwargs):
-            return False
         if "stream" in kwargs:
-            return bool(kwargs["stream"])
-        # Fields live in __dict__; getattr() on a model without the field would go through
-        # pydantic's slow __getattr__ and an AttributeError on every call.
-        return self.__dict__.get("streaming") is True
+            wanted = bool(kwargs["stream"])
+        else:
+            # Fields live in __dict__; getattr() on a model without the field would go through
+            # pydantic's slow __getattr__ and an AttributeError on every call.
+            wanted = self.__dict__.get("streaming") is True
+        # The cheap test first: most calls do not ask for streaming (invoke's hot path).
+        return wanted and self._native_hooks[0] and not self._streaming_disabled(kwargs)
 
-    # -- native-ness (a provider overriding the hook counts as native) ---------------------
+    # -- routing: native-ness (a provider overriding the hook counts as native) -------------
 
     # (stream, astream, agenerate) overridden? Computed once per class (hot path).
     _native_hooks: ClassVar[tuple[bool, bool, bool]] = (False, False, False)
@@ -213,37 +215,59 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
             cls._agenerate is not BaseChatModel._agenerate,
         )
 
-    def _has_native_stream(self) -> bool:
-        return self._native_hooks[0]
-
-    def _has_native_astream(self) -> bool:
-        return self._native_hooks[1]
-
-    def _has_native_agenerate(self) -> bool:
-        return self._native_hooks[2]
-
     def _streaming_disabled(self, kwargs: Mapping[str, Any]) -> bool:
         disable = self.disable_streaming
         if disable is True:
             return True
         return disable == "tool_calling" and bool(kwargs.get("tools"))
 
-    # -- input coercion and checks on provider results (in ._input) ------------------------
-    # Functions bound as methods: looked up like methods, no extra call on the hot path.
+    def _route(self, mode: Mode, listen: bool, kwargs: Mapping[str, Any]) -> Route:
+        """How a call in ``mode`` reaches the provider: one reply, or a stream (folded for
+        ``invoke``). ``invoke`` streams when :meth:`_should_stream` says so, or for listeners
+        (they see ``new_token`` events); ``ainvoke`` also when native async streaming beats a
+        sync ``_generate`` pushed to a thread."""
+        if mode == "invoke":  # the hot path: _should_stream first, as it checks the rest
+            if self._should_stream(**kwargs) or (
+                listen and self._native_hooks[0] and not self._streaming_disabled(kwargs)
+            ):
+                return STREAM
+            return GENERATE
+        stream, astream, agenerate = self._native_hooks
+        if not (stream or astream) or self._streaming_disabled(kwargs):
+            return GENERATE
+        if mode == "stream":
+            return STREAM if stream else GENERATE
+        if mode == "ainvoke" and not (
+            listen or (astream and not agenerate) or self._should_stream(**kwargs)
+        ):
+            return GENERATE
+        return STREAM if astream else STREAM_IN_THREAD
 
-    _convert_input = convert_input
-    _check_result = check_result
-    _check_chunk = check_chunk
+    # -- cache: which one, and the call's key (providers may override the key's parts) ------
 
-    # -- cache (in ._cache_key, bound as methods) -----------------------------------------
+    def _cached_call(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: Mapping[str, Any]
+    ) -> CachedCall | None:
+        """Where this call lives in the model's cache, or ``None`` when it is not cached."""
+        setting = self.cache
+        if setting is False:
+            return None
+        cache = resolve_cache(setting, self)
+        if cache is None:
+            return None
+        return CachedCall(
+            cache, self._get_prompt_string(messages), self._get_llm_string(stop, kwargs)
+        )
 
-    _resolve_cache = resolve_cache
-    _get_llm_string = llm_string
-    _get_prompt_string = staticmethod(prompt_string)
+    def _get_llm_string(self, stop: list[str] | None, kwargs: Mapping[str, Any]) -> str:
+        """The cache key part naming the model: provider, class, parameters, stop, kwargs."""
+        return llm_string(self, self.provider_name, stop, kwargs)
 
-    # -- the sync paths (the non-streaming one is in ._invoke, bound as a method) ----------
+    def _get_prompt_string(self, messages: list[BaseMessage]) -> str:
+        """The cache key part naming the request: the messages as JSON."""
+        return prompt_string(messages)
 
-    _generate_messages = generate_messages
+    # -- the public calls: thin drivers of one call plan (._call, ._drivers) ---------------
 
     def invoke(
         self,
@@ -259,7 +283,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
 
             model.invoke("Hello", stop=["\\n"])
         """
-        return self._generate_messages(self._convert_input(input), stop, kwargs)
+        return _drivers.invoke(self, input, stop, kwargs)
 
     def __call__(
         self,
@@ -285,54 +309,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
             for chunk in model.stream("Tell me a story"):
                 print(chunk.content, end="", flush=True)
         """
-        messages = self._convert_input(input)
-        if not self._has_native_stream() or self._streaming_disabled(kwargs):
-            yield _to_chunk(self._generate_messages(messages, stop, kwargs))
-            return
-        listen = listening()
-        if listen:
-            emit_event("chat_model_start", messages)
-        cached = cached_call(self, messages, stop, kwargs)
-        if cached is not None:
-            hit = cached.lookup()
-            if hit is not None:
-                if listen:
-                    emit_event("chat_model_end", hit)
-                yield _to_chunk(hit)
-                return
-        if self.rate_limiter is not None:
-            self.rate_limiter.acquire(blocking=True)
-        keep = listen or cached is not None
-        chunks: list[AIMessageChunk] = []
-        yielded = False
-        # Closed explicitly, so a consumer that stops early releases the provider's
-        # connection now rather than whenever the generator is collected.
-        with _closing(self._stream(messages, stop=stop, **kwargs)) as provider_stream:
-            for chunk in provider_stream:
-                self._check_chunk(chunk)
-                yielded = True
-                if keep:
-                    chunks.append(chunk)
-                    if listen:
-                        emit_event("new_token", chunk)
-                yield chunk
-        if not yielded:
-            raise ChatModelError(
-                f"{type(self).__name__}._stream() ended without yielding any chunk; expected "
-                "at least one AIMessageChunk"
-            )
-        if keep:
-            result = _fold(chunks, f"{type(self).__name__}._stream()")
-            if cached is not None:
-                cached.update(result)
-            if listen:
-                emit_event("chat_model_end", result)
-
-    # -- the async paths (helpers and the non-streaming one in ._invoke, bound as methods) --
-
-    _async_streams = async_streams
-    _astream_chunks = astream_chunks
-    _agenerate_messages = agenerate_messages
+        return _drivers.stream(self, input, stop, kwargs)
 
     async def ainvoke(
         self,
@@ -343,9 +320,9 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         **kwargs: Any,
     ) -> AIMessage:
         """Async :meth:`invoke`; native ``_agenerate``/``_astream`` run on the event loop."""
-        return await self._agenerate_messages(self._convert_input(input), stop, kwargs)
+        return await _drivers.ainvoke(self, input, stop, kwargs)
 
-    async def astream(
+    def astream(
         self,
         input: LanguageModelInput,
         config: RunnableConfig | None = None,
@@ -354,46 +331,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         **kwargs: Any,
     ) -> AsyncIterator[AIMessageChunk]:
         """Async :meth:`stream`; a sync-only ``_stream`` runs step by step in a worker thread."""
-        messages = self._convert_input(input)
-        if not self._async_streams(kwargs):
-            yield _to_chunk(await self._agenerate_messages(messages, stop, kwargs))
-            return
-        listen = listening()
-        if listen:
-            emit_event("chat_model_start", messages)
-        cached = cached_call(self, messages, stop, kwargs)
-        if cached is not None:
-            hit = await cached.alookup()
-            if hit is not None:
-                if listen:
-                    emit_event("chat_model_end", hit)
-                yield _to_chunk(hit)
-                return
-        if self.rate_limiter is not None:
-            await self.rate_limiter.aacquire(blocking=True)
-        keep = listen or cached is not None
-        chunks: list[AIMessageChunk] = []
-        yielded = False
-        async with _aclosing(self._astream_chunks(messages, stop, kwargs)) as provider_stream:
-            async for chunk in provider_stream:
-                self._check_chunk(chunk)
-                yielded = True
-                if keep:
-                    chunks.append(chunk)
-                    if listen:
-                        emit_event("new_token", chunk)
-                yield chunk
-        if not yielded:
-            raise ChatModelError(
-                f"{type(self).__name__}._astream() ended without yielding any chunk; expected "
-                "at least one AIMessageChunk"
-            )
-        if keep:
-            result = _fold(chunks, f"{type(self).__name__}._astream()")
-            if cached is not None:
-                await cached.aupdate(result)
-            if listen:
-                emit_event("chat_model_end", result)
+        return _drivers.astream(self, input, stop, kwargs)
 
     # -- tools and structured output --------------------------------------------------------
 

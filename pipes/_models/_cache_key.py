@@ -1,4 +1,5 @@
-"""What a cached reply is keyed by, and the global cache (``set_llm_cache``)."""
+"""What a cached reply is keyed by, which cache a model uses, and the global cache
+(``set_llm_cache``)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from ._cache import BaseCache
 
 if TYPE_CHECKING:
     from pipes._messages import AIMessage, BaseMessage
-
-    from ._base import BaseChatModel
 
 __all__ = ["get_llm_cache", "set_llm_cache"]
 
@@ -37,18 +36,18 @@ def get_llm_cache() -> BaseCache | None:
     return _global_cache
 
 
-def resolve_cache(model: BaseChatModel) -> BaseCache | None:
-    """The cache ``model`` uses: its own, the global one, or none (see ``BaseChatModel.cache``)."""
-    cache = model.cache
-    if cache is None:
+def resolve_cache(setting: BaseCache | bool | None, owner: object) -> BaseCache | None:
+    """The cache ``owner``, a model whose ``cache`` field is ``setting``, uses: its own, the
+    global one, or none (see ``BaseChatModel.cache``)."""
+    if setting is None:
         return _global_cache
-    if cache is False:
+    if setting is False:
         return None
-    if isinstance(cache, BaseCache):
-        return cache
-    if cache is True and _global_cache is None:
+    if isinstance(setting, BaseCache):
+        return setting
+    if setting is True and _global_cache is None:
         raise ValueError(
-            f"{type(model).__name__}(cache=True) needs a global cache: call "
+            f"{type(owner).__name__}(cache=True) needs a global cache: call "
             "pipes.set_llm_cache(InMemoryCache()) first, or pass cache=InMemoryCache()"
         )
     return _global_cache
@@ -59,7 +58,9 @@ def prompt_string(messages: list[BaseMessage]) -> str:
     return json.dumps([m.model_dump() for m in messages], sort_keys=True, default=repr)
 
 
-def llm_string(model: BaseChatModel, stop: list[str] | None, kwargs: Mapping[str, Any]) -> str:
+def llm_string(
+    model: BaseModel, provider: str, stop: list[str] | None, kwargs: Mapping[str, Any]
+) -> str:
     """The cache key part naming the model: provider, class, parameters, stop, kwargs."""
     params = model.model_dump(exclude={"cache", "rate_limiter", "name"})
     for field in params:
@@ -68,7 +69,7 @@ def llm_string(model: BaseChatModel, stop: list[str] | None, kwargs: Mapping[str
             params[field] = "<redacted>"
     return json.dumps(
         {
-            "provider": model.provider_name,
+            "provider": provider,
             "class": f"{type(model).__module__}.{type(model).__qualname__}",
             "params": params,
             "stop": stop,
@@ -123,22 +124,3 @@ class CachedCall:
 
     async def aupdate(self, result: AIMessage) -> None:
         await self.cache.aupdate(self.prompt, self.llm_string, result)
-
-
-def cached_call(
-    model: BaseChatModel,
-    messages: list[BaseMessage],
-    stop: list[str] | None,
-    kwargs: Mapping[str, Any],
-) -> CachedCall | None:
-    """Where this call lives in the model's cache, or ``None`` when the call is not cached.
-
-    The key is computed through the model's ``_get_prompt_string``/``_get_llm_string`` hooks,
-    so a provider overriding them changes the key everywhere.
-    """
-    cache = model._resolve_cache() if model.cache is not False else None
-    if cache is None:
-        return None
-    return CachedCall(
-        cache, model._get_prompt_string(messages), model._get_llm_string(stop, kwargs)
-    )

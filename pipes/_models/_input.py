@@ -1,16 +1,13 @@
-"""Input coercion (what ``invoke`` accepts, turned into messages) and checks on what a provider
-returns. Bound as ``BaseChatModel`` methods (``_convert_input``, ``_check_result``,
-``_check_chunk``), so the hot path pays no extra call."""
+"""What a chat model accepts (``LanguageModelInput``), turned into messages, and the short
+description of a bad value that errors quote."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from pipes._errors import InputTypeError
 from pipes._messages import (
-    AIMessage,
-    AIMessageChunk,
     BaseMessage,
     HumanMessage,
     MessageLikeRepresentation,
@@ -18,21 +15,24 @@ from pipes._messages import (
 )
 from pipes._prompts._values import PromptValue
 
-if TYPE_CHECKING:
-    from ._base import BaseChatModel
-
 __all__ = ["LanguageModelInput"]
 
 LanguageModelInput: TypeAlias = str | PromptValue | Sequence[MessageLikeRepresentation]
 """What a chat model accepts: a string, a prompt value, or a list of message-likes."""
 
 
-def _describe(value: Any) -> str:
+class _Named(Protocol):
+    def get_name(self) -> str: ...
+
+
+def describe(value: Any) -> str:
+    """``repr(value)``, cut to 80 characters for an error message."""
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def convert_input(model: BaseChatModel, input: Any) -> list[BaseMessage]:
+def convert_input(input: Any, model: _Named) -> list[BaseMessage]:
+    """``input`` as messages; an ``InputTypeError`` naming ``model`` says what is accepted."""
     if isinstance(input, str):
         return [HumanMessage._fast({"content": input})]  # already a valid str: skip validation
     if isinstance(input, PromptValue):
@@ -50,23 +50,5 @@ def convert_input(model: BaseChatModel, input: Any) -> list[BaseMessage]:
     raise InputTypeError(
         f"{model.get_name()} expected a string, a prompt value (from a prompt template) or "
         f"a list of messages / message-likes ((role, text) tuples, {{'role', 'content'}} "
-        f"dicts, message objects); got {type(input).__name__}: {_describe(input)}.{hint}"
+        f"dicts, message objects); got {type(input).__name__}: {describe(input)}.{hint}"
     )
-
-
-def check_result(model: BaseChatModel, result: object) -> AIMessage:
-    if not isinstance(result, AIMessage):
-        raise TypeError(
-            f"{type(model).__name__}._generate() must return an AIMessage, got "
-            f"{type(result).__name__}: {_describe(result)}"
-        )
-    return result
-
-
-def check_chunk(model: BaseChatModel, chunk: object) -> AIMessageChunk:
-    if not isinstance(chunk, AIMessageChunk):
-        raise TypeError(
-            f"{type(model).__name__}._stream() must yield AIMessageChunk objects, got "
-            f"{type(chunk).__name__}: {_describe(chunk)}"
-        )
-    return chunk

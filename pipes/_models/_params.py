@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
-from pydantic import AliasChoices
-
-if TYPE_CHECKING:
-    from ._base import BaseChatModel
+from pydantic import AliasChoices, BaseModel
 
 __all__: list[str] = []
 
 
-def known_parameters(cls: type[BaseChatModel]) -> list[str]:
+def known_parameters(cls: type[BaseModel]) -> list[str]:
     """Every constructor keyword ``cls`` accepts: field names and their aliases (cached)."""
     cached: list[str] | None = cls.__dict__.get("_pipes_known_parameters")
     if cached is None:
@@ -31,9 +28,8 @@ def known_parameters(cls: type[BaseChatModel]) -> list[str]:
     return cached
 
 
-def reject_unknown_parameters(cls: type[BaseChatModel], unknown: list[str]) -> NoReturn:
+def reject_unknown_parameters(cls: type, unknown: list[str], known: list[str]) -> NoReturn:
     """Raise ``TypeError`` naming the unknown keywords, close matches and the known ones."""
-    known = cls._known_parameters()
     hints = []
     for key in unknown:
         close = difflib.get_close_matches(key, known, n=1)
@@ -44,7 +40,7 @@ def reject_unknown_parameters(cls: type[BaseChatModel], unknown: list[str]) -> N
     )
 
 
-def non_default_fields(model: BaseChatModel) -> Iterator[tuple[str | None, Any]]:
+def non_default_fields(model: BaseModel) -> Iterator[tuple[str | None, Any]]:
     """The fields shown in the repr: only those that differ from their defaults."""
     values = model.__dict__
     for name, info in type(model).model_fields.items():

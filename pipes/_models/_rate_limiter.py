@@ -16,7 +16,7 @@ from __future__ import annotations
 import abc
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 __all__ = ["BaseRateLimiter", "InMemoryRateLimiter"]
@@ -142,28 +142,28 @@ class InMemoryRateLimiter(BaseRateLimiter):
         # Another thread may take the next token first, so never wait longer than one poll.
         return min(missing, self.check_every_n_seconds)
 
+    def _waits(self) -> Iterator[float]:
+        """The sleeps (seconds) before a token is taken, the last one taken when this ends.
+
+        The one waiting loop, without I/O: ``acquire`` sleeps each, ``aacquire`` awaits each.
+        """
+        while wait := self._try_consume():
+            yield wait
+
     def acquire(self, *, blocking: bool = True) -> bool:
         """Take a token; block (``time.sleep``) until one is there unless ``blocking=False``."""
-        wait = self._try_consume()
-        if wait == 0.0:
-            return True
         if not blocking:
-            return False
-        while wait:
+            return self._try_consume() == 0.0
+        for wait in self._waits():
             self._sleep(wait)
-            wait = self._try_consume()
         return True
 
     async def aacquire(self, *, blocking: bool = True) -> bool:
         """Take a token; ``await asyncio.sleep`` until one is there unless ``blocking=False``."""
-        wait = self._try_consume()
-        if wait == 0.0:
-            return True
         if not blocking:
-            return False
-        while wait:
+            return self._try_consume() == 0.0
+        for wait in self._waits():
             await self._asleep(wait)
-            wait = self._try_consume()
         return True
 
 

@@ -8,8 +8,8 @@ instances; any other schema (JSON-schema dict, TypedDict, function, tool) yields
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from typing import Any, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -22,19 +22,30 @@ from pipes._parsers import (
     PydanticOutputParser,
     PydanticToolsParser,
 )
-from pipes._tools import convert_to_openai_tool
+from pipes._tools import ToolLike, convert_to_openai_tool
 
 from ._input import LanguageModelInput
 from ._with_raw import StructuredOutputWithRaw
-
-if TYPE_CHECKING:
-    from ._base import BaseChatModel
 
 __all__ = ["StructuredOutputWithRaw", "build_structured_output"]
 
 T = TypeVar("T")
 
 _METHODS = ("function_calling", "json_mode", "json_schema")
+
+
+class ToolBinder(Protocol):
+    """What structured output needs of a chat model: binding tools, or call arguments."""
+
+    def bind_tools(
+        self,
+        tools: Sequence[ToolLike],
+        *,
+        tool_choice: str | dict[str, Any] | bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]: ...
+
+    def bind(self, **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]: ...
 
 
 class _StructuredParser(Runnable[AIMessage, Any]):
@@ -173,7 +184,7 @@ def _is_pydantic(schema: Any) -> bool:
 
 
 def build_structured_output(
-    model: BaseChatModel,
+    model: ToolBinder,
     schema: Any,
     *,
     method: str,

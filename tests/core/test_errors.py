@@ -265,8 +265,9 @@ def _three_async_steps() -> Runnable[Any, Any]:
 MAX_FRAMES = {
     "invoke": 3,
     "stream": 3,
-    "ainvoke-sync-steps": 5,
-    "ainvoke-async-steps": 3,
+    # ainvoke's tracing wrapper hands back the method's own coroutine: no frame of its own.
+    "ainvoke-sync-steps": 4,
+    "ainvoke-async-steps": 2,
     "astream-async-steps": 3,
 }
 

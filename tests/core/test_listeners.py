@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -226,3 +226,31 @@ def test_recursion_runs_nest(recorder: Recorder) -> None:
     top, level2 = recorder.run("top"), recorder.run("level2")
     assert level2.parent_run_id == top.run_id
     assert recorder.run("level1").parent_run_id == level2.run_id
+
+
+class _RefusesToStream(Runnable[int, int]):
+    """Its stream methods fail when called, before any iterator exists."""
+
+    def invoke(self, input: int, config: RunnableConfig | None = None, **kwargs: Any) -> int:
+        return input
+
+    def stream(
+        self, input: int, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[int]:
+        raise ValueError("no stream")
+
+    def astream(
+        self, input: int, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[int]:
+        raise ValueError("no stream")
+
+
+@pytest.mark.parametrize("method", ["stream", "astream"])
+def test_a_stream_method_failing_at_once_ends_its_run_with_the_error(
+    recorder: Recorder, method: str
+) -> None:
+    # Every run that starts ends: the wrappers share one scope that ends it on any error.
+    with pytest.raises(ValueError, match="no stream") as info:
+        getattr(_RefusesToStream(), method)(1, {"callbacks": [recorder]})
+    assert recorder.names("start") == recorder.names("error") == ["_RefusesToStream"]
+    assert recorder.run("_RefusesToStream").error is info.value

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import pipes._core._retry as retry_module
+import pipes._core._attempt as attempt_module
 from pipes._core import (
     Runnable,
     RunnableBranch,
@@ -59,8 +59,8 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def fake_asleep(seconds: float) -> None:
         waits.append(seconds)
 
-    monkeypatch.setattr(retry_module, "_sleep", waits.append)
-    monkeypatch.setattr(retry_module, "_asleep", fake_asleep)
+    monkeypatch.setattr(attempt_module, "_sleep", waits.append)
+    monkeypatch.setattr(attempt_module, "_asleep", fake_asleep)
     return waits
 
 
