@@ -81,7 +81,7 @@ def body_entry(raw: bytes) -> dict[str, Any]:
     text = raw.decode("utf-8", errors="replace")
     try:
         return {"json": json.loads(text)} if text.strip() else {"text": ""}
-    except ValueError:
+    except (ValueError, RecursionError):
         return {"text": text}
 
 
