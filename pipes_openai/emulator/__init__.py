@@ -81,6 +81,7 @@ client at concurrency 64 and streams ~250,000 SSE chunks/s.
 from __future__ import annotations
 
 from ._cassette import CassetteMiss
+from ._limits import Limits
 from ._process import EmulatorProcess
 from ._quirks import Quirk
 from ._recording import RecordedRequest
@@ -94,6 +95,7 @@ __all__ = [
     "Emulator",
     "EmulatorProcess",
     "Fault",
+    "Limits",
     "Quirk",
     "RecordedRequest",
     "Reply",

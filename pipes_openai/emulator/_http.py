@@ -306,12 +306,7 @@ class Connection(asyncio.Protocol):
             except h11.RemoteProtocolError as exc:
                 status = exc.error_status_hint
                 if status == 431:
-                    self._reject(
-                        431,
-                        f"Request header fields too large: over {self._limits.max_header_bytes}"
-                        " bytes (the emulator's Limits(max_header_bytes=...)).",
-                        "request_header_fields_too_large",
-                    )
+                    self._reject_head()
                 else:
                     self._reject(status, f"Malformed HTTP request: {exc}.", "invalid_http")
                 return
@@ -339,6 +334,14 @@ class Connection(asyncio.Protocol):
                 self.close()
                 return
 
+    def _reject_head(self) -> None:
+        self._reject(
+            431,
+            f"Request header fields too large: over {self._limits.max_header_bytes} bytes (the"
+            " emulator's Limits(max_header_bytes=...)).",
+            "request_header_fields_too_large",
+        )
+
     def _reject_body(self) -> None:
         self._reject(
             413,
@@ -353,10 +356,16 @@ class Connection(asyncio.Protocol):
         self._status = 0
         self._head_deadline = None
         headers: dict[str, str] = {}
+        # h11 bounds a head still arriving; one that arrived whole in a read is measured here.
+        size = len(event.target) + 16
         for raw_name, raw_value in event.headers:
+            size += len(raw_name) + len(raw_value) + 4
             name = raw_name.decode("latin-1")
             value = raw_value.decode("latin-1")
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        if size > self._limits.max_header_bytes:
+            self._reject_head()
+            return False
         length = headers.get("content-length")
         # h11 has validated it (digits only); refuse before a byte of the body is read.
         if length is not None and int(length.partition(",")[0]) > self._limits.max_body_bytes:
