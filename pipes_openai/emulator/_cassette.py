@@ -104,7 +104,7 @@ def request_secrets(headers: dict[str, str], query: dict[str, str]) -> Secrets:
         key = name.lower()
         if key in _SECRET_HEADERS or _is_secret_name(key):
             candidates.append(value)
-            scheme, sep, credential = value.partition(" ")
+            _scheme, sep, credential = value.partition(" ")
             if sep:
                 candidates.append(credential.strip())
     for name, value in query.items():

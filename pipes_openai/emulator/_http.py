@@ -231,13 +231,17 @@ class Connection(asyncio.Protocol):
             self.transport.abort()
 
     # -- deadlines --------------------------------------------------------------------------
-    def _set_deadline(self, seconds: float | None, status: int) -> None:
-        if seconds is None:
-            self._deadline = None
-            return
-        self._deadline = deadline = self._loop.time() + seconds
+    def _set_deadline(self, seconds: float, status: int) -> None:
+        self._arm(self._loop.time() + seconds, status)
+
+    def _arm(self, deadline: float, status: int) -> None:
+        self._deadline = deadline
         self._deadline_status = status
-        if self._timer is None:
+        timer = self._timer
+        if timer is None or timer.when() > deadline:
+            # Later deadlines are picked up when the timer fires; an earlier one needs a timer.
+            if timer is not None:
+                timer.cancel()
             self._timer = self._loop.call_at(deadline, self._on_timer)
 
     def _on_timer(self) -> None:
@@ -271,10 +275,7 @@ class Connection(asyncio.Protocol):
             self._set_deadline(self._limits.idle_timeout, 408)
         elif self._head_deadline is not None:
             # Part of a head: its deadline is fixed at the first byte, trickling cannot move it.
-            self._deadline = self._head_deadline
-            self._deadline_status = 408
-            if self._timer is None:
-                self._timer = self._loop.call_at(self._head_deadline, self._on_timer)
+            self._arm(self._head_deadline, 408)
         else:
             self._set_deadline(self._limits.idle_timeout, 0)
 
@@ -460,6 +461,10 @@ class Connection(asyncio.Protocol):
             self.close()
             return
         backlog, self._backlog = bytes(self._backlog), bytearray()
+        # A pipelined head that waited behind this handler gets its full time from now on.
+        self._head_deadline = None
+        if self._parser.trailing_data[0]:
+            self._head_deadline = self._loop.time() + self._limits.header_timeout
         if self._reading_paused and self.transport is not None:
             self._reading_paused = False
             self.transport.resume_reading()

@@ -139,5 +139,7 @@ class RecordReplay:
                 "headers": response_headers_to_keep(dict(response.headers)),
                 **body_entry(bytes(received)),
             }
-            self._recorder.add(secrets.scrub_data(request_entry), secrets.scrub_data(response_entry))
+            self._recorder.add(
+                secrets.scrub_data(request_entry), secrets.scrub_data(response_entry)
+            )
         return True

@@ -205,7 +205,9 @@ def test_credentials_echoed_by_the_upstream_never_reach_the_cassette(tmp_path: P
             httpx.Client(base_url=recorder.base_url, headers=headers) as c,
         ):
             for _ in range(3):
-                assert c.post("/chat/completions?sig=sig-query-98765", json=chat()).status_code == 401
+                assert (
+                    c.post("/chat/completions?sig=sig-query-98765", json=chat()).status_code == 401
+                )
             assert recorder.requests[0].headers["x-custom-token"] == "<redacted>"
     raw = path.read_text()
     for secret in (SECRET, token, "sig-query-98765"):

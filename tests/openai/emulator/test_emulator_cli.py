@@ -204,7 +204,8 @@ def test_help_names_the_command_as_it_was_run(
         out = capsys.readouterr().out
         assert out.startswith(f"usage: {prog} "), out[:80]
         assert "__main__.py" not in out
-        assert "--max-body-bytes N" in out and "default 33554432" in out
+        assert "--max-body-bytes N" in out
+        assert "default 33554432" in out
 
 
 def test_one_log_line_per_request_unless_quiet() -> None:

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from pipes_openai.emulator import Emulator, Limits
+from pipes_openai.emulator import Emulator, Limits, Reply
 
 from .helpers import chat
 
@@ -117,6 +117,7 @@ def _assert_served(port: int) -> None:
     assert response.json()["choices"][0]["message"]["content"] == "Hello, world!"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("head", "status", "words"),
     [
@@ -145,7 +146,9 @@ def _assert_served(port: int) -> None:
         "header-flood",
     ],
 )
-def test_bad_framing_is_answered_and_closed(port: int, head: bytes, status: int, words: str) -> None:
+def test_bad_framing_is_answered_and_closed(
+    port: int, head: bytes, status: int, words: str
+) -> None:
     with _connect(port) as sock:
         sock.sendall(head)
         got, body, _ = _answer(sock)
@@ -157,6 +160,7 @@ def test_bad_framing_is_answered_and_closed(port: int, head: bytes, status: int,
     _assert_served(port)
 
 
+@pytest.mark.slow
 def test_a_head_that_never_ends_is_cut_off(port: int) -> None:
     with _connect(port) as sock:
         sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n")
@@ -168,6 +172,7 @@ def test_a_head_that_never_ends_is_cut_off(port: int) -> None:
     _assert_served(port)
 
 
+@pytest.mark.slow
 def test_trickling_a_head_does_not_extend_its_deadline(port: int) -> None:
     # Slowloris: one byte at a time keeps every read busy, but the head has one deadline.
     head = _head(length=len(BODY)) * 100
@@ -186,6 +191,7 @@ def test_trickling_a_head_does_not_extend_its_deadline(port: int) -> None:
     _assert_served(port)
 
 
+@pytest.mark.slow
 def test_an_idle_keep_alive_connection_is_closed_quietly(port: int) -> None:
     with _connect(port) as sock:
         assert sock.recv(1) == b""  # closed after the idle timeout, nothing sent
@@ -201,6 +207,7 @@ def test_a_stalled_body_is_answered_408(port: int) -> None:
     _assert_served(port)
 
 
+@pytest.mark.slow
 def test_a_chunked_body_over_the_limit_is_refused_while_it_arrives(port: int) -> None:
     piece = b"x" * 8192
     sent = 0
@@ -220,6 +227,7 @@ def test_a_chunked_body_over_the_limit_is_refused_while_it_arrives(port: int) ->
     _assert_served(port)
 
 
+@pytest.mark.slow
 def test_a_plain_body_over_the_limit_is_refused_before_it_is_read(port: int) -> None:
     with _connect(port) as sock:
         sock.sendall(_head(length=MAX_BODY + 1))
@@ -228,6 +236,7 @@ def test_a_plain_body_over_the_limit_is_refused_before_it_is_read(port: int) -> 
     _assert_served(port)
 
 
+@pytest.mark.slow
 def test_rst_mid_request(port: int) -> None:
     sock = _connect(port)
     sock.sendall(_head(length=1000) + b'{"model": ')
@@ -235,6 +244,7 @@ def test_rst_mid_request(port: int) -> None:
     _assert_served(port)
 
 
+@pytest.mark.slow
 def test_rst_mid_stream(port: int) -> None:
     sock = _connect(port)
     body = json.dumps(chat("w " * 20_000, stream=True)).encode()
@@ -325,3 +335,34 @@ def test_oversized_replies_are_refused(
 def test_limits_are_checked() -> None:
     with pytest.raises(ValueError, match=r"max_n=0.*positive.*default 128"):
         Limits(max_n=0)
+
+
+def test_a_pipelined_head_waiting_behind_a_slow_reply_gets_its_own_time() -> None:
+    request = _head(length=len(BODY)) + BODY
+    with Emulator(limits=Limits(header_timeout=0.05)) as emulator:
+        emulator.script(Reply(content="slow", delay=0.2), "second")
+        with socket.create_connection(("127.0.0.1", emulator.port), timeout=5) as sock:
+            # The second head starts arriving while the first request takes 0.2 s...
+            sock.sendall(request + request[:20])
+            data = b""
+            while b'"slow"' not in data:
+                data += sock.recv(65536)
+            # ...and is finished only after it: its 0.05 s count from the end of the first.
+            sock.sendall(request[20:])
+            while b'"second"' not in data:
+                piece = sock.recv(65536)
+                assert piece, data
+                data += piece
+        assert b" 408 " not in data
+
+
+def test_the_header_timeout_is_not_the_idle_timeout() -> None:
+    # A short header deadline must fire on time though the idle timer is set far later.
+    with (
+        Emulator(limits=Limits(header_timeout=0.05, idle_timeout=60)) as emulator,
+        socket.create_connection(("127.0.0.1", emulator.port), timeout=5) as sock,
+    ):
+        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\n")
+        status, body, _ = _answer(sock)
+    assert status == 408
+    assert "0.05 s" in str(body)

@@ -377,12 +377,13 @@ def test_rst_mid_stream_stops_the_stream_quietly(
         assert gone.recv(1024).startswith(b"HTTP/1.1 200")
         gone.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     listener, loop = emulator._listener, emulator._loop
-    assert listener is not None and loop is not None
+    assert listener is not None
+    assert loop is not None
     # The streaming handler ends (cancelled), well before its 5,000 chunks x 1 ms.
     tasks = list(listener.tasks)
     if tasks:
         waited = asyncio.run_coroutine_threadsafe(asyncio.wait(tasks, timeout=2), loop)
-        done, pending = waited.result(5)
+        _done, pending = waited.result(5)
         assert not pending
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert httpx.post(emulator.base_url + "/chat/completions", json=chat()).status_code == 200
