@@ -17,7 +17,8 @@ from collections.abc import Awaitable
 from typing import Any
 
 from ._engine import plan_reply, render_response
-from ._http import Connection, HttpRequest, build_response
+from ._frames import build_response
+from ._http import Connection, HttpRequest
 from ._limits import Limits, check_json
 from ._quirks import Quirk
 from ._record_replay import RecordReplay

@@ -23,21 +23,20 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from http import HTTPStatus
 from urllib.parse import parse_qsl, unquote
 
 import h11
 
+from ._frames import build_response
 from ._limits import Limits
 from ._wire import dumps, error_body
 
-__all__ = ["Connection", "HttpRequest", "Listener", "build_response", "serve", "shutdown"]
+__all__ = ["Connection", "HttpRequest", "Listener", "serve", "shutdown"]
 
 log = logging.getLogger("pipes_openai.emulator")
 
-_REASONS = {s.value: s.phrase for s in HTTPStatus}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 # Bytes of pipelined requests buffered while a handler runs before reading pauses.
 _BACKLOG_HIGH_WATER = 256 * 1024
@@ -61,39 +60,6 @@ class HttpRequest:
 Handler = Callable[["HttpRequest", "Connection"], "bytes | Awaitable[bool]"]
 # Called after each request: (request, status or 0 when nothing was sent, seconds).
 AccessLog = Callable[["HttpRequest", int, float], None]
-
-
-def build_response(
-    status: int,
-    body: bytes,
-    headers: Iterable[tuple[str, str]] = (),
-    *,
-    content_type: str = "application/json",
-    keep_alive: bool = True,
-) -> bytes:
-    """A complete HTTP/1.1 response with ``Content-Length``."""
-    lines = [
-        f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\n"
-        f"content-type: {content_type}\r\ncontent-length: {len(body)}\r\n"
-    ]
-    for name, value in headers:
-        lines.append(f"{name}: {value}\r\n")
-    if not keep_alive:
-        lines.append("connection: close\r\n")
-    lines.append("\r\n")
-    return "".join(lines).encode("latin-1") + body
-
-
-def stream_head(status: int, headers: Iterable[tuple[str, str]], content_type: str) -> bytes:
-    lines = [
-        f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\n"
-        f"content-type: {content_type}\r\ntransfer-encoding: chunked\r\n"
-        "cache-control: no-cache\r\n"
-    ]
-    for name, value in headers:
-        lines.append(f"{name}: {value}\r\n")
-    lines.append("\r\n")
-    return "".join(lines).encode("latin-1")
 
 
 def _error(status: int, message: str, code: str | None) -> bytes:
@@ -289,6 +255,8 @@ class Connection(asyncio.Protocol):
         """Answer a request that broke the protocol or a limit, then close (lingering)."""
         log.debug("emulator: rejecting a request with %d: %s", status, message)
         self.write(_error(status, message, code))
+        if self._request is not None:  # the head is known: the access log shows the refusal
+            self._log(self._request)
         self._discarding = True
         self._request = None
         transport = self.transport
@@ -364,14 +332,6 @@ class Connection(asyncio.Protocol):
             name = raw_name.decode("latin-1")
             value = raw_value.decode("latin-1")
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        if size > self._limits.max_header_bytes:
-            self._reject_head()
-            return False
-        length = headers.get("content-length")
-        # h11 has validated it (digits only); refuse before a byte of the body is read.
-        if length is not None and int(length.partition(",")[0]) > self._limits.max_body_bytes:
-            self._reject_body()
-            return False
         version = event.http_version.decode("latin-1")
         connection = headers.get("connection", "").lower()
         keep_alive = "close" not in connection if version == "1.1" else "keep-alive" in connection
@@ -387,6 +347,14 @@ class Connection(asyncio.Protocol):
             body=b"",
             keep_alive=keep_alive,
         )
+        if size > self._limits.max_header_bytes:
+            self._reject_head()
+            return False
+        length = headers.get("content-length")
+        # h11 has validated it (digits only); refuse before a byte of the body is read.
+        if length is not None and int(length.partition(",")[0]) > self._limits.max_body_bytes:
+            self._reject_body()
+            return False
         return True
 
     def _dispatch(self) -> bool:

@@ -13,8 +13,9 @@ from ._cassette import (
     request_secrets,
     response_headers_to_keep,
 )
-from ._http import Connection, HttpRequest, build_response, stream_head
-from ._respond import chunk, error_response
+from ._frames import build_response, chunk, stream_head
+from ._http import Connection, HttpRequest
+from ._respond import error_response
 from ._wire import ApiError, dumps
 
 if TYPE_CHECKING:

@@ -208,12 +208,17 @@ def test_help_names_the_command_as_it_was_run(
         assert "default 33554432" in out
 
 
-def test_one_log_line_per_request_unless_quiet() -> None:
+def test_one_log_line_per_request_unless_quiet_and_limits_as_options(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     for quiet in (False, True):
-        proc, base_url = _start(*(["--quiet"] if quiet else []))
+        proc, base_url = _start("--max-body-bytes", "300", *(["--quiet"] if quiet else []))
         try:
             httpx.post(base_url + "/chat/completions", json=chat(), timeout=10)
             httpx.get(base_url + "/models/nope", timeout=10)
+            refused = httpx.post(base_url + "/chat/completions", json=chat("x" * 300), timeout=10)
+            assert refused.status_code == 413
+            assert "max_body_bytes" in refused.json()["error"]["message"]
         finally:
             proc.terminate()
             _, err = proc.communicate(timeout=10)
@@ -221,28 +226,12 @@ def test_one_log_line_per_request_unless_quiet() -> None:
         if quiet:
             assert lines == []
         else:
-            assert len(lines) == 2, err
+            assert len(lines) == 3, err
             assert re.fullmatch(r"POST /v1/chat/completions 200 \d+\.\d ms", lines[0])
             assert re.fullmatch(r"GET /v1/models/nope 404 \d+\.\d ms", lines[1])
-
-
-def test_limits_are_options(tmp_path: Path) -> None:
-    proc, base_url = _start("--max-body-bytes", "100", "--quiet")
-    try:
-        response = httpx.post(base_url + "/chat/completions", json=chat("x" * 200), timeout=10)
-        assert response.status_code == 413
-        assert "max_body_bytes" in response.json()["error"]["message"]
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=10)
-    result = subprocess.run(
-        [sys.executable, "-m", "pipes_openai.emulator", "--max-n", "0"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert result.returncode == 2
-    assert "max_n=0" in result.stderr
+            assert re.fullmatch(r"POST /v1/chat/completions 413 \d+\.\d ms", lines[2])
+    assert main(["--max-n", "0"]) == 2
+    assert "max_n=0" in capsys.readouterr().err
 
 
 def test_emulator_process_passes_limits_on() -> None:
