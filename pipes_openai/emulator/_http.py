@@ -327,9 +327,10 @@ class Connection(asyncio.Protocol):
         headers: dict[str, str] = {}
         # h11 bounds a head still arriving; one that arrived whole in a read is measured here.
         size = len(event.target) + 16
-        for raw_name, raw_value in event.headers:
+        # raw_items(): one list, where iterating the Headers sequence costs a call per item.
+        for raw_name, raw_value in event.headers.raw_items():
             size += len(raw_name) + len(raw_value) + 4
-            name = raw_name.decode("latin-1")
+            name = raw_name.decode("latin-1").lower()
             value = raw_value.decode("latin-1")
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         version = event.http_version.decode("latin-1")

@@ -9,7 +9,6 @@ timeouts: a regression fails these tests in seconds instead of hanging the runne
 from __future__ import annotations
 
 import json
-import resource
 import select
 import socket
 import struct
@@ -54,8 +53,11 @@ def _self_cancelling_head() -> bytes:
     return head
 
 
-def _cap_memory() -> None:  # runs in the child, before exec
-    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+# The child caps its own address space first (preexec_fn is unsafe in a threaded parent).
+_CAPPED_EMULATOR = (
+    "import resource, runpy; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30));"
+    " runpy.run_module('pipes_openai.emulator', run_name='__main__', alter_sys=True)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +65,8 @@ def port() -> Iterator[int]:
     """An emulator in a child process with small limits (killed at the end, wedged or not)."""
     args = [
         sys.executable,
-        "-m",
-        "pipes_openai.emulator",
+        "-c",
+        _CAPPED_EMULATOR,
         "--port=0",
         "--quiet",
         f"--header-timeout={HEADER_TIMEOUT}",
@@ -72,9 +74,7 @@ def port() -> Iterator[int]:
         f"--max-body-bytes={MAX_BODY}",
         f"--max-header-bytes={MAX_HEADER}",
     ]
-    proc = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=_cap_memory
-    )
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None
         ready, _, _ = select.select([proc.stdout], [], [], 30)
