@@ -259,6 +259,7 @@ class Connection(asyncio.Protocol):
             self._log(self._request)
         self._discarding = True
         self._request = None
+        self._body = []
         transport = self.transport
         if transport is None or self.closed:
             return
