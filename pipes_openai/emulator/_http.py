@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ __all__ = ["Connection", "HttpRequest", "Listener", "serve", "shutdown"]
 log = logging.getLogger("pipes_openai.emulator")
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_QUOTED = re.compile(r":\s*(?:bytearray\()?b['\"].*", re.DOTALL)
 # Bytes of pipelined requests buffered while a handler runs before reading pauses.
 _BACKLOG_HIGH_WATER = 256 * 1024
 # How long a rejected client may keep sending (discarded) before the socket closes: closing
@@ -253,7 +255,7 @@ class Connection(asyncio.Protocol):
 
     def _reject(self, status: int, message: str, code: str | None = None) -> None:
         """Answer a request that broke the protocol or a limit, then close (lingering)."""
-        log.debug("emulator: rejecting a request with %d: %s", status, message)
+        log.debug("emulator: rejecting a request with %d (%s)", status, code)
         self.write(_error(status, message, code))
         if self._request is not None:  # the head is known: the access log shows the refusal
             self._log(self._request)
@@ -278,7 +280,9 @@ class Connection(asyncio.Protocol):
                 if status == 431:
                     self._reject_head()
                 else:
-                    self._reject(status, f"Malformed HTTP request: {exc}.", "invalid_http")
+                    # h11 quotes the offending line; it may be an authorization header.
+                    problem = _QUOTED.sub("", str(exc))
+                    self._reject(status, f"Malformed HTTP request: {problem}.", "invalid_http")
                 return
             if event is h11.NEED_DATA:
                 if self._parser.they_are_waiting_for_100_continue and not self._continue_sent:

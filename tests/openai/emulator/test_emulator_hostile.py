@@ -419,3 +419,13 @@ def test_any_bytes_get_an_answer_or_a_close_and_never_stop_the_server(
             except ConnectionResetError:
                 break
     _assert_served(port)
+
+
+def test_a_malformed_line_is_named_but_never_echoed(emulator: Emulator) -> None:
+    secret = "sk-malformed-header-987654"
+    with socket.create_connection(("127.0.0.1", emulator.port), timeout=5) as sock:
+        sock.sendall(_head(f"authorization Bearer {secret}\r\n", 2) + b"{}")
+        status, body, _ = _answer(sock)
+    assert status == 400
+    assert body["error"]["message"] == "Malformed HTTP request: illegal header line."
+    assert secret not in json.dumps(body)
