@@ -45,7 +45,7 @@ def server() -> Iterator[tuple[subprocess.Popen[str], str]]:
     yield proc, base_url
     if proc.poll() is None:
         proc.kill()
-        proc.wait(10)
+    proc.communicate(timeout=10)  # reaps it and closes its pipes
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
