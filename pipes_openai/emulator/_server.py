@@ -114,6 +114,11 @@ class Emulator(Dispatcher):
         self.record_requests = record_requests
         self.upstream = upstream.rstrip("/") if upstream else None
         self.system_fingerprint = system_fingerprint
+        if limits is not None and not isinstance(limits, Limits):
+            raise TypeError(
+                f"Emulator(limits=...) takes a Limits, got {type(limits).__name__}: use"
+                " Limits(max_body_bytes=..., ...)."
+            )
         self.limits = limits if limits is not None else Limits()
         self.log_requests = log_requests
         self._recorder = Cassette(record, load=False) if record is not None else None

@@ -342,6 +342,8 @@ def test_oversized_replies_are_refused(
 def test_limits_are_checked() -> None:
     with pytest.raises(ValueError, match=r"max_n=0.*positive.*default 128"):
         Limits(max_n=0)
+    with pytest.raises(TypeError, match="takes a Limits, got dict"):
+        Emulator(limits={"max_n": 2})  # type: ignore[arg-type]
 
 
 def test_a_pipelined_head_waiting_behind_a_slow_reply_gets_its_own_time() -> None:
