@@ -1,7 +1,7 @@
 """An OpenAI-compatible Chat Completions server for tests, demos and benchmarks.
 
-Standalone (it never imports ``pipes``): pure asyncio HTTP/1.1, on an ephemeral loopback port
-in a background thread, or as a command::
+Standalone (it never imports ``pipes``): asyncio HTTP/1.1 parsed by h11, on an ephemeral
+loopback port in a background thread, or as a command::
 
     python -m pipes_openai.emulator --port 8000
 
@@ -25,6 +25,11 @@ Endpoints: ``POST /v1/chat/completions`` (and ``/chat/completions``), Azure's
 ``GET /v1/models`` and ``GET /v1/models/{id}``. Every response carries an ``x-request-id``
 header. HTTP/1.1 with keep-alive, pipelining, chunked request bodies and ``Expect:
 100-continue``.
+
+Every client is bounded (:class:`Limits`: header and body size, header and idle timeouts, JSON
+depth, ``n``, ``top_logprobs``, ``max_tokens`` and the size of the reply a request asks for):
+crossing a bound answers a 4xx naming it, and no other client notices. A client that goes away
+(FIN or RST) cancels its held, delayed or streaming request.
 
 What the assistant answers (deterministic), one queue item per chat completion request:
 
@@ -67,20 +72,23 @@ usage chunk), ``empty_tool_call_id_in_deltas`` (``"id": ""`` in continuation del
 messages and deltas).
 
 Record/replay: ``Emulator(upstream="https://api.openai.com/v1", record="cassette.json")`` proxies
-(streams pass through) and records, with ``authorization``/``api-key`` values redacted;
+(streams pass through) and records, with every credential of the request scrubbed from what is
+stored (headers, and response bodies that echo it, in any spelling);
 ``Emulator(cassette="cassette.json")`` replays offline, matching method, path and the
 normalised JSON body, and answers a miss with 400 ``cassette_miss`` naming the closest recorded
 request and the differing fields (also in ``.misses``).
 
 Benchmarks: run the server out of process so it does not share the GIL with the client being
 measured: ``with EmulatorProcess() as server: ...`` (or ``python -m pipes_openai.emulator
---port 0 --no-record-requests``). On a 2-core box it serves ~4,000 small requests/s to a raw
-client at concurrency 64 and streams ~250,000 SSE chunks/s.
+--port 0 --no-record-requests --quiet``). On a 2-core box it serves several thousand small
+requests/s to a raw client at concurrency 64 and streams over a million SSE chunks/s
+(``bench/bench_emulator.py``).
 """
 
 from __future__ import annotations
 
 from ._cassette import CassetteMiss
+from ._limits import Limits
 from ._process import EmulatorProcess
 from ._quirks import Quirk
 from ._recording import RecordedRequest
@@ -94,6 +102,7 @@ __all__ = [
     "Emulator",
     "EmulatorProcess",
     "Fault",
+    "Limits",
     "Quirk",
     "RecordedRequest",
     "Reply",

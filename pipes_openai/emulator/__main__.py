@@ -9,19 +9,26 @@ Examples::
 
 ``--script`` is a JSON list: strings are text replies, objects are ``Reply`` fields (``tool_calls``
 as ``[{"name", "arguments"}]``) or faults (``{"fault": "status", "status": 429}``).
+
+One line per request goes to stderr (``POST /v1/chat/completions 200 0.4 ms``) unless
+``--quiet``. The bounds of :class:`~._limits.Limits` are options too (``--max-body-bytes``,
+``--header-timeout``...; ``--help`` lists them with their defaults).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
+import logging
 import os
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._limits import Limits
 from ._quirks import Quirk
 from ._script import parse_script_item
 from ._server import Emulator
@@ -29,9 +36,17 @@ from ._server import Emulator
 __all__ = ["main"]
 
 
+def _prog() -> str:
+    """How the user started us: the console script's name, or ``python -m ...``."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    if not name or name in ("__main__.py", "-c") or name.startswith("python"):
+        return "python -m pipes_openai.emulator"
+    return name
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m pipes_openai.emulator",
+        prog=_prog(),
         description="An OpenAI-compatible Chat Completions emulator for tests and demos.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
@@ -58,7 +73,29 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not keep received requests in memory (long runs, benchmarks)",
     )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no log line per request on stderr"
+    )
+    bounds = parser.add_argument_group(
+        "limits", "bounds on what one client can cost the server (each answers a 4xx)"
+    )
+    for spec in dataclasses.fields(Limits):
+        bounds.add_argument(
+            "--" + spec.name.replace("_", "-"),
+            type=type(spec.default),
+            metavar="N" if isinstance(spec.default, int) else "SECONDS",
+            help=f"default {spec.default}",
+        )
     return parser
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    given = {
+        spec.name: getattr(args, spec.name)
+        for spec in dataclasses.fields(Limits)
+        if getattr(args, spec.name) is not None
+    }
+    return Limits(**given)
 
 
 async def _run(emulator: Emulator) -> None:
@@ -96,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             record=args.record,
             chunk_delay=args.chunk_delay,
             record_requests=not args.no_record_requests,
+            limits=_limits(args),
+            log_requests=not args.quiet,
         )
         if args.script is not None:
             items = json.loads(args.script.read_text(encoding="utf-8"))
@@ -105,6 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if not args.quiet:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log = logging.getLogger("pipes_openai.emulator")
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
     try:
         asyncio.run(_run(emulator))
     except KeyboardInterrupt:

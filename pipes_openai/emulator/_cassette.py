@@ -8,9 +8,12 @@ Format (version 1)::
        "response": {"status": 200, "headers": {"content-type": ...}, "json": {...}}}]}
 
 A body is stored as ``"json"`` when it parses, else as ``"text"`` (SSE streams are text).
-Secrets never reach the file: ``authorization``, ``api-key`` and friends are redacted (and the
-``openai-organization`` / ``openai-project`` ids, and credential-like query parameters), cookies
-are dropped, and only a short allow-list of response headers is kept.
+Secrets never reach the file: ``authorization``, ``api-key`` and any header named like a key,
+token or secret are redacted (and the ``openai-organization`` / ``openai-project`` ids, and
+credential-like query parameters), cookies are dropped, and only a short allow-list of response
+headers is kept. Every credential the request carried is then scrubbed from everything stored,
+response bodies included, in every spelling (an upstream 401 echoes the key, possibly
+JSON-escaped as ``\\u0073k-...``): see :func:`request_secrets`.
 
 Replay matches on method, path and the request body as normalised JSON (key order and
 whitespace do not matter). Each recorded interaction is served in order of recording for
@@ -22,13 +25,18 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Cassette", "CassetteMiss", "redact_headers", "redact_query"]
+# The client's scrubber (matches verbatim, JSON-escaped and percent-encoded spellings). Relative
+# on purpose: the emulator stays independent of ``pipes``; ``_secrets`` imports nothing of it.
+from .._secrets import Secrets
+
+__all__ = ["Cassette", "CassetteMiss", "redact_headers", "redact_query", "request_secrets"]
 
 _SECRET_HEADERS = frozenset(
     {"authorization", "api-key", "x-api-key", "openai-api-key", "proxy-authorization"}
@@ -36,9 +44,19 @@ _SECRET_HEADERS = frozenset(
 # Not credentials, but they identify the account: cassettes get committed to repositories.
 _PRIVATE_HEADERS = frozenset({"openai-organization", "openai-project"})
 _SECRET_QUERY_KEYS = frozenset({"api-key", "api_key", "key", "token", "access_token", "sig"})
+# Any other header or query parameter named like a credential (``x-goog-api-key``,
+# ``x-auth-token``, ``client_secret``...); response rate-limit headers count tokens, not secrets.
+_SECRET_NAME_RE = re.compile(r"key|token|secret|passw|signature|credential", re.IGNORECASE)
+# Shorter values are not credentials, and scrubbing them (a test's "Bearer no") from every
+# stored string would shred the cassette; their headers are redacted all the same.
+_MIN_SECRET_LENGTH = 8
 _DROP_HEADERS = frozenset({"cookie", "set-cookie"})
 _KEEP_RESPONSE_PREFIXES = ("content-type", "x-request-id", "openai-", "x-ratelimit-", "retry-after")
 _MISSING = object()
+
+
+def _is_secret_name(name: str) -> bool:
+    return not name.startswith("x-ratelimit-") and _SECRET_NAME_RE.search(name) is not None
 
 
 def redact_headers(headers: dict[str, str], *, private: bool = False) -> dict[str, str]:
@@ -51,7 +69,7 @@ def redact_headers(headers: dict[str, str], *, private: bool = False) -> dict[st
         key = name.lower()
         if key in _DROP_HEADERS:
             continue
-        if key in _SECRET_HEADERS:
+        if key in _SECRET_HEADERS or _is_secret_name(key):
             scheme, sep, _ = value.partition(" ")
             out[key] = (
                 f"{scheme} <redacted>" if sep and key.endswith("authorization") else "<redacted>"
@@ -65,7 +83,37 @@ def redact_headers(headers: dict[str, str], *, private: bool = False) -> dict[st
 
 def redact_query(query: dict[str, str]) -> dict[str, str]:
     """A copy of ``query`` with credential-like parameters (``api-key``, ``sig``...) redacted."""
-    return {k: "<redacted>" if k.lower() in _SECRET_QUERY_KEYS else v for k, v in query.items()}
+    return {
+        k: "<redacted>" if k.lower() in _SECRET_QUERY_KEYS or _is_secret_name(k) else v
+        for k, v in query.items()
+    }
+
+
+def request_secrets(headers: dict[str, str], query: dict[str, str]) -> Secrets:
+    """Every credential a request carries, to scrub from what a cassette stores.
+
+    The bearer token of ``authorization`` (and the whole header value), ``api-key``, any header
+    or query parameter named like a key, token, secret or signature.
+
+    >>> request_secrets({"authorization": "Bearer sk-live-123"}, {}).scrub("sk-live-123")
+    '***'
+    """
+    secrets = Secrets()
+    candidates: list[str] = []
+    for name, value in headers.items():
+        key = name.lower()
+        if key in _SECRET_HEADERS or _is_secret_name(key):
+            candidates.append(value)
+            _scheme, sep, credential = value.partition(" ")
+            if sep:
+                candidates.append(credential.strip())
+    for name, value in query.items():
+        if name.lower() in _SECRET_QUERY_KEYS or _is_secret_name(name):
+            candidates.append(value)
+    for value in candidates:
+        if len(value) >= _MIN_SECRET_LENGTH:
+            secrets.add(value)
+    return secrets
 
 
 def response_headers_to_keep(headers: dict[str, str]) -> dict[str, str]:
@@ -81,7 +129,7 @@ def body_entry(raw: bytes) -> dict[str, Any]:
     text = raw.decode("utf-8", errors="replace")
     try:
         return {"json": json.loads(text)} if text.strip() else {"text": ""}
-    except ValueError:
+    except (ValueError, RecursionError):
         return {"text": text}
 
 

@@ -17,7 +17,9 @@ from collections.abc import Awaitable
 from typing import Any
 
 from ._engine import plan_reply, render_response
-from ._http import Connection, HttpRequest, build_response
+from ._frames import build_response
+from ._http import Connection, HttpRequest
+from ._limits import Limits, check_json
 from ._quirks import Quirk
 from ._record_replay import RecordReplay
 from ._recording import RequestLog
@@ -46,6 +48,7 @@ class Dispatcher(RequestLog, RecordReplay):
     """
 
     api_key: str | None
+    limits: Limits
     quirks: frozenset[Quirk]
     chunk_delay: float
     models: tuple[str, ...]
@@ -126,10 +129,10 @@ class Dispatcher(RequestLog, RecordReplay):
                 keep,
             )
         # Parse once: the recording and the handler share the decoded body.
-        parse_error: ValueError | None = None
+        parse_error: ValueError | RecursionError | None = None
         try:
             body = json.loads(req.body) if req.body else None
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             body, parse_error = None, exc
         self._record(req, request_id, body)
         if self.upstream is not None:
@@ -145,6 +148,14 @@ class Dispatcher(RequestLog, RecordReplay):
             self._check_auth(req, azure=path.startswith("/openai/"))
             if self._player is not None:
                 return self._replay(req, request_id, keep)
+            if isinstance(parse_error, RecursionError):
+                raise ApiError(
+                    400,
+                    "We could not parse the JSON body of your request: it is nested too deeply"
+                    f" (the emulator accepts {self.limits.max_json_depth} levels,"
+                    " Limits(max_json_depth=...)).",
+                    code="json_too_deep",
+                ) from parse_error
             if parse_error is not None or body is None:
                 raise ApiError(
                     400,
@@ -153,6 +164,7 @@ class Dispatcher(RequestLog, RecordReplay):
                     " payload, but what was sent was not valid JSON:"
                     f" {parse_error or 'empty body'}.)",
                 )
+            check_json(body, self.limits.max_json_depth, req.body)
             if deployment is not None and isinstance(body, dict) and not body.get("model"):
                 # Azure routes by deployment and the model is optional; copy so the recorded
                 # request still shows what the client sent.
@@ -162,6 +174,7 @@ class Dispatcher(RequestLog, RecordReplay):
                     body,
                     reject_null_content=self._q_reject_null,
                     reject_stream_options=self._q_reject_stream_options,
+                    limits=self.limits,
                 )
             except ApiError as exc:
                 if self._q_500:
@@ -195,14 +208,18 @@ class Dispatcher(RequestLog, RecordReplay):
             )
         if fault is not None and fault.kind == "drop" and fault.after_chunks == 0:
             return drop(conn)
-        plan = plan_reply(
-            body,
-            reply,
-            seq=seq,
-            created=int(time.time()),
-            reasoning_quirk=self._q_reasoning,
-            chunk_delay=self.chunk_delay,
-        )
+        try:
+            plan = plan_reply(
+                body,
+                reply,
+                seq=seq,
+                created=int(time.time()),
+                reasoning_quirk=self._q_reasoning,
+                chunk_delay=self.chunk_delay,
+                max_reply_tokens=self.limits.max_reply_tokens,
+            )
+        except ApiError as exc:
+            return error_response(exc, request_id, keep)
         plan.system_fingerprint = self.system_fingerprint
         if fault is not None and fault.kind == "slow":
             plan.delay = max(plan.delay, fault.delay)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._quirks import Quirk
@@ -33,6 +33,7 @@ from ._script import Reply
 from ._synth import synthesize
 from ._validate import REASONING_MODEL_RE
 from ._wire import (
+    ApiError,
     count_tokens,
     dumps,
     logprob_entry,
@@ -234,27 +235,32 @@ def plan_reply(
     created: int,
     reasoning_quirk: bool,
     chunk_delay: float,
+    max_reply_tokens: int | None = None,
 ) -> Plan:
-    """Decide the reply to ``body`` (see the module docstring for the rules)."""
+    """Decide the reply to ``body`` (see the module docstring for the rules).
+
+    Raises a 400 :class:`ApiError` when the reply would exceed ``max_reply_tokens`` (all
+    choices and logprob alternatives counted), before anything is rendered.
+    """
     n = body.get("n") or 1
-    choices: list[ChoicePlan] = []
-    for _ in range(n):
-        default = _default_choice(body, seq, reasoning_quirk)
-        choice = default if reply is None else _scripted_choice(reply, default, seq)
-        _apply_limits(choice, body)
-        if reply is not None and reply.finish_reason is not None:
-            choice.finish_reason = reply.finish_reason
-        choices.append(choice)
+    # The n choices are identical: plan and count one (n times a megabyte echo is not free).
+    default = _default_choice(body, seq, reasoning_quirk)
+    choice = default if reply is None else _scripted_choice(reply, default, seq)
+    _apply_limits(choice, body)
+    if reply is not None and reply.finish_reason is not None:
+        choice.finish_reason = reply.finish_reason
+    reasoning_tokens = count_tokens(choice.reasoning or "")
+    content_tokens = count_tokens(choice.content or "") + count_tokens(choice.refusal or "")
+    completion = reasoning_tokens + content_tokens
+    for _, name, args in choice.tool_calls:
+        completion += 3 + count_tokens(name) + count_tokens(args)
+    if max_reply_tokens is not None:
+        _check_reply_size(body, n, completion, max_reply_tokens)
+    choices = [choice] + [replace(choice, tool_calls=list(choice.tool_calls)) for _ in range(n - 1)]
+    reasoning_tokens *= n
+    completion *= n
 
     prompt_tokens, audio_tokens = prompt_token_counts(body)
-    completion = 0
-    reasoning_tokens = 0
-    for choice in choices:
-        r = count_tokens(choice.reasoning or "")
-        reasoning_tokens += r
-        completion += r + count_tokens(choice.content or "") + count_tokens(choice.refusal or "")
-        for _, name, args in choice.tool_calls:
-            completion += 3 + count_tokens(name) + count_tokens(args)
     if REASONING_MODEL_RE.match(str(body["model"])):
         # Reasoning models think in hidden tokens, billed as completion tokens.
         hidden = _HIDDEN_REASONING.get(str(body.get("reasoning_effort")), 64) * len(choices)
@@ -284,6 +290,28 @@ def plan_reply(
             if reply is not None and reply.chunk_delay is not None
             else chunk_delay
         ),
+    )
+
+
+def _check_reply_size(body: dict[str, Any], n: int, tokens: int, limit: int) -> None:
+    fanout = 1 + int(body.get("top_logprobs") or 0) if body.get("logprobs") else 1
+    total = n * tokens * fanout
+    if total <= limit:
+        return
+    if n > 1:
+        param = "n"
+    elif fanout > 1:
+        param = "top_logprobs"
+    else:
+        param = "max_tokens"
+    raise ApiError(
+        400,
+        f"This request would make the emulator produce {total} tokens (n={n} x {tokens} tokens"
+        f" per choice x {fanout} logprob alternatives per token), over its limit of {limit}."
+        " Lower 'n' or 'top_logprobs', set 'max_tokens', send a shorter prompt (the reply"
+        " echoes it), or raise the emulator's Limits(max_reply_tokens=...).",
+        param=param,
+        code="reply_too_large",
     )
 
 

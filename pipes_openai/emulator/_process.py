@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import select
@@ -13,6 +14,7 @@ import time
 from collections.abc import Iterable
 from types import TracebackType
 
+from ._limits import Limits
 from ._quirks import Quirk, parse_quirks
 from ._script import Fault, Reply, ToolCall, script_item_to_json
 
@@ -23,7 +25,8 @@ class EmulatorProcess:
     """``python -m pipes_openai.emulator`` in a child process on a free loopback port.
 
     Use it for benchmarks: an in-process :class:`Emulator` shares the GIL with the client
-    being measured. Replies and faults are scripted up front (there is no ``.requests``).
+    being measured. Replies and faults are scripted up front (there is no ``.requests``);
+    ``limits`` are passed on as command-line options.
 
     >>> with EmulatorProcess(script=["Hi!"]) as server:  # doctest: +SKIP
     ...     httpx.post(server.base_url + "/chat/completions", json={...})
@@ -39,6 +42,7 @@ class EmulatorProcess:
         host: str = "127.0.0.1",
         port: int = 0,
         startup_timeout: float = 30.0,
+        limits: Limits | None = None,
     ) -> None:
         self.host = host
         self._port = port
@@ -47,6 +51,7 @@ class EmulatorProcess:
         self._chunk_delay = chunk_delay
         self._script = [script_item_to_json(item) for item in script]
         self._startup_timeout = startup_timeout
+        self._limits = limits
         self._proc: subprocess.Popen[str] | None = None
         self._files: list[str] = []
         self._base_url: str | None = None
@@ -82,9 +87,15 @@ class EmulatorProcess:
             "--port",
             str(self._port),
             "--no-record-requests",
+            "--quiet",  # a log line per request would cost the benchmark it serves
             "--chunk-delay",
             str(self._chunk_delay),
         ]
+        if self._limits is not None:
+            for spec in dataclasses.fields(self._limits):
+                value = getattr(self._limits, spec.name)
+                if value != spec.default:
+                    args += ["--" + spec.name.replace("_", "-"), str(value)]
         for quirk in sorted(self._quirks):
             args += ["--quirk", quirk.value]
         env = dict(os.environ)

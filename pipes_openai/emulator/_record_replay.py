@@ -10,10 +10,12 @@ from ._cassette import (
     body_entry,
     redact_headers,
     redact_query,
+    request_secrets,
     response_headers_to_keep,
 )
-from ._http import Connection, HttpRequest, build_response, stream_head
-from ._respond import chunk, error_response
+from ._frames import build_response, chunk, stream_head
+from ._http import Connection, HttpRequest
+from ._respond import error_response
 from ._wire import ApiError, dumps
 
 if TYPE_CHECKING:
@@ -92,12 +94,16 @@ class RecordReplay:
         upstream_request = self._http.build_request(
             req.method, self._upstream_url(req), headers=headers, content=req.body
         )
+        # Everything stored (and the 502 below, which names the URL) is scrubbed of these.
+        secrets = request_secrets(req.headers, req.query)
         try:
             response = await self._http.send(upstream_request, stream=True)
         except httpx.HTTPError as exc:
             error = ApiError(
                 502,
-                f"The emulator could not reach the upstream {self.upstream!r}: {exc!r}.",
+                secrets.scrub(
+                    f"The emulator could not reach the upstream {self.upstream!r}: {exc!r}."
+                ),
                 code="upstream_unreachable",
             )
             conn.write(error_response(error, request_id, req.keep_alive))
@@ -134,5 +140,7 @@ class RecordReplay:
                 "headers": response_headers_to_keep(dict(response.headers)),
                 **body_entry(bytes(received)),
             }
-            self._recorder.add(request_entry, response_entry)
+            self._recorder.add(
+                secrets.scrub_data(request_entry), secrets.scrub_data(response_entry)
+            )
         return True

@@ -51,7 +51,7 @@ class RequestLog:
         if body is _UNPARSED:
             try:
                 body = json.loads(text) if text else None
-            except ValueError:
+            except (ValueError, RecursionError):
                 body = None
         self._requests.append(
             RecordedRequest(

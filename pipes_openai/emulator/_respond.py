@@ -11,13 +11,13 @@ import itertools
 from collections.abc import Iterator
 
 from ._engine import Plan, render_stream
-from ._http import Connection, build_response, stream_head
+from ._frames import build_response, chunk, stream_head
+from ._http import Connection
 from ._quirks import Quirk
 from ._script import Fault
 from ._wire import ApiError, dumps
 
 __all__ = [
-    "chunk",
     "cut_body",
     "drop",
     "error_response",
@@ -28,11 +28,6 @@ __all__ = [
 
 _SSE_TYPE = "text/event-stream; charset=utf-8"
 _FLUSH_EVERY = 128  # SSE events per write when no per-chunk delay is configured
-
-
-def chunk(data: bytes) -> bytes:
-    """``data`` as one HTTP/1.1 chunk of a chunked body."""
-    return b"%x\r\n%b\r\n" % (len(data), data)
 
 
 def error_response(exc: ApiError, request_id: str, keep: bool) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import os
 import threading
 from collections import deque
@@ -17,7 +18,8 @@ from typing import TYPE_CHECKING
 
 from ._cassette import Cassette, CassetteMiss
 from ._dispatch import Dispatcher
-from ._http import Listener, serve, shutdown
+from ._http import HttpRequest, Listener, serve, shutdown
+from ._limits import Limits
 from ._quirks import Quirk, parse_quirks
 from ._recording import RecordedRequest
 from ._script import Fault, Reply, ToolCall
@@ -26,6 +28,14 @@ if TYPE_CHECKING:
     import httpx
 
 __all__ = ["Emulator"]
+
+log = logging.getLogger("pipes_openai.emulator")
+
+
+def _log_request(request: HttpRequest, status: int, seconds: float) -> None:
+    # status 0: nothing was sent (a dropped connection, or a client that went away first).
+    log.info("%s %s %s %.1f ms", request.method, request.path, status or "-", seconds * 1000)
+
 
 _DEFAULT_MODELS = (
     "gpt-4o-mini",
@@ -61,6 +71,10 @@ class Emulator(Dispatcher):
         cassette: replay the cassette file offline; a miss answers 400 ``cassette_miss``.
             In record and replay modes the queue (scripts, faults) is not used, and in record
             mode the upstream checks the API key, not the emulator.
+        limits: bounds on request size, slow clients and reply size (:class:`Limits`; each
+            crossing answers a 4xx naming the limit).
+        log_requests: log one INFO line per request (method, path, status, ms) on the
+            ``pipes_openai.emulator`` logger (the command line does unless ``--quiet``).
 
     Queue replies and faults with :meth:`script`, :meth:`fail` and :meth:`fault`; assert on
     :attr:`requests`; park requests with :meth:`hold` / :meth:`release` for concurrency tests.
@@ -80,6 +94,8 @@ class Emulator(Dispatcher):
         record: str | os.PathLike[str] | None = None,
         cassette: str | os.PathLike[str] | None = None,
         system_fingerprint: str = "fp_emulator",
+        limits: Limits | None = None,
+        log_requests: bool = False,
     ) -> None:
         if record is not None and upstream is None:
             raise ValueError(
@@ -98,6 +114,13 @@ class Emulator(Dispatcher):
         self.record_requests = record_requests
         self.upstream = upstream.rstrip("/") if upstream else None
         self.system_fingerprint = system_fingerprint
+        if limits is not None and not isinstance(limits, Limits):
+            raise TypeError(
+                f"Emulator(limits=...) takes a Limits, got {type(limits).__name__}: use"
+                " Limits(max_body_bytes=..., ...)."
+            )
+        self.limits = limits if limits is not None else Limits()
+        self.log_requests = log_requests
         self._recorder = Cassette(record, load=False) if record is not None else None
         self._player = Cassette(cassette, load=True) if cassette is not None else None
         self._requested_port = port
@@ -292,9 +315,7 @@ class Emulator(Dispatcher):
             asyncio.set_event_loop(loop)
             self._loop = loop
             try:
-                self._listener = loop.run_until_complete(
-                    serve(self._handle, self.host, self._requested_port)
-                )
+                self._listener = loop.run_until_complete(self._serve())
                 self._port = self._listener.port
             except BaseException as exc:
                 errors.append(exc)
@@ -339,7 +360,7 @@ class Emulator(Dispatcher):
         ``ready`` is set once the socket listens (then :attr:`base_url` is known).
         """
         self._loop = asyncio.get_running_loop()
-        self._listener = await serve(self._handle, self.host, self._requested_port)
+        self._listener = await self._serve()
         self._port = self._listener.port
         if ready is not None:
             ready.set()
@@ -350,6 +371,10 @@ class Emulator(Dispatcher):
                 await stop.wait()
         finally:
             await self._aclose_loop_resources()
+
+    async def _serve(self) -> Listener:
+        access_log = _log_request if self.log_requests else None
+        return await serve(self._handle, self.host, self._requested_port, self.limits, access_log)
 
     async def _aclose_loop_resources(self) -> None:
         if self._listener is not None:

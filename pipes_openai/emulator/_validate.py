@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ._limits import Limits
 from ._wire import ApiError
 
 __all__ = ["validate_request"]
@@ -14,6 +15,7 @@ REASONING_MODEL_RE = re.compile(r"^(?:ft:)?(?:o\d|gpt-5)(?!.*-chat)")
 _ROLES = ("system", "assistant", "user", "function", "tool", "developer")
 _TOOL_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _RESPONSE_FORMATS = ("text", "json_object", "json_schema")
+_DEFAULT_LIMITS = Limits()
 
 
 def _bad(message: str, param: str | None = None, code: str | None = None) -> ApiError:
@@ -66,8 +68,15 @@ def _check_number(
         )
 
 
-def validate_request(body: Any, *, reject_null_content: bool, reject_stream_options: bool) -> None:
-    """Raise :class:`ApiError` (400) for a request the real API would refuse."""
+def validate_request(
+    body: Any,
+    *,
+    reject_null_content: bool,
+    reject_stream_options: bool,
+    limits: Limits | None = None,
+) -> None:
+    """Raise :class:`ApiError` (400) for a request the real API (or ``limits``) would refuse."""
+    limits = limits or _DEFAULT_LIMITS
     if not isinstance(body, dict):
         raise _bad(
             "We could not parse the JSON body of your request: expected a JSON object."
@@ -123,10 +132,10 @@ def validate_request(body: Any, *, reject_null_content: bool, reject_stream_opti
     _check_number(body, "top_p", 0, 1)
     _check_number(body, "presence_penalty", -2, 2)
     _check_number(body, "frequency_penalty", -2, 2)
-    _check_number(body, "n", 1, 128, integer=True)
-    _check_number(body, "max_tokens", 1, 2**31, integer=True)
-    _check_number(body, "max_completion_tokens", 1, 2**31, integer=True)
-    _check_number(body, "top_logprobs", 0, 20, integer=True)
+    _check_number(body, "n", 1, limits.max_n, integer=True)
+    _check_number(body, "max_tokens", 1, limits.max_tokens, integer=True)
+    _check_number(body, "max_completion_tokens", 1, limits.max_tokens, integer=True)
+    _check_number(body, "top_logprobs", 0, limits.max_top_logprobs, integer=True)
     if body.get("top_logprobs") is not None and not body.get("logprobs"):
         raise _bad(
             "Invalid value for 'top_logprobs': 'logprobs' must be set to true when"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
 
-from pipes_openai.emulator import Emulator, Reply, ToolCall
+from pipes_openai._secrets import Secrets
+from pipes_openai.emulator import Emulator, Fault, Reply, ToolCall
 
 from .helpers import chat, sse_events
 
@@ -184,3 +186,34 @@ def test_record_mode_streams_through_without_buffering(tmp_path: Path) -> None:
 def _collect(client: httpx.Client, body: dict[str, object], into: list[str]) -> None:
     with client.stream("POST", "/chat/completions", json=body) as response:
         into.extend(line for line in response.iter_lines() if line.startswith("data: "))
+
+
+def test_credentials_echoed_by_the_upstream_never_reach_the_cassette(tmp_path: Path) -> None:
+    path = tmp_path / "echo.json"
+    token = "tok-custom-header-4567"
+    escaped = "".join(f"\\u{ord(c):04x}" for c in SECRET[:2]) + SECRET[2:]  # \u0073\u006b-...
+    with Emulator() as upstream:
+        # An upstream 401 quotes the key it got: verbatim in JSON, JSON-escaped, in a URL.
+        upstream.fail(401, message=f"Incorrect API key provided: {SECRET}.")
+        upstream.fault(
+            Fault.non_json(401, body=f'{{"error": "bad key {escaped}", "token": "{token}"}} x')
+        )
+        upstream.fault(Fault.non_json(401, body=f"<a href='/keys?k={quote(SECRET)}'>keys</a>"))
+        headers = {**AUTH, "x-custom-token": token}
+        with (
+            Emulator(upstream=upstream.base_url, record=path) as recorder,
+            httpx.Client(base_url=recorder.base_url, headers=headers) as c,
+        ):
+            for _ in range(3):
+                assert (
+                    c.post("/chat/completions?sig=sig-query-98765", json=chat()).status_code == 401
+                )
+            assert recorder.requests[0].headers["x-custom-token"] == "<redacted>"
+    raw = path.read_text()
+    for secret in (SECRET, token, "sig-query-98765"):
+        assert Secrets([secret]).scrub(raw) == raw, f"{secret} is in the cassette"
+    interactions = json.loads(raw)["interactions"]
+    assert interactions[0]["response"]["json"]["error"]["message"] == (
+        "Incorrect API key provided: ***."
+    )
+    assert "bad key ***" in interactions[1]["response"]["text"]

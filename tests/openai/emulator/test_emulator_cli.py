@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipes_openai.emulator import EmulatorProcess, Fault, Reply, ToolCall
+from pipes_openai.emulator import EmulatorProcess, Fault, Limits, Reply, ToolCall
+from pipes_openai.emulator.__main__ import main
 from pipes_openai.emulator._script import parse_script_item, script_item_to_json
 
 from .helpers import chat
@@ -43,7 +45,7 @@ def server() -> Iterator[tuple[subprocess.Popen[str], str]]:
     yield proc, base_url
     if proc.poll() is None:
         proc.kill()
-        proc.wait(10)
+    proc.communicate(timeout=10)  # reaps it and closes its pipes
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -187,3 +189,53 @@ def test_script_items_round_trip_through_json() -> None:
         parse_script_item({"tool_calls": [{}]})
     with pytest.raises(ValueError, match="Bad reply"):
         parse_script_item({"colour": "red"})
+
+
+def test_help_names_the_command_as_it_was_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv0, prog in [
+        ("/venv/bin/pipes-openai-emulator", "pipes-openai-emulator"),
+        ("/src/pipes_openai/emulator/__main__.py", "python -m pipes_openai.emulator"),
+    ]:
+        monkeypatch.setattr(sys, "argv", [argv0, "--help"])
+        with pytest.raises(SystemExit):
+            main(["--help"])
+        out = capsys.readouterr().out
+        assert out.startswith(f"usage: {prog} "), out[:80]
+        assert "__main__.py" not in out
+        assert "--max-body-bytes N" in out
+        assert "default 33554432" in out
+
+
+def test_one_log_line_per_request_unless_quiet_and_limits_as_options(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for quiet in (False, True):
+        proc, base_url = _start("--max-body-bytes", "300", *(["--quiet"] if quiet else []))
+        try:
+            httpx.post(base_url + "/chat/completions", json=chat(), timeout=10)
+            httpx.get(base_url + "/models/nope", timeout=10)
+            refused = httpx.post(base_url + "/chat/completions", json=chat("x" * 300), timeout=10)
+            assert refused.status_code == 413
+            assert "max_body_bytes" in refused.json()["error"]["message"]
+        finally:
+            proc.terminate()
+            _, err = proc.communicate(timeout=10)
+        lines = [line for line in err.splitlines() if line.startswith(("POST", "GET"))]
+        if quiet:
+            assert lines == []
+        else:
+            assert len(lines) == 3, err
+            assert re.fullmatch(r"POST /v1/chat/completions 200 \d+\.\d ms", lines[0])
+            assert re.fullmatch(r"GET /v1/models/nope 404 \d+\.\d ms", lines[1])
+            assert re.fullmatch(r"POST /v1/chat/completions 413 \d+\.\d ms", lines[2])
+    assert main(["--max-n", "0"]) == 2
+    assert "max_n=0" in capsys.readouterr().err
+
+
+def test_emulator_process_passes_limits_on() -> None:
+    with EmulatorProcess(limits=Limits(max_n=2)) as server:
+        response = httpx.post(server.base_url + "/chat/completions", json=chat(n=3), timeout=10)
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "n"

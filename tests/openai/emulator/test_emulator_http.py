@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
+import struct
 from collections.abc import Iterator
 
 import httpx
@@ -260,22 +262,34 @@ def test_emulator_modules_never_import_pipes() -> None:
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names = [node.module]
+            elif isinstance(node, ast.ImportFrom) and node.level > 1:
+                # Only the secrets scrubber, which imports nothing of pipes, comes from above.
+                assert node.module == "_secrets", f"{path.name} imports ..{node.module}"
             for name in names:
                 root = name.split(".")[0]
                 assert root not in ("pipes", "pipes_openai"), f"{path.name} imports {name}"
 
 
-def test_half_closed_client_gets_its_answer_then_eof(
+def test_half_closed_client_gets_inline_answers_then_eof(
     emulator: Emulator, sock: socket.socket
 ) -> None:
-    emulator.script(Reply(content="late", delay=0.01))  # answered from a task, not inline
-    sock.sendall(_request())
+    emulator.script("first", "second")
+    sock.sendall(_request() * 2)
     sock.shutdown(socket.SHUT_WR)
     reader = _Reader(sock)
-    status, _, body = reader.response()
-    assert status == 200
-    assert json.loads(body)["choices"][0]["message"]["content"] == "late"
+    assert [json.loads(reader.response()[2])["choices"][0]["message"]["content"]] == ["first"]
+    assert json.loads(reader.response()[2])["choices"][0]["message"]["content"] == "second"
     assert reader.closed()
+
+
+def test_a_fin_drops_a_delayed_request(emulator: Emulator, sock: socket.socket) -> None:
+    # A client that closes its side has given up on the answer (httpx closes on cancel): the
+    # delayed reply is dropped, not written into a closed socket 30 s later.
+    emulator.script(Reply(content="late", delay=30))
+    sock.sendall(_request())
+    emulator.wait_for_requests(1)
+    sock.shutdown(socket.SHUT_WR)
+    assert _Reader(sock).closed()  # at once: nothing was sent
 
 
 async def test_hold_parks_requests_until_release(emulator: Emulator) -> None:
@@ -330,3 +344,46 @@ async def test_wait_for_requests(emulator: Emulator) -> None:
         pytest.raises(RuntimeError, match="record_requests"),
     ):
         quiet.wait_for_requests(1)
+
+
+def _wait_until_none_held(emulator: Emulator) -> None:
+    with emulator._changed:  # notified whenever the held count changes
+        assert emulator._changed.wait_for(lambda: emulator.held == 0, 5), emulator.held
+
+
+@pytest.mark.parametrize("how", ["fin", "rst"])
+def test_a_held_request_whose_client_vanishes_is_dropped(emulator: Emulator, how: str) -> None:
+    emulator.script("for the live client")
+    emulator.hold()
+    with socket.create_connection(("127.0.0.1", emulator.port), timeout=5) as gone:
+        gone.sendall(_request())
+        emulator.wait_held(1)
+        if how == "rst":
+            gone.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    _wait_until_none_held(emulator)
+    emulator.release()
+    # The vanished request never consumed the scripted reply.
+    response = httpx.post(emulator.base_url + "/chat/completions", json=chat(), timeout=5)
+    assert response.json()["choices"][0]["message"]["content"] == "for the live client"
+
+
+def test_rst_mid_stream_stops_the_stream_quietly(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    emulator.script(Reply(content="w " * 5000, chunk_delay=0.001))
+    with socket.create_connection(("127.0.0.1", emulator.port), timeout=5) as gone:
+        gone.sendall(_request(json.dumps(chat(stream=True)).encode()))
+        assert gone.recv(1024).startswith(b"HTTP/1.1 200")
+        gone.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    listener, loop = emulator._listener, emulator._loop
+    assert listener is not None
+    assert loop is not None
+    # The streaming handler ends (cancelled), well before its 5,000 chunks x 1 ms.
+    tasks = list(listener.tasks)
+    if tasks:
+        waited = asyncio.run_coroutine_threadsafe(asyncio.wait(tasks, timeout=2), loop)
+        _done, pending = waited.result(5)
+        assert not pending
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert httpx.post(emulator.base_url + "/chat/completions", json=chat()).status_code == 200

@@ -182,3 +182,10 @@ def test_azure_client(emulator: Emulator) -> None:
 
 def test_models_list(sdk: OpenAI) -> None:
     assert "gpt-4o-mini" in [m.id for m in sdk.models.list()]
+
+
+def test_a_limit_is_a_bad_request_naming_its_parameter(sdk: OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, n=129)
+    assert caught.value.param == "n"
+    assert "maximum of 128" in caught.value.message
