@@ -69,7 +69,11 @@ def say(emulator: Emulator | None, *replies: str | Reply | ToolCall | Fault) -> 
 def backend() -> Iterator[Emulator | None]:
     """The real API when ``OPENAI_API_KEY`` is set, else a running emulator (yielded)."""
     if os.environ.get("OPENAI_API_KEY"):
-        print("Using the real OpenAI API (OPENAI_API_KEY is set).")
+        base_url = os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_BASE")
+        if base_url:  # the key may belong to a gateway or a local server, not to OpenAI
+            print(f"Using the OpenAI-compatible server at {base_url} (OPENAI_BASE_URL is set).")
+        else:
+            print("Using the real OpenAI API (OPENAI_API_KEY is set).")
         yield None
         return
     with Emulator() as emulator:
