@@ -17,7 +17,8 @@ def _backend_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "_cookbook_backend", ROOT / "cookbook" / "_backend.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
