@@ -32,8 +32,7 @@ from pipes_openai._errors import (
     StreamIncompleteError,
     error_from_status,
 )
-from pipes_openai._http import HTTPEngine, Timeouts
-from pipes_openai._streaming import StreamMeta
+from pipes_openai._http import HTTPEngine, StreamMeta, Timeouts
 from pipes_openai.emulator import Emulator, Fault
 
 KEY = "sk-test-SECRET-0123456789abcdef"

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-
 import pytest
 
-from pipes_openai._sse import SSEDecoder, aiter_sse, iter_sse
+from pipes_openai._sse import SSEDecoder, iter_sse
 
 STREAM = (
     b": keep-alive\n\n"
@@ -63,12 +60,3 @@ def test_decoder_incremental_returns_only_complete_events() -> None:
     assert decoder.feed(b": 2}\n") == []
     assert decoder.feed(b"\n") == [(None, b'{"x": 2}')]
     assert decoder.flush() == []
-
-
-async def test_async_twin() -> None:
-    async def chunks() -> AsyncIterator[bytes]:
-        for i in range(0, len(STREAM), 4):
-            await asyncio.sleep(0)
-            yield STREAM[i : i + 4]
-
-    assert [event async for event in aiter_sse(chunks())] == EXPECTED
