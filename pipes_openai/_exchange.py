@@ -16,7 +16,8 @@ Errors are raised from it as the typed exceptions of :mod:`pipes_openai._failure
 
 Bounds: each attempt of a plain request must finish within ``timeouts.total`` however slowly
 the bytes arrive; a body may hold ``max_response_bytes``; a stream must complete an event
-within ``timeouts.event`` seconds (see :class:`~pipes_openai._streaming.EventReader`).
+within ``timeouts.event`` seconds, and one SSE line or event may hold
+``max_stream_event_bytes``.
 
 Example::
 
@@ -38,17 +39,21 @@ from pipes_openai._errors import APITimeoutError
 from pipes_openai._failures import (
     Policy,
     deadline_error,
+    incomplete,
     not_json,
     status_error,
+    stream_stalled,
     too_large,
     transport_error,
 )
 from pipes_openai._retry import retry_delay, should_retry
-from pipes_openai._streaming import EventReader, StreamMeta, converted, is_event_stream
+from pipes_openai._sse import EventTooLarge, SSEDecoder
+from pipes_openai._streaming import StreamMeta, converted, decode_event, is_event_stream
 
 __all__ = ["CHUNK", "EMIT", "OPEN", "SLEEP", "Flow", "Reply", "exchange", "next_delay"]
 
 _log = logging.getLogger("pipes_openai")
+_DONE = b"[DONE]"
 
 OPEN, CHUNK, SLEEP, EMIT = 0, 1, 2, 3
 Step = tuple[int, Any]
@@ -139,7 +144,7 @@ def exchange(
             content = yield from _body(policy, url, deadline, request_id, attempt)
         except (httpx.TransportError, APITimeoutError) as exc:
             if streaming:
-                raise EventReader(policy, meta, convert).broken(exc) from exc
+                raise incomplete(policy, 0, request_id, attempt, exc) from exc
             if attempt <= policy.max_retries:
                 yield SLEEP, next_delay(policy, attempt, None, type(exc).__name__)
                 continue
@@ -200,22 +205,71 @@ def _error_body(policy: Policy, deadline: float) -> Generator[Step, Any, bytes]:
 def _events(
     policy: Policy, meta: StreamMeta, convert: Callable[[Any], Any] | None
 ) -> Generator[Step, Any, list[Any]]:
-    """The events of an SSE body: one resumption per network chunk, not per event."""
-    reader = EventReader(policy, meta, convert)
-    feed = reader.feed
+    """The events of an SSE body: one resumption per network chunk, not one per event.
+
+    This loop is the per-token path of the package, hence local names and the inlined common
+    case (a JSON object without ``"error"``); everything else goes through ``decode_event``.
+    Outputs a chunk completed before an error are delivered (``EMIT``) before it is raised.
+    """
+    limit = policy.max_stream_event_bytes
+    decoder = SSEDecoder(limit)
+    feed = decoder.feed
+    window = policy.timeouts.event
+    window = float("inf") if window is None else window
+    deadline: float | None = monotonic() + window  # the first event's
     outs: list[Any] = []
     while True:
         try:
             raw = yield CHUNK, outs
         except httpx.TransportError as exc:
-            raise reader.broken(exc) from exc
-        if raw is None:
-            return reader.finish()
-        outs = feed(raw)
-        if reader.done:
-            failed = reader.failed
-            if failed is None:
-                return outs
+            raise incomplete(policy, meta.events, meta.request_id, meta.attempts, exc) from exc
+        outs = []
+        if raw is None:  # end of body: an event without its blank line, then "no [DONE]"
+            events = decoder.flush()
+        else:
+            try:
+                events = feed(raw)
+            except EventTooLarge as exc:
+                raise too_large(
+                    policy,
+                    "A stream event",
+                    exc.size,
+                    exc.limit,
+                    "max_stream_event_bytes",
+                    meta.request_id,
+                    meta.attempts,
+                ) from exc
+            if not events:
+                # Bytes without an event (a slow server, or one dripping bytes to keep a read
+                # timeout happy): the clock runs from the first such chunk after an event.
+                if deadline is None:
+                    deadline = monotonic() + window
+                elif monotonic() > deadline:
+                    raise stream_stalled(policy, meta.events, meta.request_id, meta.attempts)
+                continue
+            deadline = None  # progress; no clock read on the per-token path
+        try:
+            for event, data in events:
+                if data == _DONE:
+                    return outs
+                meta.events += 1
+                if event is None:
+                    try:
+                        obj = from_json(data)  # pydantic-core: ~3x json.loads on small events
+                    except ValueError:
+                        obj = None
+                    if type(obj) is dict and "error" not in obj:
+                        if convert is None:
+                            outs.append(obj)
+                        else:
+                            out = convert(obj)
+                            if out is not None:
+                                outs.append(out)
+                        continue
+                outs.extend(converted(decode_event(policy, event, data, meta), convert))
+        except Exception:
             if outs:
                 yield EMIT, outs
-            raise failed
+            raise
+        if raw is None:
+            raise incomplete(policy, meta.events, meta.request_id, meta.attempts)

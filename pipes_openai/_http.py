@@ -65,16 +65,17 @@ def server_label(default: str, base_url: str | None) -> str:
 
 
 def _chunks(response: httpx.Response) -> Iterator[bytes]:
-    # Raw bytes skip httpx's decoder chain unless the body really is compressed.
-    return (
-        response.iter_raw() if "content-encoding" not in response.headers else response.iter_bytes()
-    )
+    # Raw bytes skip httpx's decoder chain unless the body really is compressed. A response
+    # built with its content already read (httpx.MockTransport) has no raw stream left.
+    if "content-encoding" in response.headers or response.is_stream_consumed:
+        return response.iter_bytes()
+    return response.iter_raw()
 
 
 def _achunks(response: httpx.Response) -> AsyncIterator[bytes]:
-    if "content-encoding" not in response.headers:
-        return response.aiter_raw()
-    return response.aiter_bytes()
+    if "content-encoding" in response.headers or response.is_stream_consumed:
+        return response.aiter_bytes()
+    return response.aiter_raw()
 
 
 class HTTPEngine:
