@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -92,7 +94,7 @@ def _expected(events: list[tuple[str | None, list[bytes]]]) -> list[tuple[str | 
 def _split(stream: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({cut % (len(stream) + 1) for cut in cuts})
     bounds = [0, *points, len(stream)]
-    return [stream[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [stream[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 @settings(derandomize=True, max_examples=300, deadline=None)
@@ -122,15 +124,17 @@ def test_mixed_line_endings_and_fixed_size_chunks(
 @settings(derandomize=True, max_examples=50, deadline=None)
 @given(st.integers(1, 64), st.integers(65, 4096))
 def test_lines_and_events_over_the_limit_raise(size: int, limit: int) -> None:
-    decoder = SSEDecoder(limit=limit)
+    def feed_all(pieces: list[bytes]) -> None:
+        decoder = SSEDecoder(limit=limit)
+        for piece in pieces:
+            decoder.feed(piece)
+
+    count = limit // size + 2
     with pytest.raises(EventTooLarge) as info:
-        for _ in range(limit // size + 2):
-            decoder.feed(b"x" * size)  # one line that never ends
+        feed_all([b"x" * size] * count)  # one line that never ends
     assert info.value.limit == limit
-    decoder = SSEDecoder(limit=limit)
     with pytest.raises(EventTooLarge):
-        for _ in range(limit // size + 2):
-            decoder.feed(b"data: " + b"y" * size + b"\n")  # one event that never ends
+        feed_all([b"data: " + b"y" * size + b"\n"] * count)  # one event that never ends
 
 
 def test_an_event_at_the_limit_passes() -> None:
