@@ -48,8 +48,10 @@ def _check_finish(
         llm.raise_on_content_filter
         and message.response_metadata.get("finish_reason") == "content_filter"
     ):
+        # The engine's name for the server: "OpenAI", or the host of a custom base_url.
+        provider = llm._get_connection()[2].provider
         raise ContentFilterError(
-            f"{llm._provider_label} stopped the reply with finish_reason 'content_filter' "
+            f"{provider} stopped the reply with finish_reason 'content_filter' "
             f"(partial text: {message.text[:100]!r}). The content filter blocked the "
             "completion: rephrase the input, or adjust the deployment's filter policy.",
             code="content_filter",

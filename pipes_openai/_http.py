@@ -45,11 +45,12 @@ DEFAULT_RESPONSE_LIMIT = 64 * 1024 * 1024
 def server_label(default: str, base_url: str | None) -> str:
     """How errors name the server: ``default`` (e.g. "OpenAI") unless ``base_url`` is another.
 
-    Only scheme-less host and port are shown (never credentials, paths or query strings).
+    A custom server is named by its host and port only (never credentials, path or query), so
+    "localhost:8000 returned HTTP 401" does not send a user to OpenAI's status page.
 
     Example::
 
-        server_label("OpenAI", "http://localhost:8000/v1")  # 'the server at localhost:8000'
+        server_label("OpenAI", "http://localhost:8000/v1")  # 'localhost:8000'
         server_label("OpenAI", None)                         # 'OpenAI'
     """
     if base_url is None:
@@ -61,7 +62,7 @@ def server_label(default: str, base_url: str | None) -> str:
     host = url.host
     if not host or host == "api.openai.com":
         return default
-    return f"the server at {host}:{url.port}" if url.port is not None else f"the server at {host}"
+    return f"{host}:{url.port}" if url.port is not None else host
 
 
 def _chunks(response: httpx.Response) -> Iterator[bytes]:

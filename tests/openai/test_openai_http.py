@@ -32,7 +32,7 @@ from pipes_openai._errors import (
     StreamIncompleteError,
     error_from_status,
 )
-from pipes_openai._http import HTTPEngine, StreamMeta, Timeouts
+from pipes_openai._http import HTTPEngine, StreamMeta, Timeouts, server_label
 from pipes_openai.emulator import Emulator, Fault
 
 KEY = "sk-test-SECRET-0123456789abcdef"
@@ -486,3 +486,21 @@ def test_retries_are_logged_without_secrets(
     assert "HTTP 503" in retries[0].getMessage()
     assert "attempt 2 of 3" in retries[0].getMessage()
     assert KEY not in caplog.text
+
+
+def test_server_label_names_a_custom_server_never_its_credentials() -> None:
+    assert server_label("OpenAI", None) == "OpenAI"
+    assert server_label("OpenAI", "https://api.openai.com/v1") == "OpenAI"
+    assert server_label("OpenAI", "http://localhost:8000/v1") == "localhost:8000"
+    label = server_label("OpenAI", "https://user:pw@llm.example.com/v1?key=sk-1")
+    assert label == "llm.example.com"
+    assert server_label("OpenAI", "not a url at all ::") == "OpenAI"
+
+
+def test_errors_name_the_server_they_came_from(emu: Emulator) -> None:
+    eng = engine(provider=server_label("OpenAI", emu.base_url), max_retries=0)
+    emu.fail(401, message="bad key")
+    with pytest.raises(AuthenticationError) as info:
+        eng.post(url(emu), BODY, HEADERS)
+    assert str(info.value).startswith("127.0.0.1:")
+    assert "OpenAI returned" not in str(info.value)
