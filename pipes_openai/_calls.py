@@ -37,8 +37,19 @@ if TYPE_CHECKING:
 __all__ = ["agenerate", "astream", "generate", "stream"]
 
 
-def _mentions_stream_options(exc: OpenAIError) -> bool:
-    return "stream_options" in exc.message or exc.param == "stream_options"
+def _drop_stream_options(llm: BaseChatOpenAI, body: dict[str, Any], exc: OpenAIError) -> bool:
+    """Whether ``exc`` rejected ``stream_options``; if so it is dropped, here and for good.
+
+    Servers that do not know it (older vLLM, LM Studio ...) answer 400 or 500 naming it: the
+    stream is sent again without it, and this model stops sending it.
+    """
+    if "stream_options" not in body:
+        return False
+    if "stream_options" not in exc.message and exc.param != "stream_options":
+        return False
+    llm._stream_options_ok = False
+    del body["stream_options"]
+    return True
 
 
 def _check_finish(
@@ -150,12 +161,8 @@ def _events(
             url, ENCODER.encode(body).encode(), llm._request_headers(headers), meta, convert
         )
     except (BadRequestError, InternalServerError) as exc:
-        if "stream_options" not in body or not _mentions_stream_options(exc):
+        if not _drop_stream_options(llm, body, exc):
             raise
-        # The server does not know stream_options (older vLLM, LM Studio ...): retry
-        # without, and stop sending it from this model.
-        llm._stream_options_ok = False
-        del body["stream_options"]
         yield from engine.stream(
             url, ENCODER.encode(body).encode(), llm._request_headers(headers), meta, convert
         )
@@ -195,10 +202,8 @@ async def _aevents(
         ):
             yield chunk
     except (BadRequestError, InternalServerError) as exc:
-        if "stream_options" not in body or not _mentions_stream_options(exc):
+        if not _drop_stream_options(llm, body, exc):
             raise
-        llm._stream_options_ok = False
-        del body["stream_options"]
         async for chunk in engine.astream(
             url, ENCODER.encode(body).encode(), request_headers, meta, convert
         ):
