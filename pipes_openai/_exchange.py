@@ -129,14 +129,17 @@ def exchange(
         status = response.status_code
         headers = response.headers
         meta.headers = headers
-        request_id = meta.request_id = headers.get("x-request-id")
+        request_id = headers.get("x-request-id")
+        if request_id:  # server-provided: it lands in messages, so it is scrubbed too
+            request_id = policy.scrub(request_id)
+        meta.request_id = request_id
         deadline = float("inf") if window is None else started + window
         if status >= 300:
             content = yield from _error_body(policy, deadline)
             if attempt <= policy.max_retries and should_retry(status, headers):
                 yield SLEEP, next_delay(policy, attempt, headers, f"HTTP {status}")
                 continue
-            raise status_error(policy, status, headers, content, attempt)
+            raise status_error(policy, status, request_id, content, attempt)
         if streaming and is_event_stream(headers):
             return (yield from _events(policy, meta, convert))
         # A plain reply, or a server that ignored stream=true (JSON) or a proxy page (HTML).
@@ -154,7 +157,7 @@ def exchange(
         try:
             data = from_json(content)
         except ValueError as exc:
-            raise not_json(policy, content, status, headers, attempt) from exc
+            raise not_json(policy, content, status, headers, request_id, attempt) from exc
         if streaming:
             return converted(data, convert)
         return [Reply(data, headers, request_id, attempt)]

@@ -7,7 +7,7 @@ with JSON escapes is caught in its decoded form too.
 
 Example::
 
-    raise status_error(engine, 401, response.headers, content, attempts=1)
+    raise status_error(engine, 401, request_id, content, attempts=1)
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class Policy(Protocol):
 
 
 def status_error(
-    policy: Policy, status: int, headers: httpx.Headers, content: bytes, attempts: int
+    policy: Policy, status: int, request_id: str | None, content: bytes, attempts: int
 ) -> APIStatusError | ContentFilterError:
     """The typed error of an HTTP error status (``content`` is the possibly cut body)."""
     text = policy.scrub(content.decode("utf-8", "replace"))
@@ -92,7 +92,7 @@ def status_error(
     return error_from_status(
         status,
         body,
-        request_id=headers.get("x-request-id"),
+        request_id=request_id,
         attempts=attempts,
         provider=policy.provider,
         raw_text=text,
@@ -162,16 +162,22 @@ def too_large(
 
 
 def not_json(
-    policy: Policy, content: bytes, status: int, headers: httpx.Headers, attempts: int
+    policy: Policy,
+    content: bytes,
+    status: int,
+    headers: httpx.Headers,
+    request_id: str | None,
+    attempts: int,
 ) -> ResponseProtocolError:
     """A successful status with a body that is not JSON (an HTML proxy page, a wrong path)."""
     snippet = policy.scrub(content[:200].decode("utf-8", "replace"))
+    ctype = policy.scrub(headers.get("content-type", "no content-type"))
     return ResponseProtocolError(
-        f"{policy.provider} answered HTTP {status} with a body that is not JSON "
-        f"({headers.get('content-type', 'no content-type')}): {snippet!r}. Check that base_url "
-        "points at an OpenAI-compatible API root (ending in /v1).",
+        f"{policy.provider} answered HTTP {status} with a body that is not JSON ({ctype}): "
+        f"{snippet!r}. Check that base_url points at an OpenAI-compatible API root (ending in "
+        "/v1).",
         status_code=status,
-        request_id=headers.get("x-request-id"),
+        request_id=request_id,
         attempts=attempts,
     )
 

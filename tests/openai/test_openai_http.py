@@ -504,3 +504,18 @@ def test_errors_name_the_server_they_came_from(emu: Emulator) -> None:
         eng.post(url(emu), BODY, HEADERS)
     assert str(info.value).startswith("127.0.0.1:")
     assert "OpenAI returned" not in str(info.value)
+
+
+def test_secret_echoed_in_headers_or_stream_errors_never_leaks(emu: Emulator) -> None:
+    emu.fail(401, message="bad key", headers={"x-request-id": f"req-{KEY}"})
+    with pytest.raises(AuthenticationError) as info:
+        engine().post(url(emu), BODY, HEADERS)
+    assert KEY not in str(info.value)
+    assert KEY not in repr(vars(info.value))
+    emu.fault(Fault.stream_error(after_chunks=1, message=f"key {KEY} revoked"))
+    with pytest.raises(StreamEventError) as stream_info:
+        list(engine().stream(url(emu), STREAM_BODY, HEADERS))
+    rendered = "".join(traceback.format_exception(stream_info.value))
+    assert KEY not in rendered
+    assert KEY not in json.dumps(stream_info.value.body)
+    assert KEY not in repr(pickle.loads(pickle.dumps(stream_info.value)).__dict__)
