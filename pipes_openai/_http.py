@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from pipes_openai._exchange import CHUNK, OPEN, SLEEP, Flow, Reply, exchange, next_delay
+from pipes_openai._exchange import CHUNK, OPEN, SLEEP, Flow, Reply, exchange
 from pipes_openai._failures import ResponseTooLargeError
 from pipes_openai._pools import LoopPools, async_pools, sync_sender
 from pipes_openai._secrets import Secrets
@@ -163,9 +163,6 @@ class HTTPEngine:
     def scrub_data(self, data: Any) -> Any:
         """A copy of parsed JSON with every secret scrubbed (keys and strings)."""
         return self._secrets.scrub_data(data)
-
-    def _retry_delay(self, attempt: int, headers: httpx.Headers | None, reason: str = "") -> float:
-        return next_delay(self, attempt, headers, reason)
 
     # -- the public calls --------------------------------------------------------------------
 

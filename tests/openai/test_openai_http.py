@@ -32,6 +32,7 @@ from pipes_openai._errors import (
     StreamIncompleteError,
     error_from_status,
 )
+from pipes_openai._exchange import next_delay
 from pipes_openai._http import HTTPEngine, StreamMeta, Timeouts, server_label
 from pipes_openai.emulator import Emulator, Fault
 
@@ -140,7 +141,7 @@ def test_retry_after_is_honoured_and_capped(emu: Emulator) -> None:
 
 def test_backoff_is_exponential_with_jitter() -> None:
     eng = HTTPEngine(Timeouts(), retry_base_delay=1.0, retry_max_delay=5.0)
-    delays = [eng._retry_delay(attempt, None) for attempt in (1, 2, 3, 4, 5)]
+    delays = [next_delay(eng, attempt, None) for attempt in (1, 2, 3, 4, 5)]
     for delay, nominal in zip(delays, [1, 2, 4, 5, 5], strict=True):
         assert 0.75 * nominal <= delay <= nominal
 
