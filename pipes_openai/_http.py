@@ -194,7 +194,7 @@ class HTTPEngine:
         headers: Mapping[str, str],
         meta: StreamMeta | None = None,
         convert: Callable[[Any], Any] | None = None,
-    ) -> Iterator[Any]:
+    ) -> Generator[Any, None, None]:
         """POST a streaming request and yield each decoded JSON event until ``[DONE]``.
 
         Retries happen only before the first event. A body that is plain JSON (a server that
@@ -213,7 +213,7 @@ class HTTPEngine:
         headers: Mapping[str, str],
         meta: StreamMeta | None = None,
         convert: Callable[[Any], Any] | None = None,
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncGenerator[Any, None]:
         """:meth:`stream` on this event loop's own pools."""
         meta = meta if meta is not None else StreamMeta()
         return self._adrive(exchange(self, url, meta, convert, streaming=True), url, body, headers)

@@ -90,7 +90,7 @@ def test_retries_sleep_between_attempts_and_stop_at_the_first_event() -> None:
 
 
 def test_retries_are_bounded() -> None:
-    out, steps, error = stream(engine(max_retries=1), [(500, JSON, [b"{}"])] * 2)
+    _, steps, error = stream(engine(max_retries=1), [(500, JSON, [b"{}"])] * 2)
     assert isinstance(error, InternalServerError)
     assert error.attempts == 2
     assert steps.count(OPEN) == 2
