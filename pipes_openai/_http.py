@@ -60,8 +60,8 @@ def server_label(default: str, base_url: str | None) -> str:
     except (httpx.InvalidURL, TypeError):
         return default
     host = url.host
-    if not host or host == "api.openai.com":
-        return default
+    if not host or host == "api.openai.com" or host.endswith(".openai.azure.com"):
+        return default  # the provider's own service: its name says more than its host
     return f"{host}:{url.port}" if url.port is not None else host
 
 

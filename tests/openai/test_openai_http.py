@@ -492,6 +492,8 @@ def test_retries_are_logged_without_secrets(
 def test_server_label_names_a_custom_server_never_its_credentials() -> None:
     assert server_label("OpenAI", None) == "OpenAI"
     assert server_label("OpenAI", "https://api.openai.com/v1") == "OpenAI"
+    azure = "https://res.openai.azure.com/openai/deployments/d"
+    assert server_label("Azure OpenAI", azure) == "Azure OpenAI"
     assert server_label("OpenAI", "http://localhost:8000/v1") == "localhost:8000"
     label = server_label("OpenAI", "https://user:pw@llm.example.com/v1?key=sk-1")
     assert label == "llm.example.com"
