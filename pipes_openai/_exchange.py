@@ -221,9 +221,10 @@ def _events(
     window = float("inf") if window is None else window
     deadline: float | None = monotonic() + window  # the first event's
     outs: list[Any] = []
+    step, done_marker = CHUNK, _DONE  # locals: read once per chunk and once per event
     while True:
         try:
-            raw = yield CHUNK, outs
+            raw = yield step, outs
         except httpx.TransportError as exc:
             raise incomplete(policy, meta.events, meta.request_id, meta.attempts, exc) from exc
         outs = []
@@ -253,7 +254,7 @@ def _events(
             deadline = None  # progress; no clock read on the per-token path
         try:
             for event, data in events:
-                if data == _DONE:
+                if data == done_marker:
                     return outs
                 meta.events += 1
                 if event is None:

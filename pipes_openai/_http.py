@@ -226,12 +226,14 @@ class HTTPEngine:
         """Serve ``flow``'s steps with blocking I/O, yielding what it hands out."""
         response: httpx.Response | None = None
         chunks: Iterator[bytes] = iter(())
+        read = CHUNK  # a local: compared once per network chunk
         try:
             step, arg = next(flow)
             while True:
-                if step == CHUNK:  # first: once per network chunk of a stream
+                if step == read:  # first: once per network chunk of a stream
                     if arg:
-                        yield from arg
+                        for out in arg:  # faster than `yield from` for the usual 1 item
+                            yield out
                     try:
                         raw = next(chunks, None)
                     except httpx.TransportError as exc:
@@ -274,10 +276,11 @@ class HTTPEngine:
         pools: LoopPools | None = None
         index = 0
         chunks: AsyncIterator[bytes] | None = None
+        read = CHUNK
         try:
             step, arg = next(flow)
             while True:
-                if step == CHUNK:
+                if step == read:
                     if arg:
                         for out in arg:
                             yield out
