@@ -59,22 +59,15 @@ class ResponseTooLargeError(ResponseProtocolError):
 class Policy(Protocol):
     """What the exchange core reads from its engine (all public, read live per call)."""
 
-    @property
-    def provider(self) -> str: ...
-    @property
-    def timeouts(self) -> Timeouts: ...
-    @property
-    def max_retries(self) -> int: ...
-    @property
-    def retry_base_delay(self) -> float: ...
-    @property
-    def retry_max_delay(self) -> float: ...
-    @property
-    def max_retry_after(self) -> float: ...
-    @property
-    def max_response_bytes(self) -> int: ...
-    @property
-    def max_stream_event_bytes(self) -> int: ...
+    provider: str
+    timeouts: Timeouts
+    max_retries: int
+    retry_base_delay: float
+    retry_max_delay: float
+    max_retry_after: float
+    max_response_bytes: int
+    max_stream_event_bytes: int
+
     def scrub(self, text: str) -> str: ...
     def scrub_data(self, data: Any) -> Any: ...
 
@@ -161,6 +154,11 @@ def too_large(
     )
 
 
+def _snippet(policy: Policy, data: bytes) -> str:
+    """The start of a server's bytes, scrubbed, for a message."""
+    return policy.scrub(data[:200].decode("utf-8", "replace"))
+
+
 def not_json(
     policy: Policy,
     content: bytes,
@@ -170,7 +168,7 @@ def not_json(
     attempts: int,
 ) -> ResponseProtocolError:
     """A successful status with a body that is not JSON (an HTML proxy page, a wrong path)."""
-    snippet = policy.scrub(content[:200].decode("utf-8", "replace"))
+    snippet = _snippet(policy, content)
     ctype = policy.scrub(headers.get("content-type", "no content-type"))
     return ResponseProtocolError(
         f"{policy.provider} answered HTTP {status} with a body that is not JSON ({ctype}): "
@@ -186,7 +184,7 @@ def bad_event(
     policy: Policy, data: bytes, request_id: str | None, attempts: int
 ) -> ResponseProtocolError:
     """A stream event whose data is not JSON."""
-    snippet = policy.scrub(data[:200].decode("utf-8", "replace"))
+    snippet = _snippet(policy, data)
     return ResponseProtocolError(
         f"{policy.provider} sent a stream event that is not JSON: {snippet!r}. Check that "
         "base_url points at an OpenAI-compatible server.",

@@ -79,6 +79,15 @@ def _achunks(response: httpx.Response) -> AsyncIterator[bytes]:
     return response.aiter_raw()
 
 
+def _request(
+    url: httpx.URL | str, body: bytes, headers: Mapping[str, str], timeout: httpx.Timeout
+) -> httpx.Request:
+    # For a bare transport (the fast path: no Client layer), which reads its timeouts here.
+    return httpx.Request(
+        "POST", url, content=body, headers=headers, extensions={"timeout": timeout.as_dict()}
+    )
+
+
 class HTTPEngine:
     """Sends Chat Completions requests: pooling, retries, typed errors, bounds and SSE decoding.
 
@@ -285,7 +294,7 @@ class HTTPEngine:
                         for out in arg:
                             yield out
                     try:
-                        raw = await chunks.__anext__()  # type: ignore[union-attr]
+                        raw = await chunks.__anext__()  # type: ignore[union-attr]  # OPEN set it
                     except StopAsyncIteration:
                         raw = None
                     except httpx.TransportError as exc:
@@ -337,14 +346,7 @@ class HTTPEngine:
         if client is None:
             sender = sync_sender(self._key, self._timeout)
             if isinstance(sender, httpx.HTTPTransport):
-                request = httpx.Request(
-                    "POST",
-                    url,
-                    content=body,
-                    headers=headers,
-                    extensions={"timeout": timeout.as_dict()},
-                )
-                return sender.handle_request(request)
+                return sender.handle_request(_request(url, body, headers, timeout))
             client = sender
         request = client.build_request("POST", url, content=body, headers=headers, timeout=timeout)
         return client.send(request, stream=True)
@@ -365,13 +367,7 @@ class HTTPEngine:
         sender = pools.senders[index]
         try:
             if isinstance(sender, httpx.AsyncHTTPTransport):
-                request = httpx.Request(
-                    "POST",
-                    url,
-                    content=body,
-                    headers=headers,
-                    extensions={"timeout": timeout.as_dict()},
-                )
+                request = _request(url, body, headers, timeout)
                 response = await sender.handle_async_request(request)
             else:
                 request = sender.build_request(
