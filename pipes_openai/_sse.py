@@ -54,7 +54,16 @@ class SSEDecoder:
         decoder.feed(b"data: x\\n") + decoder.feed(b"\\n")  # [(None, b"x")]
     """
 
-    __slots__ = ("_data", "_event", "_limit", "_pending", "_pending_size", "_size")
+    __slots__ = (
+        "_counted",
+        "_counted_in",
+        "_data",
+        "_event",
+        "_limit",
+        "_pending",
+        "_pending_size",
+        "_size",
+    )
 
     def __init__(self, limit: int = DEFAULT_EVENT_LIMIT) -> None:
         # The unterminated tail of the stream, in pieces (joined once, when its line ends). A
@@ -62,7 +71,11 @@ class SSEDecoder:
         self._pending: list[bytes] = []
         self._pending_size = 0
         self._data: list[bytes] = []
-        self._size = 0  # bytes in self._data
+        # The bytes of the event in progress: self._size counts the first self._counted items
+        # of the list self._counted_in (each event gets a new list).
+        self._counted_in: list[bytes] | None = None
+        self._counted = 0
+        self._size = 0
         self._event: str | None = None
         self._limit = limit
 
@@ -97,25 +110,31 @@ class SSEDecoder:
                 raise EventTooLarge(len(tail), self._limit)
         out: list[SSEEvent] = []
         data = self._data
-        size = self._size
         for index in range(len(lines) - 1):
             line = lines[index]
             if not line:
                 if data:
                     out.append((self._event, data[0] if len(data) == 1 else b"\n".join(data)))
                     data = self._data = []
-                    size = 0
                 self._event = None
             elif line[:5] == b"data:":
-                piece = line[6:] if line[5:6] == b" " else line[5:]
-                data.append(piece)
-                size += len(piece)
+                data.append(line[6:] if line[5:6] == b" " else line[5:])
             elif line[:6] == b"event:":
                 self._event = line[6:].strip().decode("utf-8", "replace")
             # ":" comments (keep-alives), "id:" and "retry:" carry nothing we use.
-        self._size = size
-        if size > self._limit:
-            raise EventTooLarge(size, self._limit)
+        if data:
+            # An event continues past this chunk: count only what is new (linear), off the
+            # per-token path, where each event ends within its chunk.
+            if data is not self._counted_in:
+                self._counted_in = data
+                self._counted = self._size = 0
+            size = self._size
+            for index in range(self._counted, len(data)):
+                size += len(data[index])
+            self._counted = len(data)
+            self._size = size
+            if size > self._limit:
+                raise EventTooLarge(size, self._limit)
         return out
 
     def flush(self) -> list[SSEEvent]:
@@ -126,7 +145,6 @@ class SSEDecoder:
         if self._data:
             data, self._data = self._data, []
             event, self._event = self._event, None
-            self._size = 0
             out.append((event, data[0] if len(data) == 1 else b"\n".join(data)))
         return out
 

@@ -182,3 +182,28 @@ def test_a_long_line_in_small_pieces_costs_linear_time() -> None:
         pytest.fail("feeding a 16 MB line in 1 KB pieces did not finish within 60 s")
     assert done.returncode == 0, done.stderr
     assert float(done.stdout) < 5.0, done.stdout
+
+
+@settings(derandomize=True, max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 30), min_size=1, max_size=40), st.integers(1, 5))
+def test_an_event_is_measured_across_chunks_and_events(sizes: list[int], events: int) -> None:
+    # Events that each span several chunks: every byte of the one in progress counts once.
+    limit = max(sizes) * len(sizes) + len(sizes) - 1  # exactly one event's data
+    decoder = SSEDecoder(limit=limit)
+    for _ in range(events):
+        for size in sizes:
+            assert decoder.feed(b"data: " + b"z" * size + b"\n") == []
+        assert len(decoder.feed(b"\n")) == 1
+    over = SSEDecoder(limit=sum(sizes) - 1)
+    with pytest.raises(EventTooLarge):  # noqa: PT012 (whichever feed crosses the limit raises)
+        for size in sizes:
+            over.feed(b"data: " + b"z" * size + b"\n")
+
+
+def test_the_size_of_a_new_event_starts_from_zero_after_one_spanning_chunks() -> None:
+    decoder = SSEDecoder(limit=10)
+    assert decoder.feed(b"data: a\n") == []  # an event left open at the end of a chunk ...
+    assert decoder.feed(b"\n") == [(None, b"a")]  # ... and ended by the next
+    assert decoder.feed(b"data: " + b"x" * 8 + b"\n") == []  # 8 bytes: counted in full
+    with pytest.raises(EventTooLarge):
+        decoder.feed(b"data: yyy\n")  # 11 > 10
