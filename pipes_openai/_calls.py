@@ -37,8 +37,19 @@ if TYPE_CHECKING:
 __all__ = ["agenerate", "astream", "generate", "stream"]
 
 
-def _mentions_stream_options(exc: OpenAIError) -> bool:
-    return "stream_options" in exc.message or exc.param == "stream_options"
+def _drop_stream_options(llm: BaseChatOpenAI, body: dict[str, Any], exc: OpenAIError) -> bool:
+    """Whether ``exc`` rejected ``stream_options``; if so it is dropped, here and for good.
+
+    Servers that do not know it (older vLLM, LM Studio ...) answer 400 or 500 naming it: the
+    stream is sent again without it, and this model stops sending it.
+    """
+    if "stream_options" not in body:
+        return False
+    if "stream_options" not in exc.message and exc.param != "stream_options":
+        return False
+    llm._stream_options_ok = False
+    del body["stream_options"]
+    return True
 
 
 def _check_finish(
@@ -48,8 +59,10 @@ def _check_finish(
         llm.raise_on_content_filter
         and message.response_metadata.get("finish_reason") == "content_filter"
     ):
+        # The engine's name for the server: "OpenAI", or the host of a custom base_url.
+        provider = llm._get_connection()[2].provider
         raise ContentFilterError(
-            f"{llm._provider_label} stopped the reply with finish_reason 'content_filter' "
+            f"{provider} stopped the reply with finish_reason 'content_filter' "
             f"(partial text: {message.text[:100]!r}). The content filter blocked the "
             "completion: rephrase the input, or adjust the deployment's filter policy.",
             code="content_filter",
@@ -148,12 +161,8 @@ def _events(
             url, ENCODER.encode(body).encode(), llm._request_headers(headers), meta, convert
         )
     except (BadRequestError, InternalServerError) as exc:
-        if "stream_options" not in body or not _mentions_stream_options(exc):
+        if not _drop_stream_options(llm, body, exc):
             raise
-        # The server does not know stream_options (older vLLM, LM Studio ...): retry
-        # without, and stop sending it from this model.
-        llm._stream_options_ok = False
-        del body["stream_options"]
         yield from engine.stream(
             url, ENCODER.encode(body).encode(), llm._request_headers(headers), meta, convert
         )
@@ -193,10 +202,8 @@ async def _aevents(
         ):
             yield chunk
     except (BadRequestError, InternalServerError) as exc:
-        if "stream_options" not in body or not _mentions_stream_options(exc):
+        if not _drop_stream_options(llm, body, exc):
             raise
-        llm._stream_options_ok = False
-        del body["stream_options"]
         async for chunk in engine.astream(
             url, ENCODER.encode(body).encode(), request_headers, meta, convert
         ):

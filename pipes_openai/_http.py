@@ -1,14 +1,9 @@
 """The HTTP layer of ``pipes_openai``: one engine sends requests, retries, raises typed errors.
 
-Everything that touches the network goes through :class:`HTTPEngine`; the pieces it stands on
-live beside it so that each can be tuned in one place:
-
-* :mod:`pipes_openai._pools`: the shared connection pools (sync per timeout setting, async per
-  event loop);
-* :mod:`pipes_openai._retry`: which failures are retried and how long to wait;
-* :mod:`pipes_openai._streaming`: SSE streams, decoded and converted event by event;
-* errors become the typed exceptions of :mod:`pipes_openai._errors`, with the API key scrubbed
-  from any server-provided text.
+Everything that touches the network goes through :class:`HTTPEngine`. What a call *decides*
+(attempts, retries, status handling, bounded bodies, stream decoding, typed errors) is the
+sans-IO core in :mod:`pipes_openai._exchange`; the engine only drives it, once for sync code
+and once for async code, over the connection pools of :mod:`pipes_openai._pools`.
 
 Example::
 
@@ -19,95 +14,89 @@ Example::
 
 from __future__ import annotations
 
-import json
-import logging
 import time
-from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
+from typing import Any
 
 import httpx
-from pydantic_core import from_json
 
-from pipes_openai._errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    ContentFilterError,
-    OpenAIError,
-    ResponseProtocolError,
-    error_from_status,
-)
+from pipes_openai._exchange import CHUNK, OPEN, SLEEP, Flow, Reply, exchange
+from pipes_openai._failures import ResponseTooLargeError
 from pipes_openai._pools import LoopPools, async_pools, sync_sender
-from pipes_openai._retry import retry_delay, should_retry
 from pipes_openai._secrets import Secrets
-from pipes_openai._streaming import astream_events, stream_events
+from pipes_openai._sse import DEFAULT_EVENT_LIMIT
+from pipes_openai._streaming import StreamMeta
+from pipes_openai._timeouts import Timeouts
 
-__all__ = ["HTTPEngine", "Reply", "Timeouts"]
+__all__ = [
+    "DEFAULT_RESPONSE_LIMIT",
+    "HTTPEngine",
+    "Reply",
+    "ResponseTooLargeError",
+    "StreamMeta",
+    "Timeouts",
+    "server_label",
+]
 
-_log = logging.getLogger("pipes_openai")
+DEFAULT_RESPONSE_LIMIT = 64 * 1024 * 1024
+"""Bytes a non-streamed reply may hold (64 MiB)."""
 
 
-class Timeouts(NamedTuple):
-    """Timeouts in seconds (``None`` disables one; the defaults are all finite).
+def server_label(default: str, base_url: str | None) -> str:
+    """How errors name the server: ``default`` (e.g. "OpenAI") unless ``base_url`` is another.
 
-    ``total`` bounds each read/write of a plain request (httpx has no wall-clock deadline, and
-    a non-streamed completion is one long read); ``connect`` bounds connection set-up;
-    ``stream_chunk`` bounds the wait for each streamed chunk (the first one included).
+    A custom server is named by its host and port only (never credentials, path or query), so
+    "localhost:8000 returned HTTP 401" does not send a user to OpenAI's status page.
+
+    Example::
+
+        server_label("OpenAI", "http://localhost:8000/v1")  # 'localhost:8000'
+        server_label("OpenAI", None)                         # 'OpenAI'
     """
-
-    total: float | None = 60.0
-    connect: float | None = 10.0
-    stream_chunk: float | None = None  # None: same as total
-
-    @classmethod
-    def coerce(
-        cls,
-        value: float | httpx.Timeout | Timeouts | tuple[float, float] | None,
-        chunk: float | None,
-    ) -> Timeouts:
-        """Build from what users pass as ``timeout=`` (a number, a pair, an httpx.Timeout)."""
-        if isinstance(value, Timeouts):
-            return cls(
-                value.total, value.connect, chunk if chunk is not None else value.stream_chunk
-            )
-        if isinstance(value, httpx.Timeout):  # httpx.Timeout(None) really disables them
-            return cls(value.read, value.connect, chunk)
-        if isinstance(value, tuple):  # (connect, read) like requests
-            return cls(float(value[1]), float(value[0]), chunk)
-        if value is None:  # "not set": the finite default, never "wait forever"
-            return cls(stream_chunk=chunk)
-        total = float(value)
-        return cls(total, min(total, 10.0), chunk)
-
-    def httpx(self, *, streaming: bool = False) -> httpx.Timeout:
-        read = self.total
-        if streaming and self.stream_chunk is not None:
-            read = self.stream_chunk
-        return httpx.Timeout(self.total, connect=self.connect, read=read)
+    if base_url is None:
+        return default
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError):
+        return default
+    host = url.host
+    if not host or host == "api.openai.com" or host.endswith(".openai.azure.com"):
+        return default  # the provider's own service: its name says more than its host
+    return f"{host}:{url.port}" if url.port is not None else host
 
 
-# Plain slotted classes rather than dataclasses: dataclass creation is a measurable part of
-# `import pipes_openai`.
-class Reply:
-    """A successful JSON reply."""
+def _chunks(response: httpx.Response) -> Iterator[bytes]:
+    # Raw bytes skip httpx's decoder chain unless the body really is compressed. A response
+    # built with its content already read (httpx.MockTransport) has no raw stream left.
+    if "content-encoding" in response.headers or response.is_stream_consumed:
+        return response.iter_bytes()
+    return response.iter_raw()
 
-    __slots__ = ("attempts", "data", "headers", "request_id")
 
-    def __init__(
-        self, data: Any, headers: httpx.Headers, request_id: str | None, attempts: int
-    ) -> None:
-        self.data = data
-        self.headers = headers
-        self.request_id = request_id
-        self.attempts = attempts
+def _achunks(response: httpx.Response) -> AsyncIterator[bytes]:
+    if "content-encoding" in response.headers or response.is_stream_consumed:
+        return response.aiter_bytes()
+    return response.aiter_raw()
+
+
+def _request(
+    url: httpx.URL | str, body: bytes, headers: Mapping[str, str], timeout: httpx.Timeout
+) -> httpx.Request:
+    # For a bare transport (the fast path: no Client layer), which reads its timeouts here.
+    return httpx.Request(
+        "POST", url, content=body, headers=headers, extensions={"timeout": timeout.as_dict()}
+    )
 
 
 class HTTPEngine:
-    """Sends Chat Completions requests: pooling, retries, typed errors and SSE decoding.
+    """Sends Chat Completions requests: pooling, retries, typed errors, bounds and SSE decoding.
 
     ``secrets`` are scrubbed from every error text; ``provider`` names the service in errors.
     ``http_client`` / ``http_async_client`` replace the shared pools (the caller owns them and
     their lifetime; the engine's timeouts still apply to every request).
+    ``max_response_bytes`` bounds a non-streamed reply (default 64 MiB) and
+    ``max_stream_event_bytes`` one SSE line or event (default 16 MiB); past them a call raises
+    :class:`ResponseTooLargeError` naming the setting.
 
     Example::
 
@@ -124,8 +113,10 @@ class HTTPEngine:
         "_sync_http",
         "_timeout",
         "_timeout_stream",
+        "max_response_bytes",
         "max_retries",
         "max_retry_after",
+        "max_stream_event_bytes",
         "provider",
         "retry_base_delay",
         "retry_max_delay",
@@ -144,13 +135,23 @@ class HTTPEngine:
         retry_base_delay: float = 0.5,
         retry_max_delay: float = 8.0,
         max_retry_after: float = 60.0,
+        max_response_bytes: int = DEFAULT_RESPONSE_LIMIT,
+        max_stream_event_bytes: int = DEFAULT_EVENT_LIMIT,
     ) -> None:
+        for name, limit in (
+            ("max_response_bytes", max_response_bytes),
+            ("max_stream_event_bytes", max_stream_event_bytes),
+        ):
+            if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+                raise ValueError(f"{name} must be a positive number of bytes, got {limit!r}")
         self.timeouts = timeouts
         self.max_retries = max_retries
         self.provider = provider
         self.retry_base_delay = retry_base_delay
         self.retry_max_delay = retry_max_delay
         self.max_retry_after = max_retry_after
+        self.max_response_bytes = max_response_bytes
+        self.max_stream_event_bytes = max_stream_event_bytes
         # A Secrets object is shared, not copied: values added later (a token provider's new
         # token) are scrubbed too.
         self._secrets = secrets if isinstance(secrets, Secrets) else Secrets(secrets)
@@ -164,110 +165,188 @@ class HTTPEngine:
     def __repr__(self) -> str:  # never show headers or secrets
         return f"HTTPEngine(provider={self.provider!r}, max_retries={self.max_retries})"
 
-    # -- helpers ---------------------------------------------------------------------------
-
     def scrub(self, text: str) -> str:
         """Remove every spelling of the configured secrets from ``text``."""
         return self._secrets.scrub(text)
 
-    def _retry_delay(self, attempt: int, headers: httpx.Headers | None, reason: str = "") -> float:
-        delay = retry_delay(
-            attempt,
-            headers,
-            base=self.retry_base_delay,
-            cap=self.retry_max_delay,
-            max_after=self.max_retry_after,
+    def scrub_data(self, data: Any) -> Any:
+        """A copy of parsed JSON with every secret scrubbed (keys and strings)."""
+        return self._secrets.scrub_data(data)
+
+    # -- the public calls --------------------------------------------------------------------
+
+    def post(self, url: httpx.URL | str, body: bytes, headers: Mapping[str, str]) -> Reply:
+        """POST ``body`` (JSON bytes) and return the parsed JSON reply, retrying as configured."""
+        run = self._drive(
+            exchange(self, url, StreamMeta(), None, streaming=False), url, body, headers
         )
-        if reason:
-            _log.info(
-                "%s request failed (%s); retrying in %.2fs (attempt %d of %d)",
-                self.provider,
-                reason,
-                delay,
-                attempt + 1,
-                self.max_retries + 1,
-            )
-        return delay
-
-    def _should_retry(self, status: int, headers: httpx.Headers, attempt: int) -> bool:
-        return attempt <= self.max_retries and should_retry(status, headers)
-
-    def _status_error(
-        self, response: httpx.Response, content: bytes, attempts: int
-    ) -> APIStatusError | ContentFilterError:
-        text = self.scrub(content.decode("utf-8", "replace"))
-        body: Any
         try:
-            # Parsed from the raw text and scrubbed after, so a secret the server spelled with
-            # JSON escapes is caught in its decoded form too.
-            body = self._secrets.scrub_data(json.loads(content))
-        except ValueError:
-            body = None
-        return error_from_status(
-            response.status_code,
-            body,
-            request_id=response.headers.get("x-request-id"),
-            attempts=attempts,
-            provider=self.provider,
-            raw_text=text,
-        )
+            reply: Reply = next(run)
+        finally:
+            run.close()
+        return reply
 
-    def _transport_error(self, exc: httpx.TransportError, attempts: int, url: str) -> OpenAIError:
-        where = self.scrub(url)
-        detail = self.scrub(str(exc)) or type(exc).__name__
-        if isinstance(exc, httpx.TimeoutException):
-            phase = {
-                httpx.ConnectTimeout: "connecting",
-                httpx.ReadTimeout: "waiting for the response",
-                httpx.WriteTimeout: "sending the request",
-                httpx.PoolTimeout: "waiting for a free connection",
-            }.get(type(exc), "talking to the server")
-            return APITimeoutError(
-                f"Timed out {phase} ({where}) after {attempts} attempt(s): {detail}. Raise "
-                f"timeout= (now {self.timeouts.total}s, connect {self.timeouts.connect}s) or "
-                "max_retries=, or check that the server is reachable and not overloaded.",
-                attempts=attempts,
-            )
-        return APIConnectionError(
-            f"Could not reach {self.provider} at {where} after {attempts} attempt(s): "
-            f"{type(exc).__name__}: {detail}. Check base_url (or OPENAI_BASE_URL), that the "
-            "server is running, and proxies/firewalls.",
-            attempts=attempts,
-        )
-
-    def _decode_json(self, content: bytes, response: httpx.Response, attempts: int) -> Any:
+    async def apost(self, url: httpx.URL | str, body: bytes, headers: Mapping[str, str]) -> Reply:
+        """:meth:`post` on this event loop's own pools."""
+        flow = exchange(self, url, StreamMeta(), None, streaming=False)
+        run = self._adrive(flow, url, body, headers)
         try:
-            return from_json(content)
-        except ValueError as exc:
-            snippet = self.scrub(content[:200].decode("utf-8", "replace"))
-            raise ResponseProtocolError(
-                f"{self.provider} answered HTTP {response.status_code} with a body that is not "
-                f"JSON ({response.headers.get('content-type', 'no content-type')}): {snippet!r}. "
-                "Check that base_url points at an OpenAI-compatible API root (ending in /v1).",
-                status_code=response.status_code,
-                request_id=response.headers.get("x-request-id"),
-                attempts=attempts,
-            ) from exc
+            reply: Reply = await run.__anext__()
+        finally:
+            await run.aclose()
+        return reply
 
-    # -- sending ---------------------------------------------------------------------------
+    def stream(
+        self,
+        url: httpx.URL | str,
+        body: bytes,
+        headers: Mapping[str, str],
+        meta: StreamMeta | None = None,
+        convert: Callable[[Any], Any] | None = None,
+    ) -> Generator[Any, None, None]:
+        """POST a streaming request and yield each decoded JSON event until ``[DONE]``.
+
+        Retries happen only before the first event. A body that is plain JSON (a server that
+        ignored ``stream: true``) is yielded whole, once. ``meta`` receives the request id,
+        attempts and response headers. With ``convert``, each event is passed through it and
+        what it returns is yielded instead (``None`` is skipped): one generator hop less per
+        token than converting in the consumer.
+        """
+        meta = meta if meta is not None else StreamMeta()
+        return self._drive(exchange(self, url, meta, convert, streaming=True), url, body, headers)
+
+    def astream(
+        self,
+        url: httpx.URL | str,
+        body: bytes,
+        headers: Mapping[str, str],
+        meta: StreamMeta | None = None,
+        convert: Callable[[Any], Any] | None = None,
+    ) -> AsyncGenerator[Any, None]:
+        """:meth:`stream` on this event loop's own pools."""
+        meta = meta if meta is not None else StreamMeta()
+        return self._adrive(exchange(self, url, meta, convert, streaming=True), url, body, headers)
+
+    # -- the drivers: the only code here that does I/O ----------------------------------------
+
+    def _drive(
+        self, flow: Flow, url: httpx.URL | str, body: bytes, headers: Mapping[str, str]
+    ) -> Generator[Any, None, None]:
+        """Serve ``flow``'s steps with blocking I/O, yielding what it hands out."""
+        response: httpx.Response | None = None
+        chunks: Iterator[bytes] = iter(())
+        read = CHUNK  # a local: compared once per network chunk
+        try:
+            step, arg = next(flow)
+            while True:
+                if step == read:  # first: once per network chunk of a stream
+                    if arg:
+                        for out in arg:  # noqa: UP028 (faster than `yield from` for 1 item)
+                            yield out
+                    try:
+                        raw = next(chunks, None)
+                    except httpx.TransportError as exc:
+                        step, arg = flow.throw(exc)
+                        continue
+                    step, arg = flow.send(raw)
+                elif step == OPEN:
+                    if response is not None:
+                        response.close()
+                        response = None
+                    try:
+                        response = self._open(url, body, headers, arg)
+                    except httpx.TransportError as exc:
+                        step, arg = flow.throw(exc)
+                        continue
+                    chunks = _chunks(response)
+                    step, arg = flow.send(response)
+                elif step == SLEEP:
+                    if response is not None:
+                        response.close()
+                        response = None
+                    self._sleep(arg)
+                    step, arg = flow.send(None)
+                else:  # EMIT
+                    yield from arg
+                    step, arg = flow.send(None)
+        except StopIteration as stop:
+            yield from stop.value
+        finally:
+            if response is not None:
+                response.close()
+
+    async def _adrive(
+        self, flow: Flow, url: httpx.URL | str, body: bytes, headers: Mapping[str, str]
+    ) -> AsyncGenerator[Any, None]:
+        """Serve ``flow``'s steps on this event loop, yielding what it hands out."""
+        import asyncio  # loaded by the event loop already; kept off `import pipes_openai`
+
+        response: httpx.Response | None = None
+        pools: LoopPools | None = None
+        index = 0
+        chunks: AsyncIterator[bytes] | None = None
+        read = CHUNK
+        try:
+            step, arg = next(flow)
+            while True:
+                if step == read:
+                    if arg:
+                        for out in arg:
+                            yield out
+                    try:
+                        raw = await chunks.__anext__()  # type: ignore[union-attr]  # OPEN set it
+                    except StopAsyncIteration:
+                        raw = None
+                    except httpx.TransportError as exc:
+                        step, arg = flow.throw(exc)
+                        continue
+                    step, arg = flow.send(raw)
+                elif step == OPEN:
+                    if response is not None:  # never after SLEEP, which closes it
+                        await response.aclose()
+                        response = None
+                    if pools is not None:
+                        pools.release(index)
+                        pools = None
+                    try:
+                        response, pools, index = await self._aopen(url, body, headers, arg)
+                    except httpx.TransportError as exc:
+                        step, arg = flow.throw(exc)
+                        continue
+                    chunks = _achunks(response)
+                    step, arg = flow.send(response)
+                elif step == SLEEP:
+                    if response is not None:
+                        await response.aclose()
+                        response = None
+                    if pools is not None:
+                        pools.release(index)
+                        pools = None
+                    await asyncio.sleep(arg)
+                    step, arg = flow.send(None)
+                else:  # EMIT
+                    for out in arg:
+                        yield out
+                    step, arg = flow.send(None)
+        except StopIteration as stop:
+            for out in stop.value:
+                yield out
+        finally:
+            if response is not None:
+                await response.aclose()
+            if pools is not None:
+                pools.release(index)
 
     def _open(
         self, url: httpx.URL | str, body: bytes, headers: Mapping[str, str], stream: bool
     ) -> httpx.Response:
-        """Send one POST; the response body is not read yet (the caller reads or streams)."""
+        """Send one POST; the response body is not read yet (the flow reads or streams it)."""
         timeout = self._timeout_stream if stream else self._timeout
         client = self._sync_http
         if client is None:
             sender = sync_sender(self._key, self._timeout)
             if isinstance(sender, httpx.HTTPTransport):
-                request = httpx.Request(
-                    "POST",
-                    url,
-                    content=body,
-                    headers=headers,
-                    extensions={"timeout": timeout.as_dict()},
-                )
-                return sender.handle_request(request)
+                return sender.handle_request(_request(url, body, headers, timeout))
             client = sender
         request = client.build_request("POST", url, content=body, headers=headers, timeout=timeout)
         return client.send(request, stream=True)
@@ -288,13 +367,7 @@ class HTTPEngine:
         sender = pools.senders[index]
         try:
             if isinstance(sender, httpx.AsyncHTTPTransport):
-                request = httpx.Request(
-                    "POST",
-                    url,
-                    content=body,
-                    headers=headers,
-                    extensions={"timeout": timeout.as_dict()},
-                )
+                request = _request(url, body, headers, timeout)
                 response = await sender.handle_async_request(request)
             else:
                 request = sender.build_request(
@@ -305,74 +378,3 @@ class HTTPEngine:
             pools.release(index)
             raise
         return response, pools, index
-
-    # -- plain requests --------------------------------------------------------------------
-
-    def post(self, url: httpx.URL | str, body: bytes, headers: Mapping[str, str]) -> Reply:
-        """POST ``body`` (JSON bytes) and return the parsed JSON reply, retrying as configured."""
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = self._open(url, body, headers, False)
-                try:
-                    content = response.read()
-                finally:
-                    response.close()
-            except httpx.TransportError as exc:
-                if attempt <= self.max_retries:
-                    self._sleep(self._retry_delay(attempt, None, type(exc).__name__))
-                    continue
-                raise self._transport_error(exc, attempt, str(url)) from exc
-            status = response.status_code
-            if status < 300:
-                return Reply(
-                    self._decode_json(content, response, attempt),
-                    response.headers,
-                    response.headers.get("x-request-id"),
-                    attempt,
-                )
-            if self._should_retry(status, response.headers, attempt):
-                self._sleep(self._retry_delay(attempt, response.headers, f"HTTP {status}"))
-                continue
-            raise self._status_error(response, content, attempt)
-
-    async def apost(self, url: httpx.URL | str, body: bytes, headers: Mapping[str, str]) -> Reply:
-        """Async twin of :meth:`post`, on this event loop's own pools."""
-        import asyncio  # loaded by the event loop already; kept off `import pipes_openai`
-
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response, pools, index = await self._aopen(url, body, headers, False)
-                try:
-                    content = await response.aread()
-                finally:
-                    await response.aclose()
-                    if pools is not None:
-                        pools.release(index)
-            except httpx.TransportError as exc:
-                if attempt <= self.max_retries:
-                    await asyncio.sleep(self._retry_delay(attempt, None, type(exc).__name__))
-                    continue
-                raise self._transport_error(exc, attempt, str(url)) from exc
-            status = response.status_code
-            if status < 300:
-                return Reply(
-                    self._decode_json(content, response, attempt),
-                    response.headers,
-                    response.headers.get("x-request-id"),
-                    attempt,
-                )
-            if self._should_retry(status, response.headers, attempt):
-                await asyncio.sleep(self._retry_delay(attempt, response.headers, f"HTTP {status}"))
-                continue
-            raise self._status_error(response, content, attempt)
-
-    # -- streaming ---------------------------------------------------------------------------
-
-    # The streaming loops live in pipes_openai._streaming; they take the engine as their first
-    # argument, so they serve as methods here as they are (no wrapper call per stream).
-    stream = stream_events
-    astream = astream_events

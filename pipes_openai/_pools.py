@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import atexit
 import ssl
 import threading
 import urllib.request
@@ -177,6 +178,9 @@ async def async_pools(key: tuple[Any, ...], timeouts: httpx.Timeout) -> LoopPool
 def close_all_clients() -> None:
     """Close the shared sync connection pools (async ones close with their event loop).
 
+    Runs at interpreter exit too, so that idle keep-alive sockets are closed rather than left
+    to the garbage collector (which warns ``ResourceWarning: unclosed socket``).
+
     Example::
 
         close_all_clients()  # e.g. in a test teardown or before fork
@@ -186,3 +190,6 @@ def close_all_clients() -> None:
         _sync_senders.clear()
     for sender in senders:
         sender.close()
+
+
+atexit.register(close_all_clients)

@@ -32,8 +32,8 @@ from pipes_openai._errors import (
     StreamIncompleteError,
     error_from_status,
 )
-from pipes_openai._http import HTTPEngine, Timeouts
-from pipes_openai._streaming import StreamMeta
+from pipes_openai._exchange import next_delay
+from pipes_openai._http import HTTPEngine, StreamMeta, Timeouts, server_label
 from pipes_openai.emulator import Emulator, Fault
 
 KEY = "sk-test-SECRET-0123456789abcdef"
@@ -141,7 +141,7 @@ def test_retry_after_is_honoured_and_capped(emu: Emulator) -> None:
 
 def test_backoff_is_exponential_with_jitter() -> None:
     eng = HTTPEngine(Timeouts(), retry_base_delay=1.0, retry_max_delay=5.0)
-    delays = [eng._retry_delay(attempt, None) for attempt in (1, 2, 3, 4, 5)]
+    delays = [next_delay(eng, attempt, None) for attempt in (1, 2, 3, 4, 5)]
     for delay, nominal in zip(delays, [1, 2, 4, 5, 5], strict=True):
         assert 0.75 * nominal <= delay <= nominal
 
@@ -487,3 +487,38 @@ def test_retries_are_logged_without_secrets(
     assert "HTTP 503" in retries[0].getMessage()
     assert "attempt 2 of 3" in retries[0].getMessage()
     assert KEY not in caplog.text
+
+
+def test_server_label_names_a_custom_server_never_its_credentials() -> None:
+    assert server_label("OpenAI", None) == "OpenAI"
+    assert server_label("OpenAI", "https://api.openai.com/v1") == "OpenAI"
+    azure = "https://res.openai.azure.com/openai/deployments/d"
+    assert server_label("Azure OpenAI", azure) == "Azure OpenAI"
+    assert server_label("OpenAI", "http://localhost:8000/v1") == "localhost:8000"
+    label = server_label("OpenAI", "https://user:pw@llm.example.com/v1?key=sk-1")
+    assert label == "llm.example.com"
+    assert server_label("OpenAI", "not a url at all ::") == "OpenAI"
+
+
+def test_errors_name_the_server_they_came_from(emu: Emulator) -> None:
+    eng = engine(provider=server_label("OpenAI", emu.base_url), max_retries=0)
+    emu.fail(401, message="bad key")
+    with pytest.raises(AuthenticationError) as info:
+        eng.post(url(emu), BODY, HEADERS)
+    assert str(info.value).startswith("127.0.0.1:")
+    assert "OpenAI returned" not in str(info.value)
+
+
+def test_secret_echoed_in_headers_or_stream_errors_never_leaks(emu: Emulator) -> None:
+    emu.fail(401, message="bad key", headers={"x-request-id": f"req-{KEY}"})
+    with pytest.raises(AuthenticationError) as info:
+        engine().post(url(emu), BODY, HEADERS)
+    assert KEY not in str(info.value)
+    assert KEY not in repr(vars(info.value))
+    emu.fault(Fault.stream_error(after_chunks=1, message=f"key {KEY} revoked"))
+    with pytest.raises(StreamEventError) as stream_info:
+        list(engine().stream(url(emu), STREAM_BODY, HEADERS))
+    rendered = "".join(traceback.format_exception(stream_info.value))
+    assert KEY not in rendered
+    assert KEY not in json.dumps(stream_info.value.body)
+    assert KEY not in repr(pickle.loads(pickle.dumps(stream_info.value)).__dict__)

@@ -1,0 +1,61 @@
+"""How long a request may take: connecting, each attempt as a whole, each streamed event.
+
+Example::
+
+    Timeouts.coerce(30, None)      # Timeouts(total=30.0, connect=10.0, stream_chunk=None)
+    Timeouts(30, 10, 2).httpx(streaming=True).read  # 2
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import httpx
+
+__all__ = ["Timeouts"]
+
+
+class Timeouts(NamedTuple):
+    """Timeouts in seconds (``None`` disables one; the defaults are all finite).
+
+    ``total`` is the deadline of each attempt of a plain request, from sending it to the last
+    byte of the reply: a server that sends its body one byte at a time cannot extend it (it also
+    bounds each single read, as httpx has no wall-clock deadline of its own). ``connect`` bounds
+    connection set-up. ``stream_chunk`` bounds the wait for each streamed event (the first one
+    included), however many bytes trickle in meanwhile.
+    """
+
+    total: float | None = 60.0
+    connect: float | None = 10.0
+    stream_chunk: float | None = None  # None: same as total
+
+    @classmethod
+    def coerce(
+        cls,
+        value: float | httpx.Timeout | Timeouts | tuple[float, float] | None,
+        chunk: float | None,
+    ) -> Timeouts:
+        """Build from what users pass as ``timeout=`` (a number, a pair, an httpx.Timeout)."""
+        if isinstance(value, Timeouts):
+            return cls(
+                value.total, value.connect, chunk if chunk is not None else value.stream_chunk
+            )
+        if isinstance(value, httpx.Timeout):  # httpx.Timeout(None) really disables them
+            return cls(value.read, value.connect, chunk)
+        if isinstance(value, tuple):  # (connect, read) like requests
+            return cls(float(value[1]), float(value[0]), chunk)
+        if value is None:  # "not set": the finite default, never "wait forever"
+            return cls(stream_chunk=chunk)
+        total = float(value)
+        return cls(total, min(total, 10.0), chunk)
+
+    @property
+    def event(self) -> float | None:
+        """Seconds a stream may go without an event (``stream_chunk``, else ``total``)."""
+        return self.stream_chunk if self.stream_chunk is not None else self.total
+
+    def httpx(self, *, streaming: bool = False) -> httpx.Timeout:
+        read = self.total
+        if streaming and self.stream_chunk is not None:
+            read = self.stream_chunk
+        return httpx.Timeout(self.total, connect=self.connect, read=read)
