@@ -35,7 +35,7 @@ from pydantic import (
 from pipes_openai._calls import agenerate, astream, generate, stream
 from pipes_openai._env import from_env, secret_from_env
 from pipes_openai._errors import OpenAIConfigurationError
-from pipes_openai._http import HTTPEngine, Timeouts
+from pipes_openai._http import DEFAULT_RESPONSE_LIMIT, HTTPEngine, Timeouts, server_label
 from pipes_openai._pipes import (
     AIMessage,
     BaseChatModel,
@@ -51,6 +51,7 @@ from pipes_openai._secrets import (
     reveal_credentials,
     url_passwords,
 )
+from pipes_openai._sse import DEFAULT_EVENT_LIMIT
 
 if TYPE_CHECKING:
     from pipes import ToolLike
@@ -72,6 +73,8 @@ _CONNECTION_FIELDS = frozenset(
         "project",
         "timeout",
         "stream_chunk_timeout",
+        "max_response_bytes",
+        "max_stream_event_bytes",
         "max_retries",
         "default_headers",
         "default_query",
@@ -117,7 +120,14 @@ class BaseChatOpenAI(BaseChatModel):
     (10 s to connect): a call can never hang forever by accident. To really wait without
     limit, pass ``httpx.Timeout(None)``."""
     stream_chunk_timeout: float | None = None
-    """Seconds to wait for each streamed chunk (default: the ``timeout``)."""
+    """Seconds a stream may go without completing an event (default: the ``timeout``); bytes
+    that trickle in without completing one do not reset it."""
+    max_response_bytes: int = Field(default=DEFAULT_RESPONSE_LIMIT, gt=0)
+    """Bytes a non-streamed reply may hold (64 MiB); past it a call raises
+    ``ResponseTooLargeError``."""
+    max_stream_event_bytes: int = Field(default=DEFAULT_EVENT_LIMIT, gt=0)
+    """Bytes one streamed event (or SSE line) may hold (16 MiB); past it a stream raises
+    ``ResponseTooLargeError``."""
     max_retries: int = 2
     """Retries for 408/409/429/5xx, connection errors and timeouts (exponential backoff)."""
     api_key: SecretStr | None = Field(
@@ -373,7 +383,9 @@ class BaseChatOpenAI(BaseChatModel):
                 Timeouts.coerce(self.timeout, self.stream_chunk_timeout),
                 max_retries=self.max_retries,
                 secrets=secrets,
-                provider=self._provider_label,
+                provider=server_label(self._provider_label, self.base_url),
+                max_response_bytes=self.max_response_bytes,
+                max_stream_event_bytes=self.max_stream_event_bytes,
                 http_client=self.http_client,
                 http_async_client=self.http_async_client,
             )

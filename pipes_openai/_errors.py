@@ -30,6 +30,7 @@ Tree::
     │   ├── StreamIncompleteError(ConnectionError) cut before ``data: [DONE]``
     │   └── StreamEventError                     an ``error`` event inside the stream
     ├── ResponseProtocolError(ValueError)        a body that is not the Chat Completions format
+    │   └── ResponseTooLargeError                a reply or stream event over its size limit
     ├── RefusalError                             the model refused (``message.refusal``)
     ├── ContentFilterError                       finish_reason / error code ``content_filter``
     └── OpenAIConfigurationError(ValueError)     no API key, no Azure endpoint ...
@@ -66,6 +67,7 @@ __all__ = [
     "RateLimitError",
     "RefusalError",
     "ResponseProtocolError",
+    "ResponseTooLargeError",
     "StreamError",
     "StreamEventError",
     "StreamIncompleteError",
@@ -184,6 +186,18 @@ class StreamEventError(StreamError):
 
 class ResponseProtocolError(OpenAIError, ValueError):
     """The response body is not valid Chat Completions JSON."""
+
+
+class ResponseTooLargeError(ResponseProtocolError):
+    """A reply (or one streamed event) grew past a configured size limit.
+
+    ``limit`` is the limit in bytes; the message names the setting that raises it
+    (``max_response_bytes`` or ``max_stream_event_bytes``).
+    """
+
+    def __init__(self, message: str, *, limit: int = 0, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
 
 
 class RefusalError(OpenAIError):

@@ -24,6 +24,7 @@ from pipes_openai._errors import (
     ContentFilterError,
     OpenAIError,
     ResponseProtocolError,
+    ResponseTooLargeError,
     StreamEventError,
     StreamIncompleteError,
     error_from_status,
@@ -32,7 +33,6 @@ from pipes_openai._timeouts import Timeouts
 
 __all__ = [
     "Policy",
-    "ResponseTooLargeError",
     "bad_event",
     "deadline_error",
     "incomplete",
@@ -43,17 +43,6 @@ __all__ = [
     "too_large",
     "transport_error",
 ]
-
-
-class ResponseTooLargeError(ResponseProtocolError):
-    """A reply (or one streamed event) grew past a configured size limit.
-
-    ``limit`` is the limit in bytes; the message names the setting that raises it.
-    """
-
-    def __init__(self, message: str, *, limit: int = 0, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.limit = limit
 
 
 class Policy(Protocol):
@@ -155,8 +144,12 @@ def too_large(
 
 
 def _snippet(policy: Policy, data: bytes) -> str:
-    """The start of a server's bytes, scrubbed, for a message."""
-    return policy.scrub(data[:200].decode("utf-8", "replace"))
+    """The start of a server's bytes, scrubbed, for a message.
+
+    Scrubbed before it is cut: a secret straddling the cut would otherwise survive in part.
+    The window is far wider than any spelling of a key, and bounded, as the body may be huge.
+    """
+    return policy.scrub(data[:65536].decode("utf-8", "replace"))[:200]
 
 
 def not_json(

@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 
+from pipes_openai._errors import ResponseTooLargeError
 from pipes_openai._exchange import CHUNK, OPEN, SLEEP, Flow, Reply, exchange
-from pipes_openai._failures import ResponseTooLargeError
 from pipes_openai._pools import LoopPools, async_pools, sync_sender
 from pipes_openai._secrets import Secrets
 from pipes_openai._sse import DEFAULT_EVENT_LIMIT

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pipes_openai import _exchange
+from pipes_openai import ResponseTooLargeError, _exchange
 from pipes_openai._errors import (
     APITimeoutError,
     InternalServerError,
@@ -16,7 +16,7 @@ from pipes_openai._errors import (
     StreamIncompleteError,
 )
 from pipes_openai._exchange import CHUNK, EMIT, OPEN, SLEEP, Flow, Reply, exchange
-from pipes_openai._http import HTTPEngine, ResponseTooLargeError, Timeouts
+from pipes_openai._http import HTTPEngine, Timeouts
 from pipes_openai._streaming import StreamMeta
 
 SSE = {"content-type": "text/event-stream"}

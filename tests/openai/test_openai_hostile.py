@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
+from pipes_openai import ResponseTooLargeError
 from pipes_openai._errors import APITimeoutError
-from pipes_openai._http import HTTPEngine, ResponseTooLargeError, Timeouts
+from pipes_openai._http import HTTPEngine, Timeouts
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 BODY = b'{"model": "m", "messages": []}'

@@ -424,17 +424,6 @@ def test_stream_error_event_message_never_leaks(
         assert leaks(exc, credential, only=("str", "repr", "traceback", "notes", "args")) == []
 
 
-_STREAM_BODY_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "pipes_openai/_streaming.py:_stream_event_error (line 96) stores the unscrubbed event "
-        "as body=obj (and takes type/code/param from it); fix: start the function with "
-        "`obj = engine._secrets.scrub_data(obj)` (or an HTTPEngine.scrub_data method)"
-    ),
-)
-
-
-@_STREAM_BODY_XFAIL
 @pytest.mark.parametrize(
     ("cred", "mode"),
     [
@@ -451,18 +440,9 @@ def test_stream_error_event_body_never_leaks(hostile: _Server, cred: Credential,
         assert leaks(exc, credential) == []
 
 
-# -- echoes the HTTP layer does not scrub yet (fixed at merge; see the reasons) ------------------
+# -- echoes outside the body: a request id, a snippet cut around the key -------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "pipes_openai/_http.py:_status_error (line 209) passes the x-request-id response "
-        "header unscrubbed (also _decode_json line 248, Reply lines 332/365, and "
-        "_streaming.py lines 153/237 for meta.request_id); fix: "
-        "`self.scrub(response.headers.get('x-request-id') or '') or None`"
-    ),
-)
 def test_credential_echoed_as_request_id_never_leaks(hostile: _Server) -> None:
     cred = cred_named("openai_api_key")
     llm = arm(hostile, cred, lambda c: Answer(401, error_json("x"), headers={"x-request-id": c}))
@@ -470,14 +450,6 @@ def test_credential_echoed_as_request_id_never_leaks(hostile: _Server) -> None:
     assert leaks(exc, SECRET) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "pipes_openai/_http.py:_decode_json (line 242) truncates the body to 200 bytes before "
-        "scrubbing, so a key straddling byte 200 survives in part (also _streaming.py:_event "
-        "line 69); fix: `self.scrub(content.decode('utf-8', 'replace'))[:200]`"
-    ),
-)
 @pytest.mark.parametrize("mode", ["invoke", "stream"])
 def test_credential_cut_by_a_snippet_never_leaks_in_part(hostile: _Server, mode: str) -> None:
     cred = cred_named("openai_api_key")
