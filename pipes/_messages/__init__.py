@@ -32,6 +32,7 @@ from ._content import (
 )
 from ._convert import MessageLikeRepresentation, convert_to_message, convert_to_messages
 from ._merge import merge_content, merge_dicts
+from ._prompt_values import ChatPromptValue, PromptValue, StringPromptValue
 from ._serialize import (
     AnyMessage,
     message_from_dict,
@@ -68,6 +69,7 @@ __all__ = [
     "BaseMessageChunk",
     "ChatMessage",
     "ChatMessageChunk",
+    "ChatPromptValue",
     "ContentInput",
     "FileContentPart",
     "HumanMessage",
@@ -80,7 +82,9 @@ __all__ = [
     "MessageLikeRepresentation",
     "MessageMergeError",
     "OutputTokenDetails",
+    "PromptValue",
     "SystemMessage",
+    "StringPromptValue",
     "SystemMessageChunk",
     "TextContentPart",
     "ToolCall",

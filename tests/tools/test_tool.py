@@ -6,23 +6,21 @@ from typing import Annotated, Any, Literal
 
 import pytest
 from pydantic import BaseModel, Field
+from schema.strict_rules import violations  # tests/schema: the independent strict-mode checker
 
 from pipes._core import Listener, Run, RunnableConfig, RunnableLambda
 from pipes._errors import InputTypeError, NotImplementedInvokeError
 from pipes._messages import AIMessage, ToolMessage
+from pipes._schema import InvalidDocstringError, convert_to_openai_tool
 from pipes._tools import (
     BaseTool,
     InjectedToolArg,
     InjectedToolCallId,
-    InvalidDocstringError,
     StructuredTool,
     ToolException,
     ToolInputError,
-    convert_to_openai_tool,
     tool,
 )
-
-from .strict_rules import violations
 
 
 def call(name: str, args: dict[str, Any], id: str | None = "call_1") -> dict[str, Any]:
@@ -660,7 +658,7 @@ def test_argument_names_shadowing_basemodel_methods(recwarn: pytest.WarningsReco
 
 
 def test_underscore_argument_is_a_clear_error() -> None:
-    from pipes._tools import SchemaConversionError
+    from pipes._schema import SchemaConversionError
 
     def f(_hidden: int) -> int:
         """F."""

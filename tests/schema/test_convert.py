@@ -13,7 +13,7 @@ import pytest
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from pipes._tools import (
+from pipes._schema import (
     SchemaConversionError,
     StrictSchemaError,
     convert_to_json_schema,
