@@ -124,7 +124,14 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 # them reaches into the other's owner; see pipes/_models/_call.py for the protocol way out).
 # Not pipes/_core: Runnable's own methods build the composites that subclass it (``|``,
 # ``with_retry``, ``batch``), so _runnable and those modules import each other by design.
-ACYCLIC = ("pipes/_models", "pipes/testing")
+ACYCLIC = (
+    "pipes/_messages",
+    "pipes/_models",
+    "pipes/_parsers",
+    "pipes/_schema",
+    "pipes/_tools",
+    "pipes/testing",
+)
 
 
 @pytest.mark.parametrize("package", ACYCLIC)
