@@ -1,4 +1,5 @@
-"""Chat messages, streamed chunks, content parts, conversion and safe serialization.
+"""Chat messages, streamed chunks, content parts, conversion, safe serialization, and the
+prompt values (``ChatPromptValue``, ``StringPromptValue``) that prompts produce and models read.
 
 This layer sits just above the runnable core and imports nothing above it::
 
