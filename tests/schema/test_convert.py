@@ -615,6 +615,28 @@ def test_duck_typed_tool_with_model_schema() -> None:
     assert violations(fn["parameters"]) == []
 
 
+class Location(BaseModel):
+    """Where to look."""
+
+    city: str = Field(description="City name")
+    country: str = "FR"
+
+
+def test_pipes_tool_with_nested_model_argument_converts_strictly() -> None:
+    # A real @tool (not a duck), whose argument model nests another model: the strict schema
+    # built from its tool_call_schema obeys OpenAI's rules.
+    from pipes._tools import tool
+
+    @tool
+    def locate(where: Location) -> str:
+        """Locate a place."""
+        return f"{where.city}, {where.country}"
+
+    fn = convert_to_openai_tool(locate, strict=True)["function"]
+    assert fn["name"] == "locate"
+    assert violations(fn["parameters"]) == []
+
+
 # ---------------------------------------------------------------- convert_to_json_schema
 
 
