@@ -30,8 +30,8 @@ Tree::
     ├── ScriptExhaustedError(PipesError, IndexError)     (pipes.testing) a fake ran out of replies
     └── ChatModelError(PipesError, RuntimeError)         base for provider errors (see providers)
 
-An exception only one package raises lives in that package, in one module (named above);
-the others are here, where every layer can import them.
+The schema, tool and testing exceptions live in their packages (named above), each package's
+in one module; the others are here, where every layer can import them.
 """
 
 from __future__ import annotations
