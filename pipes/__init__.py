@@ -10,9 +10,10 @@ Example::
     chain = RunnableLambda(lambda x: x + 1) | (lambda x: x * 2)
     chain.invoke(1)  # 4
 
-The runnable core and the exceptions load with ``import pipes``; messages, prompts, parsers,
-tools and the chat-model base (which need pydantic's model machinery) load on first use of one
-of their names (PEP 562), so a script that only composes functions never pays for them.
+The runnable core and the exceptions load with ``import pipes``; messages, schemas, prompts,
+parsers, tools and the chat-model base (which need pydantic's model machinery) load on first
+use of one of their names (PEP 562), so a script that only composes functions never pays for
+them.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from ._core import *  # noqa: F403
 from ._errors import *  # noqa: F403
 
 if TYPE_CHECKING:
-    from . import _messages, _models, _parsers, _prompts, _tools
+    from . import _messages, _models, _parsers, _prompts, _schema, _tools
     from ._messages import *  # noqa: F403
     from ._models import *  # noqa: F403
     from ._parsers import *  # noqa: F403
     from ._prompts import *  # noqa: F403
+    from ._schema import *  # noqa: F403
     from ._tools import *  # noqa: F403
 
 __version__ = "0.1.0"
@@ -44,6 +46,7 @@ _LAZY: dict[str, str] = {
     "BaseMessageChunk": "_messages",
     "ChatMessage": "_messages",
     "ChatMessageChunk": "_messages",
+    "ChatPromptValue": "_messages",
     "ContentInput": "_messages",
     "FileContentPart": "_messages",
     "HumanMessage": "_messages",
@@ -54,7 +57,9 @@ _LAZY: dict[str, str] = {
     "MessageContent": "_messages",
     "MessageLikeRepresentation": "_messages",
     "OutputTokenDetails": "_messages",
+    "PromptValue": "_messages",
     "SystemMessage": "_messages",
+    "StringPromptValue": "_messages",
     "SystemMessageChunk": "_messages",
     "TextContentPart": "_messages",
     "ToolCall": "_messages",
@@ -85,21 +90,25 @@ _LAZY: dict[str, str] = {
     "tool_call": "_messages",
     "tool_call_chunk": "_messages",
     "validate_content": "_messages",
+    "InvalidDocstringError": "_schema",
+    "SchemaConversionError": "_schema",
+    "StrictSchemaError": "_schema",
+    "ToolLike": "_schema",
+    "convert_to_json_schema": "_schema",
+    "convert_to_openai_function": "_schema",
+    "convert_to_openai_tool": "_schema",
     "AIMessagePromptTemplate": "_prompts",
     "BaseMessagePromptTemplate": "_prompts",
     "BasePromptTemplate": "_prompts",
     "BaseStringMessagePromptTemplate": "_prompts",
     "ChatMessagePromptTemplate": "_prompts",
     "ChatPromptTemplate": "_prompts",
-    "ChatPromptValue": "_prompts",
     "FewShotChatMessagePromptTemplate": "_prompts",
     "FewShotPromptTemplate": "_prompts",
     "HumanMessagePromptTemplate": "_prompts",
     "MessageLikeTemplate": "_prompts",
     "MessagesPlaceholder": "_prompts",
     "PromptTemplate": "_prompts",
-    "PromptValue": "_prompts",
-    "StringPromptValue": "_prompts",
     "SystemMessagePromptTemplate": "_prompts",
     "TemplateFormat": "_prompts",
     "TemplateLimits": "_prompts",
@@ -127,17 +136,10 @@ _LAZY: dict[str, str] = {
     "BaseTool": "_tools",
     "InjectedToolArg": "_tools",
     "InjectedToolCallId": "_tools",
-    "InvalidDocstringError": "_tools",
-    "SchemaConversionError": "_tools",
-    "StrictSchemaError": "_tools",
     "StructuredTool": "_tools",
     "Tool": "_tools",
     "ToolInput": "_tools",
     "ToolInputError": "_tools",
-    "ToolLike": "_tools",
-    "convert_to_json_schema": "_tools",
-    "convert_to_openai_function": "_tools",
-    "convert_to_openai_tool": "_tools",
     "render_text_description": "_tools",
     "render_text_description_and_args": "_tools",
     "tool": "_tools",
@@ -164,6 +166,7 @@ __all__ += _core.__all__
 __all__ += _errors.__all__
 if TYPE_CHECKING:  # type checkers read the layers' lists; at run time they are not loaded yet
     __all__ += _messages.__all__
+    __all__ += _schema.__all__
     __all__ += _prompts.__all__
     __all__ += _parsers.__all__
     __all__ += _tools.__all__

@@ -21,9 +21,17 @@ Tree::
     ├── MissingVariablesError(PipesError, KeyError)      prompt invoked without some variables
     ├── MessageConversionError(PipesError, ValueError)   something that is not a message-like
     │   └── MessageMergeError                            chunks that cannot be added together
+    ├── SchemaConversionError(PipesError, ValueError)    (pipes._schema._errors)
+    │   ├── StrictSchemaError                            what strict mode cannot express
+    │   └── InvalidDocstringError                        a docstring that cannot be parsed
     ├── OutputParserException(PipesError, ValueError)    a parser could not parse (keeps the text)
     ├── ToolException(PipesError, RuntimeError)          a tool failed in a way meant for the model
+    ├── ToolInputError(PipesError, ValueError)           (pipes._tools._errors) bad tool arguments
+    ├── ScriptExhaustedError(PipesError, IndexError)     (pipes.testing) a fake ran out of replies
     └── ChatModelError(PipesError, RuntimeError)         base for provider errors (see providers)
+
+The schema, tool and testing exceptions live in their packages (named above), each package's
+in one module; the others are here, where every layer can import them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Chat messages, streamed chunks, content parts, conversion and safe serialization.
+"""Chat messages, streamed chunks, content parts, conversion, safe serialization, and the
+prompt values (``ChatPromptValue``, ``StringPromptValue``) that prompts produce and models read.
 
 This layer sits just above the runnable core and imports nothing above it::
 
@@ -32,6 +33,7 @@ from ._content import (
 )
 from ._convert import MessageLikeRepresentation, convert_to_message, convert_to_messages
 from ._merge import merge_content, merge_dicts
+from ._prompt_values import ChatPromptValue, PromptValue, StringPromptValue
 from ._serialize import (
     AnyMessage,
     message_from_dict,
@@ -68,6 +70,7 @@ __all__ = [
     "BaseMessageChunk",
     "ChatMessage",
     "ChatMessageChunk",
+    "ChatPromptValue",
     "ContentInput",
     "FileContentPart",
     "HumanMessage",
@@ -80,7 +83,9 @@ __all__ = [
     "MessageLikeRepresentation",
     "MessageMergeError",
     "OutputTokenDetails",
+    "PromptValue",
     "SystemMessage",
+    "StringPromptValue",
     "SystemMessageChunk",
     "TextContentPart",
     "ToolCall",

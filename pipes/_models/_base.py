@@ -66,7 +66,7 @@ from ._rate_limiter import BaseRateLimiter
 from ._streams import _to_chunk
 
 if TYPE_CHECKING:
-    from pipes._tools import ToolLike
+    from pipes._schema import ToolLike
 
     from ._with_raw import StructuredOutputWithRaw
 

@@ -11,9 +11,9 @@ from pipes._messages import (
     BaseMessage,
     HumanMessage,
     MessageLikeRepresentation,
+    PromptValue,
     convert_to_messages,
 )
-from pipes._prompts._values import PromptValue
 
 __all__ = ["LanguageModelInput"]
 

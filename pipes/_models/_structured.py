@@ -22,7 +22,7 @@ from pipes._parsers import (
     PydanticOutputParser,
     PydanticToolsParser,
 )
-from pipes._tools import ToolLike, convert_to_openai_tool
+from pipes._schema import ToolLike, convert_to_openai_tool
 
 from ._input import LanguageModelInput
 from ._with_raw import StructuredOutputWithRaw

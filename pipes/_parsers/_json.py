@@ -13,9 +13,9 @@ from pipes._core import RunnableConfig
 from pipes._errors import OutputParserException
 from pipes._parsers._base import BaseOutputParser, ParserInput, chunk_text, short
 from pipes._parsers._json_text import PartialJsonStream, parse_json_markdown
-from pipes._tools._convert import convert_to_json_schema
-from pipes._tools._errors import format_validation_error
-from pipes._tools._schema import drop_null_defaults
+from pipes._schema._convert import convert_to_json_schema
+from pipes._schema._errors import format_validation_error
+from pipes._schema._rewrite import drop_null_defaults
 
 __all__ = ["JsonOutputParser", "PydanticOutputParser", "SimpleJsonOutputParser"]
 

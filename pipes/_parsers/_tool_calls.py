@@ -28,9 +28,9 @@ from pipes._messages import (
 from pipes._messages._merge import ToolCallRouter, ToolCallSlot
 from pipes._parsers._base import BaseOutputParser, ParserInput
 from pipes._parsers._json_text import PartialJsonStream
-from pipes._tools._convert import convert_to_openai_function
-from pipes._tools._errors import format_validation_error
-from pipes._tools._schema import drop_null_defaults
+from pipes._schema._convert import convert_to_openai_function
+from pipes._schema._errors import format_validation_error
+from pipes._schema._rewrite import drop_null_defaults
 
 __all__ = ["JsonOutputKeyToolsParser", "JsonOutputToolsParser", "PydanticToolsParser"]
 

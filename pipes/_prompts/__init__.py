@@ -15,9 +15,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# Prompt values load eagerly (the chat-model base checks for them); the templates load on
-# first use of their names, so importing a provider does not load the template engines.
-from pipes._prompts._values import ChatPromptValue, PromptValue, StringPromptValue
+# The templates load on first use of their names, so importing a provider does not load the
+# template engines. The prompt values they produce live one layer down, in pipes._messages.
 
 if TYPE_CHECKING:
     from pipes._prompts._base import BasePromptTemplate
@@ -81,15 +80,12 @@ __all__ = [
     "BaseStringMessagePromptTemplate",
     "ChatMessagePromptTemplate",
     "ChatPromptTemplate",
-    "ChatPromptValue",
     "FewShotChatMessagePromptTemplate",
     "FewShotPromptTemplate",
     "HumanMessagePromptTemplate",
     "MessageLikeTemplate",
     "MessagesPlaceholder",
     "PromptTemplate",
-    "PromptValue",
-    "StringPromptValue",
     "SystemMessagePromptTemplate",
     "TemplateFormat",
     "TemplateLimits",

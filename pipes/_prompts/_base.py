@@ -8,13 +8,13 @@ from typing import Any, TypeVar
 
 from pipes._core import Runnable, RunnableConfig
 from pipes._errors import InputTypeError, TemplateError
+from pipes._messages import PromptValue
 from pipes._prompts._formatting import (
     CompiledTemplate,
     TemplateFormat,
     compile_template,
     missing_variables_error,
 )
-from pipes._prompts._values import PromptValue
 
 __all__ = ["BasePromptTemplate", "TemplateText"]
 

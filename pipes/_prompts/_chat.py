@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeAlias, TypeVar, overload
 
 from pipes._errors import TemplateError
-from pipes._messages import BaseMessage
+from pipes._messages import BaseMessage, ChatPromptValue
 from pipes._prompts._base import BasePromptTemplate, check_input_type, check_partials
 from pipes._prompts._formatting import TemplateFormat
 from pipes._prompts._message import (
@@ -17,7 +17,6 @@ from pipes._prompts._message import (
     HumanMessagePromptTemplate,
     MessagesPlaceholder,
 )
-from pipes._prompts._values import ChatPromptValue
 
 __all__ = ["ChatPromptTemplate", "MessageLikeTemplate"]
 

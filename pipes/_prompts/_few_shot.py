@@ -18,13 +18,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from pipes._errors import TemplateError
-from pipes._messages import BaseMessage
+from pipes._messages import BaseMessage, StringPromptValue
 from pipes._prompts._base import BasePromptTemplate, TemplateText, check_partials
 from pipes._prompts._chat import ChatPromptTemplate
 from pipes._prompts._formatting import TemplateFormat
 from pipes._prompts._message import BaseMessagePromptTemplate
 from pipes._prompts._string import PromptTemplate
-from pipes._prompts._values import StringPromptValue
 
 __all__ = ["FewShotChatMessagePromptTemplate", "FewShotPromptTemplate"]
 

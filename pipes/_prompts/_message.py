@@ -20,6 +20,7 @@ from pipes._messages import (
     BaseMessage,
     ChatMessage,
     HumanMessage,
+    PromptValue,
     SystemMessage,
     convert_to_message,
     convert_to_messages,
@@ -31,7 +32,6 @@ from pipes._prompts._base import (
     resolve_partials,
 )
 from pipes._prompts._formatting import TemplateFormat, missing_variables_error
-from pipes._prompts._values import PromptValue
 
 __all__ = [
     "AIMessagePromptTemplate",

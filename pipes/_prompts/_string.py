@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, overload
 
 from pipes._errors import TemplateError
+from pipes._messages import StringPromptValue
 from pipes._prompts._base import (
     BasePromptTemplate,
     TemplateText,
@@ -13,7 +14,6 @@ from pipes._prompts._base import (
     check_partials,
 )
 from pipes._prompts._formatting import TemplateFormat
-from pipes._prompts._values import StringPromptValue
 
 __all__ = ["PromptTemplate"]
 

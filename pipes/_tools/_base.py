@@ -26,14 +26,10 @@ from pydantic import BaseModel
 from pipes._core import Runnable, RunnableConfig, ensure_config, run_in_thread
 from pipes._errors import InputTypeError, NotImplementedInvokeError
 from pipes._messages import ToolMessage
-from pipes._tools._errors import (
-    SchemaConversionError,
-    ToolException,
-    ToolInputError,
-    format_validation_error,
-)
-from pipes._tools._function_schema import args_model_from_function
-from pipes._tools._schema import drop_null_defaults
+from pipes._schema._errors import SchemaConversionError, format_validation_error
+from pipes._schema._function_schema import args_model_from_function
+from pipes._schema._rewrite import drop_null_defaults
+from pipes._tools._errors import ToolException, ToolInputError
 from pipes._tools._types import (
     _SCHEMA_INPUTS,
     ArgsSchema,

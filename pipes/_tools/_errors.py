@@ -1,4 +1,8 @@
-"""Exceptions raised by tools and schema conversion (all in the pipes tree)."""
+"""Exceptions raised by tools (all in the pipes tree).
+
+Schema conversion errors (``SchemaConversionError`` and its subclasses) live with the schema
+builder, in ``pipes._schema._errors``; ``ToolException`` is in the root tree, ``pipes._errors``.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +12,7 @@ import pydantic
 
 from pipes._errors import PipesError, ToolException
 
-__all__ = [
-    "format_validation_error",
-    "InvalidDocstringError",
-    "SchemaConversionError",
-    "StrictSchemaError",
-    "ToolException",
-    "ToolInputError",
-]
-
-
-class SchemaConversionError(PipesError, ValueError):
-    """An object cannot be turned into a tool / function schema."""
-
-
-class StrictSchemaError(SchemaConversionError):
-    """A schema uses something OpenAI strict mode cannot express; ``path`` locates it."""
-
-    def __init__(self, message: str, *, path: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.path = path
-
-
-class InvalidDocstringError(SchemaConversionError):
-    """A docstring does not follow the Google style that ``parse_docstring=True`` asks for."""
+__all__ = ["ToolException", "ToolInputError"]
 
 
 class ToolInputError(PipesError, ValueError):
@@ -55,18 +36,3 @@ class ToolInputError(PipesError, ValueError):
         if isinstance(cause, pydantic.ValidationError):
             return list(cause.errors(include_url=False))
         return []
-
-
-def format_validation_error(exc: pydantic.ValidationError) -> str:
-    """One ``  - field: problem (got value)`` line per error, without pydantic's URLs."""
-    lines = []
-    for error in exc.errors(include_url=False):
-        where = ".".join(str(part) for part in error["loc"]) or "(the value)"
-        if error["type"] == "missing":
-            lines.append(f"  - {where}: missing (required)")
-            continue
-        got = repr(error.get("input"))
-        if len(got) > 80:
-            got = got[:77] + "..."
-        lines.append(f"  - {where}: {error['msg']} (got {got})")
-    return "\n".join(lines)

@@ -8,8 +8,8 @@ from typing import Any
 
 from pipes._core import run_in_thread
 from pipes._errors import NotImplementedInvokeError
+from pipes._schema._function_schema import args_model_from_function, callable_name
 from pipes._tools._base import BaseTool
-from pipes._tools._function_schema import args_model_from_function, callable_name
 from pipes._tools._types import (
     ArgsSchema,
     ResponseFormat,

@@ -12,6 +12,7 @@ from pipes._errors import ChatModelError, InputTypeError
 from pipes._messages import (
     AIMessage,
     BaseMessage,
+    ChatPromptValue,
     HumanMessage,
     SystemMessage,
     ToolMessage,
@@ -20,7 +21,6 @@ from pipes._messages import (
     text_part,
 )
 from pipes._models import BaseChatModel, InMemoryCache
-from pipes._prompts._values import ChatPromptValue
 
 from ._conformance_support import (
     _RED_PIXEL_PNG,

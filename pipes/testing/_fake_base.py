@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from pipes._core import Runnable
 from pipes._messages import AIMessage, AIMessageChunk, BaseMessage, UsageMetadata, tool_call_chunk
 from pipes._models import BaseChatModel, LanguageModelInput
-from pipes._tools import ToolLike, convert_to_openai_tool
+from pipes._schema import ToolLike, convert_to_openai_tool
 
 from ._calls import (
     _NOT_FORCING,

@@ -12,7 +12,7 @@ from pydantic import Field
 from pipes._core import Listener, Run, Runnable
 from pipes._messages import AIMessage, AIMessageChunk, BaseMessage, tool_call_chunk
 from pipes._models import BaseChatModel, LanguageModelInput, set_llm_cache
-from pipes._tools import convert_to_openai_tool
+from pipes._schema import convert_to_openai_tool
 
 
 class Call:

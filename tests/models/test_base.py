@@ -18,7 +18,9 @@ from pipes._messages import (
     AIMessage,
     AIMessageChunk,
     BaseMessage,
+    ChatPromptValue,
     HumanMessage,
+    StringPromptValue,
     SystemMessage,
 )
 from pipes._models import (
@@ -29,7 +31,6 @@ from pipes._models import (
     generate_from_stream,
     set_llm_cache,
 )
-from pipes._prompts._values import ChatPromptValue, StringPromptValue
 
 from .conftest import EventLog, NativeAsync, Recorder, Streamer, ToolCaller
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from pipes._errors import InputTypeError, MissingVariablesError, TemplateError
-from pipes._messages import HumanMessage
-from pipes._prompts import PromptTemplate, StringPromptValue
+from pipes._messages import HumanMessage, StringPromptValue
+from pipes._prompts import PromptTemplate
 
 
 def test_from_template_infers_sorted_variables() -> None:

@@ -8,14 +8,16 @@ import pytest
 
 from pipes._core import Listener, Run, Runnable, RunnableConfig, RunnableLambda
 from pipes._errors import MissingVariablesError
-from pipes._messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from pipes._prompts import (
-    ChatPromptTemplate,
+from pipes._messages import (
+    AIMessage,
+    BaseMessage,
     ChatPromptValue,
-    PromptTemplate,
+    HumanMessage,
     PromptValue,
     StringPromptValue,
+    SystemMessage,
 )
+from pipes._prompts import ChatPromptTemplate, PromptTemplate
 
 PROMPT = ChatPromptTemplate.from_messages([("system", "Be {tone}."), ("human", "{q}")])
 INPUT = {"tone": "brief", "q": "hi"}

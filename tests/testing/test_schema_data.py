@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from pipes._tools import convert_to_openai_tool
+from pipes._schema import convert_to_openai_tool
 from pipes.testing import FakeChatModel
 from pipes.testing._schema_data import synthesize
 

@@ -15,16 +15,13 @@ from typing_extensions import TypedDict
 
 from pipes._core import Runnable, RunnableConfig, RunnableSequence
 from pipes._errors import MissingVariablesError
-from pipes._messages import AIMessage, BaseMessage
+from pipes._messages import AIMessage, BaseMessage, ChatPromptValue, PromptValue, StringPromptValue
 from pipes._prompts import (
     ChatMessagePromptTemplate,
     ChatPromptTemplate,
-    ChatPromptValue,
     HumanMessagePromptTemplate,
     PromptTemplate,
-    PromptValue,
 )
-from pipes._prompts._values import StringPromptValue
 
 
 class TranslateInput(TypedDict):

@@ -28,13 +28,13 @@ import pydantic
 from pydantic import BaseModel
 from typing_extensions import is_typeddict
 
-from pipes._tools._errors import SchemaConversionError
-from pipes._tools._function_schema import (
+from pipes._schema._errors import SchemaConversionError
+from pipes._schema._function_schema import (
     args_model_from_function,
     callable_name,
     typed_dict_json_schema,
 )
-from pipes._tools._schema import inline_refs, make_strict, remove_titles
+from pipes._schema._rewrite import inline_refs, make_strict, remove_titles
 
 __all__ = [
     "ToolLike",

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipes._tools._docstring import parse_google_docstring
-from pipes._tools._errors import InvalidDocstringError
+from pipes._schema._docstring import parse_google_docstring
+from pipes._schema._errors import InvalidDocstringError
 
 DOC = """Search the web.
 

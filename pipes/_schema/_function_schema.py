@@ -25,8 +25,8 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.fields import FieldInfo
 from typing_extensions import is_typeddict
 
-from pipes._tools._docstring import parse_google_docstring
-from pipes._tools._errors import SchemaConversionError
+from pipes._schema._docstring import parse_google_docstring
+from pipes._schema._errors import SchemaConversionError
 
 __all__ = [
     "annotation_description",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from pipes._tools._errors import InvalidDocstringError
+from pipes._schema._errors import InvalidDocstringError
 
 __all__ = ["parse_google_docstring"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from pipes._tools._errors import StrictSchemaError
+from pipes._schema._errors import StrictSchemaError
 
 __all__ = ["admits_null", "drop_null_defaults", "inline_refs", "make_strict", "remove_titles"]
 

@@ -13,7 +13,7 @@ import pytest
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from pipes._tools import (
+from pipes._schema import (
     SchemaConversionError,
     StrictSchemaError,
     convert_to_json_schema,
@@ -612,6 +612,28 @@ def test_duck_typed_tool_with_model_schema() -> None:
     fn = convert_to_openai_function(FakeTool(), strict=True)
     assert fn["name"] == "mul"
     assert fn["description"] == "Multiply."
+    assert violations(fn["parameters"]) == []
+
+
+class Location(BaseModel):
+    """Where to look."""
+
+    city: str = Field(description="City name")
+    country: str = "FR"
+
+
+def test_pipes_tool_with_nested_model_argument_converts_strictly() -> None:
+    # A real @tool (not a duck), whose argument model nests another model: the strict schema
+    # built from its tool_call_schema obeys OpenAI's rules.
+    from pipes._tools import tool
+
+    @tool
+    def locate(where: Location) -> str:
+        """Locate a place."""
+        return f"{where.city}, {where.country}"
+
+    fn = convert_to_openai_tool(locate, strict=True)["function"]
+    assert fn["name"] == "locate"
     assert violations(fn["parameters"]) == []
 
 

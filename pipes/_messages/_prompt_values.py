@@ -1,7 +1,8 @@
 """Prompt values: what a prompt template produces and a chat model consumes.
 
 A :class:`StringPromptValue` holds text, a :class:`ChatPromptValue` a list of messages; both
-convert to either form, so any prompt fits any model::
+convert to either form, so any prompt fits any model. They live beside the messages, below
+the prompts, parsers and chat models that all consume them::
 
     value = ChatPromptTemplate.from_messages([("human", "Hi {name}")]).invoke({"name": "Ada"})
     value.to_messages()  # [HumanMessage(content='Hi Ada')]
@@ -13,7 +14,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
-from pipes._messages import BaseMessage, HumanMessage, get_buffer_string
+from pipes._messages._base import BaseMessage
+from pipes._messages._buffer import get_buffer_string
+from pipes._messages._simple import HumanMessage
 
 __all__ = ["ChatPromptValue", "PromptValue", "StringPromptValue"]
 
