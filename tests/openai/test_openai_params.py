@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import ast
 import inspect
+import subprocess
 import sys
 import types
 import typing
+from pathlib import Path
 from typing import Any, get_type_hints
 
 import pytest
@@ -22,6 +24,7 @@ from pydantic.fields import FieldInfo
 from pipes_openai import AzureChatOpenAI, ChatOpenAI
 from pipes_openai._params import AzureChatOpenAIParams, ChatOpenAIParams
 
+ROOT = Path(__file__).resolve().parents[2]
 CASES = [(ChatOpenAI, ChatOpenAIParams), (AzureChatOpenAI, AzureChatOpenAIParams)]
 
 
@@ -85,3 +88,16 @@ def test_the_class_constructor_takes_its_typed_dict(model: type, params: type) -
     assert args.kwarg is not None
     assert args.kwarg.annotation is not None
     assert ast.unparse(args.kwarg.annotation) == f"Unpack[{params.__name__}]"
+
+
+def test_the_params_are_never_imported_at_run_time() -> None:
+    # They are for type checkers: building the models must not pay for loading them.
+    code = (
+        "import sys\n"
+        "from pipes_openai import AzureChatOpenAI, ChatOpenAI\n"
+        "ChatOpenAI(api_key='k')\n"
+        "AzureChatOpenAI(api_key='k', azure_endpoint='https://x', azure_deployment='d', "
+        "api_version='v')\n"
+        "assert 'pipes_openai._params' not in sys.modules, 'pipes_openai._params was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=60)
