@@ -61,11 +61,12 @@ def _expected(model: type[BaseModel]) -> dict[str, frozenset[Any]]:
 def test_keywords_are_the_fields_and_their_aliases(model: type[BaseModel], params: type) -> None:
     expected = _expected(model)
     declared = {name: _flat(hint) for name, hint in get_type_hints(params).items()}
-    assert sorted(declared.keys() - expected.keys()) == [], "keywords that are no field"
-    assert sorted(expected.keys() - declared.keys()) == [], "fields missing from the TypedDict"
+    where = f"pipes_openai/_params.py:{params.__name__}"
+    assert sorted(declared.keys() - expected.keys()) == [], f"no such field: remove from {where}"
+    assert sorted(expected.keys() - declared.keys()) == [], f"new fields: declare them in {where}"
     pairs = {name: (declared[name], want) for name, want in expected.items()}
     wrong = {name: pair for name, pair in pairs.items() if pair[0] != pair[1]}
-    assert wrong == {}, "keyword type != field type (declared, field)"
+    assert wrong == {}, f"(declared, field) types differ: make {where} match the fields"
 
 
 @pytest.mark.parametrize(("model", "params"), CASES, ids=lambda case: case.__name__)
