@@ -16,19 +16,17 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Unpack
 
 from pydantic import AliasChoices, Field, SecretStr
 
-from pipes_openai._base import BaseChatOpenAI, TimeoutLike
+from pipes_openai._base import BaseChatOpenAI
 from pipes_openai._env import from_env, secret_from_env
 from pipes_openai._errors import OpenAIConfigurationError
 from pipes_openai._secrets import url_passwords
 
 if TYPE_CHECKING:
-    import httpx
-
-    from pipes import BaseCache, BaseRateLimiter
+    from pipes_openai._params import AzureChatOpenAIParams
 
 __all__ = ["AzureChatOpenAI"]
 
@@ -59,62 +57,8 @@ class AzureChatOpenAI(BaseChatOpenAI):
     """
 
     if TYPE_CHECKING:
-        # The constructor as type checkers should see it (see ChatOpenAI.__init__).
-        def __init__(
-            self,
-            *,
-            name: str | None = None,
-            rate_limiter: BaseRateLimiter | None = None,
-            cache: BaseCache | bool | None = None,
-            disable_streaming: bool | Literal["tool_calling"] = False,
-            model: str = ...,
-            model_name: str = ...,
-            temperature: float | None = None,
-            max_tokens: int | None = None,
-            max_completion_tokens: int | None = None,
-            max_tokens_param: Literal["max_tokens", "max_completion_tokens"] | None = None,
-            timeout: TimeoutLike = None,
-            request_timeout: TimeoutLike = None,
-            stream_chunk_timeout: float | None = None,
-            max_retries: int = 2,
-            api_key: str | SecretStr | None = ...,
-            openai_api_key: str | SecretStr | None = ...,
-            base_url: str | None = ...,
-            openai_api_base: str | None = ...,
-            organization: str | None = ...,
-            openai_organization: str | None = ...,
-            project: str | None = ...,
-            streaming: bool = False,
-            stream_usage: bool = True,
-            n: int | None = None,
-            logprobs: bool | None = None,
-            top_logprobs: int | None = None,
-            seed: int | None = None,
-            stop: list[str] | str | None = None,
-            stop_sequences: list[str] | str | None = None,
-            top_p: float | None = None,
-            presence_penalty: float | None = None,
-            frequency_penalty: float | None = None,
-            logit_bias: dict[int | str, int] | None = None,
-            reasoning_effort: str | None = None,
-            service_tier: str | None = None,
-            model_kwargs: dict[str, Any] = ...,
-            extra_body: dict[str, Any] | None = None,
-            default_headers: dict[str, str] | None = None,
-            default_query: dict[str, Any] | None = None,
-            http_client: httpx.Client | None = None,
-            http_async_client: httpx.AsyncClient | None = None,
-            null_tool_call_content: bool = True,
-            raise_on_content_filter: bool = ...,
-            azure_endpoint: str | None = ...,
-            azure_deployment: str | None = None,
-            deployment_name: str | None = None,
-            api_version: str | None = ...,
-            openai_api_version: str | None = ...,
-            azure_ad_token: str | SecretStr | None = ...,
-            azure_ad_token_provider: TokenProvider | None = None,
-            azure_ad_async_token_provider: Callable[[], Awaitable[str]] | None = None,
-        ) -> None: ...
+        # The constructor as type checkers see it (see ChatOpenAI.__init__).
+        def __init__(self, **params: Unpack[AzureChatOpenAIParams]) -> None: ...
 
     model: str = Field(default="", validation_alias=AliasChoices("model", "model_name"))
     """The model behind the deployment (for metadata; defaults to the deployment name)."""

@@ -12,15 +12,12 @@ Example::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
-from pipes_openai._base import BaseChatOpenAI, TimeoutLike
+from pipes_openai._base import BaseChatOpenAI
 
 if TYPE_CHECKING:
-    import httpx
-    from pydantic import SecretStr
-
-    from pipes import BaseCache, BaseRateLimiter
+    from pipes_openai._params import ChatOpenAIParams
 
 
 __all__ = ["ChatOpenAI"]
@@ -48,55 +45,9 @@ class ChatOpenAI(BaseChatOpenAI):
     """
 
     if TYPE_CHECKING:
-        # The constructor as type checkers should see it: str keys are accepted (pydantic
-        # wraps them in SecretStr) and LangChain's parameter names are accepted too.
-        def __init__(
-            self,
-            *,
-            name: str | None = None,
-            rate_limiter: BaseRateLimiter | None = None,
-            cache: BaseCache | bool | None = None,
-            disable_streaming: bool | Literal["tool_calling"] = False,
-            model: str = ...,
-            model_name: str = ...,
-            temperature: float | None = None,
-            max_tokens: int | None = None,
-            max_completion_tokens: int | None = None,
-            max_tokens_param: Literal["max_tokens", "max_completion_tokens"] | None = None,
-            timeout: TimeoutLike = None,
-            request_timeout: TimeoutLike = None,
-            stream_chunk_timeout: float | None = None,
-            max_retries: int = 2,
-            api_key: str | SecretStr | None = ...,
-            openai_api_key: str | SecretStr | None = ...,
-            base_url: str | None = ...,
-            openai_api_base: str | None = ...,
-            organization: str | None = ...,
-            openai_organization: str | None = ...,
-            project: str | None = ...,
-            streaming: bool = False,
-            stream_usage: bool = True,
-            n: int | None = None,
-            logprobs: bool | None = None,
-            top_logprobs: int | None = None,
-            seed: int | None = None,
-            stop: list[str] | str | None = None,
-            stop_sequences: list[str] | str | None = None,
-            top_p: float | None = None,
-            presence_penalty: float | None = None,
-            frequency_penalty: float | None = None,
-            logit_bias: dict[int | str, int] | None = None,
-            reasoning_effort: str | None = None,
-            service_tier: str | None = None,
-            model_kwargs: dict[str, Any] = ...,
-            extra_body: dict[str, Any] | None = None,
-            default_headers: dict[str, str] | None = None,
-            default_query: dict[str, Any] | None = None,
-            http_client: httpx.Client | None = None,
-            http_async_client: httpx.AsyncClient | None = None,
-            null_tool_call_content: bool = True,
-            raise_on_content_filter: bool = ...,
-        ) -> None: ...
+        # The constructor as type checkers see it: LangChain's names (model_name ...) and str
+        # keys too. The keywords live in _params, held equal to the fields by a test.
+        def __init__(self, **params: Unpack[ChatOpenAIParams]) -> None: ...
 
     @classmethod
     def for_server(

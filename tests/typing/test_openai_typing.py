@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, assert_type
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from typing_extensions import TypedDict
 
 from pipes import (
@@ -57,7 +57,34 @@ def check_types(llm: ChatOpenAI) -> None:
 
 def check_construction() -> None:
     ChatOpenAI(model="gpt-4o", temperature=0, max_tokens=None, timeout=None, max_retries=2)
+    ChatOpenAI(api_key=SecretStr("sk-k"), cache=False, disable_streaming="tool_calling")
+    # LangChain's names are accepted, and a str where the field is a SecretStr.
+    ChatOpenAI(
+        model_name="gpt-4o",
+        openai_api_key="sk-k",
+        openai_api_base="http://127.0.0.1:8000/v1",
+        openai_organization="org",
+        request_timeout=(3.0, 30.0),
+        max_completion_tokens=5,
+        stop_sequences=["\n"],
+    )
     AzureChatOpenAI(azure_deployment="d", api_version="2024-10-21")
+    AzureChatOpenAI(
+        deployment_name="d",
+        openai_api_version="2024-10-21",
+        azure_ad_token="t",
+        azure_ad_token_provider=lambda: "t",
+        model_name="gpt-4o",
+    )
+
+
+def check_construction_errors() -> None:
+    ChatOpenAI(modle="gpt-4o")  # type: ignore[call-arg]
+    ChatOpenAI(temperature="0")  # type: ignore[arg-type]
+    ChatOpenAI(api_key=b"sk-k")  # type: ignore[arg-type]
+    ChatOpenAI("gpt-4o")  # type: ignore[call-arg]
+    ChatOpenAI(azure_deployment="d")  # type: ignore[call-arg]
+    AzureChatOpenAI(azure_deplyment="d")  # type: ignore[call-arg]
     err: OpenAIError = RefusalError("no", refusal="no")
     assert_type(err.request_id, str | None)
 
