@@ -52,6 +52,8 @@ class ChatOpenAIParams(ChatModelParams, total=False):
     timeout: TimeoutLike
     request_timeout: TimeoutLike
     stream_chunk_timeout: float | None
+    max_response_bytes: int
+    max_stream_event_bytes: int
     max_retries: int
     api_key: str | SecretStr | None
     openai_api_key: str | SecretStr | None
