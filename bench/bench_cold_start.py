@@ -1,0 +1,157 @@
+"""Cold start (issue 14): a fresh interpreter's first ChatOpenAI call beside raw httpx's.
+
+Each sample is a fresh interpreter that imports its client, makes ONE chat completion against
+a loopback emulator and parses the reply, timed from before the import to after the parse:
+
+* pipes: ``from pipes_openai import ChatOpenAI``, construct it, ``invoke`` once;
+* raw: ``import httpx``, one ``httpx.Client`` POST of the same JSON, ``json.loads``.
+
+The two commands alternate (so load on the shared machine hits both alike) and the figures are
+medians, with the interpreter's own start-up (``pass``) measured the same way for reference.
+The emulator runs in its own process (``EmulatorProcess``). Bytecode caches are on, as in an
+installed package (``_common.bytecode_env``), written by one unmeasured run of each command.
+Budget: pipes <= 1.5x raw. Also ``import pipes_openai`` alone (<= 100 ms on an idle machine).
+
+Run: ``.venv/bin/python bench/bench_cold_start.py [--quick]``; writes
+``bench/results/cold_start.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import ROOT, bytecode_env, report, source_state
+
+from pipes_openai.emulator import EmulatorProcess
+
+MODEL = "gpt-4o-mini"
+API_KEY = "sk-bench"
+PROMPT = "Translate 'I love programming.' to French"
+
+# Every command prints the milliseconds from its first import to the parsed reply, then the
+# reply (checked, so that a broken command cannot pass for a fast one).
+_CLOCK = "import time\nt = time.perf_counter()\n"
+_DONE = "print((time.perf_counter() - t) * 1000)\nprint(reply)\n"
+
+COMMANDS = {
+    "pipes": _CLOCK
+    + "from pipes_openai import ChatOpenAI\n"
+    + "llm = ChatOpenAI(model={model!r}, base_url={base_url!r}, api_key={api_key!r})\n"
+    + "reply = llm.invoke({prompt!r}).content\n"
+    + _DONE,
+    "raw_httpx": _CLOCK
+    + "import httpx, json\n"
+    + "with httpx.Client() as client:\n"
+    + "    r = client.post({base_url!r} + '/chat/completions', content=json.dumps("
+    + "{{'model': {model!r}, 'messages': [{{'role': 'user', 'content': {prompt!r}}}]}}).encode(),"
+    + " headers={{'content-type': 'application/json', 'authorization': 'Bearer {api_key}'}})\n"
+    + "    reply = json.loads(r.content)['choices'][0]['message']['content']\n"
+    + _DONE,
+    "import_pipes_openai": _CLOCK + "import pipes_openai\nreply = 'ok'\n" + _DONE,
+    "bare": _CLOCK + "reply = 'ok'\n" + _DONE,
+}
+
+
+def run_once(code: str) -> tuple[float, str]:
+    """Wall ms measured inside one fresh interpreter, and the reply it printed."""
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env=bytecode_env(),
+    ).stdout.splitlines()
+    return float(out[0]), "\n".join(out[1:])
+
+
+def outer_ms(code: str) -> float:
+    """Wall ms of the whole process (interpreter start-up and exit included), for reference."""
+    import time
+
+    start = time.perf_counter()
+    run_once(code)
+    return (time.perf_counter() - start) * 1000
+
+
+def measure(base_url: str, rounds: int) -> dict[str, Any]:
+    codes = {
+        name: template.format(model=MODEL, base_url=base_url, api_key=API_KEY, prompt=PROMPT)
+        for name, template in COMMANDS.items()
+    }
+    replies = {name: run_once(code)[1] for name, code in codes.items()}  # warm-up, caches
+    if replies["pipes"] != replies["raw_httpx"]:
+        raise SystemExit(f"pipes and raw httpx got different replies: {replies}")
+    samples: dict[str, list[float]] = {name: [] for name in codes}
+    whole: dict[str, list[float]] = {"pipes": [], "raw_httpx": []}
+    for _ in range(rounds):
+        for name, code in codes.items():  # alternating, every round
+            samples[name].append(run_once(code)[0])
+        for name in whole:
+            whole[name].append(outer_ms(codes[name]))
+    return {
+        "median_ms": {name: statistics.median(s) for name, s in samples.items()},
+        "process_median_ms": {name: statistics.median(s) for name, s in whole.items()},
+        "samples_ms": samples,
+        "process_samples_ms": whole,
+        "rounds": rounds,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (smoke run)")
+    parser.add_argument("--rounds", type=int, default=None, help="alternating rounds")
+    args = parser.parse_args()
+    rounds = args.rounds or (5 if args.quick else 21)
+
+    with EmulatorProcess() as server:
+        figures = measure(server.base_url, rounds)
+
+    med, whole = figures["median_ms"], figures["process_median_ms"]
+    ratio = med["pipes"] / med["raw_httpx"]
+    rows: list[dict[str, Any]] = [
+        {
+            "metric": "cold start: import + first ChatOpenAI.invoke vs raw httpx",
+            "value": ratio,
+            "unit": "x",
+            "budget": 1.5,
+            "note": f"median of {rounds} alternating fresh interpreters: pipes "
+            f"{med['pipes']:.0f} ms vs raw httpx (import, one POST, json.loads) "
+            f"{med['raw_httpx']:.0f} ms, from the first import to the parsed reply",
+        },
+        {
+            "metric": "    pipes: import + construct + first invoke",
+            "value": med["pipes"],
+            "unit": "ms",
+            "note": f"whole process incl. interpreter start-up {whole['pipes']:.0f} ms",
+        },
+        {
+            "metric": "    raw httpx: import + one POST + parse",
+            "value": med["raw_httpx"],
+            "unit": "ms",
+            "note": f"whole process incl. interpreter start-up {whole['raw_httpx']:.0f} ms; "
+            f"bare interpreter {med['bare']:.2f} ms inside the window",
+        },
+        {
+            "metric": "import pipes_openai alone (cold start run)",
+            "value": med["import_pipes_openai"],
+            "unit": "ms",
+            "budget": 100,
+            "note": "fresh interpreter, median, same alternating rounds (budget on an idle "
+            "machine: read the load average)",
+        },
+    ]
+    report("cold_start", rows, **figures, quick=args.quick, source=source_state())
+
+
+if __name__ == "__main__":
+    main()
