@@ -4,7 +4,10 @@ Each sample is a fresh interpreter that imports its client, makes ONE chat compl
 a loopback emulator and parses the reply, timed from before the import to after the parse:
 
 * pipes: ``from pipes_openai import ChatOpenAI``, construct it, ``invoke`` once;
-* raw: ``import httpx``, one ``httpx.Client`` POST of the same JSON, ``json.loads``.
+* raw: ``import httpx``, one ``httpx.Client`` POST of the same JSON, ``json.loads``;
+* floor: the raw command plus ``import pydantic`` and validating one model with a
+  ``SecretStr`` (pydantic's schema machinery and its plugin scan): what any client built on
+  pydantic pays, for reference.
 
 The two commands alternate (so load on the shared machine hits both alike) and the figures are
 medians, with the interpreter's own start-up (``pass``) measured the same way for reference.
@@ -55,6 +58,20 @@ COMMANDS = {
     + " headers={{'content-type': 'application/json', 'authorization': 'Bearer {api_key}'}})\n"
     + "    reply = json.loads(r.content)['choices'][0]['message']['content']\n"
     + _DONE,
+    # The floor of any pydantic-based client: raw httpx plus importing pydantic and validating
+    # one model with a secret field (which loads pydantic's schema machinery and scans the
+    # installed distributions for pydantic plugins).
+    "floor": _CLOCK
+    + "import httpx, json, pydantic\n"
+    + "Settings = pydantic.create_model('Settings', api_key=(pydantic.SecretStr, ...))\n"
+    + "settings = Settings(api_key={api_key!r})\n"
+    + "with httpx.Client() as client:\n"
+    + "    r = client.post({base_url!r} + '/chat/completions', content=json.dumps("
+    + "{{'model': {model!r}, 'messages': [{{'role': 'user', 'content': {prompt!r}}}]}}).encode(),"
+    + " headers={{'content-type': 'application/json', 'authorization': 'Bearer ' + "
+    + "settings.api_key.get_secret_value()}})\n"
+    + "    reply = json.loads(r.content)['choices'][0]['message']['content']\n"
+    + _DONE,
     "import_pipes_openai": _CLOCK + "import pipes_openai\nreply = 'ok'\n" + _DONE,
     "bare": _CLOCK + "reply = 'ok'\n" + _DONE,
 }
@@ -88,8 +105,8 @@ def measure(base_url: str, rounds: int) -> dict[str, Any]:
         for name, template in COMMANDS.items()
     }
     replies = {name: run_once(code)[1] for name, code in codes.items()}  # warm-up, caches
-    if replies["pipes"] != replies["raw_httpx"]:
-        raise SystemExit(f"pipes and raw httpx got different replies: {replies}")
+    if not replies["pipes"] == replies["raw_httpx"] == replies["floor"]:
+        raise SystemExit(f"the commands got different replies: {replies}")
     samples: dict[str, list[float]] = {name: [] for name in codes}
     whole: dict[str, list[float]] = {"pipes": [], "raw_httpx": []}
     for _ in range(rounds):
@@ -140,6 +157,14 @@ def main() -> None:
             "unit": "ms",
             "note": f"whole process incl. interpreter start-up {whole['raw_httpx']:.0f} ms; "
             f"bare interpreter {med['bare']:.2f} ms inside the window",
+        },
+        {
+            "metric": "    floor: raw httpx + pydantic, one model with a SecretStr validated",
+            "value": med["floor"],
+            "unit": "ms",
+            "note": f"what any pydantic-based client pays; pipes = "
+            f"{med['pipes'] / med['floor']:.2f}x this, raw httpx = "
+            f"{med['raw_httpx'] / med['floor']:.2f}x",
         },
         {
             "metric": "import pipes_openai alone (cold start run)",
