@@ -15,7 +15,8 @@ The emulator runs in its own process (``EmulatorProcess``). Bytecode caches are 
 installed package (``_common.bytecode_env``), written by one unmeasured run of each command.
 Budget: pipes <= 1.5x raw. Also ``import pipes_openai`` alone (<= 100 ms on an idle machine).
 
-Run: ``.venv/bin/python bench/bench_cold_start.py [--quick]``; writes
+``--baseline DIR`` adds the pipes command importing another checkout to the same rounds (before
+and after in one run). Run: ``.venv/bin/python bench/bench_cold_start.py [--quick]``; writes
 ``bench/results/cold_start.json``.
 """
 
@@ -25,6 +26,7 @@ import argparse
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -77,41 +79,39 @@ COMMANDS = {
 }
 
 
-def run_once(code: str) -> tuple[float, str]:
-    """Wall ms measured inside one fresh interpreter, and the reply it printed."""
+def run_once(code: str, tree: Path = ROOT) -> tuple[float, str]:
+    """Wall ms measured inside one fresh interpreter importing from ``tree``, and its reply."""
+    env = bytecode_env()
+    env["PYTHONPATH"] = str(tree)
     out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        env=bytecode_env(),
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tree, env=env
     ).stdout.splitlines()
     return float(out[0]), "\n".join(out[1:])
 
 
 def outer_ms(code: str) -> float:
     """Wall ms of the whole process (interpreter start-up and exit included), for reference."""
-    import time
-
     start = time.perf_counter()
     run_once(code)
     return (time.perf_counter() - start) * 1000
 
 
-def measure(base_url: str, rounds: int) -> dict[str, Any]:
+def measure(base_url: str, rounds: int, baseline: Path | None) -> dict[str, Any]:
     codes = {
         name: template.format(model=MODEL, base_url=base_url, api_key=API_KEY, prompt=PROMPT)
         for name, template in COMMANDS.items()
     }
-    replies = {name: run_once(code)[1] for name, code in codes.items()}  # warm-up, caches
-    if not replies["pipes"] == replies["raw_httpx"] == replies["floor"]:
+    trees = dict.fromkeys(codes, ROOT)
+    if baseline is not None:  # the pipes command again, importing another checkout
+        codes["pipes_baseline"], trees["pipes_baseline"] = codes["pipes"], baseline
+    replies = {name: run_once(code, trees[name])[1] for name, code in codes.items()}  # warm-up
+    if len({replies[name] for name in codes if name not in ("bare", "import_pipes_openai")}) != 1:
         raise SystemExit(f"the commands got different replies: {replies}")
     samples: dict[str, list[float]] = {name: [] for name in codes}
     whole: dict[str, list[float]] = {"pipes": [], "raw_httpx": []}
     for _ in range(rounds):
         for name, code in codes.items():  # alternating, every round
-            samples[name].append(run_once(code)[0])
+            samples[name].append(run_once(code, trees[name])[0])
         for name in whole:
             whole[name].append(outer_ms(codes[name]))
     return {
@@ -127,11 +127,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds (smoke run)")
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="another checkout (e.g. `git archive main | tar -x -C /tmp/main`) whose pipes "
+        "command runs in the same alternating rounds: before/after in one run",
+    )
     args = parser.parse_args()
     rounds = args.rounds or (5 if args.quick else 21)
 
     with EmulatorProcess() as server:
-        figures = measure(server.base_url, rounds)
+        figures = measure(server.base_url, rounds, args.baseline)
 
     med, whole = figures["median_ms"], figures["process_median_ms"]
     ratio = med["pipes"] / med["raw_httpx"]
@@ -175,7 +182,26 @@ def main() -> None:
             "machine: read the load average)",
         },
     ]
-    report("cold_start", rows, **figures, quick=args.quick, source=source_state())
+    if args.baseline is not None:
+        rows.insert(
+            4,
+            {
+                "metric": "    baseline checkout: import + construct + first invoke",
+                "value": med["pipes_baseline"],
+                "unit": "ms",
+                "note": f"{args.baseline} in the same rounds: "
+                f"{med['pipes_baseline'] / med['raw_httpx']:.2f}x raw; this checkout "
+                f"{med['pipes'] - med['pipes_baseline']:+.1f} ms",
+            },
+        )
+    report(
+        "cold_start",
+        rows,
+        baseline=str(args.baseline) if args.baseline else None,
+        **figures,
+        quick=args.quick,
+        source=source_state(),
+    )
 
 
 if __name__ == "__main__":
