@@ -133,6 +133,9 @@ def main() -> None:
         help="another checkout (e.g. `git archive main | tar -x -C /tmp/main`) whose pipes "
         "command runs in the same alternating rounds: before/after in one run",
     )
+    parser.add_argument(
+        "--baseline-label", default=None, help="how the table names the baseline (its commit)"
+    )
     args = parser.parse_args()
     rounds = args.rounds or (5 if args.quick else 21)
 
@@ -187,7 +190,7 @@ def main() -> None:
                 "metric": "    baseline checkout: import + construct + first invoke",
                 "value": med["pipes_baseline"],
                 "unit": "ms",
-                "note": f"{args.baseline} in the same rounds: "
+                "note": f"{args.baseline_label or args.baseline} in the same rounds: "
                 f"{med['pipes_baseline'] / med['raw_httpx']:.2f}x raw; this checkout "
                 f"{med['pipes'] - med['pipes_baseline']:+.1f} ms",
             },
@@ -196,6 +199,7 @@ def main() -> None:
         "cold_start",
         rows,
         baseline=str(args.baseline) if args.baseline else None,
+        baseline_label=args.baseline_label,
         **figures,
         quick=args.quick,
         source=source_state(),
