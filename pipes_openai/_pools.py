@@ -18,7 +18,9 @@ Example::
 from __future__ import annotations
 
 import atexit
+import os
 import ssl
+import sys
 import threading
 import urllib.request
 from collections.abc import AsyncIterator
@@ -84,14 +86,59 @@ _ASYNC_SPREAD = 4
 _SYNC_POOL_SIZE = 256
 
 
+_trust_lock = threading.Lock()
+
+
+class _LazyTrustContext(ssl.SSLContext):
+    """httpx's default TLS context, whose CA bundle is loaded at the first TLS handshake.
+
+    Loading the bundle costs ~15-40 ms, most of a cold start's first call against a plain
+    ``http://`` server (a local model server, the emulator), which never needs it. Until it is
+    loaded the context verifies against no roots at all (``PROTOCOL_TLS_CLIENT``: certificates
+    and host names required), so a handshake that bypassed the hooks below would fail closed.
+    Every TLS connection (httpcore sync: ``wrap_socket``; anyio, asyncio and TLS-in-TLS
+    proxies: ``wrap_bio``) goes through them. anyio calls ``wrap_bio`` of a subclass in a
+    worker thread, which keeps the one-time bundle read off the event loop; the hop costs
+    microseconds per new TLS connection against the milliseconds of its handshake.
+    """
+
+    _trusted = False
+
+    def _trust(self) -> None:
+        if not self._trusted:
+            with _trust_lock:
+                if not self._trusted:
+                    # The same roots as httpx.create_ssl_context (trust_env=True).
+                    if os.environ.get("SSL_CERT_FILE"):
+                        self.load_verify_locations(cafile=os.environ["SSL_CERT_FILE"])
+                    elif os.environ.get("SSL_CERT_DIR"):
+                        self.load_verify_locations(capath=os.environ["SSL_CERT_DIR"])
+                    else:
+                        import certifi  # httpx's own dependency
+
+                        self.load_verify_locations(cafile=certifi.where())
+                    self._trusted = True
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
+        self._trust()
+        return super().wrap_socket(*args, **kwargs)
+
+    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
+        self._trust()
+        return super().wrap_bio(*args, **kwargs)
+
+
 _ssl: list[ssl.SSLContext] = []
 
 
 def _ssl_context() -> ssl.SSLContext:
-    # Building an SSL context costs ~40 ms (loading the CA bundle): share one between all
-    # transports. httpx's default honours SSL_CERT_FILE / SSL_CERT_DIR (trust_env).
+    # One context shared by all transports, its CA bundle loaded on first use (see above).
     if not _ssl:
-        _ssl.append(httpx.create_ssl_context())
+        context = _LazyTrustContext(ssl.PROTOCOL_TLS_CLIENT)
+        keylog = os.environ.get("SSLKEYLOGFILE")  # as ssl.create_default_context does
+        if keylog and not sys.flags.ignore_environment:
+            context.keylog_filename = keylog
+        _ssl.append(context)
     return _ssl[0]
 
 
