@@ -50,7 +50,7 @@ def llm(server: HostileServer) -> ChatOpenAI:
 
 
 def _usage_details_not_an_object() -> dict[str, Any]:
-    body = json.loads(json.dumps(COMPLETION))
+    body: dict[str, Any] = json.loads(json.dumps(COMPLETION))
     body["usage"]["prompt_tokens_details"] = 5  # AttributeError: 'int' ... 'get'
     return body
 
