@@ -89,13 +89,18 @@ def invalid_tool_call(
     return {"name": name, "args": args, "id": id, "error": error, "type": "invalid_tool_call"}
 
 
-def parse_args(raw: str | None, *, partial: bool) -> tuple[dict[str, Any] | None, str | None]:
+def parse_args(raw: object, *, partial: bool) -> tuple[dict[str, Any] | None, str | None]:
     """Parse tool-call arguments; return ``(args, None)`` or ``(None, error)``.
 
     Empty text means "no arguments" (some servers send ``""`` for parameterless tools).
-    ``partial`` accepts a truncated JSON prefix (while streaming).
+    ``partial`` accepts a truncated JSON prefix (while streaming). Anything but text (a server
+    that sent a list or a number) is an error, never an exception.
     """
-    if raw is None or not raw.strip():
+    if raw is None:
+        return {}, None
+    if not isinstance(raw, str):
+        return None, f"arguments must be JSON text or an object, got {type(raw).__name__}"
+    if not raw.strip():
         return {}, None
     if partial and raw.lstrip()[0] != "{":
         # Most streamed deltas are continuation fragments: skip a doomed parse.
@@ -128,6 +133,11 @@ def parse_tool_call_chunks(
                 )
             )
     return calls, invalid
+
+
+def _raw_text(arguments: object) -> str | None:
+    """What a server sent as arguments, kept as text for the error report (bounded)."""
+    return None if arguments is None or isinstance(arguments, Mapping) else repr(arguments)[:200]
 
 
 def parse_openai_tool_calls(
@@ -165,13 +175,16 @@ def parse_openai_tool_calls(
             else:
                 args, error = parse_args(arguments, partial=False)
         call_id = raw.get("id")
+        if call_id is not None and not isinstance(call_id, str):
+            args, error = None, f"the tool call id must be text, got {type(call_id).__name__}"
+            call_id = None
         if args is not None and isinstance(name, str) and name:
             calls.append(tool_call(name=name, args=args, id=call_id))
         else:
             invalid.append(
                 invalid_tool_call(
                     name=name if isinstance(name, str) else None,
-                    args=arguments if isinstance(arguments, str) else None,
+                    args=arguments if isinstance(arguments, str) else _raw_text(arguments),
                     id=call_id,
                     error=error or "the tool call has no name",
                 )

@@ -106,7 +106,7 @@ class Dispatcher(RequestLog, RecordReplay):
                 deployment = match.group(1)
             else:
                 models = _MODELS_RE.match(path)
-                if models and req.method == "GET":
+                if models and req.method in ("GET", "HEAD"):  # HEAD: GET's head, no body
                     self._record(req, request_id)
                     return self._models(models.group(1), request_id, keep)
                 self._record(req, request_id)

@@ -395,6 +395,10 @@ class Connection(asyncio.Protocol):
             self.close()
             return False
         if isinstance(result, bytes):
+            if request.method == "HEAD":
+                # A HEAD answer has no body (RFC 9110): body bytes would be read by a
+                # keep-alive client as the start of its next response.
+                result = result[: result.find(b"\r\n\r\n") + 4]
             self.write(result)
             if self._server.access_log is not None:
                 self._log(request)

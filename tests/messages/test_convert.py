@@ -217,3 +217,35 @@ def test_malformed_openai_tool_call_entries_become_invalid_calls() -> None:
     assert invalid[0]["error"] == "a tool call must be a dict, got str"
     assert invalid[1]["id"] == "c1"
     assert invalid[1]["error"] == "the tool call has no name"
+
+
+@pytest.mark.parametrize("arguments", [["a"], 1, True, 1.5])
+def test_non_text_tool_call_arguments_become_invalid_calls(arguments: Any) -> None:
+    # A hostile or buggy server sent arguments that are neither text nor an object: an
+    # AttributeError ('list' object has no attribute 'strip') escaped ChatOpenAI.invoke.
+    from pipes._messages import AIMessage, parse_openai_tool_calls
+
+    calls, invalid = parse_openai_tool_calls(
+        [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": arguments}}]
+    )
+    assert calls == []
+    assert invalid[0]["error"] == (
+        f"arguments must be JSON text or an object, got {type(arguments).__name__}"
+    )
+    assert invalid[0]["args"] == repr(arguments)
+    AIMessage(content="", invalid_tool_calls=invalid)  # a valid message
+
+
+@pytest.mark.parametrize("call_id", [1, {}, ["x"]])
+def test_non_text_tool_call_ids_become_invalid_calls(call_id: Any) -> None:
+    # A non-string id made AIMessage(...) raise a bare pydantic ValidationError.
+    from pipes._messages import AIMessage, parse_openai_tool_calls
+
+    calls, invalid = parse_openai_tool_calls(
+        [{"id": call_id, "function": {"name": "f", "arguments": "{}"}}]
+    )
+    assert calls == []
+    assert invalid[0]["name"] == "f"
+    assert invalid[0]["id"] is None
+    assert invalid[0]["error"] == f"the tool call id must be text, got {type(call_id).__name__}"
+    AIMessage(content="", invalid_tool_calls=invalid)
