@@ -29,6 +29,7 @@ from pipes_openai._pipes import (
     ChatMessage,
     HumanMessage,
     MessageConversionError,
+    PipesError,
     SystemMessage,
     ToolCallChunk,
     ToolMessage,
@@ -316,12 +317,34 @@ def _reasoning(message: Mapping[str, Any]) -> Any:
     return value if isinstance(value, str) else None
 
 
+# What indexing into a wrongly-typed server body raises (a list where an object belongs, an
+# object where text belongs); pydantic's ValidationError is a ValueError.
+_MALFORMED = (TypeError, AttributeError, KeyError, IndexError, ValueError)
+
+
+def _malformed(what: str, error: Exception) -> ResponseProtocolError:
+    return ResponseProtocolError(
+        f"The server sent a malformed {what}: {type(error).__name__}: {error!s:.300}. Check "
+        "that base_url points at an OpenAI-compatible Chat Completions API."
+    )
+
+
 def completion_to_message(data: Any, *, model: str | None = None) -> AIMessage:
     """A ``chat.completion`` JSON object to an :class:`AIMessage` (the first choice).
 
     ``response_metadata`` holds ``token_usage``, ``model_name``, ``system_fingerprint``,
     ``id``, ``finish_reason``, ``logprobs`` (and ``service_tier`` when sent), like LangChain.
+    A body whose fields have the wrong types raises :class:`ResponseProtocolError`.
     """
+    try:
+        return _completion_to_message(data, model)
+    except PipesError:  # already typed (and a content filter's error is the user's)
+        raise
+    except _MALFORMED as error:
+        raise _malformed("chat.completion", error) from error
+
+
+def _completion_to_message(data: Any, model: str | None) -> AIMessage:
     if not isinstance(data, Mapping):
         raise ResponseProtocolError(
             f"Expected a chat.completion JSON object, got {type(data).__name__}. Check that "
@@ -418,7 +441,12 @@ class StreamState:
                 and data.get("usage") is None
             ):
                 return AIMessageChunk.text_delta(content, data.get("id"))
-        return self._convert(data)
+        try:
+            return self._convert(data)
+        except PipesError:
+            raise
+        except _MALFORMED as error:
+            raise _malformed("chat.completion.chunk", error) from error
 
     def _convert(self, data: Any) -> AIMessageChunk | None:
         if not isinstance(data, dict):
@@ -494,7 +522,10 @@ class StreamState:
         usage, self._usage = self._usage, None
         if not usage:
             return None
-        return AIMessageChunk(content="", usage_metadata=usage_to_metadata(usage))
+        try:
+            return AIMessageChunk(content="", usage_metadata=usage_to_metadata(usage))
+        except _MALFORMED as error:
+            raise _malformed("usage object", error) from error
 
 
 def _tool_call_chunks(raw_calls: Sequence[Any]) -> list[ToolCallChunk]:

@@ -24,18 +24,6 @@ from pipes_openai import ChatOpenAI, ResponseProtocolError
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
-# The converters in pipes_openai/_wire.py index into what the server sent without checking its
-# type. The fix (not in this branch: _wire.py is shared with the HTTP-client work): in
-# StreamState.convert and completion_to_message, catch (TypeError, AttributeError, KeyError,
-# IndexError, pydantic.ValidationError) around the conversion and raise ResponseProtocolError
-# ("The server sent a malformed chat.completion[.chunk]: <what>; check that base_url points at
-# an OpenAI-compatible API") from the original exception.
-_WIRE_FIX = (
-    "pipes_openai/_wire.py converters raise bare TypeError/AttributeError/ValidationError on "
-    "wrongly-typed fields; wrap StreamState.convert and completion_to_message into "
-    "ResponseProtocolError"
-)
-
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[HostileServer]:
@@ -69,14 +57,12 @@ def test_tool_call_arguments_that_are_not_text_are_an_invalid_tool_call(
     )
 
 
-@pytest.mark.xfail(strict=True, reason=_WIRE_FIX)
 def test_a_malformed_completion_is_a_protocol_error(server: HostileServer, llm: ChatOpenAI) -> None:
     server.answer = http(200, json.dumps(_usage_details_not_an_object()).encode())
     with pytest.raises(ResponseProtocolError):
         llm.invoke("hi")
 
 
-@pytest.mark.xfail(strict=True, reason=_WIRE_FIX)
 @pytest.mark.parametrize(
     "event",
     [
@@ -101,7 +87,6 @@ def _capped() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
 
-@pytest.mark.xfail(strict=True, reason=_WIRE_FIX)
 def test_seeded_fuzz_escapes_only_typed_errors() -> None:
     # 300 mutated answers (seeded), in a child process capped in CPU, memory and wall time.
     done = subprocess.run(
