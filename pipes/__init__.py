@@ -1,16 +1,17 @@
 """pipes: typed, streaming, async-first runnables for LLM applications.
 
-Everything public is importable from here; ``pipes.testing`` holds the test doubles and the
+Everything public is importable from here; `pipes.testing` holds the test doubles and the
 conformance kit for provider authors.
 
-Example::
-
+Example:
+    ```python
     from pipes import ChatPromptTemplate, RunnableLambda, StrOutputParser
 
     chain = RunnableLambda(lambda x: x + 1) | (lambda x: x * 2)
     chain.invoke(1)  # 4
+    ```
 
-The runnable core and the exceptions load with ``import pipes``; messages, schemas, prompts,
+The runnable core and the exceptions load with `import pipes`; messages, schemas, prompts,
 parsers, tools and the chat-model base (which need pydantic's model machinery) load on first
 use of one of their names (PEP 562), so a script that only composes functions never pays for
 them.

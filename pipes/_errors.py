@@ -1,34 +1,38 @@
 """The exception tree of pipes.
 
-Every exception pipes raises derives from :class:`PipesError` *and* from the builtin it
-refines (as attrs does), so ``except ValueError`` keeps working for code that does not
-know about pipes::
+Every exception pipes raises derives from [`PipesError`][pipes.PipesError] *and* from the builtin it
+refines (as attrs does), so `except ValueError` keeps working for code that does not
+know about pipes:
 
-    try:
-        prompt.invoke({})
-    except KeyError as exc:  # a MissingVariablesError is a KeyError too
-        ...
+```python
+try:
+    prompt.invoke({})
+except KeyError as exc:  # a MissingVariablesError is a KeyError too
+    ...
+```
 
-Tree::
+Tree:
 
-    PipesError(Exception)
-    ├── InvalidRunnableError(PipesError, TypeError)      piping or coercing a non-runnable
-    ├── InputTypeError(PipesError, TypeError)            input of the wrong type where checkable
-    ├── RecursionLimitError(PipesError, RecursionError)  runnables returning runnables too deep
-    ├── NotImplementedInvokeError(PipesError, NotImplementedError)
-    ├── TemplateError(PipesError, ValueError)            a template that cannot be built
-    │   └── UnsafeTemplateError(TemplateError)           attribute/index/format-spec access etc.
-    ├── MissingVariablesError(PipesError, KeyError)      prompt invoked without some variables
-    ├── MessageConversionError(PipesError, ValueError)   something that is not a message-like
-    │   └── MessageMergeError                            chunks that cannot be added together
-    ├── SchemaConversionError(PipesError, ValueError)    (pipes._schema._errors)
-    │   ├── StrictSchemaError                            what strict mode cannot express
-    │   └── InvalidDocstringError                        a docstring that cannot be parsed
-    ├── OutputParserException(PipesError, ValueError)    a parser could not parse (keeps the text)
-    ├── ToolException(PipesError, RuntimeError)          a tool failed in a way meant for the model
-    ├── ToolInputError(PipesError, ValueError)           (pipes._tools._errors) bad tool arguments
-    ├── ScriptExhaustedError(PipesError, IndexError)     (pipes.testing) a fake ran out of replies
-    └── ChatModelError(PipesError, RuntimeError)         base for provider errors (see providers)
+```text
+PipesError(Exception)
+├── InvalidRunnableError(PipesError, TypeError)      piping or coercing a non-runnable
+├── InputTypeError(PipesError, TypeError)            input of the wrong type where checkable
+├── RecursionLimitError(PipesError, RecursionError)  runnables returning runnables too deep
+├── NotImplementedInvokeError(PipesError, NotImplementedError)
+├── TemplateError(PipesError, ValueError)            a template that cannot be built
+│   └── UnsafeTemplateError(TemplateError)           attribute/index/format-spec access etc.
+├── MissingVariablesError(PipesError, KeyError)      prompt invoked without some variables
+├── MessageConversionError(PipesError, ValueError)   something that is not a message-like
+│   └── MessageMergeError                            chunks that cannot be added together
+├── SchemaConversionError(PipesError, ValueError)    (pipes._schema._errors)
+│   ├── StrictSchemaError                            what strict mode cannot express
+│   └── InvalidDocstringError                        a docstring that cannot be parsed
+├── OutputParserException(PipesError, ValueError)    a parser could not parse (keeps the text)
+├── ToolException(PipesError, RuntimeError)          a tool failed in a way meant for the model
+├── ToolInputError(PipesError, ValueError)           (pipes._tools._errors) bad tool arguments
+├── ScriptExhaustedError(PipesError, IndexError)     (pipes.testing) a fake ran out of replies
+└── ChatModelError(PipesError, RuntimeError)         base for provider errors (see providers)
+```
 
 The schema, tool and testing exceptions live in their packages (named above), each package's
 in one module; the others are here, where every layer can import them.
@@ -60,7 +64,7 @@ class PipesError(Exception):
 
 
 class InvalidRunnableError(PipesError, TypeError):
-    """An object cannot be used as a runnable (e.g. ``chain | 42``)."""
+    """An object cannot be used as a runnable (e.g. `chain | 42`)."""
 
 
 class InputTypeError(PipesError, TypeError):
@@ -68,7 +72,7 @@ class InputTypeError(PipesError, TypeError):
 
 
 class RecursionLimitError(PipesError, RecursionError):
-    """Runnables kept returning runnables past ``config["recursion_limit"]``."""
+    """Runnables kept returning runnables past `config["recursion_limit"]`."""
 
 
 class NotImplementedInvokeError(PipesError, NotImplementedError):
@@ -86,7 +90,7 @@ class UnsafeTemplateError(TemplateError):
 class MissingVariablesError(PipesError, KeyError):
     """A prompt was invoked without all the variables it needs.
 
-    ``missing``, ``expected`` and ``supplied`` hold the variable names.
+    `missing`, `expected` and `supplied` hold the variable names.
     """
 
     def __init__(
@@ -107,7 +111,7 @@ class MessageConversionError(PipesError, ValueError):
 
 
 class OutputParserException(PipesError, ValueError):
-    """A parser could not parse the model output; ``llm_output`` keeps the raw text."""
+    """A parser could not parse the model output; `llm_output` keeps the raw text."""
 
     def __init__(
         self,

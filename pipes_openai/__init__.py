@@ -1,13 +1,14 @@
-"""pipes_openai: OpenAI chat models for pipes (``ChatOpenAI``, ``AzureChatOpenAI``) over httpx.
+"""pipes_openai: OpenAI chat models for pipes (`ChatOpenAI`, `AzureChatOpenAI`) over httpx.
 
-Example::
-
+Example:
+    ```python
     from pipes_openai import ChatOpenAI
 
     llm = ChatOpenAI(model="gpt-4o", temperature=0)
     llm.invoke("Translate 'I love programming.' to French").content
+    ```
 
-The test server lives in :mod:`pipes_openai.emulator` (imported only when you ask for it).
+The test server lives in `pipes_openai.emulator` (imported only when you ask for it).
 """
 
 from __future__ import annotations

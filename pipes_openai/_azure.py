@@ -1,7 +1,7 @@
-"""``AzureChatOpenAI``: Azure OpenAI deployments through Chat Completions.
+"""`AzureChatOpenAI`: Azure OpenAI deployments through Chat Completions.
 
-Example::
-
+Example:
+    ```python
     from pipes_openai import AzureChatOpenAI
 
     llm = AzureChatOpenAI(
@@ -10,6 +10,7 @@ Example::
         api_version="2024-10-21",
     )  # key from AZURE_OPENAI_API_KEY
     llm.invoke("Hello").content
+    ```
 """
 
 from __future__ import annotations
@@ -34,19 +35,20 @@ TokenProvider = Callable[[], str | Awaitable[str]]
 
 
 class AzureChatOpenAI(BaseChatOpenAI):
-    """Azure OpenAI chat deployments; a drop-in for LangChain's ``AzureChatOpenAI``.
+    """Azure OpenAI chat deployments; a drop-in for LangChain's `AzureChatOpenAI`.
 
-    Requests go to ``{azure_endpoint}/openai/deployments/{azure_deployment}/chat/completions
-    ?api-version={api_version}`` with the key in the ``api-key`` header, or an Entra ID (AAD)
-    token as ``Authorization: Bearer`` (``azure_ad_token`` or a token provider, called before
+    Requests go to `{azure_endpoint}/openai/deployments/{azure_deployment}/chat/completions
+    ?api-version={api_version}` with the key in the `api-key` header, or an Entra ID (AAD)
+    token as `Authorization: Bearer` (`azure_ad_token` or a token provider, called before
     every request so it can refresh). A reply stopped by the content filter raises
-    :class:`ContentFilterError` (``raise_on_content_filter=True`` by default).
+    [`ContentFilterError`][pipes_openai.ContentFilterError] (`raise_on_content_filter=True` by
+    default).
 
-    Environment: ``AZURE_OPENAI_ENDPOINT``, ``AZURE_OPENAI_API_KEY`` (then ``OPENAI_API_KEY``),
-    ``OPENAI_API_VERSION``, ``AZURE_OPENAI_AD_TOKEN``.
+    Environment: `AZURE_OPENAI_ENDPOINT`, `AZURE_OPENAI_API_KEY` (then `OPENAI_API_KEY`),
+    `OPENAI_API_VERSION`, `AZURE_OPENAI_AD_TOKEN`.
 
-    Example::
-
+    Example:
+        ```python
         from azure.identity import DefaultAzureCredential, get_bearer_token_provider
 
         provider = get_bearer_token_provider(
@@ -54,6 +56,7 @@ class AzureChatOpenAI(BaseChatOpenAI):
         )
         llm = AzureChatOpenAI(azure_deployment="gpt-4o", api_version="2024-10-21",
                               azure_ad_token_provider=provider)
+        ```
     """
 
     if TYPE_CHECKING:
@@ -66,13 +69,13 @@ class AzureChatOpenAI(BaseChatOpenAI):
         default_factory=lambda: secret_from_env("AZURE_OPENAI_API_KEY", "OPENAI_API_KEY"),
         validation_alias=AliasChoices("api_key", "openai_api_key"),
     )
-    """The resource key (default: ``AZURE_OPENAI_API_KEY``, then ``OPENAI_API_KEY``)."""
+    """The resource key (default: `AZURE_OPENAI_API_KEY`, then `OPENAI_API_KEY`)."""
     base_url: str | None = Field(
         default=None, validation_alias=AliasChoices("base_url", "openai_api_base")
     )
     """A full deployment base URL instead of endpoint + deployment (rarely needed)."""
     azure_endpoint: str | None = Field(default_factory=lambda: from_env("AZURE_OPENAI_ENDPOINT"))
-    """``https://<resource>.openai.azure.com`` (default: ``AZURE_OPENAI_ENDPOINT``)."""
+    """`https://<resource>.openai.azure.com` (default: `AZURE_OPENAI_ENDPOINT`)."""
     azure_deployment: str | None = Field(
         default=None, validation_alias=AliasChoices("azure_deployment", "deployment_name")
     )
@@ -81,11 +84,11 @@ class AzureChatOpenAI(BaseChatOpenAI):
         default_factory=lambda: from_env("OPENAI_API_VERSION"),
         validation_alias=AliasChoices("api_version", "openai_api_version"),
     )
-    """The API version, e.g. ``"2024-10-21"`` (default: ``OPENAI_API_VERSION``)."""
+    """The API version, e.g. `"2024-10-21"` (default: `OPENAI_API_VERSION`)."""
     azure_ad_token: SecretStr | None = Field(
         default_factory=lambda: secret_from_env("AZURE_OPENAI_AD_TOKEN")
     )
-    """A Microsoft Entra ID token (default: ``AZURE_OPENAI_AD_TOKEN``)."""
+    """A Microsoft Entra ID token (default: `AZURE_OPENAI_AD_TOKEN`)."""
     azure_ad_token_provider: TokenProvider | None = Field(default=None, exclude=True, repr=False)
     """A callable returning a token (sync, or async for async calls), called per request."""
     azure_ad_async_token_provider: Callable[[], Awaitable[str]] | None = Field(
@@ -184,7 +187,7 @@ class AzureChatOpenAI(BaseChatOpenAI):
         return self._with_token(headers, token)
 
     def _with_token(self, headers: dict[str, str], token: object) -> dict[str, str]:
-        """``headers`` with a provider's fresh token, registered as a secret before it is sent."""
+        """`headers` with a provider's fresh token, registered as a secret before it is sent."""
         if not isinstance(token, str) or not token:
             got = "an empty string" if token == "" else type(token).__name__
             raise OpenAIConfigurationError(

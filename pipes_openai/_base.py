@@ -1,15 +1,17 @@
-"""``BaseChatOpenAI``: what :class:`ChatOpenAI` and :class:`AzureChatOpenAI` share.
+"""`BaseChatOpenAI`: what [`ChatOpenAI`][pipes_openai.ChatOpenAI] and
+[`AzureChatOpenAI`][pipes_openai.AzureChatOpenAI] share.
 
 Its parameters (fields, LangChain's names, early validation), the connection (URL, headers
-and :class:`HTTPEngine`, cached until a connection setting changes), ``bind_tools`` and
-``with_structured_output``. One call end to end is in :mod:`pipes_openai._calls`, the request
-body in :mod:`pipes_openai._request`.
+and `HTTPEngine`, cached until a connection setting changes), `bind_tools` and
+`with_structured_output`. One call end to end is in `pipes_openai._calls`, the request
+body in `pipes_openai._request`.
 
-Example::
-
+Example:
+    ```python
     class MyServerChat(BaseChatOpenAI):  # an OpenAI-compatible server with its own auth
         def _auth_headers(self) -> dict[str, str]:
             return {"x-api-key": self.api_key.get_secret_value() if self.api_key else ""}
+    ```
 """
 
 from __future__ import annotations
@@ -95,76 +97,77 @@ _URL_FIELDS = ("base_url", "azure_endpoint")
 
 
 class BaseChatOpenAI(BaseChatModel):
-    """What :class:`ChatOpenAI` and :class:`AzureChatOpenAI` share: parameters, wire, HTTP."""
+    """What [`ChatOpenAI`][pipes_openai.ChatOpenAI] and
+    [`AzureChatOpenAI`][pipes_openai.AzureChatOpenAI] share: parameters, wire, HTTP."""
 
     # Build the validator on first instantiation, not at import (keeps `import pipes_openai`
     # cheap for code that only needs the names, e.g. type hints or CLI start-up).
     model_config = ConfigDict(defer_build=True)
 
     model: str = Field(default="gpt-4o-mini", validation_alias=AliasChoices("model", "model_name"))
-    """Model id, e.g. ``"gpt-4o"``, ``"o3-mini"`` or a fine-tuned ``"ft:gpt-4o-mini:org::id"``."""
+    """Model id, e.g. `"gpt-4o"`, `"o3-mini"` or a fine-tuned `"ft:gpt-4o-mini:org::id"`."""
     temperature: float | None = None
-    """Sampling temperature (0-2); ``None`` leaves the server default."""
+    """Sampling temperature (0-2); `None` leaves the server default."""
     max_tokens: int | None = Field(
         default=None, validation_alias=AliasChoices("max_tokens", "max_completion_tokens")
     )
-    """Upper bound on generated tokens; sent as :attr:`max_tokens_param`."""
+    """Upper bound on generated tokens; sent as `max_tokens_param`."""
     max_tokens_param: Literal["max_tokens", "max_completion_tokens"] | None = None
-    """The body key for :attr:`max_tokens`. ``None``: ``max_completion_tokens`` for reasoning
-    models (o-series, gpt-5) and OpenAI's own API, ``max_tokens`` for other servers."""
+    """The body key for `max_tokens`. `None`: `max_completion_tokens` for reasoning
+    models (o-series, gpt-5) and OpenAI's own API, `max_tokens` for other servers."""
     timeout: TimeoutLike = Field(
         default=None, validation_alias=AliasChoices("timeout", "request_timeout")
     )
-    """Seconds: a number (connect is at most 10 s of it), ``(connect, read)`` or an
-    ``httpx.Timeout``. ``None`` (LangChain's "no timeout") means the finite default, 60 s
+    """Seconds: a number (connect is at most 10 s of it), `(connect, read)` or an
+    `httpx.Timeout`. `None` (LangChain's "no timeout") means the finite default, 60 s
     (10 s to connect): a call can never hang forever by accident. To really wait without
-    limit, pass ``httpx.Timeout(None)``."""
+    limit, pass `httpx.Timeout(None)`."""
     stream_chunk_timeout: float | None = None
-    """Seconds a stream may go without completing an event (default: the ``timeout``); bytes
+    """Seconds a stream may go without completing an event (default: the `timeout`); bytes
     that trickle in without completing one do not reset it."""
     max_response_bytes: int = Field(default=DEFAULT_RESPONSE_LIMIT, gt=0)
     """Bytes a non-streamed reply may hold (64 MiB); past it a call raises
-    ``ResponseTooLargeError``."""
+    `ResponseTooLargeError`."""
     max_stream_event_bytes: int = Field(default=DEFAULT_EVENT_LIMIT, gt=0)
     """Bytes one streamed event (or SSE line) may hold (16 MiB); past it a stream raises
-    ``ResponseTooLargeError``."""
+    `ResponseTooLargeError`."""
     max_retries: int = 2
     """Retries for 408/409/429/5xx, connection errors and timeouts (exponential backoff)."""
     api_key: SecretStr | None = Field(
         default_factory=lambda: secret_from_env("OPENAI_API_KEY"),
         validation_alias=AliasChoices("api_key", "openai_api_key"),
     )
-    """The API key (default: ``OPENAI_API_KEY``); never shown in reprs, logs or errors."""
+    """The API key (default: `OPENAI_API_KEY`); never shown in reprs, logs or errors."""
     base_url: str | None = Field(
         default_factory=lambda: from_env("OPENAI_BASE_URL", "OPENAI_API_BASE"),
         validation_alias=AliasChoices("base_url", "openai_api_base"),
     )
-    """API root, e.g. ``http://localhost:8000/v1`` (default: ``OPENAI_BASE_URL`` /
-    ``OPENAI_API_BASE``, else OpenAI)."""
+    """API root, e.g. `http://localhost:8000/v1` (default: `OPENAI_BASE_URL` /
+    `OPENAI_API_BASE`, else OpenAI)."""
     organization: str | None = Field(
         default_factory=lambda: from_env("OPENAI_ORG_ID", "OPENAI_ORGANIZATION"),
         validation_alias=AliasChoices("organization", "openai_organization"),
     )
-    """Sent as ``OpenAI-Organization`` (default: ``OPENAI_ORG_ID``)."""
+    """Sent as `OpenAI-Organization` (default: `OPENAI_ORG_ID`)."""
     project: str | None = Field(default_factory=lambda: from_env("OPENAI_PROJECT_ID"))
-    """Sent as ``OpenAI-Project`` (default: ``OPENAI_PROJECT_ID``)."""
+    """Sent as `OpenAI-Project` (default: `OPENAI_PROJECT_ID`)."""
     streaming: bool = False
-    """Make ``invoke`` stream under the hood (listeners then see every token)."""
+    """Make `invoke` stream under the hood (listeners then see every token)."""
     stream_usage: bool = True
-    """Ask for token usage while streaming (``stream_options.include_usage``); a server that
-    rejects ``stream_options`` is retried without it once and remembered."""
+    """Ask for token usage while streaming (`stream_options.include_usage`); a server that
+    rejects `stream_options` is retried without it once and remembered."""
     n: int | None = None
     """Number of choices to generate (the runnable returns the first)."""
     logprobs: bool | None = None
-    """Return token log-probabilities in ``response_metadata["logprobs"]``."""
+    """Return token log-probabilities in `response_metadata["logprobs"]`."""
     top_logprobs: int | None = None
-    """Alternatives per token (0-20) with ``logprobs=True``."""
+    """Alternatives per token (0-20) with `logprobs=True`."""
     seed: int | None = None
     """Best-effort determinism."""
     stop: list[str] | str | None = Field(
         default=None, validation_alias=AliasChoices("stop", "stop_sequences")
     )
-    """Default stop sequences (a call's ``stop=`` overrides them)."""
+    """Default stop sequences (a call's `stop=` overrides them)."""
     top_p: float | None = None
     """Nucleus sampling."""
     presence_penalty: float | None = None
@@ -174,32 +177,32 @@ class BaseChatOpenAI(BaseChatModel):
     logit_bias: dict[int | str, int] | None = None
     """Token id -> bias (-100..100)."""
     reasoning_effort: str | None = None
-    """Reasoning models: ``"minimal"``, ``"low"``, ``"medium"``, ``"high"`` ..."""
+    """Reasoning models: `"minimal"`, `"low"`, `"medium"`, `"high"` ..."""
     service_tier: str | None = None
-    """``"auto"``, ``"default"``, ``"flex"``, ``"priority"``."""
+    """`"auto"`, `"default"`, `"flex"`, `"priority"`."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Other request parameters, merged into every request body."""
     extra_body: dict[str, Any] | None = None
     """Extra JSON merged last into the body (server-specific options, e.g. vLLM's
-    ``{"top_k": 20}``)."""
+    `{"top_k": 20}`)."""
     default_headers: dict[str, str] | None = None
-    """Headers sent with every request. Credentials among them (``authorization``,
-    ``x-api-key``, any name containing key, token, secret, auth, pass, signature, cookie or
+    """Headers sent with every request. Credentials among them (`authorization`,
+    `x-api-key`, any name containing key, token, secret, auth, pass, signature, cookie or
     credential) are hidden in reprs, dumps and cache keys and scrubbed from errors, like
-    ``api_key``; values may be given as ``SecretStr``."""
+    `api_key`; values may be given as `SecretStr`."""
     default_query: dict[str, Any] | None = None
-    """Query parameters added to every request URL; credentials (the same names, plus ``sig``
-    and ``code``) are treated as for :attr:`default_headers`."""
+    """Query parameters added to every request URL; credentials (the same names, plus `sig`
+    and `code`) are treated as for `default_headers`."""
     http_client: httpx.Client | None = Field(default=None, exclude=True, repr=False)
     """Your own sync httpx client (proxies, mTLS ...); you own its lifetime."""
     http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True, repr=False)
     """Your own async httpx client; bound to one event loop, so you manage it."""
     null_tool_call_content: bool = True
-    """Send ``content: null`` beside tool calls (the API's form); ``False`` sends ``""`` for
-    servers that reject ``null`` (llama.cpp's server and others)."""
+    """Send `content: null` beside tool calls (the API's form); `False` sends `""` for
+    servers that reject `null` (llama.cpp's server and others)."""
     raise_on_content_filter: bool = False
-    """Raise :class:`ContentFilterError` when a reply ends with ``finish_reason
-    "content_filter"`` (Azure's default) instead of returning the partial reply."""
+    """Raise [`ContentFilterError`][pipes_openai.ContentFilterError] when a reply ends with
+    `finish_reason "content_filter"` (Azure's default) instead of returning the partial reply."""
 
     _connection: tuple[httpx.URL, dict[str, str], HTTPEngine] | None = PrivateAttr(default=None)
     # Every credential this model has sent (the key, credential headers, each AD token
@@ -313,7 +316,7 @@ class BaseChatOpenAI(BaseChatModel):
             self._connection = None  # rebuilt with the new settings on the next call
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy (``update`` may change connection settings: the copy reconnects)."""
+        """A copy (`update` may change connection settings: the copy reconnects)."""
         copied = super().model_copy(update=update, deep=deep)
         for key in _SECRET_FIELDS & (update or {}).keys():
             if isinstance(copied.__dict__[key], str):  # model_copy does not validate
@@ -330,7 +333,7 @@ class BaseChatOpenAI(BaseChatModel):
 
     @property
     def model_name(self) -> str:
-        """LangChain's name for :attr:`model` (readable and assignable)."""
+        """LangChain's name for `model` (readable and assignable)."""
         return self.model
 
     @model_name.setter
@@ -419,19 +422,20 @@ class BaseChatOpenAI(BaseChatModel):
         parallel_tool_calls: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Offer ``tools`` (pydantic models, dicts, functions, ``@tool``\\ s) on every call.
+        """Offer `tools` (pydantic models, dicts, functions, `@tool`s) on every call.
 
-        ``tool_choice``: ``"auto"``, ``"none"``, ``"required"`` (or ``"any"``), a tool name,
-        an OpenAI dict, or ``True`` (force the single tool). ``strict=True`` turns on
-        OpenAI strict schemas; ``parallel_tool_calls=False`` asks for one call at a time.
+        `tool_choice`: `"auto"`, `"none"`, `"required"` (or `"any"`), a tool name,
+        an OpenAI dict, or `True` (force the single tool). `strict=True` turns on
+        OpenAI strict schemas; `parallel_tool_calls=False` asks for one call at a time.
 
-        Example::
-
+        Example:
+            ```python
             class GetWeather(BaseModel):
                 '''Get the current weather in a given location'''
                 location: str = Field(..., description="The city and state, e.g. San Francisco, CA")
 
             llm.bind_tools([GetWeather]).invoke("what is the weather like in San Francisco")
+            ```
         """
         # Tools and structured output load on first use: `import pipes_openai` stays lean.
         from pipes_openai._tools import tool_bind_kwargs
@@ -488,21 +492,22 @@ class BaseChatOpenAI(BaseChatModel):
         strict: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, Any]:
-        """A runnable returning ``schema``-shaped output: a pydantic instance or a dict.
+        """A runnable returning `schema`-shaped output: a pydantic instance or a dict.
 
-        ``method="json_schema"`` (default; OpenAI Structured Outputs, strict unless the schema
-        cannot be), ``"function_calling"`` (a forced tool call) or ``"json_mode"`` (JSON
+        `method="json_schema"` (default; OpenAI Structured Outputs, strict unless the schema
+        cannot be), `"function_calling"` (a forced tool call) or `"json_mode"` (JSON
         object mode; describe the format in the prompt). A refusal raises
-        :class:`RefusalError` (on invoke and stream). ``include_raw=True`` returns
-        ``{"raw", "parsed", "parsing_error"}`` instead of raising parse errors.
+        [`RefusalError`][pipes_openai.RefusalError] (on invoke and stream). `include_raw=True`
+        returns `{"raw", "parsed", "parsing_error"}` instead of raising parse errors.
 
-        Example::
-
+        Example:
+            ```python
             class Joke(BaseModel):
                 setup: str
                 punchline: str
 
             joke = llm.with_structured_output(Joke).invoke("Tell me a joke about cats")
+            ```
         """
         from pipes_openai._structured import build_structured_output
 

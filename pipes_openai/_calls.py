@@ -1,14 +1,15 @@
 """One chat completion end to end: request, reply, stream, and what the reply must pass.
 
-The functions here are :class:`BaseChatOpenAI`'s provider hooks (``_generate``,
-``_agenerate``, ``_stream``, ``_astream``): the body is built, sent through the model's
-:class:`HTTPEngine`, and the reply becomes an ``AIMessage`` (or chunks), with the content
-filter checked and ``response_format=Model`` parsed. A server that rejects
-``stream_options`` is retried once without it, and the model stops sending it.
+The functions here are [`BaseChatOpenAI`][pipes_openai.BaseChatOpenAI]'s provider hooks
+(`_generate`, `_agenerate`, `_stream`, `_astream`): the body is built, sent through the model's
+`HTTPEngine`, and the reply becomes an `AIMessage` (or chunks), with the content
+filter checked and `response_format=Model` parsed. A server that rejects
+`stream_options` is retried once without it, and the model stops sending it.
 
-Example::
-
+Example:
+    ```python
     message = generate(llm, [HumanMessage("hi")], stop=None)  # what llm.invoke("hi") runs
+    ```
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ __all__ = ["agenerate", "astream", "generate", "stream"]
 
 
 def _drop_stream_options(llm: BaseChatOpenAI, body: dict[str, Any], exc: OpenAIError) -> bool:
-    """Whether ``exc`` rejected ``stream_options``; if so it is dropped, here and for good.
+    """Whether `exc` rejected `stream_options`; if so it is dropped, here and for good.
 
     Servers that do not know it (older vLLM, LM Studio ...) answer 400 or 500 naming it: the
     stream is sent again without it, and this model stops sending it.

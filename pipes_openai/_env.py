@@ -1,9 +1,10 @@
 """Environment resolution: parameter defaults read from environment variables.
 
-Example::
-
+Example:
+    ```python
     from_env("OPENAI_BASE_URL", "OPENAI_API_BASE")  # the first one set and non-empty, else None
     secret_from_env("OPENAI_API_KEY")  # the same as a SecretStr (never shown in reprs)
+    ```
 """
 
 from __future__ import annotations

@@ -1,44 +1,49 @@
-"""Typed errors raised by ``pipes_openai``.
+"""Typed errors raised by `pipes_openai`.
 
-Every error derives from :class:`OpenAIError` (itself a :class:`pipes.ChatModelError`) *and*
-from the builtin it refines, so both styles work::
+Every error derives from [`OpenAIError`][pipes_openai.OpenAIError] (itself a
+[`pipes.ChatModelError`][pipes.ChatModelError]) *and* from the builtin it refines, so both styles
+work:
 
-    from pipes_openai import ChatOpenAI, RateLimitError
+```python
+from pipes_openai import ChatOpenAI, RateLimitError
 
-    try:
-        ChatOpenAI(model="gpt-4o-mini").invoke("hi")
-    except RateLimitError as exc:        # or: except pipes.ChatModelError
-        print(exc.status_code, exc.request_id, exc.attempts)
-    except PermissionError:              # AuthenticationError / PermissionDeniedError
-        ...
+try:
+    ChatOpenAI(model="gpt-4o-mini").invoke("hi")
+except RateLimitError as exc:        # or: except pipes.ChatModelError
+    print(exc.status_code, exc.request_id, exc.attempts)
+except PermissionError:              # AuthenticationError / PermissionDeniedError
+    ...
+```
 
-Tree::
+Tree:
 
-    OpenAIError(ChatModelError)
-    ├── APIStatusError                           any HTTP error status
-    │   ├── AuthenticationError(PermissionError) 401
-    │   ├── PermissionDeniedError(PermissionError) 403
-    │   ├── NotFoundError(LookupError)           404
-    │   ├── ConflictError                        409
-    │   ├── RateLimitError                       429
-    │   ├── BadRequestError(ValueError)          400, 422
-    │   │   └── ContextLengthExceededError       code "context_length_exceeded"
-    │   └── InternalServerError                  5xx
-    ├── APITimeoutError(TimeoutError)            connect/read/write timeouts, per-chunk timeout
-    ├── APIConnectionError(ConnectionError)      refused, reset, DNS, TLS
-    ├── StreamError                              a stream that broke after it started
-    │   ├── StreamIncompleteError(ConnectionError) cut before ``data: [DONE]``
-    │   └── StreamEventError                     an ``error`` event inside the stream
-    ├── ResponseProtocolError(ValueError)        a body that is not the Chat Completions format
-    │   └── ResponseTooLargeError                a reply or stream event over its size limit
-    ├── RefusalError                             the model refused (``message.refusal``)
-    ├── ContentFilterError                       finish_reason / error code ``content_filter``
-    └── OpenAIConfigurationError(ValueError)     no API key, no Azure endpoint ...
+```text
+OpenAIError(ChatModelError)
+├── APIStatusError                           any HTTP error status
+│   ├── AuthenticationError(PermissionError) 401
+│   ├── PermissionDeniedError(PermissionError) 403
+│   ├── NotFoundError(LookupError)           404
+│   ├── ConflictError                        409
+│   ├── RateLimitError                       429
+│   ├── BadRequestError(ValueError)          400, 422
+│   │   └── ContextLengthExceededError       code "context_length_exceeded"
+│   └── InternalServerError                  5xx
+├── APITimeoutError(TimeoutError)            connect/read/write timeouts, per-chunk timeout
+├── APIConnectionError(ConnectionError)      refused, reset, DNS, TLS
+├── StreamError                              a stream that broke after it started
+│   ├── StreamIncompleteError(ConnectionError) cut before ``data: [DONE]``
+│   └── StreamEventError                     an ``error`` event inside the stream
+├── ResponseProtocolError(ValueError)        a body that is not the Chat Completions format
+│   └── ResponseTooLargeError                a reply or stream event over its size limit
+├── RefusalError                             the model refused (``message.refusal``)
+├── ContentFilterError                       finish_reason / error code ``content_filter``
+└── OpenAIConfigurationError(ValueError)     no API key, no Azure endpoint ...
+```
 
 The message always says what happened and what to do; attributes carry the details:
-``status_code``, ``error_type``, ``code``, ``param``, ``request_id`` (the ``x-request-id``
-header, quote it to OpenAI support), ``attempts`` (requests sent, retries included) and
-``body`` (the parsed error body, if any). Secrets never appear in any of them: the HTTP layer
+`status_code`, `error_type`, `code`, `param`, `request_id` (the `x-request-id`
+header, quote it to OpenAI support), `attempts` (requests sent, retries included) and
+`body` (the parsed error body, if any). Secrets never appear in any of them: the HTTP layer
 scrubs every spelling (verbatim, JSON-escaped, percent-encoded) of every credential the model
 sent (API key, credential headers and query parameters, each Azure AD token) from
 server-provided text before building the error. Errors pickle with all their attributes.
@@ -76,7 +81,7 @@ __all__ = [
 
 
 class OpenAIError(ChatModelError):
-    """Base class of every error raised by ``pipes_openai``."""
+    """Base class of every error raised by `pipes_openai`."""
 
     def __init__(
         self,
@@ -129,7 +134,7 @@ def _rebuild(cls: type[OpenAIError], message: str, state: dict[str, Any]) -> Ope
 
 
 class APIStatusError(OpenAIError):
-    """The server answered with an HTTP error status (``status_code``)."""
+    """The server answered with an HTTP error status (`status_code`)."""
 
 
 class AuthenticationError(APIStatusError, PermissionError):
@@ -141,7 +146,7 @@ class PermissionDeniedError(APIStatusError, PermissionError):
 
 
 class NotFoundError(APIStatusError, LookupError):
-    """404: unknown model / deployment, or a wrong ``base_url`` path."""
+    """404: unknown model / deployment, or a wrong `base_url` path."""
 
 
 class ConflictError(APIStatusError):
@@ -149,19 +154,19 @@ class ConflictError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429: rate limit or quota exceeded (``code == "insufficient_quota"`` for the latter)."""
+    """429: rate limit or quota exceeded (`code == "insufficient_quota"` for the latter)."""
 
 
 class BadRequestError(APIStatusError, ValueError):
-    """400/422: the request was rejected as invalid; ``param`` names the culprit if known."""
+    """400/422: the request was rejected as invalid; `param` names the culprit if known."""
 
 
 class ContextLengthExceededError(BadRequestError):
-    """The prompt plus ``max_tokens`` does not fit the model's context window."""
+    """The prompt plus `max_tokens` does not fit the model's context window."""
 
 
 class InternalServerError(APIStatusError):
-    """5xx: the server failed; retried automatically up to ``max_retries``."""
+    """5xx: the server failed; retried automatically up to `max_retries`."""
 
 
 class APITimeoutError(OpenAIError, TimeoutError):
@@ -177,11 +182,11 @@ class StreamError(OpenAIError):
 
 
 class StreamIncompleteError(StreamError, ConnectionError):
-    """The stream ended before ``data: [DONE]`` (connection dropped or server crashed)."""
+    """The stream ended before `data: [DONE]` (connection dropped or server crashed)."""
 
 
 class StreamEventError(StreamError):
-    """The server sent an ``error`` event in the middle of a stream."""
+    """The server sent an `error` event in the middle of a stream."""
 
 
 class ResponseProtocolError(OpenAIError, ValueError):
@@ -191,8 +196,8 @@ class ResponseProtocolError(OpenAIError, ValueError):
 class ResponseTooLargeError(ResponseProtocolError):
     """A reply (or one streamed event) grew past a configured size limit.
 
-    ``limit`` is the limit in bytes; the message names the setting that raises it
-    (``max_response_bytes`` or ``max_stream_event_bytes``).
+    `limit` is the limit in bytes; the message names the setting that raises it
+    (`max_response_bytes` or `max_stream_event_bytes`).
     """
 
     def __init__(self, message: str, *, limit: int = 0, **kwargs: Any) -> None:
@@ -201,9 +206,9 @@ class ResponseTooLargeError(ResponseProtocolError):
 
 
 class RefusalError(OpenAIError):
-    """The model refused to answer; ``refusal`` holds its explanation.
+    """The model refused to answer; `refusal` holds its explanation.
 
-    Raised by ``with_structured_output`` (invoke and stream) when the reply is a refusal
+    Raised by `with_structured_output` (invoke and stream) when the reply is a refusal
     instead of the requested structure.
     """
 
@@ -287,14 +292,15 @@ def error_from_status(
 ) -> APIStatusError | ContentFilterError:
     """Build the typed error for an HTTP error response.
 
-    ``body`` is the parsed JSON body (``{"error": {...}}`` for OpenAI, sometimes a bare
-    ``{"detail": ...}``/``{"message": ...}`` or a string for compatible servers); ``raw_text`` is
+    `body` is the parsed JSON body (`{"error": {...}}` for OpenAI, sometimes a bare
+    `{"detail": ...}`/`{"message": ...}` or a string for compatible servers); `raw_text` is
     used when the body is not JSON. Both must already be scrubbed of secrets.
 
-    Example::
-
+    Example:
+        ```python
         err = error_from_status(429, {"error": {"message": "slow"}}, request_id="r", attempts=3)
         assert isinstance(err, RateLimitError)
+        ```
     """
     err: Any = body.get("error", body) if isinstance(body, dict) else None
     if isinstance(err, str):  # e.g. llama.cpp / some proxies: {"error": "text"}

@@ -1,28 +1,29 @@
 """The sans-IO core of one call: attempts, retries, status handling, bounded bodies, streams.
 
-:func:`exchange` is a generator that never touches the network. It yields steps and is sent
-their results by a driver, the way httpx's ``Auth.auth_flow`` is driven; :class:`HTTPEngine`
+`exchange` is a generator that never touches the network. It yields steps and is sent
+their results by a driver, the way httpx's `Auth.auth_flow` is driven; `HTTPEngine`
 has one thin sync driver and one thin async driver, so every decision below exists once:
 
-* ``(OPEN, streaming)``: send the request; the driver sends back the ``httpx.Response`` (head
-  only) or throws the ``httpx.TransportError`` in;
-* ``(CHUNK, outputs)``: hand ``outputs`` to the consumer, then read the next body chunk; the
-  driver sends back the bytes, ``None`` at the end of the body, or throws the transport error;
-* ``(SLEEP, seconds)``: wait before the next attempt (the driver closes the last response);
-* ``(EMIT, outputs)``: hand ``outputs`` to the consumer (before an error is raised).
+* `(OPEN, streaming)`: send the request; the driver sends back the `httpx.Response` (head
+  only) or throws the `httpx.TransportError` in;
+* `(CHUNK, outputs)`: hand `outputs` to the consumer, then read the next body chunk; the
+  driver sends back the bytes, `None` at the end of the body, or throws the transport error;
+* `(SLEEP, seconds)`: wait before the next attempt (the driver closes the last response);
+* `(EMIT, outputs)`: hand `outputs` to the consumer (before an error is raised).
 
-The generator's return value is the list of final outputs (``[Reply]`` for a plain request).
-Errors are raised from it as the typed exceptions of :mod:`pipes_openai._failures`.
+The generator's return value is the list of final outputs (`[Reply]` for a plain request).
+Errors are raised from it as the typed exceptions of `pipes_openai._failures`.
 
-Bounds: each attempt of a plain request must finish within ``timeouts.total`` however slowly
-the bytes arrive; a body may hold ``max_response_bytes``; a stream must complete an event
-within ``timeouts.event`` seconds, and one SSE line or event may hold
-``max_stream_event_bytes``.
+Bounds: each attempt of a plain request must finish within `timeouts.total` however slowly
+the bytes arrive; a body may hold `max_response_bytes`; a stream must complete an event
+within `timeouts.event` seconds, and one SSE line or event may hold
+`max_stream_event_bytes`.
 
-Example::
-
+Example:
+    ```python
     flow = exchange(engine, url, StreamMeta(), None, streaming=False)
     step, arg = next(flow)  # (OPEN, False): the driver sends the request ...
+    ```
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class Reply:
 def next_delay(
     policy: Policy, attempt: int, headers: httpx.Headers | None, reason: str = ""
 ) -> float:
-    """Seconds to wait after failed ``attempt`` (logged, without secrets, when ``reason``)."""
+    """Seconds to wait after failed `attempt` (logged, without secrets, when `reason`)."""
     delay = retry_delay(
         attempt,
         headers,
@@ -109,8 +110,8 @@ def exchange(
 ) -> Flow:
     """One call, sans I/O (see the module docstring for the steps a driver must serve).
 
-    Plain requests return ``[Reply]``; streaming ones yield converted events until
-    ``[DONE]``. Retries happen only before the first event of a stream.
+    Plain requests return `[Reply]`; streaming ones yield converted events until
+    `[DONE]`. Retries happen only before the first event of a stream.
     """
     attempt = 0
     while True:
@@ -211,8 +212,8 @@ def _events(
     """The events of an SSE body: one resumption per network chunk, not one per event.
 
     This loop is the per-token path of the package, hence local names and the inlined common
-    case (a JSON object without ``"error"``); everything else goes through ``decode_event``.
-    Outputs a chunk completed before an error are delivered (``EMIT``) before it is raised.
+    case (a JSON object without `"error"`); everything else goes through `decode_event`.
+    Outputs a chunk completed before an error are delivered (`EMIT`) before it is raised.
     """
     limit = policy.max_stream_event_bytes
     decoder = SSEDecoder(limit)

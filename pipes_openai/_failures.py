@@ -1,13 +1,14 @@
 """The typed errors of one exchange, built from what went wrong, with secrets scrubbed.
 
 Every text that can carry server-provided bytes, a URL or a transport message goes through
-``policy.scrub`` (the engine's shared :class:`~pipes_openai._secrets.Secrets`) before it reaches
+`policy.scrub` (the engine's shared `Secrets`) before it reaches
 an exception; error bodies are parsed first and scrubbed after, so a secret the server spelled
 with JSON escapes is caught in its decoded form too.
 
-Example::
-
+Example:
+    ```python
     raise status_error(engine, 401, request_id, content, attempts=1)
+    ```
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class Policy(Protocol):
 def status_error(
     policy: Policy, status: int, request_id: str | None, content: bytes, attempts: int
 ) -> APIStatusError | ContentFilterError:
-    """The typed error of an HTTP error status (``content`` is the possibly cut body)."""
+    """The typed error of an HTTP error status (`content` is the possibly cut body)."""
     text = policy.scrub(content.decode("utf-8", "replace"))
     body: Any
     try:
@@ -189,7 +190,7 @@ def bad_event(
 def stream_event_error(
     policy: Policy, obj: Any, request_id: str | None, attempts: int
 ) -> StreamEventError:
-    """An ``error`` event in the middle of a stream; its body is scrubbed like a status error's."""
+    """An `error` event in the middle of a stream; its body is scrubbed like a status error's."""
     obj = policy.scrub_data(obj)
     err = obj.get("error", obj) if isinstance(obj, dict) else obj
     if not isinstance(err, dict):
@@ -230,7 +231,7 @@ def incomplete(
     attempts: int,
     exc: BaseException | None = None,
 ) -> OpenAIError:
-    """A stream that ended (or broke) before ``data: [DONE]``."""
+    """A stream that ended (or broke) before `data: [DONE]`."""
     if isinstance(exc, httpx.TimeoutException | APITimeoutError):
         return stream_stalled(policy, events, request_id, attempts)
     reason = f": {type(exc).__name__}: {policy.scrub(str(exc))}" if exc is not None else ""

@@ -1,15 +1,16 @@
-"""The HTTP layer of ``pipes_openai``: one engine sends requests, retries, raises typed errors.
+"""The HTTP layer of `pipes_openai`: one engine sends requests, retries, raises typed errors.
 
-Everything that touches the network goes through :class:`HTTPEngine`. What a call *decides*
+Everything that touches the network goes through `HTTPEngine`. What a call *decides*
 (attempts, retries, status handling, bounded bodies, stream decoding, typed errors) is the
-sans-IO core in :mod:`pipes_openai._exchange`; the engine only drives it, once for sync code
-and once for async code, over the connection pools of :mod:`pipes_openai._pools`.
+sans-IO core in `pipes_openai._exchange`; the engine only drives it, once for sync code
+and once for async code, over the connection pools of `pipes_openai._pools`.
 
-Example::
-
+Example:
+    ```python
     engine = HTTPEngine(Timeouts(total=30), max_retries=2, secrets=("sk-...",))
     reply = engine.post("https://api.openai.com/v1/chat/completions", body, headers)
     reply.data["choices"][0]
+    ```
 """
 
 from __future__ import annotations
@@ -43,15 +44,16 @@ DEFAULT_RESPONSE_LIMIT = 64 * 1024 * 1024
 
 
 def server_label(default: str, base_url: str | None) -> str:
-    """How errors name the server: ``default`` (e.g. "OpenAI") unless ``base_url`` is another.
+    """How errors name the server: `default` (e.g. "OpenAI") unless `base_url` is another.
 
     A custom server is named by its host and port only (never credentials, path or query), so
     "localhost:8000 returned HTTP 401" does not send a user to OpenAI's status page.
 
-    Example::
-
+    Example:
+        ```python
         server_label("OpenAI", "http://localhost:8000/v1")  # 'localhost:8000'
         server_label("OpenAI", None)                         # 'OpenAI'
+        ```
     """
     if base_url is None:
         return default
@@ -91,18 +93,19 @@ def _request(
 class HTTPEngine:
     """Sends Chat Completions requests: pooling, retries, typed errors, bounds and SSE decoding.
 
-    ``secrets`` are scrubbed from every error text; ``provider`` names the service in errors.
-    ``http_client`` / ``http_async_client`` replace the shared pools (the caller owns them and
+    `secrets` are scrubbed from every error text; `provider` names the service in errors.
+    `http_client` / `http_async_client` replace the shared pools (the caller owns them and
     their lifetime; the engine's timeouts still apply to every request).
-    ``max_response_bytes`` bounds a non-streamed reply (default 64 MiB) and
-    ``max_stream_event_bytes`` one SSE line or event (default 16 MiB); past them a call raises
-    :class:`ResponseTooLargeError` naming the setting.
+    `max_response_bytes` bounds a non-streamed reply (default 64 MiB) and
+    `max_stream_event_bytes` one SSE line or event (default 16 MiB); past them a call raises
+    [`ResponseTooLargeError`][pipes_openai.ResponseTooLargeError] naming the setting.
 
-    Example::
-
+    Example:
+        ```python
         engine = HTTPEngine(Timeouts(), max_retries=2, secrets=(key,))
         for event in engine.stream(url, body, headers):
             print(event["choices"])
+        ```
     """
 
     __slots__ = (
@@ -166,7 +169,7 @@ class HTTPEngine:
         return f"HTTPEngine(provider={self.provider!r}, max_retries={self.max_retries})"
 
     def scrub(self, text: str) -> str:
-        """Remove every spelling of the configured secrets from ``text``."""
+        """Remove every spelling of the configured secrets from `text`."""
         return self._secrets.scrub(text)
 
     def scrub_data(self, data: Any) -> Any:
@@ -176,7 +179,7 @@ class HTTPEngine:
     # -- the public calls --------------------------------------------------------------------
 
     def post(self, url: httpx.URL | str, body: bytes, headers: Mapping[str, str]) -> Reply:
-        """POST ``body`` (JSON bytes) and return the parsed JSON reply, retrying as configured."""
+        """POST `body` (JSON bytes) and return the parsed JSON reply, retrying as configured."""
         run = self._drive(
             exchange(self, url, StreamMeta(), None, streaming=False), url, body, headers
         )
@@ -187,7 +190,7 @@ class HTTPEngine:
         return reply
 
     async def apost(self, url: httpx.URL | str, body: bytes, headers: Mapping[str, str]) -> Reply:
-        """:meth:`post` on this event loop's own pools."""
+        """`post` on this event loop's own pools."""
         flow = exchange(self, url, StreamMeta(), None, streaming=False)
         run = self._adrive(flow, url, body, headers)
         try:
@@ -204,12 +207,12 @@ class HTTPEngine:
         meta: StreamMeta | None = None,
         convert: Callable[[Any], Any] | None = None,
     ) -> Generator[Any, None, None]:
-        """POST a streaming request and yield each decoded JSON event until ``[DONE]``.
+        """POST a streaming request and yield each decoded JSON event until `[DONE]`.
 
         Retries happen only before the first event. A body that is plain JSON (a server that
-        ignored ``stream: true``) is yielded whole, once. ``meta`` receives the request id,
-        attempts and response headers. With ``convert``, each event is passed through it and
-        what it returns is yielded instead (``None`` is skipped): one generator hop less per
+        ignored `stream: true`) is yielded whole, once. `meta` receives the request id,
+        attempts and response headers. With `convert`, each event is passed through it and
+        what it returns is yielded instead (`None` is skipped): one generator hop less per
         token than converting in the consumer.
         """
         meta = meta if meta is not None else StreamMeta()
@@ -223,7 +226,7 @@ class HTTPEngine:
         meta: StreamMeta | None = None,
         convert: Callable[[Any], Any] | None = None,
     ) -> AsyncGenerator[Any, None]:
-        """:meth:`stream` on this event loop's own pools."""
+        """`stream` on this event loop's own pools."""
         meta = meta if meta is not None else StreamMeta()
         return self._adrive(exchange(self, url, meta, convert, streaming=True), url, body, headers)
 
@@ -232,7 +235,7 @@ class HTTPEngine:
     def _drive(
         self, flow: Flow, url: httpx.URL | str, body: bytes, headers: Mapping[str, str]
     ) -> Generator[Any, None, None]:
-        """Serve ``flow``'s steps with blocking I/O, yielding what it hands out."""
+        """Serve `flow`'s steps with blocking I/O, yielding what it hands out."""
         response: httpx.Response | None = None
         chunks: Iterator[bytes] = iter(())
         read = CHUNK  # a local: compared once per network chunk
@@ -278,7 +281,7 @@ class HTTPEngine:
     async def _adrive(
         self, flow: Flow, url: httpx.URL | str, body: bytes, headers: Mapping[str, str]
     ) -> AsyncGenerator[Any, None]:
-        """Serve ``flow``'s steps on this event loop, yielding what it hands out."""
+        """Serve `flow`'s steps on this event loop, yielding what it hands out."""
         import asyncio  # loaded by the event loop already; kept off `import pipes_openai`
 
         response: httpx.Response | None = None

@@ -1,19 +1,20 @@
 """The constructor keywords of the chat models, as type checkers see them.
 
-Pydantic's synthesized ``__init__`` cannot express what the models accept: LangChain's names
-(``model_name``, ``openai_api_key`` ... are validation aliases, which type checkers ignore) and
-a plain ``str`` for a ``SecretStr`` field. So the models declare ``__init__(**params:
-Unpack[...])`` for type checkers only, with one of these ``TypedDict``\\ s. They hold names and
+Pydantic's synthesized `__init__` cannot express what the models accept: LangChain's names
+(`model_name`, `openai_api_key` ... are validation aliases, which type checkers ignore) and
+a plain `str` for a `SecretStr` field. So the models declare `__init__(**params:
+Unpack[...])` for type checkers only, with one of these `TypedDict`s. They hold names and
 types, never defaults (those are declared once, on the fields), and
-``tests/openai/test_openai_params.py`` holds them equal to the fields and their aliases.
+`tests/openai/test_openai_params.py` holds them equal to the fields and their aliases.
 
-This module is only imported by type checkers and tests: ``import pipes_openai`` never loads it.
+This module is only imported by type checkers and tests: `import pipes_openai` never loads it.
 
-Example::
-
+Example:
+    ```python
     class ChatOpenAI(BaseChatOpenAI):
         if TYPE_CHECKING:
             def __init__(self, **params: Unpack[ChatOpenAIParams]) -> None: ...
+    ```
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ __all__ = ["AzureChatOpenAIParams", "ChatModelParams", "ChatOpenAIParams"]
 
 
 class ChatModelParams(TypedDict, total=False):
-    """The fields every ``pipes.BaseChatModel`` has."""
+    """The fields every `pipes.BaseChatModel` has."""
 
     name: str | None
     rate_limiter: BaseRateLimiter | None
@@ -41,7 +42,7 @@ class ChatModelParams(TypedDict, total=False):
 
 
 class ChatOpenAIParams(ChatModelParams, total=False):
-    """``ChatOpenAI``'s keywords: ``BaseChatOpenAI``'s fields, then LangChain's name for each."""
+    """`ChatOpenAI`'s keywords: `BaseChatOpenAI`'s fields, then LangChain's name for each."""
 
     model: str
     model_name: str
@@ -87,7 +88,7 @@ class ChatOpenAIParams(ChatModelParams, total=False):
 
 
 class AzureChatOpenAIParams(ChatOpenAIParams, total=False):
-    """``AzureChatOpenAI``'s keywords: ``ChatOpenAI``'s plus the Azure ones."""
+    """`AzureChatOpenAI`'s keywords: `ChatOpenAI`'s plus the Azure ones."""
 
     azure_endpoint: str | None
     azure_deployment: str | None

@@ -1,18 +1,19 @@
 """Shared connection pools: one sync pool per timeout setting, async pools per event loop.
 
-* sync: one shared :class:`httpx.Client` per timeout setting (thread-safe);
-* async: for every running event loop its own set of :class:`httpx.AsyncClient`\\ s used
+* sync: one shared `httpx.Client` per timeout setting (thread-safe);
+* async: for every running event loop its own set of `httpx.AsyncClient`\\ s used
   round-robin. httpcore's pool scans all its connections on every request, so several small
   pools serve high concurrency faster than one big one; and a pool is never shared between
-  loops (a shared pool fails with "Event loop is closed" on the second ``asyncio.run``). The
-  clients of a loop are closed when that loop shuts down its async generators (``asyncio.run``
+  loops (a shared pool fails with "Event loop is closed" on the second `asyncio.run`). The
+  clients of a loop are closed when that loop shuts down its async generators (`asyncio.run`
   does), and forgotten when the loop is found closed.
 
-Example::
-
+Example:
+    ```python
     sender = sync_sender((60.0, 10.0), httpx.Timeout(60.0, connect=10.0))
     pools = await async_pools((60.0, 10.0), httpx.Timeout(60.0, connect=10.0))
     index = pools.acquire()  # pools.senders[index] sends; then pools.release(index)
+    ```
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ __all__ = ["LoopPools", "async_pools", "close_all_clients", "sync_sender"]
 class LoopPools:
     """The async senders of one event loop: transports (fast path) or clients (proxies).
 
-    A request goes to the first pool with fewer than ``spread`` requests in flight, else to
+    A request goes to the first pool with fewer than `spread` requests in flight, else to
     the least busy one: sequential calls keep reusing one warm connection (no new TLS
     handshake per call), while concurrent calls spread over the pools, so that no pool gets
     many connections (httpcore scans all of a pool's connections on every request).
@@ -52,7 +53,7 @@ class LoopPools:
         self.closer: Any = None  # the async generator closing the senders at loop shutdown
 
     def acquire(self) -> int:
-        """The index of the pool for the next request (call :meth:`release` when done)."""
+        """The index of the pool for the next request (call `release` when done)."""
         inflight = self.inflight
         spread = self.spread
         count = len(inflight)
@@ -93,11 +94,11 @@ class _LazyTrustContext(ssl.SSLContext):
     """httpx's default TLS context, whose CA bundle is loaded at the first TLS handshake.
 
     Loading the bundle costs ~15-40 ms, most of a cold start's first call against a plain
-    ``http://`` server (a local model server, the emulator), which never needs it. Until it is
-    loaded the context verifies against no roots at all (``PROTOCOL_TLS_CLIENT``: certificates
+    `http://` server (a local model server, the emulator), which never needs it. Until it is
+    loaded the context verifies against no roots at all (`PROTOCOL_TLS_CLIENT`: certificates
     and host names required), so a handshake that bypassed the hooks below would fail closed.
-    Every TLS connection (httpcore sync: ``wrap_socket``; anyio, asyncio and TLS-in-TLS
-    proxies: ``wrap_bio``) goes through them. anyio calls ``wrap_bio`` of a subclass in a
+    Every TLS connection (httpcore sync: `wrap_socket`; anyio, asyncio and TLS-in-TLS
+    proxies: `wrap_bio`) goes through them. anyio calls `wrap_bio` of a subclass in a
     worker thread, which keeps the one-time bundle read off the event loop; the hop costs
     microseconds per new TLS connection against the milliseconds of its handshake.
     """
@@ -226,11 +227,12 @@ def close_all_clients() -> None:
     """Close the shared sync connection pools (async ones close with their event loop).
 
     Runs at interpreter exit too, so that idle keep-alive sockets are closed rather than left
-    to the garbage collector (which warns ``ResourceWarning: unclosed socket``).
+    to the garbage collector (which warns `ResourceWarning: unclosed socket`).
 
-    Example::
-
+    Example:
+        ```python
         close_all_clients()  # e.g. in a test teardown or before fork
+        ```
     """
     with _lock:
         senders = list(_sync_senders.values())

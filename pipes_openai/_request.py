@@ -1,12 +1,13 @@
 """The Chat Completions request body: messages on the wire, parameters, call keywords.
 
-:func:`build_body` turns a model's parameters and one call (messages, ``stop``, keywords from
-``bind``/``invoke``) into the JSON body; :data:`ENCODER` writes it compactly.
+`build_body` turns a model's parameters and one call (messages, `stop`, keywords from
+`bind`/`invoke`) into the JSON body; `ENCODER` writes it compactly.
 
-Example::
-
+Example:
+    ```python
     body = build_body(llm, [HumanMessage("hi")], None, {"temperature": 0}, stream=False)
     ENCODER.encode(body).encode()  # the bytes to POST
+    ```
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def build_body(
     *,
     stream: bool,
 ) -> dict[str, Any]:
-    """The JSON body of one call: fields, ``model_kwargs``, the call's keywords, ``extra_body``."""
+    """The JSON body of one call: fields, `model_kwargs`, the call's keywords, `extra_body`."""
     model = kwargs.get("model") or llm.model
     body: dict[str, Any] = {
         "model": model,

@@ -1,13 +1,14 @@
 """The retry policy: which failures are retried, and how long to wait before the next try.
 
-Retries use exponential backoff and jitter, honouring ``retry-after-ms`` / ``retry-after``
-(capped) and ``x-should-retry``; 408, 409, 429, 5xx, connection errors and timeouts are
+Retries use exponential backoff and jitter, honouring `retry-after-ms` / `retry-after`
+(capped) and `x-should-retry`; 408, 409, 429, 5xx, connection errors and timeouts are
 retried, other statuses never.
 
-Example::
-
+Example:
+    ```python
     if should_retry(response.status_code, response.headers):
         time.sleep(retry_delay(attempt, response.headers, base=0.5, cap=8.0, max_after=60.0))
+    ```
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def parse_retry_after(headers: httpx.Headers | None) -> float | None:
 def retry_delay(
     attempt: int, headers: httpx.Headers | None, *, base: float, cap: float, max_after: float
 ) -> float:
-    """Seconds to wait after failed ``attempt``: the server's hint, else backoff with jitter."""
+    """Seconds to wait after failed `attempt`: the server's hint, else backoff with jitter."""
     after = parse_retry_after(headers)
     if after is not None and after >= 0:
         return float(min(after, max_after))
@@ -60,7 +61,7 @@ def retry_delay(
 
 
 def should_retry(status: int, headers: httpx.Headers) -> bool:
-    """Whether an HTTP ``status`` is worth another attempt (``x-should-retry`` decides first)."""
+    """Whether an HTTP `status` is worth another attempt (`x-should-retry` decides first)."""
     if status in _NEVER_RETRY:
         return False
     hint = headers.get("x-should-retry")

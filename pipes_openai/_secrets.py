@@ -1,15 +1,15 @@
 """The secrets a connection must never show, and the one place that scrubs them from text.
 
-A server can echo a credential back in many spellings: verbatim, JSON-escaped (``\\u0073k-…``,
-``\\/``, surrogate pairs), percent-encoded in an echoed URL (UTF-8 bytes, ``+`` for a space),
-or mixed character by character. :class:`Secrets` matches every such spelling of every
+A server can echo a credential back in many spellings: verbatim, JSON-escaped (`\\u0073k-…`,
+`\\/`, surrogate pairs), percent-encoded in an echoed URL (UTF-8 bytes, `+` for a space),
+or mixed character by character. `Secrets` matches every such spelling of every
 registered value (one pattern per value, compiled on the first error that needs it). Values
 can be added while requests run (an Azure AD token provider returns a new token per request),
-and the object never shows a value in its ``repr``.
+and the object never shows a value in its `repr`.
 
 Which headers and query parameters are credentials is decided here too
-(:func:`is_credential_name`), with the helpers that hide them in reprs and dumps
-(:func:`hide_credentials`) and find the password in a URL (:func:`url_passwords`).
+(`is_credential_name`), with the helpers that hide them in reprs and dumps
+(`hide_credentials`) and find the password in a URL (`url_passwords`).
 
 Example:
     ```python
@@ -55,7 +55,7 @@ _AUTH_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9_.+-]*\s+(\S.*)", re.DOTALL)
 
 
 def is_credential_name(name: str) -> bool:
-    """Whether a header or query parameter named ``name`` carries a credential.
+    """Whether a header or query parameter named `name` carries a credential.
 
     Example:
         ```python
@@ -66,10 +66,10 @@ def is_credential_name(name: str) -> bool:
 
 
 def credential_values(params: Mapping[str, Any] | None) -> Iterator[str]:
-    """The secret values among ``params`` (headers or query parameters) to scrub from errors.
+    """The secret values among `params` (headers or query parameters) to scrub from errors.
 
-    Each credential value is yielded whole and, for ``"<scheme> <credentials>"`` values
-    (``Bearer``, ``Basic`` ...), its credentials part too; list values (a repeated query
+    Each credential value is yielded whole and, for `"<scheme> <credentials>"` values
+    (`Bearer`, `Basic` ...), its credentials part too; list values (a repeated query
     parameter) item by item.
     """
     for name, value in (params or {}).items():
@@ -96,7 +96,7 @@ def _revealed(value: Any) -> Any:
 
 
 def hide_credentials(params: dict[str, Any] | None) -> dict[str, Any] | None:
-    """``params`` (headers or query) with credential values as ``SecretStr`` (``'**********'``).
+    """`params` (headers or query) with credential values as `SecretStr` (`'**********'`).
 
     Example:
         ```python
@@ -110,7 +110,7 @@ def hide_credentials(params: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def reveal_credentials(params: Any) -> Any:
-    """The inverse of :func:`hide_credentials`: ``SecretStr`` values back to their text."""
+    """The inverse of `hide_credentials`: `SecretStr` values back to their text."""
     if not isinstance(params, Mapping):
         return params
     return {k: _revealed(v) for k, v in params.items()}
@@ -122,7 +122,7 @@ _URL_PASSWORD = re.compile(r"(?<=//)([^/?#:@]*):([^/?#]*)@")
 
 
 def url_passwords(url: str | None) -> Iterator[str]:
-    """The password of ``url``'s user-info (``https://user:pw@host``), as written and decoded."""
+    """The password of `url`'s user-info (`https://user:pw@host`), as written and decoded."""
     match = _URL_PASSWORD.search(url) if url else None
     if match is not None and match.group(2):
         yield match.group(2)
@@ -130,7 +130,7 @@ def url_passwords(url: str | None) -> Iterator[str]:
 
 
 def hide_url_password(url: str | None) -> str | None:
-    """``url`` with the password of its user-info replaced by ``***`` (the user name stays).
+    """`url` with the password of its user-info replaced by `***` (the user name stays).
 
     Example:
         ```python
@@ -156,7 +156,7 @@ _SHORT_ESCAPES = {
 
 
 def _hex(code: int, width: int) -> str:
-    """``code`` in hex, each letter matching either case (the key itself stays case-sensitive)."""
+    """`code` in hex, each letter matching either case (the key itself stays case-sensitive)."""
     return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in f"{code:0{width}x}")
 
 
@@ -193,14 +193,14 @@ def _restore(lasting: tuple[str, ...], short_lived: tuple[str, ...], keep: int) 
 class Secrets:
     """A thread-safe set of secret values and a scrubber for all their spellings.
 
-    Empty values are ignored. :meth:`scrub` replaces every occurrence with ``***``;
-    :meth:`scrub_data` does the same inside parsed JSON (keys and string values, recursively).
+    Empty values are ignored. `scrub` replaces every occurrence with `***`;
+    `scrub_data` does the same inside parsed JSON (keys and string values, recursively).
     Short-lived values (tokens a provider refreshes) are kept for the newest
-    ``max_short_lived`` of them only, so a long-running process does not grow without bound;
+    `max_short_lived` of them only, so a long-running process does not grow without bound;
     a request still in flight with the previous token is covered meanwhile.
 
-    :meth:`add` is cheap (it runs per request for token providers); each value's pattern is
-    compiled on the first :meth:`scrub` after it was added (an error path), then reused.
+    `add` is cheap (it runs per request for token providers); each value's pattern is
+    compiled on the first `scrub` after it was added (an error path), then reused.
 
     Example:
         ```python
@@ -254,10 +254,10 @@ class Secrets:
         return self._ordered
 
     def add(self, value: str | None, *, short_lived: bool = False) -> None:
-        """Register ``value`` (a no-op for ``None``, ``""`` or a value already known).
+        """Register `value` (a no-op for `None`, `""` or a value already known).
 
-        ``short_lived=True`` marks a value that is replaced over time (an AD token): only the
-        newest ``max_short_lived`` such values are kept. A lasting value is never dropped.
+        `short_lived=True` marks a value that is replaced over time (an AD token): only the
+        newest `max_short_lived` such values are kept. A lasting value is never dropped.
         """
         if not value or (value in self._values and (short_lived or value in self._lasting)):
             return  # the per-request fast path (a provider's cached token): no lock
@@ -286,7 +286,7 @@ class Secrets:
         return patterns
 
     def scrub(self, text: str) -> str:
-        """``text`` with every spelling of every secret replaced by ``***``."""
+        """`text` with every spelling of every secret replaced by `***`."""
         ordered = self._ordered
         # Every spelling is at least as long as the secret: short texts (a request id, a
         # status line) skip compiling and running the patterns.

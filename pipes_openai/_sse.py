@@ -1,22 +1,23 @@
 """A small, fast, bounded Server-Sent Events decoder for Chat Completions streams.
 
-It works on raw byte chunks (``response.iter_raw()``) rather than ``iter_lines()`` because
-decoding every line to ``str`` first costs more than the JSON parse that follows. It follows the
-WHATWG rules that matter for LLM servers: ``data:`` lines (with or without the space), events
-separated by a blank line, multi-line ``data`` joined with ``\\n``, ``event:`` names (``error``),
-``\\r\\n`` and lone ``\\r`` line endings, ``:`` comment/keep-alive lines and ``id``/``retry`` fields
+It works on raw byte chunks (`response.iter_raw()`) rather than `iter_lines()` because
+decoding every line to `str` first costs more than the JSON parse that follows. It follows the
+WHATWG rules that matter for LLM servers: `data:` lines (with or without the space), events
+separated by a blank line, multi-line `data` joined with `\\n`, `event:` names (`error`),
+`\\r\\n` and lone `\\r` line endings, `:` comment/keep-alive lines and `id`/`retry` fields
 ignored.
 
 Its cost is linear in the bytes fed however they are split: a line without its end is kept as a
 list of pieces and joined once when the end arrives (re-joining the whole buffer per chunk made
 an 8 MB line fed in small pieces quadratic). A line, or the data of one event, longer than
-``limit`` bytes raises :class:`EventTooLarge` instead of growing without bound.
+`limit` bytes raises `EventTooLarge` instead of growing without bound.
 
-Example::
-
+Example:
+    ```python
     decoder = SSEDecoder()
     events = decoder.feed(b'data: {"a": 1}\\n\\ndata: [DO') + decoder.feed(b"NE]\\n\\n")
     assert events == [(None, b'{"a": 1}'), (None, b"[DONE]")]
+    ```
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ DEFAULT_EVENT_LIMIT = 16 * 1024 * 1024
 
 
 class EventTooLarge(ValueError):
-    """A line or an event's data grew past the decoder's ``limit`` (``size`` bytes so far)."""
+    """A line or an event's data grew past the decoder's `limit` (`size` bytes so far)."""
 
     def __init__(self, size: int, limit: int) -> None:
         super().__init__(f"an SSE line or event reached {size} bytes, over the {limit}-byte limit")
@@ -41,17 +42,18 @@ class EventTooLarge(ValueError):
 
 
 class SSEDecoder:
-    """Incremental decoder: feed byte chunks, get complete ``(event, data)`` pairs back.
+    """Incremental decoder: feed byte chunks, get complete `(event, data)` pairs back.
 
     A trailing line without its newline is kept until the next chunk; an event whose blank
-    separator never arrived is returned by :meth:`flush` (servers that end the body right after
-    the last ``data:`` line), but an unterminated *line* is dropped there: it is a cut
-    stream, and the caller notices the missing ``[DONE]``.
+    separator never arrived is returned by `flush` (servers that end the body right after
+    the last `data:` line), but an unterminated *line* is dropped there: it is a cut
+    stream, and the caller notices the missing `[DONE]`.
 
-    Example::
-
+    Example:
+        ```python
         decoder = SSEDecoder(limit=1024)
         decoder.feed(b"data: x\\n") + decoder.feed(b"\\n")  # [(None, b"x")]
+        ```
     """
 
     __slots__ = (
@@ -150,7 +152,7 @@ class SSEDecoder:
 
 
 def iter_sse(chunks: Iterable[bytes]) -> Iterator[SSEEvent]:
-    """Yield ``(event, data)`` pairs from a byte-chunk iterator (e.g. ``iter_bytes()``)."""
+    """Yield `(event, data)` pairs from a byte-chunk iterator (e.g. `iter_bytes()`)."""
     decoder = SSEDecoder()
     feed = decoder.feed
     for chunk in chunks:

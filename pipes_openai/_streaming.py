@@ -1,13 +1,14 @@
 """What a streamed reply is made of: its metadata, its content type, and its odd events.
 
-The per-chunk loop itself is in :mod:`pipes_openai._exchange` (the per-token path); the rare
-cases it hands over are here: an ``error`` event, an event that is not JSON, a whole-JSON body
+The per-chunk loop itself is in `pipes_openai._exchange` (the per-token path); the rare
+cases it hands over are here: an `error` event, an event that is not JSON, a whole-JSON body
 converted like an event.
 
-Example::
-
+Example:
+    ```python
     meta = StreamMeta()
     decode_event(engine, None, b'{"choices": []}', meta)  # {"choices": []}
+    ```
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class StreamMeta:
 
 
 def converted(obj: Any, convert: Callable[[Any], Any] | None) -> list[Any]:
-    """``[obj]`` passed through ``convert`` (``[]`` when it returns ``None``)."""
+    """`[obj]` passed through `convert` (`[]` when it returns `None`)."""
     if convert is None:
         return [obj]
     out = convert(obj)
@@ -51,7 +52,7 @@ def is_event_stream(headers: httpx.Headers) -> bool:
 
 
 def decode_event(policy: Policy, event: str | None, data: bytes, meta: StreamMeta) -> Any:
-    """One event's JSON, or the typed error of an ``error`` event or a non-JSON one."""
+    """One event's JSON, or the typed error of an `error` event or a non-JSON one."""
     try:
         obj = from_json(data)
     except ValueError as exc:

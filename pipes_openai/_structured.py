@@ -1,15 +1,17 @@
-"""``with_structured_output`` for OpenAI: json_schema (default), function calling, JSON mode.
+"""`with_structured_output` for OpenAI: json_schema (default), function calling, JSON mode.
 
-Unlike the generic version in pipes, a refusal (``message.refusal``, OpenAI Structured
-Outputs) raises :class:`~pipes_openai.RefusalError`, on ``invoke`` and on ``stream`` alike
-(the parser is the last step of the chain, so a streamed reply is folded and checked too)::
+Unlike the generic version in pipes, a refusal (`message.refusal`, OpenAI Structured
+Outputs) raises [`RefusalError`][pipes_openai.RefusalError], on `invoke` and on `stream` alike
+(the parser is the last step of the chain, so a streamed reply is folded and checked too):
 
-    class Joke(BaseModel):
-        setup: str
-        punchline: str
+```python
+class Joke(BaseModel):
+    setup: str
+    punchline: str
 
-    llm.with_structured_output(Joke).invoke("Tell me a joke")            # Joke(...)
-    llm.with_structured_output(Joke, include_raw=True).invoke("...")     # {"raw", "parsed", ...}
+llm.with_structured_output(Joke).invoke("Tell me a joke")            # Joke(...)
+llm.with_structured_output(Joke, include_raw=True).invoke("...")     # {"raw", "parsed", ...}
+```
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ _FENCE = re.compile(r"^\s*```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
 class StructuredOutputParser(Runnable[AIMessage, Any]):
     """Reads the structured value from a reply: a tool call's arguments or JSON text.
 
-    Raises :class:`RefusalError` for a refusal, ``OutputParserException`` for output that
-    does not parse or validate.
+    Raises [`RefusalError`][pipes_openai.RefusalError] for a refusal, `OutputParserException` for
+    output that does not parse or validate.
     """
 
     def __init__(
@@ -172,7 +174,7 @@ def build_structured_output(
     strict: bool | None,
     kwargs: dict[str, Any],
 ) -> Runnable[LanguageModelInput, Any]:
-    """The implementation behind ``ChatOpenAI.with_structured_output``."""
+    """The implementation behind `ChatOpenAI.with_structured_output`."""
     if kwargs:
         raise TypeError(
             f"with_structured_output() got unexpected keyword argument(s) "

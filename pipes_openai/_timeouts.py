@@ -1,9 +1,10 @@
 """How long a request may take: connecting, each attempt as a whole, each streamed event.
 
-Example::
-
+Example:
+    ```python
     Timeouts.coerce(30, None)      # Timeouts(total=30.0, connect=10.0, stream_chunk=None)
     Timeouts(30, 10, 2).httpx(streaming=True).read  # 2
+    ```
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ __all__ = ["Timeouts"]
 
 
 class Timeouts(NamedTuple):
-    """Timeouts in seconds (``None`` disables one; the defaults are all finite).
+    """Timeouts in seconds (`None` disables one; the defaults are all finite).
 
-    ``total`` is the deadline of each attempt of a plain request, from sending it to the last
+    `total` is the deadline of each attempt of a plain request, from sending it to the last
     byte of the reply: a server that sends its body one byte at a time cannot extend it (it also
-    bounds each single read, as httpx has no wall-clock deadline of its own). ``connect`` bounds
-    connection set-up. ``stream_chunk`` bounds the wait for each streamed event (the first one
+    bounds each single read, as httpx has no wall-clock deadline of its own). `connect` bounds
+    connection set-up. `stream_chunk` bounds the wait for each streamed event (the first one
     included), however many bytes trickle in meanwhile.
     """
 
@@ -35,7 +36,7 @@ class Timeouts(NamedTuple):
         value: float | httpx.Timeout | Timeouts | tuple[float, float] | None,
         chunk: float | None,
     ) -> Timeouts:
-        """Build from what users pass as ``timeout=`` (a number, a pair, an httpx.Timeout)."""
+        """Build from what users pass as `timeout=` (a number, a pair, an httpx.Timeout)."""
         if isinstance(value, Timeouts):
             return cls(
                 value.total, value.connect, chunk if chunk is not None else value.stream_chunk
@@ -51,7 +52,7 @@ class Timeouts(NamedTuple):
 
     @property
     def event(self) -> float | None:
-        """Seconds a stream may go without an event (``stream_chunk``, else ``total``)."""
+        """Seconds a stream may go without an event (`stream_chunk`, else `total`)."""
         return self.stream_chunk if self.stream_chunk is not None else self.total
 
     def httpx(self, *, streaming: bool = False) -> httpx.Timeout:

@@ -1,11 +1,13 @@
-"""Tool binding: OpenAI tool schemas and ``tool_choice`` for :meth:`BaseChatOpenAI.bind_tools`.
+"""Tool binding: OpenAI tool schemas and `tool_choice` for
+[`BaseChatOpenAI.bind_tools`][pipes_openai.BaseChatOpenAI.bind_tools].
 
-Imported on the first ``bind_tools`` call only, with ``pipes``' tool conversion: ``import
-pipes_openai`` stays lean.
+Imported on the first `bind_tools` call only, with `pipes`' tool conversion: `import
+pipes_openai` stays lean.
 
-Example::
-
+Example:
+    ```python
     llm.bind(**tool_bind_kwargs([GetWeather], "GetWeather", None, None, {}))
+    ```
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def tool_bind_kwargs(
     parallel_tool_calls: bool | None,
     kwargs: dict[str, Any],
 ) -> dict[str, Any]:
-    """The ``bind`` keywords offering ``tools``: OpenAI tool schemas, ``tool_choice`` and more."""
+    """The `bind` keywords offering `tools`: OpenAI tool schemas, `tool_choice` and more."""
     formatted = [convert_to_openai_tool(tool, strict=strict) for tool in tools]
     names = [t["function"]["name"] for t in formatted if t.get("type") == "function"]
     if tool_choice is not None and tool_choice is not False:

@@ -1,17 +1,19 @@
-"""Chat Completions wire format: pipes messages to request JSON, responses to ``AIMessage``.
+"""Chat Completions wire format: pipes messages to request JSON, responses to `AIMessage`.
 
-Pure functions (no HTTP), so the mapping can be tested in isolation::
+Pure functions (no HTTP), so the mapping can be tested in isolation:
 
-    body = {"model": "gpt-4o-mini", "messages": messages_to_wire([HumanMessage("hi")])}
-    message = completion_to_message(response_json)
-    state = StreamState("gpt-4o-mini")
-    chunks = [c for event in events if (c := state.convert(event)) is not None]
-    tail = state.finish()  # the usage chunk, if the server reported usage
+```python
+body = {"model": "gpt-4o-mini", "messages": messages_to_wire([HumanMessage("hi")])}
+message = completion_to_message(response_json)
+state = StreamState("gpt-4o-mini")
+chunks = [c for event in events if (c := state.convert(event)) is not None]
+tail = state.finish()  # the usage chunk, if the server reported usage
+```
 
-Requests follow the official API (``../shared/specs/openai-chat-completions.schema.json``);
-responses are read tolerantly, because OpenAI-compatible servers deviate (``choices: null``,
-tool-call deltas without ``index``, ids and names repeated in every delta, usage in every
-chunk, ``reasoning_content`` / ``reasoning`` fields).
+Requests follow the official API (`../shared/specs/openai-chat-completions.schema.json`);
+responses are read tolerantly, because OpenAI-compatible servers deviate (`choices: null`,
+tool-call deltas without `index`, ids and names repeated in every delta, usage in every
+chunk, `reasoning_content` / `reasoning` fields).
 """
 
 from __future__ import annotations
@@ -62,12 +64,12 @@ def _base_name(model: str) -> str:
 
 
 def is_o_series(model: str | None) -> bool:
-    """o1, o3, o4-mini ...: these take ``developer`` instead of ``system`` messages."""
+    """o1, o3, o4-mini ...: these take `developer` instead of `system` messages."""
     return bool(model) and _O_SERIES.match(_base_name(model or "")) is not None
 
 
 def is_reasoning_model(model: str | None) -> bool:
-    """o-series and gpt-5 models: these reject ``max_tokens`` (``max_completion_tokens`` only)."""
+    """o-series and gpt-5 models: these reject `max_tokens` (`max_completion_tokens` only)."""
     return bool(model) and _REASONING.match(_base_name(model or "")) is not None
 
 
@@ -162,7 +164,7 @@ def _user_part(part: str | Mapping[str, Any]) -> dict[str, Any]:
 
 
 def content_to_wire(content: str | Sequence[Any], *, role: str) -> str | list[dict[str, Any]]:
-    """Message content for ``role``: a string, or content parts in the API's shapes.
+    """Message content for `role`: a string, or content parts in the API's shapes.
 
     User messages keep every part (images, audio, files); other roles accept text only, so
     non-text parts of assistant messages (e.g. reasoning blocks from another provider) are
@@ -219,8 +221,8 @@ def message_to_wire(
 ) -> dict[str, Any]:
     """One message as the API expects it.
 
-    ``system_role`` is ``"developer"`` for o-series models; ``null_content=False`` sends
-    ``""`` instead of ``null`` beside tool calls (for servers that reject ``null``).
+    `system_role` is `"developer"` for o-series models; `null_content=False` sends
+    `""` instead of `null` beside tool calls (for servers that reject `null`).
     """
     out: dict[str, Any]
     if isinstance(message, HumanMessage):
@@ -260,7 +262,7 @@ def message_to_wire(
 def messages_to_wire(
     messages: Sequence[BaseMessage], *, system_role: str = "system", null_content: bool = True
 ) -> list[dict[str, Any]]:
-    """Every message of a conversation (see :func:`message_to_wire`)."""
+    """Every message of a conversation (see `message_to_wire`)."""
     if not messages:
         raise _fail("there are no messages to send", "Pass at least one message.")
     return [
@@ -282,7 +284,7 @@ def _count(value: Any) -> int:
 
 
 def usage_to_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
-    """OpenAI ``usage`` to ``usage_metadata`` (cached and reasoning token details included)."""
+    """OpenAI `usage` to `usage_metadata` (cached and reasoning token details included)."""
     input_tokens = _count(usage.get("prompt_tokens"))
     output_tokens = _count(usage.get("completion_tokens"))
     result: UsageMetadata = {
@@ -330,11 +332,12 @@ def _malformed(what: str, error: Exception) -> ResponseProtocolError:
 
 
 def completion_to_message(data: Any, *, model: str | None = None) -> AIMessage:
-    """A ``chat.completion`` JSON object to an :class:`AIMessage` (the first choice).
+    """A `chat.completion` JSON object to an [`AIMessage`][pipes.AIMessage] (the first choice).
 
-    ``response_metadata`` holds ``token_usage``, ``model_name``, ``system_fingerprint``,
-    ``id``, ``finish_reason``, ``logprobs`` (and ``service_tier`` when sent), like LangChain.
-    A body whose fields have the wrong types raises :class:`ResponseProtocolError`.
+    `response_metadata` holds `token_usage`, `model_name`, `system_fingerprint`,
+    `id`, `finish_reason`, `logprobs` (and `service_tier` when sent), like LangChain.
+    A body whose fields have the wrong types raises
+    [`ResponseProtocolError`][pipes_openai.ResponseProtocolError].
     """
     try:
         return _completion_to_message(data, model)
@@ -404,9 +407,9 @@ def _completion_to_message(data: Any, model: str | None) -> AIMessage:
 
 
 class StreamState:
-    """Turns ``chat.completion.chunk`` events into :class:`AIMessageChunk`\\ s.
+    """Turns `chat.completion.chunk` events into [`AIMessageChunk`][pipes.AIMessageChunk]\\ s.
 
-    Usage is held back and emitted once by :meth:`finish` (as its own chunk, after the
+    Usage is held back and emitted once by `finish` (as its own chunk, after the
     content): servers that repeat cumulative usage in every chunk would otherwise be counted
     many times when chunks are added up.
     """
@@ -423,7 +426,7 @@ class StreamState:
         self._usage: Any = None
 
     def convert(self, data: Any) -> AIMessageChunk | None:
-        """The chunk for one event, or ``None`` when it carries nothing (keep-alives)."""
+        """The chunk for one event, or `None` when it carries nothing (keep-alives)."""
         # Hot path, one per token: a plain text delta of the first choice, nothing else.
         try:
             choice = data["choices"][0]
@@ -518,7 +521,7 @@ class StreamState:
         return AIMessageChunk(**fields)
 
     def finish(self) -> AIMessageChunk | None:
-        """The trailing usage chunk (``None`` when the server reported no usage)."""
+        """The trailing usage chunk (`None` when the server reported no usage)."""
         usage, self._usage = self._usage, None
         if not usage:
             return None

@@ -1,10 +1,10 @@
-"""Runnables that try again: ``with_retry`` (the same runnable, after a wait) and
-``with_fallbacks`` (the next runnable). Both are an :class:`Attempting` runnable.
+"""Runnables that try again: `with_retry` (the same runnable, after a wait) and
+`with_fallbacks` (the next runnable). Both are an `Attempting` runnable.
 
-A policy is one generator, without I/O: ``_attempts(input)`` yields :class:`Attempt` scopes
+A policy is one generator, without I/O: `_attempts(input)` yields `Attempt` scopes
 (which runnable, which input, how long to wait first) until one succeeds, and raises when it
 gives up. The four methods are written once, here: each runs an attempt inside
-``with attempt:``, the sync and async ones differing only in calling (or awaiting) and in
+`with attempt:`, the sync and async ones differing only in calling (or awaiting) and in
 sleeping (or awaiting a sleep).
 """
 
@@ -37,9 +37,9 @@ _asleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
 
 
 class Attempt(Generic[In, Out]):
-    """One try: ``with attempt:`` keeps a failure that ``recover`` accepts (in ``error``; the
+    """One try: `with attempt:` keeps a failure that `recover` accepts (in `error`; the
     policy then tries again) and lets any other through. A stream that has yielded something
-    (``started``) is never recovered: a partial stream cannot be taken back."""
+    (`started`) is never recovered: a partial stream cannot be taken back."""
 
     __slots__ = ("error", "input", "number", "recover", "runnable", "started", "wait")
 
@@ -72,7 +72,7 @@ class Attempt(Generic[In, Out]):
 
 
 class Attempting(Runnable[In, Out]):
-    """A runnable that runs its ``_attempts(input)`` until one succeeds."""
+    """A runnable that runs its `_attempts(input)` until one succeeds."""
 
     def _attempts(self, input: In) -> Iterator[Attempt[In, Out]]:
         raise NotImplementedError

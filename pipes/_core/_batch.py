@@ -1,6 +1,6 @@
-"""The batch machinery behind ``Runnable.batch``/``abatch`` and their ``*_as_completed`` forms.
+"""The batch machinery behind `Runnable.batch`/`abatch` and their `*_as_completed` forms.
 
-Plain functions over a runnable, so ``Runnable`` keeps one short method per mode; subclasses
+Plain functions over a runnable, so `Runnable` keeps one short method per mode; subclasses
 override the methods, never these.
 """
 
@@ -38,7 +38,7 @@ def batch(
     return_exceptions: bool,
     kwargs: dict[str, Any],
 ) -> list[Out]:
-    """``Runnable.batch``: worker threads, input order kept."""
+    """`Runnable.batch`: worker threads, input order kept."""
     count = len(inputs)
     if count == 0:
         return []
@@ -75,7 +75,7 @@ def batch_as_completed(
     return_exceptions: bool,
     kwargs: dict[str, Any],
 ) -> Iterator[tuple[int, Out | Exception]]:
-    """``Runnable.batch_as_completed``: ``(index, output)`` pairs as each input finishes."""
+    """`Runnable.batch_as_completed`: `(index, output)` pairs as each input finishes."""
     count = len(inputs)
     if count == 0:
         return
@@ -139,7 +139,7 @@ async def abatch(
     return_exceptions: bool,
     kwargs: dict[str, Any],
 ) -> list[Out]:
-    """``Runnable.abatch``: concurrent on the event loop, input order kept."""
+    """`Runnable.abatch`: concurrent on the event loop, input order kept."""
     count = len(inputs)
     if count == 0:
         return []
@@ -239,7 +239,7 @@ async def abatch_as_completed(
     return_exceptions: bool,
     kwargs: dict[str, Any],
 ) -> AsyncIterator[tuple[int, Out | Exception]]:
-    """``Runnable.abatch_as_completed``: ``(index, output)`` pairs as each input finishes."""
+    """`Runnable.abatch_as_completed`: `(index, output)` pairs as each input finishes."""
     count = len(inputs)
     if count == 0:
         return

@@ -1,4 +1,4 @@
-"""Runnables with fixed call arguments or config (``bind``, ``with_config``) and ``map``."""
+"""Runnables with fixed call arguments or config (`bind`, `with_config`) and `map`."""
 
 from __future__ import annotations
 
@@ -19,13 +19,14 @@ Out = TypeVar("Out", default=Any)
 class RunnableBinding(Runnable[In, Out]):
     """Another runnable with keyword arguments and/or config fixed for every call.
 
-    Attribute reads fall through to the bound runnable, so ``llm.bind(stop=["."]).model_name``
+    Attribute reads fall through to the bound runnable, so `llm.bind(stop=["."]).model_name`
     works.
 
-    Example::
-
+    Example:
+        ```python
         short = llm.bind(max_tokens=20)
         traced = chain.with_config(run_name="translate", tags=["prod"])
+        ```
     """
 
     _traced = False  # the bound runnable is the run; the binding only adds config and kwargs
@@ -142,9 +143,10 @@ class RunnableBinding(Runnable[In, Out]):
 class RunnableEach(Runnable[list[In], list[Out]]):
     """Apply a runnable to every element of a list input (as a batch).
 
-    Example::
-
+    Example:
+        ```python
         RunnableLambda(str.upper).map().invoke(["a", "b"])  # ["A", "B"]
+        ```
     """
 
     def __init__(self, bound: Runnable[In, Out]) -> None:

@@ -1,4 +1,4 @@
-"""``RunnableBranch``: the first branch whose condition holds runs."""
+"""`RunnableBranch`: the first branch whose condition holds runs."""
 
 from __future__ import annotations
 
@@ -19,13 +19,14 @@ Out = TypeVar("Out", default=Any)
 class RunnableBranch(Runnable[In, Out]):
     """Route the input to the first branch whose condition is true, else to the default.
 
-    Example::
-
+    Example:
+        ```python
         route = RunnableBranch(
             (lambda x: "math" in x["topic"], math_chain),
             (lambda x: "code" in x["topic"], code_chain),
             general_chain,
         )
+        ```
     """
 
     def __init__(self, *branches: Any) -> None:

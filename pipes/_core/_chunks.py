@@ -13,13 +13,14 @@ T = TypeVar("T")
 
 
 class AddableDict(dict[str, Any]):
-    """A dict whose ``+`` merges keys, adding the values of keys present in both.
+    """A dict whose `+` merges keys, adding the values of keys present in both.
 
     Parallel maps stream these, so their chunks fold like any other.
 
-    Example::
-
+    Example:
+        ```python
         AddableDict(a="x") + AddableDict(a="y", b=1) == {"a": "xy", "b": 1}
+        ```
     """
 
     def __add__(self, other: dict[str, Any]) -> AddableDict:
@@ -38,12 +39,13 @@ class AddableDict(dict[str, Any]):
 def merge_chunks(chunks: Sequence[T]) -> T:
     """Fold stream chunks into one value in linear time.
 
-    Uses the chunk type's ``merge_chunks`` classmethod when it has one (message chunks do),
-    joins strings, merges dicts key by key and otherwise adds with ``+``.
+    Uses the chunk type's `merge_chunks` classmethod when it has one (message chunks do),
+    joins strings, merges dicts key by key and otherwise adds with `+`.
 
-    Example::
-
+    Example:
+        ```python
         merge_chunks(["Hel", "lo"]) == "Hello"
+        ```
     """
     if not chunks:
         raise ValueError("merge_chunks() needs at least one chunk")

@@ -19,12 +19,13 @@ def _describe(obj: Any) -> str:
 
 
 def coerce_to_runnable(thing: Any, *, position: str = "a step") -> Runnable[Any, Any]:
-    """Return ``thing`` as a runnable: runnables as they are, callables as ``RunnableLambda``,
-    (async) generator functions as ``RunnableGenerator``, dicts as ``RunnableParallel``.
+    """Return `thing` as a runnable: runnables as they are, callables as `RunnableLambda`,
+    (async) generator functions as `RunnableGenerator`, dicts as `RunnableParallel`.
 
-    Example::
-
+    Example:
+        ```python
         coerce_to_runnable(len).invoke("abc")  # 3
+        ```
     """
     if isinstance(thing, Runnable):
         return thing

@@ -1,8 +1,8 @@
 """Run configuration and its propagation through context variables.
 
-A config passed to ``invoke`` reaches every nested runnable — also inside user functions,
+A config passed to `invoke` reaches every nested runnable — also inside user functions,
 worker threads and asyncio tasks — because the runnable that receives it publishes it in a
-context variable for the duration of the call. ``ensure_config()`` reads it back.
+context variable for the duration of the call. `ensure_config()` reads it back.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ DEFAULT_RECURSION_LIMIT = 25
 class RunnableConfig(TypedDict, total=False):
     """Options for one run, propagated to nested runnables.
 
-    Example::
-
+    Example:
+        ```python
         chain.invoke(x, {"tags": ["prod"], "max_concurrency": 4, "callbacks": [MyListener()]})
+        ```
     """
 
     tags: list[str]
@@ -42,13 +43,14 @@ _current_config: contextvars.ContextVar[RunnableConfig | None] = contextvars.Con
 
 
 def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:
-    """Return ``config``, else the config of the enclosing run, else an empty one.
+    """Return `config`, else the config of the enclosing run, else an empty one.
 
-    Example::
-
+    Example:
+        ```python
         def my_step(x: int) -> int:
             tags = ensure_config().get("tags", [])  # sees the caller's config
             return x
+        ```
     """
     if config is not None:
         return config
@@ -59,11 +61,12 @@ def ensure_config(config: RunnableConfig | None = None) -> RunnableConfig:
 def get_config() -> RunnableConfig:
     """The config of the enclosing run (an empty config outside any run).
 
-    Example::
-
+    Example:
+        ```python
         def step(x: str) -> str:
             user = get_config().get("metadata", {}).get("user")
             return f"{user}: {x}"
+        ```
     """
     current = _current_config.get()
     return current if current is not None else {}
@@ -86,7 +89,7 @@ def merge_configs(*configs: RunnableConfig | None) -> RunnableConfig:
 
 
 def child_config(config: RunnableConfig) -> RunnableConfig:
-    """The config handed to a child: everything but ``run_name``, which names one run only."""
+    """The config handed to a child: everything but `run_name`, which names one run only."""
     if "run_name" not in config:
         return config
     child = dict(config)

@@ -1,4 +1,4 @@
-"""``with_fallbacks``: try alternatives when a runnable fails."""
+"""`with_fallbacks`: try alternatives when a runnable fails."""
 
 from __future__ import annotations
 
@@ -18,15 +18,16 @@ Out = TypeVar("Out", default=Any)
 
 
 class RunnableWithFallbacks(Attempting[In, Out]):
-    """Run ``runnable``; on a handled error try each fallback in order.
+    """Run `runnable`; on a handled error try each fallback in order.
 
     When every option fails the *first* error is raised (the primary's, usually the most
-    telling), with notes naming each fallback's error. With ``exception_key`` (dict inputs
+    telling), with notes naming each fallback's error. With `exception_key` (dict inputs
     only) each fallback receives the previous error under that key.
 
-    Example::
-
+    Example:
+        ```python
         robust = gpt4.with_fallbacks([gpt35], exceptions_to_handle=(RateLimitError,))
+        ```
     """
 
     def __init__(

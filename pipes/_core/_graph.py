@@ -13,11 +13,12 @@ __all__ = ["Graph", "Node"]
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    """One box of a :class:`Graph`: an id, the name shown, and the runnable (if any).
+    """One box of a [`Graph`][pipes.Graph]: an id, the name shown, and the runnable (if any).
 
-    Example::
-
+    Example:
+        ```python
         [node.name for node in chain.get_graph().nodes]  # ["prompt", "model", "parser"]
+        ```
     """
 
     id: int
@@ -27,12 +28,13 @@ class Node:
 
 @dataclass(slots=True)
 class Graph:
-    """Nodes and edges; ``entries``/``exits`` are where a graph connects to its neighbours.
+    """Nodes and edges; `entries`/`exits` are where a graph connects to its neighbours.
 
-    Example::
-
+    Example:
+        ```python
         print((prompt | model | parser).get_graph().draw_ascii())
         print(chain.get_graph().draw_mermaid())
+        ```
     """
 
     nodes: list[Node] = field(default_factory=list)

@@ -1,4 +1,4 @@
-"""Functions as runnables: ``RunnableLambda``, ``RunnableGenerator`` and ``@chain``."""
+"""Functions as runnables: `RunnableLambda`, `RunnableGenerator` and `@chain`."""
 
 from __future__ import annotations
 
@@ -58,13 +58,14 @@ def _hint_schema(func: Callable[..., Any] | None, which: str) -> dict[str, Any]:
 class RunnableLambda(Runnable[In, Out]):
     """A function (sync, async, or both) as a runnable.
 
-    The function may accept a ``config`` keyword to receive the run's config. If it returns a
-    runnable, that runnable is invoked on the same input (bounded by ``recursion_limit``).
+    The function may accept a `config` keyword to receive the run's config. If it returns a
+    runnable, that runnable is invoked on the same input (bounded by `recursion_limit`).
 
-    Example::
-
+    Example:
+        ```python
         upper = RunnableLambda(str.upper)
         both = RunnableLambda(lambda s: s.upper(), afunc=async_upper)
+        ```
     """
 
     @overload
@@ -164,13 +165,14 @@ def _deeper(config: RunnableConfig | None, caller: Runnable[Any, Any]) -> Runnab
 class RunnableGenerator(Runnable[In, Out]):
     """A generator function over the input stream as a streaming runnable.
 
-    Example::
-
+    Example:
+        ```python
         def shout(chunks: Iterator[str]) -> Iterator[str]:
             for chunk in chunks:
                 yield chunk.upper()
 
         (model | StrOutputParser() | RunnableGenerator(shout)).stream(...)
+        ```
     """
 
     @overload
@@ -257,12 +259,13 @@ def chain(func: Callable[[In], Out]) -> RunnableLambda[In, Out]: ...
 def chain(func: Callable[[Any], Any]) -> RunnableLambda[Any, Any]:
     """Decorate a function to make it a runnable named after it.
 
-    Example::
-
+    Example:
+        ```python
         @chain
         def word_count(text: str) -> int:
             return len(text.split())
 
         word_count.invoke("a b c")  # 3
+        ```
     """
     return RunnableLambda(func)

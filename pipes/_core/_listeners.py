@@ -1,6 +1,6 @@
 """Listeners: observe runs (start, end, error, and events such as new tokens).
 
-Nothing here costs anything unless a config carries ``callbacks``: run ids and timestamps
+Nothing here costs anything unless a config carries `callbacks`: run ids and timestamps
 are created only for runs somebody listens to.
 """
 
@@ -21,14 +21,15 @@ __all__ = ["Listener", "Run", "emit_event", "listening"]
 class Run:
     """One traced execution of a runnable, as listeners see it.
 
-    ``parent_run_id`` links a step to the run that called it; ``outputs`` or ``error`` are set
-    when it ends. Runs exist only when a config carries ``callbacks``.
+    `parent_run_id` links a step to the run that called it; `outputs` or `error` are set
+    when it ends. Runs exist only when a config carries `callbacks`.
 
-    Example::
-
+    Example:
+        ```python
         class Timer(Listener):
             def on_end(self, run: Run) -> None:
                 print(run.name, run.end_time - run.start_time)
+        ```
     """
 
     name: str
@@ -54,26 +55,27 @@ def _new_id() -> uuid.UUID:
 class Listener:
     """Base class for run listeners; override the hooks you need.
 
-    Example::
-
+    Example:
+        ```python
         class Printer(Listener):
             def on_end(self, run: Run) -> None:
                 print(run.name, run.outputs)
 
         chain.invoke(x, {"callbacks": [Printer()]})
+        ```
     """
 
     def on_start(self, run: Run) -> None:
-        """A run started; ``run.inputs`` is set."""
+        """A run started; `run.inputs` is set."""
 
     def on_end(self, run: Run) -> None:
-        """A run finished; ``run.outputs`` is set."""
+        """A run finished; `run.outputs` is set."""
 
     def on_error(self, run: Run) -> None:
-        """A run failed; ``run.error`` is set."""
+        """A run failed; `run.error` is set."""
 
     def on_event(self, run: Run, name: str, data: Any) -> None:
-        """A runnable emitted an event during ``run`` (e.g. ``"new_token"``)."""
+        """A runnable emitted an event during `run` (e.g. `"new_token"`)."""
 
 
 _current_run: contextvars.ContextVar[Run | None] = contextvars.ContextVar("pipes_run", default=None)
@@ -82,10 +84,11 @@ _current_run: contextvars.ContextVar[Run | None] = contextvars.ContextVar("pipes
 def listening() -> bool:
     """True when the current run has listeners (so emitting events is worth the work).
 
-    Example::
-
+    Example:
+        ```python
         if listening():
             emit_event("progress", expensive_summary())
+        ```
     """
     return _current_run.get() is not None
 
@@ -93,9 +96,10 @@ def listening() -> bool:
 def emit_event(name: str, data: Any) -> None:
     """Send an event to the listeners of the current run; a cheap no-op when nobody listens.
 
-    Example::
-
+    Example:
+        ```python
         emit_event("new_token", chunk)
+        ```
     """
     run = _current_run.get()
     if run is None:

@@ -1,4 +1,4 @@
-"""``{"a": r1, "b": r2}``: the same input through several runnables at once."""
+"""`{"a": r1, "b": r2}`: the same input through several runnables at once."""
 
 from __future__ import annotations
 
@@ -64,12 +64,13 @@ def _raised(task: Any, exc: BaseException) -> bool:
 class RunnableParallel(Runnable[In, dict[str, Any]]):
     """Run several runnables on the same input; the output maps each key to its result.
 
-    A dict in a chain is coerced to this. Streaming yields ``{key: chunk}`` dicts that add.
+    A dict in a chain is coerced to this. Streaming yields `{key: chunk}` dicts that add.
 
-    Example::
-
+    Example:
+        ```python
         both = RunnableParallel(upper=str.upper, length=len)
         both.invoke("abc")  # {"upper": "ABC", "length": 3}
+        ```
     """
 
     def __init__(self, steps: Mapping[str, Any] | None = None, /, **kwargs: Any) -> None:
@@ -197,7 +198,7 @@ class RunnableParallel(Runnable[In, dict[str, Any]]):
             stop.set()
 
     def _received(self, key: str, chunk: Any, error: BaseException | None) -> AddableDict | None:
-        """What a branch's message to the stream means: its next chunk, keyed; ``None`` when
+        """What a branch's message to the stream means: its next chunk, keyed; `None` when
         the branch is done; its error (noted with the branch) raised."""
         if chunk is not _DONE:
             return AddableDict({key: chunk})

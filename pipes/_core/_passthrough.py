@@ -1,4 +1,4 @@
-"""Passing input through, adding keys to it (``assign``) and picking keys from it."""
+"""Passing input through, adding keys to it (`assign`) and picking keys from it."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ T = TypeVar("T", default=Any)
 class RunnablePassthrough(Runnable[T, T]):
     """Return the input unchanged (streams chunks straight through).
 
-    Example::
-
+    Example:
+        ```python
         {"question": RunnablePassthrough(), "context": retriever} | prompt
         RunnablePassthrough.assign(length=lambda d: len(d["text"]))
+        ```
     """
 
     def __init__(self, name: str | None = None) -> None:
@@ -64,10 +65,11 @@ def _require_mapping(value: Any, who: str) -> Mapping[str, Any]:
 class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
     """Run steps on a dict input and add their results under new keys.
 
-    Example::
-
+    Example:
+        ```python
         RunnableAssign(total=lambda d: d["a"] + d["b"]).invoke({"a": 1, "b": 2})
         # {"a": 1, "b": 2, "total": 3}
+        ```
     """
 
     def __init__(self, **steps: Any) -> None:
@@ -116,9 +118,10 @@ class RunnableAssign(Runnable[dict[str, Any], dict[str, Any]]):
 class RunnablePick(Runnable[dict[str, Any], Any]):
     """Pick one key (its value) or several keys (a dict) from a dict input.
 
-    Example::
-
+    Example:
+        ```python
         RunnablePick("answer").invoke({"answer": 42, "debug": ...})  # 42
+        ```
     """
 
     def __init__(self, keys: str | Sequence[str]) -> None:

@@ -1,4 +1,4 @@
-"""``with_retry``: retry failures with exponential backoff and jitter."""
+"""`with_retry`: retry failures with exponential backoff and jitter."""
 
 from __future__ import annotations
 
@@ -20,14 +20,15 @@ Out = TypeVar("Out", default=Any)
 class RunnableRetry(Attempting[In, Out]):
     """Retry the wrapped runnable on the given exception types.
 
-    Waits ``initial_wait * exponential_base ** (attempt - 1)`` seconds (capped at ``max_wait``),
+    Waits `initial_wait * exponential_base ** (attempt - 1)` seconds (capped at `max_wait`),
     with "equal jitter" (a random wait between half and all of it) unless disabled. A stream is
     retried only while it has not yielded anything yet. The last error is raised, with a note
     counting the attempts.
 
-    Example::
-
+    Example:
+        ```python
         flaky.with_retry(retry_if_exception_type=(TimeoutError,), stop_after_attempt=5)
+        ```
     """
 
     def __init__(
@@ -53,7 +54,7 @@ class RunnableRetry(Attempting[In, Out]):
         self.name = bound.get_name()
 
     def wait_for(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        """Seconds to wait after failed attempt number `attempt` (1-based)."""
         wait = min(self.max_wait, self.initial_wait * self.exponential_base ** (attempt - 1))
         if self.wait_exponential_jitter:
             import random  # lazily: only retries that wait need it

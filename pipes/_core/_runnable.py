@@ -1,4 +1,4 @@
-"""The ``Runnable`` base class: one contract, every execution mode derived from it."""
+"""The `Runnable` base class: one contract, every execution mode derived from it."""
 
 from __future__ import annotations
 
@@ -45,20 +45,21 @@ async def _afold(iterator: AsyncIterator[T]) -> list[T]:
 
 
 class Runnable(Generic[In, Out]):
-    """A unit of work from ``In`` to ``Out`` that composes with ``|``.
+    """A unit of work from `In` to `Out` that composes with `|`.
 
-    Implement ``invoke`` (sync), and optionally ``ainvoke``, ``stream``/``astream`` or
-    ``transform``/``atransform`` for native async and streaming; every other method —
-    ``batch``, ``abatch``, ``batch_as_completed``, streaming over invoke, async over sync in a
+    Implement `invoke` (sync), and optionally `ainvoke`, `stream`/`astream` or
+    `transform`/`atransform` for native async and streaming; every other method —
+    `batch`, `abatch`, `batch_as_completed`, streaming over invoke, async over sync in a
     worker thread — is derived. Config and listeners are handled around your methods.
 
-    Example::
-
+    Example:
+        ```python
         class Double(Runnable[int, int]):
             def invoke(self, input: int, config: RunnableConfig | None = None, **kw: Any) -> int:
                 return input * 2
 
         (Double() | str).invoke(21)  # "42"
+        ```
     """
 
     name: str | None = None
@@ -87,20 +88,20 @@ class Runnable(Generic[In, Out]):
     # -- naming and introspection -------------------------------------------------------
 
     def get_name(self, suffix: str | None = None) -> str:
-        """The runnable's name: ``name`` if set, else the class name."""
+        """The runnable's name: `name` if set, else the class name."""
         name = self.name or type(self).__name__
         return f"{name}{suffix}" if suffix else name
 
     def get_input_schema(self) -> dict[str, Any]:
-        """JSON schema of the input, where derivable (``{}`` means anything)."""
+        """JSON schema of the input, where derivable (`{}` means anything)."""
         return {}
 
     def get_output_schema(self) -> dict[str, Any]:
-        """JSON schema of the output, where derivable (``{}`` means anything)."""
+        """JSON schema of the output, where derivable (`{}` means anything)."""
         return {}
 
     def get_graph(self) -> Graph:
-        """The runnable as a graph; ``.draw_ascii()`` and ``.draw_mermaid()`` render it."""
+        """The runnable as a graph; `.draw_ascii()` and `.draw_mermaid()` render it."""
         from ._graph import Graph
 
         return Graph.single(self)
@@ -109,7 +110,7 @@ class Runnable(Generic[In, Out]):
         return f"{type(self).__name__}(name={self.get_name()!r})"
 
     def _sync_only(self) -> bool:
-        """Would ``ainvoke`` only run ``invoke`` in a worker thread? Composites refine this."""
+        """Would `ainvoke` only run `invoke` in a worker thread? Composites refine this."""
         return not type(self)._native & _ASYNC
 
     # -- the six execution methods ----------------------------------------------------
@@ -212,8 +213,8 @@ class Runnable(Generic[In, Out]):
     ) -> list[Out]:
         """Run on many inputs in worker threads, keeping input order.
 
-        ``config["max_concurrency"]`` bounds how many run at once. With
-        ``return_exceptions=True`` a failure is returned in its slot instead of raised.
+        `config["max_concurrency"]` bounds how many run at once. With
+        `return_exceptions=True` a failure is returned in its slot instead of raised.
         """
         return _batch.batch(self, inputs, config, return_exceptions, kwargs)
 
@@ -225,7 +226,7 @@ class Runnable(Generic[In, Out]):
         return_exceptions: bool = False,
         **kwargs: Any,
     ) -> Iterator[tuple[int, Out | Exception]]:
-        """Like ``batch`` but yield ``(index, output)`` pairs as each input finishes."""
+        """Like `batch` but yield `(index, output)` pairs as each input finishes."""
         return _batch.batch_as_completed(self, inputs, config, return_exceptions, kwargs)
 
     async def abatch(
@@ -247,7 +248,7 @@ class Runnable(Generic[In, Out]):
         return_exceptions: bool = False,
         **kwargs: Any,
     ) -> AsyncIterator[tuple[int, Out | Exception]]:
-        """Like ``abatch`` but yield ``(index, output)`` pairs as each input finishes."""
+        """Like `abatch` but yield `(index, output)` pairs as each input finishes."""
         return _batch.abatch_as_completed(self, inputs, config, return_exceptions, kwargs)
 
     # -- composition ----------------------------------------------------------------------
@@ -287,7 +288,7 @@ class Runnable(Generic[In, Out]):
         return RunnableSequence(coerce_to_runnable(other, position="left of `|`"), self)
 
     def pipe(self, *others: Any, name: str | None = None) -> Runnable[In, Any]:
-        """``a.pipe(b, c)`` is ``a | b | c``; ``name`` names the sequence."""
+        """`a.pipe(b, c)` is `a | b | c`; `name` names the sequence."""
         from ._coerce import coerce_to_runnable
         from ._sequence import RunnableSequence
 
@@ -296,7 +297,7 @@ class Runnable(Generic[In, Out]):
         )
 
     def bind(self, **kwargs: Any) -> RunnableBinding[In, Out]:
-        """Fix keyword arguments passed to every call, e.g. ``llm.bind(stop=["\\n"])``."""
+        """Fix keyword arguments passed to every call, e.g. `llm.bind(stop=["\\n"])`."""
         from ._binding import RunnableBinding
 
         return RunnableBinding(self, kwargs=kwargs)
@@ -304,7 +305,7 @@ class Runnable(Generic[In, Out]):
     def with_config(
         self, config: RunnableConfig | None = None, **options: Any
     ) -> RunnableBinding[In, Out]:
-        """Fix config for every call, e.g. ``chain.with_config(run_name="translate")``."""
+        """Fix config for every call, e.g. `chain.with_config(run_name="translate")`."""
         from ._binding import RunnableBinding
 
         merged = cast(RunnableConfig, {**(config or {}), **options})
@@ -340,9 +341,9 @@ class Runnable(Generic[In, Out]):
         exceptions_to_handle: tuple[type[BaseException], ...] = (Exception,),
         exception_key: str | None = None,
     ) -> RunnableWithFallbacks[In, Out]:
-        """Try ``fallbacks`` in order when this runnable raises one of ``exceptions_to_handle``.
+        """Try `fallbacks` in order when this runnable raises one of `exceptions_to_handle`.
 
-        With ``exception_key`` (dict inputs only) the fallback receives the error under that key.
+        With `exception_key` (dict inputs only) the fallback receives the error under that key.
         """
         from ._fallbacks import RunnableWithFallbacks
 

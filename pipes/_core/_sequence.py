@@ -1,4 +1,4 @@
-"""``a | b | c``: the sequence."""
+"""`a | b | c`: the sequence."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _unbound(step: Runnable[Any, Any]) -> Runnable[Any, Any]:
 
 
 def _streams(step: Runnable[Any, Any]) -> bool:
-    """Does ``step`` stream in sync code? Steps that do not fold their input and invoke."""
+    """Does `step` stream in sync code? Steps that do not fold their input and invoke."""
     return bool(type(_unbound(step))._native & _SYNC_STREAMING)
 
 
@@ -49,7 +49,7 @@ def _locate(exc: BaseException, sequence: RunnableSequence[Any, Any], index: int
 
 
 def _seen(exc: BaseException, marker: object) -> bool:
-    """Record that one run of a sequence has dealt with ``exc``; True if it already had."""
+    """Record that one run of a sequence has dealt with `exc`; True if it already had."""
     # The markers themselves (not their ids, which could be reused once they are freed).
     seen: set[object] | None = exc.__dict__.get(_SEEN)
     if seen is None:
@@ -120,13 +120,14 @@ async def _aiter_one(value: Any) -> AsyncIterator[Any]:
 class RunnableSequence(Runnable[In, Out]):
     """Runnables in series: each step's output is the next one's input.
 
-    Built by ``|``; errors carry a note naming the failing step. Streams end to end when every
+    Built by `|`; errors carry a note naming the failing step. Streams end to end when every
     step streams.
 
-    Example::
-
+    Example:
+        ```python
         chain = prompt | model | StrOutputParser()
         RunnableSequence(prompt, model, parser, name="translate")
+        ```
     """
 
     def __init__(self, *steps: Any, name: str | None = None) -> None:
@@ -287,7 +288,7 @@ class RunnableSequence(Runnable[In, Out]):
         kwargs: Any,
         marker: object,
     ) -> Iterator[Any]:
-        """Stream steps ``start:`` over ``chunks`` (each chunk already an input of ``start``)."""
+        """Stream steps `start:` over `chunks` (each chunk already an input of `start`)."""
         steps = self.steps
         end = max(start, self._stream_span[1])
         for index in range(start, end):
@@ -357,7 +358,7 @@ class RunnableSequence(Runnable[In, Out]):
     async def _ainvoke_span(
         self, start: int, end: int, value: Any, config: RunnableConfig | None, kwargs: Any
     ) -> Any:
-        """Run steps ``start:end`` with ainvoke semantics (sync runs in one worker hand-off)."""
+        """Run steps `start:end` with ainvoke semantics (sync runs in one worker hand-off)."""
         steps = self.steps
         fast = fast_path(config)
         for seg_start, seg_end, sync in self._segments:

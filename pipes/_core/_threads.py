@@ -1,4 +1,4 @@
-"""Worker threads for sync work awaited from async code: the shared pool, ``run_in_thread``
+"""Worker threads for sync work awaited from async code: the shared pool, `run_in_thread`
 and the helpers that drive a sync iterator or transform from the event loop."""
 
 from __future__ import annotations
@@ -42,9 +42,10 @@ def _pool() -> ThreadPoolExecutor:
 async def run_in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a blocking call in pipes' worker pool, with the caller's context variables.
 
-    Example::
-
+    Example:
+        ```python
         text = await run_in_thread(path.read_text)
+        ```
     """
     import asyncio
 

@@ -1,10 +1,10 @@
 """The thin layer around every runnable method: config publication and listener runs.
 
-``Runnable.__init_subclass__`` wraps the ``invoke``/``ainvoke``/``stream``/``astream``/
-``transform``/``atransform`` a class defines. All six share one wrapper (:func:`_wrap`): its
+`Runnable.__init_subclass__` wraps the `invoke`/`ainvoke`/`stream`/`astream`/
+`transform`/`atransform` a class defines. All six share one wrapper (`_wrap`): its
 fast path (no config given, or the published config without callbacks) is a couple of checks
-and calls the method as is — for ``ainvoke`` it returns the method's own coroutine, so there
-is no extra frame. Anything else is a :class:`_Scope` — the one place where a run starts,
+and calls the method as is — for `ainvoke` it returns the method's own coroutine, so there
+is no extra frame. Anything else is a `_Scope` — the one place where a run starts,
 ends and fails — applied the way each kind of method needs it (a call, an awaited call, a
 generator, an async generator). Config objects are never copied.
 """
@@ -55,10 +55,10 @@ def _start_run(runnable: Runnable[Any, Any], input: Any, config: RunnableConfig)
 class _Scope:
     """What a wrapped call does beyond its fast path, whatever the kind of method.
 
-    One of three: nothing (``passthrough``: a runnable calling another of its own methods with
+    One of three: nothing (`passthrough`: a runnable calling another of its own methods with
     the config it was handed is still the same run); publish the config while the method runs
-    (nobody listens); or, when the config carries callbacks, trace a :class:`Run` under a child
-    config. The run starts, ends and fails here and nowhere else.
+    (nobody listens); or, when the config carries callbacks, trace a [`Run`][pipes.Run] under a
+    child config. The run starts, ends and fails here and nowhere else.
     """
 
     __slots__ = ("chunks", "config", "passthrough", "run", "runnable", "tokens")
@@ -84,7 +84,7 @@ class _Scope:
         self.config = child_config(config)
 
     def enter(self) -> _Tokens:
-        """Publish the config (and the run) in the current context; :meth:`exit` undoes it."""
+        """Publish the config (and the run) in the current context; `exit` undoes it."""
         if self.passthrough:
             return ()
         if self.run is None:
@@ -103,8 +103,8 @@ class _Scope:
                 _current_call.reset(tokens[2])
 
     def finish(self, error: BaseException | None, output: Any = None) -> None:
-        """End the run, if traced, with ``output`` or ``error``. A consumer that stops a
-        stream early (``GeneratorExit``) ends it with what it got: not an error."""
+        """End the run, if traced, with `output` or `error`. A consumer that stops a
+        stream early (`GeneratorExit`) ends it with what it got: not an error."""
         run = self.run
         if run is None:
             return
@@ -135,7 +135,7 @@ class _Scope:
 
 
 def _wrap(fn: _Fn, slow: _Slow) -> _Fn:
-    """The wrapper of one method: the fast path inline, anything else through ``slow``."""
+    """The wrapper of one method: the fast path inline, anything else through `slow`."""
 
     @functools.wraps(fn)
     def wrapper(
@@ -252,17 +252,17 @@ async def _aiterate(scope: _Scope, iterator: AsyncIterator[Any]) -> AsyncIterato
 
 
 def raw_method(runnable: Any, method: str) -> _Fn:
-    """The class's own ``method`` without the tracing wrapper.
+    """The class's own `method` without the tracing wrapper.
 
     Calling it directly is equivalent to calling the wrapped method when nobody listens and
-    ``config`` is already the published one: composites use it on their hot path.
+    `config` is already the published one: composites use it on their hot path.
     """
     fn: _Fn = getattr(type(runnable), method)
     return getattr(fn, "__pipes_raw__", fn)
 
 
 def fast_path(config: RunnableConfig | None) -> bool:
-    """True when a composite may call its children's raw methods with ``config``."""
+    """True when a composite may call its children's raw methods with `config`."""
     if config is None:
         config = _current_config.get()
         return config is None or not config.get("callbacks")

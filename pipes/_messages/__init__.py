@@ -1,12 +1,14 @@
 """Chat messages, streamed chunks, content parts, conversion, safe serialization, and the
-prompt values (``ChatPromptValue``, ``StringPromptValue``) that prompts produce and models read.
+prompt values (`ChatPromptValue`, `StringPromptValue`) that prompts produce and models read.
 
-This layer sits just above the runnable core and imports nothing above it::
+This layer sits just above the runnable core and imports nothing above it:
 
-    from pipes import HumanMessage, AIMessageChunk, convert_to_messages
+```python
+from pipes import HumanMessage, AIMessageChunk, convert_to_messages
 
-    convert_to_messages([("system", "Translate to French"), "I love programming."])
-    AIMessageChunk(content="Bon") + AIMessageChunk(content="jour")
+convert_to_messages([("system", "Translate to French"), "I love programming."])
+AIMessageChunk(content="Bon") + AIMessageChunk(content="jour")
+```
 """
 
 from __future__ import annotations
@@ -120,5 +122,5 @@ __all__ = [
 
 
 def message_chunk_to_message(message: BaseMessage) -> BaseMessage:
-    """A chunk's final message (``chunk.to_message()``); other messages come back as they are."""
+    """A chunk's final message (`chunk.to_message()`); other messages come back as they are."""
     return message.to_message() if isinstance(message, BaseMessageChunk) else message

@@ -1,4 +1,4 @@
-"""``AIMessage`` (with tool calls and usage) and ``AIMessageChunk`` (streamed, mergeable)."""
+"""`AIMessage` (with tool calls and usage) and `AIMessageChunk` (streamed, mergeable)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ _CHUNK_STR_KEYS = frozenset({"name", "args", "id"})
 
 
 def _plain_tool_call_chunks(value: Any) -> Any:
-    """Fast-field check for ``tool_call_chunks`` (one per streamed tool-call token)."""
+    """Fast-field check for `tool_call_chunks` (one per streamed tool-call token)."""
     if type(value) is not list:
         return SLOW
     out: list[dict[str, Any]] = []
@@ -53,24 +53,24 @@ def _plain_tool_call_chunks(value: Any) -> Any:
 
 
 def _with_defaults(items: Any, defaults: dict[str, Any]) -> Any:
-    """Fill keys LangChain code may omit (``id``, ``type`` ...) before TypedDict validation."""
+    """Fill keys LangChain code may omit (`id`, `type` ...) before TypedDict validation."""
     if not isinstance(items, list | tuple):
         return items
     return [{**defaults, **item} if isinstance(item, Mapping) else item for item in items]
 
 
 class AIMessage(BaseMessage):
-    """A model's reply: text ``content``, ``tool_calls`` it wants run, ``usage_metadata``.
+    """A model's reply: text `content`, `tool_calls` it wants run, `usage_metadata`.
 
-    ``AIMessage("Bonjour", usage_metadata={"input_tokens": 5, "output_tokens": 2,
-    "total_tokens": 7})``; ``msg.tool_calls[0]["args"]`` is a parsed dict.
+    `AIMessage("Bonjour", usage_metadata={"input_tokens": 5, "output_tokens": 2,
+    "total_tokens": 7})`; `msg.tool_calls[0]["args"]` is a parsed dict.
     """
 
     type: Literal["ai"] = "ai"  # pyright: ignore[reportIncompatibleVariableOverride]
     tool_calls: list[ToolCall] = Field(default_factory=list)
-    """Tool calls with parsed ``args``."""
+    """Tool calls with parsed `args`."""
     invalid_tool_calls: list[InvalidToolCall] = Field(default_factory=list)
-    """Tool calls whose arguments did not parse (raw ``args`` and ``error`` kept)."""
+    """Tool calls whose arguments did not parse (raw `args` and `error` kept)."""
     usage_metadata: UsageMetadata | None = None
     """Token counts, when the provider reports them."""
 
@@ -136,12 +136,12 @@ _NOTHING: dict[str, Any] = {}
 
 
 class AIMessageChunk(AIMessage, BaseMessageChunk):
-    """A streamed piece of an :class:`AIMessage`.
+    """A streamed piece of an [`AIMessage`][pipes.AIMessage].
 
-    ``tool_call_chunks`` carry argument fragments; ``tool_calls`` is their best-effort
-    (partial) parse, refreshed on every merge. ``to_message()`` parses strictly: arguments
-    that are not complete JSON land in ``invalid_tool_calls`` with the error.
-    ``usage_metadata`` of a chunk is a *delta*: merging adds them up, so a provider whose
+    `tool_call_chunks` carry argument fragments; `tool_calls` is their best-effort
+    (partial) parse, refreshed on every merge. `to_message()` parses strictly: arguments
+    that are not complete JSON land in `invalid_tool_calls` with the error.
+    `usage_metadata` of a chunk is a *delta*: merging adds them up, so a provider whose
     API reports cumulative counts must yield the differences.
     """
 
@@ -173,14 +173,15 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
 
     @classmethod
     def text_delta(cls, content: str, id: str | None = None) -> Self:
-        """A streamed piece of text: ``AIMessageChunk(content=content, id=id)``, faster.
+        """A streamed piece of text: `AIMessageChunk(content=content, id=id)`, faster.
 
         For providers' per-token path. The result equals what the constructor builds; values
         of other types (or a user subclass, whose validators must run) take the constructor.
 
-        Example::
-
+        Example:
+            ```python
             AIMessageChunk.text_delta("Hel", id="chatcmpl-1") + AIMessageChunk.text_delta("lo")
+            ```
         """
         spec = _SPECS.get(cls) or _fast_spec(cls)
         if not spec.trusted or type(content) is not str or not (id is None or type(id) is str):
@@ -262,7 +263,8 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
         return fields
 
     def to_message(self) -> AIMessage:
-        """The final :class:`AIMessage`; tool-call arguments are parsed strictly here."""
+        """The final [`AIMessage`][pipes.AIMessage]; tool-call arguments are parsed strictly
+        here."""
         fields = {
             # Shallow copies: mutating the message must not change the chunk.
             name: value.copy() if type(value) is dict or type(value) is list else value

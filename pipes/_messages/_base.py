@@ -1,4 +1,4 @@
-"""``BaseMessage`` and ``BaseMessageChunk``: the fields, repr, fast paths and chunk folding."""
+"""`BaseMessage` and `BaseMessageChunk`: the fields, repr, fast paths and chunk folding."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ _UNSET: Any = object()
 
 
 class TextAccessor(str):
-    """The ``str`` returned by ``message.text``; also callable, as ``text()`` used to be."""
+    """The `str` returned by `message.text`; also callable, as `text()` used to be."""
 
     __slots__ = ()
 
@@ -27,7 +27,7 @@ class TextAccessor(str):
 
 
 class _FastSpec:
-    """How to fill a message's ``__dict__`` without validation, computed once per class."""
+    """How to fill a message's `__dict__` without validation, computed once per class."""
 
     __slots__ = ("after", "factories", "names", "required", "template", "trusted", "values")
 
@@ -63,10 +63,10 @@ class _FastSpec:
 def _values_builder(
     template: dict[str, Any], factories: dict[str, Callable[[], Any]]
 ) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """A function returning the defaults updated with ``fields``, as one dict display.
+    """A function returning the defaults updated with `fields`, as one dict display.
 
     Generated once per class (as dataclasses does) because it runs for every streamed
-    chunk: empty ``{}``/``[]`` displays instead of calling ``dict``/``list`` factories, and
+    chunk: empty `{}`/`[]` displays instead of calling `dict`/`list` factories, and
     no loop, save ~0.5 µs per message.
     """
     namespace: dict[str, Any] = {}
@@ -98,7 +98,7 @@ _SPECS: dict[type[BaseModel], _FastSpec] = {}
 
 
 def _fast_spec(cls: type[BaseModel]) -> _FastSpec:
-    """The class's :class:`_FastSpec` (computed on first use, per exact class)."""
+    """The class's `_FastSpec` (computed on first use, per exact class)."""
     spec = _SPECS.get(cls)
     if spec is None:
         spec = _SPECS[cls] = _FastSpec(cls)
@@ -110,17 +110,17 @@ SLOW: Any = object()
 
 
 def plain_str(value: Any) -> Any:
-    """Fast-field check: an exact ``str`` passes validation unchanged."""
+    """Fast-field check: an exact `str` passes validation unchanged."""
     return value if type(value) is str else SLOW
 
 
 def optional_str(value: Any) -> Any:
-    """Fast-field check: ``None`` or an exact ``str``."""
+    """Fast-field check: `None` or an exact `str`."""
     return value if value is None or type(value) is str else SLOW
 
 
 def str_key_dict(value: Any) -> Any:
-    """Fast-field check: a dict with ``str`` keys; copied, as validation copies it."""
+    """Fast-field check: a dict with `str` keys; copied, as validation copies it."""
     if type(value) is not dict:
         return SLOW
     for key in value:
@@ -130,7 +130,7 @@ def str_key_dict(value: Any) -> Any:
 
 
 def _trivial(data: dict[str, Any], checks: dict[str, Callable[[Any], Any]]) -> bool:
-    """Whether validation could only copy ``data``; if so its values are replaced in place
+    """Whether validation could only copy `data`; if so its values are replaced in place
     by what validation would have produced and __init__ skips validation."""
     for key, value in data.items():
         check = checks.get(key)
@@ -148,11 +148,11 @@ _set_dict = object.__setattr__
 
 
 class BaseMessage(BaseModel):
-    """A chat message: ``content`` (text or a list of parts) plus metadata.
+    """A chat message: `content` (text or a list of parts) plus metadata.
 
-    Use the concrete classes: ``HumanMessage("hi")``, ``AIMessage(content="hello")`` ...
-    Messages compare by value, dump with ``model_dump()`` and copy with
-    ``model_copy(update=...)``.
+    Use the concrete classes: `HumanMessage("hi")`, `AIMessage(content="hello")` ...
+    Messages compare by value, dump with `model_dump()` and copy with
+    `model_copy(update=...)`.
     """
 
     # Schemas build on first use, not at import: most of `import pipes` was pydantic building
@@ -174,13 +174,13 @@ class BaseMessage(BaseModel):
     }
 
     content: MessageContent = ""
-    """A string, or a list of strings and content parts (see ``text_part``, ``image_part``)."""
+    """A string, or a list of strings and content parts (see `text_part`, `image_part`)."""
     additional_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Provider-specific payload that has no standard field (e.g. ``refusal``)."""
+    """Provider-specific payload that has no standard field (e.g. `refusal`)."""
     response_metadata: dict[str, Any] = Field(default_factory=dict)
     """What the provider said about the response (model name, finish reason ...)."""
     type: str
-    """The message kind: ``"human"``, ``"ai"``, ``"system"``, ``"tool"``, ``"chat"`` ..."""
+    """The message kind: `"human"`, `"ai"`, `"system"`, `"tool"`, `"chat"` ..."""
     name: str | None = None
     """An optional name for the author of the message."""
     id: str | None = None
@@ -242,7 +242,7 @@ class BaseMessage(BaseModel):
     def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
         """Pydantic's unvalidated constructor, same semantics, without its per-call cost.
 
-        (Pydantic inspects the signature of every ``default_factory`` on each call, which
+        (Pydantic inspects the signature of every `default_factory` on each call, which
         costs hundreds of µs for a message.) Unknown names are ignored, as pydantic does.
         """
         spec = _SPECS.get(cls) or _fast_spec(cls)
@@ -264,9 +264,9 @@ class BaseMessage(BaseModel):
 
     @property
     def text(self) -> TextAccessor:
-        """The text of the message: string items and ``text`` parts, concatenated.
+        """The text of the message: string items and `text` parts, concatenated.
 
-        A ``str``; calling it (``msg.text()``, the LangChain 0.3 spelling) also works.
+        A `str`; calling it (`msg.text()`, the LangChain 0.3 spelling) also works.
         """
         return TextAccessor(content_text(self.content))
 
@@ -297,15 +297,16 @@ class BaseMessage(BaseModel):
         return f"{head}\n\n{body}" if body else head
 
     def pretty_print(self) -> None:
-        """Print :meth:`pretty_repr`."""
+        """Print `pretty_repr`."""
         print(self.pretty_repr())
 
 
 class BaseMessageChunk(BaseMessage):
-    """A streamed piece of a message; pieces add up with ``+`` or :meth:`merge_chunks`.
+    """A streamed piece of a message; pieces add up with `+` or
+    [`merge_chunks`][pipes.merge_chunks].
 
-    ``AIMessageChunk(content="Hel") + AIMessageChunk(content="lo")`` ->
-    ``AIMessageChunk(content="Hello")``. Use :meth:`to_message` for the final message.
+    `AIMessageChunk(content="Hel") + AIMessageChunk(content="lo")` ->
+    `AIMessageChunk(content="Hello")`. Use `to_message` for the final message.
     """
 
     _message_class: ClassVar[type[BaseMessage]]
@@ -314,7 +315,7 @@ class BaseMessageChunk(BaseMessage):
     def merge_chunks(cls, chunks: Sequence[Self]) -> Self:
         """Merge chunks in one pass, in time linear in their total size.
 
-        ``AIMessageChunk.merge_chunks([c1, c2, c3])`` equals ``c1 + c2 + c3``.
+        `AIMessageChunk.merge_chunks([c1, c2, c3])` equals `c1 + c2 + c3`.
         """
         if not chunks:
             raise MessageMergeError(
@@ -333,7 +334,7 @@ class BaseMessageChunk(BaseMessage):
     def _merge_fields(cls, chunks: Sequence[Self]) -> dict[str, Any]:
         """The merged field values; subclasses extend this for their own fields.
 
-        One loop over the chunks reading their ``__dict__`` directly: this runs once per
+        One loop over the chunks reading their `__dict__` directly: this runs once per
         streamed token, so it stays lean.
         """
         contents: list[Any] = []
@@ -381,7 +382,7 @@ class BaseMessageChunk(BaseMessage):
         return NotImplemented
 
     def to_message(self) -> BaseMessage:
-        """The complete message this chunk stands for (``AIMessageChunk`` -> ``AIMessage``)."""
+        """The complete message this chunk stands for (`AIMessageChunk` -> `AIMessage`)."""
         target = self._message_class
         fields = {
             # Shallow copies: mutating the message must not change the chunk.
@@ -396,7 +397,7 @@ ChunkT = TypeVar("ChunkT", bound=BaseMessageChunk)
 
 
 def merge_message_chunks(chunks: Sequence[ChunkT]) -> ChunkT:
-    """Merge a whole stream of chunks at once: ``merge_message_chunks(list_of_chunks)``."""
+    """Merge a whole stream of chunks at once: `merge_message_chunks(list_of_chunks)`."""
     if not chunks:
         raise MessageMergeError("merge_message_chunks() got no chunks; pass at least one.")
     return type(chunks[0]).merge_chunks(chunks)

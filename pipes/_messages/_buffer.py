@@ -1,4 +1,4 @@
-"""``get_buffer_string``: a transcript of messages as plain text."""
+"""`get_buffer_string`: a transcript of messages as plain text."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ __all__ = ["get_buffer_string"]
 def get_buffer_string(
     messages: Sequence[BaseMessage], human_prefix: str = "Human", ai_prefix: str = "AI"
 ) -> str:
-    """One ``Role: text`` line per message.
+    """One `Role: text` line per message.
 
-    ``get_buffer_string([HumanMessage("hi"), AIMessage("hello")])`` -> ``"Human: hi\\nAI: hello"``.
+    `get_buffer_string([HumanMessage("hi"), AIMessage("hello")])` -> `"Human: hi\\nAI: hello"`.
     Tool calls of AI messages are appended as JSON so a transcript keeps them.
     """
     lines: list[str] = []

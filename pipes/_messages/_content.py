@@ -1,12 +1,14 @@
 """Content parts: provider-neutral TypedDicts, builders and shape validation.
 
-A message's ``content`` is a string or a list whose items are strings or dict *parts*.
-Parts of the neutral types (``text``, ``image``, ``audio``, ``file``) are checked here so a
+A message's `content` is a string or a list whose items are strings or dict *parts*.
+Parts of the neutral types (`text`, `image`, `audio`, `file`) are checked here so a
 malformed part fails when the message is built, not deep inside a provider call. Any other
-``type`` (OpenAI-native ``image_url`` / ``input_audio``, Anthropic ``tool_use`` ...) passes
-through unchanged::
+`type` (OpenAI-native `image_url` / `input_audio`, Anthropic `tool_use` ...) passes
+through unchanged:
 
-    HumanMessage([text_part("What is this?"), image_part(url="https://x/cat.png")])
+```python
+HumanMessage([text_part("What is this?"), image_part(url="https://x/cat.png")])
+```
 """
 
 from __future__ import annotations
@@ -36,21 +38,21 @@ __all__ = [
 ]
 
 MessageContent = str | list[str | dict[str, Any]]
-"""What ``BaseMessage.content`` holds: a string or a list of strings and parts."""
+"""What `BaseMessage.content` holds: a string or a list of strings and parts."""
 
 ContentInput = str | Sequence[str | Mapping[str, Any]]
 """What message constructors accept as content (part TypedDicts, tuples ... included)."""
 
 
 class TextContentPart(TypedDict):
-    """``{"type": "text", "text": "..."}`` (the same shape OpenAI and Anthropic use)."""
+    """`{"type": "text", "text": "..."}` (the same shape OpenAI and Anthropic use)."""
 
     type: Literal["text"]
     text: str
 
 
 class ImageContentPart(TypedDict):
-    """A neutral image: by URL, by base64 ``data`` (with ``mime_type``) or by provider file id."""
+    """A neutral image: by URL, by base64 `data` (with `mime_type`) or by provider file id."""
 
     type: Literal["image"]
     source_type: Literal["url", "base64", "id"]
@@ -62,7 +64,7 @@ class ImageContentPart(TypedDict):
 
 
 class AudioContentPart(TypedDict):
-    """A neutral audio clip, base64 ``data`` with a ``mime_type`` such as ``audio/wav``."""
+    """A neutral audio clip, base64 `data` with a `mime_type` such as `audio/wav`."""
 
     type: Literal["audio"]
     source_type: Literal["base64", "url", "id"]
@@ -165,9 +167,10 @@ def _validate_media(part: dict[str, Any], kind: str, where: str) -> dict[str, An
 
 
 def validate_content(content: MessageContent) -> MessageContent:
-    """Check every part of ``content``; return it (short LangChain 1.x media forms normalized).
+    """Check every part of `content`; return it (short LangChain 1.x media forms normalized).
 
-    Raises :class:`MessageConversionError` naming the part's position and what is wrong.
+    Raises [`MessageConversionError`][pipes.MessageConversionError] naming the part's position and
+    what is wrong.
     """
     if type(content) is str:
         return content
@@ -184,7 +187,7 @@ def validate_content(content: MessageContent) -> MessageContent:
 
 
 def validate_part(part: dict[str, Any], position: int | None = None) -> dict[str, Any]:
-    """Validate one dict content part (see :func:`validate_content`)."""
+    """Validate one dict content part (see [`validate_content`][pipes.validate_content])."""
     where = "content part" if position is None else f"content part {position}"
     kind = part.get("type")
     if not isinstance(kind, str):
@@ -207,7 +210,7 @@ def validate_part(part: dict[str, Any], position: int | None = None) -> dict[str
 
 
 def content_text(content: MessageContent) -> str:
-    """The text of ``content``: string items and ``text`` parts, concatenated."""
+    """The text of `content`: string items and `text` parts, concatenated."""
     if type(content) is str:
         return content
     pieces: list[str] = []
@@ -224,7 +227,7 @@ def _b64(data: str | bytes) -> str:
 
 
 def text_part(text: str) -> TextContentPart:
-    """A text part: ``text_part("hello")`` -> ``{"type": "text", "text": "hello"}``."""
+    """A text part: `text_part("hello")` -> `{"type": "text", "text": "hello"}`."""
     if not isinstance(text, str):
         raise _fail("text_part", f"text must be a string, got {_short(text)}")
     return {"type": "text", "text": text}
@@ -238,10 +241,10 @@ def image_part(
     mime_type: str | None = None,
     detail: Literal["auto", "low", "high"] | None = None,
 ) -> ImageContentPart:
-    """An image part from exactly one of ``url``, ``data`` (bytes or base64) or ``id``.
+    """An image part from exactly one of `url`, `data` (bytes or base64) or `id`.
 
-    ``image_part(url="https://x/cat.png")`` or
-    ``image_part(data=png_bytes, mime_type="image/png", detail="low")``.
+    `image_part(url="https://x/cat.png")` or
+    `image_part(data=png_bytes, mime_type="image/png", detail="low")`.
     """
     part: dict[str, Any] = {"type": "image"}
     given = [k for k, v in (("url", url), ("data", data), ("id", id)) if v is not None]
@@ -266,7 +269,7 @@ def image_part(
 
 
 def audio_format(mime_type: str) -> Literal["wav", "mp3"]:
-    """OpenAI ``input_audio`` format of a mime type: ``audio_format("audio/mpeg") == "mp3"``."""
+    """OpenAI `input_audio` format of a mime type: `audio_format("audio/mpeg") == "mp3"`."""
     fmt = _AUDIO_FORMATS.get(mime_type.lower().split(";")[0].strip())
     if fmt is None:
         raise _fail(
@@ -283,9 +286,9 @@ def audio_part(
     mime_type: str | None = None,
     format: Literal["wav", "mp3"] | None = None,
 ) -> AudioContentPart:
-    """A base64 audio part; say what it is with ``mime_type`` or ``format``.
+    """A base64 audio part; say what it is with `mime_type` or `format`.
 
-    ``audio_part(wav_bytes, format="wav")`` or ``audio_part(b64, mime_type="audio/mpeg")``.
+    `audio_part(wav_bytes, format="wav")` or `audio_part(b64, mime_type="audio/mpeg")`.
     """
     if mime_type is None:
         if format is None or format not in _FORMAT_MIMES:
@@ -308,9 +311,9 @@ def file_part(
     mime_type: str | None = None,
     filename: str | None = None,
 ) -> FileContentPart:
-    """A file part (PDF, text ...) from exactly one of ``url``, ``data``, ``id`` or ``text``.
+    """A file part (PDF, text ...) from exactly one of `url`, `data`, `id` or `text`.
 
-    ``file_part(data=pdf_bytes, mime_type="application/pdf", filename="report.pdf")``.
+    `file_part(data=pdf_bytes, mime_type="application/pdf", filename="report.pdf")`.
     """
     sources: Sequence[tuple[str, Any]] = (
         ("url", url),

@@ -1,4 +1,4 @@
-"""Turning message-likes (strings, ``(role, text)`` pairs, role dicts) into messages."""
+"""Turning message-likes (strings, `(role, text)` pairs, role dicts) into messages."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ __all__ = ["MessageLikeRepresentation", "convert_to_message", "convert_to_messag
 MessageLikeRepresentation: TypeAlias = (
     BaseMessage | str | tuple[str, Any] | list[Any] | Mapping[str, Any]
 )
-"""Anything :func:`convert_to_message` accepts."""
+"""Anything [`convert_to_message`][pipes.convert_to_message] accepts."""
 
 _ROLES: dict[str, str] = {
     "system": "system",
@@ -149,8 +149,8 @@ def _convert_one(value: Any, position: int | None) -> BaseMessage:
 def convert_to_message(value: MessageLikeRepresentation) -> BaseMessage:
     """Convert one message-like to a message.
 
-    ``convert_to_message(("system", "Be brief."))`` -> ``SystemMessage("Be brief.")``;
-    ``convert_to_message({"role": "user", "content": "hi"})`` -> ``HumanMessage("hi")``.
+    `convert_to_message(("system", "Be brief."))` -> `SystemMessage("Be brief.")`;
+    `convert_to_message({"role": "user", "content": "hi"})` -> `HumanMessage("hi")`.
     """
     return _convert_one(value, None)
 
@@ -170,10 +170,12 @@ def convert_to_messages(
 ) -> list[BaseMessage]:
     """Convert a message-like, or a sequence of them, to a list of messages.
 
-    A string, a message, a dict or a ``(role, content)`` *tuple* is one message; a list (or
-    any other iterable) holds several. Objects with ``to_messages()`` (prompt values) work too::
+    A string, a message, a dict or a `(role, content)` *tuple* is one message; a list (or
+    any other iterable) holds several. Objects with `to_messages()` (prompt values) work too:
 
-        convert_to_messages([("system", "Translate to French"), "I love programming."])
+    ```python
+    convert_to_messages([("system", "Translate to French"), "I love programming."])
+    ```
     """
     if isinstance(value, BaseMessage | str | Mapping) or _is_role_pair(value):
         return [_convert_one(value, None)]

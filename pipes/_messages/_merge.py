@@ -1,23 +1,24 @@
 """One-pass, associative merging of streamed message pieces (content, metadata, tool calls).
 
-Folding ``a + b + c + ...`` naively copies the growing string at every step: quadratic. Here
+Folding `a + b + c + ...` naively copies the growing string at every step: quadratic. Here
 every string is collected in a list and joined once at the end, so merging N chunks costs
-O(total size). The rules follow LangChain's ``merge_dicts`` / ``merge_lists``, made
-*associative*: ``(a + b) + c == a + (b + c) == merge_chunks([a, b, c])`` for any chunks, so
+O(total size). The rules follow LangChain's `merge_dicts` / `merge_lists`, made
+*associative*: `(a + b) + c == a + (b + c) == merge_chunks([a, b, c])` for any chunks, so
 it never matters how a stream was grouped (per token, per batch, by a tee) before merging.
 
-* strings concatenate, except identifiers and labels (``type``, ``id``, ``*_id``,
-  ``finish_reason``, ``model_name`` ...) which keep their first non-empty value, so a server
-  that repeats them in every delta does not produce ``"stopstop"``, and ``status``, whose last
+* strings concatenate, except identifiers and labels (`type`, `id`, `*_id`,
+  `finish_reason`, `model_name` ...) which keep their first non-empty value, so a server
+  that repeats them in every delta does not produce `"stopstop"`, and `status`, whose last
   non-empty value wins;
-* dicts merge recursively; lists concatenate, except dict items carrying the same ``index``
+* dicts merge recursively; lists concatenate, except dict items carrying the same `index`
   which merge into one item (that is how streamed content parts arrive);
-* ``None`` never overwrites a value; other scalars keep the first value;
-* a key whose values change kind (a string, then a dict) raises :class:`MessageMergeError`:
-  no choice of winner would give the same result for every grouping of the chunks.
+* `None` never overwrites a value; other scalars keep the first value;
+* a key whose values change kind (a string, then a dict) raises
+  [`MessageMergeError`][pipes.MessageMergeError]: no choice of winner would give the same result for
+  every grouping of the chunks.
 
-Content lists additionally join adjacent strings (``["a"] + "b"`` -> ``["ab"]``), and tool-call
-chunks are grouped into calls by :class:`ToolCallRouter`.
+Content lists additionally join adjacent strings (`["a"] + "b"` -> `["ab"]`), and tool-call
+chunks are grouped into calls by `ToolCallRouter`.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ _KEEP_LAST = frozenset({"status"})
 
 
 def _keeps_a_value(key: str | None) -> bool:
-    """Whether ``key`` holds a label (one value kept) rather than something to merge."""
+    """Whether `key` holds a label (one value kept) rather than something to merge."""
     return key is not None and (key in _KEEP_FIRST or key in _KEEP_LAST or key.endswith("_id"))
 
 
@@ -92,7 +93,7 @@ class _Dict(dict[str, Any]):
 
 
 class _List(list[Any]):
-    """A list being built; ``by_index`` maps an item's ``index`` to its position."""
+    """A list being built; `by_index` maps an item's `index` to its position."""
 
     __slots__ = ("by_index",)
 
@@ -152,7 +153,7 @@ def _dict_add(acc: _Dict, right: Mapping[str, Any]) -> None:
 
 
 def _add(cur: Any, value: Any, key: str | None) -> Any:
-    """Merge ``value`` into accumulator ``cur``; return the (possibly new) accumulator."""
+    """Merge `value` into accumulator `cur`; return the (possibly new) accumulator."""
     if cur is None:
         return _lift(value, key)
     if value is None:
@@ -180,7 +181,7 @@ def _add(cur: Any, value: Any, key: str | None) -> Any:
 
 
 def _index_key(item: Mapping[str, Any]) -> Any:
-    """The key under which an indexed item merges, or None (no usable ``index``)."""
+    """The key under which an indexed item merges, or None (no usable `index`)."""
     index = item.get("index")
     if index is None:
         return None
@@ -193,10 +194,10 @@ def _index_key(item: Mapping[str, Any]) -> Any:
 
 
 def _list_add(acc: _List, items: Iterable[Any], *, fuse: bool) -> None:
-    """Append ``items``; dicts with a known ``index`` merge into the item with that index.
+    """Append `items`; dicts with a known `index` merge into the item with that index.
 
-    ``fuse``: a string joins a string item right before it (content lists, where
-    ``["a", "b"]`` and ``["ab"]`` are the same text), so merging stays associative after
+    `fuse`: a string joins a string item right before it (content lists, where
+    `["a", "b"]` and `["ab"]` are the same text), so merging stays associative after
     indexed parts between strings merged away.
     """
     for item in items:
@@ -229,8 +230,8 @@ def _finish(value: Any) -> Any:
 def merge_dicts(dicts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Merge dicts left to right in one pass (rules in the module docstring).
 
-    ``merge_dicts([{"a": "x"}, {"a": "y", "finish_reason": "stop"}])``
-    -> ``{"a": "xy", "finish_reason": "stop"}``
+    `merge_dicts([{"a": "x"}, {"a": "y", "finish_reason": "stop"}])`
+    -> `{"a": "xy", "finish_reason": "stop"}`
     """
     acc = _Dict()
     for d in dicts:
@@ -250,11 +251,11 @@ def merge_values(values: Iterable[Any]) -> Any:
 
 
 def merge_content(contents: Sequence[MessageContent]) -> MessageContent:
-    """Merge message contents: strings concatenate; lists merge (parts by ``index``).
+    """Merge message contents: strings concatenate; lists merge (parts by `index`).
 
     With a list among them the result is a list: a string content is one more string item,
-    and adjacent string items join. ``["a", part] + "b" + "c"`` -> ``["a", part, "bc"]``;
-    ``"" + [part]`` -> ``[part]``.
+    and adjacent string items join. `["a", part] + "b" + "c"` -> `["a", part, "bc"]`;
+    `"" + [part]` -> `[part]`.
     """
     if all(type(c) is str for c in contents):
         return "".join(contents)  # type: ignore[arg-type]
@@ -270,7 +271,7 @@ def merge_content(contents: Sequence[MessageContent]) -> MessageContent:
 
 
 class ToolCallSlot:
-    """One tool call being assembled from chunks: its ``name``, ``id`` and ``index``."""
+    """One tool call being assembled from chunks: its `name`, `id` and `index`."""
 
     __slots__ = ("id", "index", "name")
 
@@ -287,11 +288,11 @@ class ToolCallRouter(Generic[S]):
     """Decides which call each streamed tool-call chunk belongs to (message merging and the
     tool-call parsers share these rules, so both group a stream the same way).
 
-    * a chunk with an ``index`` continues the latest call with that index, unless it brings
-      an ``id`` other than that call's (some servers reuse index 0 for every call);
-    * a chunk without ``index`` continues the previous call if that call has no index
-      either and the chunk's ``id`` and ``name``, when given, are the call's own;
-    * otherwise it starts a new call. A call's ``id`` (and, without index, its ``name``) is
+    * a chunk with an `index` continues the latest call with that index, unless it brings
+      an `id` other than that call's (some servers reuse index 0 for every call);
+    * a chunk without `index` continues the previous call if that call has no index
+      either and the chunk's `id` and `name`, when given, are the call's own;
+    * otherwise it starts a new call. A call's `id` (and, without index, its `name`) is
       the one its first chunk brought: a later chunk never re-labels a call whose fragments
       may have arrived already, which is what makes merging associative. An indexed call
       without a name takes the first name that arrives;
@@ -299,10 +300,12 @@ class ToolCallRouter(Generic[S]):
 
     An OpenAI stream (the first chunk of a call has id, name and index, the next ones index
     and arguments) and a vLLM one (id and name repeated in every delta) both give one call
-    per tool call. ``route`` returns the slot, made by ``new`` when a call starts::
+    per tool call. `route` returns the slot, made by `new` when a call starts:
 
-        router = ToolCallRouter(ToolCallSlot)
-        router.route(tool_call_chunk(name="f", id="c1", index=0))  # a new slot
+    ```python
+    router = ToolCallRouter(ToolCallSlot)
+    router.route(tool_call_chunk(name="f", id="c1", index=0))  # a new slot
+    ```
     """
 
     __slots__ = ("by_index", "new", "slots")
@@ -313,7 +316,7 @@ class ToolCallRouter(Generic[S]):
         self.by_index: dict[Any, S] = {}
 
     def route(self, chunk: ToolCallChunk) -> S | None:
-        """The call ``chunk`` belongs to (a new one if it starts a call); None if empty."""
+        """The call `chunk` belongs to (a new one if it starts a call); None if empty."""
         call_id = chunk.get("id") or None
         name = chunk.get("name") or None
         if call_id is None and name is None and not chunk.get("args"):
@@ -352,7 +355,7 @@ class _CallSlot(ToolCallSlot):
 def merge_tool_call_chunks(groups: Iterable[Sequence[ToolCallChunk]]) -> list[ToolCallChunk]:
     """Merge the tool-call chunks of successive message chunks into one chunk per call.
 
-    Chunks are grouped into calls by :class:`ToolCallRouter`; ``args`` fragments of a call
+    Chunks are grouped into calls by `ToolCallRouter`; `args` fragments of a call
     concatenate. Merging merged chunks again gives the same calls (associativity).
     """
     router = ToolCallRouter(_CallSlot)
@@ -377,8 +380,8 @@ def merge_tool_call_chunks(groups: Iterable[Sequence[ToolCallChunk]]) -> list[To
 def merged_id(ids: Iterable[str | None]) -> str | None:
     """The id of merged chunks: the first provider id, else the first generated one.
 
-    Ids starting with ``run-`` / ``lc_run-`` are generated by frameworks (LangChain does);
-    a provider's own id (``chatcmpl-...``) is preferred wherever it appears in the stream.
+    Ids starting with `run-` / `lc_run-` are generated by frameworks (LangChain does);
+    a provider's own id (`chatcmpl-...`) is preferred wherever it appears in the stream.
     """
     fallback = None
     for value in ids:

@@ -1,12 +1,15 @@
 """Prompt values: what a prompt template produces and a chat model consumes.
 
-A :class:`StringPromptValue` holds text, a :class:`ChatPromptValue` a list of messages; both
-convert to either form, so any prompt fits any model. They live beside the messages, below
-the prompts, parsers and chat models that all consume them::
+A [`StringPromptValue`][pipes.StringPromptValue] holds text, a
+[`ChatPromptValue`][pipes.ChatPromptValue] a list of messages; both convert to either form, so any
+prompt fits any model. They live beside the messages, below the prompts, parsers and chat models
+that all consume them:
 
-    value = ChatPromptTemplate.from_messages([("human", "Hi {name}")]).invoke({"name": "Ada"})
-    value.to_messages()  # [HumanMessage(content='Hi Ada')]
-    value.to_string()    # 'Human: Hi Ada'
+```python
+value = ChatPromptTemplate.from_messages([("human", "Hi {name}")]).invoke({"name": "Ada"})
+value.to_messages()  # [HumanMessage(content='Hi Ada')]
+value.to_string()    # 'Human: Hi Ada'
+```
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ class PromptValue(ABC):
 
     @abstractmethod
     def to_string(self) -> str:
-        """The prompt as one string (chat messages become ``Role: text`` lines)."""
+        """The prompt as one string (chat messages become `Role: text` lines)."""
 
     @abstractmethod
     def to_messages(self) -> list[BaseMessage]:
@@ -36,7 +39,7 @@ class PromptValue(ABC):
 
 
 class StringPromptValue(PromptValue):
-    """A text prompt: ``StringPromptValue("Tell me a joke").to_messages()``."""
+    """A text prompt: `StringPromptValue("Tell me a joke").to_messages()`."""
 
     __slots__ = ("text",)
 
@@ -59,7 +62,7 @@ class StringPromptValue(PromptValue):
 
 
 class ChatPromptValue(PromptValue):
-    """A chat prompt: a list of messages, e.g. ``ChatPromptValue([HumanMessage("hi")])``."""
+    """A chat prompt: a list of messages, e.g. `ChatPromptValue([HumanMessage("hi")])`."""
 
     __slots__ = ("messages",)
 

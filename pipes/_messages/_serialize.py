@@ -1,12 +1,14 @@
 """Safe JSON round trip for messages.
 
-Loading looks the ``type`` string up in a fixed registry of pipes message classes and
+Loading looks the `type` string up in a fixed registry of pipes message classes and
 validates the fields; nothing named in the data (import paths, LangChain's
-``{"lc": 1, "type": "constructor", "id": [...]}``) is ever imported or instantiated::
+`{"lc": 1, "type": "constructor", "id": [...]}`) is ever imported or instantiated:
 
-    data = messages_to_dict([HumanMessage("hi"), AIMessage("hello")])
-    json.dumps(data)                      # plain JSON
-    messages_from_dict(data)              # [HumanMessage(content='hi'), AIMessage(content='hello')]
+```python
+data = messages_to_dict([HumanMessage("hi"), AIMessage("hello")])
+json.dumps(data)                      # plain JSON
+messages_from_dict(data)              # [HumanMessage(content='hi'), AIMessage(content='hello')]
+```
 """
 
 from __future__ import annotations
@@ -51,9 +53,9 @@ AnyMessage = Annotated[
     | ChatMessageChunk,
     Field(discriminator="type"),
 ]
-"""Any pipes message, discriminated by ``type``: for your own pydantic models.
+"""Any pipes message, discriminated by `type`: for your own pydantic models.
 
-``class Chat(BaseModel): messages: list[AnyMessage]`` validates dumped messages back into
+`class Chat(BaseModel): messages: list[AnyMessage]` validates dumped messages back into
 the right classes (and only those).
 """
 
@@ -82,7 +84,7 @@ def _short(value: Any, limit: int = 80) -> str:
 
 
 def message_to_dict(message: BaseMessage) -> dict[str, Any]:
-    """``{"type": "ai", "data": {...fields...}}`` with JSON-compatible values only."""
+    """`{"type": "ai", "data": {...fields...}}` with JSON-compatible values only."""
     try:
         data = message.model_dump(mode="json")
     except ValueError as exc:  # PydanticSerializationError, UnicodeDecodeError (bytes)
@@ -95,14 +97,15 @@ def message_to_dict(message: BaseMessage) -> dict[str, Any]:
 
 
 def messages_to_dict(messages: Iterable[BaseMessage]) -> list[dict[str, Any]]:
-    """:func:`message_to_dict` for each message."""
+    """[`message_to_dict`][pipes.message_to_dict] for each message."""
     return [message_to_dict(m) for m in messages]
 
 
 def message_from_dict(data: Mapping[str, Any], *, position: int | None = None) -> BaseMessage:
-    """Load one message from ``{"type": ..., "data": {...}}`` or a flat ``model_dump()``.
+    """Load one message from `{"type": ..., "data": {...}}` or a flat `model_dump()`.
 
-    Raises :class:`MessageConversionError` for an unknown ``type`` or invalid fields.
+    Raises [`MessageConversionError`][pipes.MessageConversionError] for an unknown `type` or invalid
+    fields.
     """
     where = "" if position is None else f" at position {position}"
     if not isinstance(data, Mapping):
@@ -143,7 +146,8 @@ def message_from_dict(data: Mapping[str, Any], *, position: int | None = None) -
 
 
 def messages_from_dict(data: Sequence[Mapping[str, Any]]) -> list[BaseMessage]:
-    """Load a list written by :func:`messages_to_dict` (or a list of flat dumps)."""
+    """Load a list written by [`messages_to_dict`][pipes.messages_to_dict] (or a list of flat
+    dumps)."""
     if isinstance(data, str | bytes | Mapping):
         raise MessageConversionError(
             f"messages_from_dict() expects a list of message dicts, got {type(data).__name__}; "

@@ -21,7 +21,7 @@ __all__ = [
 
 
 class HumanMessage(BaseMessage):
-    """A message from the user: ``HumanMessage("What is 2 + 2?")``."""
+    """A message from the user: `HumanMessage("What is 2 + 2?")`."""
 
     type: Literal["human"] = "human"  # pyright: ignore[reportIncompatibleVariableOverride]
 
@@ -40,7 +40,7 @@ class HumanMessage(BaseMessage):
 
 
 class SystemMessage(BaseMessage):
-    """Instructions for the model: ``SystemMessage("You translate English to French.")``."""
+    """Instructions for the model: `SystemMessage("You translate English to French.")`."""
 
     type: Literal["system"] = "system"  # pyright: ignore[reportIncompatibleVariableOverride]
 
@@ -59,7 +59,7 @@ class SystemMessage(BaseMessage):
 
 
 class ChatMessage(BaseMessage):
-    """A message with an arbitrary ``role``: ``ChatMessage("Looks good", role="critic")``."""
+    """A message with an arbitrary `role`: `ChatMessage("Looks good", role="critic")`."""
 
     type: Literal["chat"] = "chat"  # pyright: ignore[reportIncompatibleVariableOverride]
     role: str
@@ -81,7 +81,7 @@ class ChatMessage(BaseMessage):
 
 
 class HumanMessageChunk(HumanMessage, BaseMessageChunk):
-    """A streamed piece of a :class:`HumanMessage`."""
+    """A streamed piece of a [`HumanMessage`][pipes.HumanMessage]."""
 
     type: Literal["HumanMessageChunk"] = "HumanMessageChunk"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
     _message_class = HumanMessage
@@ -103,7 +103,7 @@ class HumanMessageChunk(HumanMessage, BaseMessageChunk):
 
 
 class SystemMessageChunk(SystemMessage, BaseMessageChunk):
-    """A streamed piece of a :class:`SystemMessage`."""
+    """A streamed piece of a [`SystemMessage`][pipes.SystemMessage]."""
 
     type: Literal["SystemMessageChunk"] = "SystemMessageChunk"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
     _message_class = SystemMessage
@@ -125,7 +125,8 @@ class SystemMessageChunk(SystemMessage, BaseMessageChunk):
 
 
 class ChatMessageChunk(ChatMessage, BaseMessageChunk):
-    """A streamed piece of a :class:`ChatMessage`; chunks merge only with the same role."""
+    """A streamed piece of a [`ChatMessage`][pipes.ChatMessage]; chunks merge only with the same
+    role."""
 
     type: Literal["ChatMessageChunk"] = "ChatMessageChunk"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
     _message_class = ChatMessage

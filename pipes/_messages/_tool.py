@@ -1,4 +1,4 @@
-"""``ToolMessage``: the result of running a tool, bound to the tool call's id."""
+"""`ToolMessage`: the result of running a tool, bound to the tool call's id."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ __all__ = ["ToolMessage", "ToolMessageChunk"]
 class ToolMessage(BaseMessage):
     """A tool's result sent back to the model.
 
-    ``ToolMessage("22°C, sunny", tool_call_id="call_1")``; ``status="error"`` reports a
-    failure; ``artifact`` keeps a full result that is not sent to the model.
+    `ToolMessage("22°C, sunny", tool_call_id="call_1")`; `status="error"` reports a
+    failure; `artifact` keeps a full result that is not sent to the model.
     """
 
     type: Literal["tool"] = "tool"  # pyright: ignore[reportIncompatibleVariableOverride]
@@ -64,7 +64,8 @@ class ToolMessage(BaseMessage):
 
 
 class ToolMessageChunk(ToolMessage, BaseMessageChunk):
-    """A streamed piece of a :class:`ToolMessage`; chunks merge only with the same call id."""
+    """A streamed piece of a [`ToolMessage`][pipes.ToolMessage]; chunks merge only with the same
+    call id."""
 
     type: Literal["ToolMessageChunk"] = "ToolMessageChunk"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
     _message_class = ToolMessage

@@ -1,9 +1,11 @@
 """Tool calls as the model emits them: complete, invalid, and streamed in chunks.
 
-The shapes are LangChain's, so code reading ``msg.tool_calls[0]["args"]`` keeps working::
+The shapes are LangChain's, so code reading `msg.tool_calls[0]["args"]` keeps working:
 
-    tool_call(name="get_weather", args={"city": "Paris"}, id="call_1")
-    # {'name': 'get_weather', 'args': {'city': 'Paris'}, 'id': 'call_1', 'type': 'tool_call'}
+```python
+tool_call(name="get_weather", args={"city": "Paris"}, id="call_1")
+# {'name': 'get_weather', 'args': {'city': 'Paris'}, 'id': 'call_1', 'type': 'tool_call'}
+```
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ _OPEN = ConfigDict(extra="allow")
 
 @with_config(_OPEN)
 class ToolCall(TypedDict):
-    """A complete tool call: ``args`` is the parsed JSON object."""
+    """A complete tool call: `args` is the parsed JSON object."""
 
     name: str
     args: dict[str, Any]
@@ -42,7 +44,7 @@ class ToolCall(TypedDict):
 
 @with_config(_OPEN)
 class ToolCallChunk(TypedDict):
-    """A streamed piece of a tool call: ``args`` is a fragment of the JSON text."""
+    """A streamed piece of a tool call: `args` is a fragment of the JSON text."""
 
     name: str | None
     args: str | None
@@ -53,7 +55,7 @@ class ToolCallChunk(TypedDict):
 
 @with_config(_OPEN)
 class InvalidToolCall(TypedDict):
-    """A tool call whose arguments did not parse: the raw ``args`` text and the ``error``."""
+    """A tool call whose arguments did not parse: the raw `args` text and the `error`."""
 
     name: str | None
     args: str | None
@@ -63,7 +65,7 @@ class InvalidToolCall(TypedDict):
 
 
 def tool_call(*, name: str, args: dict[str, Any], id: str | None = None) -> ToolCall:
-    """Build a :class:`ToolCall`: ``tool_call(name="add", args={"a": 1}, id="c1")``."""
+    """Build a [`ToolCall`][pipes.ToolCall]: `tool_call(name="add", args={"a": 1}, id="c1")`."""
     return {"name": name, "args": args, "id": id, "type": "tool_call"}
 
 
@@ -74,7 +76,7 @@ def tool_call_chunk(
     id: str | None = None,
     index: int | None = None,
 ) -> ToolCallChunk:
-    """Build a :class:`ToolCallChunk`: ``tool_call_chunk(args='{"a": ', index=0)``."""
+    """Build a [`ToolCallChunk`][pipes.ToolCallChunk]: `tool_call_chunk(args='{"a": ', index=0)`."""
     return {"name": name, "args": args, "id": id, "index": index, "type": "tool_call_chunk"}
 
 
@@ -85,15 +87,16 @@ def invalid_tool_call(
     id: str | None = None,
     error: str | None = None,
 ) -> InvalidToolCall:
-    """Build an :class:`InvalidToolCall` keeping the raw ``args`` and the parse ``error``."""
+    """Build an [`InvalidToolCall`][pipes.InvalidToolCall] keeping the raw `args` and the parse
+    `error`."""
     return {"name": name, "args": args, "id": id, "error": error, "type": "invalid_tool_call"}
 
 
 def parse_args(raw: object, *, partial: bool) -> tuple[dict[str, Any] | None, str | None]:
-    """Parse tool-call arguments; return ``(args, None)`` or ``(None, error)``.
+    """Parse tool-call arguments; return `(args, None)` or `(None, error)`.
 
-    Empty text means "no arguments" (some servers send ``""`` for parameterless tools).
-    ``partial`` accepts a truncated JSON prefix (while streaming). Anything but text (a server
+    Empty text means "no arguments" (some servers send `""` for parameterless tools).
+    `partial` accepts a truncated JSON prefix (while streaming). Anything but text (a server
     that sent a list or a number) is an error, never an exception.
     """
     if raw is None:
@@ -143,9 +146,9 @@ def _raw_text(arguments: object) -> str | None:
 def parse_openai_tool_calls(
     raw_calls: Sequence[Any],
 ) -> tuple[list[ToolCall], list[InvalidToolCall]]:
-    """Parse OpenAI wire-format ``tool_calls`` (``{"id", "function": {"name", "arguments"}}``).
+    """Parse OpenAI wire-format `tool_calls` (`{"id", "function": {"name", "arguments"}}`).
 
-    Entries already in pipes/LangChain form (``{"name", "args"}``) are accepted too.
+    Entries already in pipes/LangChain form (`{"name", "args"}`) are accepted too.
     """
     calls: list[ToolCall] = []
     invalid: list[InvalidToolCall] = []

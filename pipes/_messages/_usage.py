@@ -35,7 +35,7 @@ class OutputTokenDetails(TypedDict, total=False):
 
 @with_config(_OPEN)
 class UsageMetadata(TypedDict):
-    """Token counts: ``{"input_tokens": 9, "output_tokens": 7, "total_tokens": 16}``."""
+    """Token counts: `{"input_tokens": 9, "output_tokens": 7, "total_tokens": 16}`."""
 
     input_tokens: int
     output_tokens: int
@@ -49,9 +49,9 @@ _DETAILS = ("input_token_details", "output_token_details")
 
 
 def add_usage(usages: Iterable[UsageMetadata | None]) -> UsageMetadata | None:
-    """Add usage field by field (details too); ``None`` entries are skipped.
+    """Add usage field by field (details too); `None` entries are skipped.
 
-    ``add_usage([{"input_tokens": 1, ...}, None, {...}])``; returns ``None`` if all are ``None``.
+    `add_usage([{"input_tokens": 1, ...}, None, {...}])`; returns `None` if all are `None`.
     """
     totals = [0, 0, 0]
     details: dict[str, dict[str, int | float]] = {}

@@ -1,4 +1,4 @@
-"""Chat-model base class, rate limiters and caches (re-exported from :mod:`pipes`)."""
+"""Chat-model base class, rate limiters and caches (re-exported from `pipes`)."""
 
 from __future__ import annotations
 

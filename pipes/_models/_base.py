@@ -1,47 +1,49 @@
-"""``BaseChatModel``: the class every chat-model provider implements.
+"""`BaseChatModel`: the class every chat-model provider implements.
 
-A provider implements a small contract; the base class derives everything else::
+A provider implements a small contract; the base class derives everything else:
 
-    class ChatEcho(BaseChatModel):
-        prefix: str = "echo: "
+```python
+class ChatEcho(BaseChatModel):
+    prefix: str = "echo: "
 
-        @property
-        def provider_name(self) -> str:
-            return "echo"
+    @property
+    def provider_name(self) -> str:
+        return "echo"
 
-        def _generate(self, messages, *, stop=None, **kwargs) -> AIMessage:
-            return AIMessage(self.prefix + messages[-1].text)
+    def _generate(self, messages, *, stop=None, **kwargs) -> AIMessage:
+        return AIMessage(self.prefix + messages[-1].text)
 
-    ChatEcho().invoke("hi")          # AIMessage(content='echo: hi')
-    ChatEcho()("hi")                 # the same (LangChain's ``model(messages)`` shorthand)
+ChatEcho().invoke("hi")          # AIMessage(content='echo: hi')
+ChatEcho()("hi")                 # the same (LangChain's ``model(messages)`` shorthand)
+```
 
 What a provider implements:
 
-* ``provider_name`` (property) — e.g. ``"openai"``.
-* ``_generate(messages, *, stop=None, **kwargs) -> AIMessage`` — required.
-* ``_agenerate`` — optional native async. Without it, async calls run ``_generate`` in a worker
-  thread. With it (or with ``_astream``) the async path is never pushed to a thread.
-* ``_stream(...) -> Iterator[AIMessageChunk]`` / ``_astream(...) -> AsyncIterator[AIMessageChunk]``
-  — optional native streaming. Without them ``stream()`` yields one chunk.
-* ``bind_tools`` / ``with_structured_output`` overrides when the provider has better ways.
+* `provider_name` (property) — e.g. `"openai"`.
+* `_generate(messages, *, stop=None, **kwargs) -> AIMessage` — required.
+* `_agenerate` — optional native async. Without it, async calls run `_generate` in a worker
+  thread. With it (or with `_astream`) the async path is never pushed to a thread.
+* `_stream(...) -> Iterator[AIMessageChunk]` / `_astream(...) -> AsyncIterator[AIMessageChunk]`
+  — optional native streaming. Without them `stream()` yields one chunk.
+* `bind_tools` / `with_structured_output` overrides when the provider has better ways.
 
-What the base gives: ``invoke``/``ainvoke``/``stream``/``astream``/``batch``/``abatch`` taking a
-string, a list of message-likes or a prompt value; ``stop=``; streamed chunks folded into the
-final ``AIMessage`` (content, tool calls, usage); listener events ``"chat_model_start"``
-(the messages), ``"new_token"`` (each chunk) and ``"chat_model_end"`` (the final message);
-``rate_limiter`` and ``cache`` hooks; a generic ``with_structured_output``.
+What the base gives: `invoke`/`ainvoke`/`stream`/`astream`/`batch`/`abatch` taking a
+string, a list of message-likes or a prompt value; `stop=`; streamed chunks folded into the
+final `AIMessage` (content, tool calls, usage); listener events `"chat_model_start"`
+(the messages), `"new_token"` (each chunk) and `"chat_model_end"` (the final message);
+`rate_limiter` and `cache` hooks; a generic `with_structured_output`.
 
 Refinements of the written contract (docs/notes/chat_model_api.md):
 
-* A single message object (``model.invoke(HumanMessage("hi"))``) is accepted too.
-* ``cache`` follows LangChain: ``None`` uses the global cache (``set_llm_cache``) if one is set,
-  ``True`` requires it, ``False`` disables caching, an instance is used as is.
-* Unknown constructor keywords raise ``TypeError`` naming close matches and the known
-  parameters; a provider may route them elsewhere by overriding ``_unknown_parameters``.
-* ``invoke`` also streams (through ``_stream``) while a listener is attached, so listeners see
-  ``new_token`` events; without listeners it streams only when ``_should_stream`` says so.
-* ``generate_from_stream`` / ``agenerate_from_stream`` fold a chunk iterator into an
-  ``AIMessage`` for providers that implement ``_generate`` on top of ``_stream``.
+* A single message object (`model.invoke(HumanMessage("hi"))`) is accepted too.
+* `cache` follows LangChain: `None` uses the global cache (`set_llm_cache`) if one is set,
+  `True` requires it, `False` disables caching, an instance is used as is.
+* Unknown constructor keywords raise `TypeError` naming close matches and the known
+  parameters; a provider may route them elsewhere by overriding `_unknown_parameters`.
+* `invoke` also streams (through `_stream`) while a listener is attached, so listeners see
+  `new_token` events; without listeners it streams only when `_should_stream` says so.
+* `generate_from_stream` / `agenerate_from_stream` fold a chunk iterator into an
+  `AIMessage` for providers that implement `_generate` on top of `_stream`.
 """
 
 from __future__ import annotations
@@ -79,13 +81,14 @@ StructuredMethod: TypeAlias = Literal["function_calling", "json_mode", "json_sch
 class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC):
     """Base class of chat models; see the module docstring for the provider contract.
 
-    Example::
-
+    Example:
+        ```python
         limiter = InMemoryRateLimiter(requests_per_second=5)
         model = SomeChatModel(temperature=0, rate_limiter=limiter)
         model.invoke("Hello")                                  # AIMessage
         for chunk in model.stream([("system", "Be brief"), ("human", "Hi")]):
             print(chunk.content, end="")
+        ```
     """
 
     model_config = ConfigDict(
@@ -100,13 +103,13 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
     run_type: ClassVar[str] = "chat_model"  # type: ignore[misc]
 
     rate_limiter: BaseRateLimiter | None = Field(default=None, exclude=True)
-    """Consulted (``acquire``) before each request to the provider; cache hits skip it."""
+    """Consulted (`acquire`) before each request to the provider; cache hits skip it."""
     cache: BaseCache | bool | None = Field(default=None, exclude=True)
-    """``None``: the global cache if set; ``True``: the global cache (must be set);
-    ``False``: no cache; or a cache instance."""
+    """`None`: the global cache if set; `True`: the global cache (must be set);
+    `False`: no cache; or a cache instance."""
     disable_streaming: bool | Literal["tool_calling"] = False
-    """``True``: ``stream()`` yields one chunk from ``_generate``. ``"tool_calling"``: the same
-    only for calls that pass ``tools``."""
+    """`True`: `stream()` yields one chunk from `_generate`. `"tool_calling"`: the same
+    only for calls that pass `tools`."""
 
     # -- construction ---------------------------------------------------------------------
 
@@ -127,9 +130,9 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
 
     @classmethod
     def _unknown_parameters(cls, data: dict[str, Any], unknown: list[str]) -> dict[str, Any]:
-        """Handle constructor keywords that are no field; the default raises ``TypeError``.
+        """Handle constructor keywords that are no field; the default raises `TypeError`.
 
-        Providers may override this, e.g. to move them into ``model_kwargs`` with a warning.
+        Providers may override this, e.g. to move them into `model_kwargs` with a warning.
         """
         reject_unknown_parameters(cls, unknown, cls._known_parameters())
 
@@ -152,7 +155,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         }
 
     def get_output_schema(self) -> dict[str, Any]:
-        """JSON schema of the output: an ``AIMessage``."""
+        """JSON schema of the output: an `AIMessage`."""
         return AIMessage.model_json_schema()
 
     # -- the provider contract ------------------------------------------------------------
@@ -160,7 +163,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
     @property
     @abc.abstractmethod
     def provider_name(self) -> str:
-        """Short provider id, e.g. ``"openai"`` (used in names, metadata and cache keys)."""
+        """Short provider id, e.g. `"openai"` (used in names, metadata and cache keys)."""
 
     @abc.abstractmethod
     def _generate(
@@ -171,26 +174,26 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
     async def _agenerate(
         self, messages: list[BaseMessage], *, stop: list[str] | None = None, **kwargs: Any
     ) -> AIMessage:
-        """Native async generation; the default runs ``_generate`` in a worker thread."""
+        """Native async generation; the default runs `_generate` in a worker thread."""
         return await run_in_thread(self._generate, messages, stop=stop, **kwargs)
 
     def _stream(
         self, messages: list[BaseMessage], *, stop: list[str] | None = None, **kwargs: Any
     ) -> Iterator[AIMessageChunk]:
-        """Native streaming; the default yields ``_generate``'s reply as one chunk."""
+        """Native streaming; the default yields `_generate`'s reply as one chunk."""
         yield _to_chunk(self._generate(messages, stop=stop, **kwargs))
 
     async def _astream(
         self, messages: list[BaseMessage], *, stop: list[str] | None = None, **kwargs: Any
     ) -> AsyncIterator[AIMessageChunk]:
-        """Native async streaming; the default yields ``_agenerate``'s reply as one chunk."""
+        """Native async streaming; the default yields `_agenerate`'s reply as one chunk."""
         yield _to_chunk(await self._agenerate(messages, stop=stop, **kwargs))
 
     def _should_stream(self, **kwargs: Any) -> bool:
-        """Whether ``invoke`` should fold ``_stream`` instead of calling ``_generate``.
+        """Whether `invoke` should fold `_stream` instead of calling `_generate`.
 
-        True for a ``stream=True`` call keyword, else for a ``streaming=True`` field (when the
-        provider declares one); never when the provider has no native ``_stream``.
+        True for a `stream=True` call keyword, else for a `streaming=True` field (when the
+        provider declares one); never when the provider has no native `_stream`.
         """
         if "stream" in kwargs:
             wanted = bool(kwargs["stream"])
@@ -222,10 +225,10 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         return disable == "tool_calling" and bool(kwargs.get("tools"))
 
     def _route(self, mode: Mode, listen: bool, kwargs: Mapping[str, Any]) -> Route:
-        """How a call in ``mode`` reaches the provider: one reply, or a stream (folded for
-        ``invoke``). ``invoke`` streams when :meth:`_should_stream` says so, or for listeners
-        (they see ``new_token`` events); ``ainvoke`` also when native async streaming beats a
-        sync ``_generate`` pushed to a thread."""
+        """How a call in `mode` reaches the provider: one reply, or a stream (folded for
+        `invoke`). `invoke` streams when `_should_stream` says so, or for listeners
+        (they see `new_token` events); `ainvoke` also when native async streaming beats a
+        sync `_generate` pushed to a thread."""
         if mode == "invoke":  # the hot path: _should_stream first, as it checks the rest
             if self._should_stream(**kwargs) or (
                 listen and self._native_hooks[0] and not self._streaming_disabled(kwargs)
@@ -248,7 +251,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
     def _cached_call(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: Mapping[str, Any]
     ) -> CachedCall | None:
-        """Where this call lives in the model's cache, or ``None`` when it is not cached."""
+        """Where this call lives in the model's cache, or `None` when it is not cached."""
         setting = self.cache
         if setting is False:
             return None
@@ -279,9 +282,10 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
     ) -> AIMessage:
         """Send the input to the model and return its reply.
 
-        Example::
-
+        Example:
+            ```python
             model.invoke("Hello", stop=["\\n"])
+            ```
         """
         return _drivers.invoke(self, input, stop, kwargs)
 
@@ -291,7 +295,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         stop: list[str] | None = None,
         **kwargs: Any,
     ) -> AIMessage:
-        """Shorthand for :meth:`invoke`: ``model([HumanMessage("hi")])``."""
+        """Shorthand for `invoke`: `model([HumanMessage("hi")])`."""
         return self.invoke(messages, stop=stop, **kwargs)
 
     def stream(
@@ -304,10 +308,11 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
     ) -> Iterator[AIMessageChunk]:
         """Yield the reply in chunks (one chunk when the provider does not stream).
 
-        Example::
-
+        Example:
+            ```python
             for chunk in model.stream("Tell me a story"):
                 print(chunk.content, end="", flush=True)
+            ```
         """
         return _drivers.stream(self, input, stop, kwargs)
 
@@ -319,7 +324,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         stop: list[str] | None = None,
         **kwargs: Any,
     ) -> AIMessage:
-        """Async :meth:`invoke`; native ``_agenerate``/``_astream`` run on the event loop."""
+        """Async `invoke`; native `_agenerate`/`_astream` run on the event loop."""
         return await _drivers.ainvoke(self, input, stop, kwargs)
 
     def astream(
@@ -330,7 +335,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         stop: list[str] | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[AIMessageChunk]:
-        """Async :meth:`stream`; a sync-only ``_stream`` runs step by step in a worker thread."""
+        """Async `stream`; a sync-only `_stream` runs step by step in a worker thread."""
         return _drivers.astream(self, input, stop, kwargs)
 
     # -- tools and structured output --------------------------------------------------------
@@ -342,14 +347,15 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         tool_choice: str | dict[str, Any] | bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Return a runnable that offers ``tools`` to the model on every call.
+        """Return a runnable that offers `tools` to the model on every call.
 
         The base class has no tool-calling protocol: providers that support tools override
-        this (usually ``self.bind(tools=[convert_to_openai_tool(t) for t in tools], ...)``).
+        this (usually `self.bind(tools=[convert_to_openai_tool(t) for t in tools], ...)`).
 
-        Example::
-
+        Example:
+            ```python
             model.bind_tools([get_weather], tool_choice="auto").invoke("Weather in Paris?")
+            ```
         """
         raise NotImplementedInvokeError(
             f"{type(self).__name__} (provider {self.provider_name!r}) does not support tool "
@@ -406,22 +412,23 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         strict: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, Any]:
-        """A runnable returning output shaped by ``schema`` instead of a message.
+        """A runnable returning output shaped by `schema` instead of a message.
 
-        ``schema`` is a pydantic model class (the output is an instance), or a JSON-schema
-        dict, a TypedDict class, a function or a tool (the output is a dict). ``method``:
-        ``"function_calling"`` (a forced tool call, via :meth:`bind_tools`), ``"json_mode"``
-        or ``"json_schema"`` (``response_format``). With ``include_raw=True`` the output is
-        ``{"raw": AIMessage, "parsed": ... | None, "parsing_error": Exception | None}`` and
+        `schema` is a pydantic model class (the output is an instance), or a JSON-schema
+        dict, a TypedDict class, a function or a tool (the output is a dict). `method`:
+        `"function_calling"` (a forced tool call, via `bind_tools`), `"json_mode"`
+        or `"json_schema"` (`response_format`). With `include_raw=True` the output is
+        `{"raw": AIMessage, "parsed": ... | None, "parsing_error": Exception | None}` and
         parsing errors are returned instead of raised.
 
-        Example::
-
+        Example:
+            ```python
             class Person(BaseModel):
                 name: str
                 age: int
 
             person = model.with_structured_output(Person).invoke("Alice is 30")  # Person
+            ```
         """
         from ._structured import build_structured_output
 

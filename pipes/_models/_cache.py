@@ -1,16 +1,18 @@
 """Response caches a chat model consults before calling its provider.
 
-A model with ``cache=`` set looks the request up first; a hit returns the stored message
-without calling the provider (and without taking a rate-limiter token)::
+A model with `cache=` set looks the request up first; a hit returns the stored message
+without calling the provider (and without taking a rate-limiter token):
 
-    from pipes import InMemoryCache
+```python
+from pipes import InMemoryCache
 
-    model = ChatOpenAI(model="gpt-4o-mini", cache=InMemoryCache(maxsize=1000))
-    model.invoke("hi")   # calls the API
-    model.invoke("hi")   # served from the cache
+model = ChatOpenAI(model="gpt-4o-mini", cache=InMemoryCache(maxsize=1000))
+model.invoke("hi")   # calls the API
+model.invoke("hi")   # served from the cache
+```
 
-The key is two strings, as in LangChain's ``BaseCache``: ``prompt`` (the messages as JSON) and
-``llm_string`` (the provider name and parameters, ``stop`` and call kwargs as JSON), so a
+The key is two strings, as in LangChain's `BaseCache`: `prompt` (the messages as JSON) and
+`llm_string` (the provider name and parameters, `stop` and call kwargs as JSON), so a
 LangChain-style cache backend ports over by renaming the import.
 """
 
@@ -28,13 +30,13 @@ __all__ = ["BaseCache", "InMemoryCache"]
 
 
 class BaseCache(abc.ABC):
-    """What a cache implements: ``lookup``, ``update`` and ``clear`` (async variants optional).
+    """What a cache implements: `lookup`, `update` and `clear` (async variants optional).
 
     The async methods default to the sync ones, which suits in-memory caches; a cache doing
     I/O should override them.
 
-    Example::
-
+    Example:
+        ```python
         class DictCache(BaseCache):
             def __init__(self) -> None:
                 self.data: dict[tuple[str, str], AIMessage] = {}
@@ -47,44 +49,46 @@ class BaseCache(abc.ABC):
 
             def clear(self) -> None:
                 self.data.clear()
+        ```
     """
 
     @abc.abstractmethod
     def lookup(self, prompt: str, llm_string: str) -> AIMessage | None:
-        """The stored message for this key, or ``None`` on a miss."""
+        """The stored message for this key, or `None` on a miss."""
 
     @abc.abstractmethod
     def update(self, prompt: str, llm_string: str, return_val: AIMessage) -> None:
-        """Store ``return_val`` under this key."""
+        """Store `return_val` under this key."""
 
     @abc.abstractmethod
     def clear(self) -> None:
         """Drop every entry."""
 
     async def alookup(self, prompt: str, llm_string: str) -> AIMessage | None:
-        """Async :meth:`lookup` (defaults to the sync one)."""
+        """Async `lookup` (defaults to the sync one)."""
         return self.lookup(prompt, llm_string)
 
     async def aupdate(self, prompt: str, llm_string: str, return_val: AIMessage) -> None:
-        """Async :meth:`update` (defaults to the sync one)."""
+        """Async `update` (defaults to the sync one)."""
         self.update(prompt, llm_string, return_val)
 
     async def aclear(self) -> None:
-        """Async :meth:`clear` (defaults to the sync one)."""
+        """Async `clear` (defaults to the sync one)."""
         self.clear()
 
 
 class InMemoryCache(BaseCache):
-    """A thread-safe in-process cache, least-recently-used eviction past ``maxsize``.
+    """A thread-safe in-process cache, least-recently-used eviction past `maxsize`.
 
-    ``maxsize=None`` (the default) never evicts. Stored and returned messages are copies,
+    `maxsize=None` (the default) never evicts. Stored and returned messages are copies,
     so a caller mutating the message it got cannot change what the next hit returns.
 
-    Example::
-
+    Example:
+        ```python
         cache = InMemoryCache(maxsize=2)
         model = FakeChatModel(responses=["a", "b"], cache=cache)
         assert model.invoke("x").content == model.invoke("x").content == "a"
+        ```
     """
 
     def __init__(self, maxsize: int | None = None) -> None:

@@ -1,5 +1,5 @@
 """What a cached reply is keyed by, which cache a model uses, and the global cache
-(``set_llm_cache``)."""
+(`set_llm_cache`)."""
 
 from __future__ import annotations
 
@@ -21,24 +21,25 @@ _global_cache: BaseCache | None = None
 
 
 def set_llm_cache(cache: BaseCache | None) -> None:
-    """Set (or with ``None`` unset) the cache used by models whose ``cache`` is ``None``/``True``.
+    """Set (or with `None` unset) the cache used by models whose `cache` is `None`/`True`.
 
-    Example::
-
+    Example:
+        ```python
         set_llm_cache(InMemoryCache())
+        ```
     """
     global _global_cache
     _global_cache = cache
 
 
 def get_llm_cache() -> BaseCache | None:
-    """The global cache set with :func:`set_llm_cache`, if any."""
+    """The global cache set with [`set_llm_cache`][pipes.set_llm_cache], if any."""
     return _global_cache
 
 
 def resolve_cache(setting: BaseCache | bool | None, owner: object) -> BaseCache | None:
-    """The cache ``owner``, a model whose ``cache`` field is ``setting``, uses: its own, the
-    global one, or none (see ``BaseChatModel.cache``)."""
+    """The cache `owner`, a model whose `cache` field is `setting`, uses: its own, the
+    global one, or none (see `BaseChatModel.cache`)."""
     if setting is None:
         return _global_cache
     if setting is False:

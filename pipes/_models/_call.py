@@ -1,15 +1,15 @@
 """One chat-model call, without its I/O: the steps from the first event to the reply.
 
-A :class:`ChatCall` is the only place that knows the order of a call — input conversion, the
-``chat_model_start`` event, the cache lookup, the rate limiter, the provider (one reply, or
-chunks checked, announced as ``new_token`` and folded), the cache update and
-``chat_model_end``. Its :meth:`ChatCall.steps` generator yields what to do next ("look up the
-cache", "call the provider" ...) and reads the outcome, much as httpx's ``Auth.auth_flow``
-works; the four thin drivers in ``._drivers`` (``invoke``, ``ainvoke``, ``stream``,
-``astream``) perform each step the sync or the async way. So each rule is written once, and a
+A `ChatCall` is the only place that knows the order of a call — input conversion, the
+`chat_model_start` event, the cache lookup, the rate limiter, the provider (one reply, or
+chunks checked, announced as `new_token` and folded), the cache update and
+`chat_model_end`. Its `ChatCall.steps` generator yields what to do next ("look up the
+cache", "call the provider" ...) and reads the outcome, much as httpx's `Auth.auth_flow`
+works; the four thin drivers in `._drivers` (`invoke`, `ainvoke`, `stream`,
+`astream`) perform each step the sync or the async way. So each rule is written once, and a
 new concern of the call (run events, usage, tracing) goes in one place: here.
 
-A call reaches its model only through :class:`ChatProvider`, the provider contract plus the
+A call reaches its model only through `ChatProvider`, the provider contract plus the
 two decisions the model owns (which cache, which way to reach the provider).
 """
 
@@ -36,30 +36,30 @@ Mode: TypeAlias = Literal["invoke", "ainvoke", "stream", "astream"]
 
 # The steps a plan yields; a driver performs one and stores its outcome in ``call.outcome``.
 LOOKUP = 0
-"""Look the call up in its cache (``call.cached``); the outcome is the cached reply or ``None``."""
+"""Look the call up in its cache (`call.cached`); the outcome is the cached reply or `None`."""
 ACQUIRE = 1
 """Take a slot from the model's rate limiter."""
 GENERATE = 2
-"""Ask the provider for one reply (``_generate`` / ``_agenerate``): the outcome, unchecked."""
+"""Ask the provider for one reply (`_generate` / `_agenerate`): the outcome, unchecked."""
 STREAM = 3
-"""Iterate the provider's chunks (``_stream`` / ``_astream``), passing each through
-:meth:`ChatCall.chunk`; the outcome says whether there was any."""
+"""Iterate the provider's chunks (`_stream` / `_astream`), passing each through
+`ChatCall.chunk`; the outcome says whether there was any."""
 STREAM_IN_THREAD = 4
-"""As ``STREAM``, for the async drivers over a sync-only ``_stream``: each step in a worker
+"""As `STREAM`, for the async drivers over a sync-only `_stream`: each step in a worker
 thread, so the event loop never blocks."""
 UPDATE = 5
-"""Store ``call.result`` in the cache."""
+"""Store `call.result` in the cache."""
 
 Step: TypeAlias = int
 Route: TypeAlias = int
-"""How a call reaches the provider: ``GENERATE``, ``STREAM`` or ``STREAM_IN_THREAD``."""
+"""How a call reaches the provider: `GENERATE`, `STREAM` or `STREAM_IN_THREAD`."""
 
 
 class ChatProvider(Protocol):
-    """What a call needs of its chat model (``BaseChatModel`` implements it).
+    """What a call needs of its chat model (`BaseChatModel` implements it).
 
     The four provider hooks, the rate limiter, and two decisions: where the call lives in the
-    cache (``None``: not cached) and which route reaches the provider for this mode.
+    cache (`None`: not cached) and which route reaches the provider for this mode.
     """
 
     @property
@@ -93,9 +93,9 @@ class ChatProvider(Protocol):
 class ChatCall:
     """One call of a chat model: its arguments, and what it learns on the way.
 
-    ``steps()`` is the plan; ``chunk()`` the per-chunk step a driver applies while streaming.
-    Attributes set by the plan (``messages``, ``cached``, ``result``) are read by the drivers;
-    ``outcome`` is written by them.
+    `steps()` is the plan; `chunk()` the per-chunk step a driver applies while streaming.
+    Attributes set by the plan (`messages`, `cached`, `result`) are read by the drivers;
+    `outcome` is written by them.
     """
 
     __slots__ = (
@@ -139,10 +139,10 @@ class ChatCall:
 
     def steps(self) -> Iterator[Step]:
         """The call, step by step. After each step the driver stores what it got in
-        ``outcome``; when the steps end, ``result`` holds the reply (``None`` when a streaming
+        `outcome`; when the steps end, `result` holds the reply (`None` when a streaming
         caller already has every chunk and nothing needed them folded).
 
-        Steps end by returning, not with a value: a driver's ``for`` loop then ends without an
+        Steps end by returning, not with a value: a driver's `for` loop then ends without an
         exception object, which keeps the hot path as cheap as straight-line code.
         """
         provider = self.provider
@@ -207,7 +207,7 @@ class ChatCall:
         return chunk
 
     def _hook(self, route: Route) -> str:
-        """The provider hook that ``route`` used, for error messages: ``ChatFoo._stream()``."""
+        """The provider hook that `route` used, for error messages: `ChatFoo._stream()`."""
         sync = self.mode in ("invoke", "stream")
         if route == GENERATE:
             hook = "_generate" if sync else "_agenerate"

@@ -1,12 +1,12 @@
-"""The drivers of a :class:`~._call.ChatCall`: ``invoke``, ``ainvoke``, ``stream`` and
-``astream`` of every chat model.
+"""The drivers of a `ChatCall`: `invoke`, `ainvoke`, `stream` and
+`astream` of every chat model.
 
 A driver steps through the call's plan and performs the step the plan asks for — the sync or
 the async way — and nothing else: what happens, in which order, and what listeners see is
-decided by the plan alone (``._call``). ``stream``/``astream`` also hand each checked chunk to
+decided by the plan alone (`._call`). `stream`/`astream` also hand each checked chunk to
 their caller and, when the provider was not streamed (a cache hit, a non-streaming provider),
-the reply as one chunk. The steps other than streaming are the same for ``invoke`` and
-``stream``: :func:`_perform` / :func:`_aperform` do them.
+the reply as one chunk. The steps other than streaming are the same for `invoke` and
+`stream`: `_perform` / `_aperform` do them.
 """
 
 from __future__ import annotations

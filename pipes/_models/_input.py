@@ -1,4 +1,4 @@
-"""What a chat model accepts (``LanguageModelInput``), turned into messages, and the short
+"""What a chat model accepts (`LanguageModelInput`), turned into messages, and the short
 description of a bad value that errors quote."""
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ class _Named(Protocol):
 
 
 def describe(value: Any) -> str:
-    """``repr(value)``, cut to 80 characters for an error message."""
+    """`repr(value)`, cut to 80 characters for an error message."""
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
 def convert_input(input: Any, model: _Named) -> list[BaseMessage]:
-    """``input`` as messages; an ``InputTypeError`` naming ``model`` says what is accepted."""
+    """`input` as messages; an `InputTypeError` naming `model` says what is accepted."""
     if isinstance(input, str):
         return [HumanMessage._fast({"content": input})]  # already a valid str: skip validation
     if isinstance(input, PromptValue):

@@ -13,7 +13,7 @@ __all__: list[str] = []
 
 
 def known_parameters(cls: type[BaseModel]) -> list[str]:
-    """Every constructor keyword ``cls`` accepts: field names and their aliases (cached)."""
+    """Every constructor keyword `cls` accepts: field names and their aliases (cached)."""
     cached: list[str] | None = cls.__dict__.get("_pipes_known_parameters")
     if cached is None:
         names: list[str] = []
@@ -29,7 +29,7 @@ def known_parameters(cls: type[BaseModel]) -> list[str]:
 
 
 def reject_unknown_parameters(cls: type, unknown: list[str], known: list[str]) -> NoReturn:
-    """Raise ``TypeError`` naming the unknown keywords, close matches and the known ones."""
+    """Raise `TypeError` naming the unknown keywords, close matches and the known ones."""
     hints = []
     for key in unknown:
         close = difflib.get_close_matches(key, known, n=1)

@@ -1,12 +1,14 @@
 """Rate limiters a chat model consults before each request.
 
-A model with ``rate_limiter=`` set calls :meth:`BaseRateLimiter.acquire` (or ``aacquire`` on
-the async path) once per request, before the provider is contacted::
+A model with `rate_limiter=` set calls [`BaseRateLimiter.acquire`][pipes.BaseRateLimiter.acquire]
+(or `aacquire` on the async path) once per request, before the provider is contacted:
 
-    from pipes import InMemoryRateLimiter
+```python
+from pipes import InMemoryRateLimiter
 
-    limiter = InMemoryRateLimiter(requests_per_second=2, max_bucket_size=4)
-    model = ChatOpenAI(model="gpt-4o-mini", rate_limiter=limiter)
+limiter = InMemoryRateLimiter(requests_per_second=2, max_bucket_size=4)
+model = ChatOpenAI(model="gpt-4o-mini", rate_limiter=limiter)
+```
 
 The limiter limits *requests*, not tokens; share one instance between models to share a budget.
 """
@@ -23,45 +25,47 @@ __all__ = ["BaseRateLimiter", "InMemoryRateLimiter"]
 
 
 class BaseRateLimiter(abc.ABC):
-    """What a rate limiter implements: a blocking and an async ``acquire``.
+    """What a rate limiter implements: a blocking and an async `acquire`.
 
-    Both return ``True`` when the caller may proceed. With ``blocking=False`` they return
-    ``False`` at once instead of waiting.
+    Both return `True` when the caller may proceed. With `blocking=False` they return
+    `False` at once instead of waiting.
 
-    Example::
-
+    Example:
+        ```python
         class AllowAll(BaseRateLimiter):
             def acquire(self, *, blocking: bool = True) -> bool:
                 return True
 
             async def aacquire(self, *, blocking: bool = True) -> bool:
                 return True
+        ```
     """
 
     @abc.abstractmethod
     def acquire(self, *, blocking: bool = True) -> bool:
-        """Take one request slot, waiting for it unless ``blocking`` is false."""
+        """Take one request slot, waiting for it unless `blocking` is false."""
 
     @abc.abstractmethod
     async def aacquire(self, *, blocking: bool = True) -> bool:
-        """Async :meth:`acquire`: waits with ``asyncio.sleep`` so the event loop keeps running."""
+        """Async `acquire`: waits with `asyncio.sleep` so the event loop keeps running."""
 
 
 class InMemoryRateLimiter(BaseRateLimiter):
     """A thread-safe token bucket shared by every model (and thread) that holds it.
 
-    Tokens accrue at ``requests_per_second`` up to ``max_bucket_size``; each request takes
+    Tokens accrue at `requests_per_second` up to `max_bucket_size`; each request takes
     one. The bucket starts **empty**, as LangChain's does, so a freshly started process
     cannot burst past the provider's limit. A waiting caller re-checks at least every
-    ``check_every_n_seconds`` (and never sleeps longer than the next token needs).
+    `check_every_n_seconds` (and never sleeps longer than the next token needs).
 
-    ``clock``, ``sleep`` and ``asleep`` are injectable so tests run on a fake clock.
+    `clock`, `sleep` and `asleep` are injectable so tests run on a fake clock.
 
-    Example::
-
+    Example:
+        ```python
         limiter = InMemoryRateLimiter(requests_per_second=10, max_bucket_size=10)
         limiter.acquire()          # blocks until a token is available
         await limiter.aacquire()   # same, without blocking the event loop
+        ```
     """
 
     def __init__(
@@ -145,13 +149,13 @@ class InMemoryRateLimiter(BaseRateLimiter):
     def _waits(self) -> Iterator[float]:
         """The sleeps (seconds) before a token is taken, the last one taken when this ends.
 
-        The one waiting loop, without I/O: ``acquire`` sleeps each, ``aacquire`` awaits each.
+        The one waiting loop, without I/O: `acquire` sleeps each, `aacquire` awaits each.
         """
         while wait := self._try_consume():
             yield wait
 
     def acquire(self, *, blocking: bool = True) -> bool:
-        """Take a token; block (``time.sleep``) until one is there unless ``blocking=False``."""
+        """Take a token; block (`time.sleep`) until one is there unless `blocking=False`."""
         if not blocking:
             return self._try_consume() == 0.0
         for wait in self._waits():
@@ -159,7 +163,7 @@ class InMemoryRateLimiter(BaseRateLimiter):
         return True
 
     async def aacquire(self, *, blocking: bool = True) -> bool:
-        """Take a token; ``await asyncio.sleep`` until one is there unless ``blocking=False``."""
+        """Take a token; `await asyncio.sleep` until one is there unless `blocking=False`."""
         if not blocking:
             return self._try_consume() == 0.0
         for wait in self._waits():

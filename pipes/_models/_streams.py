@@ -17,16 +17,17 @@ __all__ = ["agenerate_from_stream", "generate_from_stream"]
 def generate_from_stream(chunks: Iterator[AIMessageChunk]) -> AIMessage:
     """Fold a provider's chunk stream into the final message (linear in the stream size).
 
-    Example::
-
+    Example:
+        ```python
         def _generate(self, messages, *, stop=None, **kwargs):
             return generate_from_stream(self._stream(messages, stop=stop, **kwargs))
+        ```
     """
     return _fold([*chunks], "generate_from_stream")
 
 
 async def agenerate_from_stream(chunks: AsyncIterator[AIMessageChunk]) -> AIMessage:
-    """Async :func:`generate_from_stream`."""
+    """Async [`generate_from_stream`][pipes.generate_from_stream]."""
     return _fold([chunk async for chunk in chunks], "agenerate_from_stream")
 
 
@@ -62,7 +63,7 @@ def _closing(iterator: Iterator[T]) -> Iterator[Iterator[T]]:
 
 @contextlib.asynccontextmanager
 async def _aclosing(iterator: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
-    """Async :func:`_closing`."""
+    """Async `_closing`."""
     try:
         yield iterator
     finally:

@@ -1,8 +1,8 @@
-"""The generic ``with_structured_output`` of :class:`BaseChatModel`.
+"""The generic `with_structured_output` of [`BaseChatModel`][pipes.BaseChatModel].
 
-``method="function_calling"`` forces a tool call through the provider's ``bind_tools`` and
-reads its arguments; ``"json_mode"`` / ``"json_schema"`` bind an OpenAI-style
-``response_format`` and parse the reply text as JSON. A pydantic schema yields validated
+`method="function_calling"` forces a tool call through the provider's `bind_tools` and
+reads its arguments; `"json_mode"` / `"json_schema"` bind an OpenAI-style
+`response_format` and parse the reply text as JSON. A pydantic schema yields validated
 instances; any other schema (JSON-schema dict, TypedDict, function, tool) yields dicts.
 """
 
@@ -51,10 +51,10 @@ class ToolBinder(Protocol):
 class _StructuredParser(Runnable[AIMessage, Any]):
     """Turns the model's message into the structured value (from a tool call or JSON text).
 
-    The parsing itself (streamed partial values, validation, strict-mode ``null`` defaults)
-    is done by the ``inner`` output parser; this wrapper turns "nothing to parse" — LangChain
-    parsers return ``None`` there — into an :class:`OutputParserException` saying what the
-    model answered instead, so the output really is of the declared type.
+    The parsing itself (streamed partial values, validation, strict-mode `null` defaults)
+    is done by the `inner` output parser; this wrapper turns "nothing to parse" — LangChain
+    parsers return `None` there — into an [`OutputParserException`][pipes.OutputParserException]
+    saying what the model answered instead, so the output really is of the declared type.
     """
 
     def __init__(self, inner: Runnable[Any, Any], *, tool_name: str | None) -> None:
@@ -192,7 +192,7 @@ def build_structured_output(
     strict: bool | None,
     kwargs: Mapping[str, Any],
 ) -> Runnable[LanguageModelInput, Any]:
-    """The generic implementation behind ``BaseChatModel.with_structured_output``."""
+    """The generic implementation behind `BaseChatModel.with_structured_output`."""
     if kwargs:
         raise TypeError(
             f"with_structured_output() got unexpected keyword argument(s) "

@@ -1,14 +1,16 @@
 """The parser base class: a runnable from a model's message (or text) to a value.
 
-Parsers sit at the end of ``prompt | model | parser``. They accept an ``AIMessage`` (or any
+Parsers sit at the end of `prompt | model | parser`. They accept an `AIMessage` (or any
 message, or plain text); streaming parsers consume the model's chunks as they arrive so the
-chain streams end to end::
+chain streams end to end:
 
-    class Upper(BaseOutputParser[str]):
-        def parse(self, text: str) -> str:
-            return text.upper()
+```python
+class Upper(BaseOutputParser[str]):
+    def parse(self, text: str) -> str:
+        return text.upper()
 
-    Upper().invoke(AIMessage("hi"))  # 'HI'
+Upper().invoke(AIMessage("hi"))  # 'HI'
+```
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ __all__ = ["BaseOutputParser", "ParserInput", "chunk_text", "short"]
 T = TypeVar("T")
 
 ParserInput: TypeAlias = BaseMessage | str
-"""What parsers accept: a message (usually an ``AIMessage`` / ``AIMessageChunk``) or text."""
+"""What parsers accept: a message (usually an `AIMessage` / `AIMessageChunk`) or text."""
 
 
 def chunk_text(chunk: Any) -> str:
@@ -44,15 +46,15 @@ def chunk_text(chunk: Any) -> str:
 
 
 def short(text: str, limit: int = 200) -> str:
-    """``text`` cut to ``limit`` characters for error messages (the full text is kept apart)."""
+    """`text` cut to `limit` characters for error messages (the full text is kept apart)."""
     return repr(text) if len(text) <= limit else repr(text[: limit - 3] + "...")
 
 
 class BaseOutputParser(Runnable[ParserInput, T]):
-    """Base class of output parsers: implement :meth:`parse` (text → value).
+    """Base class of output parsers: implement `parse` (text → value).
 
-    ``invoke`` / ``ainvoke`` read the text of the message and call ``parse``; subclasses that
-    stream override ``transform`` / ``atransform``. ``get_format_instructions()`` returns text
+    `invoke` / `ainvoke` read the text of the message and call `parse`; subclasses that
+    stream override `transform` / `atransform`. `get_format_instructions()` returns text
     to put in the prompt telling the model what format to use.
     """
 

@@ -1,4 +1,4 @@
-"""``JsonOutputParser`` and ``PydanticOutputParser``: JSON replies, streamed as partial values."""
+"""`JsonOutputParser` and `PydanticOutputParser`: JSON replies, streamed as partial values."""
 
 from __future__ import annotations
 
@@ -118,18 +118,19 @@ class _JsonStreamingParser(BaseOutputParser[T]):
 
 
 class JsonOutputParser(_JsonStreamingParser[Any]):
-    """Parse a JSON reply (fenced in ```json or not, prose around it tolerated).
+    """Parse a JSON reply (fenced in `` ```json `` or not, prose around it tolerated).
 
     Streaming yields ever more complete partial values — each one only when it changed —
-    so ``prompt | model | JsonOutputParser()`` shows the object as it is being written.
-    ``pydantic_object`` only shapes :meth:`get_format_instructions` (the output stays plain
-    JSON); use :class:`PydanticOutputParser` for validated instances.
+    so `prompt | model | JsonOutputParser()` shows the object as it is being written.
+    `pydantic_object` only shapes `get_format_instructions` (the output stays plain
+    JSON); use [`PydanticOutputParser`][pipes.PydanticOutputParser] for validated instances.
 
-    Example::
-
+    Example:
+        ```python
         chain = prompt | model | JsonOutputParser()
         for partial in chain.stream({"query": "a joke"}):
             print(partial)   # {} / {'setup': 'Why'} / {'setup': 'Why did'} ...
+        ```
     """
 
     def __init__(self, pydantic_object: type[BaseModel] | None = None) -> None:
@@ -148,23 +149,24 @@ class JsonOutputParser(_JsonStreamingParser[Any]):
 
 
 SimpleJsonOutputParser = JsonOutputParser
-"""LangChain's older name for :class:`JsonOutputParser`."""
+"""LangChain's older name for [`JsonOutputParser`][pipes.JsonOutputParser]."""
 
 
 class PydanticOutputParser(_JsonStreamingParser[M], Generic[M]):
-    """Parse a JSON reply into a validated ``pydantic_object`` instance (typed as ``M``).
+    """Parse a JSON reply into a validated `pydantic_object` instance (typed as `M`).
 
     Streaming yields a new instance whenever the partial JSON validates and differs from the
-    previous one. ``get_format_instructions()`` describes the schema for the prompt.
+    previous one. `get_format_instructions()` describes the schema for the prompt.
 
-    Example::
-
+    Example:
+        ```python
         parser = PydanticOutputParser(pydantic_object=Joke)
         prompt = PromptTemplate.from_template(
             "Tell a joke.\\n{format_instructions}",
             partial_variables={"format_instructions": parser.get_format_instructions()},
         )
         joke: Joke = (prompt | model | parser).invoke({})
+        ```
     """
 
     def __init__(self, pydantic_object: type[M]) -> None:

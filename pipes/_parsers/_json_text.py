@@ -1,14 +1,16 @@
 """Finding and parsing JSON in model text: fences, surrounding prose, partial documents.
 
-Models wrap JSON in ```json fences and chatty sentences, and stream it a few characters at a
-time. ``parse_json_markdown`` parses a complete reply; ``PartialJsonStream`` follows a stream
-and reports each more complete value, doing as little re-parsing as it can::
+Models wrap JSON in `` ```json `` fences and chatty sentences, and stream it a few characters at a
+time. `parse_json_markdown` parses a complete reply; `PartialJsonStream` follows a stream
+and reports each more complete value, doing as little re-parsing as it can:
 
-    parse_json_markdown('Sure!\\n```json\\n{"a": 1}\\n```')   # {'a': 1}
+```python
+parse_json_markdown('Sure!\\n```json\\n{"a": 1}\\n```')   # {'a': 1}
 
-    stream = PartialJsonStream()
-    stream.feed('{"name": "Ad')   # (True, {'name': 'Ad'})
-    stream.feed('a"}')            # (True, {'name': 'Ada'})
+stream = PartialJsonStream()
+stream.feed('{"name": "Ad')   # (True, {'name': 'Ad'})
+stream.feed('a"}')            # (True, {'name': 'Ada'})
+```
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ _MAX_STARTS = 64  # candidate '{' / '[' positions tried before giving up on a re
 
 
 def _next_start(text: str, begin: int) -> int:
-    """Index of the first ``{`` or ``[`` at or after ``begin``, or -1."""
+    """Index of the first `{` or `[` at or after `begin`, or -1."""
     brace = text.find("{", begin)
     bracket = text.find("[", begin)
     if brace < 0:
@@ -38,7 +40,7 @@ def _next_start(text: str, begin: int) -> int:
 
 
 def _fence_body(text: str) -> int:
-    """Where the first fenced block's content starts (after its ```json line), else -1."""
+    """Where the first fenced block's content starts (after its `` ```json `` line), else -1."""
     fence = text.find(_FENCE)
     if fence < 0:
         return -1
@@ -47,7 +49,7 @@ def _fence_body(text: str) -> int:
 
 
 def _candidate(text: str, start: int) -> str:
-    """The JSON text from ``start``, cut at a closing fence if one follows."""
+    """The JSON text from `start`, cut at a closing fence if one follows."""
     end = text.find(_FENCE, start)
     return text[start:] if end < 0 else text[start:end]
 
@@ -90,7 +92,7 @@ _FAILED: Any = object()
 
 
 def _partial(candidate: str) -> Any:
-    """Best-effort parse of a JSON prefix (open strings included), or ``_FAILED``."""
+    """Best-effort parse of a JSON prefix (open strings included), or `_FAILED`."""
     try:
         return from_json(candidate, allow_partial="trailing-strings")
     except ValueError as exc:
@@ -103,9 +105,9 @@ def _partial(candidate: str) -> Any:
 
 
 def parse_partial_json(text: str) -> Any:
-    """Parse a possibly truncated JSON document (``'{"a": [1, "x'`` → ``{'a': [1, 'x']}``).
+    """Parse a possibly truncated JSON document (`'{"a": [1, "x'` → `{'a': [1, 'x']}`).
 
-    Raises ``ValueError`` when the text is not a JSON prefix.
+    Raises `ValueError` when the text is not a JSON prefix.
     """
     value = _partial(text)
     if value is _FAILED:
@@ -117,8 +119,8 @@ def parse_json_markdown(text: str) -> Any:
     """Parse the JSON value in a model reply: fenced or bare, with prose around it.
 
     Fenced content wins over brackets in the prose before the fence; otherwise the first
-    ``{`` / ``[`` that starts a complete JSON document does. A reply that is just a scalar
-    (``42``, ``"yes"``, ``true``), fenced or not, parses too. Raises ``ValueError`` when
+    `{` / `[` that starts a complete JSON document does. A reply that is just a scalar
+    (`42`, `"yes"`, `true`), fenced or not, parses too. Raises `ValueError` when
     there is no JSON.
     """
     body = _fence_body(text)
@@ -188,15 +190,15 @@ def _complete_scalar(segment: str) -> Any:
 
 
 class PartialJsonStream:
-    """Follows JSON text arriving in pieces; ``feed`` returns ``(changed, value)``.
+    """Follows JSON text arriving in pieces; `feed` returns `(changed, value)`.
 
     Each character is scanned once (string- and escape-aware) to track the open objects and
     arrays; a member or element is parsed once, when it completes, and kept. A partial
     value is then the kept members plus the one still being written, so a long document
     costs time linear in its length instead of a full re-parse per piece. Nothing is parsed
-    before the JSON starts, for whitespace-only pieces (a later piece or ``finish`` catches
+    before the JSON starts, for whitespace-only pieces (a later piece or `finish` catches
     up), or after the document is complete. Successive values share their completed
-    sub-values; ``finish`` returns a freshly parsed one.
+    sub-values; `finish` returns a freshly parsed one.
     """
 
     __slots__ = (
@@ -286,7 +288,7 @@ class PartialJsonStream:
         return self._fence
 
     def _fence_content(self, text: str) -> int:
-        """Where the first fence's content starts (after its ```json line), -1 until then."""
+        """Where the first fence's content starts (after its `` ```json `` line), -1 until then."""
         if self._body < 0:
             newline = text.find("\n", max(self._fence, self._body_seen))
             self._body_seen = len(text)
@@ -382,7 +384,7 @@ class PartialJsonStream:
 
     @staticmethod
     def _before_nested(frame: _Frame, text: str, pos: int) -> None:
-        """A container opens inside ``frame``: it must be where a value goes."""
+        """A container opens inside `frame`: it must be where a value goes."""
         begin = frame.colon + 1 if frame.is_object else frame.seg
         if (frame.is_object and frame.colon < 0) or frame.pending is not _NOTHING:
             raise _Broken(text[pos:])
@@ -391,7 +393,7 @@ class PartialJsonStream:
 
     @staticmethod
     def _end_member(frame: _Frame, text: str, pos: int, *, closing: bool) -> None:
-        """The current member / element ends at ``pos`` (a ``,`` or the closing bracket)."""
+        """The current member / element ends at `pos` (a `,` or the closing bracket)."""
         if frame.pending is not _NOTHING:
             if text[frame.pending_end : pos].strip():
                 raise _Broken(text[pos:])
@@ -452,7 +454,7 @@ class PartialJsonStream:
         return child
 
     def finish(self) -> tuple[bool, Any]:
-        """Parse the whole text strictly; raises ``ValueError`` when it holds no JSON."""
+        """Parse the whole text strictly; raises `ValueError` when it holds no JSON."""
         value = parse_json_markdown(self.text)
         if self._last is not _NOTHING and value == self._last:
             return False, value

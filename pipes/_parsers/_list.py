@@ -20,13 +20,13 @@ __all__ = [
 
 
 class ListOutputParser(BaseOutputParser[list[str]]):
-    """Base of the list parsers: ``parse`` splits the text; streaming yields ``[item]``.
+    """Base of the list parsers: `parse` splits the text; streaming yields `[item]`.
 
     Streamed chunks are one-item lists (LangChain's form), so adding them up gives the list.
     """
 
     def _split_complete(self, buffer: str) -> tuple[list[str], str]:
-        """Items completed in ``buffer`` and the rest (an item still being written)."""
+        """Items completed in `buffer` and the rest (an item still being written)."""
         raise NotImplementedError
 
     def get_output_schema(self) -> dict[str, Any]:
@@ -68,12 +68,13 @@ class ListOutputParser(BaseOutputParser[list[str]]):
 
 
 class CommaSeparatedListOutputParser(ListOutputParser):
-    """``"red, green, blue"`` → ``["red", "green", "blue"]``; quoted items may hold commas.
+    """`"red, green, blue"` → `["red", "green", "blue"]`; quoted items may hold commas.
 
-    Example::
-
+    Example:
+        ```python
         parser = CommaSeparatedListOutputParser()
         parser.invoke('apples, "salt, pepper", figs')  # ['apples', 'salt, pepper', 'figs']
+        ```
     """
 
     def parse(self, text: str) -> list[str]:
@@ -113,7 +114,7 @@ class _LineListParser(ListOutputParser):
 
 
 class NumberedListOutputParser(_LineListParser):
-    """``"1. foo\\n2. bar"`` → ``["foo", "bar"]``."""
+    """`"1. foo\\n2. bar"` → `["foo", "bar"]`."""
 
     pattern = re.compile(r"^\s*\d+[.)]\s+(.+)$", re.MULTILINE)
 
@@ -122,7 +123,7 @@ class NumberedListOutputParser(_LineListParser):
 
 
 class MarkdownListOutputParser(_LineListParser):
-    """``"- foo\\n* bar"`` → ``["foo", "bar"]``."""
+    """`"- foo\\n* bar"` → `["foo", "bar"]`."""
 
     pattern = re.compile(r"^\s*[-*+]\s+(.+)$", re.MULTILINE)
 

@@ -1,4 +1,4 @@
-"""``StrOutputParser``: the text of a model's reply, streamed chunk by chunk."""
+"""`StrOutputParser`: the text of a model's reply, streamed chunk by chunk."""
 
 from __future__ import annotations
 
@@ -13,15 +13,16 @@ __all__ = ["StrOutputParser"]
 
 
 class StrOutputParser(BaseOutputParser[str]):
-    """The reply's text: ``prompt | model | StrOutputParser()`` produces a ``str``.
+    """The reply's text: `prompt | model | StrOutputParser()` produces a `str`.
 
     Streams: each model chunk becomes its text as soon as it arrives.
 
-    Example::
-
+    Example:
+        ```python
         chain = prompt | model | StrOutputParser()
         for piece in chain.stream({"topic": "bears"}):
             print(piece, end="")
+        ```
     """
 
     def parse(self, text: str) -> str:

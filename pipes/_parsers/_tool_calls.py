@@ -1,9 +1,11 @@
-"""Parsers reading ``AIMessage.tool_calls``: JSON dicts, one tool's args, or pydantic models.
+"""Parsers reading `AIMessage.tool_calls`: JSON dicts, one tool's args, or pydantic models.
 
-They stream too: while a model streams a tool call, they yield the arguments parsed so far::
+They stream too: while a model streams a tool call, they yield the arguments parsed so far:
 
-    chain = model.bind_tools([Multiply]) | PydanticToolsParser(tools=[Multiply])
-    chain.invoke("What is 3 * 12?")  # [Multiply(a=3, b=12)]
+```python
+chain = model.bind_tools([Multiply]) | PydanticToolsParser(tools=[Multiply])
+chain.invoke("What is 3 * 12?")  # [Multiply(a=3, b=12)]
+```
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class _Slot(ToolCallSlot):
 
 class _ToolCallStream:
     """Folds streamed tool-call chunks like message merging does, but parses arguments
-    incrementally, so a long argument stream costs linear time (``acc + chunk`` re-parses
+    incrementally, so a long argument stream costs linear time (`acc + chunk` re-parses
     every call's whole arguments on each chunk)."""
 
     def __init__(self) -> None:
@@ -78,7 +80,7 @@ class _ToolCallStream:
         self.slots = self._router.slots
 
     def add(self, chunks: Sequence[ToolCallChunk]) -> bool:
-        """Fold one message chunk's tool-call chunks; ``True`` when a partial call changed."""
+        """Fold one message chunk's tool-call chunks; `True` when a partial call changed."""
         changed = False
         for chunk in chunks:
             slot = self._router.route(chunk)
@@ -219,29 +221,31 @@ class _ToolCallsParser(BaseOutputParser[T]):
 
 
 class JsonOutputToolsParser(_ToolCallsParser[Any]):
-    """The model's tool calls as ``[{"type": name, "args": {...}}]`` (LangChain's shape).
+    """The model's tool calls as `[{"type": name, "args": {...}}]` (LangChain's shape).
 
-    ``return_id=True`` adds each call's ``"id"``; ``first_tool_only=True`` returns only the
-    first call (or ``None``). Tool calls whose arguments are not valid JSON raise
-    :class:`~pipes.OutputParserException` with the raw arguments.
+    `return_id=True` adds each call's `"id"`; `first_tool_only=True` returns only the
+    first call (or `None`). Tool calls whose arguments are not valid JSON raise
+    [`OutputParserException`][pipes.OutputParserException] with the raw arguments.
 
-    Example::
-
+    Example:
+        ```python
         (model.bind_tools([get_weather]) | JsonOutputToolsParser()).invoke("Paris weather?")
         # [{'type': 'get_weather', 'args': {'city': 'Paris'}}]
+        ```
     """
 
 
 class JsonOutputKeyToolsParser(JsonOutputToolsParser):
-    """The arguments of the calls to one tool, ``key_name``.
+    """The arguments of the calls to one tool, `key_name`.
 
-    Returns a list of argument dicts (with ``return_id=True``, ``{"type", "args", "id"}``
-    dicts); with ``first_tool_only=True`` the first matching call's arguments, or ``None``.
+    Returns a list of argument dicts (with `return_id=True`, `{"type", "args", "id"}`
+    dicts); with `first_tool_only=True` the first matching call's arguments, or `None`.
 
-    Example::
-
+    Example:
+        ```python
         parser = JsonOutputKeyToolsParser(key_name="Joke", first_tool_only=True)
         (model.bind_tools([Joke]) | parser).invoke("a joke")  # {'setup': ..., 'punchline': ...}
+        ```
     """
 
     def __init__(
@@ -264,16 +268,17 @@ class JsonOutputKeyToolsParser(JsonOutputToolsParser):
 class PydanticToolsParser(_ToolCallsParser[T]):
     """The model's tool calls as instances of the pydantic models they name.
 
-    A call naming a tool that is not in ``tools``, or whose arguments do not validate,
-    raises :class:`~pipes.OutputParserException`. While streaming, a new list is yielded
-    whenever the partial arguments validate. ``null`` sent for an optional field that does
-    not accept ``None`` (OpenAI strict mode) means the field's default.
+    A call naming a tool that is not in `tools`, or whose arguments do not validate,
+    raises [`OutputParserException`][pipes.OutputParserException]. While streaming, a new list is
+    yielded whenever the partial arguments validate. `null` sent for an optional field that does
+    not accept `None` (OpenAI strict mode) means the field's default.
 
-    Example::
-
+    Example:
+        ```python
         parser = PydanticToolsParser(tools=[Add, Multiply])
         (model.bind_tools([Add, Multiply]) | parser).invoke("3 * 12 and 11 + 49")
         # [Multiply(a=3, b=12), Add(a=11, b=49)]
+        ```
     """
 
     @overload

@@ -1,13 +1,14 @@
 """Prompt templates: f-string, jinja2 and mustache, all sandboxed.
 
-Example::
-
+Example:
+    ```python
     from pipes import ChatPromptTemplate
 
     prompt = ChatPromptTemplate.from_messages(
         [("system", "Translate to {language}."), ("human", "{text}")]
     )
     prompt.invoke({"language": "French", "text": "I love programming."}).to_messages()
+    ```
 """
 
 from __future__ import annotations

@@ -25,10 +25,10 @@ PV = TypeVar("PV", bound=PromptValue, covariant=True)
 class TemplateText:
     """A template string with its compiled form, re-validated whenever it could be stale.
 
-    The compiled form is checked at every render to still belong to the current ``template``
-    and ``template_format`` (an identity check: nanoseconds). Any way of changing the text
-    after construction — assigning ``template``, ``copy``, ``pickle``, ``object.__new__`` plus
-    ``__setattr__`` — therefore recompiles, which re-runs every safety check, before
+    The compiled form is checked at every render to still belong to the current `template`
+    and `template_format` (an identity check: nanoseconds). Any way of changing the text
+    after construction — assigning `template`, `copy`, `pickle`, `object.__new__` plus
+    `__setattr__` — therefore recompiles, which re-runs every safety check, before
     anything is rendered.
     """
 
@@ -150,10 +150,11 @@ def check_input_type(
 
 
 class BasePromptTemplate(Runnable[InT, PV]):
-    """Shared behaviour of :class:`PromptTemplate` and :class:`ChatPromptTemplate`.
+    """Shared behaviour of [`PromptTemplate`][pipes.PromptTemplate] and
+    [`ChatPromptTemplate`][pipes.ChatPromptTemplate].
 
-    Subclasses set ``input_variables`` (required, sorted), ``optional_variables``,
-    ``partial_variables`` and ``input_type``, and implement :meth:`_format_values`.
+    Subclasses set `input_variables` (required, sorted), `optional_variables`,
+    `partial_variables` and `input_type`, and implement `_format_values`.
     """
 
     run_type = "prompt"
@@ -207,15 +208,15 @@ class BasePromptTemplate(Runnable[InT, PV]):
         return self._format_values(self._coerce_input(input))
 
     async def ainvoke(self, input: InT, config: RunnableConfig | None = None, **kwargs: Any) -> PV:
-        """Like :meth:`invoke`; formatting is pure CPU work, so no worker thread is used."""
+        """Like `invoke`; formatting is pure CPU work, so no worker thread is used."""
         return self._format_values(self._coerce_input(input))
 
     def format_prompt(self, **kwargs: Any) -> PV:
-        """Format with keyword arguments: ``prompt.format_prompt(topic="bears")``."""
+        """Format with keyword arguments: `prompt.format_prompt(topic="bears")`."""
         return self._format_values(self._merge_partials(kwargs))
 
     async def aformat_prompt(self, **kwargs: Any) -> PV:
-        """Async :meth:`format_prompt`."""
+        """Async `format_prompt`."""
         return self.format_prompt(**kwargs)
 
     # -- schema -------------------------------------------------------------------------
@@ -224,7 +225,7 @@ class BasePromptTemplate(Runnable[InT, PV]):
         return {"title": name.replace("_", " ").title(), "type": "string"}
 
     def get_input_schema(self) -> dict[str, Any]:
-        """JSON schema of the input: the TypedDict's if ``input_type`` is set, else one
+        """JSON schema of the input: the TypedDict's if `input_type` is set, else one
         property per variable (strings for f-string fields, arrays of messages for
         placeholders); partial variables are not part of the input."""
         if self.input_type is not None:

@@ -1,4 +1,5 @@
-"""``ChatPromptTemplate``: a list of message templates formatting to a :class:`ChatPromptValue`."""
+"""`ChatPromptTemplate`: a list of message templates formatting to a
+[`ChatPromptValue`][pipes.ChatPromptValue]."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ MessageLikeTemplate: TypeAlias = (
     "BaseMessagePromptTemplate | BaseMessage | ChatPromptTemplate[Any] | str "
     "| tuple[str, str | Sequence[Any]] | Mapping[str, Any]"
 )
-"""What ``from_messages`` accepts for each message (see :class:`ChatPromptTemplate`)."""
+"""What `from_messages` accepts for each message (see
+[`ChatPromptTemplate`][pipes.ChatPromptTemplate])."""
 
 _ROLES_HELP = "'system', 'human'/'user', 'ai'/'assistant', 'developer' or 'placeholder'"
 _PLACEHOLDER = {
@@ -54,7 +56,7 @@ def _placeholder(content: Any, template_format: str) -> MessagesPlaceholder:
 
 
 def _convert(item: Any, template_format: TemplateFormat, position: int) -> list[Any]:
-    """One ``from_messages`` entry -> message templates / literal messages."""
+    """One `from_messages` entry -> message templates / literal messages."""
     if isinstance(item, BaseMessagePromptTemplate | BaseMessage):
         return [item]
     if isinstance(item, ChatPromptTemplate):
@@ -88,10 +90,11 @@ def _convert(item: Any, template_format: TemplateFormat, position: int) -> list[
 
 
 class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
-    """A chat prompt: messages with template content, formatted to a :class:`ChatPromptValue`.
+    """A chat prompt: messages with template content, formatted to a
+    [`ChatPromptValue`][pipes.ChatPromptValue].
 
-    Example::
-
+    Example:
+        ```python
         prompt = ChatPromptTemplate.from_messages([
             ("system", "Translate from {source} to {target}."),
             MessagesPlaceholder("history", optional=True),
@@ -99,14 +102,15 @@ class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
         ])
         prompt.input_variables          # ['source', 'target', 'text']
         prompt.invoke({"source": "English", "target": "French", "text": "I love you"})
+        ```
 
-    Entries of ``messages``: ``(role, template)`` tuples (``system``, ``human``/``user``,
-    ``ai``/``assistant``, ``developer``, ``placeholder``), message objects (kept as they are,
-    never formatted), message prompt templates, :class:`MessagesPlaceholder`, plain strings
-    (human templates) and other chat prompts (their messages are inlined).
+    Entries of `messages`: `(role, template)` tuples (`system`, `human`/`user`,
+    `ai`/`assistant`, `developer`, `placeholder`), message objects (kept as they are,
+    never formatted), message prompt templates, [`MessagesPlaceholder`][pipes.MessagesPlaceholder],
+    plain strings (human templates) and other chat prompts (their messages are inlined).
 
-    Typed input: ``ChatPromptTemplate.from_messages([...], input_type=MyTypedDict)`` is a
-    ``Runnable[MyTypedDict, ChatPromptValue]``; construction fails if the TypedDict's keys
+    Typed input: `ChatPromptTemplate.from_messages([...], input_type=MyTypedDict)` is a
+    `Runnable[MyTypedDict, ChatPromptValue]`; construction fails if the TypedDict's keys
     differ from the template's variables.
     """
 
@@ -223,11 +227,12 @@ class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
     ) -> ChatPromptTemplate[Any]:
         """Build a chat prompt from message-likes (see the class docstring).
 
-        Example::
-
+        Example:
+            ```python
             ChatPromptTemplate.from_messages(
                 [("system", "You are {persona}."), ("placeholder", "{history}"), ("human", "{q}")]
             )
+            ```
         """
         return ChatPromptTemplate(messages, template_format=template_format, input_type=input_type)
 
@@ -259,7 +264,7 @@ class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
         *,
         input_type: type[Any] | None = None,
     ) -> ChatPromptTemplate[Any]:
-        """A chat prompt of one human message: ``ChatPromptTemplate.from_template("{q}")``."""
+        """A chat prompt of one human message: `ChatPromptTemplate.from_template("{q}")`."""
         return ChatPromptTemplate(
             [HumanMessagePromptTemplate(template, template_format=template_format)],
             template_format=template_format,
@@ -286,19 +291,19 @@ class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
         return ChatPromptValue(self._format_messages_values(values))
 
     def format_messages(self, **kwargs: Any) -> list[BaseMessage]:
-        """Format to a list of messages: ``prompt.format_messages(text="hi")``."""
+        """Format to a list of messages: `prompt.format_messages(text="hi")`."""
         return self._format_messages_values(self._merge_partials(kwargs))
 
     async def aformat_messages(self, **kwargs: Any) -> list[BaseMessage]:
-        """Async :meth:`format_messages`."""
+        """Async `format_messages`."""
         return self.format_messages(**kwargs)
 
     def format(self, **kwargs: Any) -> str:
-        """The formatted messages as a ``Role: text`` transcript."""
+        """The formatted messages as a `Role: text` transcript."""
         return self.format_prompt(**kwargs).to_string()
 
     async def aformat(self, **kwargs: Any) -> str:
-        """Async :meth:`format`."""
+        """Async `format`."""
         return self.format(**kwargs)
 
     # -- derived prompts --------------------------------------------------------------
@@ -306,9 +311,10 @@ class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
     def partial(self, **kwargs: Any) -> ChatPromptTemplate[dict[str, Any]]:
         """A copy with some variables fixed, by value or by a zero-argument callable.
 
-        Example::
-
+        Example:
+            ```python
             prompt.partial(target="French").invoke({"source": "English", "text": "hi"})
+            ```
         """
         return ChatPromptTemplate(
             list(self.messages),
@@ -326,8 +332,8 @@ class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
     def __add__(
         self, other: MessageLikeTemplate | list[MessageLikeTemplate]
     ) -> ChatPromptTemplate[dict[str, Any]]:
-        """``prompt + prompt``, ``prompt + message``, ``prompt + ("human", "...")``,
-        ``prompt + "text"`` or ``prompt + [several]``."""
+        """`prompt + prompt`, `prompt + message`, `prompt + ("human", "...")`,
+        `prompt + "text"` or `prompt + [several]`."""
         if isinstance(other, list):
             return self._extended(other)
         if isinstance(
@@ -339,7 +345,7 @@ class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
     def __radd__(
         self, other: MessageLikeTemplate | list[MessageLikeTemplate]
     ) -> ChatPromptTemplate[dict[str, Any]]:
-        """``("system", "...") + prompt`` and friends."""
+        """`("system", "...") + prompt` and friends."""
         items: list[Any]
         if isinstance(other, list):
             items = other
@@ -354,7 +360,7 @@ class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
         )
 
     def append(self, message: MessageLikeTemplate) -> None:
-        """Add a message at the end (in place), like ``list.append``."""
+        """Add a message at the end (in place), like `list.append`."""
         self.extend([message])
 
     def extend(self, messages: Sequence[MessageLikeTemplate]) -> None:
@@ -371,7 +377,7 @@ class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
     def __getitem__(
         self, index: int | slice
     ) -> BaseMessagePromptTemplate | BaseMessage | ChatPromptTemplate[dict[str, Any]]:
-        """``prompt[0]`` is a message (template); ``prompt[1:]`` a chat prompt."""
+        """`prompt[0]` is a message (template); `prompt[1:]` a chat prompt."""
         if isinstance(index, slice):
             return ChatPromptTemplate(
                 list(self.messages[index]),
@@ -402,7 +408,7 @@ class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
         )
 
     def pretty_repr(self) -> str:
-        """The messages as readable blocks, variables shown as ``{name}``."""
+        """The messages as readable blocks, variables shown as `{name}`."""
         blocks = []
         for message in self.messages:
             if isinstance(message, BaseMessage):
@@ -417,7 +423,7 @@ class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
         return "\n\n".join(blocks)
 
     def pretty_print(self) -> None:
-        """Print :meth:`pretty_repr`."""
+        """Print `pretty_repr`."""
         print(self.pretty_repr())
 
     def _variable_schema(self, name: str) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Few-shot prompts: fixed examples formatted with an example prompt.
 
-Example::
-
+Example:
+    ```python
     examples = [{"input": "2+2", "output": "4"}, {"input": "2+3", "output": "5"}]
     few_shot = FewShotChatMessagePromptTemplate(
         examples=examples,
@@ -10,6 +10,7 @@ Example::
     prompt = ChatPromptTemplate.from_messages(
         [("system", "You are a calculator."), few_shot, ("human", "{input}")]
     )
+    ```
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def _check_examples(examples: Any, example_prompt: Any, prompt_type: type) -> li
 class FewShotChatMessagePromptTemplate(BaseMessagePromptTemplate):
     """Example conversations inserted into a chat prompt.
 
-    Each example (a dict of variables) is formatted with ``example_prompt`` (a chat prompt),
+    Each example (a dict of variables) is formatted with `example_prompt` (a chat prompt),
     and the resulting messages are placed where this template stands in the outer prompt.
     Examples are checked when the template is built: each must supply the example prompt's
     variables. See the module docstring for a complete example.
@@ -85,7 +86,7 @@ class FewShotChatMessagePromptTemplate(BaseMessagePromptTemplate):
         return messages
 
     def format(self, **kwargs: Any) -> str:
-        """The example messages as a ``Role: text`` transcript."""
+        """The example messages as a `Role: text` transcript."""
         return ChatPromptTemplate(list(self._format_messages(kwargs))).format()
 
     def __repr__(self) -> str:
@@ -96,14 +97,14 @@ class FewShotChatMessagePromptTemplate(BaseMessagePromptTemplate):
 
 
 class FewShotPromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
-    """A text prompt: ``prefix``, the formatted examples, then ``suffix``.
+    """A text prompt: `prefix`, the formatted examples, then `suffix`.
 
-    ``prefix`` and ``suffix`` are templates (in ``template_format``) and supply the prompt's
-    variables; the examples are formatted with ``example_prompt`` and joined with
-    ``example_separator``.
+    `prefix` and `suffix` are templates (in `template_format`) and supply the prompt's
+    variables; the examples are formatted with `example_prompt` and joined with
+    `example_separator`.
 
-    Example::
-
+    Example:
+        ```python
         prompt = FewShotPromptTemplate(
             examples=[{"q": "2+2", "a": "4"}],
             example_prompt=PromptTemplate.from_template("Q: {q}\\nA: {a}"),
@@ -112,6 +113,7 @@ class FewShotPromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
         )
         prompt.format(question="3+3")
         # 'Answer like the examples.\\n\\nQ: 2+2\\nA: 4\\n\\nQ: 3+3\\nA:'
+        ```
     """
 
     def __init__(
@@ -165,11 +167,11 @@ class FewShotPromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
         return StringPromptValue(self._render(values))
 
     def format(self, **kwargs: Any) -> str:
-        """The formatted text: ``prompt.format(question="3+3")``."""
+        """The formatted text: `prompt.format(question="3+3")`."""
         return self._render(self._merge_partials(kwargs))
 
     async def aformat(self, **kwargs: Any) -> str:
-        """Async :meth:`format`."""
+        """Async `format`."""
         return self.format(**kwargs)
 
     def partial(self, **kwargs: Any) -> FewShotPromptTemplate[dict[str, Any]]:

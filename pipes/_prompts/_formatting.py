@@ -2,23 +2,25 @@
 
 Three formats are supported, all safe against templates that come from untrusted places:
 
-* ``"f-string"`` (default) — ``{name}`` fields that must be bare identifiers
-  (see :mod:`pipes._prompts._fstring`).
-* ``"jinja2"`` — a locked-down sandbox (see :mod:`pipes._prompts._jinja`); jinja2 is imported
+* `"f-string"` (default) — `{name}` fields that must be bare identifiers
+  (see `pipes._prompts._fstring`).
+* `"jinja2"` — a locked-down sandbox (see `pipes._prompts._jinja`); jinja2 is imported
   only when such a template is first compiled.
-* ``"mustache"`` — a small logic-less implementation that only walks dicts and lists
-  (see :mod:`pipes._prompts._mustache`).
+* `"mustache"` — a small logic-less implementation that only walks dicts and lists
+  (see `pipes._prompts._mustache`).
 
 Rendering jinja2 and mustache templates is bounded by :class:`~pipes._prompts._limits.
 TemplateLimits` (output size, operations, nesting depth, CPU time); f-string output is linear
 in the template and the values, so it needs no bound. Every failure is a
-:class:`~pipes.TemplateError` naming the template position.
+[`TemplateError`][pipes.TemplateError] naming the template position.
 
-Usage::
+Usage:
 
-    compiled = compile_template("Hello {name}", "f-string")
-    compiled.variables            # ('name',)
-    compiled.render({"name": "Ada"})  # 'Hello Ada'
+```python
+compiled = compile_template("Hello {name}", "f-string")
+compiled.variables            # ('name',)
+compiled.render({"name": "Ada"})  # 'Hello Ada'
+```
 """
 
 from __future__ import annotations
@@ -44,11 +46,11 @@ _FORMATS: tuple[str, ...] = get_args(TemplateFormat)
 
 
 class CompiledTemplate(Protocol):
-    """A parsed template: its source, its variables and a ``render`` function.
+    """A parsed template: its source, its variables and a `render` function.
 
-    ``variables`` are the names the caller must supply, in order of first appearance.
-    ``render`` raises :class:`~pipes.MissingVariablesError` when one of them is absent
-    (extra names are ignored).
+    `variables` are the names the caller must supply, in order of first appearance.
+    `render` raises [`MissingVariablesError`][pipes.MissingVariablesError] when one of them is
+    absent (extra names are ignored).
     """
 
     @property
@@ -64,7 +66,7 @@ class CompiledTemplate(Protocol):
 
 
 class Frozen:
-    """Base for compiled templates: attributes are set once in ``__init__``, then never.
+    """Base for compiled templates: attributes are set once in `__init__`, then never.
 
     Compiled templates are cached and shared between prompts, so they must not be mutable.
     """
@@ -105,7 +107,8 @@ def missing_variables_error(
 
 
 def check_variables(variables: tuple[str, ...], values: Mapping[str, Any]) -> None:
-    """Raise :class:`MissingVariablesError` when ``values`` lacks one of ``variables``."""
+    """Raise [`MissingVariablesError`][pipes.MissingVariablesError] when `values` lacks one of
+    `variables`."""
     for name in variables:
         if name not in values:
             missing = [v for v in variables if v not in values]
@@ -140,13 +143,14 @@ def _compile_cached(template: str, template_format: str) -> CompiledTemplate:
 
 
 def compile_template(template: str, template_format: str = "f-string") -> CompiledTemplate:
-    """Parse and validate ``template``; raise :class:`~pipes.TemplateError` if it is invalid.
+    """Parse and validate `template`; raise [`TemplateError`][pipes.TemplateError] if it is invalid.
 
-    Unsafe constructs raise :class:`~pipes.UnsafeTemplateError` (a ``TemplateError``).
+    Unsafe constructs raise [`UnsafeTemplateError`][pipes.UnsafeTemplateError] (a `TemplateError`).
 
-    Example::
-
+    Example:
+        ```python
         compile_template("{{ name | upper }}", "jinja2").render({"name": "ada"})  # 'ADA'
+        ```
     """
     if not isinstance(template, str):
         raise TemplateError(
@@ -157,20 +161,22 @@ def compile_template(template: str, template_format: str = "f-string") -> Compil
 
 
 def get_template_variables(template: str, template_format: str = "f-string") -> list[str]:
-    """The variables ``template`` needs, sorted (the LangChain function of the same name).
+    """The variables `template` needs, sorted (the LangChain function of the same name).
 
-    Example::
-
+    Example:
+        ```python
         get_template_variables("{b} and {a}")  # ['a', 'b']
+        ```
     """
     return sorted(compile_template(template, template_format).variables)
 
 
 def render_template(template: str, template_format: str = "f-string", /, **values: Any) -> str:
-    """Compile (cached) and render ``template`` in one call.
+    """Compile (cached) and render `template` in one call.
 
-    Example::
-
+    Example:
+        ```python
         render_template("Hi {name}", name="Ada")  # 'Hi Ada'
+        ```
     """
     return compile_template(template, template_format).render(values)

@@ -1,23 +1,24 @@
-"""The ``"f-string"`` template engine, hardened against CVE-2025-65106-style attacks.
+"""The `"f-string"` template engine, hardened against CVE-2025-65106-style attacks.
 
-``str.format`` evaluates attribute access (``{user.password}``), indexing (``{a[0]}``),
-conversions (``{a!r}``) and fields nested inside format specs (``{a:{b.__class__}}``) on
+`str.format` evaluates attribute access (`{user.password}`), indexing (`{a[0]}`),
+conversions (`{a!r}`) and fields nested inside format specs (`{a:{b.__class__}}`) on
 the values it is given, so a template from an untrusted place can read object internals.
-This engine never hands a template to ``str.format``: it parses the template once with
-:meth:`string.Formatter.parse`, accepts only bare identifiers as field names, and renders
+This engine never hands a template to `str.format`: it parses the template once with
+`string.Formatter.parse`, accepts only bare identifiers as field names, and renders
 by looking each name up in the supplied mapping.
 
-Format specs: plain specs of the standard mini-language (``{price:.2f}``, ``{n:>5}``,
-``{x:,}``) are allowed, with width and precision of at most three digits so a template
-cannot ask for a gigabyte of padding. Anything containing ``{``/``}`` (a nested field) is
+Format specs: plain specs of the standard mini-language (`{price:.2f}`, `{n:>5}`,
+`{x:,}`) are allowed, with width and precision of at most three digits so a template
+cannot ask for a gigabyte of padding. Anything containing `{`/`}` (a nested field) is
 rejected.
 
-Literal braces are written ``{{`` and ``}}``.
+Literal braces are written `{{` and `}}`.
 
-Example::
-
+Example:
+    ```python
     FStringTemplate("Price: {price:.2f} {{EUR}}").render({"price": 3.14159})
     # 'Price: 3.14 {EUR}'
+    ```
 """
 
 from __future__ import annotations
@@ -95,11 +96,11 @@ def _preview(template: str) -> str:
 
 
 def parse_fstring(template: str) -> tuple[tuple[Segment, ...], tuple[str, ...]]:
-    """Parse ``template`` into segments and its variables (in order of first appearance).
+    """Parse `template` into segments and its variables (in order of first appearance).
 
-    Raises :class:`~pipes.UnsafeTemplateError` for attribute access, indexing, conversions
-    and nested fields, and :class:`~pipes.TemplateError` for other malformed fields or a
-    stray brace.
+    Raises [`UnsafeTemplateError`][pipes.UnsafeTemplateError] for attribute access, indexing,
+    conversions and nested fields, and [`TemplateError`][pipes.TemplateError] for other malformed
+    fields or a stray brace.
     """
     try:
         parsed = list(Formatter().parse(template))
@@ -181,7 +182,7 @@ class FStringTemplate(Frozen):
         )
 
     def render(self, values: Mapping[str, Any], /) -> str:
-        """Substitute ``values`` (a mapping of name to value); extra names are ignored."""
+        """Substitute `values` (a mapping of name to value); extra names are ignored."""
         if self._static is not None:
             return self._static
         single = self._single

@@ -1,33 +1,35 @@
-"""The ``"jinja2"`` template engine: a sandbox stricter than jinja2's own, with bounded renders.
+"""The `"jinja2"` template engine: a sandbox stricter than jinja2's own, with bounded renders.
 
 This module imports jinja2, so it is imported only when a jinja2 template is first compiled
-(``import pipes`` stays fast). The environment (:mod:`pipes._prompts._jinja_sandbox`) adds to
-:class:`jinja2.sandbox.ImmutableSandboxedEnvironment`:
+(`import pipes` stays fast). The environment (`pipes._prompts._jinja_sandbox`) adds to
+`jinja2.sandbox.ImmutableSandboxedEnvironment`:
 
-* **No globals**: ``range``, ``dict``, ``lipsum``, ``cycler``, ``joiner`` and ``namespace``
-  are removed, so ``{{ cycler.__init__.__globals__ }}`` has nothing to start from (those names
+* **No globals**: `range`, `dict`, `lipsum`, `cycler`, `joiner` and `namespace`
+  are removed, so `{{ cycler.__init__.__globals__ }}` has nothing to start from (those names
   become ordinary, required input variables).
-* **No loader**: ``{% include %}``, ``{% import %}``, ``{% from %}`` and ``{% extends %}`` are
-  rejected when the template is built; so is any use of ``self`` (the template reference),
+* **No loader**: `{% include %}`, `{% import %}`, `{% from %}` and `{% extends %}` are
+  rejected when the template is built; so is any use of `self` (the template reference),
   and so are unknown filters and tests (jinja2 itself would only fail when they are reached).
-* **Data only**: attribute syntax reads dict keys (``{{ user.name }}`` on a dict); attributes of
-  other objects are refused *before they are read* (no property or ``__getattr__`` runs),
-  except the loop variable's (``loop.index``) and a few pure methods (``dict.items/keys/
-  values/get`` and common ``str`` methods such as ``upper``).
-* **Bounded**: each render spends a budget (:class:`~pipes._prompts._limits.TemplateLimits`:
-  output size, operations, nesting depth, CPU time), so ``{{ 'a' * 10**10 }}``, nested loops
-  over long strings and recursive macros stop with :class:`~pipes.UnsafeTemplateError`.
+* **Data only**: attribute syntax reads dict keys (`{{ user.name }}` on a dict); attributes of
+  other objects are refused *before they are read* (no property or `__getattr__` runs),
+  except the loop variable's (`loop.index`) and a few pure methods (`dict.items/keys/
+  values/get` and common `str` methods such as `upper`).
+* **Bounded**: each render spends a budget ([`TemplateLimits`][pipes.TemplateLimits]:
+  output size, operations, nesting depth, CPU time), so `{{ 'a' * 10**10 }}`, nested loops
+  over long strings and recursive macros stop with
+  [`UnsafeTemplateError`][pipes.UnsafeTemplateError].
 * **Strict undefined**: a variable that is not supplied is an error, never an empty string.
-  Variables are found with :func:`jinja2.meta.find_undeclared_variables`.
+  Variables are found with `jinja2.meta.find_undeclared_variables`.
 
-Every failure is a :class:`~pipes.TemplateError` naming the template line, with the original
-exception as ``__cause__``.
+Every failure is a [`TemplateError`][pipes.TemplateError] naming the template line, with the
+original exception as `__cause__`.
 
-Example::
-
+Example:
+    ```python
     Jinja2Template("{% for d in docs %}- {{ d.title }}\\n{% endfor %}").render(
         {"docs": [{"title": "a"}, {"title": "b"}]}
     )  # '- a\\n- b\\n'
+    ```
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ class Jinja2Template(Frozen):
         _check_names(ast, template)
 
     def render(self, values: Mapping[str, Any], /) -> str:
-        """Render with ``values``; every undeclared variable must be present."""
+        """Render with `values`; every undeclared variable must be present."""
         check_variables(self.variables, values)
         token = BUDGET.set(Budget(current_limits()))
         try:

@@ -1,13 +1,13 @@
 """What a jinja2 render is charged for: the budget hooks of the prompt sandbox.
 
-:mod:`pipes._prompts._jinja_sandbox` builds the environment; this module holds the pieces that
-spend the render's :class:`~pipes._prompts._limits.Budget`: the filter and test wrappers (with
+`pipes._prompts._jinja_sandbox` builds the environment; this module holds the pieces that
+spend the render's `Budget`: the filter and test wrappers (with
 size checks that run *before* a filter that multiplies sizes), the counted loop iterable, the
-``~`` operator, the bounded ``concat`` of rendered text and the ``finalize`` check on values
+`~` operator, the bounded `concat` of rendered text and the `finalize` check on values
 converted to text.
 
 The budget of the render in progress lives in a context variable, set by
-``Jinja2Template.render``; outside a render (constant folding while compiling) a fresh budget
+`Jinja2Template.render`; outside a render (constant folding while compiling) a fresh budget
 with the current limits applies, so folding is bounded too.
 """
 
@@ -246,9 +246,9 @@ def charged(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def counted(items: Iterator[Any], cost: int, budget: Budget) -> Iterator[Any]:
-    """Yield ``items``, charging ``cost`` for each (the loop body's static text included).
+    """Yield `items`, charging `cost` for each (the loop body's static text included).
 
-    A generator, not a sized wrapper: ``loop.length`` on it makes jinja2 list the rest of the
+    A generator, not a sized wrapper: `loop.length` on it makes jinja2 list the rest of the
     items, which goes through here and is charged like the loop itself.
     """
     charge = budget.charge

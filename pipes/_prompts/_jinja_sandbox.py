@@ -1,21 +1,21 @@
-"""The jinja2 environment behind :class:`~pipes._prompts._jinja.Jinja2Template`.
+"""The jinja2 environment behind `Jinja2Template`.
 
-On top of :class:`jinja2.sandbox.ImmutableSandboxedEnvironment`:
+On top of `jinja2.sandbox.ImmutableSandboxedEnvironment`:
 
 * **Names are checked before they are read**: an attribute is read only if the object's type
-  and the name are on an allowlist (dict keys, the loop variable, pure ``str``/``dict``/
-  ``list`` methods); anything else is refused *without evaluating it*, so a property or
-  ``__getattr__`` with side effects never runs. Item access (``x[k]``) works on mappings and
+  and the name are on an allowlist (dict keys, the loop variable, pure `str`/`dict`/
+  `list` methods); anything else is refused *without evaluating it*, so a property or
+  `__getattr__` with side effects never runs. Item access (`x[k]`) works on mappings and
   sequences only.
-* **Every render spends a** :class:`~pipes._prompts._limits.Budget`: loop iterations (the
-  ``for`` iterable is wrapped when the template is built), calls, filters, tests and the
-  operators ``+ * ** %`` and ``~`` are charged, macro calls and recursive loops count towards
-  ``max_depth``, and operations that multiply sizes (``'a' * n``, ``join``, ``replace``,
-  ``center``, ``indent``, ``format``, ``wordwrap``, ``batch``...) are refused *before* they
-  run when their result would pass ``max_output_length``. The text of every macro, block and
+* **Every render spends a** `Budget`: loop iterations (the
+  `for` iterable is wrapped when the template is built), calls, filters, tests and the
+  operators `+ * ** %` and `~` are charged, macro calls and recursive loops count towards
+  `max_depth`, and operations that multiply sizes (`'a' * n`, `join`, `replace`,
+  `center`, `indent`, `format`, `wordwrap`, `batch`...) are refused *before* they
+  run when their result would pass `max_output_length`. The text of every macro, block and
   the whole template is concatenated under the same cap.
 
-The charging pieces live in :mod:`pipes._prompts._jinja_budget`.
+The charging pieces live in `pipes._prompts._jinja_budget`.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ class PromptSandbox(ImmutableSandboxedEnvironment):
     concat = staticmethod(bounded_concat)
 
     def attribute(self, obj: Any, name: str) -> Any:
-        """Read ``obj.name`` if it is allowed; decided from type and name, before reading."""
+        """Read `obj.name` if it is allowed; decided from type and name, before reading."""
         if isinstance(obj, jinja2.Undefined):
             return obj  # keep the first failure: "'x' is undefined", not "x.y is unsafe"
         if not name.startswith("_"):
@@ -215,7 +215,7 @@ class PromptSandbox(ImmutableSandboxedEnvironment):
 
 
 class _Bounder(NodeTransformer):
-    """Rewrites a parsed template so loops, comparisons and ``~`` go through charging filters."""
+    """Rewrites a parsed template so loops, comparisons and `~` go through charging filters."""
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
         self.generic_visit(node)
@@ -243,7 +243,7 @@ class _Bounder(NodeTransformer):
 
 
 def bound_template(env: PromptSandbox, ast: nodes.Template) -> nodes.Template:
-    """``ast`` with every loop, comparison and ``~`` charged to the render's budget."""
+    """`ast` with every loop, comparison and `~` charged to the render's budget."""
     bounded = _Bounder().visit(ast)
     assert isinstance(bounded, nodes.Template)
     bounded.set_environment(env)

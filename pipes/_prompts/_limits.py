@@ -2,18 +2,19 @@
 
 A template from an untrusted place must not be able to exhaust the machine that renders it:
 loops multiply work, string operations multiply memory, recursion multiplies both. Every
-render gets a :class:`Budget` built from the active :class:`TemplateLimits`; the engines
+render gets a `Budget` built from the active [`TemplateLimits`][pipes.TemplateLimits]; the engines
 charge it for each loop iteration, call, filter and operator (bigger values cost more), and
-stop with :class:`~pipes.UnsafeTemplateError` when a limit is reached. The counters are
-deterministic; a CPU-time check at budget checkpoints is only the last resort for work the
+stop with [`UnsafeTemplateError`][pipes.UnsafeTemplateError] when a limit is reached. The counters
+are deterministic; a CPU-time check at budget checkpoints is only the last resort for work the
 counters under-estimate.
 
 f-string templates need none of this: their output is linear in the template and the values.
 
-Example::
-
+Example:
+    ```python
     with template_limits(max_output_length=10_000_000):
         prompt.invoke({"documents": huge_list})  # this render may produce up to 10M characters
+    ```
 """
 
 from __future__ import annotations
@@ -46,21 +47,22 @@ _CLOCK_EVERY: Final = 128
 class TemplateLimits:
     """Bounds on what rendering one jinja2 or mustache template may do.
 
-    * ``max_output_length`` — characters in the rendered text, and in any single string or
-      list an operation produces (``'a' * n``, ``join``, ``replace``, a macro's output...).
-    * ``max_operations`` — loop iterations, calls, filters, tests, comparison operands,
+    * `max_output_length` — characters in the rendered text, and in any single string or
+      list an operation produces (`'a' * n`, `join`, `replace`, a macro's output...).
+    * `max_operations` — loop iterations, calls, filters, tests, comparison operands,
       operators and mustache section items (plus one per variable or text in the section); an
-      operation on a value of *n* characters or items costs ``1 + n // 100``, so the total
+      operation on a value of *n* characters or items costs `1 + n // 100`, so the total
       work of a render is bounded, not just the step count.
-    * ``max_depth`` — nesting of macro calls, recursive loops and mustache sections.
-    * ``max_cpu_seconds`` — CPU time of the rendering thread, checked every 128 operations:
+    * `max_depth` — nesting of macro calls, recursive loops and mustache sections.
+    * `max_cpu_seconds` — CPU time of the rendering thread, checked every 128 operations:
       a last resort for work the counters under-estimate.
 
-    Example::
-
+    Example:
+        ```python
         limits = TemplateLimits(max_operations=1_000_000)
         with template_limits(limits):
             prompt.invoke(values)
+        ```
     """
 
     max_output_length: int = 2_000_000
@@ -85,16 +87,18 @@ _active: ContextVar[TemplateLimits | None] = ContextVar("pipes_template_limits",
 
 
 def current_limits() -> TemplateLimits:
-    """The limits renders use here: the innermost :func:`template_limits`, else the default."""
+    """The limits renders use here: the innermost [`template_limits`][pipes.template_limits],
+    else the default."""
     return _active.get() or _default
 
 
 def set_template_limits(limits: TemplateLimits) -> TemplateLimits:
     """Set the process-wide default limits; return the previous default.
 
-    Example::
-
+    Example:
+        ```python
         set_template_limits(TemplateLimits(max_output_length=8_000_000))
+        ```
     """
     global _default
     if not isinstance(limits, TemplateLimits):
@@ -105,14 +109,16 @@ def set_template_limits(limits: TemplateLimits) -> TemplateLimits:
 
 @contextmanager
 def template_limits(limits: TemplateLimits | None = None, /, **changes: Any) -> Iterator[None]:
-    """Use other limits for the renders inside the ``with`` block (context-local).
+    """Use other limits for the renders inside the `with` block (context-local).
 
-    Pass a :class:`TemplateLimits`, or field names to change from the current limits.
+    Pass a [`TemplateLimits`][pipes.TemplateLimits], or field names to change from the current
+    limits.
 
-    Example::
-
+    Example:
+        ```python
         with template_limits(max_operations=1_000_000):
             prompt.invoke(values)
+        ```
     """
     base = limits if limits is not None else current_limits()
     token = _active.set(replace(base, **changes) if changes else base)
@@ -123,7 +129,7 @@ def template_limits(limits: TemplateLimits | None = None, /, **changes: Any) -> 
 
 
 class LimitExceeded(Exception):
-    """Raised by :class:`Budget`; the engines turn it into a positioned UnsafeTemplateError."""
+    """Raised by `Budget`; the engines turn it into a positioned UnsafeTemplateError."""
 
 
 class Budget:
@@ -139,13 +145,13 @@ class Budget:
         self._started: float | None = None  # read lazily: most renders never get that far
 
     def charge(self, cost: int = 1) -> None:
-        """Spend ``cost`` operations."""
+        """Spend `cost` operations."""
         self.left -= cost
         if self.left < self._checkpoint:
             self._check()
 
     def charge_size(self, size: int) -> None:
-        """Spend for an operation on (or producing) ``size`` characters or items."""
+        """Spend for an operation on (or producing) `size` characters or items."""
         if size > self.limits.max_output_length:
             raise LimitExceeded(
                 f"an operation would produce or process {size} characters or items, more than "
@@ -154,7 +160,7 @@ class Budget:
         self.charge(1 + size // CHARS_PER_OPERATION)
 
     def check_size(self, size: int, what: str) -> None:
-        """Refuse, before doing it, an operation that would produce ``size`` characters."""
+        """Refuse, before doing it, an operation that would produce `size` characters."""
         if size > self.limits.max_output_length:
             raise LimitExceeded(
                 f"{what} would produce more than max_output_length="
@@ -192,12 +198,12 @@ class Budget:
 
 
 def text_size(value: Any, limit: int) -> int:
-    """A lower bound on ``len(str(value))``, computed without building the text.
+    """A lower bound on `len(str(value))`, computed without building the text.
 
     Strings count their length; lists, tuples, sets and dicts count their items (each item
     costs at least two characters in the text: the item and ", ") recursively. The walk stops
-    as soon as the count passes ``limit``, so it is cheap on values that are too big. Other
-    objects count as 0: their ``__str__`` belongs to whoever supplied the data.
+    as soon as the count passes `limit`, so it is cheap on values that are too big. Other
+    objects count as 0: their `__str__` belongs to whoever supplied the data.
     """
     if type(value) is str:
         return len(value)
@@ -220,6 +226,6 @@ def text_size(value: Any, limit: int) -> int:
 
 
 def line_and_column(source: str, offset: int) -> tuple[int, int]:
-    """1-based (line, column) of ``offset`` in ``source``."""
+    """1-based (line, column) of `offset` in `source`."""
     line_start = source.rfind("\n", 0, offset) + 1
     return source.count("\n", 0, offset) + 1, offset - line_start + 1

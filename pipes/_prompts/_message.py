@@ -1,11 +1,12 @@
 """Message prompt templates: one templated message, or a placeholder for many.
 
-Example::
-
+Example:
+    ```python
     HumanMessagePromptTemplate.from_template("Translate {text}").format(text="hi")
     # HumanMessage(content='Translate hi')
 
     MessagesPlaceholder("history", optional=True).format_messages()  # []
+    ```
 """
 
 from __future__ import annotations
@@ -102,14 +103,14 @@ class BaseMessagePromptTemplate(ABC):
 
     @abstractmethod
     def _format_messages(self, values: Mapping[str, Any]) -> list[BaseMessage]:
-        """Format with complete values (no copy of ``values`` is made)."""
+        """Format with complete values (no copy of `values` is made)."""
 
     def format_messages(self, **kwargs: Any) -> list[BaseMessage]:
-        """Format to a list of messages: ``template.format_messages(text="hi")``."""
+        """Format to a list of messages: `template.format_messages(text="hi")`."""
         return self._format_messages(kwargs)
 
     async def aformat_messages(self, **kwargs: Any) -> list[BaseMessage]:
-        """Async :meth:`format_messages`."""
+        """Async `format_messages`."""
         return self._format_messages(kwargs)
 
 
@@ -164,12 +165,13 @@ class BaseStringMessagePromptTemplate(BaseMessagePromptTemplate):
     ) -> Self:
         """Build from a template string or a list of content parts.
 
-        Example::
-
+        Example:
+            ```python
             HumanMessagePromptTemplate.from_template(
                 [{"type": "text", "text": "{question}"},
                  {"type": "image_url", "image_url": {"url": "{image_url}"}}]
             )
+            ```
         """
         return cls(
             template,
@@ -205,11 +207,11 @@ class BaseStringMessagePromptTemplate(BaseMessagePromptTemplate):
         return self._message(_render(content, values))
 
     def format(self, **kwargs: Any) -> BaseMessage:
-        """Format to one message: ``template.format(text="hi")``."""
+        """Format to one message: `template.format(text="hi")`."""
         return self._format(kwargs)
 
     async def aformat(self, **kwargs: Any) -> BaseMessage:
-        """Async :meth:`format`."""
+        """Async `format`."""
         return self._format(kwargs)
 
     def _format_messages(self, values: Mapping[str, Any]) -> list[BaseMessage]:
@@ -247,7 +249,8 @@ def _make(cls: type[BaseMessage], fields: dict[str, Any]) -> BaseMessage:
 
 
 class HumanMessagePromptTemplate(BaseStringMessagePromptTemplate):
-    """A templated :class:`HumanMessage`: ``HumanMessagePromptTemplate.from_template("{q}")``."""
+    """A templated [`HumanMessage`][pipes.HumanMessage]:
+    `HumanMessagePromptTemplate.from_template("{q}")`."""
 
     _fast_class = HumanMessage
 
@@ -256,7 +259,7 @@ class HumanMessagePromptTemplate(BaseStringMessagePromptTemplate):
 
 
 class AIMessagePromptTemplate(BaseStringMessagePromptTemplate):
-    """A templated :class:`AIMessage` (e.g. few-shot answers)."""
+    """A templated [`AIMessage`][pipes.AIMessage] (e.g. few-shot answers)."""
 
     _fast_class = AIMessage
 
@@ -265,7 +268,8 @@ class AIMessagePromptTemplate(BaseStringMessagePromptTemplate):
 
 
 class SystemMessagePromptTemplate(BaseStringMessagePromptTemplate):
-    """A templated :class:`SystemMessage`: ``SystemMessagePromptTemplate.from_template(...)``."""
+    """A templated [`SystemMessage`][pipes.SystemMessage]:
+    `SystemMessagePromptTemplate.from_template(...)`."""
 
     _fast_class = SystemMessage
 
@@ -274,7 +278,7 @@ class SystemMessagePromptTemplate(BaseStringMessagePromptTemplate):
 
 
 class _DeveloperMessagePromptTemplate(BaseStringMessagePromptTemplate):
-    """``("developer", ...)``: a system message sent with OpenAI's ``developer`` role."""
+    """`("developer", ...)`: a system message sent with OpenAI's `developer` role."""
 
     def _message(self, content: Any) -> BaseMessage:
         # The message layer owns how "developer" is represented; go through its converter.
@@ -285,11 +289,12 @@ class _DeveloperMessagePromptTemplate(BaseStringMessagePromptTemplate):
 
 
 class ChatMessagePromptTemplate(BaseStringMessagePromptTemplate):
-    """A templated :class:`ChatMessage` with any ``role``.
+    """A templated [`ChatMessage`][pipes.ChatMessage] with any `role`.
 
-    Example::
-
+    Example:
+        ```python
         ChatMessagePromptTemplate.from_template("Looks good: {x}", role="critic")
+        ```
     """
 
     def __init__(
@@ -328,14 +333,15 @@ _MISSING: Any = object()
 class MessagesPlaceholder(BaseMessagePromptTemplate):
     """A slot filled with a list of messages at invoke time (e.g. the chat history).
 
-    Example::
-
+    Example:
+        ```python
         prompt = ChatPromptTemplate.from_messages(
             [("system", "Be brief."), MessagesPlaceholder("history"), ("human", "{question}")]
         )
         prompt.invoke({"history": [("human", "hi"), ("ai", "hello")], "question": "and?"})
+        ```
 
-    ``optional=True`` lets the variable be omitted (no messages); ``n_messages`` keeps only
+    `optional=True` lets the variable be omitted (no messages); `n_messages` keeps only
     the last *n* messages.
     """
 

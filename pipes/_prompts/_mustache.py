@@ -1,33 +1,34 @@
-"""A small, safe ``"mustache"`` template engine for prompts.
+"""A small, safe `"mustache"` template engine for prompts.
 
-Supported: variables ``{{name}}``, unescaped ``{{{name}}}`` / ``{{& name}}``, sections
-``{{#name}}...{{/name}}`` (repeated for lists, entered for dicts, shown for other truthy
-values), inverted sections ``{{^name}}...{{/name}}``, comments ``{{! ... }}``, the current
-item ``{{.}}``, dotted names ``{{user.name}}`` and standalone-line trimming as in the
+Supported: variables `{{name}}`, unescaped `{{{name}}}` / `{{& name}}`, sections
+`{{#name}}...{{/name}}` (repeated for lists, entered for dicts, shown for other truthy
+values), inverted sections `{{^name}}...{{/name}}`, comments `{{! ... }}`, the current
+item `{{.}}`, dotted names `{{user.name}}` and standalone-line trimming as in the
 mustache spec.
 
 Safety: names are resolved **only** through dict keys and list indexes. Attributes of
 arbitrary objects are never read and callables are never called (mustache "lambdas" are
-not supported), so ``{{user.__class__}}`` or ``{{obj.password}}`` render nothing instead of
-leaking. Partials (``{{> name}}``) and delimiter changes (``{{=<% %>=}}``) are rejected.
+not supported), so `{{user.__class__}}` or `{{obj.password}}` render nothing instead of
+leaking. Partials (`{{> name}}`) and delimiter changes (`{{=<% %>=}}`) are rejected.
 
-Bounded: each render spends a :class:`~pipes._prompts._limits.Budget` (every section item and
-variable is an operation, sections nest at most ``max_depth`` deep, the output is at most
-``max_output_length`` characters), so nested sections over lists cannot run for hours or
-fill memory. Every failure is a :class:`~pipes.TemplateError` naming the line and column.
+Bounded: each render spends a `Budget` (every section item and
+variable is an operation, sections nest at most `max_depth` deep, the output is at most
+`max_output_length` characters), so nested sections over lists cannot run for hours or
+fill memory. Every failure is a [`TemplateError`][pipes.TemplateError] naming the line and column.
 
-HTML escaping is **off** by default: prompts are not HTML, and escaping ``<``/``&`` changes
+HTML escaping is **off** by default: prompts are not HTML, and escaping `<`/`&` changes
 what the model reads (LangChain.js renders prompts unescaped too; LangChain Python escapes
-``& " < >`` in ``{{name}}``). Pass ``escape=True`` to get HTML escaping.
+`& " < >` in `{{name}}`). Pass `escape=True` to get HTML escaping.
 
 Only top-level names outside sections count as the template's variables (as in LangChain):
-``{{user.name}}`` needs ``user``; names inside a section may come from the section's item.
+`{{user.name}}` needs `user`; names inside a section may come from the section's item.
 
-Example::
-
+Example:
+    ```python
     MustacheTemplate("{{#items}}- {{name}}\\n{{/items}}").render(
         {"items": [{"name": "a"}, {"name": "b"}]}
     )  # '- a\\n- b\\n'
+    ```
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ class _Parser:
         self._line_start = 0  # offset where that line starts
 
     def position(self, pos: int) -> tuple[int, int]:
-        """(line, column) of ``pos``, counted incrementally: positions only move forward."""
+        """(line, column) of `pos`, counted incrementally: positions only move forward."""
         t = self.t
         newlines = t.count("\n", self._line_at, pos)
         if newlines:
@@ -293,7 +294,7 @@ class MustacheTemplate(Frozen):
         )
 
     def render(self, values: Mapping[str, Any], /) -> str:
-        """Render with ``values``; every top-level variable must be present."""
+        """Render with `values`; every top-level variable must be present."""
         check_variables(self.variables, values)
         out: list[str] = []
         # Lookups only ever use dict semantics, so a non-dict mapping is copied into one.

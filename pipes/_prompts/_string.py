@@ -1,4 +1,5 @@
-"""``PromptTemplate``: a single text template that formats to a :class:`StringPromptValue`."""
+"""`PromptTemplate`: a single text template that formats to a
+[`StringPromptValue`][pipes.StringPromptValue]."""
 
 from __future__ import annotations
 
@@ -22,19 +23,20 @@ TD = TypeVar("TD")
 
 
 class PromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
-    """A text prompt: ``{name}`` fields (or jinja2 / mustache), formatted safely.
+    """A text prompt: `{name}` fields (or jinja2 / mustache), formatted safely.
 
-    Example::
-
+    Example:
+        ```python
         prompt = PromptTemplate.from_template("Tell me a joke about {topic}")
         prompt.input_variables             # ['topic']
         prompt.format(topic="bears")       # 'Tell me a joke about bears'
         prompt.invoke({"topic": "bears"})  # StringPromptValue(text='Tell me a joke about bears')
         prompt.invoke("bears")             # the same: one variable takes a bare value
         (prompt + " in {style} style").input_variables  # ['style', 'topic']
+        ```
 
-    Formats: ``"f-string"`` (default; fields must be bare names, literal braces are ``{{ }}``),
-    ``"mustache"`` and ``"jinja2"`` (sandboxed). See :mod:`pipes._prompts._formatting`.
+    Formats: `"f-string"` (default; fields must be bare names, literal braces are `{{ }}`),
+    `"mustache"` and `"jinja2"` (sandboxed). See `pipes._prompts._formatting`.
     """
 
     @overload
@@ -124,9 +126,10 @@ class PromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
     ) -> PromptTemplate[Any]:
         """Build a prompt from a template string; its variables are inferred.
 
-        Example::
-
+        Example:
+            ```python
             PromptTemplate.from_template("Hi {{name}}", template_format="mustache")
+            ```
         """
         return PromptTemplate(
             template,
@@ -154,7 +157,7 @@ class PromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
 
     @property
     def template_format(self) -> TemplateFormat:
-        """``"f-string"``, ``"mustache"`` or ``"jinja2"``."""
+        """`"f-string"`, `"mustache"` or `"jinja2"`."""
         return self._text.template_format
 
     # -- formatting -------------------------------------------------------------------
@@ -169,19 +172,20 @@ class PromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
         return self._text.render(values)
 
     def format(self, **kwargs: Any) -> str:
-        """The formatted text: ``prompt.format(topic="bears")``."""
+        """The formatted text: `prompt.format(topic="bears")`."""
         return self._render(self._merge_partials(kwargs))
 
     async def aformat(self, **kwargs: Any) -> str:
-        """Async :meth:`format`."""
+        """Async `format`."""
         return self.format(**kwargs)
 
     def partial(self, **kwargs: Any) -> PromptTemplate[dict[str, Any]]:
         """A copy with some variables fixed, by value or by a zero-argument callable.
 
-        Example::
-
+        Example:
+            ```python
             prompt.partial(date=lambda: datetime.date.today().isoformat())
+            ```
         """
         return PromptTemplate(
             self.template,
@@ -190,7 +194,7 @@ class PromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
         )
 
     def __add__(self, other: PromptTemplate[Any] | str) -> PromptTemplate[dict[str, Any]]:
-        """Concatenate templates: ``prompt + "more {text}"`` or ``prompt + other_prompt``."""
+        """Concatenate templates: `prompt + "more {text}"` or `prompt + other_prompt`."""
         if isinstance(other, PromptTemplate):
             if other.template_format != self.template_format:
                 raise TemplateError(

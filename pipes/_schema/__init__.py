@@ -1,23 +1,25 @@
-"""JSON schemas for function calling: ``convert_to_openai_tool`` and the schema rewriting
-(``$ref`` inlining, title removal, OpenAI strict mode) that tools, parsers and chat models
+"""JSON schemas for function calling: `convert_to_openai_tool` and the schema rewriting
+(`$ref` inlining, title removal, OpenAI strict mode) that tools, parsers and chat models
 share.
 
 This layer sits above messages and below prompts, parsers and tools; it knows tools only by
-their shape (a ``name``, a ``description`` and a ``tool_call_schema``)::
+their shape (a `name`, a `description` and a `tool_call_schema`):
 
-    from pydantic import BaseModel
+```python
+from pydantic import BaseModel
 
-    from pipes import convert_to_openai_tool
-
-
-    class Multiply(BaseModel):
-        '''Multiply two integers.'''
-
-        a: int
-        b: int
+from pipes import convert_to_openai_tool
 
 
-    convert_to_openai_tool(Multiply, strict=True)["function"]["name"]  # 'Multiply'
+class Multiply(BaseModel):
+    '''Multiply two integers.'''
+
+    a: int
+    b: int
+
+
+convert_to_openai_tool(Multiply, strict=True)["function"]["name"]  # 'Multiply'
+```
 """
 
 from __future__ import annotations

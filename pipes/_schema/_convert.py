@@ -1,20 +1,22 @@
-"""``convert_to_openai_tool`` and friends: anything tool-like → OpenAI's function-calling JSON.
+"""`convert_to_openai_tool` and friends: anything tool-like → OpenAI's function-calling JSON.
 
 Accepted, as in LangChain: a pydantic v2 model class, a TypedDict class, a dataclass, a
-JSON-schema dict with a ``title``, an OpenAI function or tool dict (passed through), an
-Anthropic-style ``{"name", "input_schema"}`` dict, a plain function, or a tool::
+JSON-schema dict with a `title`, an OpenAI function or tool dict (passed through), an
+Anthropic-style `{"name", "input_schema"}` dict, a plain function, or a tool:
 
-    class Multiply(BaseModel):
-        '''Multiply two integers.'''
-        a: int = Field(description="First factor")
-        b: int
+```python
+class Multiply(BaseModel):
+    '''Multiply two integers.'''
+    a: int = Field(description="First factor")
+    b: int
 
-    convert_to_openai_tool(Multiply, strict=True)
-    # {'type': 'function', 'function': {'name': 'Multiply',
-    #   'description': 'Multiply two integers.',
-    #   'parameters': {'type': 'object', 'properties': {...}, 'required': ['a', 'b'],
-    #                  'additionalProperties': False},
-    #   'strict': True}}
+convert_to_openai_tool(Multiply, strict=True)
+# {'type': 'function', 'function': {'name': 'Multiply',
+#   'description': 'Multiply two integers.',
+#   'parameters': {'type': 'object', 'properties': {...}, 'required': ['a', 'b'],
+#                  'additionalProperties': False},
+#   'strict': True}}
+```
 """
 
 from __future__ import annotations
@@ -181,11 +183,12 @@ def _dataclass_function(cls: type) -> dict[str, Any]:
 def convert_to_openai_function(obj: ToolLike, *, strict: bool | None = None) -> dict[str, Any]:
     """Convert a model / TypedDict / schema dict / function / tool to an OpenAI function dict.
 
-    Returns ``{"name", "description"?, "parameters", "strict"?}``. With ``strict=True`` the
-    parameters are rewritten for OpenAI strict mode (see :func:`convert_to_openai_tool`).
+    Returns `{"name", "description"?, "parameters", "strict"?}`. With `strict=True` the
+    parameters are rewritten for OpenAI strict mode (see
+    [`convert_to_openai_tool`][pipes.convert_to_openai_tool]).
 
-    Example::
-
+    Example:
+        ```python
         def add(a: int, b: int) -> int:
             '''Add two integers.
 
@@ -197,6 +200,7 @@ def convert_to_openai_function(obj: ToolLike, *, strict: bool | None = None) -> 
 
         convert_to_openai_function(add)["parameters"]["properties"]["a"]
         # {'type': 'integer', 'description': 'First addend.'}
+        ```
     """
     if isinstance(obj, Mapping):
         function = _from_dict(obj)
@@ -242,20 +246,20 @@ def _apply_strict(function: dict[str, Any], strict: bool | None) -> dict[str, An
 
 
 def convert_to_openai_tool(obj: ToolLike, *, strict: bool | None = None) -> dict[str, Any]:
-    """Convert anything tool-like to an OpenAI tool: ``{"type": "function", "function": {...}}``.
+    """Convert anything tool-like to an OpenAI tool: `{"type": "function", "function": {...}}`.
 
-    ``strict=True`` makes the schema valid for OpenAI strict mode: every object lists all its
-    properties in ``required`` and has ``additionalProperties: false``; optional fields become
-    nullable; ``oneOf`` becomes ``anyOf``; constraints strict mode rejects (``default``,
-    ``minLength``...) are dropped (pipes still validates the arguments it receives). What
-    strict mode cannot express (free-form dicts, ``Any``, tuples...) raises
-    ``StrictSchemaError``. ``strict=None`` leaves the ``strict`` key out.
+    `strict=True` makes the schema valid for OpenAI strict mode: every object lists all its
+    properties in `required` and has `additionalProperties: false`; optional fields become
+    nullable; `oneOf` becomes `anyOf`; constraints strict mode rejects (`default`,
+    `minLength`...) are dropped (pipes still validates the arguments it receives). What
+    strict mode cannot express (free-form dicts, `Any`, tuples...) raises
+    `StrictSchemaError`. `strict=None` leaves the `strict` key out.
 
-    OpenAI tool dicts are passed through (built-in tools such as ``{"type": "web_search"}``
-    untouched; for ``"function"`` tools an explicit ``strict`` is applied to the function).
+    OpenAI tool dicts are passed through (built-in tools such as `{"type": "web_search"}`
+    untouched; for `"function"` tools an explicit `strict` is applied to the function).
 
-    Example::
-
+    Example:
+        ```python
         @tool
         def get_weather(city: str) -> str:
             '''Get the weather for a city.'''
@@ -266,6 +270,7 @@ def convert_to_openai_tool(obj: ToolLike, *, strict: bool | None = None) -> dict
         #   'description': 'Get the weather for a city.',
         #   'parameters': {'type': 'object', 'properties': {'city': {'type': 'string'}},
         #                  'required': ['city']}}}
+        ```
     """
     if isinstance(obj, Mapping):
         kind = obj.get("type")
@@ -278,13 +283,14 @@ def convert_to_openai_tool(obj: ToolLike, *, strict: bool | None = None) -> dict
 
 
 def convert_to_json_schema(obj: ToolLike, *, strict: bool | None = None) -> dict[str, Any]:
-    """The JSON schema of anything tool-like: ``{"title", "description"?, **parameters}``.
+    """The JSON schema of anything tool-like: `{"title", "description"?, **parameters}`.
 
-    What ``with_structured_output(..., method="json_schema")`` sends as a response format.
+    What `with_structured_output(..., method="json_schema")` sends as a response format.
 
-    Example::
-
+    Example:
+        ```python
         convert_to_json_schema(Multiply)["title"]  # 'Multiply'
+        ```
     """
     function = convert_to_openai_function(obj, strict=strict)
     out: dict[str, Any] = {"title": function["name"]}

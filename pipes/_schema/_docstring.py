@@ -1,18 +1,20 @@
-"""Google-style docstring parsing: the summary and the ``Args:`` descriptions.
+"""Google-style docstring parsing: the summary and the `Args:` descriptions.
 
 Used for tool and function schemas, so a user's docstring becomes the description the model
-reads::
+reads:
 
-    def search(query: str, limit: int = 5) -> str:
-        '''Search the web.
+```python
+def search(query: str, limit: int = 5) -> str:
+    '''Search the web.
 
-        Args:
-            query: What to look for.
-            limit: How many results to return.
-        '''
+    Args:
+        query: What to look for.
+        limit: How many results to return.
+    '''
 
-    parse_google_docstring(inspect.getdoc(search))
-    # ('Search the web.', {'query': 'What to look for.', 'limit': 'How many results to return.'})
+parse_google_docstring(inspect.getdoc(search))
+# ('Search the web.', {'query': 'What to look for.', 'limit': 'How many results to return.'})
+```
 """
 
 from __future__ import annotations
@@ -70,11 +72,12 @@ def parse_google_docstring(
 ) -> tuple[str, dict[str, str]]:
     """Split a cleaned docstring into its summary and per-argument descriptions.
 
-    ``args`` are the parameter names the docstring should document; with
-    ``error_on_invalid=True`` a docstring without an ``Args:`` section (when there are
+    `args` are the parameter names the docstring should document; with
+    `error_on_invalid=True` a docstring without an `Args:` section (when there are
     arguments) or documenting an argument that does not exist raises
-    :class:`InvalidDocstringError` naming ``owner``. ``known`` lists every name the docstring
-    may document (default: ``args``), e.g. parameters hidden from the schema such as ``config``.
+    [`InvalidDocstringError`][pipes.InvalidDocstringError] naming `owner`. `known` lists every name
+    the docstring may document (default: `args`), e.g. parameters hidden from the schema such as
+    `config`.
     """
     if not docstring or not docstring.strip():
         if error_on_invalid and args:

@@ -20,7 +20,7 @@ class SchemaConversionError(PipesError, ValueError):
 
 
 class StrictSchemaError(SchemaConversionError):
-    """A schema uses something OpenAI strict mode cannot express; ``path`` locates it."""
+    """A schema uses something OpenAI strict mode cannot express; `path` locates it."""
 
     def __init__(self, message: str, *, path: tuple[str, ...] = ()) -> None:
         super().__init__(message)
@@ -28,7 +28,7 @@ class StrictSchemaError(SchemaConversionError):
 
 
 class InvalidDocstringError(SchemaConversionError):
-    """A docstring does not follow the Google style that ``parse_docstring=True`` asks for."""
+    """A docstring does not follow the Google style that `parse_docstring=True` asks for."""
 
 
 def format_validation_error(exc: pydantic.ValidationError) -> str:

@@ -1,12 +1,14 @@
 """Argument schemas from Python signatures and TypedDicts.
 
-``args_model_from_function`` builds the pydantic model a tool validates its arguments with;
-its JSON schema is what the model sees::
+`args_model_from_function` builds the pydantic model a tool validates its arguments with;
+its JSON schema is what the model sees:
 
-    def search(query: Annotated[str, "What to look for"], limit: int = 5) -> str: ...
+```python
+def search(query: Annotated[str, "What to look for"], limit: int = 5) -> str: ...
 
-    Args = args_model_from_function(search)
-    Args.model_json_schema()["properties"]["query"]["description"]  # 'What to look for'
+Args = args_model_from_function(search)
+Args.model_json_schema()["properties"]["query"]["description"]  # 'What to look for'
+```
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ _QUALIFIERS = frozenset(
 
 
 def callable_name(func: Callable[..., Any]) -> str:
-    """The name a function-like object is known by (``partial`` and callables included)."""
+    """The name a function-like object is known by (`partial` and callables included)."""
     inner: Any = func
     while hasattr(inner, "func") and not hasattr(inner, "__name__"):
         inner = inner.func  # functools.partial
@@ -65,9 +67,9 @@ def callable_name(func: Callable[..., Any]) -> str:
 
 
 def annotation_description(annotation: Any) -> str | None:
-    """The description in ``Annotated[T, "desc"]`` (LangChain's form), if any.
+    """The description in `Annotated[T, "desc"]` (LangChain's form), if any.
 
-    ``Annotated[T, default, "desc"]`` (LangChain's TypedDict form) works too: the last string
+    `Annotated[T, default, "desc"]` (LangChain's TypedDict form) works too: the last string
     in the metadata is the description.
     """
     while get_origin(annotation) in _QUALIFIERS:
@@ -104,11 +106,11 @@ def args_model_from_function(
     error_on_invalid_docstring: bool = False,
     exclude: Collection[str] = (),
 ) -> tuple[type[BaseModel], str]:
-    """The pydantic model of ``func``'s arguments, and the summary of its docstring.
+    """The pydantic model of `func`'s arguments, and the summary of its docstring.
 
-    Descriptions come from a Google-style ``Args:`` section (when ``parse_docstring``) and
-    from ``Annotated[T, "desc"]``; the docstring wins, as in LangChain. ``*args``,
-    ``**kwargs``, LangChain's ``run_manager`` / ``callbacks`` and ``exclude`` are left out.
+    Descriptions come from a Google-style `Args:` section (when `parse_docstring`) and
+    from `Annotated[T, "desc"]`; the docstring wins, as in LangChain. `*args`,
+    `**kwargs`, LangChain's `run_manager` / `callbacks` and `exclude` are left out.
     """
     name = model_name or callable_name(func)
     owner = f"function {name!r}"
@@ -176,7 +178,7 @@ def args_model_from_function(
 
 
 def _typed_dicts(root: Any, seen: dict[str, type]) -> None:
-    """Collect every TypedDict class reachable from ``root``'s type hints, by name."""
+    """Collect every TypedDict class reachable from `root`'s type hints, by name."""
     if is_typeddict(root):
         if root.__name__ in seen:
             return
@@ -213,9 +215,9 @@ _EXTENSIONS_TYPEDDICT_META = type(cast(Any, typing_extensions.TypedDict)("_Probe
 
 
 def _pydantic_ready(hint: Any, done: dict[Any, Any]) -> Any:
-    """``hint`` with every ``typing.TypedDict`` replaced by a ``typing_extensions`` twin.
+    """`hint` with every `typing.TypedDict` replaced by a `typing_extensions` twin.
 
-    Before Python 3.12 pydantic refuses ``typing.TypedDict`` (it cannot see which keys are
+    Before Python 3.12 pydantic refuses `typing.TypedDict` (it cannot see which keys are
     required), yet that is the form LangChain users write. The twin keeps the name, docstring,
     module and required/optional keys; nested TypedDicts are converted too.
     """
@@ -258,11 +260,11 @@ def _pydantic_ready(hint: Any, done: dict[Any, Any]) -> Any:
 
 
 def typed_dict_json_schema(td: type) -> dict[str, Any]:
-    """The JSON schema of a TypedDict, with docstring and ``Annotated`` descriptions.
+    """The JSON schema of a TypedDict, with docstring and `Annotated` descriptions.
 
-    pydantic does the structural work (nesting, ``NotRequired``, ``Annotated[..., Field()]``);
-    this adds what LangChain users write: a docstring summary (and ``Args:`` descriptions) and
-    ``Annotated[T, "desc"]`` / ``Annotated[T, default, "desc"]`` field descriptions.
+    pydantic does the structural work (nesting, `NotRequired`, `Annotated[..., Field()]`);
+    this adds what LangChain users write: a docstring summary (and `Args:` descriptions) and
+    `Annotated[T, "desc"]` / `Annotated[T, default, "desc"]` field descriptions.
     """
     try:
         schema = pydantic.TypeAdapter(_pydantic_ready(td, {})).json_schema()

@@ -1,11 +1,13 @@
-"""JSON-schema rewriting for function calling: ``$ref`` inlining, title removal, strict mode.
+"""JSON-schema rewriting for function calling: `$ref` inlining, title removal, strict mode.
 
 Every function here returns new dicts and never mutates its input, so a user's schema (or a
-pydantic model's cached one) is never changed behind their back::
+pydantic model's cached one) is never changed behind their back:
 
-    params = inline_refs(Model.model_json_schema())
-    params = remove_titles(params)
-    strict = make_strict(params)   # OpenAI strict mode, or StrictSchemaError saying why not
+```python
+params = inline_refs(Model.model_json_schema())
+params = remove_titles(params)
+strict = make_strict(params)   # OpenAI strict mode, or StrictSchemaError saying why not
+```
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ _SCHEMA_ONES = frozenset(
 
 
 def _map_children(node: JsonSchema, fn: Any) -> JsonSchema:
-    """A copy of ``node`` with ``fn`` applied to each direct sub-schema."""
+    """A copy of `node` with `fn` applied to each direct sub-schema."""
     out: JsonSchema = {}
     for key, value in node.items():
         if key in _SCHEMA_MAPS and isinstance(value, dict):
@@ -60,7 +62,7 @@ def _map_children(node: JsonSchema, fn: Any) -> JsonSchema:
 
 
 def remove_titles(schema: JsonSchema) -> JsonSchema:
-    """Drop the ``title`` keywords pydantic adds everywhere (a property named "title" stays).
+    """Drop the `title` keywords pydantic adds everywhere (a property named "title" stays).
 
     LangChain does the same: titles cost tokens and tell the model nothing the property names
     do not.
@@ -111,12 +113,12 @@ def _cyclic(defs: dict[str, JsonSchema]) -> set[str]:
 
 
 def inline_refs(schema: JsonSchema) -> JsonSchema:
-    """Replace each local ``$ref`` with the definition it names, as OpenAI expects.
+    """Replace each local `$ref` with the definition it names, as OpenAI expects.
 
-    Sibling keywords of a ``$ref`` (pydantic puts a field's ``description`` there) win over the
-    definition's. A one-element ``allOf`` (older pydantic's way of adding siblings to a ref) is
-    merged. Recursive definitions cannot be inlined: they stay in ``$defs`` (OpenAI accepts
-    ``#/$defs/...`` references) and every reference to them points there; a root that *is* a
+    Sibling keywords of a `$ref` (pydantic puts a field's `description` there) win over the
+    definition's. A one-element `allOf` (older pydantic's way of adding siblings to a ref) is
+    merged. Recursive definitions cannot be inlined: they stay in `$defs` (OpenAI accepts
+    `#/$defs/...` references) and every reference to them points there; a root that *is* a
     reference to one is expanded once, so the root is always an object. Idempotent.
     """
     defs: dict[str, JsonSchema] = {}
@@ -179,7 +181,7 @@ def _merge_single_all_of(schema: JsonSchema) -> JsonSchema:
 
 
 def admits_null(schema: JsonSchema) -> bool:
-    """Whether ``null`` is an allowed value of ``schema`` (type, enum or an anyOf branch)."""
+    """Whether `null` is an allowed value of `schema` (type, enum or an anyOf branch)."""
     typ = schema.get("type")
     if typ == "null" or (isinstance(typ, list) and "null" in typ):
         return True
@@ -200,7 +202,7 @@ _SCALAR_TYPES = frozenset({"string", "number", "integer", "boolean"})
 
 
 def _make_nullable(schema: JsonSchema) -> JsonSchema:
-    """``schema`` widened to accept ``null`` (how strict mode spells an optional field)."""
+    """`schema` widened to accept `null` (how strict mode spells an optional field)."""
     if admits_null(schema):
         return schema
     if isinstance(schema.get("anyOf"), list):
@@ -275,14 +277,14 @@ def _where(path: tuple[str, ...]) -> str:
 
 
 def make_strict(schema: JsonSchema, *, name: str = "schema") -> JsonSchema:
-    """Rewrite ``schema`` (already ref-inlined) so OpenAI accepts it with ``strict: true``.
+    """Rewrite `schema` (already ref-inlined) so OpenAI accepts it with `strict: true`.
 
-    Every object gets ``additionalProperties: false`` and lists all its properties in
-    ``required``; a property that was optional becomes nullable instead (the model sends
-    ``null`` where it would have left it out). ``oneOf`` becomes ``anyOf``, ``const`` becomes a
-    one-value ``enum``, unsupported constraints (``default``, ``minLength``...) are dropped.
-    What strict mode cannot express at all (free-form dicts, ``Any``, tuples, ``not``...)
-    raises :class:`StrictSchemaError` naming ``name`` and the path.
+    Every object gets `additionalProperties: false` and lists all its properties in
+    `required`; a property that was optional becomes nullable instead (the model sends
+    `null` where it would have left it out). `oneOf` becomes `anyOf`, `const` becomes a
+    one-value `enum`, unsupported constraints (`default`, `minLength`...) are dropped.
+    What strict mode cannot express at all (free-form dicts, `Any`, tuples, `not`...)
+    raises [`StrictSchemaError`][pipes.StrictSchemaError] naming `name` and the path.
     """
     if schema.get("type") != "object" or any(k in schema for k in ("anyOf", "oneOf")):
         raise StrictSchemaError(
@@ -403,12 +405,12 @@ def _contains_none(value: Any) -> bool:
 
 
 def drop_null_defaults(schema: JsonSchema, data: Any) -> Any:
-    """``data`` without the ``null`` values ``schema`` does not allow on optional properties.
+    """`data` without the `null` values `schema` does not allow on optional properties.
 
     OpenAI strict mode makes every optional property nullable and required, so the model
-    sends ``null`` for "not given"; for a property that does not accept ``null`` (``x: int =
-    3``) that means "use the default". Nested objects and lists are followed (``$ref`` into
-    ``$defs`` too). ``data`` is not mutated.
+    sends `null` for "not given"; for a property that does not accept `null` (`x: int =
+    3`) that means "use the default". Nested objects and lists are followed (`$ref` into
+    `$defs` too). `data` is not mutated.
     """
     if not _contains_none(data):
         return data  # the common case, checked at C speed for flat argument dicts

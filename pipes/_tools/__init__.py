@@ -1,7 +1,7 @@
-"""Tools: ``@tool``, ``BaseTool``, ``StructuredTool`` and their text descriptions.
+"""Tools: `@tool`, `BaseTool`, `StructuredTool` and their text descriptions.
 
-The function-calling schemas they produce (``convert_to_openai_tool`` and its errors) are built
-one layer down, in ``pipes._schema``.
+The function-calling schemas they produce (`convert_to_openai_tool` and its errors) are built
+one layer down, in `pipes._schema`.
 """
 
 from __future__ import annotations

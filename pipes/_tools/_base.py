@@ -1,17 +1,19 @@
-"""``BaseTool``: the tool base class (``StructuredTool`` and ``@tool`` build on it).
+"""`BaseTool`: the tool base class (`StructuredTool` and `@tool` build on it).
 
 A tool is a runnable. Invoked with its arguments it returns what the function returns;
-invoked with a model's tool call it returns a ``ToolMessage`` answering that call::
+invoked with a model's tool call it returns a `ToolMessage` answering that call:
 
-    @tool
-    def multiply(a: int, b: int) -> int:
-        '''Multiply two integers.'''
-        return a * b
+```python
+@tool
+def multiply(a: int, b: int) -> int:
+    '''Multiply two integers.'''
+    return a * b
 
-    multiply.invoke({"a": 6, "b": 7})  # 42
-    multiply.invoke({"type": "tool_call", "name": "multiply", "args": {"a": 6, "b": 7},
-                     "id": "call_1"})
-    # ToolMessage(content='42', tool_call_id='call_1', name='multiply')
+multiply.invoke({"a": 6, "b": 7})  # 42
+multiply.invoke({"type": "tool_call", "name": "multiply", "args": {"a": 6, "b": 7},
+                 "id": "call_1"})
+# ToolMessage(content='42', tool_call_id='call_1', name='multiply')
+```
 """
 
 from __future__ import annotations
@@ -47,25 +49,27 @@ __all__ = ["BaseTool"]
 
 
 class BaseTool(Runnable[ToolInput, Any]):
-    """Base class of tools: a name, a description, an argument schema and ``_run``.
+    """Base class of tools: a name, a description, an argument schema and `_run`.
 
-    Subclass it LangChain-style (class attributes, ``_run`` and optionally ``_arun``), or use
-    :func:`tool` / :meth:`StructuredTool.from_function`::
+    Subclass it LangChain-style (class attributes, `_run` and optionally `_arun`), or use
+    [`tool`][pipes.tool] / [`StructuredTool.from_function`][pipes.StructuredTool.from_function]:
 
-        class Calculator(BaseTool):
-            name: str = "calculator"
-            description: str = "Add two integers."
-            args_schema: ArgsSchema | None = AddInput   # else inferred from _run's signature
+    ```python
+    class Calculator(BaseTool):
+        name: str = "calculator"
+        description: str = "Add two integers."
+        args_schema: ArgsSchema | None = AddInput   # else inferred from _run's signature
 
-            def _run(self, a: int, b: int) -> int:
-                return a + b
+        def _run(self, a: int, b: int) -> int:
+            return a + b
+    ```
 
-    Errors: a :class:`~pipes.ToolException` raised by the tool propagates unless
-    ``handle_tool_error`` is set (``True``: its message; a string; a function of the error; or
+    Errors: a [`ToolException`][pipes.ToolException] raised by the tool propagates unless
+    `handle_tool_error` is set (`True`: its message; a string; a function of the error; or
     exception types to handle *any* of those errors with their message); handled errors
-    become an error ``ToolMessage`` (``status="error"``) for tool calls, else the error text.
-    Invalid arguments raise :class:`~pipes.ToolInputError` unless ``handle_validation_error``
-    is set likewise.
+    become an error `ToolMessage` (`status="error"`) for tool calls, else the error text.
+    Invalid arguments raise [`ToolInputError`][pipes.ToolInputError] unless
+    `handle_validation_error` is set likewise.
     """
 
     name: str  # required on tools (optional on other runnables)
@@ -129,11 +133,11 @@ class BaseTool(Runnable[ToolInput, Any]):
     # -- schemas --------------------------------------------------------------------------
 
     def _target(self) -> Callable[..., Any]:
-        """The function whose signature describes the arguments (``_run`` by default)."""
+        """The function whose signature describes the arguments (`_run` by default)."""
         return self._run
 
     def _args_model(self) -> type[BaseModel] | None:
-        """The pydantic model arguments are validated with (``None`` for a dict schema)."""
+        """The pydantic model arguments are validated with (`None` for a dict schema)."""
         if "model" not in self._cache:
             schema = self.args_schema
             if isinstance(schema, type) and issubclass(schema, BaseModel):
@@ -185,13 +189,13 @@ class BaseTool(Runnable[ToolInput, Any]):
 
     @property
     def args(self) -> dict[str, Any]:
-        """The JSON schema of each argument, by name (``tool.args["query"]["type"]``)."""
+        """The JSON schema of each argument, by name (`tool.args["query"]["type"]`)."""
         properties = self.get_input_schema().get("properties", {})
         return dict(properties) if isinstance(properties, Mapping) else {}
 
     @property
     def tool_call_schema(self) -> ArgsSchema:
-        """The argument schema the model sees: ``args_schema`` without injected arguments."""
+        """The argument schema the model sees: `args_schema` without injected arguments."""
         if "call_schema" not in self._cache:
             model = self._args_model()
             injected = self._injected()
@@ -234,7 +238,7 @@ class BaseTool(Runnable[ToolInput, Any]):
         )
 
     def _parse_input(self, input: Any) -> tuple[dict[str, Any], bool, str | None]:
-        """``(arguments, is_tool_call, call_id)`` from any accepted input form."""
+        """`(arguments, is_tool_call, call_id)` from any accepted input form."""
         if isinstance(input, Mapping) and self._is_tool_call(input):
             args = input.get("args", {})
             if not isinstance(args, Mapping):
@@ -329,7 +333,7 @@ class BaseTool(Runnable[ToolInput, Any]):
         return ToolMessage(content=content, tool_call_id=call_id, name=self.name, status="error")
 
     def _handled_error_text(self, exc: Exception) -> str | None:
-        """The message for a handled tool error, or ``None`` when it must propagate."""
+        """The message for a handled tool error, or `None` when it must propagate."""
         handler = self.handle_tool_error
         if handler is None or handler is False:
             return None
@@ -364,11 +368,11 @@ class BaseTool(Runnable[ToolInput, Any]):
         )
 
     async def _arun(self, *args: Any, **kwargs: Any) -> Any:
-        """Do the work asynchronously; by default ``_run`` in a worker thread."""
+        """Do the work asynchronously; by default `_run` in a worker thread."""
         return await run_in_thread(self._run, *args, **kwargs)
 
     def invoke(self, input: ToolInput, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        """Run the tool: arguments in, result out; a tool call in, a ``ToolMessage`` out."""
+        """Run the tool: arguments in, result out; a tool call in, a `ToolMessage` out."""
         args, is_call, call_id = self._parse_input(input)
         try:
             call_kwargs = self._validate(args)
@@ -391,7 +395,7 @@ class BaseTool(Runnable[ToolInput, Any]):
     async def ainvoke(
         self, input: ToolInput, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Any:
-        """Async :meth:`invoke`: native for async tools, a worker thread for sync ones."""
+        """Async `invoke`: native for async tools, a worker thread for sync ones."""
         args, is_call, call_id = self._parse_input(input)
         try:
             call_kwargs = self._validate(args)
@@ -412,9 +416,9 @@ class BaseTool(Runnable[ToolInput, Any]):
         return self._format_output(result, is_call, call_id)
 
     def run(self, tool_input: str | dict[str, Any], **kwargs: Any) -> Any:
-        """LangChain's older entry point; same as :meth:`invoke`."""
+        """LangChain's older entry point; same as `invoke`."""
         return self.invoke(tool_input)
 
     async def arun(self, tool_input: str | dict[str, Any], **kwargs: Any) -> Any:
-        """LangChain's older async entry point; same as :meth:`ainvoke`."""
+        """LangChain's older async entry point; same as `ainvoke`."""
         return await self.ainvoke(tool_input)

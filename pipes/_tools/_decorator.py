@@ -1,4 +1,4 @@
-"""The ``@tool`` decorator and its overloads (every form LangChain's ``@tool`` accepts)."""
+"""The `@tool` decorator and its overloads (every form LangChain's `@tool` accepts)."""
 
 from __future__ import annotations
 
@@ -74,14 +74,14 @@ def tool(
     handle_tool_error: ToolErrorHandler = False,
     handle_validation_error: ValidationErrorHandler = False,
 ) -> StructuredTool | Callable[[Callable[..., Any]], StructuredTool]:
-    """Make a tool from a function (sync or ``async def``), LangChain's ``@tool``.
+    """Make a tool from a function (sync or `async def`), LangChain's `@tool`.
 
-    Forms: ``@tool``, ``@tool("name")``, ``@tool(parse_docstring=True)``,
-    ``@tool("name", return_direct=True)``, ``tool(func)``, ``tool("name", func)``.
-    See :meth:`StructuredTool.from_function` for the options.
+    Forms: `@tool`, `@tool("name")`, `@tool(parse_docstring=True)`,
+    `@tool("name", return_direct=True)`, `tool(func)`, `tool("name", func)`.
+    See [`StructuredTool.from_function`][pipes.StructuredTool.from_function] for the options.
 
-    Example::
-
+    Example:
+        ```python
         @tool(parse_docstring=True)
         def get_weather(city: str, unit: Literal["C", "F"] = "C") -> str:
             '''Get the current weather.
@@ -93,6 +93,7 @@ def tool(
             return f"22°{unit} in {city}"
 
         get_weather.invoke({"city": "Paris"})  # '22°C in Paris'
+        ```
     """
 
     def make(func: Callable[..., Any], name: str | None) -> StructuredTool:

@@ -1,7 +1,7 @@
 """Exceptions raised by tools (all in the pipes tree).
 
-Schema conversion errors (``SchemaConversionError`` and its subclasses) live with the schema
-builder, in ``pipes._schema._errors``; ``ToolException`` is in the root tree, ``pipes._errors``.
+Schema conversion errors (`SchemaConversionError` and its subclasses) live with the schema
+builder, in `pipes._schema._errors`; `ToolException` is in the root tree, `pipes._errors`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ __all__ = ["ToolException", "ToolInputError"]
 class ToolInputError(PipesError, ValueError):
     """A tool was called with arguments that do not match its schema.
 
-    ``tool_name``, ``tool_input`` (what was passed) and ``schema`` (the JSON schema of the
-    arguments) are kept for error handlers; the pydantic error is the ``__cause__``.
+    `tool_name`, `tool_input` (what was passed) and `schema` (the JSON schema of the
+    arguments) are kept for error handlers; the pydantic error is the `__cause__`.
     """
 
     def __init__(
@@ -31,7 +31,7 @@ class ToolInputError(PipesError, ValueError):
         self.schema = schema
 
     def errors(self) -> list[Any]:
-        """pydantic's error list (as ``ValidationError.errors()``), for LangChain handlers."""
+        """pydantic's error list (as `ValidationError.errors()`), for LangChain handlers."""
         cause = self.__cause__
         if isinstance(cause, pydantic.ValidationError):
             return list(cause.errors(include_url=False))

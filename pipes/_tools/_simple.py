@@ -1,4 +1,4 @@
-"""``Tool``: LangChain's classic one-string-input tool, and text renderings of tools."""
+"""`Tool`: LangChain's classic one-string-input tool, and text renderings of tools."""
 
 from __future__ import annotations
 
@@ -23,14 +23,15 @@ _SINGLE_INPUT: dict[str, Any] = {
 
 
 class Tool(BaseTool):
-    """A tool whose function takes one string (LangChain's ``Tool``).
+    """A tool whose function takes one string (LangChain's `Tool`).
 
-    Example::
-
+    Example:
+        ```python
         search = Tool(name="search", func=lambda q: f"results for {q}",
                       description="Search the web. Input: the query.")
         search.invoke("cats")                 # 'results for cats'
         search.invoke({"__arg1": "cats"})     # the same, as a model calls it
+        ```
     """
 
     def __init__(
@@ -75,7 +76,7 @@ class Tool(BaseTool):
         return_direct: bool = False,
         **kwargs: Any,
     ) -> Tool:
-        """LangChain's spelling: ``Tool.from_function(func, name, description)``."""
+        """LangChain's spelling: `Tool.from_function(func, name, description)`."""
         return cls(
             name, func, description, coroutine=coroutine, return_direct=return_direct, **kwargs
         )
@@ -114,16 +115,18 @@ class Tool(BaseTool):
 
 
 def render_text_description(tools: Sequence[BaseTool]) -> str:
-    """One ``name: description`` line per tool, for ReAct-style prompts.
+    """One `name: description` line per tool, for ReAct-style prompts.
 
-    Example::
-
+    Example:
+        ```python
         render_text_description([search, multiply])
         # 'search: Search the web.\\nmultiply: Multiply two integers.'
+        ```
     """
     return "\n".join(f"{t.name}: {t.description}" for t in tools)
 
 
 def render_text_description_and_args(tools: Sequence[BaseTool]) -> str:
-    """Like :func:`render_text_description`, with each tool's argument schemas."""
+    """Like [`render_text_description`][pipes.render_text_description], with each tool's argument
+    schemas."""
     return "\n".join(f"{t.name}: {t.description}, args: {t.args}" for t in tools)

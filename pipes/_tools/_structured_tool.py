@@ -1,4 +1,4 @@
-"""``StructuredTool``: a tool made from a function, a coroutine function or both."""
+"""`StructuredTool`: a tool made from a function, a coroutine function or both."""
 
 from __future__ import annotations
 
@@ -22,15 +22,16 @@ __all__ = ["StructuredTool"]
 
 
 class StructuredTool(BaseTool):
-    """A tool made from a function (sync, async or both), usually via :func:`tool`.
+    """A tool made from a function (sync, async or both), usually via [`tool`][pipes.tool].
 
-    Example::
-
+    Example:
+        ```python
         def search(query: str) -> str: ...
         async def asearch(query: str) -> str: ...
 
         search_tool = StructuredTool.from_function(search, coroutine=asearch,
                                                    description="Search the web.")
+        ```
     """
 
     def __init__(
@@ -75,7 +76,7 @@ class StructuredTool(BaseTool):
         return target
 
     def _split(self, func: Callable[..., Any], kwargs: dict[str, Any]) -> list[Any]:
-        """Move positional-only parameters (``def f(x, /)``) out of ``kwargs``, in order."""
+        """Move positional-only parameters (`def f(x, /)`) out of `kwargs`, in order."""
         key = f"posonly:{id(func)}"
         names: list[str] | None = self._cache.get(key)
         if names is None:
@@ -128,13 +129,14 @@ class StructuredTool(BaseTool):
         """Make a tool from a function and/or a coroutine function.
 
         The name defaults to the function's, the description to its docstring (with
-        ``parse_docstring=True``: the docstring's summary, and its Google-style ``Args:``
+        `parse_docstring=True`: the docstring's summary, and its Google-style `Args:`
         become argument descriptions), the argument schema to one inferred from the
-        signature. A parameter annotated ``RunnableConfig`` receives the run's config.
+        signature. A parameter annotated `RunnableConfig` receives the run's config.
 
-        Example::
-
+        Example:
+            ```python
             StructuredTool.from_function(multiply, name="mul", return_direct=True)
+            ```
         """
         source = func if func is not None else coroutine
         if source is None:

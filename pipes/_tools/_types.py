@@ -1,5 +1,5 @@
 """What tools take and how they are configured: input and schema types, error-handler types,
-the injected-argument markers, and the helpers ``BaseTool`` and ``StructuredTool`` share."""
+the injected-argument markers, and the helpers `BaseTool` and `StructuredTool` share."""
 
 from __future__ import annotations
 
@@ -46,15 +46,15 @@ _SCHEMA_INPUTS = frozenset({"args_schema", "name", "func", "coroutine"})
 class InjectedToolArg:
     """Marks an argument the caller supplies at run time, hidden from the model.
 
-    ``def f(query: str, user_id: Annotated[str, InjectedToolArg]) -> str: ...`` — the
-    model sees only ``query``; ``tool.invoke({"query": "x", "user_id": "u1"})`` passes both.
+    `def f(query: str, user_id: Annotated[str, InjectedToolArg]) -> str: ...` — the
+    model sees only `query`; `tool.invoke({"query": "x", "user_id": "u1"})` passes both.
     """
 
 
 class InjectedToolCallId(InjectedToolArg):
     """Marks an argument that receives the id of the tool call being answered.
 
-    ``def f(x: int, call_id: Annotated[str, InjectedToolCallId]) -> ToolMessage: ...``
+    `def f(x: int, call_id: Annotated[str, InjectedToolCallId]) -> ToolMessage: ...`
     """
 
 
@@ -73,7 +73,7 @@ def _unwrap_optional(hint: Any) -> Any:
 
 
 def _config_params(func: Callable[..., Any]) -> tuple[str, ...]:
-    """Parameters annotated with ``RunnableConfig``: pipes passes the run's config there."""
+    """Parameters annotated with `RunnableConfig`: pipes passes the run's config there."""
     try:
         hints = typing.get_type_hints(func)
     except Exception:  # unresolvable hints are reported when the schema is built
@@ -84,8 +84,8 @@ def _config_params(func: Callable[..., Any]) -> tuple[str, ...]:
 def _stringify(content: Any) -> Any:
     """Tool output as message content: text and content-part lists as is, the rest as JSON.
 
-    LangChain does the same: ``{"temp": 21}`` reaches the model as ``{"temp": 21}``, not as
-    Python's ``{'temp': 21}``.
+    LangChain does the same: `{"temp": 21}` reaches the model as `{"temp": 21}`, not as
+    Python's `{'temp': 21}`.
     """
     if isinstance(content, str):
         return content

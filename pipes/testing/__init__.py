@@ -1,19 +1,22 @@
 """Test helpers for pipes users and provider authors.
 
-* :class:`FakeChatModel` — scripted replies (text, tool calls, structured data, errors,
-  exact stream chunks), streaming token by token, usage, recorded ``.calls``.
-* :class:`FunctionChatModel` — the reply is computed by your function.
-* :class:`FakeListChatModel`, :class:`FakeMessagesListChatModel`, :class:`GenericFakeChatModel`
-  — LangChain's fakes, same names and behaviour.
-* :class:`ChatModelConformanceTests` — a pytest base class a provider's test suite subclasses
-  (imports pytest only when used).
+* [`FakeChatModel`][pipes.testing.FakeChatModel] — scripted replies (text, tool calls, structured
+  data, errors, exact stream chunks), streaming token by token, usage, recorded `.calls`.
+* [`FunctionChatModel`][pipes.testing.FunctionChatModel] — the reply is computed by your function.
+* [`FakeListChatModel`][pipes.testing.FakeListChatModel],
+  [`FakeMessagesListChatModel`][pipes.testing.FakeMessagesListChatModel],
+  [`GenericFakeChatModel`][pipes.testing.GenericFakeChatModel] — LangChain's fakes, same names and
+  behaviour.
+* [`ChatModelConformanceTests`][pipes.testing.ChatModelConformanceTests] — a pytest base class a
+  provider's test suite subclasses (imports pytest only when used).
 
-Example::
-
+Example:
+    ```python
     from pipes.testing import FakeChatModel
 
     model = FakeChatModel(responses=["Bonjour"])
     assert (prompt | model | StrOutputParser()).invoke({"text": "Hello"}) == "Bonjour"
+    ```
 """
 
 from __future__ import annotations

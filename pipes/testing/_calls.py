@@ -1,5 +1,5 @@
 """What fake chat models are scripted with and what they record: the script types, the
-call log (``ChatModelCall``), what a reply function sees (``CallInfo``) and token estimates."""
+call log (`ChatModelCall`), what a reply function sees (`CallInfo`) and token estimates."""
 
 from __future__ import annotations
 
@@ -24,12 +24,13 @@ ScriptedResponse: TypeAlias = (
     | type[BaseException]
     | list[str | AIMessageChunk | BaseException]
 )
-"""What a :class:`FakeChatModel` response (or a :class:`FunctionChatModel` reply) may be."""
+"""What a [`FakeChatModel`][pipes.testing.FakeChatModel] response (or a
+[`FunctionChatModel`][pipes.testing.FunctionChatModel] reply) may be."""
 
 Chunking: TypeAlias = Literal["words", "whitespace", "chars"] | int | None
-"""How reply text is cut into stream chunks: ``"words"`` (``"Hello", " world"``),
-``"whitespace"`` (LangChain's ``GenericFakeChatModel``: ``"Hello", " ", "world"``), ``"chars"``,
-an int (that many characters per chunk) or ``None`` (one chunk)."""
+"""How reply text is cut into stream chunks: `"words"` (`"Hello", " world"`),
+`"whitespace"` (LangChain's `GenericFakeChatModel`: `"Hello", " ", "world"`), `"chars"`,
+an int (that many characters per chunk) or `None` (one chunk)."""
 
 _NOT_FORCING = frozenset({"auto", "none"})
 
@@ -52,14 +53,15 @@ class _FakeState:
 
 
 class ScriptExhaustedError(PipesError, IndexError):
-    """A :class:`FakeChatModel` was called more often than it has scripted responses."""
+    """A [`FakeChatModel`][pipes.testing.FakeChatModel] was called more often than it has
+    scripted responses."""
 
 
 @dataclass(slots=True)
 class ChatModelCall:
     """One call that reached a fake model: what it was sent.
 
-    ``kind`` is ``"generate"`` or ``"stream"``; ``is_async`` tells which API was used.
+    `kind` is `"generate"` or `"stream"`; `is_async` tells which API was used.
     """
 
     messages: list[BaseMessage]
@@ -70,12 +72,12 @@ class ChatModelCall:
 
     @property
     def tools(self) -> list[dict[str, Any]]:
-        """The tools offered (OpenAI format), ``[]`` when none were bound."""
+        """The tools offered (OpenAI format), `[]` when none were bound."""
         return list(self.kwargs.get("tools") or [])
 
     @property
     def tool_choice(self) -> Any:
-        """The ``tool_choice`` of the call (``None`` when not given)."""
+        """The `tool_choice` of the call (`None` when not given)."""
         return self.kwargs.get("tool_choice")
 
     @property
@@ -85,11 +87,12 @@ class ChatModelCall:
 
 
 class CallInfo:
-    """What a :class:`FunctionChatModel` function learns about the call besides the messages.
+    """What a [`FunctionChatModel`][pipes.testing.FunctionChatModel] function learns about the call
+    besides the messages.
 
-    ``stop``, the call ``kwargs`` (what ``bind``/``bind_tools`` added included) and ``index``
-    (how many calls the model received before this one); ``tools``, ``tool_choice``,
-    ``response_format`` and ``forced_tool`` are read from ``kwargs``.
+    `stop`, the call `kwargs` (what `bind`/`bind_tools` added included) and `index`
+    (how many calls the model received before this one); `tools`, `tool_choice`,
+    `response_format` and `forced_tool` are read from `kwargs`.
     """
 
     __slots__ = ("index", "kwargs", "stop")
@@ -104,17 +107,17 @@ class CallInfo:
 
     @property
     def tools(self) -> list[dict[str, Any]]:
-        """The tools offered (OpenAI format), ``[]`` when none were bound."""
+        """The tools offered (OpenAI format), `[]` when none were bound."""
         return list(self.kwargs.get("tools") or [])
 
     @property
     def tool_choice(self) -> Any:
-        """The call's ``tool_choice`` (``None`` when not given)."""
+        """The call's `tool_choice` (`None` when not given)."""
         return self.kwargs.get("tool_choice")
 
     @property
     def response_format(self) -> Any:
-        """The call's ``response_format`` (``None`` when not given)."""
+        """The call's `response_format` (`None` when not given)."""
         return self.kwargs.get("response_format")
 
     @property

@@ -1,4 +1,4 @@
-"""The conformance kit's async test group: ``ainvoke``, ``astream``, ``abatch``, listeners,
+"""The conformance kit's async test group: `ainvoke`, `astream`, `abatch`, listeners,
 tool calling and provider errors through the async API (each test runs its own event loop)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ __all__: list[str] = []
 
 
 class _AsyncTests(_KitBase):
-    """Conformance tests of the async API (``ainvoke``, ``astream``, ``abatch``)."""
+    """Conformance tests of the async API (`ainvoke`, `astream`, `abatch`)."""
 
     # -- basics ----------------------------------------------------------------------------
 

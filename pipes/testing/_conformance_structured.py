@@ -1,5 +1,5 @@
-"""The conformance kit's structured-output test group: ``with_structured_output`` for each
-declared method, with pydantic and dict schemas, ``include_raw``, streaming and async."""
+"""The conformance kit's structured-output test group: `with_structured_output` for each
+declared method, with pydantic and dict schemas, `include_raw`, streaming and async."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ __all__: list[str] = []
 
 
 class _StructuredOutputTests(_KitBase):
-    """Conformance tests of ``with_structured_output``."""
+    """Conformance tests of `with_structured_output`."""
 
     # -- structured output -----------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""Shared parts of the conformance kit: ``ScriptedReply``, the schemas and prompts the tests
-use, small helpers, and ``_KitBase`` (capability flags, the ``chat_model`` fixture, the script
+"""Shared parts of the conformance kit: `ScriptedReply`, the schemas and prompts the tests
+use, small helpers, and `_KitBase` (capability flags, the `chat_model` fixture, the script
 hooks and the helpers every test group uses)."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ T = TypeVar("T")
 class ScriptedReply:
     """A reply the kit asks your test server to give: text, tool calls and usage.
 
-    ``tool_calls`` use pipes' shape ``{"name", "args", "id"}``; ``usage`` may be ``None``
+    `tool_calls` use pipes' shape `{"name", "args", "id"}`; `usage` may be `None`
     (let the server compute it).
     """
 
@@ -129,8 +129,9 @@ def _check_usage(usage: UsageMetadata | None, where: str) -> UsageMetadata:
 
 
 class _KitBase:
-    """What every test group of :class:`ChatModelConformanceTests` builds on: helpers over the
-    flags a provider declares and the hooks it overrides."""
+    """What every test group of
+    [`ChatModelConformanceTests`][pipes.testing.ChatModelConformanceTests] builds on: helpers
+    over the flags a provider declares and the hooks it overrides."""
 
     # Defined, with their defaults and docs, on ChatModelConformanceTests (the class users read
     # and subclass); declared here so the test groups type-check.

@@ -39,7 +39,7 @@ __all__: list[str] = []
 
 
 class _SyncTests(_KitBase):
-    """Conformance tests of the sync API (``invoke``, ``stream``, ``batch``)."""
+    """Conformance tests of the sync API (`invoke`, `stream`, `batch`)."""
 
     # -- basics ----------------------------------------------------------------------------
 

@@ -1,25 +1,27 @@
-"""Fake chat models for tests: scripted replies (:class:`FakeChatModel`) or a function
-computing them (:class:`FunctionChatModel`), in the spirit of pydantic-ai's ``TestModel`` and
-``FunctionModel``.
+"""Fake chat models for tests: scripted replies ([`FakeChatModel`][pipes.testing.FakeChatModel]) or
+a function computing them ([`FunctionChatModel`][pipes.testing.FunctionChatModel]), in the spirit of
+pydantic-ai's `TestModel` and `FunctionModel`.
 
-Both are real :class:`~pipes.BaseChatModel` providers with native sync *and* async paths
+Both are real [`BaseChatModel`][pipes.BaseChatModel] providers with native sync *and* async paths
 (nothing is pushed to a thread), stream token by token, report usage, accept
-``bind_tools`` and ``with_structured_output``, and record every call in ``.calls``::
+`bind_tools` and `with_structured_output`, and record every call in `.calls`:
 
-    model = FakeChatModel(responses=["Hello world", ValueError("rate limited")])
-    assert model.invoke("hi").content == "Hello world"
-    assert model.calls[0].messages == [HumanMessage("hi")]
-    with pytest.raises(ValueError):
-        model.invoke("again")
+```python
+model = FakeChatModel(responses=["Hello world", ValueError("rate limited")])
+assert model.invoke("hi").content == "Hello world"
+assert model.calls[0].messages == [HumanMessage("hi")]
+with pytest.raises(ValueError):
+    model.invoke("again")
+```
 
 A scripted response is one of:
 
-* ``str`` — the reply text;
-* an ``AIMessage`` — returned as is (tool calls, ids and metadata included);
-* a pydantic instance or a ``dict`` — structured data: it becomes a call of the forced (or
+* `str` — the reply text;
+* an `AIMessage` — returned as is (tool calls, ids and metadata included);
+* a pydantic instance or a `dict` — structured data: it becomes a call of the forced (or
   only) bound tool, or JSON text when no tool is bound;
 * an exception instance or class — raised when its turn comes (the call is still recorded);
-* a list of ``str`` / ``AIMessageChunk`` / exceptions — the exact stream chunks; an exception
+* a list of `str` / `AIMessageChunk` / exceptions — the exact stream chunks; an exception
   in the list is raised mid-stream after the chunks before it were yielded.
 """
 
@@ -40,27 +42,29 @@ __all__ = ["FakeChatModel"]
 class FakeChatModel(_FakeBase):
     """A chat model that replies from a script, for tests. No network, no threads.
 
-    ``responses`` are used in order (see the module docstring for what each may be); when
-    they run out the model raises :class:`ScriptExhaustedError` — or starts over with
-    ``cycle=True``. With no ``responses`` at all it answers ``auto_text`` (``"fake
-    response"``), and a valid synthesized value for forced tool calls and structured output.
+    `responses` are used in order (see the module docstring for what each may be); when
+    they run out the model raises [`ScriptExhaustedError`][pipes.testing.ScriptExhaustedError] — or
+    starts over with `cycle=True`. With no `responses` at all it answers `auto_text` (`"fake
+    response"`), and a valid synthesized value for forced tool calls and structured output.
 
-    Example::
-
+    Example:
+        ```python
         model = FakeChatModel(responses=["Bonjour", AIMessage("", tool_calls=[...])])
         chain = prompt | model | StrOutputParser()
         assert chain.invoke({"text": "Hello"}) == "Bonjour"
         assert "Hello" in model.calls[0].last_text
 
         person = FakeChatModel().with_structured_output(Person).invoke("x")  # a valid Person
+        ```
     """
 
     responses: list[Any] = Field(default_factory=list)
-    """The scripted responses (:data:`ScriptedResponse`), used in order."""
+    """The scripted responses ([`ScriptedResponse`][pipes.testing.ScriptedResponse]), used in
+    order."""
     cycle: bool = False
     """Start over at the first response when the script runs out (LangChain's behaviour)."""
     auto_text: str = "fake response"
-    """The reply text when no ``responses`` were given."""
+    """The reply text when no `responses` were given."""
 
     def reset(self) -> None:
         """Forget recorded calls and restart the script from its first response."""

@@ -1,4 +1,4 @@
-"""``_FakeBase``: what every fake chat model shares — reply normalization, chunking, usage
+"""`_FakeBase`: what every fake chat model shares — reply normalization, chunking, usage
 synthesis, tool binding and call recording."""
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ class _FakeBase(BaseChatModel):
     """Shared machinery: reply normalization, chunking, usage synthesis, call recording."""
 
     chunking: Chunking = "words"
-    """How reply text is streamed (see :data:`Chunking`)."""
+    """How reply text is streamed (see [`Chunking`][pipes.testing.Chunking])."""
     synthesize_usage: bool = True
-    """Add ``usage_metadata`` (whitespace-token counts) to replies that have none."""
+    """Add `usage_metadata` (whitespace-token counts) to replies that have none."""
 
     def model_post_init(self, context: Any, /) -> None:
         # Mutable state lives in one plain object stored straight in __dict__: pydantic
@@ -64,14 +64,15 @@ class _FakeBase(BaseChatModel):
 
     @property
     def last_call(self) -> ChatModelCall:
-        """The most recent call; ``IndexError`` with a clear message if there was none."""
+        """The most recent call; `IndexError` with a clear message if there was none."""
         calls = self._state.calls
         if not calls:
             raise IndexError(f"{type(self).__name__} has not been called yet")
         return calls[-1]
 
     def reset(self) -> None:
-        """Forget recorded calls (a :class:`FakeChatModel` also restarts its script)."""
+        """Forget recorded calls (a [`FakeChatModel`][pipes.testing.FakeChatModel] also restarts
+        its script)."""
         state = self._state
         with state.lock:
             state.calls.clear()
@@ -86,10 +87,10 @@ class _FakeBase(BaseChatModel):
         strict: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Offer ``tools`` (converted to OpenAI format, as a real provider would).
+        """Offer `tools` (converted to OpenAI format, as a real provider would).
 
-        ``tool_choice``: ``"auto"``/``"none"``/``None``, ``"required"``/``"any"``/``True``
-        (call some tool), a tool name or ``{"type": "function", "function": {"name": ...}}``.
+        `tool_choice`: `"auto"`/`"none"`/`None`, `"required"`/`"any"`/`True`
+        (call some tool), a tool name or `{"type": "function", "function": {"name": ...}}`.
         """
         converted = [convert_to_openai_tool(t, strict=strict) for t in tools]
         names = [n for n in (_tool_name(t) for t in converted) if n]

@@ -1,4 +1,4 @@
-"""``FunctionChatModel``: a fake chat model whose reply is computed by your function."""
+"""`FunctionChatModel`: a fake chat model whose reply is computed by your function."""
 
 from __future__ import annotations
 
@@ -17,20 +17,21 @@ from ._fake_base import _FakeBase
 __all__ = ["FunctionChatModel", "ReplyFunction"]
 
 ReplyFunction: TypeAlias = Callable[[list[BaseMessage], CallInfo], Any]
-"""``(messages, info) -> reply`` (or an awaitable of it); see :class:`FunctionChatModel`."""
+"""`(messages, info) -> reply` (or an awaitable of it); see
+[`FunctionChatModel`][pipes.testing.FunctionChatModel]."""
 
 
 class FunctionChatModel(_FakeBase):
-    """A chat model whose reply is computed by your function (pydantic-ai's ``FunctionModel``).
+    """A chat model whose reply is computed by your function (pydantic-ai's `FunctionModel`).
 
-    ``func(messages, info)`` returns anything a :class:`FakeChatModel` response may be (a
-    string, an ``AIMessage``, structured data, a list of stream chunks) or raises. It may be
-    ``async``; the async API then awaits it on the event loop, and the sync API runs it with
-    ``asyncio.run``. ``info`` carries ``stop``, the call ``kwargs``, the bound ``tools``,
-    ``tool_choice``, ``response_format`` and the call ``index``.
+    `func(messages, info)` returns anything a [`FakeChatModel`][pipes.testing.FakeChatModel]
+    response may be (a string, an `AIMessage`, structured data, a list of stream chunks) or raises.
+    It may be `async`; the async API then awaits it on the event loop, and the sync API runs it with
+    `asyncio.run`. `info` carries `stop`, the call `kwargs`, the bound `tools`,
+    `tool_choice`, `response_format` and the call `index`.
 
-    Example::
-
+    Example:
+        ```python
         def reply(messages: list[BaseMessage], info: CallInfo) -> str | AIMessage:
             if info.tools and not any(m.type == "tool" for m in messages):
                 return AIMessage("", tool_calls=[{"name": "add", "args": {"a": 1, "b": 2},
@@ -38,10 +39,11 @@ class FunctionChatModel(_FakeBase):
             return f"You said: {messages[-1].text}"
 
         model = FunctionChatModel(reply)
+        ```
     """
 
     func: Callable[..., Any] = Field(exclude=True)
-    """The reply function ``(messages, info) -> reply``."""
+    """The reply function `(messages, info) -> reply`."""
 
     def __init__(self, func: ReplyFunction | None = None, /, **data: Any) -> None:
         if func is not None:

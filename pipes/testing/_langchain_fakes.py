@@ -1,5 +1,5 @@
-"""LangChain's fake chat models, same names and behaviour: ``FakeListChatModel``,
-``FakeMessagesListChatModel`` and ``GenericFakeChatModel`` (all ``FakeChatModel`` variants)."""
+"""LangChain's fake chat models, same names and behaviour: `FakeListChatModel`,
+`FakeMessagesListChatModel` and `GenericFakeChatModel` (all `FakeChatModel` variants)."""
 
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ __all__ = ["FakeListChatModel", "FakeMessagesListChatModel", "GenericFakeChatMod
 
 
 class FakeListChatModel(FakeChatModel):
-    """LangChain's ``FakeListChatModel``: cycles through ``responses``, streams per character,
-    adds no usage. (LangChain's ``sleep`` option is left out: tests do not sleep.)
+    """LangChain's `FakeListChatModel`: cycles through `responses`, streams per character,
+    adds no usage. (LangChain's `sleep` option is left out: tests do not sleep.)
 
-    Example::
-
+    Example:
+        ```python
         model = FakeListChatModel(responses=["a", "b"])
         [model.invoke("x").content for _ in range(3)]  # ['a', 'b', 'a']
+        ```
     """
 
     cycle: bool = True
@@ -32,11 +33,12 @@ class FakeListChatModel(FakeChatModel):
 
 
 class FakeMessagesListChatModel(FakeChatModel):
-    """LangChain's ``FakeMessagesListChatModel``: cycles through ``responses`` (messages).
+    """LangChain's `FakeMessagesListChatModel`: cycles through `responses` (messages).
 
-    Example::
-
+    Example:
+        ```python
         model = FakeMessagesListChatModel(responses=[AIMessage("hi")])
+        ```
     """
 
     cycle: bool = True
@@ -44,19 +46,22 @@ class FakeMessagesListChatModel(FakeChatModel):
 
 
 class GenericFakeChatModel(FakeChatModel):
-    """LangChain's ``GenericFakeChatModel``: replies are drawn from the iterator ``messages``
-    and stream split on whitespace (``"Hello", " ", "world"``), with no usage added.
+    """LangChain's `GenericFakeChatModel`: replies are drawn from the iterator `messages`
+    and stream split on whitespace (`"Hello", " ", "world"`), with no usage added.
 
-    When the iterator is exhausted the model raises :class:`ScriptExhaustedError`.
+    When the iterator is exhausted the model raises
+    [`ScriptExhaustedError`][pipes.testing.ScriptExhaustedError].
 
-    Example::
-
+    Example:
+        ```python
         model = GenericFakeChatModel(messages=iter(["hello world", AIMessage("bye")]))
         [c.content for c in model.stream("x")]  # ['hello', ' ', 'world']
+        ```
     """
 
     messages: Iterator[Any] = Field(exclude=True)
-    """The replies (anything a :data:`ScriptedResponse` may be), consumed one per call."""
+    """The replies (anything a [`ScriptedResponse`][pipes.testing.ScriptedResponse] may be),
+    consumed one per call."""
     chunking: Chunking = "whitespace"
     synthesize_usage: bool = False
 

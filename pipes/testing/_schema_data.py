@@ -1,8 +1,8 @@
 """Synthesize a small value that validates against a JSON schema (for fake structured output).
 
-Like pydantic-ai's ``TestModel``, the fake chat model answers a structured-output request
-with data generated from the schema, so ``FakeChatModel().with_structured_output(Person)``
-returns a valid ``Person`` without scripting anything.
+Like pydantic-ai's `TestModel`, the fake chat model answers a structured-output request
+with data generated from the schema, so `FakeChatModel().with_structured_output(Person)`
+returns a valid `Person` without scripting anything.
 """
 
 from __future__ import annotations
@@ -16,16 +16,17 @@ _MAX_DEPTH = 12
 
 
 def synthesize(schema: dict[str, Any]) -> Any:
-    """Return the simplest value valid for ``schema`` (required keys only, minimal sizes).
+    """Return the simplest value valid for `schema` (required keys only, minimal sizes).
 
-    Covers types, enums/consts, ``anyOf``/``oneOf``/``allOf``, ``$ref``, numeric bounds,
-    string lengths and formats; a ``pattern`` is matched by trying typical values, so an
+    Covers types, enums/consts, `anyOf`/`oneOf`/`allOf`, `$ref`, numeric bounds,
+    string lengths and formats; a `pattern` is matched by trying typical values, so an
     exotic regex may not be satisfied (script the reply in that case).
 
-    Example::
-
+    Example:
+        ```python
         synthesize({"type": "object", "properties": {"n": {"type": "integer"}},
                     "required": ["n"]})  # -> {"n": 0}
+        ```
     """
     return _Gen(schema).value(schema, 0)
 

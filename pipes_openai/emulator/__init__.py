@@ -1,88 +1,92 @@
 """An OpenAI-compatible Chat Completions server for tests, demos and benchmarks.
 
-Standalone (it never imports ``pipes``): asyncio HTTP/1.1 parsed by h11, on an ephemeral
-loopback port in a background thread, or as a command::
+Standalone (it never imports `pipes`): asyncio HTTP/1.1 parsed by h11, on an ephemeral
+loopback port in a background thread, or as a command:
 
-    python -m pipes_openai.emulator --port 8000
+```text
+python -m pipes_openai.emulator --port 8000
+```
 
-In tests::
+In tests:
 
-    from pipes_openai.emulator import Emulator, Fault, Reply, ToolCall
+```python
+from pipes_openai.emulator import Emulator, Fault, Reply, ToolCall
 
-    with Emulator() as emulator:
-        emulator.script("Bonjour !", ToolCall("GetWeather", {"location": "Paris"}))
-        emulator.fail(429, retry_after=0.01, times=2)   # queued after the two replies
-        client = OpenAI(base_url=emulator.base_url, api_key="x")
-        ...
-        assert emulator.requests[-1].body["model"] == "gpt-4o-mini"
+with Emulator() as emulator:
+    emulator.script("Bonjour !", ToolCall("GetWeather", {"location": "Paris"}))
+    emulator.fail(429, retry_after=0.01, times=2)   # queued after the two replies
+    client = OpenAI(base_url=emulator.base_url, api_key="x")
+    ...
+    assert emulator.requests[-1].body["model"] == "gpt-4o-mini"
+```
 
-or with the pytest fixture: ``pytest_plugins = ["pipes_openai.emulator.pytest_plugin"]`` and a
-test argument ``openai_emulator``.
+or with the pytest fixture: `pytest_plugins = ["pipes_openai.emulator.pytest_plugin"]` and a
+test argument `openai_emulator`.
 
-Endpoints: ``POST /v1/chat/completions`` (and ``/chat/completions``), Azure's
-``POST /openai/deployments/{deployment}/chat/completions?api-version=...`` and
-``POST /openai/v1/chat/completions`` (key in ``api-key`` or ``Authorization: Bearer``),
-``GET /v1/models`` and ``GET /v1/models/{id}``. Every response carries an ``x-request-id``
-header. HTTP/1.1 with keep-alive, pipelining, chunked request bodies and ``Expect:
-100-continue``.
+Endpoints: `POST /v1/chat/completions` (and `/chat/completions`), Azure's
+`POST /openai/deployments/{deployment}/chat/completions?api-version=...` and
+`POST /openai/v1/chat/completions` (key in `api-key` or `Authorization: Bearer`),
+`GET /v1/models` and `GET /v1/models/{id}`. Every response carries an `x-request-id`
+header. HTTP/1.1 with keep-alive, pipelining, chunked request bodies and `Expect:
+100-continue`.
 
-Every client is bounded (:class:`Limits`: header and body size, header and idle timeouts, JSON
-depth, ``n``, ``top_logprobs``, ``max_tokens`` and the size of the reply a request asks for):
+Every client is bounded (`Limits`: header and body size, header and idle timeouts, JSON
+depth, `n`, `top_logprobs`, `max_tokens` and the size of the reply a request asks for):
 crossing a bound answers a 4xx naming it, and no other client notices. A client that goes away
 (FIN or RST) cancels its held, delayed or streaming request.
 
 What the assistant answers (deterministic), one queue item per chat completion request:
 
-1. the next queued item: a scripted :class:`Reply` (text, tool calls, refusal,
-   ``reasoning_content``, a finish reason, usage overrides, delays), or a :class:`Fault`
-   (error status with ``retry-after``, dropped connection, slow chunks, non-JSON body, mid-stream
-   error event, stream cut before ``[DONE]``);
-2. with ``tools``: a ``tool_choice`` naming a function or ``"required"`` calls it (``required``
+1. the next queued item: a scripted [`Reply`][pipes_openai.emulator.Reply] (text, tool calls,
+   refusal, `reasoning_content`, a finish reason, usage overrides, delays), or a
+   [`Fault`][pipes_openai.emulator.Fault] (error status with `retry-after`, dropped connection, slow
+   chunks, non-JSON body, mid-stream error event, stream cut before `[DONE]`);
+2. with `tools`: a `tool_choice` naming a function or `"required"` calls it (`required`
    picks the tool mentioned in the last user message, else the first) with arguments synthesized
-   from its JSON schema; ``"auto"`` calls every tool whose name (or a 4+ letter word of its name,
-   split on ``_``/camelCase) appears in the last user message (only the first when
-   ``parallel_tool_calls`` is false), else answers text; a conversation ending in tool results
+   from its JSON schema; `"auto"` calls every tool whose name (or a 4+ letter word of its name,
+   split on `_`/camelCase) appears in the last user message (only the first when
+   `parallel_tool_calls` is false), else answers text; a conversation ending in tool results
    gets those results' text as the answer;
-3. ``response_format`` ``json_schema``: JSON synthesized from the schema (all properties when
-   ``strict``); ``json_object``: ``{"echo": "<last user text>"}``;
+3. `response_format` `json_schema`: JSON synthesized from the schema (all properties when
+   `strict`); `json_object`: `{"echo": "<last user text>"}`;
 4. otherwise an **echo**: the text of the last user message, verbatim.
 
-``max_tokens`` cuts the content (finish ``length``); ``stop`` cuts at the first stop sequence.
-``n`` gives n identical choices (streamed one after another); ``logprobs``/``top_logprobs``
-give deterministic per-token logprobs; ``seed`` is accepted. Token counts come from a
+`max_tokens` cuts the content (finish `length`); `stop` cuts at the first stop sequence.
+`n` gives n identical choices (streamed one after another); `logprobs`/`top_logprobs`
+give deterministic per-token logprobs; `seed` is accepted. Token counts come from a
 word/punctuation tokenizer (each word or punctuation mark with its leading whitespace is one
 token; a prompt costs 3 tokens per message + 3; an image 85; audio 1 per 1 KiB of base64).
 
-Requests are validated like the real API (400 ``invalid_request_error`` with ``param`` and
-``code``; malformed JSON, missing ``model``/``messages``, unknown roles, a tool message without
-a pending tool call, out-of-range parameters, unknown ``tool_choice`` functions, JSON mode
+Requests are validated like the real API (400 `invalid_request_error` with `param` and
+`code`; malformed JSON, missing `model`/`messages`, unknown roles, a tool message without
+a pending tool call, out-of-range parameters, unknown `tool_choice` functions, JSON mode
 without the word "json", strict schemas that break OpenAI's strict rules). Reasoning models
-(``o1``, ``o3``, ``o4-mini``, ``gpt-5``...) refuse ``max_tokens`` (use ``max_completion_tokens``)
-and ``temperature``/``top_p`` other than 1, and report hidden reasoning tokens in their usage;
-other models refuse ``reasoning_effort``. Unknown top-level parameters are accepted, as vLLM does.
+(`o1`, `o3`, `o4-mini`, `gpt-5`...) refuse `max_tokens` (use `max_completion_tokens`)
+and `temperature`/`top_p` other than 1, and report hidden reasoning tokens in their usage;
+other models refuse `reasoning_effort`. Unknown top-level parameters are accepted, as vLLM does.
 
-Quirk modes (``Emulator(quirks={...})``, see :class:`Quirk`) reproduce real servers' deviations:
-``reject_stream_options`` (400 on ``stream_options``: old vLLM, LM Studio),
-``repeat_tool_call_id`` (id and name in every tool-call delta: vLLM), ``reject_null_content``
-(400 on ``content: null`` beside tool calls), ``errors_as_500`` (validation errors as HTTP 500),
-``omit_usage`` (no usage anywhere), ``null_choices_in_usage_chunk`` (``"choices": null`` in the
-usage chunk), ``empty_tool_call_id_in_deltas`` (``"id": ""`` in continuation deltas: vLLM),
-``parallel_tool_calls_same_index`` (every streamed call at ``index`` 0, told apart by ``id``),
-``tool_call_delta_without_index`` and ``reasoning_content`` (DeepSeek/vLLM reasoning in
+Quirk modes (`Emulator(quirks={...})`, see [`Quirk`][pipes_openai.emulator.Quirk]) reproduce real
+servers' deviations: `reject_stream_options` (400 on `stream_options`: old vLLM, LM Studio),
+`repeat_tool_call_id` (id and name in every tool-call delta: vLLM), `reject_null_content`
+(400 on `content: null` beside tool calls), `errors_as_500` (validation errors as HTTP 500),
+`omit_usage` (no usage anywhere), `null_choices_in_usage_chunk` (`"choices": null` in the
+usage chunk), `empty_tool_call_id_in_deltas` (`"id": ""` in continuation deltas: vLLM),
+`parallel_tool_calls_same_index` (every streamed call at `index` 0, told apart by `id`),
+`tool_call_delta_without_index` and `reasoning_content` (DeepSeek/vLLM reasoning in
 messages and deltas).
 
-Record/replay: ``Emulator(upstream="https://api.openai.com/v1", record="cassette.json")`` proxies
+Record/replay: `Emulator(upstream="https://api.openai.com/v1", record="cassette.json")` proxies
 (streams pass through) and records, with every credential of the request scrubbed from what is
 stored (headers, and response bodies that echo it, in any spelling);
-``Emulator(cassette="cassette.json")`` replays offline, matching method, path and the
-normalised JSON body, and answers a miss with 400 ``cassette_miss`` naming the closest recorded
-request and the differing fields (also in ``.misses``).
+`Emulator(cassette="cassette.json")` replays offline, matching method, path and the
+normalised JSON body, and answers a miss with 400 `cassette_miss` naming the closest recorded
+request and the differing fields (also in `.misses`).
 
 Benchmarks: run the server out of process so it does not share the GIL with the client being
-measured: ``with EmulatorProcess() as server: ...`` (or ``python -m pipes_openai.emulator
---port 0 --no-record-requests --quiet``). On a 2-core box it serves several thousand small
+measured: `with EmulatorProcess() as server: ...` (or `python -m pipes_openai.emulator
+--port 0 --no-record-requests --quiet`). On a 2-core box it serves several thousand small
 requests/s to a raw client at concurrency 64 and streams over a million SSE chunks/s
-(``bench/bench_emulator.py``).
+(`bench/bench_emulator.py`).
 """
 
 from __future__ import annotations

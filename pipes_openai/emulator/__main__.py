@@ -1,18 +1,19 @@
-"""``python -m pipes_openai.emulator``: run the emulator as a server until Ctrl-C / SIGTERM.
+"""`python -m pipes_openai.emulator`: run the emulator as a server until Ctrl-C / SIGTERM.
 
-Examples::
-
+Example:
+    ```text
     python -m pipes_openai.emulator --port 8000
     python -m pipes_openai.emulator --port 8000 --script replies.json --quirk omit_usage
     python -m pipes_openai.emulator --cassette cassette.json
     python -m pipes_openai.emulator --upstream https://api.openai.com/v1 --record cassette.json
+    ```
 
-``--script`` is a JSON list: strings are text replies, objects are ``Reply`` fields (``tool_calls``
-as ``[{"name", "arguments"}]``) or faults (``{"fault": "status", "status": 429}``).
+`--script` is a JSON list: strings are text replies, objects are `Reply` fields (`tool_calls`
+as `[{"name", "arguments"}]`) or faults (`{"fault": "status", "status": 429}`).
 
-One line per request goes to stderr (``POST /v1/chat/completions 200 0.4 ms``) unless
-``--quiet``. The bounds of :class:`~._limits.Limits` are options too (``--max-body-bytes``,
-``--header-timeout``...; ``--help`` lists them with their defaults).
+One line per request goes to stderr (`POST /v1/chat/completions 200 0.4 ms`) unless
+`--quiet`. The bounds of `Limits` are options too (`--max-body-bytes`,
+`--header-timeout`...; `--help` lists them with their defaults).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ __all__ = ["main"]
 
 
 def _prog() -> str:
-    """How the user started us: the console script's name, or ``python -m ...``."""
+    """How the user started us: the console script's name, or `python -m ...`."""
     name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
     if not name or name in ("__main__.py", "-c") or name.startswith("python"):
         return "python -m pipes_openai.emulator"
@@ -120,7 +121,7 @@ async def _run(emulator: Emulator) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``python -m pipes_openai.emulator`` and ``pipes-openai-emulator``."""
+    """Entry point of `python -m pipes_openai.emulator` and `pipes-openai-emulator`."""
     args = _parser().parse_args(argv)
     try:
         emulator = Emulator(

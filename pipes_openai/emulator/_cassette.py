@@ -1,19 +1,21 @@
 """Record/replay cassettes: request/response pairs saved as readable JSON.
 
-Format (version 1)::
+Format (version 1):
 
-    {"version": 1, "interactions": [
-      {"request": {"method": "POST", "path": "/v1/chat/completions", "query": {},
-                   "headers": {...secrets redacted...}, "json": {...}},
-       "response": {"status": 200, "headers": {"content-type": ...}, "json": {...}}}]}
+```text
+{"version": 1, "interactions": [
+  {"request": {"method": "POST", "path": "/v1/chat/completions", "query": {},
+               "headers": {...secrets redacted...}, "json": {...}},
+   "response": {"status": 200, "headers": {"content-type": ...}, "json": {...}}}]}
+```
 
-A body is stored as ``"json"`` when it parses, else as ``"text"`` (SSE streams are text).
-Secrets never reach the file: ``authorization``, ``api-key`` and any header named like a key,
-token or secret are redacted (and the ``openai-organization`` / ``openai-project`` ids, and
+A body is stored as `"json"` when it parses, else as `"text"` (SSE streams are text).
+Secrets never reach the file: `authorization`, `api-key` and any header named like a key,
+token or secret are redacted (and the `openai-organization` / `openai-project` ids, and
 credential-like query parameters), cookies are dropped, and only a short allow-list of response
 headers is kept. Every credential the request carried is then scrubbed from everything stored,
 response bodies included, in every spelling (an upstream 401 echoes the key, possibly
-JSON-escaped as ``\\u0073k-...``): see :func:`request_secrets`.
+JSON-escaped as `\\u0073k-...`): see `request_secrets`.
 
 Replay matches on method, path and the request body as normalised JSON (key order and
 whitespace do not matter). Each recorded interaction is served in order of recording for
@@ -60,9 +62,9 @@ def _is_secret_name(name: str) -> bool:
 
 
 def redact_headers(headers: dict[str, str], *, private: bool = False) -> dict[str, str]:
-    """A copy of ``headers`` with secret values replaced (the auth scheme is kept).
+    """A copy of `headers` with secret values replaced (the auth scheme is kept).
 
-    ``private`` also hides account ids (``openai-organization``, ``openai-project``), for files.
+    `private` also hides account ids (`openai-organization`, `openai-project`), for files.
     """
     out: dict[str, str] = {}
     for name, value in headers.items():
@@ -82,7 +84,7 @@ def redact_headers(headers: dict[str, str], *, private: bool = False) -> dict[st
 
 
 def redact_query(query: dict[str, str]) -> dict[str, str]:
-    """A copy of ``query`` with credential-like parameters (``api-key``, ``sig``...) redacted."""
+    """A copy of `query` with credential-like parameters (`api-key`, `sig`...) redacted."""
     return {
         k: "<redacted>" if k.lower() in _SECRET_QUERY_KEYS or _is_secret_name(k) else v
         for k, v in query.items()
@@ -92,11 +94,13 @@ def redact_query(query: dict[str, str]) -> dict[str, str]:
 def request_secrets(headers: dict[str, str], query: dict[str, str]) -> Secrets:
     """Every credential a request carries, to scrub from what a cassette stores.
 
-    The bearer token of ``authorization`` (and the whole header value), ``api-key``, any header
+    The bearer token of `authorization` (and the whole header value), `api-key`, any header
     or query parameter named like a key, token, secret or signature.
 
+    ```pycon
     >>> request_secrets({"authorization": "Bearer sk-live-123"}, {}).scrub("sk-live-123")
     '***'
+    ```
     """
     secrets = Secrets()
     candidates: list[str] = []
@@ -125,7 +129,7 @@ def response_headers_to_keep(headers: dict[str, str]) -> dict[str, str]:
 
 
 def body_entry(raw: bytes) -> dict[str, Any]:
-    """``{"json": value}`` when ``raw`` parses as JSON, else ``{"text": ...}``."""
+    """`{"json": value}` when `raw` parses as JSON, else `{"text": ...}`."""
     text = raw.decode("utf-8", errors="replace")
     try:
         return {"json": json.loads(text)} if text.strip() else {"text": ""}

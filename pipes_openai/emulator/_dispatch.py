@@ -1,6 +1,6 @@
 """Request dispatch: routing, auth, validation, and the queue item that shapes each answer.
 
-Loop side. :meth:`Dispatcher._handle` is the :mod:`._http` handler: it answers most requests
+Loop side. `Dispatcher._handle` is the `._http` handler: it answers most requests
 with complete response bytes (no task), and hands back a coroutine for streams, delays, held
 requests and the proxy.
 """
@@ -42,9 +42,9 @@ _HTML_BODY = (
 
 
 class Dispatcher(RequestLog, RecordReplay):
-    """What the server does with each request; ``Emulator`` adds configuration and lifecycle.
+    """What the server does with each request; `Emulator` adds configuration and lifecycle.
 
-    The state is set up by ``Emulator.__init__``.
+    The state is set up by `Emulator.__init__`.
     """
 
     api_key: str | None

@@ -2,22 +2,23 @@
 
 The decision, in order (documented in the package docstring):
 
-1. the next scripted :class:`Reply` (unset fields fall back to the rules below);
-2. tools: ``tool_choice`` naming a function, or ``"required"``, calls that function (or the
+1. the next scripted [`Reply`][pipes_openai.emulator.Reply] (unset fields fall back to the rules
+   below);
+2. tools: `tool_choice` naming a function, or `"required"`, calls that function (or the
    best-matching tool, else the first) with arguments synthesized from its JSON schema;
-   ``"auto"`` (the default when tools are sent) calls every tool whose name, or one of its name's
+   `"auto"` (the default when tools are sent) calls every tool whose name, or one of its name's
    words of 4+ letters, appears in the last user message (only the first when
-   ``parallel_tool_calls`` is false) and otherwise answers text; ``"none"`` never calls;
+   `parallel_tool_calls` is false) and otherwise answers text; `"none"` never calls;
    a conversation that ends with tool results is answered with those results' text;
-3. ``response_format`` ``json_schema`` -> JSON synthesized from the schema; ``json_object`` ->
-   ``{"echo": <last user text>}``;
+3. `response_format` `json_schema` -> JSON synthesized from the schema; `json_object` ->
+   `{"echo": <last user text>}`;
 4. otherwise the text of the last user message, verbatim (an echo).
 
-``max_tokens`` / ``max_completion_tokens`` cut the content (finish ``length``) and ``stop``
-sequences cut it at the first match (finish ``stop``). Reasoning models (``o1``, ``o3``,
-``o4-mini``, ``gpt-5``...) report hidden reasoning tokens (16/64/256 per choice for
-``reasoning_effort`` low/medium-or-unset/high, 0 for minimal) in ``completion_tokens`` and
-``completion_tokens_details.reasoning_tokens``.
+`max_tokens` / `max_completion_tokens` cut the content (finish `length`) and `stop`
+sequences cut it at the first match (finish `stop`). Reasoning models (`o1`, `o3`,
+`o4-mini`, `gpt-5`...) report hidden reasoning tokens (16/64/256 per choice for
+`reasoning_effort` low/medium-or-unset/high, 0 for minimal) in `completion_tokens` and
+`completion_tokens_details.reasoning_tokens`.
 """
 
 from __future__ import annotations
@@ -237,9 +238,9 @@ def plan_reply(
     chunk_delay: float,
     max_reply_tokens: int | None = None,
 ) -> Plan:
-    """Decide the reply to ``body`` (see the module docstring for the rules).
+    """Decide the reply to `body` (see the module docstring for the rules).
 
-    Raises a 400 :class:`ApiError` when the reply would exceed ``max_reply_tokens`` (all
+    Raises a 400 `ApiError` when the reply would exceed `max_reply_tokens` (all
     choices and logprob alternatives counted), before anything is rendered.
     """
     n = body.get("n") or 1
@@ -339,7 +340,7 @@ def _scripted_choice(reply: Reply, default: ChoicePlan, seq: int) -> ChoicePlan:
 
 
 def render_response(plan: Plan, *, omit_usage: bool) -> dict[str, Any]:
-    """The non-streaming ``chat.completion`` object."""
+    """The non-streaming `chat.completion` object."""
     choices = []
     for index, choice in enumerate(plan.choices):
         message: dict[str, Any] = {
@@ -388,7 +389,7 @@ def render_response(plan: Plan, *, omit_usage: bool) -> dict[str, Any]:
 def render_stream(
     plan: Plan, *, include_usage: bool, quirks: frozenset[Quirk] = frozenset()
 ) -> Iterator[str]:
-    """The SSE events (``data: {...}\\n\\n``) of a streamed reply, ``[DONE]`` excluded."""
+    """The SSE events (`data: {...}\\n\\n`) of a streamed reply, `[DONE]` excluded."""
     omit_usage = Quirk.OMIT_USAGE in quirks
     repeat_id = Quirk.REPEAT_TOOL_CALL_ID in quirks
     empty_id = Quirk.EMPTY_TOOL_CALL_ID_IN_DELTAS in quirks

@@ -1,7 +1,7 @@
 """HTTP/1.1 response bytes, built directly (the fast path writes them without a task).
 
 Not through h11 on purpose: fault injection sends what h11 would refuse to (a body shorter than
-its ``Content-Length``, a stream cut before its last chunk).
+its `Content-Length`, a stream cut before its last chunk).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def build_response(
     content_type: str = "application/json",
     keep_alive: bool = True,
 ) -> bytes:
-    """A complete HTTP/1.1 response with ``Content-Length``."""
+    """A complete HTTP/1.1 response with `Content-Length`."""
     lines = [
         f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\n"
         f"content-type: {content_type}\r\ncontent-length: {len(body)}\r\n"
@@ -48,5 +48,5 @@ def stream_head(status: int, headers: Iterable[tuple[str, str]], content_type: s
 
 
 def chunk(data: bytes) -> bytes:
-    """``data`` as one HTTP/1.1 chunk of a chunked body."""
+    """`data` as one HTTP/1.1 chunk of a chunked body."""
     return b"%x\r\n%b\r\n" % (len(data), data)

@@ -1,17 +1,17 @@
 """A small, fast HTTP/1.1 server on an asyncio Protocol, parsing requests with h11.
 
-Keep-alive, pipelining (requests are answered in order), ``Content-Length`` and chunked
-request bodies, ``Expect: 100-continue``, chunked streaming responses with write flow control.
+Keep-alive, pipelining (requests are answered in order), `Content-Length` and chunked
+request bodies, `Expect: 100-continue`, chunked streaming responses with write flow control.
 The application hands back either the complete response bytes (the fast path: no task is
-created) or a coroutine that writes through the :class:`Connection` itself (streaming, delays,
+created) or a coroutine that writes through the `Connection` itself (streaming, delays,
 proxying).
 
 Requests are parsed by h11 (never by hand: a hand-written parser once spun forever on a negative
-``Content-Length``), one parser per request, fed what the previous one left over. Responses are
+`Content-Length`), one parser per request, fed what the previous one left over. Responses are
 written as bytes, not through h11: fault injection must be able to send what h11 would refuse (a
-``Content-Length`` that the body never reaches, a stream cut before its last chunk).
+`Content-Length` that the body never reaches, a stream cut before its last chunk).
 
-Every bound in :class:`~._limits.Limits` is enforced here per connection: header and body size
+Every bound in `Limits` is enforced here per connection: header and body size
 (431, 413), the time to send the headers (408) and idle keep-alive connections. A client that
 goes away, with a FIN or an RST, cancels the handler answering it (held, delayed and streaming
 requests stop) and nothing more is written to it.
@@ -83,7 +83,7 @@ class _Server:
 
 
 class Connection(asyncio.Protocol):
-    """One client connection. Handlers write through :meth:`write` and :meth:`drain`."""
+    """One client connection. Handlers write through `write` and `drain`."""
 
     def __init__(self, server: _Server) -> None:
         self._server = server
@@ -168,7 +168,7 @@ class Connection(asyncio.Protocol):
 
     # -- used by handlers -------------------------------------------------------------------
     def write(self, data: bytes) -> None:
-        """Send ``data`` (dropped once the client is gone: never write into a closed socket)."""
+        """Send `data` (dropped once the client is gone: never write into a closed socket)."""
         if not self.closed and self.transport is not None:
             if not self._status and data[:9] == b"HTTP/1.1 ":
                 self._status = int(data[9:12])  # for the access log
@@ -472,7 +472,7 @@ async def serve(
     limits: Limits | None = None,
     access_log: AccessLog | None = None,
 ) -> Listener:
-    """Start listening on ``host:port`` (0 = any free port)."""
+    """Start listening on `host:port` (0 = any free port)."""
     loop = asyncio.get_running_loop()
     shared = _Server(handler, limits or Limits(), access_log)
     server = await loop.create_server(

@@ -1,9 +1,9 @@
 """The emulator's bounds: what one client can send, hold open or make it produce.
 
 Every bound answers with a 4xx in OpenAI's error shape naming the limit and the option that
-raises it, and affects only the client that crossed it. :class:`Limits` holds the configuration
-(``Emulator(limits=Limits(...))``, or the ``--max-*`` / ``--*-timeout`` command-line options);
-:func:`check_json` is the request-body check that runs before anything walks the body.
+raises it, and affects only the client that crossed it. `Limits` holds the configuration
+(`Emulator(limits=Limits(...))`, or the `--max-*` / `--*-timeout` command-line options);
+`check_json` is the request-body check that runs before anything walks the body.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ __all__ = ["Limits", "check_json"]
 class Limits:
     """Bounds on what one request or connection can cost the emulator.
 
+    ```pycon
     >>> Emulator(limits=Limits(max_body_bytes=1 << 20, header_timeout=2.0))  # doctest: +SKIP
+    ```
 
     Args:
         max_header_bytes: request line plus headers (431 beyond).
@@ -30,11 +32,11 @@ class Limits:
         idle_timeout: seconds a keep-alive connection may wait for its next request (closed
             quietly), and the longest pause inside a request body (408).
         max_json_depth: nesting of arrays and objects in a JSON body (400).
-        max_n: the ``n`` parameter (OpenAI's own limit is 128).
-        max_top_logprobs: the ``top_logprobs`` parameter (OpenAI's own limit is 20).
-        max_tokens: ``max_tokens`` / ``max_completion_tokens`` (400 beyond).
-        max_reply_tokens: tokens one reply may make the emulator produce, all ``n`` choices
-            and logprob alternatives counted (an echoed prompt of megabytes times ``n=128``
+        max_n: the `n` parameter (OpenAI's own limit is 128).
+        max_top_logprobs: the `top_logprobs` parameter (OpenAI's own limit is 20).
+        max_tokens: `max_tokens` / `max_completion_tokens` (400 beyond).
+        max_reply_tokens: tokens one reply may make the emulator produce, all `n` choices
+            and logprob alternatives counted (an echoed prompt of megabytes times `n=128`
             would otherwise build gigabytes); 400 beyond.
     """
 
@@ -80,23 +82,25 @@ def _check_text(text: str, path: str) -> None:
 
 
 def _child(path: str, key: str | int) -> str:
-    """``messages[0].content``-style paths, as OpenAI names a ``param``."""
+    """`messages[0].content`-style paths, as OpenAI names a `param`."""
     if isinstance(key, int):
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else key
 
 
 def check_json(body: Any, max_depth: int, raw: bytes | None = None) -> None:
-    """Raise a 400 :class:`ApiError` when ``body`` nests deeper than ``max_depth`` or holds a
+    """Raise a 400 `ApiError` when `body` nests deeper than `max_depth` or holds a
     lone surrogate (which would fail later, when the reply echoing it is encoded).
 
-    Iterative, so a deep body cannot exhaust the stack here either. With the ``raw`` bytes the
+    Iterative, so a deep body cannot exhaust the stack here either. With the `raw` bytes the
     body was parsed from, the walk is skipped when they show it cannot fail: fewer brackets than
-    ``max_depth``, and no way to spell a surrogate (a ``\\ud...`` escape or the UTF-8 lead byte
-    ``0xED`` that ``json.loads`` lets through for them).
+    `max_depth`, and no way to spell a surrogate (a `\\ud...` escape or the UTF-8 lead byte
+    `0xED` that `json.loads` lets through for them).
 
+    ```pycon
     >>> check_json({"messages": [[[]]]}, max_depth=3)  # doctest: +SKIP
     ApiError: ... nested deeper than 3 levels ...
+    ```
     """
     if (
         raw is not None

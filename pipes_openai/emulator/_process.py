@@ -22,14 +22,16 @@ __all__ = ["EmulatorProcess"]
 
 
 class EmulatorProcess:
-    """``python -m pipes_openai.emulator`` in a child process on a free loopback port.
+    """`python -m pipes_openai.emulator` in a child process on a free loopback port.
 
-    Use it for benchmarks: an in-process :class:`Emulator` shares the GIL with the client
-    being measured. Replies and faults are scripted up front (there is no ``.requests``);
-    ``limits`` are passed on as command-line options.
+    Use it for benchmarks: an in-process [`Emulator`][pipes_openai.emulator.Emulator] shares the GIL
+    with the client being measured. Replies and faults are scripted up front (there is no
+    `.requests`); `limits` are passed on as command-line options.
 
+    ```pycon
     >>> with EmulatorProcess(script=["Hi!"]) as server:  # doctest: +SKIP
     ...     httpx.post(server.base_url + "/chat/completions", json={...})
+    ```
     """
 
     def __init__(
@@ -58,14 +60,14 @@ class EmulatorProcess:
 
     @property
     def base_url(self) -> str:
-        """The OpenAI base URL, e.g. ``http://127.0.0.1:PORT/v1``."""
+        """The OpenAI base URL, e.g. `http://127.0.0.1:PORT/v1`."""
         if self._base_url is None:
             raise RuntimeError("The emulator process is not running; call start() first.")
         return self._base_url
 
     @property
     def url(self) -> str:
-        """The server root (``base_url`` without ``/v1``)."""
+        """The server root (`base_url` without `/v1`)."""
         return self.base_url.removesuffix("/v1")
 
     @property

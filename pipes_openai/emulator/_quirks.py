@@ -11,30 +11,30 @@ __all__ = ["Quirk", "parse_quirks"]
 class Quirk(StrEnum):
     """One deviation from the OpenAI API, as seen in real OpenAI-compatible servers.
 
-    Pass them (or their string values) as ``Emulator(quirks={...})``.
+    Pass them (or their string values) as `Emulator(quirks={...})`.
 
-    - ``reject_stream_options`` – a request with ``stream_options`` gets a 400 "Unrecognized
+    - `reject_stream_options` – a request with `stream_options` gets a 400 "Unrecognized
       request argument" (older vLLM and LM Studio releases).
-    - ``repeat_tool_call_id`` – every streamed tool-call delta repeats ``id``, ``type`` and
-      ``function.name`` instead of sending them only in the first delta (vLLM).
-    - ``reject_null_content`` – an assistant message with ``tool_calls`` and ``content: null``
-      (or no content) is refused with a 400 (llama.cpp's server and others want ``""``).
-    - ``errors_as_500`` – validation errors are answered with HTTP 500 instead of 400, with the
+    - `repeat_tool_call_id` – every streamed tool-call delta repeats `id`, `type` and
+      `function.name` instead of sending them only in the first delta (vLLM).
+    - `reject_null_content` – an assistant message with `tool_calls` and `content: null`
+      (or no content) is refused with a 400 (llama.cpp's server and others want `""`).
+    - `errors_as_500` – validation errors are answered with HTTP 500 instead of 400, with the
       same error body (several servers surface pydantic errors that way).
-    - ``omit_usage`` – no ``usage`` in responses and no usage chunk in streams, whatever
-      ``stream_options`` says (servers that do not count tokens).
-    - ``null_choices_in_usage_chunk`` – the final usage chunk carries ``"choices": null``
-      instead of ``[]``.
-    - ``empty_tool_call_id_in_deltas`` – after the first delta of a tool call, every delta
-      carries ``"id": ""`` and ``"type": "function"`` (vLLM): a client that copies ``id`` from
+    - `omit_usage` – no `usage` in responses and no usage chunk in streams, whatever
+      `stream_options` says (servers that do not count tokens).
+    - `null_choices_in_usage_chunk` – the final usage chunk carries `"choices": null`
+      instead of `[]`.
+    - `empty_tool_call_id_in_deltas` – after the first delta of a tool call, every delta
+      carries `"id": ""` and `"type": "function"` (vLLM): a client that copies `id` from
       each delta loses the real one.
-    - ``parallel_tool_calls_same_index`` – every streamed tool call uses ``index: 0``; a new
-      call is recognisable only by its new ``id`` (seen with some vLLM tool parsers).
-    - ``tool_call_delta_without_index`` – streamed tool-call deltas have no ``index``.
-    - ``reasoning_content`` – default replies carry a ``reasoning_content`` ("The user wrote:
-      ...") in the message and as ``delta.reasoning_content`` chunks before the content, and count
-      it in ``completion_tokens_details.reasoning_tokens`` (DeepSeek, vLLM reasoning parsers).
-      Scripted ``Reply(reasoning_content=...)`` is sent with or without this quirk.
+    - `parallel_tool_calls_same_index` – every streamed tool call uses `index: 0`; a new
+      call is recognisable only by its new `id` (seen with some vLLM tool parsers).
+    - `tool_call_delta_without_index` – streamed tool-call deltas have no `index`.
+    - `reasoning_content` – default replies carry a `reasoning_content` ("The user wrote:
+      ...") in the message and as `delta.reasoning_content` chunks before the content, and count
+      it in `completion_tokens_details.reasoning_tokens` (DeepSeek, vLLM reasoning parsers).
+      Scripted `Reply(reasoning_content=...)` is sent with or without this quirk.
     """
 
     REJECT_STREAM_OPTIONS = "reject_stream_options"
@@ -50,7 +50,7 @@ class Quirk(StrEnum):
 
 
 def parse_quirks(quirks: Iterable[str | Quirk] | None) -> frozenset[Quirk]:
-    """Validate quirk names; unknown names raise ``ValueError`` listing the known ones."""
+    """Validate quirk names; unknown names raise `ValueError` listing the known ones."""
     if quirks is None:
         return frozenset()
     if isinstance(quirks, str):

@@ -39,9 +39,9 @@ _HOP_HEADERS = frozenset(
 
 
 class RecordReplay:
-    """Loop side of ``Emulator(upstream=..., record=...)`` and ``Emulator(cassette=...)``.
+    """Loop side of `Emulator(upstream=..., record=...)` and `Emulator(cassette=...)`.
 
-    The state is set up by ``Emulator.__init__``; the httpx client is made on first use and
+    The state is set up by `Emulator.__init__`; the httpx client is made on first use and
     closed with the server.
     """
 

@@ -19,10 +19,12 @@ _UNPARSED: Any = object()  # the body argument of RequestLog._record when the ca
 class RecordedRequest:
     """One request the emulator received (secrets in headers redacted).
 
-    ``body`` is the parsed JSON body (``None`` when it was not JSON; ``text`` has the raw text).
+    `body` is the parsed JSON body (`None` when it was not JSON; `text` has the raw text).
 
+    ```pycon
     >>> emulator.requests[-1].body["messages"][-1]["content"]  # doctest: +SKIP
     'Hello'
+    ```
     """
 
     method: str
@@ -35,9 +37,10 @@ class RecordedRequest:
 
 
 class RequestLog:
-    """Loop side of :attr:`Emulator.requests`: appends each request and wakes its waiters.
+    """Loop side of [`Emulator.requests`][pipes_openai.emulator.Emulator.requests]: appends each
+    request and wakes its waiters.
 
-    The state is set up by ``Emulator.__init__``; threads wait on ``_changed``.
+    The state is set up by `Emulator.__init__`; threads wait on `_changed`.
     """
 
     record_requests: bool

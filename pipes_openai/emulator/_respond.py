@@ -1,7 +1,7 @@
 """Writing responses: error bodies, streamed SSE replies and the faults that break them.
 
 Loop side. Complete responses are returned as bytes (the fast path); the coroutines write
-through the :class:`~._http.Connection` themselves and return whether it stays open.
+through the `Connection` themselves and return whether it stays open.
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ _FLUSH_EVERY = 128  # SSE events per write when no per-chunk delay is configured
 
 
 def error_response(exc: ApiError, request_id: str, keep: bool) -> bytes:
-    """The complete response for ``exc`` (its status, headers and OpenAI error body)."""
+    """The complete response for `exc` (its status, headers and OpenAI error body)."""
     headers = [("x-request-id", request_id), *exc.headers.items()]
     return build_response(exc.status, dumps(exc.body()).encode(), headers, keep_alive=keep)
 
 
 def retry_headers(fault: Fault) -> dict[str, str]:
-    """The headers of an injected error: the fault's own plus ``retry-after(-ms)``."""
+    """The headers of an injected error: the fault's own plus `retry-after(-ms)`."""
     headers = dict(fault.headers or {})
     if fault.retry_after is not None:
         value = fault.retry_after
@@ -54,14 +54,14 @@ async def drop(conn: Connection) -> bool:
 
 
 async def send_later(conn: Connection, delay: float, data: bytes) -> bool:
-    """Write the complete response ``data`` after ``delay`` seconds."""
+    """Write the complete response `data` after `delay` seconds."""
     await asyncio.sleep(delay)
     conn.write(data)
     return True
 
 
 async def cut_body(conn: Connection, payload: bytes, request_id: str) -> bool:
-    """Announce all of ``payload``, send half of it, then close."""
+    """Announce all of `payload`, send half of it, then close."""
     head = build_response(200, b"", [("x-request-id", request_id)])
     # The head announces the full length; only half the body arrives, then the FIN.
     head = head.replace(b"content-length: 0", b"content-length: %d" % len(payload), 1)
@@ -78,7 +78,7 @@ async def stream_reply(
     request_id: str,
     quirks: frozenset[Quirk],
 ) -> bool:
-    """Stream ``plan`` as SSE events, ending as ``fault`` says (``[DONE]`` without one)."""
+    """Stream `plan` as SSE events, ending as `fault` says (`[DONE]` without one)."""
     if plan.delay > 0:
         await asyncio.sleep(plan.delay)
     conn.write(stream_head(200, [("x-request-id", request_id)], _SSE_TYPE))

@@ -17,11 +17,13 @@ _FINISH_REASONS = ("stop", "length", "tool_calls", "content_filter", "function_c
 class ToolCall:
     """A tool call for a scripted reply.
 
-    ``arguments`` may be a dict (sent as JSON) or a raw string (sent verbatim, e.g. to test
-    unparseable arguments). ``id`` defaults to a deterministic ``call_...`` id.
+    `arguments` may be a dict (sent as JSON) or a raw string (sent verbatim, e.g. to test
+    unparseable arguments). `id` defaults to a deterministic `call_...` id.
 
+    ```pycon
     >>> ToolCall("GetWeather", {"location": "Paris"})
     ToolCall(name='GetWeather', arguments={'location': 'Paris'}, id=None)
+    ```
     """
 
     name: str
@@ -39,13 +41,15 @@ class Reply:
     """A scripted assistant reply, served to the next chat completion request.
 
     Every field is optional: unset fields fall back to what the emulator would do anyway
-    (e.g. ``Reply(finish_reason="length")`` keeps the echo but ends with ``length``).
-    ``usage`` entries override the computed usage (nested details are merged).
-    ``delay`` waits before the response starts; ``chunk_delay`` waits between streamed chunks.
+    (e.g. `Reply(finish_reason="length")` keeps the echo but ends with `length`).
+    `usage` entries override the computed usage (nested details are merged).
+    `delay` waits before the response starts; `chunk_delay` waits between streamed chunks.
 
+    ```pycon
     >>> Reply("Bonjour !")
     Reply(content='Bonjour !', ...)
     >>> Reply(tool_calls=[ToolCall("add", {"a": 1, "b": 2})])  # doctest: +SKIP
+    ```
     """
 
     content: str | None = None
@@ -74,19 +78,21 @@ class Fault:
 
     Kinds (use the constructors):
 
-    - ``Fault.error(429, retry_after=0.5)`` – an error status with an ErrorResponse body and
-      optional ``retry-after`` (seconds) / ``retry-after-ms`` headers;
-    - ``Fault.drop(after_chunks=0)`` – close the connection: before any response (0), or, after
+    - `Fault.error(429, retry_after=0.5)` – an error status with an ErrorResponse body and
+      optional `retry-after` (seconds) / `retry-after-ms` headers;
+    - `Fault.drop(after_chunks=0)` – close the connection: before any response (0), or, after
       sending the headers, after N stream chunks (a non-streaming body is cut in half);
-    - ``Fault.slow(chunk_delay=0.05, delay=0.0)`` – a normal reply, slowly;
-    - ``Fault.non_json(status=200)`` – a body that is not JSON (an HTML proxy page);
-    - ``Fault.stream_error(after_chunks=1)`` – an SSE ``data: {"error": {...}}`` event after N
+    - `Fault.slow(chunk_delay=0.05, delay=0.0)` – a normal reply, slowly;
+    - `Fault.non_json(status=200)` – a body that is not JSON (an HTML proxy page);
+    - `Fault.stream_error(after_chunks=1)` – an SSE `data: {"error": {...}}` event after N
       chunks, then the stream ends (a non-streaming request gets a 500 with that error);
-    - ``Fault.truncate(after_chunks=1)`` – the stream ends cleanly after N chunks, without a
-      finish chunk and without ``data: [DONE]``.
+    - `Fault.truncate(after_chunks=1)` – the stream ends cleanly after N chunks, without a
+      finish chunk and without `data: [DONE]`.
 
+    ```pycon
     >>> Fault.error(503)
     Fault(kind='status', status=503, ...)
+    ```
     """
 
     kind: FaultKind
@@ -126,7 +132,7 @@ class Fault:
         param: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Fault:
-        """An HTTP error ``status`` with an OpenAI error body."""
+        """An HTTP error `status` with an OpenAI error body."""
         return cls(
             "status",
             status=status,
@@ -141,17 +147,17 @@ class Fault:
 
     @classmethod
     def drop(cls, after_chunks: int = 0) -> Fault:
-        """Close the connection before the response (0) or after ``after_chunks`` chunks."""
+        """Close the connection before the response (0) or after `after_chunks` chunks."""
         return cls("drop", after_chunks=after_chunks)
 
     @classmethod
     def slow(cls, chunk_delay: float = 0.05, *, delay: float = 0.0) -> Fault:
-        """Answer normally but wait ``delay`` first and ``chunk_delay`` between chunks."""
+        """Answer normally but wait `delay` first and `chunk_delay` between chunks."""
         return cls("slow", delay=delay, chunk_delay=chunk_delay)
 
     @classmethod
     def non_json(cls, status: int = 200, body: str | None = None) -> Fault:
-        """Answer ``status`` with an HTML body instead of JSON."""
+        """Answer `status` with an HTML body instead of JSON."""
         return cls("non_json", status=status, body=body)
 
     @classmethod
@@ -163,7 +169,7 @@ class Fault:
         error_type: str | None = None,
         code: str | None = None,
     ) -> Fault:
-        """Send an SSE error event after ``after_chunks`` chunks."""
+        """Send an SSE error event after `after_chunks` chunks."""
         return cls(
             "stream_error",
             after_chunks=after_chunks,
@@ -174,7 +180,7 @@ class Fault:
 
     @classmethod
     def truncate(cls, after_chunks: int = 1) -> Fault:
-        """End the stream cleanly after ``after_chunks`` chunks, without ``[DONE]``."""
+        """End the stream cleanly after `after_chunks` chunks, without `[DONE]`."""
         return cls("truncate", after_chunks=after_chunks)
 
 
@@ -182,11 +188,12 @@ ScriptItem = Reply | Fault
 
 
 def parse_script_item(item: Any) -> ScriptItem:
-    """Build a :class:`Reply` or :class:`Fault` from its JSON form (used by ``--script``).
+    """Build a [`Reply`][pipes_openai.emulator.Reply] or [`Fault`][pipes_openai.emulator.Fault] from
+    its JSON form (used by `--script`).
 
-    A string is a text reply; an object with ``"fault"`` is a fault (``{"fault": "status",
-    "status": 429}``); any other object holds :class:`Reply` fields, with ``tool_calls`` as
-    ``[{"name": ..., "arguments": {...}}]``.
+    A string is a text reply; an object with `"fault"` is a fault (`{"fault": "status",
+    "status": 429}`); any other object holds [`Reply`][pipes_openai.emulator.Reply] fields, with
+    `tool_calls` as `[{"name": ..., "arguments": {...}}]`.
     """
     if isinstance(item, str):
         return Reply(content=item)
@@ -220,7 +227,7 @@ def parse_script_item(item: Any) -> ScriptItem:
 
 
 def script_item_to_json(item: Reply | Fault | ToolCall | str) -> Any:
-    """The JSON form :func:`parse_script_item` reads back (used to script a child process)."""
+    """The JSON form `parse_script_item` reads back (used to script a child process)."""
     if isinstance(item, str):
         return item
     if isinstance(item, ToolCall):

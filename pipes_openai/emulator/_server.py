@@ -1,7 +1,8 @@
-"""The :class:`Emulator` handle: configuration, the reply queue, and its thread/loop lifecycle.
+"""The [`Emulator`][pipes_openai.emulator.Emulator] handle: configuration, the reply queue, and its
+thread/loop lifecycle.
 
 Everything here is called from the test's thread; what runs on the server loop lives in
-:mod:`._dispatch` (with :mod:`._respond`, :mod:`._recording` and :mod:`._record_replay`).
+`._dispatch` (with `._respond`, `._recording` and `._record_replay`).
 """
 
 from __future__ import annotations
@@ -53,31 +54,33 @@ class Emulator(Dispatcher):
     Runs on an ephemeral loopback port in a background thread (its own event loop), as a
     sync or async context manager. See the package docstring for the reply rules.
 
+    ```pycon
     >>> with Emulator() as emulator:  # doctest: +SKIP
     ...     emulator.script("Bonjour !")
     ...     httpx.post(emulator.base_url + "/chat/completions", json={...})
     ...     emulator.requests[-1].body["model"]
+    ```
 
     Args:
-        api_key: when set, requests must carry it (``Authorization: Bearer``, or ``api-key``
-            on Azure paths) or get a 401 ``invalid_api_key``; by default any key is accepted.
-        quirks: :class:`Quirk` names reproducing real servers' deviations.
+        api_key: when set, requests must carry it (`Authorization: Bearer`, or `api-key`
+            on Azure paths) or get a 401 `invalid_api_key`; by default any key is accepted.
+        quirks: [`Quirk`][pipes_openai.emulator.Quirk] names reproducing real servers' deviations.
         host, port: where to listen (port 0 picks a free port).
         chunk_delay: seconds between streamed chunks for every reply (default 0).
-        models: the ids ``GET /v1/models`` lists.
-        record_requests: keep :attr:`requests` (turn off for long benchmarks).
-        upstream, record: proxy every request to ``upstream`` (e.g.
-            ``"https://api.openai.com/v1"``) and save the exchanges to the cassette ``record``.
-        cassette: replay the cassette file offline; a miss answers 400 ``cassette_miss``.
+        models: the ids `GET /v1/models` lists.
+        record_requests: keep `requests` (turn off for long benchmarks).
+        upstream, record: proxy every request to `upstream` (e.g.
+            `"https://api.openai.com/v1"`) and save the exchanges to the cassette `record`.
+        cassette: replay the cassette file offline; a miss answers 400 `cassette_miss`.
             In record and replay modes the queue (scripts, faults) is not used, and in record
             mode the upstream checks the API key, not the emulator.
-        limits: bounds on request size, slow clients and reply size (:class:`Limits`; each
+        limits: bounds on request size, slow clients and reply size (`Limits`; each
             crossing answers a 4xx naming the limit).
         log_requests: log one INFO line per request (method, path, status, ms) on the
-            ``pipes_openai.emulator`` logger (the command line does unless ``--quiet``).
+            `pipes_openai.emulator` logger (the command line does unless `--quiet`).
 
-    Queue replies and faults with :meth:`script`, :meth:`fail` and :meth:`fault`; assert on
-    :attr:`requests`; park requests with :meth:`hold` / :meth:`release` for concurrency tests.
+    Queue replies and faults with `script`, `fail` and `fault`; assert on
+    `requests`; park requests with `hold` / `release` for concurrency tests.
     """
 
     def __init__(
@@ -146,19 +149,19 @@ class Emulator(Dispatcher):
     # -- where it listens, what it received -------------------------------------------------
     @property
     def port(self) -> int:
-        """The port the server listens on (after :meth:`start`)."""
+        """The port the server listens on (after `start`)."""
         if self._port is None:
             raise RuntimeError("The emulator is not running; use `with Emulator() as e:` first.")
         return self._port
 
     @property
     def url(self) -> str:
-        """The server root, e.g. ``http://127.0.0.1:PORT`` (Azure endpoints use this)."""
+        """The server root, e.g. `http://127.0.0.1:PORT` (Azure endpoints use this)."""
         return f"http://{self.host}:{self.port}"
 
     @property
     def base_url(self) -> str:
-        """The OpenAI base URL, e.g. ``http://127.0.0.1:PORT/v1``."""
+        """The OpenAI base URL, e.g. `http://127.0.0.1:PORT/v1`."""
         return f"{self.url}/v1"
 
     @property
@@ -180,10 +183,12 @@ class Emulator(Dispatcher):
     def script(self, *replies: Reply | Fault | ToolCall | str) -> Emulator:
         """Queue replies (served one per chat completion request, in order).
 
-        A ``str`` is a text reply, a :class:`ToolCall` a reply with that call, a :class:`Fault`
-        a fault. Returns the emulator so calls chain.
+        A `str` is a text reply, a [`ToolCall`][pipes.ToolCall] a reply with that call, a
+        [`Fault`][pipes_openai.emulator.Fault] a fault. Returns the emulator so calls chain.
 
+        ```pycon
         >>> emulator.script("first", ToolCall("add", {"a": 1}))  # doctest: +SKIP
+        ```
         """
         items: list[Reply | Fault] = []
         for reply in replies:
@@ -204,9 +209,11 @@ class Emulator(Dispatcher):
     enqueue = script
 
     def fault(self, fault: Fault, *, times: int = 1) -> Emulator:
-        """Queue ``fault`` for the next ``times`` chat completion requests.
+        """Queue `fault` for the next `times` chat completion requests.
 
+        ```pycon
         >>> emulator.fault(Fault.drop(after_chunks=3))  # doctest: +SKIP
+        ```
         """
         if times < 1:
             raise ValueError(f"fault(times={times}) must be at least 1.")
@@ -226,9 +233,11 @@ class Emulator(Dispatcher):
         param: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Emulator:
-        """Answer the next ``times`` chat completion requests with HTTP ``status``.
+        """Answer the next `times` chat completion requests with HTTP `status`.
 
+        ```pycon
         >>> emulator.fail(429, retry_after=0.01, times=2).script("ok")  # doctest: +SKIP
+        ```
         """
         return self.fault(
             Fault.error(
@@ -254,15 +263,17 @@ class Emulator(Dispatcher):
 
     # -- hold / release (deterministic concurrency tests) -----------------------------------
     def hold(self) -> Emulator:
-        """Park chat completion requests (answered later, on :meth:`release`).
+        """Park chat completion requests (answered later, on `release`).
 
         Deterministic concurrency, cancellation and timeout tests without sleeps: hold, fire
-        requests, :meth:`wait_held` until they are parked, assert, release::
+        requests, `wait_held` until they are parked, assert, release:
 
-            emulator.hold()
-            task = asyncio.create_task(model.ainvoke("hi"))
-            await asyncio.to_thread(emulator.wait_held, 1)
-            emulator.release()
+        ```python
+        emulator.hold()
+        task = asyncio.create_task(model.ainvoke("hi"))
+        await asyncio.to_thread(emulator.wait_held, 1)
+        emulator.release()
+        ```
         """
         self._hold = True
         return self
@@ -277,11 +288,11 @@ class Emulator(Dispatcher):
 
     @property
     def held(self) -> int:
-        """How many requests are parked by :meth:`hold` right now."""
+        """How many requests are parked by `hold` right now."""
         return self._held_count
 
     def wait_held(self, count: int, timeout: float = 10.0) -> None:
-        """Block until at least ``count`` requests are held (``TimeoutError`` after ``timeout``)."""
+        """Block until at least `count` requests are held (`TimeoutError` after `timeout`)."""
         with self._changed:
             if not self._changed.wait_for(lambda: self._held_count >= count, timeout):
                 raise TimeoutError(
@@ -289,9 +300,11 @@ class Emulator(Dispatcher):
                 )
 
     def wait_for_requests(self, count: int, timeout: float = 10.0) -> list[RecordedRequest]:
-        """Block until ``count`` requests were received; return the recorded requests.
+        """Block until `count` requests were received; return the recorded requests.
 
+        ```pycon
         >>> emulator.wait_for_requests(2)[-1].body["stream"]  # doctest: +SKIP
+        ```
         """
         if not self.record_requests:
             raise RuntimeError("wait_for_requests() needs Emulator(record_requests=True).")
@@ -355,9 +368,9 @@ class Emulator(Dispatcher):
     async def serve_forever(
         self, stop: asyncio.Event | None = None, ready: asyncio.Event | None = None
     ) -> None:
-        """Serve on the *current* event loop until ``stop`` is set (used by the CLI).
+        """Serve on the *current* event loop until `stop` is set (used by the CLI).
 
-        ``ready`` is set once the socket listens (then :attr:`base_url` is known).
+        `ready` is set once the socket listens (then `base_url` is known).
         """
         self._loop = asyncio.get_running_loop()
         self._listener = await self._serve()

@@ -1,23 +1,25 @@
 """Synthesize a plausible JSON instance from a JSON Schema.
 
-Used for forced tool calls (the arguments come from the tool's ``parameters``) and for
-``response_format={"type": "json_schema", ...}``. The rules are deterministic:
+Used for forced tool calls (the arguments come from the tool's `parameters`) and for
+`response_format={"type": "json_schema", ...}`. The rules are deterministic:
 
-- ``const`` wins, then ``default``, then the first ``enum`` value, then ``examples[0]``;
-- ``$ref`` is resolved against the root (``#/$defs/...``, ``#/definitions/...``);
-- ``anyOf`` / ``oneOf`` take the first non-null alternative, ``allOf`` is merged;
-- objects get every required property; with ``strict`` (or ``additionalProperties: false`` and
+- `const` wins, then `default`, then the first `enum` value, then `examples[0]`;
+- `$ref` is resolved against the root (`#/$defs/...`, `#/definitions/...`);
+- `anyOf` / `oneOf` take the first non-null alternative, `allOf` is merged;
+- objects get every required property; with `strict` (or `additionalProperties: false` and
   every property required, as OpenAI's strict mode demands) every property, otherwise optional
-  properties are filled only when they declare a ``default``;
-- strings are chosen from the property name (``location`` -> ``"San Francisco"``, ``email``
-  -> ``"alice@example.com"``) or the ``format``, padded to ``minLength`` and cut to ``maxLength``;
-- numbers respect ``minimum`` / ``maximum`` / exclusive bounds / ``multipleOf``;
-- arrays hold ``max(minItems, 1)`` items (capped by ``maxItems``); deep inside recursive
-  schemas arrays shrink to ``minItems`` and nullable values become ``null``.
+  properties are filled only when they declare a `default`;
+- strings are chosen from the property name (`location` -> `"San Francisco"`, `email`
+  -> `"alice@example.com"`) or the `format`, padded to `minLength` and cut to `maxLength`;
+- numbers respect `minimum` / `maximum` / exclusive bounds / `multipleOf`;
+- arrays hold `max(minItems, 1)` items (capped by `maxItems`); deep inside recursive
+  schemas arrays shrink to `minItems` and nullable values become `null`.
 
+```pycon
 >>> synthesize({"type": "object", "properties": {"city": {"type": "string"}},
 ...             "required": ["city"]})
 {'city': 'San Francisco'}
+```
 """
 
 from __future__ import annotations
@@ -111,13 +113,15 @@ _NAMED_NUMBERS: tuple[tuple[str, float], ...] = (
 
 
 def synthesize(schema: Any, *, strict: bool = False, name: str = "") -> Any:
-    """Return a JSON value that validates against ``schema``, chosen to look plausible.
+    """Return a JSON value that validates against `schema`, chosen to look plausible.
 
-    ``name`` is the property name the value is for (it picks plausible strings); ``strict``
+    `name` is the property name the value is for (it picks plausible strings); `strict`
     fills every object property, as OpenAI's strict structured outputs do.
 
+    ```pycon
     >>> synthesize({"type": "array", "items": {"enum": ["a", "b"]}})
     ['a']
+    ```
     """
     return _Synth(schema, strict).value(schema, name, 0)
 

@@ -75,7 +75,7 @@ def validate_request(
     reject_stream_options: bool,
     limits: Limits | None = None,
 ) -> None:
-    """Raise :class:`ApiError` (400) for a request the real API (or ``limits``) would refuse."""
+    """Raise `ApiError` (400) for a request the real API (or `limits`) would refuse."""
     limits = limits or _DEFAULT_LIMITS
     if not isinstance(body, dict):
         raise _bad(
@@ -173,7 +173,7 @@ def _unsupported_parameter(name: str) -> ApiError:
 
 
 def _check_model_parameters(body: dict[str, Any]) -> None:
-    """Reasoning models refuse ``max_tokens`` and sampling knobs; others refuse reasoning ones."""
+    """Reasoning models refuse `max_tokens` and sampling knobs; others refuse reasoning ones."""
     if REASONING_MODEL_RE.match(body["model"]):
         if body.get("max_tokens") is not None:
             raise _unsupported_parameter("max_tokens")
@@ -317,7 +317,7 @@ def _require_str(part: dict[str, Any], key: str, param: str) -> str:
 
 
 def _validate_parts(parts: list[Any], param: str) -> None:
-    """Content parts: text, images (http(s) or data URLs, ``detail``), audio (wav/mp3), files."""
+    """Content parts: text, images (http(s) or data URLs, `detail`), audio (wav/mp3), files."""
     for j, part in enumerate(parts):
         where = f"{param}[{j}]"
         if not isinstance(part, dict):
@@ -506,10 +506,10 @@ def _validate_response_format(fmt: Any, messages: list[Any]) -> None:
 
 
 def _strict_problem(node: Any, path: tuple[str, ...] = ()) -> str | None:
-    """Why ``node`` breaks OpenAI's strict-mode schema rules, in the API's words (or None).
+    """Why `node` breaks OpenAI's strict-mode schema rules, in the API's words (or None).
 
-    Strict mode wants every object to set ``additionalProperties: false`` and to list every
-    property in ``required``; the walk covers properties, items, anyOf and $defs.
+    Strict mode wants every object to set `additionalProperties: false` and to list every
+    property in `required`; the walk covers properties, items, anyOf and $defs.
     """
     if isinstance(node, list):
         for i, item in enumerate(node):

@@ -2,7 +2,7 @@
 
 Everything here is deterministic so that tests can assert exact token counts: the tokenizer
 splits text into words and single punctuation marks, each carrying the whitespace before it, so
-``"".join(tokenize(text)) == text`` always holds (streamed deltas join back to the content).
+`"".join(tokenize(text)) == text` always holds (streamed deltas join back to the content).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ _DEFAULT_ERROR_MESSAGES: dict[int, str] = {
 
 
 class ApiError(Exception):
-    """An error the emulator answers with, in OpenAI's ``{"error": {...}}`` shape."""
+    """An error the emulator answers with, in OpenAI's `{"error": {...}}` shape."""
 
     def __init__(
         self,
@@ -76,7 +76,7 @@ class ApiError(Exception):
 
 
 def default_error_type(status: int) -> tuple[str, str | None]:
-    """The ``(type, code)`` OpenAI uses for ``status`` (server errors are ``server_error``)."""
+    """The `(type, code)` OpenAI uses for `status` (server errors are `server_error`)."""
     if status in _DEFAULT_ERROR_TYPES:
         return _DEFAULT_ERROR_TYPES[status]
     if status >= 500:
@@ -98,26 +98,28 @@ def default_error_message(status: int) -> str:
 def error_body(
     message: str, type: str, param: str | None = None, code: str | None = None
 ) -> dict[str, Any]:
-    """The ErrorResponse shape: ``{"error": {"message", "type", "param", "code"}}``."""
+    """The ErrorResponse shape: `{"error": {"message", "type", "param", "code"}}`."""
     return {"error": {"message": message, "type": type, "param": param, "code": code}}
 
 
 def tokenize(text: str) -> list[str]:
-    """Split ``text`` into deterministic tokens that join back to ``text``.
+    """Split `text` into deterministic tokens that join back to `text`.
 
+    ```pycon
     >>> tokenize("Hello, world!")
     ['Hello', ',', ' world', '!']
+    ```
     """
     return _TOKEN_RE.findall(text)
 
 
 def count_tokens(text: str) -> int:
-    """How many tokens :func:`tokenize` makes of ``text``."""
+    """How many tokens [`tokenize`][pipes_openai.emulator.tokenize] makes of `text`."""
     return len(_TOKEN_RE.findall(text)) if text else 0
 
 
 def message_text(content: Any) -> str:
-    """The text of a message ``content`` (a string, ``None`` or a list of content parts)."""
+    """The text of a message `content` (a string, `None` or a list of content parts)."""
     if content is None:
         return ""
     if isinstance(content, str):
@@ -145,7 +147,7 @@ def usage_dict(
     cached_tokens: int = 0,
     prompt_audio_tokens: int = 0,
 ) -> dict[str, Any]:
-    """A full ``CompletionUsage`` object (details included, as OpenAI sends them)."""
+    """A full `CompletionUsage` object (details included, as OpenAI sends them)."""
     return {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
@@ -164,7 +166,7 @@ def usage_dict(
 
 
 def merge_usage(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """``base`` updated with ``override`` (nested details merged, total recomputed unless given)."""
+    """`base` updated with `override` (nested details merged, total recomputed unless given)."""
     merged = dict(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
@@ -212,7 +214,7 @@ def _alternatives(token: str) -> list[str]:
 
 
 def logprob_entry(token: str, top_logprobs: int) -> dict[str, Any]:
-    """One ``ChatCompletionTokenLogprob`` for ``token`` with ``top_logprobs`` alternatives."""
+    """One `ChatCompletionTokenLogprob` for `token` with `top_logprobs` alternatives."""
     top: list[dict[str, Any]] = []
     if top_logprobs > 0:
         top.append({"token": token, "logprob": _logprob(token, 0), "bytes": list(token.encode())})
@@ -227,7 +229,7 @@ def logprob_entry(token: str, top_logprobs: int) -> dict[str, Any]:
 
 
 def logprobs_for(tokens: list[str], top_logprobs: int) -> list[dict[str, Any]]:
-    """Deterministic per-token logprobs for ``tokens``."""
+    """Deterministic per-token logprobs for `tokens`."""
     return [logprob_entry(token, top_logprobs) for token in tokens]
 
 

@@ -1,21 +1,27 @@
-"""pytest plugin: the ``openai_emulator`` fixture.
+"""pytest plugin: the `openai_emulator` fixture.
 
-Enable it in a ``conftest.py``::
+Enable it in a `conftest.py`:
 
-    pytest_plugins = ["pipes_openai.emulator.pytest_plugin"]
+```python
+pytest_plugins = ["pipes_openai.emulator.pytest_plugin"]
+```
 
-then::
+then:
 
-    def test_hello(openai_emulator):
-        openai_emulator.script("Hi!")
-        client = OpenAI(base_url=openai_emulator.base_url, api_key="x")
-        assert client.chat.completions.create(...).choices[0].message.content == "Hi!"
+```python
+def test_hello(openai_emulator):
+    openai_emulator.script("Hi!")
+    client = OpenAI(base_url=openai_emulator.base_url, api_key="x")
+    assert client.chat.completions.create(...).choices[0].message.content == "Hi!"
+```
 
-Configure the emulator of one test with the ``openai_emulator`` marker, whose keyword
-arguments go to :class:`~pipes_openai.emulator.Emulator`::
+Configure the emulator of one test with the `openai_emulator` marker, whose keyword
+arguments go to [`Emulator`][pipes_openai.emulator.Emulator]:
 
-    @pytest.mark.openai_emulator(api_key="sk-test", quirks={"omit_usage"})
-    def test_strict_key(openai_emulator): ...
+```python
+@pytest.mark.openai_emulator(api_key="sk-test", quirks={"omit_usage"})
+def test_strict_key(openai_emulator): ...
+```
 """
 
 from __future__ import annotations
@@ -39,7 +45,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def openai_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
-    """A fresh, running :class:`Emulator` on a loopback port, closed after the test."""
+    """A fresh, running [`Emulator`][pipes_openai.emulator.Emulator] on a loopback port, closed
+    after the test."""
     kwargs: dict[str, Any] = {}
     marker = request.node.get_closest_marker("openai_emulator")
     if marker is not None:

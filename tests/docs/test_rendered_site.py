@@ -58,11 +58,6 @@ def _pages(site: Path, under: str = "") -> list[Path]:
     return sorted((site / under).rglob("index.html"))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="passes once tools/convert_docstrings.py has converted the docstrings of pipes/ and "
-    "pipes_openai/ (the integrator runs it once after the branches merge)",
-)
 def test_the_api_reference_shows_no_rest_markup(site: Path) -> None:
     found = []
     for page in _pages(site, "reference"):
