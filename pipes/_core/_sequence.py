@@ -145,6 +145,17 @@ class RunnableSequence(Runnable[In, Out]):
         self.name = name
         self._plan()
 
+    # The plan holds the steps' raw methods, which pickle cannot name (the class attribute is
+    # the tracing wrapper): a pickle carries the steps, and the plan is made again on arrival.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_raw_invoke"], state["_raw_ainvoke"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._plan()
+
     def _plan(self) -> None:
         # Streaming: steps that do not stream fold their whole input and produce one value, so
         # the ones before the first streaming step and after the last run with plain invoke —

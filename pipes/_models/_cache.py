@@ -106,6 +106,16 @@ class InMemoryCache(BaseCache):
         # limiter or cache is shared state by design, and its lock cannot be copied anyway.
         return self
 
+    # Pickled (to a worker process), the entries travel and the lock is made anew there.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def __repr__(self) -> str:
         return f"InMemoryCache(maxsize={self.maxsize}, entries={len(self)})"
 

@@ -109,6 +109,19 @@ class InMemoryRateLimiter(BaseRateLimiter):
         # limiter or cache is shared state by design, and its lock cannot be copied anyway.
         return self
 
+    # Pickled (to a worker process), the settings travel; the bucket starts empty there, as a
+    # new limiter's does (the monotonic clock's readings mean nothing in another process).
+    # Each process then has its own budget: a limit shared by processes needs shared state.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        state["_available"], state["_last"] = 0.0, None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def __repr__(self) -> str:
         return (
             f"InMemoryRateLimiter(requests_per_second={self.requests_per_second}, "

@@ -51,6 +51,15 @@ class _FakeState:
         clone.position = self.position
         return clone
 
+    # A pickled fake (sent to a worker process) keeps its script position and call log; the
+    # lock is made anew there.
+    def __getstate__(self) -> tuple[list[ChatModelCall], int]:
+        return self.calls, self.position
+
+    def __setstate__(self, state: tuple[list[ChatModelCall], int]) -> None:
+        self.calls, self.position = state
+        self.lock = threading.Lock()
+
 
 class ScriptExhaustedError(PipesError, IndexError):
     """A [`FakeChatModel`][pipes.testing.FakeChatModel] was called more often than it has
