@@ -7,6 +7,7 @@ from ._cache import BaseCache, InMemoryCache
 from ._cache_key import get_llm_cache, set_llm_cache
 from ._rate_limiter import BaseRateLimiter, InMemoryRateLimiter
 from ._streams import agenerate_from_stream, generate_from_stream
+from ._token_limiter import RateLimitTicket, TokenRateLimiter
 from ._with_raw import StructuredOutputWithRaw
 
 __all__ = [
@@ -16,7 +17,9 @@ __all__ = [
     "InMemoryCache",
     "InMemoryRateLimiter",
     "LanguageModelInput",
+    "RateLimitTicket",
     "StructuredOutputWithRaw",
+    "TokenRateLimiter",
     "agenerate_from_stream",
     "generate_from_stream",
     "get_llm_cache",
