@@ -5,9 +5,9 @@ from __future__ import annotations
 from ._base import BaseChatModel, LanguageModelInput
 from ._cache import BaseCache, InMemoryCache
 from ._cache_key import get_llm_cache, set_llm_cache
-from ._rate_limiter import BaseRateLimiter, InMemoryRateLimiter
+from ._rate_limiter import BaseRateLimiter, InMemoryRateLimiter, RateLimitTicket
 from ._streams import agenerate_from_stream, generate_from_stream
-from ._token_limiter import RateLimitTicket, TokenRateLimiter
+from ._token_limiter import TokenRateLimiter
 from ._with_raw import StructuredOutputWithRaw
 
 __all__ = [

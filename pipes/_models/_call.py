@@ -27,7 +27,7 @@ from ._streams import _fold
 
 if TYPE_CHECKING:
     from ._cache_key import CachedCall
-    from ._rate_limiter import BaseRateLimiter
+    from ._rate_limiter import BaseRateLimiter, RateLimitTicket
 
 __all__: list[str] = []
 
@@ -38,7 +38,8 @@ Mode: TypeAlias = Literal["invoke", "ainvoke", "stream", "astream"]
 LOOKUP = 0
 """Look the call up in its cache (`call.cached`); the outcome is the cached reply or `None`."""
 ACQUIRE = 1
-"""Take a slot from the model's rate limiter."""
+"""Reserve a request (and `call.tokens`) from the model's rate limiter; the outcome is the
+`RateLimitTicket`."""
 GENERATE = 2
 """Ask the provider for one reply (`_generate` / `_agenerate`): the outcome, unchecked."""
 STREAM = 3
@@ -49,6 +50,9 @@ STREAM_IN_THREAD = 4
 thread, so the event loop never blocks."""
 UPDATE = 5
 """Store `call.result` in the cache."""
+
+DEFAULT_REPLY_TOKENS = 256
+"""A reply's tokens reserved up front when the call sets no `max_tokens`."""
 
 Step: TypeAlias = int
 Route: TypeAlias = int
@@ -112,6 +116,8 @@ class ChatCall:
         "result",
         "route",
         "stop",
+        "ticket",
+        "tokens",
     )
 
     def __init__(
@@ -159,8 +165,12 @@ class ChatCall:
                     emit_event("chat_model_end", hit)
                 self.result = hit
                 return
-        if provider.rate_limiter is not None:
+        limiter = provider.rate_limiter
+        ticket: RateLimitTicket | None = None
+        if limiter is not None:
+            self.tokens = self._estimate_tokens(messages) if limiter.counts_tokens else 0
             yield ACQUIRE
+            ticket = self.outcome
         route = provider._route(self.mode, listen, self.kwargs)
         if route == GENERATE:
             yield GENERATE
@@ -175,7 +185,13 @@ class ChatCall:
             # for somebody else.
             self.route = route
             self.listen = listen
-            self.keep = listen or cached is not None or self.mode in ("invoke", "ainvoke")
+            # A token-counting limiter settles with the usage, which the fold holds.
+            self.keep = (
+                listen
+                or cached is not None
+                or self.mode in ("invoke", "ainvoke")
+                or (ticket is not None and ticket.tokens > 0)
+            )
             self.chunks = []
             yield route
             if not self.outcome:
@@ -188,6 +204,9 @@ class ChatCall:
                 return
             result = _fold(self.chunks, self._hook(route))
         self.result = result
+        if ticket is not None and ticket.tokens and limiter is not None:
+            usage = result.usage_metadata
+            limiter.settle(ticket, usage["total_tokens"] if usage else None)
         if cached is not None:
             yield UPDATE
         if listen:
@@ -206,6 +225,16 @@ class ChatCall:
                 emit_event("new_token", chunk)
         return chunk
 
+    def _estimate_tokens(self, messages: list[BaseMessage]) -> int:
+        """What a token-counting limiter reserves: the prompt plus the most the reply may
+        use, as OpenAI counts a request against its limit (`settle` corrects it after)."""
+        count = getattr(self.provider, "get_num_tokens_from_messages", None)
+        prompt = count(messages) if callable(count) else approximate_tokens(messages)
+        most = self.kwargs.get("max_tokens") or self.kwargs.get("max_completion_tokens")
+        if most is None:
+            most = getattr(self.provider, "max_tokens", None)
+        return int(prompt) + (most if isinstance(most, int) else DEFAULT_REPLY_TOKENS)
+
     def _hook(self, route: Route) -> str:
         """The provider hook that `route` used, for error messages: `ChatFoo._stream()`."""
         sync = self.mode in ("invoke", "stream")
@@ -214,3 +243,10 @@ class ChatCall:
         else:
             hook = "_stream" if sync or route == STREAM_IN_THREAD else "_astream"
         return f"{type(self.provider).__name__}.{hook}()"
+
+
+def approximate_tokens(messages: list[BaseMessage]) -> int:
+    """About four characters a token, plus a few per message for the role and framing
+    (OpenAI's rule of thumb), for models that cannot count their own tokens."""
+    chars = sum(len(message.text) for message in messages)
+    return -(-chars // 4) + 4 * len(messages)

@@ -76,7 +76,7 @@ def _perform(call: ChatCall, step: Step) -> Any:
     if step == ACQUIRE:
         limiter = call.provider.rate_limiter
         assert limiter is not None  # the plan asks only when there is one
-        return limiter.acquire(blocking=True)
+        return limiter.acquire_tokens(call.tokens)
     cached = call.cached
     assert cached is not None  # the plan looks up and updates only a cached call
     if step == LOOKUP:
@@ -127,7 +127,7 @@ async def _aperform(call: ChatCall, step: Step) -> Any:
     if step == ACQUIRE:
         limiter = call.provider.rate_limiter
         assert limiter is not None  # the plan asks only when there is one
-        return await limiter.aacquire(blocking=True)
+        return await limiter.aacquire_tokens(call.tokens)
     cached = call.cached
     assert cached is not None  # the plan looks up and updates only a cached call
     if step == LOOKUP:

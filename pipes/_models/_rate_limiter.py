@@ -10,7 +10,8 @@ limiter = InMemoryRateLimiter(requests_per_second=2, max_bucket_size=4)
 model = ChatOpenAI(model="gpt-4o-mini", rate_limiter=limiter)
 ```
 
-The limiter limits *requests*, not tokens; share one instance between models to share a budget.
+`InMemoryRateLimiter` limits *requests*; [`TokenRateLimiter`][pipes.TokenRateLimiter] limits
+tokens too. Share one instance between models to share a budget.
 """
 
 from __future__ import annotations
@@ -19,9 +20,19 @@ import abc
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BaseRateLimiter", "InMemoryRateLimiter"]
+__all__ = ["BaseRateLimiter", "InMemoryRateLimiter", "RateLimitTicket"]
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitTicket:
+    """What [`BaseRateLimiter.acquire_tokens`][pipes.BaseRateLimiter.acquire_tokens]
+    reserved: one request and `tokens`. [`settle`][pipes.BaseRateLimiter.settle] takes it back
+    with the real usage."""
+
+    tokens: int
 
 
 class BaseRateLimiter(abc.ABC):
@@ -48,6 +59,30 @@ class BaseRateLimiter(abc.ABC):
     @abc.abstractmethod
     async def aacquire(self, *, blocking: bool = True) -> bool:
         """Async `acquire`: waits with `asyncio.sleep` so the event loop keeps running."""
+
+    # Token-aware limiters override these four. A chat model estimates a request's tokens
+    # (prompt + max_tokens) only for a limiter whose `counts_tokens` is true.
+
+    @property
+    def counts_tokens(self) -> bool:
+        """Whether `acquire_tokens` wants a token estimate (`False`: it is passed 0)."""
+        return False
+
+    def acquire_tokens(self, tokens: int, *, blocking: bool = True) -> RateLimitTicket | None:
+        """Reserve one request and `tokens`; `None` when `blocking=False` finds no room.
+        By default: [`acquire`][pipes.BaseRateLimiter.acquire], tokens ignored."""
+        return RateLimitTicket(tokens) if self.acquire(blocking=blocking) else None
+
+    async def aacquire_tokens(
+        self, tokens: int, *, blocking: bool = True
+    ) -> RateLimitTicket | None:
+        """Async `acquire_tokens`."""
+        return RateLimitTicket(tokens) if await self.aacquire(blocking=blocking) else None
+
+    def settle(self, ticket: RateLimitTicket, used_tokens: int | None) -> None:
+        """The request of `ticket` is done and used `used_tokens` (`None`: not reported).
+        By default nothing happens."""
+        return None  # a plain limiter counts requests only: nothing to correct
 
 
 class InMemoryRateLimiter(BaseRateLimiter):

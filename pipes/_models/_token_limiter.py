@@ -13,12 +13,11 @@ import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from ._rate_limiter import BaseRateLimiter, _asyncio_sleep
+from ._rate_limiter import BaseRateLimiter, RateLimitTicket, _asyncio_sleep
 
-__all__ = ["RateLimitTicket", "TokenRateLimiter"]
+__all__ = ["TokenRateLimiter"]
 
 # OpenAI writes reset times as Go durations ("1s", "6m0s", "20ms", "1h2m3.5s").
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
@@ -36,14 +35,6 @@ def parse_reset(value: str) -> float | None:
     if not parts or "".join(n + u for n, u in parts) != value:
         return None
     return sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimitTicket:
-    """What [`TokenRateLimiter.acquire_tokens`][pipes.TokenRateLimiter.acquire_tokens]
-    reserved: hand it to [`settle`][pipes.TokenRateLimiter.settle] with the real usage."""
-
-    tokens: int
 
 
 class _Bucket:

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
-from pipes import RateLimitTicket, TokenRateLimiter
+from pipes import AIMessage, BaseRateLimiter, RateLimitTicket, TokenRateLimiter
+from pipes._models._call import DEFAULT_REPLY_TOKENS
 from pipes._models._token_limiter import parse_reset
+from pipes.testing import FakeChatModel
 
 from .test_rate_limiter import FakeClock
 
@@ -148,3 +150,66 @@ def test_it_pickles_with_its_settings_and_a_full_budget() -> None:
     copy = pickle.loads(pickle.dumps(limiter))
     assert repr(copy) == "TokenRateLimiter(requests_per_minute=10, tokens_per_minute=1000)"
     assert copy.available == (10.0, 1000.0)
+
+
+# A chat model with a token-counting limiter: reserve the estimate, settle with the usage.
+
+
+def test_a_call_reserves_prompt_plus_max_tokens_and_settles_with_the_usage() -> None:
+    clock = FakeClock()
+    limiter = make(clock, tokens_per_minute=10_000)
+    seen: list[float | None] = []
+
+    class Spy(FakeChatModel):
+        def _generate(self, messages: Any, **kwargs: Any) -> Any:
+            seen.append(limiter.available[1])  # while the request is in flight
+            return super()._generate(messages, **kwargs)
+
+    model = Spy(responses=["hello there"], rate_limiter=limiter)
+    reply = model.invoke("hi", max_tokens=500)
+    assert reply.usage_metadata is not None
+    # In flight: the prompt's estimate ("hi": 1 token + 4 framing) and max_tokens are reserved.
+    assert seen == [pytest.approx(10_000 - 5 - 500)]
+    # After: only what the call reported using is spent.
+    assert limiter.available[1] == pytest.approx(10_000 - reply.usage_metadata["total_tokens"])
+
+
+@pytest.mark.parametrize("mode", ["stream", "astream", "ainvoke"])
+async def test_every_mode_settles_with_the_usage(mode: str) -> None:
+    limiter = make(FakeClock(), tokens_per_minute=10_000)
+    model = FakeChatModel(responses=["one two three"], rate_limiter=limiter)
+    if mode == "stream":
+        chunks = list(model.stream("hi"))
+    elif mode == "astream":
+        chunks = [c async for c in model.astream("hi")]
+    else:
+        chunks = [await model.ainvoke("hi")]
+    total = sum((c.usage_metadata or {}).get("total_tokens", 0) for c in chunks)
+    assert total > 0
+    assert limiter.available[1] == pytest.approx(10_000 - total)
+
+
+def test_a_model_without_usage_keeps_the_estimate() -> None:
+    limiter = make(FakeClock(), tokens_per_minute=10_000)
+
+    class NoUsage(FakeChatModel):
+        def _generate(self, messages: Any, **kwargs: Any) -> AIMessage:
+            return AIMessage("no usage here")
+
+    NoUsage(rate_limiter=limiter).invoke("hi")
+    assert limiter.available[1] == pytest.approx(10_000 - 5 - DEFAULT_REPLY_TOKENS)
+
+
+def test_a_plain_limiter_is_asked_for_requests_only() -> None:
+    calls: list[str] = []
+
+    class Counting(BaseRateLimiter):
+        def acquire(self, *, blocking: bool = True) -> bool:
+            calls.append("acquire")
+            return True
+
+        async def aacquire(self, *, blocking: bool = True) -> bool:
+            return True
+
+    FakeChatModel(responses=["x"], rate_limiter=Counting()).invoke("hi")
+    assert calls == ["acquire"]
