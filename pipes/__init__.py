@@ -151,6 +151,7 @@ _LAZY: dict[str, str] = {
     "InMemoryRateLimiter": "_models",
     "LanguageModelInput": "_models",
     "RateLimitTicket": "_models",
+    "SQLiteCache": "_models",
     "StructuredOutputWithRaw": "_models",
     "TokenRateLimiter": "_models",
     "agenerate_from_stream": "_models",

@@ -6,6 +6,7 @@ from ._base import BaseChatModel, LanguageModelInput
 from ._cache import BaseCache, InMemoryCache
 from ._cache_key import get_llm_cache, set_llm_cache
 from ._rate_limiter import BaseRateLimiter, InMemoryRateLimiter, RateLimitTicket
+from ._sqlite_cache import SQLiteCache
 from ._streams import agenerate_from_stream, generate_from_stream
 from ._token_limiter import TokenRateLimiter
 from ._with_raw import StructuredOutputWithRaw
@@ -18,6 +19,7 @@ __all__ = [
     "InMemoryRateLimiter",
     "LanguageModelInput",
     "RateLimitTicket",
+    "SQLiteCache",
     "StructuredOutputWithRaw",
     "TokenRateLimiter",
     "agenerate_from_stream",
