@@ -18,6 +18,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "pipes/_parsers": ("_prompts", "_tools", "_models", "testing"),
     "pipes/_tools": ("_prompts", "_parsers", "_models", "testing"),
     "pipes/_models": ("testing",),
+    "pipes/ray": ("testing",),
 }
 
 
@@ -130,6 +131,7 @@ ACYCLIC = (
     "pipes/_parsers",
     "pipes/_schema",
     "pipes/_tools",
+    "pipes/ray",
     "pipes/testing",
 )
 
@@ -138,3 +140,16 @@ ACYCLIC = (
 def test_no_import_cycles_inside_a_package(package: str) -> None:
     cycle = _cycle(_package_graph(package))
     assert cycle is None, f"import cycle in {package}: " + " -> ".join(cycle or [])
+
+
+def test_only_pipes_ray_imports_ray() -> None:
+    # Ray is an optional extra (pipes-llm[ray]): nothing else may need it.
+    violations = [
+        f"{path.relative_to(ROOT)}:{lineno} imports {module}"
+        for base in ("pipes", "pipes_openai")
+        for path in _layer_files(base)
+        if path.relative_to(ROOT).parts[:2] != ("pipes", "ray")
+        for lineno, module in _imported_modules(path)
+        if module.split(".")[0] == "ray"
+    ]
+    assert not violations, "only pipes/ray may import ray:\n" + "\n".join(violations)

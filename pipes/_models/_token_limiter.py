@@ -164,6 +164,13 @@ class TokenRateLimiter(BaseRateLimiter):
                     bucket.refill(elapsed)
         return now
 
+    def try_acquire_tokens(self, tokens: int) -> float:
+        """Reserve one request and `tokens` if both are there now and return `0.0`; else
+        reserve nothing and return the seconds to wait before trying again. Never blocks:
+        the building block of limiters that keep the budget elsewhere (another process)."""
+        self._check(tokens)
+        return self._try_take(tokens)
+
     def _try_take(self, tokens: int) -> float:
         """Take one request and `tokens` if both are there: 0.0, else seconds to wait."""
         with self._lock:
@@ -183,6 +190,11 @@ class TokenRateLimiter(BaseRateLimiter):
 
     def _waits(self, tokens: int) -> Iterator[float]:
         """The sleeps before the reservation is made (the one waiting loop, without I/O)."""
+        self._check(tokens)
+        while wait := self._try_take(tokens):
+            yield wait
+
+    def _check(self, tokens: int) -> None:
         if self._tokens is not None and tokens > self._tokens.capacity:
             raise ValueError(
                 f"a request estimated at {tokens} tokens can never fit tokens_per_minute="
@@ -191,8 +203,6 @@ class TokenRateLimiter(BaseRateLimiter):
             )
         if tokens < 0:
             raise ValueError(f"tokens must be 0 or more, got {tokens}")
-        while wait := self._try_take(tokens):
-            yield wait
 
     def acquire_tokens(self, tokens: int, *, blocking: bool = True) -> RateLimitTicket | None:
         """Reserve one request and `tokens`, waiting (`time.sleep`) for room unless

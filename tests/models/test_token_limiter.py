@@ -213,3 +213,13 @@ def test_a_plain_limiter_is_asked_for_requests_only() -> None:
 
     FakeChatModel(responses=["x"], rate_limiter=Counting()).invoke("hi")
     assert calls == ["acquire"]
+
+
+def test_try_acquire_tokens_reserves_or_says_how_long_to_wait() -> None:
+    clock = FakeClock()
+    limiter = make(clock, tokens_per_minute=600)
+    assert limiter.try_acquire_tokens(600) == 0.0
+    assert limiter.try_acquire_tokens(60) == pytest.approx(0.1)  # capped at one poll
+    assert limiter.available[1] == pytest.approx(0.0)  # nothing taken by the refusal
+    with pytest.raises(ValueError, match="can never fit"):
+        limiter.try_acquire_tokens(601)
