@@ -5,8 +5,14 @@ from ._branch import RunnableBranch
 from ._chunks import AddableDict, merge_chunks
 from ._coerce import coerce_to_runnable
 from ._config import RunnableConfig, ensure_config, get_config, merge_configs
+from ._configurable import (
+    ConfigurableField,
+    ConfigurableFieldSpec,
+    RunnableConfigurableAlternatives,
+    RunnableConfigurableFields,
+)
 from ._fallbacks import RunnableWithFallbacks
-from ._graph import Graph, Node
+from ._graph import Edge, Graph, Node
 from ._lambda import RunnableGenerator, RunnableLambda, chain
 from ._listeners import Listener, Run, emit_event, listening
 from ._parallel import RunnableParallel
@@ -18,6 +24,9 @@ from ._threads import run_in_thread
 
 __all__ = [
     "AddableDict",
+    "ConfigurableField",
+    "ConfigurableFieldSpec",
+    "Edge",
     "Graph",
     "Listener",
     "Node",
@@ -27,6 +36,8 @@ __all__ = [
     "RunnableBinding",
     "RunnableBranch",
     "RunnableConfig",
+    "RunnableConfigurableAlternatives",
+    "RunnableConfigurableFields",
     "RunnableEach",
     "RunnableGenerator",
     "RunnableLambda",
