@@ -147,6 +147,7 @@ _LAZY: dict[str, str] = {
     "BaseCache": "_models",
     "BaseChatModel": "_models",
     "BaseRateLimiter": "_models",
+    "ConfigurableChatModel": "_models",
     "InMemoryCache": "_models",
     "InMemoryRateLimiter": "_models",
     "LanguageModelInput": "_models",
@@ -154,6 +155,8 @@ _LAZY: dict[str, str] = {
     "agenerate_from_stream": "_models",
     "generate_from_stream": "_models",
     "get_llm_cache": "_models",
+    "init_chat_model": "_models",
+    "register_chat_model_provider": "_models",
     "set_llm_cache": "_models",
 }
 # -- end of the generated block --

@@ -8,6 +8,7 @@ from ._config import RunnableConfig, ensure_config, get_config, merge_configs
 from ._configurable import (
     ConfigurableField,
     ConfigurableFieldSpec,
+    DynamicRunnable,
     RunnableConfigurableAlternatives,
     RunnableConfigurableFields,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "AddableDict",
     "ConfigurableField",
     "ConfigurableFieldSpec",
+    "DynamicRunnable",
     "Edge",
     "Graph",
     "Listener",
