@@ -7,6 +7,8 @@ config and delegate everything to it; runnables that are not configurable pay no
 
 from __future__ import annotations
 
+import enum
+import functools
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, cast
 
@@ -326,6 +328,13 @@ class RunnableConfigurableFields(DynamicRunnable[In, Out]):
         ]
 
 
+@functools.lru_cache(maxsize=256)
+def _choice_enum(name: str, keys: tuple[str, ...]) -> type[enum.StrEnum]:
+    # One class per choice: specs of the same alternatives (used twice in a chain) compare
+    # equal, and the JSON schema names it once.
+    return enum.StrEnum(name, {key: key for key in keys})  # type: ignore[return-value]
+
+
 class RunnableConfigurableAlternatives(DynamicRunnable[In, Out]):
     """One of several runnables, chosen per call by `config["configurable"][which.id]`.
 
@@ -433,10 +442,8 @@ class RunnableConfigurableAlternatives(DynamicRunnable[In, Out]):
         return built
 
     def _own_specs(self) -> list[ConfigurableFieldSpec]:
-        import enum
-
-        keys = [*self.alternatives, self.default_key]
-        choice = enum.StrEnum(self.which.name or self.which.id, {k: k for k in keys})  # type: ignore[misc]
+        keys = (*self.alternatives, self.default_key)
+        choice = _choice_enum(self.which.name or self.which.id, keys)
         specs = [
             ConfigurableFieldSpec(
                 id=self.which.id,

@@ -185,6 +185,10 @@ class Graph:
             previous_centres = centres
         return "\n".join(out) + "\n"
 
+    def print_ascii(self) -> None:
+        """Print `draw_ascii()` (LangChain's name)."""
+        print(self.draw_ascii())
+
     def __str__(self) -> str:
         return self.draw_ascii()
 

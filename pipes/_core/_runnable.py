@@ -144,6 +144,13 @@ class Runnable(Generic[In, Out]):
 
         return config_model(self, include)
 
+    def get_prompts(self) -> list[Runnable[Any, Any]]:
+        """The prompt templates this runnable is made of, in graph order."""
+        nodes = self.get_graph().nodes.values()
+        return [
+            node.runnable for node in nodes if getattr(node.runnable, "run_type", "") == "prompt"
+        ]
+
     def as_tool(
         self,
         args_schema: type[BaseModel] | None = None,

@@ -37,9 +37,14 @@ def runnable_as_tool(
     # LangChain's default description: the input schema itself.
     description = description or f"Takes {schema}."
     if schema.get("type") == "string":
-        return Tool(
-            name=name, func=runnable.invoke, coroutine=runnable.ainvoke, description=description
-        )
+
+        def invoke_text(text: str) -> Any:
+            return runnable.invoke(text)
+
+        async def ainvoke_text(text: str) -> Any:
+            return await runnable.ainvoke(text)
+
+        return Tool(name=name, func=invoke_text, coroutine=ainvoke_text, description=description)
 
     def invoke(**kwargs: Any) -> Any:
         return runnable.invoke(kwargs)
