@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, cast
 
@@ -28,6 +29,15 @@ __all__ = [
 
 In = TypeVar("In", default=Any)
 Out = TypeVar("Out", default=Any)
+
+# Names of settings whose values must never be shown (in errors, specs, schemas).
+_CREDENTIAL = re.compile(r"key|token|secret|password|credential", re.IGNORECASE)
+
+
+def is_credential_name(name: str) -> bool:
+    """Does a setting called `name` hold a credential (`api_key`, `auth_token`, ...)?"""
+    return _CREDENTIAL.search(name) is not None
+
 
 # Methods of chat models that build a new runnable from the model: on a configurable model they
 # are recorded and replayed on the model each call resolves (LangChain's "declarative" methods).
@@ -303,11 +313,13 @@ class RunnableConfigurableFields(DynamicRunnable[In, Out]):
             try:
                 update[entry[0]] = self._adapters[key].validate_python(value)
             except ValidationError as exc:
+                secret = is_credential_name(entry[0])
+                # pydantic's error shows the value: for a credential it is not chained either.
                 raise ConfigurationError(
                     f"configurable {key!r} (field {entry[0]!r} of "
-                    f"{self.default.get_name()!r}) got {value!r}: "
+                    f"{self.default.get_name()!r}) got {'a value' if secret else repr(value)}: "
                     f"{exc.errors(include_url=False)[0]['msg']}"
-                ) from exc
+                ) from (None if secret else exc)
         if not update:
             return self.default, True
         copy = cast(Any, self.default).model_copy(update=update)
@@ -321,7 +333,7 @@ class RunnableConfigurableFields(DynamicRunnable[In, Out]):
                 annotation=self._annotations[field_id],
                 name=field.name,
                 description=field.description or infos[name].description,
-                default=getattr(self.default, name),
+                default=None if is_credential_name(name) else getattr(self.default, name),
                 is_shared=field.is_shared,
             )
             for field_id, (name, field) in self._by_id.items()
@@ -413,6 +425,12 @@ class RunnableConfigurableAlternatives(DynamicRunnable[In, Out]):
                 },
             )
         return super().prepare(config)
+
+    def _sync_only(self) -> bool:
+        # Only if every option is: a sync-only segment of a sequence calls `invoke` in a thread,
+        # which an async-only alternative could not serve.
+        options = [self.default, *self.alternatives.values()]
+        return all(isinstance(o, Runnable) and o._sync_only() for o in options)
 
     def _select(self, configurable: Mapping[str, Any]) -> tuple[Runnable[In, Out], bool]:
         key = configurable.get(self.which.id, self.default_key)

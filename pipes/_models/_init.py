@@ -8,12 +8,12 @@ so a chat model class is a factory.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, overload
 
 from pipes._core import ConfigurableFieldSpec, DynamicRunnable
+from pipes._core._configurable import is_credential_name
 from pipes._errors import ConfigurationError
 
 from ._base import BaseChatModel
@@ -43,7 +43,6 @@ _PREFIXES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("sonar",), "perplexity"),
     (("solar",), "upstage"),
 )
-_CREDENTIAL = re.compile(r"key|token|secret|password|credential", re.IGNORECASE)
 _KNOWN = frozenset(provider for _, provider in _PREFIXES) | {"azure_openai", "openai"}
 
 
@@ -307,7 +306,7 @@ class ConfigurableChatModel(DynamicRunnable[LanguageModelInput, Any]):
                 id=f"{self.prefix}{field}",
                 annotation=Any,
                 # Specs end up in config_schema() JSON: a credential's value never does.
-                default=None if _CREDENTIAL.search(field) else self.defaults.get(field),
+                default=None if is_credential_name(field) else self.defaults.get(field),
             )
             for field in self.fields
         ]

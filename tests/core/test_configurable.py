@@ -270,3 +270,17 @@ def test_configurable_fields_can_be_extended() -> None:
 def test_graph_shows_the_default_by_name() -> None:
     chain = RunnableLambda(lambda x: x) | _fields()
     assert [node.name for node in chain.get_graph().nodes.values()] == ["lambda", "Scale"]
+
+
+async def test_an_async_only_alternative_of_a_sync_default_runs_in_async_chains() -> None:
+    async def shout(text: str) -> str:
+        return text.upper()
+
+    either = RunnableLambda(lambda text: text).configurable_alternatives(
+        ConfigurableField(id="how"), shout=RunnableLambda(shout)
+    )
+    chain = RunnableLambda(lambda text: text + "!") | either
+    config: RunnableConfig = {"configurable": {"how": "shout"}}
+    assert await chain.ainvoke("hi", config) == "HI!"
+    assert await chain.abatch(["a", "b"], config) == ["A!", "B!"]
+    assert await chain.ainvoke("hi") == "hi!"

@@ -279,3 +279,14 @@ def test_chat_model_fields_are_configurable() -> None:
     assert reply.content == "gpt-4o@0.9: x"
     with pytest.raises(ConfigurationError, match=r"'llm_temperature'.*'temperature'"):
         model.invoke("x", {"configurable": {"llm_temperature": "warm"}})
+
+
+def test_a_bad_credential_value_is_not_shown() -> None:
+    model = Echo(api_key="sk-SECRET-default").configurable_fields(
+        api_key=ConfigurableField(id="key")
+    )
+    with pytest.raises(ConfigurationError) as info:
+        model.invoke("x", {"configurable": {"key": ["sk-SECRET-bad"]}})
+    assert "SECRET" not in str(info.value)
+    assert info.value.__cause__ is None
+    assert "SECRET" not in str(model.config_schema().model_json_schema())
