@@ -1,4 +1,5 @@
-"""Static typing of configuration and introspection: checked by mypy --strict, not run.
+"""Static typing of configuration and introspection: checked by mypy --strict and pyright
+(and run by pytest).
 
 `# type: ignore[code]` marks lines that MUST be errors (warn_unused_ignores is on).
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, assert_type
 
+import pytest
 from pydantic import BaseModel
 
 from pipes import (
@@ -17,6 +19,7 @@ from pipes import (
     ConfigurableChatModel,
     ConfigurableField,
     ConfigurableFieldSpec,
+    ConfigurationError,
     Edge,
     Graph,
     LanguageModelInput,
@@ -53,8 +56,10 @@ def test_configurable_runnables_keep_their_types() -> None:
         shout=lambda: PromptTemplate.from_template("{x}!"),
     )
     assert_type(prompt.invoke({"x": 1}), StringPromptValue)
-    RunnableLambda(to_text).configurable_alternatives("which")  # type: ignore[arg-type]
-    RunnableLambda(to_text).configurable_fields(func="f")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError):
+        RunnableLambda(to_text).configurable_alternatives("which")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError):
+        RunnableLambda(to_text).configurable_fields(func="f")  # type: ignore[arg-type]
 
 
 def test_config_specs_and_schemas() -> None:
@@ -66,7 +71,7 @@ def test_config_specs_and_schemas() -> None:
     assert_type(runnable.get_input_jsonschema(), dict[str, Any])
     assert_type(runnable.get_output_jsonschema(), dict[str, Any])
     # Any: the core cannot name the tools layer's classes (a BaseTool at run time).
-    assert_type(runnable.as_tool(name="t"), Any)
+    assert_type(RunnableLambda(str.upper).as_tool(name="t"), Any)
 
 
 def test_graph_types() -> None:
@@ -78,11 +83,15 @@ def test_graph_types() -> None:
     assert_type(graph.last_node(), Node | None)
 
 
-def test_init_chat_model_types() -> None:
-    register_chat_model_provider("fake", FakeChatModel)
+def test_init_chat_model_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipes._models._init
+
+    monkeypatch.setattr(pipes._models._init, "_registered", {})
+    register_chat_model_provider("fake", lambda model, **kwargs: FakeChatModel(auto_text=model))
     assert_type(init_chat_model("fake:x"), BaseChatModel)
     assert_type(init_chat_model(), ConfigurableChatModel)
     assert_type(
         init_chat_model("gpt-4o", configurable_fields=("temperature",)), ConfigurableChatModel
     )
-    init_chat_model(42)  # type: ignore[call-overload]
+    with pytest.raises(ConfigurationError):
+        init_chat_model(42)  # type: ignore[call-overload]
