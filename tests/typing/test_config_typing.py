@@ -39,6 +39,10 @@ def to_text(x: int) -> str:
     return str(x)
 
 
+def shout(text: str) -> str:
+    return text.upper()
+
+
 def test_configurable_runnables_keep_their_types() -> None:
     fields = FakeChatModel().configurable_fields(cycle=ConfigurableField(id="cycle"))
     assert_type(fields, RunnableConfigurableFields[LanguageModelInput, AIMessage])
@@ -71,7 +75,7 @@ def test_config_specs_and_schemas() -> None:
     assert_type(runnable.get_input_jsonschema(), dict[str, Any])
     assert_type(runnable.get_output_jsonschema(), dict[str, Any])
     # Any: the core cannot name the tools layer's classes (a BaseTool at run time).
-    assert_type(RunnableLambda(str.upper).as_tool(name="t"), Any)
+    assert_type(RunnableLambda(shout).as_tool(name="t"), Any)
 
 
 def test_graph_types() -> None:
