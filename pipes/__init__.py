@@ -27,7 +27,14 @@ from ._core import *  # noqa: F403
 from ._errors import *  # noqa: F403
 
 if TYPE_CHECKING:
-    from . import _messages, _models, _parsers, _prompts, _schema, _tools
+    from . import (
+        _messages,
+        _models,
+        _parsers,
+        _prompts,
+        _schema,
+        _tools,
+    )
     from ._messages import *  # noqa: F403
     from ._models import *  # noqa: F403
     from ._parsers import *  # noqa: F403
@@ -59,8 +66,8 @@ _LAZY: dict[str, str] = {
     "MessageLikeRepresentation": "_messages",
     "OutputTokenDetails": "_messages",
     "PromptValue": "_messages",
-    "SystemMessage": "_messages",
     "StringPromptValue": "_messages",
+    "SystemMessage": "_messages",
     "SystemMessageChunk": "_messages",
     "TextContentPart": "_messages",
     "ToolCall": "_messages",
@@ -147,6 +154,7 @@ _LAZY: dict[str, str] = {
     "BaseCache": "_models",
     "BaseChatModel": "_models",
     "BaseRateLimiter": "_models",
+    "ConfigurableChatModel": "_models",
     "InMemoryCache": "_models",
     "InMemoryRateLimiter": "_models",
     "LanguageModelInput": "_models",
@@ -157,6 +165,8 @@ _LAZY: dict[str, str] = {
     "agenerate_from_stream": "_models",
     "generate_from_stream": "_models",
     "get_llm_cache": "_models",
+    "init_chat_model": "_models",
+    "register_chat_model_provider": "_models",
     "set_llm_cache": "_models",
 }
 # -- end of the generated block --

@@ -5,8 +5,15 @@ from ._branch import RunnableBranch
 from ._chunks import AddableDict, merge_chunks
 from ._coerce import coerce_to_runnable
 from ._config import RunnableConfig, ensure_config, get_config, merge_configs
+from ._configurable import (
+    ConfigurableField,
+    ConfigurableFieldSpec,
+    DynamicRunnable,
+    RunnableConfigurableAlternatives,
+    RunnableConfigurableFields,
+)
 from ._fallbacks import RunnableWithFallbacks
-from ._graph import Graph, Node
+from ._graph import Edge, Graph, Node
 from ._lambda import RunnableGenerator, RunnableLambda, chain
 from ._listeners import Listener, Run, emit_event, listening
 from ._parallel import RunnableParallel
@@ -18,6 +25,10 @@ from ._threads import run_in_thread
 
 __all__ = [
     "AddableDict",
+    "ConfigurableField",
+    "ConfigurableFieldSpec",
+    "DynamicRunnable",
+    "Edge",
     "Graph",
     "Listener",
     "Node",
@@ -27,6 +38,8 @@ __all__ = [
     "RunnableBinding",
     "RunnableBranch",
     "RunnableConfig",
+    "RunnableConfigurableAlternatives",
+    "RunnableConfigurableFields",
     "RunnableEach",
     "RunnableGenerator",
     "RunnableLambda",

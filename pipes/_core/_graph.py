@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from ._runnable import Runnable
 
-__all__ = ["Graph", "Node"]
+__all__ = ["Edge", "Graph", "Node"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +17,7 @@ class Node:
 
     Example:
         ```python
-        [node.name for node in chain.get_graph().nodes]  # ["prompt", "model", "parser"]
+        [node.name for node in chain.get_graph().nodes.values()]  # ["prompt", "model", ...]
         ```
     """
 
@@ -25,32 +25,64 @@ class Node:
     name: str
     runnable: Any = None
 
+    @property
+    def data(self) -> Any:
+        """The runnable of the node (LangChain's name)."""
+        return self.runnable
 
-@dataclass(slots=True)
-class Graph:
-    """Nodes and edges; `entries`/`exits` are where a graph connects to its neighbours.
+
+class Edge(NamedTuple):
+    """An arrow of a [`Graph`][pipes.Graph], from the node `source` to the node `target`.
 
     Example:
         ```python
-        print((prompt | model | parser).get_graph().draw_ascii())
-        print(chain.get_graph().draw_mermaid())
+        [(edge.source, edge.target) for edge in chain.get_graph().edges]  # [(0, 1), (1, 2)]
         ```
     """
 
-    nodes: list[Node] = field(default_factory=list)
-    edges: list[tuple[int, int]] = field(default_factory=list)
+    source: int
+    target: int
+
+
+@dataclass(slots=True)
+class Graph:
+    """Nodes (a dict keyed by id) and edges; `entries`/`exits` are where a graph connects.
+
+    Example:
+        ```python
+        graph = (prompt | model | parser).get_graph()
+        graph.first_node().name, graph.last_node().name  # ("PromptTemplate", "StrOutputParser")
+        print(graph.draw_ascii())
+        print(graph.draw_mermaid())
+        ```
+    """
+
+    nodes: dict[int, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
     entries: list[int] = field(default_factory=list)
     exits: list[int] = field(default_factory=list)
 
     @classmethod
     def single(cls, runnable: Runnable[Any, Any]) -> Graph:
         node = Node(0, runnable.get_name(), runnable)
-        return cls([node], [], [0], [0])
+        return cls({0: node}, [], [0], [0])
+
+    def first_node(self) -> Node | None:
+        """The one node no edge leads to (`None` when there are several, or none)."""
+        targets = {edge.target for edge in self.edges}
+        found = [node for node in self.nodes.values() if node.id not in targets]
+        return found[0] if len(found) == 1 else None
+
+    def last_node(self) -> Node | None:
+        """The one node no edge leaves (`None` when there are several, or none)."""
+        sources = {edge.source for edge in self.edges}
+        found = [node for node in self.nodes.values() if node.id not in sources]
+        return found[0] if len(found) == 1 else None
 
     def _shifted(self, offset: int) -> Graph:
         return Graph(
-            [Node(n.id + offset, n.name, n.runnable) for n in self.nodes],
-            [(a + offset, b + offset) for a, b in self.edges],
+            {n.id + offset: Node(n.id + offset, n.name, n.runnable) for n in self.nodes.values()},
+            [Edge(a + offset, b + offset) for a, b in self.edges],
             [i + offset for i in self.entries],
             [i + offset for i in self.exits],
         )
@@ -61,9 +93,9 @@ class Graph:
         previous_exits: list[int] = []
         for index, part in enumerate(parts):
             shifted = part._shifted(len(result.nodes))
-            result.nodes += shifted.nodes
+            result.nodes.update(shifted.nodes)
             result.edges += shifted.edges
-            result.edges += [(a, b) for a in previous_exits for b in shifted.entries]
+            result.edges += [Edge(a, b) for a in previous_exits for b in shifted.entries]
             if index == 0:
                 result.entries = shifted.entries
             previous_exits = shifted.exits
@@ -75,7 +107,7 @@ class Graph:
         result = Graph()
         for part in parts:
             shifted = part._shifted(len(result.nodes))
-            result.nodes += shifted.nodes
+            result.nodes.update(shifted.nodes)
             result.edges += shifted.edges
             result.entries += shifted.entries
             result.exits += shifted.exits
@@ -85,8 +117,9 @@ class Graph:
         # Input is node 0 and Output the last, so drawings read top to bottom.
         inner = self._shifted(1)
         last = len(self.nodes) + 1
-        nodes = [Node(0, "Input"), *inner.nodes, Node(last, "Output")]
-        edges = [(0, e) for e in inner.entries] + inner.edges + [(x, last) for x in inner.exits]
+        nodes = [Node(0, "Input"), *inner.nodes.values(), Node(last, "Output")]
+        edges = [(0, e) for e in inner.entries] + [(a, b) for a, b in inner.edges]
+        edges += [(x, last) for x in inner.exits]
         return nodes, edges
 
     def layers(self) -> list[list[Node]]:
@@ -151,6 +184,10 @@ class Graph:
             out += [(" " * pad + line).rstrip() for line in lines]
             previous_centres = centres
         return "\n".join(out) + "\n"
+
+    def print_ascii(self) -> None:
+        """Print `draw_ascii()` (LangChain's name)."""
+        print(self.draw_ascii())
 
     def __str__(self) -> str:
         return self.draw_ascii()

@@ -90,9 +90,14 @@ class RunnableParallel(Runnable[In, dict[str, Any]]):
         return f"{name}{suffix}" if suffix else name
 
     def get_output_schema(self) -> dict[str, Any]:
+        # Every key is always present; titled per key as pydantic (and LangChain) title fields.
         return {
             "type": "object",
-            "properties": {k: r.get_output_schema() for k, r in self.steps.items()},
+            "properties": {
+                k: {"title": k.replace("_", " ").title(), **r.get_output_schema()}
+                for k, r in self.steps.items()
+            },
+            "required": list(self.steps),
         }
 
     def get_input_schema(self) -> dict[str, Any]:

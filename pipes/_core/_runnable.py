@@ -18,7 +18,15 @@ from ._threads import _iterate_in_thread, _transform_in_thread, run_in_thread
 from ._tracing import WRAPPERS
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from ._binding import RunnableBinding, RunnableEach
+    from ._configurable import (
+        ConfigurableField,
+        ConfigurableFieldSpec,
+        RunnableConfigurableAlternatives,
+        RunnableConfigurableFields,
+    )
     from ._fallbacks import RunnableWithFallbacks
     from ._graph import Graph
     from ._retry import RunnableRetry
@@ -105,6 +113,92 @@ class Runnable(Generic[In, Out]):
         from ._graph import Graph
 
         return Graph.single(self)
+
+    # -- introspection (pydantic models in ._introspect, tools in pipes._tools) ----------------
+
+    @property
+    def input_schema(self) -> type[BaseModel]:
+        """A pydantic model of the input (its JSON schema is `get_input_jsonschema()`)."""
+        from ._introspect import input_model
+
+        return input_model(self)
+
+    @property
+    def output_schema(self) -> type[BaseModel]:
+        """A pydantic model of the output (its JSON schema is `get_output_jsonschema()`)."""
+        from ._introspect import output_model
+
+        return output_model(self)
+
+    def get_input_jsonschema(self) -> dict[str, Any]:
+        """JSON schema of the input, titled like LangChain's (`PromptInput`, ...)."""
+        return self.input_schema.model_json_schema()
+
+    def get_output_jsonschema(self) -> dict[str, Any]:
+        """JSON schema of the output, titled like LangChain's."""
+        return self.output_schema.model_json_schema()
+
+    def config_schema(self, *, include: Sequence[str] | None = None) -> type[BaseModel]:
+        """A pydantic model of the config: `configurable` keys, plus the keys in `include`."""
+        from ._introspect import config_model
+
+        return config_model(self, include)
+
+    def get_prompts(self) -> list[Runnable[Any, Any]]:
+        """The prompt templates this runnable is made of, in graph order."""
+        nodes = self.get_graph().nodes.values()
+        return [
+            node.runnable for node in nodes if getattr(node.runnable, "run_type", "") == "prompt"
+        ]
+
+    def as_tool(
+        self,
+        args_schema: type[BaseModel] | None = None,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        arg_types: dict[str, type[Any]] | None = None,
+    ) -> Any:
+        """This runnable as a tool (a `StructuredTool`, or a `Tool` for string input)."""
+        import importlib
+
+        # The tools layer sits above the core: resolved at call time, never imported by it.
+        tools = importlib.import_module("pipes._tools._from_runnable")
+        return tools.runnable_as_tool(
+            self, args_schema, name=name, description=description, arg_types=arg_types
+        )
+
+    # -- configuration (the machinery lives in ._configurable) -------------------------------
+
+    def configurable_fields(
+        self, **fields: ConfigurableField
+    ) -> RunnableConfigurableFields[In, Out]:
+        """Fields (of a pydantic runnable, e.g. a chat model) settable per call."""
+        from ._configurable import RunnableConfigurableFields
+
+        return RunnableConfigurableFields(self, fields)
+
+    def configurable_alternatives(
+        self,
+        which: ConfigurableField,
+        *,
+        default_key: str = "default",
+        prefix_keys: bool = False,
+        **alternatives: Runnable[In, Out] | Callable[[], Runnable[In, Out]],
+    ) -> RunnableConfigurableAlternatives[In, Out]:
+        """This runnable or an alternative, chosen per call by `configurable[which.id]`."""
+        from ._configurable import RunnableConfigurableAlternatives
+
+        return RunnableConfigurableAlternatives(
+            self, which, alternatives, default_key=default_key, prefix_keys=prefix_keys
+        )
+
+    @property
+    def config_specs(self) -> list[ConfigurableFieldSpec]:
+        """The configurable keys of this runnable and of the runnables it is made of."""
+        from ._configurable import config_specs
+
+        return config_specs(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.get_name()!r})"

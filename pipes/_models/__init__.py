@@ -5,6 +5,7 @@ from __future__ import annotations
 from ._base import BaseChatModel, LanguageModelInput
 from ._cache import BaseCache, InMemoryCache
 from ._cache_key import get_llm_cache, set_llm_cache
+from ._init import ConfigurableChatModel, init_chat_model, register_chat_model_provider
 from ._rate_limiter import BaseRateLimiter, InMemoryRateLimiter, RateLimitTicket
 from ._sqlite_cache import SQLiteCache
 from ._streams import agenerate_from_stream, generate_from_stream
@@ -15,6 +16,7 @@ __all__ = [
     "BaseCache",
     "BaseChatModel",
     "BaseRateLimiter",
+    "ConfigurableChatModel",
     "InMemoryCache",
     "InMemoryRateLimiter",
     "LanguageModelInput",
@@ -25,5 +27,7 @@ __all__ = [
     "agenerate_from_stream",
     "generate_from_stream",
     "get_llm_cache",
+    "init_chat_model",
+    "register_chat_model_provider",
     "set_llm_cache",
 ]

@@ -234,7 +234,7 @@ class BasePromptTemplate(Runnable[InT, PV]):
             return TypeAdapter(self.input_type).json_schema()
         names = self.input_variables + self.optional_variables
         schema: dict[str, Any] = {
-            "title": f"{self.get_name()}Input",
+            "title": "PromptInput",  # LangChain's title, for every prompt class
             "type": "object",
             "properties": {name: self._variable_schema(name) for name in names},
         }

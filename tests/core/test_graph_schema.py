@@ -167,7 +167,8 @@ def test_schemas_from_type_hints() -> None:
     assert parallel.get_input_schema() == {"type": "integer"}
     assert parallel.get_output_schema() == {
         "type": "object",
-        "properties": {"text": {"type": "string"}, "n": {}},
+        "properties": {"text": {"title": "Text", "type": "string"}, "n": {"title": "N"}},
+        "required": ["text", "n"],
     }
     assert RunnableLambda(lambda x: x).get_input_schema() == {}  # not derivable: anything
     assert RunnableLambda(to_text).with_config(tags=["t"]).get_output_schema() == {"type": "string"}
