@@ -107,11 +107,13 @@ def exchange(
     convert: Callable[[Any], Any] | None,
     *,
     streaming: bool,
+    raw: bool = False,
 ) -> Flow:
     """One call, sans I/O (see the module docstring for the steps a driver must serve).
 
-    Plain requests return `[Reply]`; streaming ones yield converted events until
-    `[DONE]`. Retries happen only before the first event of a stream.
+    Plain requests return `[Reply]` (its `data` the body's bytes as they came with `raw`, a
+    file download); streaming ones yield converted events until `[DONE]`. Retries happen only
+    before the first event of a stream.
     """
     attempt = 0
     while True:
@@ -155,6 +157,8 @@ def exchange(
             if isinstance(exc, APITimeoutError):
                 raise
             raise transport_error(policy, exc, attempt, str(url)) from exc
+        if raw:
+            return [Reply(content, headers, request_id, attempt)]
         try:
             data = from_json(content)
         except ValueError as exc:

@@ -82,11 +82,19 @@ def _achunks(response: httpx.Response) -> AsyncIterator[bytes]:
 
 
 def _request(
-    url: httpx.URL | str, body: bytes, headers: Mapping[str, str], timeout: httpx.Timeout
+    url: httpx.URL | str,
+    body: bytes,
+    headers: Mapping[str, str],
+    timeout: httpx.Timeout,
+    method: str = "POST",
 ) -> httpx.Request:
     # For a bare transport (the fast path: no Client layer), which reads its timeouts here.
     return httpx.Request(
-        "POST", url, content=body, headers=headers, extensions={"timeout": timeout.as_dict()}
+        method,
+        url,
+        content=body or None,
+        headers=headers,
+        extensions={"timeout": timeout.as_dict()},
     )
 
 
@@ -180,9 +188,22 @@ class HTTPEngine:
 
     def post(self, url: httpx.URL | str, body: bytes, headers: Mapping[str, str]) -> Reply:
         """POST `body` (JSON bytes) and return the parsed JSON reply, retrying as configured."""
-        run = self._drive(
-            exchange(self, url, StreamMeta(), None, streaming=False), url, body, headers
-        )
+        return self.request("POST", url, body, headers)
+
+    def request(
+        self,
+        method: str,
+        url: httpx.URL | str,
+        body: bytes,
+        headers: Mapping[str, str],
+        *,
+        raw: bool = False,
+    ) -> Reply:
+        """`post` with another method (`GET`, `DELETE`: `body` empty), for the API's other
+        endpoints (files, batches); the same retries, bounds and typed errors. With `raw`,
+        `Reply.data` is the body's bytes (a file's content), not parsed JSON."""
+        flow = exchange(self, url, StreamMeta(), None, streaming=False, raw=raw)
+        run = self._drive(flow, url, body, headers, method)
         try:
             reply: Reply = next(run)
         finally:
@@ -233,7 +254,12 @@ class HTTPEngine:
     # -- the drivers: the only code here that does I/O ----------------------------------------
 
     def _drive(
-        self, flow: Flow, url: httpx.URL | str, body: bytes, headers: Mapping[str, str]
+        self,
+        flow: Flow,
+        url: httpx.URL | str,
+        body: bytes,
+        headers: Mapping[str, str],
+        method: str = "POST",
     ) -> Generator[Any, None, None]:
         """Serve `flow`'s steps with blocking I/O, yielding what it hands out."""
         response: httpx.Response | None = None
@@ -257,7 +283,7 @@ class HTTPEngine:
                         response.close()
                         response = None
                     try:
-                        response = self._open(url, body, headers, arg)
+                        response = self._open(url, body, headers, arg, method)
                     except httpx.TransportError as exc:
                         step, arg = flow.throw(exc)
                         continue
@@ -341,17 +367,24 @@ class HTTPEngine:
                 pools.release(index)
 
     def _open(
-        self, url: httpx.URL | str, body: bytes, headers: Mapping[str, str], stream: bool
+        self,
+        url: httpx.URL | str,
+        body: bytes,
+        headers: Mapping[str, str],
+        stream: bool,
+        method: str = "POST",
     ) -> httpx.Response:
-        """Send one POST; the response body is not read yet (the flow reads or streams it)."""
+        """Send one request; the response body is not read yet (the flow reads or streams it)."""
         timeout = self._timeout_stream if stream else self._timeout
         client = self._sync_http
         if client is None:
             sender = sync_sender(self._key, self._timeout)
             if isinstance(sender, httpx.HTTPTransport):
-                return sender.handle_request(_request(url, body, headers, timeout))
+                return sender.handle_request(_request(url, body, headers, timeout, method))
             client = sender
-        request = client.build_request("POST", url, content=body, headers=headers, timeout=timeout)
+        request = client.build_request(
+            method, url, content=body or None, headers=headers, timeout=timeout
+        )
         return client.send(request, stream=True)
 
     async def _aopen(

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Awaitable
 from typing import Any
 
+from ._batches import BATCH_PATH, BatchApi
 from ._engine import plan_reply, render_response
 from ._frames import build_response
 from ._http import Connection, HttpRequest
@@ -41,7 +42,7 @@ _HTML_BODY = (
 )
 
 
-class Dispatcher(RequestLog, RecordReplay):
+class Dispatcher(RequestLog, RecordReplay, BatchApi):
     """What the server does with each request; `Emulator` adds configuration and lifecycle.
 
     The state is set up by `Emulator.__init__`.
@@ -100,6 +101,14 @@ class Dispatcher(RequestLog, RecordReplay):
         keep = req.keep_alive
         path = req.path
         deployment: str | None = None
+        batch_api = BATCH_PATH.match(path)
+        if batch_api:
+            self._record(req, request_id)
+            try:
+                self._check_auth(req, azure=path.startswith("/openai/"))
+            except ApiError as exc:
+                return error_response(exc, request_id, keep)
+            return self._batch_api(req, batch_api, request_id)
         if path not in _CHAT_PATHS:
             match = _AZURE_RE.match(path)
             if match:
