@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeAlias, TypeVar, cast, overload
 from urllib.parse import urlencode
 
@@ -391,9 +391,15 @@ class BaseChatOpenAI(BaseChatModel):
                 max_stream_event_bytes=self.max_stream_event_bytes,
                 http_client=self.http_client,
                 http_async_client=self.http_async_client,
+                on_headers=self._rate_limit_headers(),
             )
             connection = self._connection = (httpx.URL(url), headers, engine)
         return connection
+
+    def _rate_limit_headers(self) -> Callable[[Mapping[str, str]], None] | None:
+        # A token-counting limiter follows the server's x-ratelimit-*/retry-after headers.
+        limiter = self.rate_limiter
+        return limiter.observe_headers if limiter is not None and limiter.counts_tokens else None
 
     def _request_headers(self, headers: dict[str, str]) -> dict[str, str]:
         """Per-request headers (Azure adds a fresh AD token here)."""

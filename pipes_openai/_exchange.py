@@ -132,6 +132,8 @@ def exchange(
         status = response.status_code
         headers = response.headers
         meta.headers = headers
+        if policy.on_headers is not None:  # a rate limiter following the server's budget
+            policy.on_headers(headers)
         request_id = headers.get("x-request-id")
         if request_id:  # server-provided: it lands in messages, so it is scrubbed too
             request_id = policy.scrub(request_id)

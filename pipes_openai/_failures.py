@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import httpx
@@ -57,6 +58,7 @@ class Policy(Protocol):
     max_retry_after: float
     max_response_bytes: int
     max_stream_event_bytes: int
+    on_headers: Callable[[Mapping[str, str]], None] | None
 
     def scrub(self, text: str) -> str: ...
     def scrub_data(self, data: Any) -> Any: ...

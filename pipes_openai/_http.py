@@ -128,6 +128,7 @@ class HTTPEngine:
         "max_retries",
         "max_retry_after",
         "max_stream_event_bytes",
+        "on_headers",
         "provider",
         "retry_base_delay",
         "retry_max_delay",
@@ -148,6 +149,7 @@ class HTTPEngine:
         max_retry_after: float = 60.0,
         max_response_bytes: int = DEFAULT_RESPONSE_LIMIT,
         max_stream_event_bytes: int = DEFAULT_EVENT_LIMIT,
+        on_headers: Callable[[Mapping[str, str]], None] | None = None,
     ) -> None:
         for name, limit in (
             ("max_response_bytes", max_response_bytes),
@@ -163,6 +165,8 @@ class HTTPEngine:
         self.max_retry_after = max_retry_after
         self.max_response_bytes = max_response_bytes
         self.max_stream_event_bytes = max_stream_event_bytes
+        # Told every response's headers (429s and retried attempts too): a rate limiter.
+        self.on_headers = on_headers
         # A Secrets object is shared, not copied: values added later (a token provider's new
         # token) are scrubbed too.
         self._secrets = secrets if isinstance(secrets, Secrets) else Secrets(secrets)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import abc
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +83,11 @@ class BaseRateLimiter(abc.ABC):
         """The request of `ticket` is done and used `used_tokens` (`None`: not reported).
         By default nothing happens."""
         return None  # a plain limiter counts requests only: nothing to correct
+
+    def observe_headers(self, headers: Mapping[str, str]) -> None:
+        """A provider's response headers (`x-ratelimit-*`, `retry-after`), for a limiter
+        that follows the server's own budget. By default nothing happens."""
+        return None
 
 
 class InMemoryRateLimiter(BaseRateLimiter):
