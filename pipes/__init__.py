@@ -27,7 +27,8 @@ from ._core import *  # noqa: F403
 from ._errors import *  # noqa: F403
 
 if TYPE_CHECKING:
-    from . import _messages, _models, _parsers, _prompts, _schema, _tools
+    from . import _load, _messages, _models, _parsers, _prompts, _schema, _tools
+    from ._load import *  # noqa: F403
     from ._messages import *  # noqa: F403
     from ._models import *  # noqa: F403
     from ._parsers import *  # noqa: F403
@@ -155,6 +156,12 @@ _LAZY: dict[str, str] = {
     "generate_from_stream": "_models",
     "get_llm_cache": "_models",
     "set_llm_cache": "_models",
+    "LoadError": "_load",
+    "dumpd": "_load",
+    "dumps": "_load",
+    "load": "_load",
+    "loads": "_load",
+    "register_serializable": "_load",
 }
 # -- end of the generated block --
 
@@ -172,6 +179,7 @@ if TYPE_CHECKING:  # type checkers read the layers' lists; at run time they are 
     __all__ += _parsers.__all__
     __all__ += _tools.__all__
     __all__ += _models.__all__
+    __all__ += _load.__all__
 else:
     __all__ += _LAZY
 

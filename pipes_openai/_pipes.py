@@ -30,6 +30,7 @@ from pipes import (
     UsageMetadata,
     audio_format,
     parse_openai_tool_calls,
+    register_serializable,
 )
 
 __all__ = [
@@ -53,4 +54,5 @@ __all__ = [
     "UsageMetadata",
     "audio_format",
     "parse_openai_tool_calls",
+    "register_serializable",
 ]

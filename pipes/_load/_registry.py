@@ -1,0 +1,246 @@
+"""The allow-list: which classes serialize, under which ids, and how their kwargs are read.
+
+Loading builds only classes found here. pipes registers its own classes (`_builtins`);
+a plugin opts its classes in with [`register_serializable`][pipes.register_serializable].
+Nothing named in a document is ever imported: an id either is a key of this table or the
+document is refused.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._errors import LoadError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+__all__ = ["Entry", "Group", "entry_for_class", "entry_for_id", "register", "register_serializable"]
+
+Group = Literal["messages", "core", "plugin"]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """How one class is written and rebuilt."""
+
+    cls: type[Any]
+    id: tuple[str, ...]
+    #: The object's constructor kwargs (values may be registered objects, secrets, ...).
+    kwargs: Callable[[Any], dict[str, Any]]
+    #: kwargs (revived, secrets resolved) -> the object.
+    build: Callable[[dict[str, Any]], Any]
+    #: The kwargs a document may carry; any other key is refused.
+    fields: frozenset[str]
+    group: Group
+    #: Other ids read as this class (LangChain's module paths).
+    also: tuple[tuple[str, ...], ...] = ()
+    #: Keys LangChain writes that carry nothing for pipes: dropped on load.
+    ignored: frozenset[str] = frozenset()
+    #: kwarg -> the environment variable a secret reference to it is written as / read from.
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    #: kwarg (a dict) -> which entry names hold a credential (written as references).
+    secret_entries: Mapping[str, Callable[[str], bool]] = field(default_factory=dict)
+    #: kwargs holding lists of exception classes (retry, fallbacks): the only places a class
+    #: reference (a builtin or pipes exception) is read.
+    exception_types: frozenset[str] = frozenset()
+
+
+_lock = threading.Lock()
+_BY_CLASS: dict[type[Any], Entry] = {}
+_BY_ID: dict[tuple[str, ...], Entry] = {}
+# "module:Name" -> the registration to run once the class is imported (lazy plugin classes).
+_PENDING: dict[str, Callable[[], None]] = {}
+_builtins_loaded = False
+
+
+def _ensure_builtins() -> None:
+    global _builtins_loaded
+    if not _builtins_loaded:
+        from . import _builtins
+
+        _builtins.register_all()
+        _builtins_loaded = True
+
+
+def register(entry: Entry) -> None:
+    """Add `entry` to the table (pipes' own classes and `register_serializable`)."""
+    with _lock:
+        for key in (entry.id, *entry.also):
+            known = _BY_ID.get(key)
+            if known is not None and known.cls is not entry.cls:
+                raise ValueError(
+                    f"the serialization id {list(key)} is taken by {known.cls.__qualname__}; "
+                    f"register {entry.cls.__qualname__} under another id"
+                )
+        _BY_CLASS[entry.cls] = entry
+        for key in (entry.id, *entry.also):
+            _BY_ID[key] = entry
+
+
+def _run_pending(key: str | None) -> None:
+    """Register the lazy classes: the one named `key`, or all of them (`None`)."""
+    with _lock:
+        if key is None:
+            todo = list(_PENDING.values())
+            _PENDING.clear()
+        else:
+            run = _PENDING.pop(key, None)
+            todo = [run] if run is not None else []
+    for run in todo:
+        run()
+
+
+def entry_for_class(cls: type[Any]) -> Entry | None:
+    """The entry of exactly `cls` (a subclass is not its parent: it may behave differently)."""
+    _ensure_builtins()
+    entry = _BY_CLASS.get(cls)
+    if entry is None and _PENDING:
+        _run_pending(f"{cls.__module__}:{cls.__qualname__}")
+        entry = _BY_CLASS.get(cls)
+    return entry
+
+
+def entry_for_id(key: tuple[str, ...]) -> Entry | None:
+    """The entry a document's id names, or `None` (never imports anything the id names)."""
+    _ensure_builtins()
+    entry = _BY_ID.get(key)
+    if entry is None and _PENDING:
+        _run_pending(None)  # plugin classes registered lazily: import them (plugins' own code)
+        entry = _BY_ID.get(key)
+    return entry
+
+
+def known_ids() -> list[str]:
+    """Every id loadable now, for error messages."""
+    _ensure_builtins()
+    return sorted(".".join(entry.id) for entry in set(_BY_CLASS.values()))
+
+
+def _model_fields(cls: type[BaseModel]) -> dict[str, Any]:
+    return {name: info for name, info in cls.model_fields.items() if not info.exclude}
+
+
+def _aliases(info: Any) -> list[str]:
+    from pydantic import AliasChoices
+
+    alias = info.validation_alias
+    if isinstance(alias, str):
+        return [alias]
+    if isinstance(alias, AliasChoices):
+        return [choice for choice in alias.choices if isinstance(choice, str)]
+    return [info.alias] if isinstance(info.alias, str) else []
+
+
+def model_entry(
+    cls: type[BaseModel],
+    id: Sequence[str],
+    *,
+    group: Group,
+    also: Iterable[Sequence[str]] = (),
+    names: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    secret_entries: Mapping[str, Callable[[str], bool]] | None = None,
+    ignore: Iterable[str] = (),
+) -> Entry:
+    """The entry of a pydantic model: its explicitly set fields (and secret fields that hold a
+    value), under `names` where LangChain spells them differently."""
+    names = dict(names or {})
+    secrets = dict(secrets or {})
+    fields = _model_fields(cls)
+    for name in [*names, *secrets, *(secret_entries or {})]:
+        if name not in fields:
+            raise ValueError(
+                f"{cls.__qualname__} has no serializable field {name!r}; name fields of "
+                f"{sorted(fields)}"
+            )
+    # The secret of a field is keyed by the name the document uses for that field.
+    written_secrets = {names.get(name, name): env for name, env in secrets.items()}
+    written_entries = {names.get(k, k): v for k, v in (secret_entries or {}).items()}
+    accepted = {key for name, info in fields.items() for key in (name, *_aliases(info))}
+    accepted |= set(names.values())
+
+    def kwargs(obj: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in fields:
+            if name in obj.model_fields_set or (name in secrets and getattr(obj, name) is not None):
+                out[names.get(name, name)] = getattr(obj, name)
+        return out
+
+    return Entry(
+        cls=cls,
+        id=tuple(id),
+        kwargs=kwargs,
+        build=lambda values: cls(**values),
+        fields=frozenset(accepted),
+        group=group,
+        also=tuple(tuple(key) for key in also),
+        ignored=frozenset(ignore),
+        secrets=written_secrets,
+        secret_entries=written_entries,
+    )
+
+
+def register_serializable(
+    cls: type[BaseModel] | str,
+    id: Sequence[str],
+    *,
+    also: Iterable[Sequence[str]] = (),
+    names: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    secret_entries: Mapping[str, Callable[[str], bool]] | None = None,
+    ignore: Iterable[str] = (),
+) -> None:
+    """Opt a plugin's pydantic class into [`dumpd`][pipes.dumpd] / [`load`][pipes.load].
+
+    A document is written with `id` and the fields the object was built with (under
+    `names`, for fields LangChain spells differently); loading `id` (or one of `also`)
+    builds `cls` from the document's kwargs, refusing keys that are not fields of `cls`
+    (`ignore` lists keys that carry nothing and are dropped). Secret fields are written as
+    `{"lc": 1, "type": "secret", "id": [ENV_VAR]}` references and read back from the
+    loader's `secrets_map` or that environment variable; the entries of the dict fields of
+    `secret_entries` whose name the predicate accepts are written as references too.
+
+    `cls` may be `"package.module:ClassName"`: the module is imported on first use only (the
+    plugin names its own module; nothing a document names is ever imported).
+
+    Example:
+        ```python
+        register_serializable(
+            ChatOpenAI,
+            ["langchain", "chat_models", "openai", "ChatOpenAI"],
+            names={"model": "model_name", "api_key": "openai_api_key"},
+            secrets={"api_key": "OPENAI_API_KEY"},
+            secret_entries={"default_headers": is_credential_name},
+        )
+        ```
+    """
+    options: dict[str, Any] = {
+        "also": list(also),
+        "names": names,
+        "secrets": secrets,
+        "secret_entries": secret_entries,
+        "ignore": list(ignore),
+    }
+    if isinstance(cls, str):
+        module, sep, name = cls.partition(":")
+        if not (sep and module and name):
+            raise ValueError(f"register_serializable: expected 'package.module:ClassName', got {cls!r}")
+
+        def later() -> None:
+            loaded = getattr(importlib.import_module(module), name)
+            register(model_entry(loaded, id, group="plugin", **options))
+
+        with _lock:
+            _PENDING[cls] = later
+        return
+    register(model_entry(cls, id, group="plugin", **options))
+
+
+def refuse(message: str, path: str) -> LoadError:
+    """A `LoadError` at `path` (a helper so every refusal names where it happened)."""
+    return LoadError(f"{message} (at {path})", path=path)

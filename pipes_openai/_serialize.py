@@ -1,0 +1,59 @@
+"""`ChatOpenAI` and `AzureChatOpenAI` in pipes' serialization (`pipes.dumpd` / `pipes.load`).
+
+Written under LangChain's ids and field names, so that LangChain's `loads` reads what pipes
+writes and the other way round. The API key and the Azure AD token are written as
+references to `OPENAI_API_KEY` / `AZURE_OPENAI_API_KEY` / `AZURE_OPENAI_AD_TOKEN`,
+credential-named headers and query parameters as references named
+`default_headers.<name>` / `default_query.<name>`: never their values.
+"""
+
+from __future__ import annotations
+
+from pipes_openai._pipes import register_serializable
+from pipes_openai._secrets import is_credential_name
+
+__all__ = ["register"]
+
+# pipes field -> the name LangChain's ChatOpenAI gives it (and writes).
+_NAMES = {
+    "model": "model_name",
+    "api_key": "openai_api_key",
+    "base_url": "openai_api_base",
+    "organization": "openai_organization",
+    "timeout": "request_timeout",
+}
+_CREDENTIALS = {"default_headers": is_credential_name, "default_query": is_credential_name}
+
+
+def register() -> None:
+    """Register both classes (Azure lazily: its module is imported only when needed)."""
+    register_serializable(
+        "pipes_openai._chat:ChatOpenAI",
+        ["langchain", "chat_models", "openai", "ChatOpenAI"],
+        also=[
+            ["langchain_openai", "chat_models", "base", "ChatOpenAI"],
+            ["langchain_openai", "chat_models", "ChatOpenAI"],
+            ["langchain_openai", "ChatOpenAI"],
+        ],
+        names=_NAMES,
+        secrets={"api_key": "OPENAI_API_KEY"},
+        secret_entries=_CREDENTIALS,
+    )
+    register_serializable(
+        "pipes_openai._azure:AzureChatOpenAI",
+        ["langchain", "chat_models", "azure_openai", "AzureChatOpenAI"],
+        also=[
+            ["langchain_openai", "chat_models", "azure", "AzureChatOpenAI"],
+            ["langchain_openai", "chat_models", "AzureChatOpenAI"],
+            ["langchain_openai", "AzureChatOpenAI"],
+        ],
+        names={
+            **_NAMES,
+            "azure_deployment": "deployment_name",
+            "api_version": "openai_api_version",
+        },
+        secrets={"api_key": "AZURE_OPENAI_API_KEY", "azure_ad_token": "AZURE_OPENAI_AD_TOKEN"},
+        secret_entries=_CREDENTIALS,
+        # LangChain's Azure-only switches; pipes always talks to Azure this way.
+        ignore=["openai_api_type", "validate_base_url", "disabled_params"],
+    )
