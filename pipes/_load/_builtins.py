@@ -58,6 +58,7 @@ from pipes._prompts import (
     MessagesPlaceholder,
     PromptTemplate,
     SystemMessagePromptTemplate,
+    get_template_variables,
 )
 from pipes._prompts._message import BaseStringMessagePromptTemplate, _DeveloperMessagePromptTemplate
 
@@ -124,7 +125,10 @@ def _runnable(
 
 def _sequence_kwargs(seq: RunnableSequence[Any, Any]) -> dict[str, Any]:
     steps = seq.steps
-    return _named(seq, {"first": steps[0], "middle": list(steps[1:-1]), "last": steps[-1]})
+    out: dict[str, Any] = {"first": steps[0], "last": steps[-1]}
+    if len(steps) > 2:
+        out["middle"] = list(steps[1:-1])
+    return _named(seq, out)
 
 
 def _sequence(values: dict[str, Any]) -> RunnableSequence[Any, Any]:
@@ -137,6 +141,7 @@ def _sequence(values: dict[str, Any]) -> RunnableSequence[Any, Any]:
 def _retry_kwargs(retry: RunnableRetry[Any, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "bound": retry.bound,
+        "config": {},
         "retry_exception_types": list(retry.retry_if_exception_type),
         "wait_exponential_jitter": retry.wait_exponential_jitter,
         "max_attempt_number": retry.stop_after_attempt,
@@ -375,6 +380,16 @@ class _ImagePart:
         self.template = dict(template)
         self.template_format = template_format
 
+    def input_variables(self) -> list[str]:
+        return sorted(
+            {
+                name
+                for value in self.template.values()
+                if isinstance(value, str)
+                for name in get_template_variables(value, self.template_format)
+            }
+        )
+
 
 def _prompt_kwargs(prompt: PromptTemplate[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"input_variables": prompt.input_variables}
@@ -504,9 +519,15 @@ def _chat_kwargs(prompt: ChatPromptTemplate[Any]) -> dict[str, Any]:
 
 
 def _chat(values: dict[str, Any]) -> ChatPromptTemplate[Any]:
+    partials = dict(values.get("partial_variables") or {})
+    for message in values["messages"]:
+        # LangChain writes an optional placeholder's default as a partial `[]`: pipes needs none.
+        if isinstance(message, MessagesPlaceholder) and message.optional:
+            if partials.get(message.variable_name) == []:
+                del partials[message.variable_name]
     return ChatPromptTemplate(
         values["messages"],
-        partial_variables=values.get("partial_variables"),
+        partial_variables=partials,
         input_type=values.get("input_type"),
         name=values.get("name"),
     )
@@ -572,7 +593,11 @@ def _prompt_entries() -> list[Entry]:
         _entry(
             _ImagePart,
             ("langchain", "prompts", "image", "ImagePromptTemplate"),
-            lambda obj: {"template": obj.template, "template_format": obj.template_format},
+            lambda obj: {
+                "input_variables": obj.input_variables(),
+                "template": obj.template,
+                "template_format": obj.template_format,
+            },
             lambda v: _ImagePart(v["template"], v.get("template_format", "f-string")),
             ["template", "template_format", "input_variables"],
             also=[("langchain_core", "prompts", "image", "ImagePromptTemplate")],
