@@ -118,7 +118,7 @@ def entry_for_id(key: tuple[str, ...]) -> Entry | None:
 def known_ids() -> list[str]:
     """Every id loadable now, for error messages."""
     _ensure_builtins()
-    return sorted(".".join(entry.id) for entry in set(_BY_CLASS.values()))
+    return sorted(".".join(entry.id) for entry in _BY_CLASS.values())
 
 
 def _model_fields(cls: type[BaseModel]) -> dict[str, Any]:
