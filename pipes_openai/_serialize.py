@@ -4,13 +4,14 @@ Written under LangChain's ids and field names, so that LangChain's `loads` reads
 writes and the other way round. The API key and the Azure AD token are written as
 references to `OPENAI_API_KEY` / `AZURE_OPENAI_API_KEY` / `AZURE_OPENAI_AD_TOKEN`,
 credential-named headers and query parameters as references named
-`default_headers.<name>` / `default_query.<name>`: never their values.
+`default_headers.<name>` / `default_query.<name>`, and a URL with a password as a reference
+named after its field (`openai_api_base`, `azure_endpoint`): never their values.
 """
 
 from __future__ import annotations
 
 from pipes_openai._pipes import register_serializable
-from pipes_openai._secrets import is_credential_name
+from pipes_openai._secrets import is_credential_name, url_passwords
 
 __all__ = ["register"]
 
@@ -23,6 +24,10 @@ _NAMES = {
     "timeout": "request_timeout",
 }
 _CREDENTIALS = {"default_headers": is_credential_name, "default_query": is_credential_name}
+
+
+def _has_password(url: object) -> bool:
+    return isinstance(url, str) and any(url_passwords(url))
 
 
 def register() -> None:
@@ -38,6 +43,7 @@ def register() -> None:
         names=_NAMES,
         secrets={"api_key": "OPENAI_API_KEY"},
         secret_entries=_CREDENTIALS,
+        secret_if={"base_url": _has_password},
     )
     register_serializable(
         "pipes_openai._azure:AzureChatOpenAI",
@@ -54,6 +60,7 @@ def register() -> None:
         },
         secrets={"api_key": "AZURE_OPENAI_API_KEY", "azure_ad_token": "AZURE_OPENAI_AD_TOKEN"},
         secret_entries=_CREDENTIALS,
+        secret_if={"base_url": _has_password, "azure_endpoint": _has_password},
         # LangChain's Azure-only switches; pipes always talks to Azure this way.
         ignore=["openai_api_type", "validate_base_url", "disabled_params"],
     )

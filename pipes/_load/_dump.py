@@ -82,6 +82,8 @@ def _constructor(obj: Any, entry: Entry) -> dict[str, Any]:
     for key, value in entry.kwargs(obj).items():
         if key in entry.secrets:
             kwargs[key] = None if value is None else secret_reference(entry.secrets[key])
+        elif key in entry.secret_if and value is not None and entry.secret_if[key](value):
+            kwargs[key] = secret_reference(key)
         elif key in entry.secret_entries and isinstance(value, Mapping):
             hidden = entry.secret_entries[key]
             kwargs[key] = {

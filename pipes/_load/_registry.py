@@ -45,6 +45,9 @@ class Entry:
     secrets: Mapping[str, str] = field(default_factory=dict)
     #: kwarg (a dict) -> which entry names hold a credential (written as references).
     secret_entries: Mapping[str, Callable[[str], bool]] = field(default_factory=dict)
+    #: kwarg -> whether a value holds a secret (a URL with a password): such a value is written
+    #: as a reference named after the kwarg, read back from `secrets_map` only.
+    secret_if: Mapping[str, Callable[[Any], bool]] = field(default_factory=dict)
     #: kwargs holding lists of exception classes (retry, fallbacks): the only places a class
     #: reference (a builtin or pipes exception) is read.
     exception_types: frozenset[str] = frozenset()
@@ -121,10 +124,6 @@ def known_ids() -> list[str]:
     return sorted(".".join(entry.id) for entry in _BY_CLASS.values())
 
 
-def _model_fields(cls: type[BaseModel]) -> dict[str, Any]:
-    return {name: info for name, info in cls.model_fields.items() if not info.exclude}
-
-
 def _aliases(info: Any) -> list[str]:
     from pydantic import AliasChoices
 
@@ -145,14 +144,17 @@ def model_entry(
     names: Mapping[str, str] | None = None,
     secrets: Mapping[str, str] | None = None,
     secret_entries: Mapping[str, Callable[[str], bool]] | None = None,
+    secret_if: Mapping[str, Callable[[Any], bool]] | None = None,
     ignore: Iterable[str] = (),
 ) -> Entry:
     """The entry of a pydantic model: its explicitly set fields (and secret fields that hold a
-    value), under `names` where LangChain spells them differently."""
+    value), under `names` where LangChain spells them differently. A field excluded from
+    dumps (an HTTP client, a token provider) that was set is written too, as the
+    `not_implemented` node it becomes: never dropped silently."""
     names = dict(names or {})
     secrets = dict(secrets or {})
-    fields = _model_fields(cls)
-    for name in [*names, *secrets, *(secret_entries or {})]:
+    fields = cls.model_fields
+    for name in [*names, *secrets, *(secret_entries or {}), *(secret_if or {})]:
         if name not in fields:
             raise ValueError(
                 f"{cls.__qualname__} has no serializable field {name!r}; name fields of "
@@ -161,14 +163,18 @@ def model_entry(
     # The secret of a field is keyed by the name the document uses for that field.
     written_secrets = {names.get(name, name): env for name, env in secrets.items()}
     written_entries = {names.get(k, k): v for k, v in (secret_entries or {}).items()}
+    written_if = {names.get(k, k): v for k, v in (secret_if or {}).items()}
     accepted = {key for name, info in fields.items() for key in (name, *_aliases(info))}
     accepted |= set(names.values())
 
     def kwargs(obj: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name in fields:
-            if name in obj.model_fields_set or (name in secrets and getattr(obj, name) is not None):
-                out[names.get(name, name)] = getattr(obj, name)
+            value = getattr(obj, name)
+            if fields[name].exclude and value is None:
+                continue
+            if name in obj.model_fields_set or (name in secrets and value is not None):
+                out[names.get(name, name)] = value
         return out
 
     return Entry(
@@ -182,6 +188,7 @@ def model_entry(
         ignored=frozenset(ignore),
         secrets=written_secrets,
         secret_entries=written_entries,
+        secret_if=written_if,
     )
 
 
@@ -193,6 +200,7 @@ def register_serializable(
     names: Mapping[str, str] | None = None,
     secrets: Mapping[str, str] | None = None,
     secret_entries: Mapping[str, Callable[[str], bool]] | None = None,
+    secret_if: Mapping[str, Callable[[Any], bool]] | None = None,
     ignore: Iterable[str] = (),
 ) -> None:
     """Opt a plugin's pydantic class into [`dumpd`][pipes.dumpd] / [`load`][pipes.load].
@@ -203,7 +211,10 @@ def register_serializable(
     (`ignore` lists keys that carry nothing and are dropped). Secret fields are written as
     `{"lc": 1, "type": "secret", "id": [ENV_VAR]}` references and read back from the
     loader's `secrets_map` or that environment variable; the entries of the dict fields of
-    `secret_entries` whose name the predicate accepts are written as references too.
+    `secret_entries` whose name the predicate accepts are written as references too
+    (`"<field>.<entry>"`), and so is the whole value of a `secret_if` field when its
+    predicate says it holds a secret (a URL with a password); those two are read back from
+    `secrets_map` only.
 
     `cls` may be `"package.module:ClassName"`: the module is imported on first use only (the
     plugin names its own module; nothing a document names is ever imported).
@@ -224,6 +235,7 @@ def register_serializable(
         "names": names,
         "secrets": secrets,
         "secret_entries": secret_entries,
+        "secret_if": secret_if,
         "ignore": list(ignore),
     }
     if isinstance(cls, str):

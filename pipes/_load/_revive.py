@@ -16,6 +16,10 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
+from pipes._schema._errors import format_validation_error
+
 from ._dump import ESCAPED
 from ._errors import LoadError
 from ._registry import Entry, entry_for_id, known_ids, refuse
@@ -186,7 +190,7 @@ class _Reviver:
             where = f"{path}.kwargs.{key}"
             if key in entry.ignored:
                 continue
-            if key in entry.secrets:
+            if key in entry.secrets or (key in entry.secret_if and _is_node(item, "secret")):
                 values[key] = self.secret(item, entry, key, where)
             elif key in entry.secret_entries and isinstance(item, dict):
                 values[key] = {
@@ -203,6 +207,11 @@ class _Reviver:
             return entry.build(values)
         except LoadError:
             raise
+        except ValidationError as exc:
+            raise refuse(
+                f"cannot build {entry.cls.__name__} from its kwargs:\n{format_validation_error(exc)}\n",
+                path,
+            ) from exc
         except Exception as exc:
             raise refuse(f"cannot build {entry.cls.__name__}: {exc}", path) from exc
 
@@ -226,18 +235,14 @@ class _Reviver:
         # (AWS_SECRET_ACCESS_KEY) must not send it to a server the document chose.
         if self.secrets_from_env and name == declared and os.environ.get(name):
             return os.environ[name]
-        where = (
-            f"secrets_map nor the environment variable {declared}"
-            if self.secrets_from_env and name == declared
-            else "secrets_map"
-            + (
-                f" (only {declared} is read from the environment for this field)"
-                if self.secrets_from_env and declared
-                else ""
-            )
-        )
+        if self.secrets_from_env and name == declared:
+            where = f"is neither in secrets_map nor in the environment variable {declared}"
+        else:
+            where = "is not in secrets_map"
+            if self.secrets_from_env and declared:
+                where += f" (only {declared} is read from the environment for this field)"
         raise refuse(
-            f"the secret {name!r} for {entry.cls.__name__}.{key} is in neither {where}; pass "
+            f"the secret {name!r} for {entry.cls.__name__}.{key} {where}; pass "
             f"secrets_map={{{name!r}: ...}}",
             path,
         )

@@ -94,8 +94,13 @@ def test_kwargs_that_are_not_declared_fields_are_refused() -> None:
         "StrOutputParser has no field 'callbacks'",
     )
     refused(
+        node(["langchain", "chat_models", "openai", "ChatOpenAI"], __init__={"a": 1}),
+        "ChatOpenAI has no field '__init__'",
+    )
+    # a declared field still validates its value: no client is built from data
+    refused(
         node(["langchain", "chat_models", "openai", "ChatOpenAI"], http_client={"a": 1}),
-        "ChatOpenAI has no field 'http_client'",
+        r"cannot build ChatOpenAI from its kwargs:\n  - http_client: Input should be an instance",
     )
 
 
