@@ -62,7 +62,7 @@ from pipes._prompts import (
 )
 from pipes._prompts._message import BaseStringMessagePromptTemplate, _DeveloperMessagePromptTemplate
 
-from ._registry import Entry, Group, register
+from ._table import Entry, Group, register
 from ._templates import check_template
 
 __all__ = ["register_all"]

@@ -15,7 +15,8 @@ from typing import Any
 
 from pipes._core import Runnable
 
-from ._registry import Entry, entry_for_class
+from ._registry import entry_for_class
+from ._table import Entry
 
 __all__ = ["ESCAPED", "dumpd", "dumps", "needs_escaping", "secret_reference"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipes._errors import PipesError
 
-__all__ = ["LoadError"]
+__all__ = ["LoadError", "refuse"]
 
 
 class LoadError(PipesError, ValueError):
@@ -16,3 +16,8 @@ class LoadError(PipesError, ValueError):
     def __init__(self, message: str, *, path: str = "$") -> None:
         super().__init__(message)
         self.path = path
+
+
+def refuse(message: str, path: str) -> LoadError:
+    """A `LoadError` at `path` (a helper so every refusal names where it happened)."""
+    return LoadError(f"{message} (at {path})", path=path)

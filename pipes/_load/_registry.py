@@ -1,63 +1,23 @@
-"""The allow-list: which classes serialize, under which ids, and how their kwargs are read.
+"""Looking classes up in the id table, and the registration plugins use.
 
-Loading builds only classes found here. pipes registers its own classes (`_builtins`);
-a plugin opts its classes in with [`register_serializable`][pipes.register_serializable].
-Nothing named in a document is ever imported: an id either is a key of this table or the
-document is refused.
+pipes' own classes are added to the table on the first dump or load (`_builtins`, which
+imports every layer); a plugin's with [`register_serializable`][pipes.register_serializable],
+at its import, which costs nothing more.
 """
 
 from __future__ import annotations
 
 import importlib
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from ._errors import LoadError
+from ._table import BY_CLASS, BY_ID, Entry, Group, defer, register, run_deferred
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["Entry", "Group", "entry_for_class", "entry_for_id", "register", "register_serializable"]
+__all__ = ["entry_for_class", "entry_for_id", "known_ids", "model_entry", "register_serializable"]
 
-Group = Literal["messages", "core", "plugin"]
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """How one class is written and rebuilt."""
-
-    cls: type[Any]
-    id: tuple[str, ...]
-    #: The object's constructor kwargs (values may be registered objects, secrets, ...).
-    kwargs: Callable[[Any], dict[str, Any]]
-    #: kwargs (revived, secrets resolved) -> the object.
-    build: Callable[[dict[str, Any]], Any]
-    #: The kwargs a document may carry; any other key is refused.
-    fields: frozenset[str]
-    group: Group
-    #: Other ids read as this class (LangChain's module paths).
-    also: tuple[tuple[str, ...], ...] = ()
-    #: Keys LangChain writes that carry nothing for pipes: dropped on load.
-    ignored: frozenset[str] = frozenset()
-    #: kwarg -> the environment variable a secret reference to it is written as / read from.
-    secrets: Mapping[str, str] = field(default_factory=dict)
-    #: kwarg (a dict) -> which entry names hold a credential (written as references).
-    secret_entries: Mapping[str, Callable[[str], bool]] = field(default_factory=dict)
-    #: kwarg -> whether a value holds a secret (a URL with a password): such a value is written
-    #: as a reference named after the kwarg, read back from `secrets_map` only.
-    secret_if: Mapping[str, Callable[[Any], bool]] = field(default_factory=dict)
-    #: kwargs holding lists of exception classes (retry, fallbacks): the only places a class
-    #: reference (a builtin or pipes exception) is read.
-    exception_types: frozenset[str] = frozenset()
-
-
-_lock = threading.Lock()
-_BY_CLASS: dict[type[Any], Entry] = {}
-_BY_ID: dict[tuple[str, ...], Entry] = {}
-# "module:Name" -> the registration to run once the class is imported (lazy plugin classes).
-_PENDING: dict[str, Callable[[], None]] = {}
 _builtins_loaded = False
 
 
@@ -70,58 +30,30 @@ def _ensure_builtins() -> None:
         _builtins_loaded = True
 
 
-def register(entry: Entry) -> None:
-    """Add `entry` to the table (pipes' own classes and `register_serializable`)."""
-    with _lock:
-        for key in (entry.id, *entry.also):
-            known = _BY_ID.get(key)
-            if known is not None and known.cls is not entry.cls:
-                raise ValueError(
-                    f"the serialization id {list(key)} is taken by {known.cls.__qualname__}; "
-                    f"register {entry.cls.__qualname__} under another id"
-                )
-        _BY_CLASS[entry.cls] = entry
-        for key in (entry.id, *entry.also):
-            _BY_ID[key] = entry
-
-
-def _run_pending(key: str | None) -> None:
-    """Register the lazy classes: the one named `key`, or all of them (`None`)."""
-    with _lock:
-        if key is None:
-            todo = list(_PENDING.values())
-            _PENDING.clear()
-        else:
-            run = _PENDING.pop(key, None)
-            todo = [run] if run is not None else []
-    for run in todo:
-        run()
-
-
 def entry_for_class(cls: type[Any]) -> Entry | None:
     """The entry of exactly `cls` (a subclass is not its parent: it may behave differently)."""
     _ensure_builtins()
-    entry = _BY_CLASS.get(cls)
-    if entry is None and _PENDING:
-        _run_pending(f"{cls.__module__}:{cls.__qualname__}")
-        entry = _BY_CLASS.get(cls)
+    entry = BY_CLASS.get(cls)
+    if entry is None:
+        run_deferred(f"{cls.__module__}:{cls.__qualname__}")
+        entry = BY_CLASS.get(cls)
     return entry
 
 
 def entry_for_id(key: tuple[str, ...]) -> Entry | None:
     """The entry a document's id names, or `None` (never imports anything the id names)."""
     _ensure_builtins()
-    entry = _BY_ID.get(key)
-    if entry is None and _PENDING:
-        _run_pending(None)  # plugin classes registered lazily: import them (plugins' own code)
-        entry = _BY_ID.get(key)
+    entry = BY_ID.get(key)
+    if entry is None:
+        run_deferred(None)  # plugin classes registered lazily: import them (plugins' own code)
+        entry = BY_ID.get(key)
     return entry
 
 
 def known_ids() -> list[str]:
     """Every id loadable now, for error messages."""
     _ensure_builtins()
-    return sorted(".".join(entry.id) for entry in _BY_CLASS.values())
+    return sorted(".".join(entry.id) for entry in BY_CLASS.values())
 
 
 def _aliases(info: Any) -> list[str]:
@@ -247,12 +179,8 @@ def register_serializable(
             loaded = getattr(importlib.import_module(module), name)
             register(model_entry(loaded, id, group="plugin", **options))
 
-        with _lock:
-            _PENDING[cls] = later
+        defer(cls, later)
         return
     register(model_entry(cls, id, group="plugin", **options))
 
 
-def refuse(message: str, path: str) -> LoadError:
-    """A `LoadError` at `path` (a helper so every refusal names where it happened)."""
-    return LoadError(f"{message} (at {path})", path=path)

@@ -21,8 +21,9 @@ from pydantic import ValidationError
 from pipes._schema._errors import format_validation_error
 
 from ._dump import ESCAPED
-from ._errors import LoadError
-from ._registry import Entry, entry_for_id, known_ids, refuse
+from ._errors import LoadError, refuse
+from ._registry import entry_for_id, known_ids
+from ._table import Entry
 
 __all__ = ["DEFAULT_NAMESPACES", "load", "loads"]
 
