@@ -39,7 +39,6 @@ from pipes_openai._errors import (
     StreamEventError,
     StreamIncompleteError,
 )
-
 from pipes_openai._serialize import register as _register_serializable
 
 if TYPE_CHECKING:

@@ -21,4 +21,4 @@ from ._errors import LoadError
 from ._registry import register_serializable
 from ._revive import load, loads
 
-__all__ = ["LoadError", "dumpd", "dumps", "load", "loads", "register_serializable"]
+__all__: list[str] = ["LoadError", "dumpd", "dumps", "load", "loads", "register_serializable"]

@@ -146,7 +146,11 @@ def _retry_kwargs(retry: RunnableRetry[Any, Any]) -> dict[str, Any]:
         "wait_exponential_jitter": retry.wait_exponential_jitter,
         "max_attempt_number": retry.stop_after_attempt,
     }
-    params = {"initial": retry.initial_wait, "max": retry.max_wait, "exp_base": retry.exponential_base}
+    params = {
+        "initial": retry.initial_wait,
+        "max": retry.max_wait,
+        "exp_base": retry.exponential_base,
+    }
     if params != {"initial": 0.1, "max": 10.0, "exp_base": 2.0}:
         out["exponential_jitter_params"] = params
     return out
@@ -212,7 +216,11 @@ def _assign(values: dict[str, Any]) -> RunnableAssign:
 def _core_entries() -> list[Entry]:
     return [
         _runnable(
-            RunnableSequence, "base", _sequence_kwargs, _sequence, ["first", "middle", "last", "name"]
+            RunnableSequence,
+            "base",
+            _sequence_kwargs,
+            _sequence,
+            ["first", "middle", "last", "name"],
         ),
         _runnable(
             RunnableParallel,
@@ -279,7 +287,9 @@ def _core_entries() -> list[Entry]:
             RunnableBranch,
             "branch",
             lambda obj: {"branches": [list(pair) for pair in obj.branches], "default": obj.default},
-            lambda v: RunnableBranch(*[tuple(pair) for pair in v.get("branches") or []], v["default"]),
+            lambda v: RunnableBranch(
+                *[tuple(pair) for pair in v.get("branches") or []], v["default"]
+            ),
             ["branches", "default"],
         ),
     ]
@@ -294,7 +304,13 @@ _ALWAYS = {
     ToolMessage: ("tool_call_id", "status"),
     ToolMessageChunk: ("tool_call_id", "status"),
 }
-_MESSAGE_MODULES = {"AI": "ai", "Human": "human", "System": "system", "Tool": "tool", "Chat": "chat"}
+_MESSAGE_MODULES = {
+    "AI": "ai",
+    "Human": "human",
+    "System": "system",
+    "Tool": "tool",
+    "Chat": "chat",
+}
 
 
 def _message_kwargs(message: BaseMessage) -> dict[str, Any]:
@@ -456,7 +472,9 @@ def _lc_part(part: Any) -> bool:
     return part.get("type") == "image_url" and set(part) == {"type", "image_url"}
 
 
-def _message_template(cls: type[BaseStringMessagePromptTemplate]) -> Callable[[dict[str, Any]], Any]:
+def _message_template(
+    cls: type[BaseStringMessagePromptTemplate],
+) -> Callable[[dict[str, Any]], Any]:
     def build(values: dict[str, Any]) -> Any:
         values = dict(values)
         prompt = values.pop("prompt", None)
@@ -522,9 +540,12 @@ def _chat(values: dict[str, Any]) -> ChatPromptTemplate[Any]:
     partials = dict(values.get("partial_variables") or {})
     for message in values["messages"]:
         # LangChain writes an optional placeholder's default as a partial `[]`: pipes needs none.
-        if isinstance(message, MessagesPlaceholder) and message.optional:
-            if partials.get(message.variable_name) == []:
-                del partials[message.variable_name]
+        if (
+            isinstance(message, MessagesPlaceholder)
+            and message.optional
+            and partials.get(message.variable_name) == []
+        ):
+            del partials[message.variable_name]
     return ChatPromptTemplate(
         values["messages"],
         partial_variables=partials,
@@ -562,7 +583,14 @@ def _prompt_entries() -> list[Entry]:
             ("langchain", "prompts", "prompt", "PromptTemplate"),
             _prompt_kwargs,
             _prompt,
-            ["template", "template_format", "input_variables", "partial_variables", "input_type", "name"],
+            [
+                "template",
+                "template_format",
+                "input_variables",
+                "partial_variables",
+                "input_type",
+                "name",
+            ],
             also=[("langchain_core", "prompts", "prompt", "PromptTemplate")],
             ignored=_PROMPT_IGNORED,
         ),
@@ -577,7 +605,9 @@ def _prompt_entries() -> list[Entry]:
         ),
         _message_template_entry(HumanMessagePromptTemplate, (*chat, "HumanMessagePromptTemplate")),
         _message_template_entry(AIMessagePromptTemplate, (*chat, "AIMessagePromptTemplate")),
-        _message_template_entry(SystemMessagePromptTemplate, (*chat, "SystemMessagePromptTemplate")),
+        _message_template_entry(
+            SystemMessagePromptTemplate, (*chat, "SystemMessagePromptTemplate")
+        ),
         _message_template_entry(ChatMessagePromptTemplate, (*chat, "ChatMessagePromptTemplate")),
         _message_template_entry(
             _DeveloperMessagePromptTemplate, ("pipes", "prompts", "DeveloperMessagePromptTemplate")

@@ -173,7 +173,9 @@ def register_serializable(
     if isinstance(cls, str):
         module, sep, name = cls.partition(":")
         if not (sep and module and name):
-            raise ValueError(f"register_serializable: expected 'package.module:ClassName', got {cls!r}")
+            raise ValueError(
+                f"register_serializable: expected 'package.module:ClassName', got {cls!r}"
+            )
 
         def later() -> None:
             loaded = getattr(importlib.import_module(module), name)
@@ -182,5 +184,3 @@ def register_serializable(
         defer(cls, later)
         return
     register(model_entry(cls, id, group="plugin", **options))
-
-

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from pipes._errors import PipesError
 from pipes._schema._errors import format_validation_error
 
 from ._dump import ESCAPED
@@ -97,7 +98,9 @@ class _Reviver:
             return self.plain(node[ESCAPED], f"{path}.{ESCAPED}", depth + 1)
         if "lc" in node and node.get("type") in ("constructor", "secret", "not_implemented"):
             if node["lc"] != 1:
-                raise refuse(f"unsupported document version lc={_short(node['lc'])}; expected 1", path)
+                raise refuse(
+                    f"unsupported document version lc={_short(node['lc'])}; expected 1", path
+                )
             kind = node["type"]
             if kind == "constructor":
                 return self.construct(node, path, depth)
@@ -209,9 +212,9 @@ class _Reviver:
         except LoadError:
             raise
         except ValidationError as exc:
+            problems = format_validation_error(exc)
             raise refuse(
-                f"cannot build {entry.cls.__name__} from its kwargs:\n{format_validation_error(exc)}\n",
-                path,
+                f"cannot build {entry.cls.__name__} from its kwargs:\n{problems}\n", path
             ) from exc
         except Exception as exc:
             raise refuse(f"cannot build {entry.cls.__name__}: {exc}", path) from exc
@@ -249,24 +252,32 @@ class _Reviver:
         )
 
     def exception(self, node: Any, path: str) -> type[BaseException]:
-        """An exception class named by a not_implemented node: builtins and pipes' own only."""
+        """An exception class named by a not_implemented node: a builtin exception or one of
+        the pipes tree (pipes' own and its providers', already imported: none is imported)."""
         ref = node.get("id") if _is_node(node, "not_implemented") else None
         if isinstance(ref, list) and len(ref) >= 2 and all(isinstance(p, str) for p in ref):
-            found: Any = None
-            if ref[:-1] == ["builtins"]:
-                found = getattr(builtins, ref[-1], None)
-            elif ref[0] == "pipes":
-                import pipes
-
-                if ref[-1] in pipes.__all__:
-                    found = getattr(pipes, ref[-1])
+            found: Any = getattr(builtins, ref[-1], None) if ref[:-1] == ["builtins"] else None
+            if found is None:
+                found = _pipes_exceptions().get(tuple(ref))
             if isinstance(found, type) and issubclass(found, BaseException):
                 return found
         raise refuse(
             f"{_short(node)} is not an exception class pipes loads: only builtin exceptions "
-            "(ValueError, TimeoutError ...) and pipes' own are read back",
+            "(ValueError, TimeoutError ...) and those of the pipes tree (PipesError and its "
+            "subclasses, providers' included) are read back",
             path,
         )
+
+
+def _pipes_exceptions() -> dict[tuple[str, ...], type[BaseException]]:
+    """Every class of the pipes exception tree, by the id a dump writes for it."""
+    found: dict[tuple[str, ...], type[BaseException]] = {}
+    pending: list[type[BaseException]] = [PipesError]
+    while pending:
+        cls = pending.pop()
+        found[(*cls.__module__.split("."), cls.__qualname__)] = cls
+        pending.extend(cls.__subclasses__())
+    return found
 
 
 def load(

@@ -40,7 +40,11 @@ def check_template(template: Any, template_format: Any) -> None:
         except jinja2.TemplateSyntaxError:
             continue  # the template class reports syntax errors with their position
         for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
-            name = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+            if isinstance(node, nodes.Getattr):
+                name: object = node.attr
+            else:
+                assert isinstance(node, nodes.Getitem)
+                name = node.arg.value if isinstance(node.arg, nodes.Const) else None
             if isinstance(name, str) and name.startswith("_"):
                 raise UnsafeTemplateError(
                     f"the jinja2 template {text[:60]!r} reads {name!r} (line {node.lineno}): a "

@@ -17,9 +17,9 @@ from typing import Any
 os.environ["OPENAI_API_KEY"] = "sk-capture-not-a-key"
 os.environ["AZURE_OPENAI_API_KEY"] = "azure-capture-not-a-key"
 
-import langchain_core  # noqa: E402
-from langchain_core.load import dumpd  # noqa: E402
-from langchain_core.messages import (  # noqa: E402
+import langchain_core
+from langchain_core.load import dumpd
+from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
     ChatMessage,
@@ -29,19 +29,19 @@ from langchain_core.messages import (  # noqa: E402
     ToolMessage,
     ToolMessageChunk,
 )
-from langchain_core.output_parsers import (  # noqa: E402
+from langchain_core.output_parsers import (
     CommaSeparatedListOutputParser,
     StrOutputParser,
 )
-from langchain_core.prompt_values import ChatPromptValue, StringPromptValue  # noqa: E402
-from langchain_core.prompts import (  # noqa: E402
+from langchain_core.prompt_values import ChatPromptValue, StringPromptValue
+from langchain_core.prompts import (
     AIMessagePromptTemplate,
     ChatPromptTemplate,
     MessagesPlaceholder,
     PromptTemplate,
 )
-from langchain_core.prompts.chat import ChatMessagePromptTemplate  # noqa: E402
-from langchain_core.runnables import (  # noqa: E402
+from langchain_core.prompts.chat import ChatMessagePromptTemplate
+from langchain_core.runnables import (
     RunnableBranch,
     RunnableLambda,
     RunnableParallel,
@@ -49,7 +49,7 @@ from langchain_core.runnables import (  # noqa: E402
     RunnablePick,
     RunnableSequence,
 )
-from langchain_openai import AzureChatOpenAI, ChatOpenAI  # noqa: E402
+from langchain_openai import AzureChatOpenAI, ChatOpenAI
 
 OUT = Path(__file__).parent / "data" / "langchain_dumps.json"
 
@@ -57,7 +57,11 @@ OUT = Path(__file__).parent / "data" / "langchain_dumps.json"
 def objects() -> dict[str, Any]:
     llm = ChatOpenAI(model="gpt-4o", temperature=0.2, max_retries=5)
     prompt = ChatPromptTemplate.from_messages(
-        [("system", "You translate to {language}."), MessagesPlaceholder("history"), ("human", "{text}")]
+        [
+            ("system", "You translate to {language}."),
+            MessagesPlaceholder("history"),
+            ("human", "{text}"),
+        ]
     )
     return {
         "human": HumanMessage("hi", id="m1", name="bob"),
@@ -76,24 +80,42 @@ def objects() -> dict[str, Any]:
         "escaped_kwargs": HumanMessage(
             "x", additional_kwargs={"lc": 1, "type": "constructor", "id": ["os", "system"]}
         ),
-        "prompt": PromptTemplate.from_template("Tell me about {topic} in {style}", partial_variables={"style": "haiku"}),
+        "prompt": PromptTemplate.from_template(
+            "Tell me about {topic} in {style}", partial_variables={"style": "haiku"}
+        ),
         "prompt_mustache": PromptTemplate.from_template("hi {{name}}", template_format="mustache"),
         "prompt_jinja2": PromptTemplate.from_template("hi {{ name }}", template_format="jinja2"),
         "chat_prompt": prompt,
-        "chat_prompt_partial": ChatPromptTemplate.from_messages([("system", "{a} {b}")]).partial(a="x"),
+        "chat_prompt_partial": ChatPromptTemplate.from_messages([("system", "{a} {b}")]).partial(
+            a="x"
+        ),
         "chat_prompt_optional": ChatPromptTemplate.from_messages(
             [MessagesPlaceholder("history", optional=True, n_messages=3), ("human", "{q}")]
         ),
-        "chat_prompt_literal": ChatPromptTemplate.from_messages([SystemMessage("fixed"), ("ai", "{a}")]),
+        "chat_prompt_literal": ChatPromptTemplate.from_messages(
+            [SystemMessage("fixed"), ("ai", "{a}")]
+        ),
         "chat_prompt_image": ChatPromptTemplate.from_messages(
-            [("human", [{"type": "text", "text": "{q}"}, {"type": "image_url", "image_url": {"url": "{u}"}}])]
+            [
+                (
+                    "human",
+                    [
+                        {"type": "text", "text": "{q}"},
+                        {"type": "image_url", "image_url": {"url": "{u}"}},
+                    ],
+                )
+            ]
         ),
         "ai_message_template": AIMessagePromptTemplate.from_template("{a}"),
         "chat_message_template": ChatMessagePromptTemplate.from_template("{a}", role="critic"),
         "str_parser": StrOutputParser(),
         "csv_parser": CommaSeparatedListOutputParser(),
         "chat_openai": ChatOpenAI(
-            model="gpt-4o", temperature=0.2, max_tokens=100, stop=["\n"], base_url="http://127.0.0.1:9/v1"
+            model="gpt-4o",
+            temperature=0.2,
+            max_tokens=100,
+            stop=["\n"],
+            base_url="http://127.0.0.1:9/v1",
         ),
         "azure": AzureChatOpenAI(
             azure_deployment="gpt-4o",

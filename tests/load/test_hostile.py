@@ -40,7 +40,8 @@ def refused(doc: Any, match: str, **options: Any) -> LoadError:
 
 
 def test_load_error_is_a_value_error_in_the_tree() -> None:
-    assert issubclass(LoadError, PipesError) and issubclass(LoadError, ValueError)
+    assert issubclass(LoadError, PipesError)
+    assert issubclass(LoadError, ValueError)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +60,9 @@ def test_load_error_is_a_value_error_in_the_tree() -> None:
 )
 def test_ids_outside_the_allow_list_are_refused_without_importing(id: list[str]) -> None:
     before = set(sys.modules)
-    error = refused(node(id, command="touch /tmp/pwned"), "is (outside the namespaces|not a class pipes loads)")
+    error = refused(
+        node(id, command="touch /tmp/pwned"), "is (outside the namespaces|not a class pipes loads)"
+    )
     assert error.path == "$"
     # nothing named by the document was imported (only pipes' own modules, on first use)
     assert {name.split(".")[0] for name in set(sys.modules) - before} <= {"pipes", "pipes_openai"}
@@ -105,7 +108,9 @@ def test_kwargs_that_are_not_declared_fields_are_refused() -> None:
 
 
 def test_a_field_with_a_bad_value_is_refused_with_the_cause() -> None:
-    error = refused(node(["langchain", "schema", "messages", "HumanMessage"], content=12), "HumanMessage")
+    error = refused(
+        node(["langchain", "schema", "messages", "HumanMessage"], content=12), "HumanMessage"
+    )
     assert error.__cause__ is not None
 
 
@@ -116,8 +121,18 @@ def test_a_field_with_a_bad_value_is_refused_with_the_cause() -> None:
         {"lc": 1, "type": "constructor", "id": [1, 2]},
         {"lc": 1, "type": "constructor", "id": []},
         {"lc": 1, "type": "constructor", "id": ["langchain"] * 100},
-        {"lc": 1, "type": "constructor", "id": ["langchain", "schema", "messages", "HumanMessage"], "kwargs": []},
-        {"lc": 1, "type": "constructor", "id": ["langchain", "schema", "messages", "HumanMessage"], "exec": "x"},
+        {
+            "lc": 1,
+            "type": "constructor",
+            "id": ["langchain", "schema", "messages", "HumanMessage"],
+            "kwargs": [],
+        },
+        {
+            "lc": 1,
+            "type": "constructor",
+            "id": ["langchain", "schema", "messages", "HumanMessage"],
+            "exec": "x",
+        },
         {"lc": 2, "type": "constructor", "id": ["langchain", "schema", "messages", "HumanMessage"]},
     ],
 )
@@ -126,9 +141,13 @@ def test_malformed_nodes_are_refused(doc: dict[str, Any]) -> None:
         load(doc)
 
 
-def test_secret_references_outside_secret_fields_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_references_outside_secret_fields_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-value")
-    doc = node(["langchain", "schema", "messages", "HumanMessage"], content=secret("AWS_SECRET_ACCESS_KEY"))
+    doc = node(
+        ["langchain", "schema", "messages", "HumanMessage"], content=secret("AWS_SECRET_ACCESS_KEY")
+    )
     refused(doc, "secret reference .* is read only in a secret field")
     refused(doc, "secret reference", secrets_map={"AWS_SECRET_ACCESS_KEY": "x"})
 
@@ -155,7 +174,11 @@ def test_a_document_cannot_send_another_environment_variable_to_its_server(
 
 
 def test_not_implemented_nodes_are_refused_unless_asked_to_ignore() -> None:
-    lam = {"lc": 1, "type": "not_implemented", "id": ["pipes", "_core", "_lambda", "RunnableLambda"]}
+    lam = {
+        "lc": 1,
+        "type": "not_implemented",
+        "id": ["pipes", "_core", "_lambda", "RunnableLambda"],
+    }
     refused(lam, "RunnableLambda was written as not_implemented")
     assert load(lam, ignore_unserializable_fields=True) is None
 
@@ -211,7 +234,11 @@ def test_templates_that_try_to_escape_are_refused(template: str, template_format
 
 
 def test_a_plain_jinja2_template_loads() -> None:
-    doc = node(["langchain", "prompts", "prompt", "PromptTemplate"], template="{{ x.y }}", template_format="jinja2")
+    doc = node(
+        ["langchain", "prompts", "prompt", "PromptTemplate"],
+        template="{{ x.y }}",
+        template_format="jinja2",
+    )
     assert load(doc).format(x={"y": "ok"}) == "ok"
 
 
@@ -256,7 +283,9 @@ def test_allowed_objects_narrow_what_is_built() -> None:
     assert load(message, allowed_objects="messages") == HumanMessage("hi")
     refused(parser, "not in allowed_objects", allowed_objects="messages")
     assert isinstance(load(parser, allowed_objects="core"), StrOutputParser)
-    refused(model, "not in allowed_objects", allowed_objects="core", secrets_map={"OPENAI_API_KEY": "k"})
+    refused(
+        model, "not in allowed_objects", allowed_objects="core", secrets_map={"OPENAI_API_KEY": "k"}
+    )
     assert isinstance(load(parser, allowed_objects=[StrOutputParser]), StrOutputParser)
     refused(message, "not in allowed_objects", allowed_objects=[StrOutputParser])
     with pytest.raises(ValueError, match="allowed_objects must be"):
@@ -284,7 +313,9 @@ def test_prompt_input_variables_must_match_the_template() -> None:
 
 
 def test_an_unknown_template_format_is_refused() -> None:
-    doc = node(["langchain", "prompts", "prompt", "PromptTemplate"], template="x", template_format="python")
+    doc = node(
+        ["langchain", "prompts", "prompt", "PromptTemplate"], template="x", template_format="python"
+    )
     refused(doc, "cannot build PromptTemplate")
 
 
@@ -307,7 +338,8 @@ def test_tools_are_not_serializable() -> None:
         return a + b
 
     data = dumpd(add)
-    assert data["type"] == "not_implemented" and data["name"] == "add"
+    assert data["type"] == "not_implemented"
+    assert data["name"] == "add"
     refused(data, "was written as not_implemented")
     assert "repr" not in data  # a repr could carry what the object holds
 

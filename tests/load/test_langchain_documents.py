@@ -32,8 +32,8 @@ from pipes import (
     RunnableRetry,
     RunnableSequence,
     RunnableWithFallbacks,
-    StrOutputParser,
     StringPromptValue,
+    StrOutputParser,
     SystemMessage,
     ToolMessage,
     ToolMessageChunk,
@@ -54,7 +54,11 @@ def _llm() -> ChatOpenAI:
 
 def _prompt() -> ChatPromptTemplate[Any]:
     return ChatPromptTemplate.from_messages(
-        [("system", "You translate to {language}."), MessagesPlaceholder("history"), ("human", "{text}")]
+        [
+            ("system", "You translate to {language}."),
+            MessagesPlaceholder("history"),
+            ("human", "{text}"),
+        ]
     )
 
 
@@ -86,9 +90,19 @@ EQUIVALENT: dict[str, Any] = {
     "chat_prompt_optional": ChatPromptTemplate.from_messages(
         [MessagesPlaceholder("history", optional=True, n_messages=3), ("human", "{q}")]
     ),
-    "chat_prompt_literal": ChatPromptTemplate.from_messages([SystemMessage("fixed"), ("ai", "{a}")]),
+    "chat_prompt_literal": ChatPromptTemplate.from_messages(
+        [SystemMessage("fixed"), ("ai", "{a}")]
+    ),
     "chat_prompt_image": ChatPromptTemplate.from_messages(
-        [("human", [{"type": "text", "text": "{q}"}, {"type": "image_url", "image_url": {"url": "{u}"}}])]
+        [
+            (
+                "human",
+                [
+                    {"type": "text", "text": "{q}"},
+                    {"type": "image_url", "image_url": {"url": "{u}"}},
+                ],
+            )
+        ]
     ),
     "ai_message_template": AIMessagePromptTemplate.from_template("{a}"),
     "chat_message_template": ChatMessagePromptTemplate.from_template("{a}", role="critic"),
@@ -166,8 +180,14 @@ def test_langchain_documents_load_into_the_equivalent_pipes_objects(name: str) -
 
 def test_the_loaded_chat_model_has_the_key_and_settings() -> None:
     model = load(DOCS["chat_openai"], secrets_map=SECRETS)
-    assert model.api_key is not None and model.api_key.get_secret_value() == "sk-from-map"
-    assert (model.model, model.temperature, model.max_tokens, model.stop) == ("gpt-4o", 0.2, 100, ["\n"])
+    assert model.api_key is not None
+    assert model.api_key.get_secret_value() == "sk-from-map"
+    assert (model.model, model.temperature, model.max_tokens, model.stop) == (
+        "gpt-4o",
+        0.2,
+        100,
+        ["\n"],
+    )
     assert model.base_url == "http://127.0.0.1:9/v1"
 
 
@@ -187,20 +207,29 @@ def test_azure_loads_with_its_deployment_and_key() -> None:
         "2024-10-21",
         "https://example.openai.azure.com",
     )
-    assert model.api_key is not None and model.api_key.get_secret_value() == "az-from-map"
+    assert model.api_key is not None
+    assert model.api_key.get_secret_value() == "az-from-map"
 
 
 def test_compositions_keep_their_parts() -> None:
     sequence = load(DOCS["sequence"], secrets_map=SECRETS)
-    assert [type(step) for step in sequence.steps] == [ChatPromptTemplate, ChatOpenAI, StrOutputParser]
+    assert [type(step) for step in sequence.steps] == [
+        ChatPromptTemplate,
+        ChatOpenAI,
+        StrOutputParser,
+    ]
     retry = load(DOCS["retry"], secrets_map=SECRETS)
-    assert isinstance(retry, RunnableRetry) and retry.stop_after_attempt == 4
+    assert isinstance(retry, RunnableRetry)
+    assert retry.stop_after_attempt == 4
     assert retry.retry_if_exception_type == (Exception,)
     fallbacks = load(DOCS["fallbacks"], secrets_map=SECRETS)
     assert isinstance(fallbacks, RunnableWithFallbacks)
     assert [m.model for m in fallbacks.runnables] == ["gpt-4o", "gpt-4o-mini"]
     assert isinstance(load(DOCS["each"]), RunnableEach)
-    assert load(DOCS["with_config"], secrets_map=SECRETS).config == {"run_name": "translate", "tags": ["prod"]}
+    assert load(DOCS["with_config"], secrets_map=SECRETS).config == {
+        "run_name": "translate",
+        "tags": ["prod"],
+    }
 
 
 def test_a_langchain_lambda_is_refused_clearly() -> None:

@@ -87,7 +87,8 @@ def test_a_missing_secret_says_which_and_how(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     model = ChatOpenAI(api_key=KEY, default_headers={"Authorization": HEADER})
     with pytest.raises(
-        LoadError, match=r"'default_headers\.Authorization'.* is not in secrets_map; pass secrets_map="
+        LoadError,
+        match=r"'default_headers\.Authorization'.* is not in secrets_map; pass secrets_map=",
     ) as info:
         load(dumpd(model))
     assert info.value.path == "$.kwargs.default_headers.Authorization"
@@ -120,7 +121,7 @@ def test_objects_that_cannot_be_written_are_marked_not_dropped() -> None:
         model = ChatOpenAI(api_key=KEY, http_client=client)
         doc = dumpd(model)
         assert doc["kwargs"]["http_client"]["type"] == "not_implemented"
-        with pytest.raises(LoadError, match="httpx.*not_implemented"):
+        with pytest.raises(LoadError, match=r"httpx.*not_implemented"):
             load(doc, secrets_map={"OPENAI_API_KEY": KEY})
         loaded = load(doc, secrets_map={"OPENAI_API_KEY": KEY}, ignore_unserializable_fields=True)
         assert loaded.http_client is None
@@ -136,7 +137,12 @@ def test_objects_that_cannot_be_written_are_marked_not_dropped() -> None:
 
 
 def test_a_secret_anywhere_else_is_never_written() -> None:
-    doc = dumps({"nested": [SecretStr(KEY)], "model": ChatOpenAI(api_key=KEY, model_kwargs={"k": SecretStr(KEY)})})
+    doc = dumps(
+        {
+            "nested": [SecretStr(KEY)],
+            "model": ChatOpenAI(api_key=KEY, model_kwargs={"k": SecretStr(KEY)}),
+        }
+    )
     _secret_free(doc)
     assert json.loads(doc)["nested"][0]["type"] == "not_implemented"
 
