@@ -98,6 +98,23 @@ def model_entry(
     written_if = {names.get(k, k): v for k, v in (secret_if or {}).items()}
     accepted = {key for name, info in fields.items() for key in (name, *_aliases(info))}
     accepted |= set(names.values())
+    # A document key -> the keyword the constructor takes for it (a renamed field by its own
+    # name, or its alias when the model only validates aliases).
+    keyword = {key: key for key in accepted}
+    for name, info in fields.items():
+        aliases = _aliases(info)
+        own = name if not aliases or name in aliases else aliases[0]
+        keyword[name] = own
+        if name in names:
+            keyword[names[name]] = own
+
+    def build(values: dict[str, Any]) -> Any:
+        given: dict[str, Any] = {}
+        for key, value in values.items():
+            if keyword[key] in given:
+                raise ValueError(f"the field {keyword[key]!r} is given twice (as {key!r} too)")
+            given[keyword[key]] = value
+        return cls(**given)
 
     def kwargs(obj: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -113,7 +130,7 @@ def model_entry(
         cls=cls,
         id=tuple(id),
         kwargs=kwargs,
-        build=lambda values: cls(**values),
+        build=build,
         fields=frozenset(accepted),
         group=group,
         also=tuple(tuple(key) for key in also),
