@@ -19,7 +19,6 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from pipes._errors import PipesError
-from pipes._schema._errors import format_validation_error
 
 from ._dump import ESCAPED
 from ._errors import LoadError, refuse
@@ -212,6 +211,8 @@ class _Reviver:
         except LoadError:
             raise
         except ValidationError as exc:
+            from pipes._schema._errors import format_validation_error  # only when it failed
+
             problems = format_validation_error(exc)
             raise refuse(
                 f"cannot build {entry.cls.__name__} from its kwargs:\n{problems}\n", path

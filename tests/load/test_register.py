@@ -122,3 +122,20 @@ def test_provider_exception_types_survive_in_fallbacks() -> None:
     ]
     loaded = load(doc, secrets_map={"OPENAI_API_KEY": "sk-x"})
     assert loaded.exceptions_to_handle == (RateLimitError, TimeoutError)
+
+
+def test_registering_at_import_costs_no_layer() -> None:
+    # pipes_openai registers its classes at import: that must not load the id table of pipes'
+    # own classes (which imports every layer) nor the prompt, parser or schema layers.
+    import subprocess
+
+    code = (
+        "import sys, pipes_openai\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('pipes._load._builtins', "
+        "'pipes._prompts', 'pipes._parsers', 'pipes._schema', 'pipes_openai._azure')))\n"
+        "print(loaded)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"
