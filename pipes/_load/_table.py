@@ -56,6 +56,12 @@ _PENDING: dict[str, Callable[[], None]] = {}
 def register(entry: Entry) -> None:
     """Add `entry` to the table (pipes' own classes and `register_serializable`)."""
     with _lock:
+        known_class = BY_CLASS.get(entry.cls)
+        if known_class is not None and known_class.id != entry.id:
+            raise ValueError(
+                f"{entry.cls.__qualname__} is already serializable as {list(known_class.id)}; "
+                "a class is written under one id (add other ids to also=)"
+            )
         for key in (entry.id, *entry.also):
             known = BY_ID.get(key)
             if known is not None and known.cls is not entry.cls:

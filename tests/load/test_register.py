@@ -82,6 +82,10 @@ def test_registration_mistakes_are_errors() -> None:
 
     with pytest.raises(ValueError, match=r"id \['acme_plugin', 'Widget'\] is taken by Widget"):
         register_serializable(Other, ["acme_plugin", "Widget"])
+    with pytest.raises(
+        ValueError, match=r"Widget is already serializable as \['acme_plugin', 'Widget'\]"
+    ):
+        register_serializable(Widget, ["acme_plugin", "Widget2"])
     with pytest.raises(ValueError, match="Other has no serializable field 'y'"):
         register_serializable(Other, ["acme_plugin", "Other"], secrets={"y": "Y"})
     with pytest.raises(ValueError, match="expected 'package.module:ClassName'"):
