@@ -43,9 +43,8 @@ for name, text in json.load(sys.stdin).items():
     obj = loads(text, allowed_objects="all", secrets_map={"OPENAI_API_KEY": "sk-lc"})
     seen = {"class": type(obj).__name__}
     if hasattr(obj, "format_messages"):
-        seen["messages"] = [
-            [m.type, m.content] for m in obj.format_messages(**{"q": "hi", "language": "French", "history": []})
-        ]
+        values = {"q": "hi", "language": "French", "history": []}
+        seen["messages"] = [[m.type, m.content] for m in obj.format_messages(**values)]
     elif hasattr(obj, "format"):
         seen["text"] = obj.format(topic="bears")
     elif hasattr(obj, "content"):

@@ -88,7 +88,7 @@ def test_registration_mistakes_are_errors() -> None:
         register_serializable(Widget, ["acme_plugin", "Widget2"])
     with pytest.raises(ValueError, match="Other has no serializable field 'y'"):
         register_serializable(Other, ["acme_plugin", "Other"], secrets={"y": "Y"})
-    with pytest.raises(ValueError, match="expected 'package.module:ClassName'"):
+    with pytest.raises(ValueError, match=r"expected 'package\.module:ClassName'"):
         register_serializable("no_colon", ["acme_plugin", "Lazy"])
 
 
