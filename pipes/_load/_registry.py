@@ -83,6 +83,18 @@ def model_entry(
     value), under `names` where LangChain spells them differently. A field excluded from
     dumps (an HTTP client, a token provider) that was set is written too, as the
     `not_implemented` node it becomes: never dropped silently."""
+    from pydantic import BaseModel
+
+    if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+        raise TypeError(
+            f"register_serializable() takes a pydantic model class, got {cls!r}; other classes "
+            "are not serializable"
+        )
+    if isinstance(id, str) or not id or not all(isinstance(part, str) and part for part in id):
+        raise ValueError(
+            f"a serialization id is a non-empty list of names like ['my_plugin', 'chat_models', "
+            f"'MyChat'], got {id!r}"
+        )
     names = dict(names or {})
     secrets = dict(secrets or {})
     fields = cls.model_fields
@@ -92,10 +104,21 @@ def model_entry(
                 f"{cls.__qualname__} has no serializable field {name!r}; name fields of "
                 f"{sorted(fields)}"
             )
-    # The secret of a field is keyed by the name the document uses for that field.
-    written_secrets = {names.get(name, name): env for name, env in secrets.items()}
-    written_entries = {names.get(k, k): v for k, v in (secret_entries or {}).items()}
-    written_if = {names.get(k, k): v for k, v in (secret_if or {}).items()}
+
+    def document_keys(name: str) -> set[str]:
+        """Every key a document may use for the field `name` (its written name first)."""
+        return {name, names.get(name, name), *_aliases(fields[name])}
+
+    # Secrets are keyed by every name a document may give their field.
+    written_secrets = {key: env for name, env in secrets.items() for key in document_keys(name)}
+    written_entries = {
+        key: hidden
+        for name, hidden in (secret_entries or {}).items()
+        for key in document_keys(name)
+    }
+    written_if = {
+        key: holds for name, holds in (secret_if or {}).items() for key in document_keys(name)
+    }
     accepted = {key for name, info in fields.items() for key in (name, *_aliases(info))}
     accepted |= set(names.values())
     # A document key -> the keyword the constructor takes for it (a renamed field by its own

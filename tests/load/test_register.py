@@ -143,3 +143,25 @@ def test_registering_at_import_costs_no_layer() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_secret_is_read_under_any_name_of_its_field() -> None:
+    doc = {
+        "lc": 1,
+        "type": "constructor",
+        "id": ["langchain", "chat_models", "openai", "ChatOpenAI"],
+        "kwargs": {"api_key": {"lc": 1, "type": "secret", "id": ["OPENAI_API_KEY"]}},
+    }
+    model = load(doc, secrets_map={"OPENAI_API_KEY": "sk-by-alias"})
+    assert model.api_key.get_secret_value() == "sk-by-alias"
+
+
+def test_only_pydantic_models_with_a_proper_id_register() -> None:
+    class Plain:
+        pass
+
+    with pytest.raises(TypeError, match="takes a pydantic model class"):
+        register_serializable(Plain, ["acme_plugin", "Plain"])  # type: ignore[arg-type]
+    for bad in ("acme_plugin.Widget", [], ["acme_plugin", ""], ["acme_plugin", 1]):
+        with pytest.raises(ValueError, match="a serialization id is a non-empty list"):
+            register_serializable(Widget, bad)  # type: ignore[arg-type]
