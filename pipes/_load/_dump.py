@@ -22,6 +22,9 @@ __all__ = ["ESCAPED", "dumpd", "dumps", "needs_escaping", "secret_reference"]
 
 ESCAPED = "__lc_escaped__"
 _SCALARS = (str, bool, int, float, type(None))
+#: Deeper than any real chain (and than what `load` reads by default), shallow enough to fail
+#: well before the interpreter's recursion limit.
+MAX_DUMP_DEPTH = 200
 
 
 def needs_escaping(value: Mapping[Any, Any]) -> bool:
@@ -50,35 +53,43 @@ def _not_implemented(value: Any) -> dict[str, Any]:
     return node
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, depth: int = 0) -> Any:
     """User data inside an escaped dict: JSON values as they are, anything else marked."""
     if isinstance(value, _SCALARS):
         return value
+    if depth > MAX_DUMP_DEPTH:
+        raise ValueError(f"cannot dump a value nested more than {MAX_DUMP_DEPTH} levels deep")
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [_plain(v, depth + 1) for v in value]
     return _not_implemented(value)
 
 
-def _encode(value: Any) -> Any:
+def _encode(value: Any, depth: int = 0) -> Any:
     if isinstance(value, _SCALARS):
         return value
+    if depth > MAX_DUMP_DEPTH:
+        # A cycle (a list holding itself) or absurd nesting: fail clearly, not by recursion.
+        raise ValueError(
+            f"cannot dump a value nested more than {MAX_DUMP_DEPTH} levels deep (a container "
+            f"that holds itself?): {type(value).__name__}"
+        )
     entry = entry_for_class(type(value))
     if entry is not None:
-        return _constructor(value, entry)
+        return _constructor(value, entry, depth)
     if isinstance(value, Mapping):
         if not all(isinstance(k, _SCALARS) for k in value):
             return _not_implemented(value)
         if needs_escaping(value):
             return {ESCAPED: _plain(value)}
-        return {str(k): _encode(v) for k, v in value.items()}
+        return {str(k): _encode(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_encode(v) for v in value]
+        return [_encode(v, depth + 1) for v in value]
     return _not_implemented(value)
 
 
-def _constructor(obj: Any, entry: Entry) -> dict[str, Any]:
+def _constructor(obj: Any, entry: Entry, depth: int) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     for key, value in entry.kwargs(obj).items():
         if key in entry.secrets:
@@ -88,11 +99,13 @@ def _constructor(obj: Any, entry: Entry) -> dict[str, Any]:
         elif key in entry.secret_entries and isinstance(value, Mapping):
             hidden = entry.secret_entries[key]
             kwargs[key] = {
-                str(name): secret_reference(f"{key}.{name}") if hidden(str(name)) else _encode(item)
+                str(name): secret_reference(f"{key}.{name}")
+                if hidden(str(name))
+                else _encode(item, depth + 1)
                 for name, item in value.items()
             }
         else:
-            kwargs[key] = _encode(value)
+            kwargs[key] = _encode(value, depth + 1)
     node: dict[str, Any] = {"lc": 1, "type": "constructor", "id": list(entry.id), "kwargs": kwargs}
     if isinstance(obj, Runnable):
         node["name"] = obj.get_name()

@@ -340,3 +340,14 @@ def test_dumps_is_json_and_pretty_indents() -> None:
 def test_plain_values_pass_through() -> None:
     value = {"a": [1, 2.5, "x", None, True], "m": HumanMessage("hi")}
     assert load(dumpd(value)) == value
+
+
+def test_a_container_holding_itself_fails_clearly() -> None:
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="nested more than 200 levels deep"):
+        dumpd(HumanMessage("x", additional_kwargs={"loop": loop}))
+    escaped: dict[str, Any] = {"lc": 1}
+    escaped["self"] = escaped
+    with pytest.raises(ValueError, match="nested more than 200 levels deep"):
+        dumpd(escaped)
