@@ -8,11 +8,21 @@ ever imported: an id either is a key of this table or the document is refused.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["BY_CLASS", "BY_ID", "Entry", "Group", "defer", "register", "run_deferred"]
+__all__ = [
+    "BY_CLASS",
+    "BY_ID",
+    "Entry",
+    "Group",
+    "defer",
+    "entry",
+    "named",
+    "register",
+    "run_deferred",
+]
 
 Group = Literal["messages", "core", "plugin"]
 
@@ -44,6 +54,39 @@ class Entry:
     #: kwargs holding lists of exception classes (retry, fallbacks): the only places a class
     #: reference (a builtin or pipes exception) is read.
     exception_types: frozenset[str] = frozenset()
+
+
+def entry(
+    cls: type[Any],
+    id: Sequence[str],
+    kwargs: Callable[[Any], dict[str, Any]],
+    build: Callable[[dict[str, Any]], Any],
+    fields: Iterable[str],
+    *,
+    group: Group = "core",
+    also: Iterable[Sequence[str]] = (),
+    ignored: Iterable[str] = (),
+    exception_types: Iterable[str] = (),
+) -> Entry:
+    """An entry of pipes' own classes (the keyword form of `Entry`, ids as sequences)."""
+    return Entry(
+        cls=cls,
+        id=tuple(id),
+        kwargs=kwargs,
+        build=build,
+        fields=frozenset(fields),
+        group=group,
+        also=tuple(tuple(key) for key in also),
+        ignored=frozenset(ignored),
+        exception_types=frozenset(exception_types),
+    )
+
+
+def named(obj: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """`kwargs` with the runnable's `name`, if one was given."""
+    if obj.name is not None:
+        kwargs["name"] = obj.name
+    return kwargs
 
 
 _lock = threading.Lock()
