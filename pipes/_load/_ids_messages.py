@@ -54,7 +54,7 @@ def _message_kwargs(message: BaseMessage) -> dict[str, Any]:
     return out
 
 
-def _messageentry(cls: type[BaseMessage]) -> Entry:
+def _message_entry(cls: type[BaseMessage]) -> Entry:
     name = cls.__name__
     module = next(m for prefix, m in _MESSAGE_MODULES.items() if name.startswith(prefix))
     kind = cls.model_fields["type"].default
@@ -91,7 +91,7 @@ def entries() -> list[Entry]:
         ChatMessageChunk,
     ]
     return [
-        *(_messageentry(cls) for cls in classes),
+        *(_message_entry(cls) for cls in classes),
         entry(
             ChatPromptValue,
             ("langchain", "prompts", "chat", "ChatPromptValue"),

@@ -151,7 +151,7 @@ def _message_template(
     return build
 
 
-def _message_templateentry(cls: type[BaseStringMessagePromptTemplate], id: Sequence[str]) -> Entry:
+def _message_template_entry(cls: type[BaseStringMessagePromptTemplate], id: Sequence[str]) -> Entry:
     fields = ["prompt", "template", "template_format", "partial_variables", "additional_kwargs"]
     if cls is ChatMessagePromptTemplate:
         fields.append("role")
@@ -248,11 +248,13 @@ def entries() -> list[Entry]:
             also=[("langchain_core", "prompts", "chat", "ChatPromptTemplate")],
             ignored=_PROMPT_IGNORED,
         ),
-        _message_templateentry(HumanMessagePromptTemplate, (*chat, "HumanMessagePromptTemplate")),
-        _message_templateentry(AIMessagePromptTemplate, (*chat, "AIMessagePromptTemplate")),
-        _message_templateentry(SystemMessagePromptTemplate, (*chat, "SystemMessagePromptTemplate")),
-        _message_templateentry(ChatMessagePromptTemplate, (*chat, "ChatMessagePromptTemplate")),
-        _message_templateentry(
+        _message_template_entry(HumanMessagePromptTemplate, (*chat, "HumanMessagePromptTemplate")),
+        _message_template_entry(AIMessagePromptTemplate, (*chat, "AIMessagePromptTemplate")),
+        _message_template_entry(
+            SystemMessagePromptTemplate, (*chat, "SystemMessagePromptTemplate")
+        ),
+        _message_template_entry(ChatMessagePromptTemplate, (*chat, "ChatMessagePromptTemplate")),
+        _message_template_entry(
             _DeveloperMessagePromptTemplate, ("pipes", "prompts", "DeveloperMessagePromptTemplate")
         ),
         entry(
