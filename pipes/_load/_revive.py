@@ -61,6 +61,11 @@ class _Reviver:
         ignore_unserializable_fields: bool,
         max_depth: int,
     ) -> None:
+        if isinstance(valid_namespaces, str):
+            raise TypeError(
+                f"valid_namespaces takes a list of namespaces, got the string "
+                f"{valid_namespaces!r}; pass [{valid_namespaces!r}]"
+            )
         self.secrets_map = dict(secrets_map or {})
         self.namespaces = frozenset((*DEFAULT_NAMESPACES, *(valid_namespaces or ())))
         self.secrets_from_env = secrets_from_env

@@ -292,6 +292,11 @@ def test_allowed_objects_narrow_what_is_built() -> None:
         load(message, allowed_objects="everything")  # type: ignore[arg-type]
 
 
+def test_valid_namespaces_is_a_list() -> None:
+    with pytest.raises(TypeError, match=r"pass \['acme'\]"):
+        load({}, valid_namespaces="acme")
+
+
 def test_json_values_only() -> None:
     refused({"a": object()}, "object is not a JSON value")
 
