@@ -273,3 +273,37 @@ def test_pipes_writes_the_document_langchain_writes(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(EQUIVALENT))
 def test_pipes_writes_langchains_ids(name: str) -> None:
     assert _ids(_structure(EQUIVALENT[name])) == _ids(DOCS[name])
+
+
+@pytest.mark.parametrize(
+    ("id", "cls"),
+    [
+        (["langchain_openai", "chat_models", "ChatOpenAI"], ChatOpenAI),
+        (["langchain_openai", "chat_models", "base", "ChatOpenAI"], ChatOpenAI),
+        (["langchain_openai", "chat_models", "azure", "AzureChatOpenAI"], AzureChatOpenAI),
+        (["langchain_core", "messages", "HumanMessage"], HumanMessage),
+        (["langchain_core", "messages", "human", "HumanMessage"], HumanMessage),
+        (["langchain", "schema", "HumanMessage"], HumanMessage),
+        (["langchain_core", "prompts", "chat", "ChatPromptTemplate"], ChatPromptTemplate),
+        (["langchain_core", "runnables", "base", "RunnableSequence"], RunnableSequence),
+        (["langchain_core", "output_parsers", "string", "StrOutputParser"], StrOutputParser),
+    ],
+)
+def test_langchain_core_module_paths_are_read_too(id: list[str], cls: type[Any]) -> None:
+    kwargs: dict[str, Any] = {
+        ChatOpenAI: {"openai_api_key": "sk-x"},
+        AzureChatOpenAI: {
+            "openai_api_key": "k",
+            "azure_endpoint": "https://x.openai.azure.com",
+            "deployment_name": "d",
+            "openai_api_version": "2024-10-21",
+        },
+        HumanMessage: {"content": "hi"},
+        ChatPromptTemplate: {"messages": [], "input_variables": []},
+        RunnableSequence: {
+            "first": dumpd(StrOutputParser()),
+            "last": dumpd(StrOutputParser()),
+        },
+        StrOutputParser: {},
+    }[cls]
+    assert type(load({"lc": 1, "type": "constructor", "id": id, "kwargs": kwargs})) is cls
