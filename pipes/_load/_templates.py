@@ -2,8 +2,9 @@
 
 f-string and mustache templates cannot reach attributes at all (pipes refuses them when they
 are built); a jinja2 template can *name* one, which the sandbox refuses only when it renders.
-A loaded template that names a private attribute (`__class__`, `_x`) is refused when it is
-loaded, so that a hostile document fails at once, with the document's path.
+A loaded template that names a private attribute (`__class__`, `x["_y"]`, `x|attr("_y")`) is
+refused when it is loaded, so that a hostile document fails at once, with the document's path;
+names computed at render time are left to the sandbox, which refuses them before reading.
 """
 
 from __future__ import annotations
@@ -39,12 +40,15 @@ def check_template(template: Any, template_format: Any) -> None:
             ast = env.parse(text)
         except jinja2.TemplateSyntaxError:
             continue  # the template class reports syntax errors with their position
-        for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        for node in ast.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
+            name: object = None
             if isinstance(node, nodes.Getattr):
-                name: object = node.attr
-            else:
-                assert isinstance(node, nodes.Getitem)
-                name = node.arg.value if isinstance(node.arg, nodes.Const) else None
+                name = node.attr
+            elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+                name = node.arg.value
+            elif isinstance(node, nodes.Filter) and node.name == "attr" and node.args:
+                first = node.args[0]  # x|attr("__class__")
+                name = first.value if isinstance(first, nodes.Const) else None
             if isinstance(name, str) and name.startswith("_"):
                 raise UnsafeTemplateError(
                     f"the jinja2 template {text[:60]!r} reads {name!r} (line {node.lineno}): a "

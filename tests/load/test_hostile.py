@@ -212,6 +212,7 @@ def test_exception_types_are_read_nowhere_else() -> None:
         ("{{ cycler.__init__.__globals__.os }}", "jinja2"),
         ("{{ x['__class__'] }}", "jinja2"),
         ("{{ x._private }}", "jinja2"),
+        ("{{ x|attr('__class__') }}", "jinja2"),
         ("{x.__class__}", "f-string"),
         ("{x[0]}", "f-string"),
         ("{% include 'secrets.txt' %}", "jinja2"),
@@ -231,6 +232,18 @@ def test_templates_that_try_to_escape_are_refused(template: str, template_format
         messages=[node(["langchain", "prompts", "chat", "HumanMessagePromptTemplate"], prompt=doc)],
     )
     assert refused(chat, "PromptTemplate").path == "$.kwargs.messages[0].kwargs.prompt"
+
+
+def test_a_name_computed_at_render_time_is_refused_by_the_sandbox() -> None:
+    from pipes import UnsafeTemplateError
+
+    doc = node(
+        ["langchain", "prompts", "prompt", "PromptTemplate"],
+        template='{{ x["__cla" ~ "ss__"] }}',
+        template_format="jinja2",
+    )
+    with pytest.raises(UnsafeTemplateError, match="sandbox forbids"):
+        load(doc).format(x={})
 
 
 def test_a_plain_jinja2_template_loads() -> None:
