@@ -28,6 +28,7 @@ from ._errors import *  # noqa: F403
 
 if TYPE_CHECKING:
     from . import (
+        _load,
         _messages,
         _models,
         _parsers,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         _schema,
         _tools,
     )
+    from ._load import *  # noqa: F403
     from ._messages import *  # noqa: F403
     from ._models import *  # noqa: F403
     from ._parsers import *  # noqa: F403
@@ -168,6 +170,12 @@ _LAZY: dict[str, str] = {
     "init_chat_model": "_models",
     "register_chat_model_provider": "_models",
     "set_llm_cache": "_models",
+    "LoadError": "_load",
+    "dumpd": "_load",
+    "dumps": "_load",
+    "load": "_load",
+    "loads": "_load",
+    "register_serializable": "_load",
 }
 # -- end of the generated block --
 
@@ -185,6 +193,7 @@ if TYPE_CHECKING:  # type checkers read the layers' lists; at run time they are 
     __all__ += _parsers.__all__
     __all__ += _tools.__all__
     __all__ += _models.__all__
+    __all__ += _load.__all__
 else:
     __all__ += _LAZY
 

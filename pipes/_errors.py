@@ -31,6 +31,7 @@ PipesError(Exception)
 ├── OutputParserException(PipesError, ValueError)    a parser could not parse (keeps the text)
 ├── ToolException(PipesError, RuntimeError)          a tool failed in a way meant for the model
 ├── ToolInputError(PipesError, ValueError)           (pipes._tools._errors) bad tool arguments
+├── LoadError(PipesError, ValueError)               (pipes._load._errors) a refused document
 ├── ScriptExhaustedError(PipesError, IndexError)     (pipes.testing) a fake ran out of replies
 └── ChatModelError(PipesError, RuntimeError)         base for provider errors (see providers)
 ```

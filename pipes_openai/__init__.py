@@ -39,9 +39,12 @@ from pipes_openai._errors import (
     StreamEventError,
     StreamIncompleteError,
 )
+from pipes_openai._serialize import register as _register_serializable
 
 if TYPE_CHECKING:
     from pipes_openai._azure import AzureChatOpenAI
+
+_register_serializable()  # pipes.dumpd / pipes.load know ChatOpenAI and AzureChatOpenAI
 
 __all__ = [
     "APIConnectionError",

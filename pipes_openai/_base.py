@@ -340,6 +340,11 @@ class BaseChatOpenAI(BaseChatModel):
     def model_name(self, value: str) -> None:
         self.model = value
 
+    @property
+    def openai_api_key(self) -> SecretStr | None:
+        """LangChain's name for `api_key` (read-only; LangChain's serialization guide reads it)."""
+        return self.api_key
+
     # -- connection -----------------------------------------------------------------------
 
     def _credentials(self) -> Iterator[str]:

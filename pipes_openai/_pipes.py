@@ -34,6 +34,7 @@ from pipes import (
     audio_format,
     convert_to_messages,
     parse_openai_tool_calls,
+    register_serializable,
 )
 
 __all__ = [
@@ -61,4 +62,5 @@ __all__ = [
     "audio_format",
     "convert_to_messages",
     "parse_openai_tool_calls",
+    "register_serializable",
 ]

@@ -10,7 +10,17 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "concepts" / "errors.md"
 
 # Every layer that may define an exception: importing them all registers every subclass.
-LAYERS = ("_errors", "_core", "_messages", "_schema", "_prompts", "_parsers", "_tools", "_models")
+LAYERS = (
+    "_errors",
+    "_core",
+    "_messages",
+    "_schema",
+    "_prompts",
+    "_parsers",
+    "_tools",
+    "_models",
+    "_load",
+)
 
 
 def _documented_tree() -> dict[str, str | None]:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pipes._load import register_serializable
+
 from ._calls import CallInfo, ChatModelCall, Chunking, ScriptedResponse, ScriptExhaustedError
 from ._fake import FakeChatModel
 from ._function_fake import FunctionChatModel
@@ -30,6 +32,10 @@ from ._langchain_fakes import FakeListChatModel, FakeMessagesListChatModel, Gene
 
 if TYPE_CHECKING:
     from ._conformance import ChatModelConformanceTests, ScriptedReply
+
+# The scriptable fakes serialize (pipes.dumpd / pipes.load) like any plugin's chat model.
+for _fake in (FakeChatModel, FakeListChatModel, FakeMessagesListChatModel):
+    register_serializable(_fake, ["pipes", "testing", _fake.__name__])
 
 __all__ = [
     "CallInfo",

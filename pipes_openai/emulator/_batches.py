@@ -27,7 +27,7 @@ from ._script import Fault, Reply
 from ._validate import validate_request
 from ._wire import ApiError, default_error_message, dumps
 
-__all__ = ["BatchApi", "BATCH_PATH"]
+__all__ = ["BATCH_PATH", "BatchApi"]
 
 BATCH_PATH = re.compile(r"^(?:/v1|/openai)?/(files|batches)(?:/([^/]+))?(?:/(content|cancel))?$")
 

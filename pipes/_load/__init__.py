@@ -1,0 +1,49 @@
+"""Serialization: `dumpd` / `dumps` write LangChain's `{"lc": 1, "type": "constructor", ...}`
+documents; `load` / `loads` read them back, building only allow-listed classes.
+
+This layer sits above the chat models: it knows every class it may build, in one id table
+(`_builtins`), and plugins add theirs with `register_serializable`.
+
+Example:
+    ```python
+    from pipes import ChatPromptTemplate, StrOutputParser, dumps, loads
+
+    chain = ChatPromptTemplate.from_messages([("human", "{question}")]) | StrOutputParser()
+    text = dumps(chain)  # JSON; secrets are written as references, never values
+    loads(text).invoke({"question": "hi"})
+    ```
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Providers call register_serializable when they are imported: that loads the id table's
+# registration only, not the dumper and the loader (nor the layers pipes' own entries need).
+if TYPE_CHECKING:
+    from pipes._load._dump import dumpd, dumps
+    from pipes._load._errors import LoadError
+    from pipes._load._registry import register_serializable
+    from pipes._load._revive import load, loads
+
+_LAZY: dict[str, str] = {
+    "LoadError": "pipes._load._errors",
+    "dumpd": "pipes._load._dump",
+    "dumps": "pipes._load._dump",
+    "load": "pipes._load._revive",
+    "loads": "pipes._load._revive",
+    "register_serializable": "pipes._load._registry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pipes._load' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+__all__: list[str] = ["LoadError", "dumpd", "dumps", "load", "loads", "register_serializable"]
