@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pipes._errors import MessageMergeError
 
+from ._blocks import content_blocks
 from ._content import MessageContent, content_text, validate_content
 from ._merge import merge_content, merge_dicts, merged_id
 
@@ -269,6 +270,20 @@ class BaseMessage(BaseModel):
         A `str`; calling it (`msg.text()`, the LangChain 0.3 spelling) also works.
         """
         return TextAccessor(content_text(self.content))
+
+    @property
+    def content_blocks(self) -> list[dict[str, Any]]:
+        """The content as LangChain 1.x standard blocks (`text`, `image`, `file`, ...), read-only.
+
+        Derived on each access (building a message computes nothing); editing the
+        returned dicts does not change the message.
+
+        Example:
+            ```python
+            HumanMessage("hi").content_blocks  # [{'type': 'text', 'text': 'hi'}]
+            ```
+        """
+        return content_blocks(self.content)
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # Only what differs from the defaults, so reprs stay short and readable.
