@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
@@ -284,6 +285,21 @@ class BaseMessage(BaseModel):
             ```
         """
         return content_blocks(self.content)
+
+    def __add__(self, other: Any) -> Any:
+        """`message + message` (or `+ ("human", "{q}")`, `+ "text"`, `+ prompt`): a
+        [`ChatPromptTemplate`][pipes.ChatPromptTemplate] of both, as in LangChain.
+
+        Example:
+            ```python
+            prompt = SystemMessage("You are terse.") + ("human", "{question}")
+            prompt.invoke({"question": "why?"})
+            ```
+        """
+        # The one reference from messages up to prompts, resolved at call time (importing
+        # pipes._prompts here would make every `import pipes` load the template engines).
+        prompts = importlib.import_module("pipes._prompts")
+        return prompts.ChatPromptTemplate([self]).__add__(other)
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # Only what differs from the defaults, so reprs stay short and readable.
