@@ -23,7 +23,7 @@ def test_two_messages_make_a_chat_prompt() -> None:
 
 
 def test_message_plus_templates() -> None:
-    prompt = SystemMessage("You are terse.") + ("human", "{question}")
+    prompt = SystemMessage("You are terse.") + ("human", "{question}")  # noqa: RUF005
     assert prompt.input_variables == ["question"]
     assert prompt.format_messages(question="why?") == [
         SystemMessage("You are terse."),
