@@ -12,9 +12,9 @@ Example:
     ```
 
 The runnable core and the exceptions load with `import pipes`; messages, schemas, prompts,
-parsers, tools and the chat-model base (which need pydantic's model machinery) load on first
-use of one of their names (PEP 562), so a script that only composes functions never pays for
-them.
+parsers, tools, chat history and the chat-model base (which need pydantic's model machinery)
+load on first use of one of their names (PEP 562), so a script that only composes functions
+never pays for them.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from ._core import *  # noqa: F403
 from ._errors import *  # noqa: F403
 
 if TYPE_CHECKING:
-    from . import _messages, _models, _parsers, _prompts, _schema, _tools
+    from . import _history, _messages, _models, _parsers, _prompts, _schema, _tools
+    from ._history import *  # noqa: F403
     from ._messages import *  # noqa: F403
     from ._models import *  # noqa: F403
     from ._parsers import *  # noqa: F403
@@ -148,6 +149,9 @@ _LAZY: dict[str, str] = {
     "render_text_description": "_tools",
     "render_text_description_and_args": "_tools",
     "tool": "_tools",
+    "BaseChatMessageHistory": "_history",
+    "InMemoryChatMessageHistory": "_history",
+    "RunnableWithMessageHistory": "_history",
     "BaseCache": "_models",
     "BaseChatModel": "_models",
     "BaseRateLimiter": "_models",
@@ -175,6 +179,7 @@ if TYPE_CHECKING:  # type checkers read the layers' lists; at run time they are 
     __all__ += _prompts.__all__
     __all__ += _parsers.__all__
     __all__ += _tools.__all__
+    __all__ += _history.__all__
     __all__ += _models.__all__
 else:
     __all__ += _LAZY

@@ -19,6 +19,7 @@ PipesError(Exception)
 ├── InputTypeError(PipesError, TypeError)            input of the wrong type where checkable
 ├── RecursionLimitError(PipesError, RecursionError)  runnables returning runnables too deep
 ├── NotImplementedInvokeError(PipesError, NotImplementedError)
+├── ConfigurationError(PipesError, ValueError)       bad configurable fields, keys or providers
 ├── TemplateError(PipesError, ValueError)            a template that cannot be built
 │   └── UnsafeTemplateError(TemplateError)           attribute/index/format-spec access etc.
 ├── MissingVariablesError(PipesError, KeyError)      prompt invoked without some variables
@@ -44,6 +45,7 @@ from typing import Any
 
 __all__ = [
     "ChatModelError",
+    "ConfigurationError",
     "InputTypeError",
     "InvalidRunnableError",
     "MessageConversionError",
@@ -77,6 +79,14 @@ class RecursionLimitError(PipesError, RecursionError):
 
 class NotImplementedInvokeError(PipesError, NotImplementedError):
     """A runnable does not implement the method that was called (e.g. sync on async-only)."""
+
+
+class ConfigurationError(PipesError, ValueError):
+    """A configurable runnable or `init_chat_model` got something it cannot use.
+
+    A field that does not exist, a per-call value of the wrong type, an unknown alternative
+    or an unknown model provider; the message names it and what would be accepted.
+    """
 
 
 class TemplateError(PipesError, ValueError):

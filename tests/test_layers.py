@@ -11,12 +11,30 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # layer -> the pipes modules it must never import (directly or by name)
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "pipes/_core": ("_messages", "_schema", "_prompts", "_parsers", "_tools", "_models", "testing"),
-    "pipes/_messages": ("_schema", "_prompts", "_parsers", "_tools", "_models", "testing"),
-    "pipes/_schema": ("_prompts", "_parsers", "_tools", "_models", "testing"),
-    "pipes/_prompts": ("_parsers", "_tools", "_models", "testing"),
-    "pipes/_parsers": ("_prompts", "_tools", "_models", "testing"),
-    "pipes/_tools": ("_prompts", "_parsers", "_models", "testing"),
+    "pipes/_core": (
+        "_messages",
+        "_schema",
+        "_prompts",
+        "_parsers",
+        "_tools",
+        "_history",
+        "_models",
+        "testing",
+    ),
+    "pipes/_messages": (
+        "_schema",
+        "_prompts",
+        "_parsers",
+        "_tools",
+        "_history",
+        "_models",
+        "testing",
+    ),
+    "pipes/_schema": ("_prompts", "_parsers", "_tools", "_history", "_models", "testing"),
+    "pipes/_prompts": ("_parsers", "_tools", "_history", "_models", "testing"),
+    "pipes/_parsers": ("_prompts", "_tools", "_history", "_models", "testing"),
+    "pipes/_tools": ("_prompts", "_parsers", "_history", "_models", "testing"),
+    "pipes/_history": ("_parsers", "_tools", "_models", "testing"),
     "pipes/_models": ("testing",),
 }
 
