@@ -104,6 +104,7 @@ _LAZY: dict[str, str] = {
     "convert_to_openai_function": "_schema",
     "convert_to_openai_tool": "_schema",
     "AIMessagePromptTemplate": "_prompts",
+    "BaseExampleSelector": "_prompts",
     "BaseMessagePromptTemplate": "_prompts",
     "BasePromptTemplate": "_prompts",
     "BaseStringMessagePromptTemplate": "_prompts",

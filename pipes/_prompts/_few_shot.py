@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from pipes._errors import TemplateError
-from pipes._messages import BaseMessage, StringPromptValue
+from pipes._messages import BaseMessage, ChatPromptValue, StringPromptValue
 from pipes._prompts._base import BasePromptTemplate, TemplateText, check_partials
 from pipes._prompts._chat import ChatPromptTemplate
 from pipes._prompts._formatting import TemplateFormat
@@ -57,43 +57,95 @@ def _check_examples(examples: Any, example_prompt: Any, prompt_type: type) -> li
     return checked
 
 
-class FewShotChatMessagePromptTemplate(BaseMessagePromptTemplate):
-    """Example conversations inserted into a chat prompt.
+class FewShotChatMessagePromptTemplate(
+    BaseMessagePromptTemplate, BasePromptTemplate[dict[str, Any], ChatPromptValue]
+):
+    """Example conversations, on their own or inserted into a chat prompt.
 
-    Each example (a dict of variables) is formatted with `example_prompt` (a chat prompt),
-    and the resulting messages are placed where this template stands in the outer prompt.
-    Examples are checked when the template is built: each must supply the example prompt's
-    variables. See the module docstring for a complete example.
+    Each example (a dict of variables) is formatted with `example_prompt` (a chat prompt);
+    the resulting messages stand where this template stands in an outer prompt, or come out
+    of `invoke` / `format_messages` as any prompt's do. Fixed `examples` are checked when the
+    template is built: each must supply the example prompt's variables. An `example_selector`
+    (any object with `select_examples(values)`, as LangChain's) picks examples per call from
+    the template's `input_variables` instead.
+
+    Example:
+        ```python
+        few_shot = FewShotChatMessagePromptTemplate(
+            examples=[{"input": "2 🦜 2", "output": "4"}],
+            example_prompt=ChatPromptTemplate.from_messages([("human", "{input}"), ("ai", "{output}")]),
+        )
+        few_shot.invoke({}).to_messages()  # [HumanMessage('2 🦜 2'), AIMessage('4')]
+        ```
     """
 
     def __init__(
         self,
         *,
-        examples: Sequence[Mapping[str, Any]],
         example_prompt: ChatPromptTemplate[Any],
+        examples: Sequence[Mapping[str, Any]] | None = None,
+        example_selector: Any = None,
+        input_variables: Sequence[str] | None = None,
     ) -> None:
-        self.examples = _check_examples(examples, example_prompt, ChatPromptTemplate)
+        if (examples is None) == (example_selector is None):
+            raise TemplateError(
+                "FewShotChatMessagePromptTemplate takes exactly one of examples=[...] (fixed "
+                "examples) or example_selector=... (examples chosen per call)."
+            )
+        if example_selector is not None and not callable(
+            getattr(example_selector, "select_examples", None)
+        ):
+            raise TemplateError(
+                f"example_selector must have a select_examples(values) method, got "
+                f"{type(example_selector).__name__}."
+            )
+        # The example prompt is checked even when a selector supplies the examples.
+        checked = _check_examples(examples or [], example_prompt, ChatPromptTemplate)
+        self.examples = None if examples is None else checked
+        self.example_selector = example_selector
         self.example_prompt = example_prompt
+        self._input_variables = sorted(input_variables or [])
+        self.optional_variables: list[str] = []
+        self.partial_variables: dict[str, Any] = {}
+        self.input_type = None
 
     @property
-    def input_variables(self) -> list[str]:
-        return []  # the examples supply every variable of the example prompt
+    def input_variables(self) -> list[str]:  # type: ignore[override]
+        """The variables given to the example selector (fixed examples need none)."""
+        return self._input_variables
+
+    def _examples(self, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        if self.examples is not None:
+            return self.examples
+        selected = self.example_selector.select_examples(
+            {name: values[name] for name in self._input_variables if name in values}
+        )
+        return _check_examples(selected, self.example_prompt, ChatPromptTemplate)
 
     def _format_messages(self, values: Mapping[str, Any]) -> list[BaseMessage]:
         messages: list[BaseMessage] = []
-        for example in self.examples:
-            messages.extend(self.example_prompt.format_messages(**example))
+        needed = self.example_prompt.input_variables
+        for example in self._examples(values):
+            messages.extend(self.example_prompt.format_messages(**{k: example[k] for k in needed}))
         return messages
+
+    def _format_values(self, values: Mapping[str, Any]) -> ChatPromptValue:
+        for name in self._input_variables:
+            if name not in values:
+                raise self._missing(values)
+        return ChatPromptValue(self._format_messages(values))
 
     def format(self, **kwargs: Any) -> str:
         """The example messages as a `Role: text` transcript."""
-        return ChatPromptTemplate(list(self._format_messages(kwargs))).format()
+        return self._format_values(kwargs).to_string()
 
     def __repr__(self) -> str:
-        return (
-            f"FewShotChatMessagePromptTemplate(examples={self.examples!r}, "
-            f"example_prompt={self.example_prompt!r})"
+        source = (
+            f"examples={self.examples!r}"
+            if self.examples is not None
+            else f"example_selector={self.example_selector!r}"
         )
+        return f"FewShotChatMessagePromptTemplate({source}, example_prompt={self.example_prompt!r})"
 
 
 class FewShotPromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
