@@ -71,9 +71,9 @@ class FewShotChatMessagePromptTemplate(
 
     Example:
         ```python
-        example_prompt = ChatPromptTemplate.from_messages([("human", "{input}"), ("ai", "{output}")])
+        pair = ChatPromptTemplate.from_messages([("human", "{input}"), ("ai", "{output}")])
         few_shot = FewShotChatMessagePromptTemplate(
-            examples=[{"input": "2 🦜 2", "output": "4"}], example_prompt=example_prompt
+            examples=[{"input": "2 🦜 2", "output": "4"}], example_prompt=pair
         )
         few_shot.invoke({}).to_messages()  # [HumanMessage('2 🦜 2'), AIMessage('4')]
         ```
