@@ -137,6 +137,7 @@ _LAZY: dict[str, str] = {
     "PydanticToolsParser": "_parsers",
     "SimpleJsonOutputParser": "_parsers",
     "StrOutputParser": "_parsers",
+    "XMLOutputParser": "_parsers",
     "parse_json_markdown": "_parsers",
     "parse_partial_json": "_parsers",
     "ArgsSchema": "_tools",
