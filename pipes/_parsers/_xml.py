@@ -82,6 +82,10 @@ class _Reader:
         parser.EndElementHandler = self._end
         parser.CharacterDataHandler = self.builder.data
         parser.buffer_text = True
+        if hasattr(parser, "SetReparseDeferralEnabled"):  # expat >= 2.6 (Python 3.13, 3.12.3)
+            # Deferral holds back small fed pieces until more arrive; a stream wants each
+            # element as soon as it is complete.
+            parser.SetReparseDeferralEnabled(False)
         self.parser = parser
 
     @staticmethod
@@ -160,6 +164,21 @@ class _Stream:
             if self.reader.root is None:
                 raise self.owner._fail(f"malformed XML ({exc})", self.seen) from exc
             # Junk after the root element: the document is complete.
+        return self._completed()
+
+    def close(self) -> list[AddableDict]:
+        """End the stream: whatever expat still holds is parsed (and refused if need be)."""
+        if not self.started or self.done:
+            return []
+        try:
+            self.reader.feed("", final=True)
+        except _Refused as exc:
+            raise self.owner._refused(exc, self.seen) from exc
+        except expat.ExpatError:
+            pass  # an unfinished document: its complete leaves were yielded (as LangChain)
+        return self._completed()
+
+    def _completed(self) -> list[AddableDict]:
         leaves, self.reader.leaves = self.reader.leaves, []
         if self.reader.root is not None:
             self.done = True
@@ -229,6 +248,7 @@ class XMLOutputParser(BaseOutputParser[dict[str, Any]]):
         stream = _Stream(self)
         for chunk in input:
             yield from stream.feed(chunk_text(chunk))
+        yield from stream.close()
 
     async def atransform(
         self,
@@ -240,3 +260,5 @@ class XMLOutputParser(BaseOutputParser[dict[str, Any]]):
         async for chunk in input:
             for piece in stream.feed(chunk_text(chunk)):
                 yield piece
+        for piece in stream.close():
+            yield piece
