@@ -175,7 +175,7 @@ def trim_messages(
     end_on: MessageTypes | None = None,
     start_on: MessageTypes | None = None,
     include_system: bool = False,
-    text_splitter: _Splitter | None = None,
+    text_splitter: _Splitter | Any = None,
 ) -> list[BaseMessage]:
     """The first or last messages that fit in `max_tokens` as `token_counter` counts them.
 
@@ -183,7 +183,8 @@ def trim_messages(
     system message too, `start_on` drops kept messages until one of those types (e.g.
     `"human"`). `end_on` drops trailing messages until one of those types. `allow_partial`
     keeps part of the message on the edge (content blocks, else pieces of its text cut by
-    `text_splitter`, lines by default). Called without messages it returns a runnable.
+    `text_splitter` — a function or an object with `split_text`, such as LangChain's text
+    splitters — lines by default). Called without messages it returns a runnable.
 
     Example:
         ```python
@@ -218,7 +219,10 @@ def trim_messages(
             "counting the tokens of a list of messages, len, or 'approximate'."
         )
     count = _list_counter(token_counter)
-    split = text_splitter or _split_lines
+    split: _Splitter = _split_lines
+    if text_splitter is not None:
+        # A LangChain TextSplitter object splits with its split_text method.
+        split = getattr(text_splitter, "split_text", text_splitter)
     found = convert_to_messages(messages)
     if strategy == "first":
         return _keep_first(

@@ -278,3 +278,51 @@ def test_factory_parameters_must_match_the_declared_keys() -> None:
                 ConfigurableFieldSpec(id="conversation_id", annotation=str),
             ],
         )
+
+
+def test_howto_trim_messages_with_history() -> None:
+    # LangChain how-to "How to trim messages", "Using with ChatMessageHistory", imports
+    # changed and a fake model (it counts tokens approximately) in place of ChatOpenAI.
+    messages = [
+        SystemMessage("you're a good assistant, you always respond with a joke."),
+        HumanMessage("i wonder why it's called langchain"),
+        AIMessage(
+            'Well, I guess they thought "WordRope" and "SentenceString" just didn\'t have the '
+            "same ring to it!"
+        ),
+        HumanMessage("and who is harrison chasing anyways"),
+        AIMessage(
+            "Hmmm let me think.\n\nWhy, he's probably chasing after the last cup of coffee in "
+            "the office!"
+        ),
+        HumanMessage("what do you call a speechless parrot"),
+    ]
+    llm = FakeChatModel(responses=["A polygon."])
+    chat_history = InMemoryChatMessageHistory(messages=messages[:-1])
+
+    def dummy_get_session_history(session_id: str) -> InMemoryChatMessageHistory:
+        if session_id != "1":
+            return InMemoryChatMessageHistory()
+        return chat_history
+
+    from pipes import trim_messages
+
+    trimmer = trim_messages(
+        max_tokens=45,
+        strategy="last",
+        token_counter=llm,
+        include_system=True,
+    )
+    chain = trimmer | llm
+    chain_with_history = RunnableWithMessageHistory(chain, dummy_get_session_history)
+    reply = chain_with_history.invoke(
+        [HumanMessage("what do you call a speechless parrot")],
+        config={"configurable": {"session_id": "1"}},
+    )
+    assert reply.content == "A polygon."
+    sent = llm.calls[0].messages
+    assert sent[0] == messages[0]  # the system message is kept
+    assert sent[-1] == HumanMessage("what do you call a speechless parrot")
+    assert len(sent) < len(messages)  # the history was trimmed to the budget
+    assert llm.get_num_tokens_from_messages(sent) <= 45
+    assert len(chat_history.messages) == len(messages) + 1  # the new exchange was saved

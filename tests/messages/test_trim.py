@@ -142,3 +142,21 @@ def test_count_tokens_approximately_matches_langchain() -> None:
     assert count_tokens_approximately(MESSAGES) == 116
     image = HumanMessage([{"type": "image_url", "image_url": {"url": "x"}}, "abc"], name="bob")
     assert count_tokens_approximately([image]) == 91
+
+
+def test_text_splitter_may_be_an_object_with_split_text() -> None:
+    class Words:
+        def split_text(self, text: str) -> list[str]:
+            return [word + " " for word in text.split(" ")]
+
+    def counter(messages: list[BaseMessage]) -> int:
+        return sum(len(str(m.content).split()) for m in messages)
+
+    out = trim_messages(
+        [HumanMessage("one two three four")],
+        max_tokens=2,
+        token_counter=counter,
+        allow_partial=True,
+        text_splitter=Words(),
+    )
+    assert out == [HumanMessage("three four ")]
