@@ -21,6 +21,7 @@ from pipes import (
     RunnableParallel,
     RunnableWithMessageHistory,
     SystemMessage,
+    trim_messages,
 )
 from pipes.testing import FakeChatModel
 
@@ -304,8 +305,6 @@ def test_howto_trim_messages_with_history() -> None:
         if session_id != "1":
             return InMemoryChatMessageHistory()
         return chat_history
-
-    from pipes import trim_messages
 
     trimmer = trim_messages(
         max_tokens=45,
