@@ -325,3 +325,17 @@ def test_howto_trim_messages_with_history() -> None:
     assert len(sent) < len(messages)  # the history was trimmed to the budget
     assert llm.get_num_tokens_from_messages(sent) <= 45
     assert len(chat_history.messages) == len(messages) + 1  # the new exchange was saved
+
+
+def test_stream_of_dicts_saves_the_merged_output_key(
+    store: dict[Any, InMemoryChatMessageHistory],
+) -> None:
+    model = FakeChatModel(responses=[["Hel", "lo"]])
+    chat = RunnableWithMessageHistory(
+        RunnableParallel({"output_message": model}),
+        lambda session_id: store.setdefault(session_id, InMemoryChatMessageHistory()),
+        output_messages_key="output_message",
+    )
+    chunks = list(chat.stream("hi", {"configurable": {"session_id": "s"}}))
+    assert [c["output_message"].content for c in chunks] == ["Hel", "lo", ""]
+    assert _pairs(store["s"]) == [("human", "hi"), ("ai", "Hello")]
