@@ -165,3 +165,27 @@ def test_selected_examples_are_checked() -> None:
     prompt = FewShotChatMessagePromptTemplate(example_prompt=example_prompt, example_selector=Bad())
     with pytest.raises(TemplateError, match=r"lacks \['output'\]"):
         prompt.invoke({})
+
+
+def test_howto_example_selector_with_a_text_prompt() -> None:
+    # LangChain how-to "How to use example selectors", imports changed; its printed prompt.
+    from pipes import FewShotPromptTemplate, PromptTemplate
+
+    example_selector = CustomExampleSelector(list(TRANSLATIONS))
+    example_selector.add_example({"input": "hand", "output": "mano"})
+    example_prompt = PromptTemplate.from_template("Input: {input} -> Output: {output}")
+    prompt = FewShotPromptTemplate(
+        example_selector=example_selector,
+        example_prompt=example_prompt,
+        suffix="Input: {input} -> Output:",
+        prefix="Translate the following words from English to Italian:",
+        input_variables=["input"],
+    )
+    assert prompt.format(input="word") == (
+        "Translate the following words from English to Italian:\n\n"
+        "Input: hand -> Output: mano\n\n"
+        "Input: word -> Output:"
+    )
+    assert "Input: soccer -> Output: calcio" in prompt.invoke({"input": "soccerball"}).to_string()
+    # Partials reach the selector too (LangChain passes every value).
+    assert "Input: hi -> Output: ciao" in prompt.partial(input="hi").format()
