@@ -286,6 +286,20 @@ class BaseMessage(BaseModel):
         """
         return content_blocks(self.content)
 
+    @classmethod
+    def merge_chunks(cls, chunks: Sequence[Self]) -> Self:
+        """Fold a stream of whole messages: each replaces the one before, the last wins.
+
+        A complete message is not a piece of one, so streams of them (a generator yielding
+        messages) fold as any other whole values do, not with `+` (which builds a prompt).
+        Chunk classes merge their pieces instead.
+        """
+        if not chunks:
+            raise MessageMergeError(
+                f"{cls.__name__}.merge_chunks() got no messages; pass at least one."
+            )
+        return chunks[-1]
+
     def __add__(self, other: Any) -> Any:
         """`message + message` (or `+ ("human", "{q}")`, `+ "text"`, `+ prompt`): a
         [`ChatPromptTemplate`][pipes.ChatPromptTemplate] of both, as in LangChain.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from pipes import (
@@ -43,3 +45,17 @@ def test_unsupported_operands_raise_type_error() -> None:
 
 def test_chunks_still_merge() -> None:
     assert AIMessageChunk("a") + AIMessageChunk("b") == AIMessageChunk("ab")
+
+
+def test_a_stream_of_whole_messages_still_folds_to_the_last() -> None:
+    # `+` builds a prompt now; folding a stream of complete messages must not (last wins,
+    # as for any whole values).
+    from pipes import RunnableGenerator, merge_chunks
+
+    def replies(_: object) -> Iterator[AIMessage]:
+        yield AIMessage("a")
+        yield AIMessage("b")
+
+    assert merge_chunks([AIMessage("a"), AIMessage("b")]) == AIMessage("b")
+    assert RunnableGenerator(replies).invoke(None) == AIMessage("b")
+    assert merge_chunks([AIMessageChunk("a"), AIMessageChunk("b")]) == AIMessageChunk("ab")
