@@ -12,9 +12,9 @@ Example:
     ```
 
 The runnable core and the exceptions load with `import pipes`; messages, schemas, prompts,
-parsers, tools and the chat-model base (which need pydantic's model machinery) load on first
-use of one of their names (PEP 562), so a script that only composes functions never pays for
-them.
+parsers, tools, chat history and the chat-model base (which need pydantic's model machinery)
+load on first use of one of their names (PEP 562), so a script that only composes functions
+never pays for them.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from ._errors import *  # noqa: F403
 
 if TYPE_CHECKING:
     from . import (
+        _history,
         _load,
         _messages,
         _models,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
         _schema,
         _tools,
     )
+    from ._history import *  # noqa: F403
     from ._load import *  # noqa: F403
     from ._messages import *  # noqa: F403
     from ._models import *  # noqa: F403
@@ -83,13 +85,16 @@ _LAZY: dict[str, str] = {
     "content_text": "_messages",
     "convert_to_message": "_messages",
     "convert_to_messages": "_messages",
+    "count_tokens_approximately": "_messages",
     "file_part": "_messages",
+    "filter_messages": "_messages",
     "get_buffer_string": "_messages",
     "image_part": "_messages",
     "invalid_tool_call": "_messages",
     "merge_content": "_messages",
     "merge_dicts": "_messages",
     "merge_message_chunks": "_messages",
+    "merge_message_runs": "_messages",
     "message_chunk_to_message": "_messages",
     "message_from_dict": "_messages",
     "message_to_dict": "_messages",
@@ -99,6 +104,7 @@ _LAZY: dict[str, str] = {
     "text_part": "_messages",
     "tool_call": "_messages",
     "tool_call_chunk": "_messages",
+    "trim_messages": "_messages",
     "validate_content": "_messages",
     "InvalidDocstringError": "_schema",
     "SchemaConversionError": "_schema",
@@ -108,6 +114,7 @@ _LAZY: dict[str, str] = {
     "convert_to_openai_function": "_schema",
     "convert_to_openai_tool": "_schema",
     "AIMessagePromptTemplate": "_prompts",
+    "BaseExampleSelector": "_prompts",
     "BaseMessagePromptTemplate": "_prompts",
     "BasePromptTemplate": "_prompts",
     "BaseStringMessagePromptTemplate": "_prompts",
@@ -140,6 +147,7 @@ _LAZY: dict[str, str] = {
     "PydanticToolsParser": "_parsers",
     "SimpleJsonOutputParser": "_parsers",
     "StrOutputParser": "_parsers",
+    "XMLOutputParser": "_parsers",
     "parse_json_markdown": "_parsers",
     "parse_partial_json": "_parsers",
     "ArgsSchema": "_tools",
@@ -153,6 +161,9 @@ _LAZY: dict[str, str] = {
     "render_text_description": "_tools",
     "render_text_description_and_args": "_tools",
     "tool": "_tools",
+    "BaseChatMessageHistory": "_history",
+    "InMemoryChatMessageHistory": "_history",
+    "RunnableWithMessageHistory": "_history",
     "BaseCache": "_models",
     "BaseChatModel": "_models",
     "BaseRateLimiter": "_models",
@@ -192,6 +203,7 @@ if TYPE_CHECKING:  # type checkers read the layers' lists; at run time they are 
     __all__ += _prompts.__all__
     __all__ += _parsers.__all__
     __all__ += _tools.__all__
+    __all__ += _history.__all__
     __all__ += _models.__all__
     __all__ += _load.__all__
 else:

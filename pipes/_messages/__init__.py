@@ -34,6 +34,8 @@ from ._content import (
     validate_content,
 )
 from ._convert import MessageLikeRepresentation, convert_to_message, convert_to_messages
+from ._count import count_tokens_approximately
+from ._filter import filter_messages, merge_message_runs
 from ._merge import merge_content, merge_dicts
 from ._prompt_values import ChatPromptValue, PromptValue, StringPromptValue
 from ._serialize import (
@@ -61,6 +63,7 @@ from ._tool_calls import (
     tool_call,
     tool_call_chunk,
 )
+from ._trim import trim_messages
 from ._usage import InputTokenDetails, OutputTokenDetails, UsageMetadata, add_usage
 
 __all__ = [
@@ -101,13 +104,16 @@ __all__ = [
     "content_text",
     "convert_to_message",
     "convert_to_messages",
+    "count_tokens_approximately",
     "file_part",
+    "filter_messages",
     "get_buffer_string",
     "image_part",
     "invalid_tool_call",
     "merge_content",
     "merge_dicts",
     "merge_message_chunks",
+    "merge_message_runs",
     "message_chunk_to_message",
     "message_from_dict",
     "message_to_dict",
@@ -117,6 +123,7 @@ __all__ = [
     "text_part",
     "tool_call",
     "tool_call_chunk",
+    "trim_messages",
     "validate_content",
 ]
 

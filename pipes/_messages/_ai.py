@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from ._base import _SPECS, SLOW, BaseMessage, BaseMessageChunk, _fast_spec, _set_dict
+from ._blocks import ai_content_blocks
 from ._content import ContentInput
 from ._merge import merge_tool_call_chunks
 from ._tool_calls import (
@@ -100,6 +101,19 @@ class AIMessage(BaseMessage):
     def _fill_invalid_tool_calls(cls, value: Any) -> Any:
         return _with_defaults(value, _INVALID_DEFAULTS)
 
+    @property
+    def content_blocks(self) -> list[dict[str, Any]]:
+        """The content as standard blocks, then a `tool_call` block per tool call, after a
+        leading `reasoning` block when `additional_kwargs["reasoning_content"]` holds one.
+
+        Example:
+            ```python
+            AIMessage("", tool_calls=[tool_call(name="f", args={}, id="1")]).content_blocks
+            # [{'type': 'tool_call', 'id': '1', 'name': 'f', 'args': {}}]
+            ```
+        """
+        return ai_content_blocks(self.content, self.tool_calls, self.additional_kwargs)
+
     def pretty_repr(self) -> str:
         """The text, then the tool calls (and invalid ones) in LangChain's layout."""
         lines = [super().pretty_repr()]
@@ -170,6 +184,14 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
             response_metadata: dict[str, Any] = ...,
             type: Literal["AIMessageChunk"] = "AIMessageChunk",
         ) -> None: ...
+
+    @property
+    def content_blocks(self) -> list[dict[str, Any]]:
+        """Like [`AIMessage.content_blocks`][pipes.AIMessage.content_blocks]; a chunk
+        carrying only pieces of tool calls shows them as `tool_call_chunk` blocks."""
+        return ai_content_blocks(
+            self.content, self.tool_calls, self.additional_kwargs, self.tool_call_chunks
+        )
 
     @classmethod
     def text_delta(cls, content: str, id: str | None = None) -> Self:

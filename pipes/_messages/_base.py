@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pipes._errors import MessageMergeError
 
+from ._blocks import content_blocks
 from ._content import MessageContent, content_text, validate_content
 from ._merge import merge_content, merge_dicts, merged_id
 
@@ -269,6 +271,49 @@ class BaseMessage(BaseModel):
         A `str`; calling it (`msg.text()`, the LangChain 0.3 spelling) also works.
         """
         return TextAccessor(content_text(self.content))
+
+    @property
+    def content_blocks(self) -> list[dict[str, Any]]:
+        """The content as LangChain 1.x standard blocks (`text`, `image`, `file`, ...), read-only.
+
+        Derived on each access (building a message computes nothing); editing the
+        returned dicts does not change the message.
+
+        Example:
+            ```python
+            HumanMessage("hi").content_blocks  # [{'type': 'text', 'text': 'hi'}]
+            ```
+        """
+        return content_blocks(self.content)
+
+    @classmethod
+    def merge_chunks(cls, chunks: Sequence[Self]) -> Self:
+        """Fold a stream of whole messages: each replaces the one before, the last wins.
+
+        A complete message is not a piece of one, so streams of them (a generator yielding
+        messages) fold as any other whole values do, not with `+` (which builds a prompt).
+        Chunk classes merge their pieces instead.
+        """
+        if not chunks:
+            raise MessageMergeError(
+                f"{cls.__name__}.merge_chunks() got no messages; pass at least one."
+            )
+        return chunks[-1]
+
+    def __add__(self, other: Any) -> Any:
+        """`message + message` (or `+ ("human", "{q}")`, `+ "text"`, `+ prompt`): a
+        [`ChatPromptTemplate`][pipes.ChatPromptTemplate] of both, as in LangChain.
+
+        Example:
+            ```python
+            prompt = SystemMessage("You are terse.") + ("human", "{question}")
+            prompt.invoke({"question": "why?"})
+            ```
+        """
+        # The one reference from messages up to prompts, resolved at call time (importing
+        # pipes._prompts here would make every `import pipes` load the template engines).
+        prompts = importlib.import_module("pipes._prompts")
+        return prompts.ChatPromptTemplate([self]).__add__(other)
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # Only what differs from the defaults, so reprs stay short and readable.

@@ -49,6 +49,7 @@ Refinements of the written contract (docs/notes/chat_model_api.md):
 from __future__ import annotations
 
 import abc
+import math
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypeVar, overload
 
@@ -56,7 +57,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipes._core import Runnable, RunnableConfig, run_in_thread
 from pipes._errors import NotImplementedInvokeError
-from pipes._messages import AIMessage, AIMessageChunk, BaseMessage
+from pipes._messages import AIMessage, AIMessageChunk, BaseMessage, count_tokens_approximately
 
 from . import _drivers
 from ._cache import BaseCache
@@ -337,6 +338,23 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
     ) -> AsyncIterator[AIMessageChunk]:
         """Async `stream`; a sync-only `_stream` runs step by step in a worker thread."""
         return _drivers.astream(self, input, stop, kwargs)
+
+    # -- token counting ------------------------------------------------------------------
+
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], **kwargs: Any) -> int:
+        """An estimate of the prompt tokens of `messages` (about 4 characters a token;
+        providers with a tokenizer override it). `trim_messages(token_counter=model)` uses it.
+
+        Example:
+            ```python
+            model.get_num_tokens_from_messages([HumanMessage("hello there")])  # 6
+            ```
+        """
+        return count_tokens_approximately(messages)
+
+    def get_num_tokens(self, text: str) -> int:
+        """An estimate of the tokens of `text` (about 4 characters a token)."""
+        return math.ceil(len(text) / 4)
 
     # -- tools and structured output --------------------------------------------------------
 

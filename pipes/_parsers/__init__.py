@@ -1,4 +1,4 @@
-"""Output parsers: text, JSON, pydantic models, tool calls and lists — all streaming."""
+"""Output parsers: text, JSON, pydantic models, tool calls, lists and XML — all streaming."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from pipes._parsers._tool_calls import (
     JsonOutputToolsParser,
     PydanticToolsParser,
 )
+from pipes._parsers._xml import XMLOutputParser
 
 __all__ = [
     "BaseOutputParser",
@@ -34,6 +35,7 @@ __all__ = [
     "PydanticToolsParser",
     "SimpleJsonOutputParser",
     "StrOutputParser",
+    "XMLOutputParser",
     "parse_json_markdown",
     "parse_partial_json",
 ]

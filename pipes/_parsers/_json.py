@@ -13,7 +13,6 @@ from pipes._core import RunnableConfig
 from pipes._errors import OutputParserException
 from pipes._parsers._base import BaseOutputParser, ParserInput, chunk_text, short
 from pipes._parsers._json_text import PartialJsonStream, parse_json_markdown
-from pipes._schema._convert import convert_to_json_schema
 from pipes._schema._errors import format_validation_error
 from pipes._schema._rewrite import drop_null_defaults
 
@@ -23,11 +22,13 @@ M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 _SKIP: Any = object()  # "no output for this partial value"
 
-_JSON_INSTRUCTIONS = """The output should be formatted as a JSON instance that conforms to the \
-JSON schema below.
+# LangChain's texts, character for character (prompts written for LangChain keep working
+# the same); the doubled braces are str.format escapes.
+_PYDANTIC_INSTRUCTIONS = """The output should be formatted as a JSON instance that conforms to \
+the JSON schema below.
 
-As an example, for the schema {{"properties": {{"foo": {{"description": "a list of strings", \
-"type": "array", "items": {{"type": "string"}}}}}}, "required": ["foo"]}}
+As an example, for the schema {{"properties": {{"foo": {{"title": "Foo", "description": "a list \
+of strings", "type": "array", "items": {{"type": "string"}}}}}}, "required": ["foo"]}}
 the object {{"foo": ["bar", "baz"]}} is a well-formatted instance of the schema. The object \
 {{"properties": {{"foo": ["bar", "baz"]}}}} is not well-formatted.
 
@@ -36,9 +37,32 @@ Here is the output schema:
 {schema}
 ```"""
 
+_JSON_INSTRUCTIONS = """STRICT OUTPUT FORMAT:
+- Return only the JSON value that conforms to the schema. Do not include any additional text, \
+explanations, headings, or separators.
+- Do not wrap the JSON in Markdown or code fences (no ``` or ```json).
+- Do not prepend or append any text (e.g., do not write "Here is the JSON:").
+- The response must be a single top-level JSON value exactly as required by the schema \
+(object/array/etc.), with no trailing commas or comments.
+
+The output should be formatted as a JSON instance that conforms to the JSON schema below.
+
+As an example, for the schema {{"properties": {{"foo": {{"title": "Foo", "description": "a list \
+of strings", "type": "array", "items": {{"type": "string"}}}}}}, "required": ["foo"]}} the object \
+{{"foo": ["bar", "baz"]}} is a well-formatted instance of the schema. The object \
+{{"properties": {{"foo": ["bar", "baz"]}}}} is not well-formatted.
+
+Here is the output schema (shown in a code block for readability only — do not include any \
+backticks or Markdown in your output):
+```
+{schema}
+```"""
+
 
 def _schema_text(model: type[BaseModel]) -> str:
-    schema = convert_to_json_schema(model)
+    """The model's JSON schema as LangChain shows it: pydantic's own, without the top-level
+    `title` and `type` (titles, `$defs` and `$ref`s inside are kept)."""
+    schema = dict(model.model_json_schema())
     schema.pop("title", None)
     schema.pop("type", None)
     return json.dumps(schema, ensure_ascii=False)
@@ -179,7 +203,7 @@ class PydanticOutputParser(_JsonStreamingParser[M], Generic[M]):
         self._schema: dict[str, Any] | None = None
 
     def get_format_instructions(self) -> str:
-        return _JSON_INSTRUCTIONS.format(schema=_schema_text(self.pydantic_object))
+        return _PYDANTIC_INSTRUCTIONS.format(schema=_schema_text(self.pydantic_object))
 
     def get_output_schema(self) -> dict[str, Any]:
         return self.pydantic_object.model_json_schema()

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pipes._prompts._base import BasePromptTemplate
     from pipes._prompts._chat import ChatPromptTemplate, MessageLikeTemplate
+    from pipes._prompts._example_selector import BaseExampleSelector
     from pipes._prompts._few_shot import FewShotChatMessagePromptTemplate, FewShotPromptTemplate
     from pipes._prompts._formatting import (
         TemplateFormat,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 
 _LAZY: dict[str, str] = {
     "AIMessagePromptTemplate": "pipes._prompts._message",
+    "BaseExampleSelector": "pipes._prompts._example_selector",
     "BaseMessagePromptTemplate": "pipes._prompts._message",
     "BasePromptTemplate": "pipes._prompts._base",
     "BaseStringMessagePromptTemplate": "pipes._prompts._message",
@@ -76,6 +78,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AIMessagePromptTemplate",
+    "BaseExampleSelector",
     "BaseMessagePromptTemplate",
     "BasePromptTemplate",
     "BaseStringMessagePromptTemplate",

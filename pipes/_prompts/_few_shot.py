@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from pipes._errors import TemplateError
-from pipes._messages import BaseMessage, StringPromptValue
+from pipes._messages import BaseMessage, ChatPromptValue, StringPromptValue
 from pipes._prompts._base import BasePromptTemplate, TemplateText, check_partials
 from pipes._prompts._chat import ChatPromptTemplate
 from pipes._prompts._formatting import TemplateFormat
@@ -57,43 +57,122 @@ def _check_examples(examples: Any, example_prompt: Any, prompt_type: type) -> li
     return checked
 
 
-class FewShotChatMessagePromptTemplate(BaseMessagePromptTemplate):
-    """Example conversations inserted into a chat prompt.
+def _check_source(
+    owner: str, examples: Any, example_selector: Any, example_prompt: Any, prompt_type: type
+) -> list[dict[str, Any]] | None:
+    """The checked fixed examples, or None when `example_selector` supplies them per call."""
+    if (examples is None) == (example_selector is None):
+        raise TemplateError(
+            f"{owner} takes exactly one of examples=[...] (fixed examples) or "
+            "example_selector=... (examples chosen per call)."
+        )
+    if example_selector is not None and not callable(
+        getattr(example_selector, "select_examples", None)
+    ):
+        raise TemplateError(
+            f"example_selector must have a select_examples(values) method, got "
+            f"{type(example_selector).__name__}."
+        )
+    # The example prompt is checked even when a selector supplies the examples.
+    checked = _check_examples(examples or [], example_prompt, prompt_type)
+    return None if examples is None else checked
 
-    Each example (a dict of variables) is formatted with `example_prompt` (a chat prompt),
-    and the resulting messages are placed where this template stands in the outer prompt.
-    Examples are checked when the template is built: each must supply the example prompt's
-    variables. See the module docstring for a complete example.
+
+def _chosen(
+    examples: list[dict[str, Any]] | None,
+    example_selector: Any,
+    values: Mapping[str, Any],
+    example_prompt: Any,
+    prompt_type: type,
+) -> list[dict[str, Any]]:
+    """The examples of one call: the fixed ones, or the selector's pick from the call's
+    values, partials included (as LangChain passes them), checked."""
+    if examples is not None:
+        return examples
+    selected = example_selector.select_examples(dict(values))
+    return _check_examples(selected, example_prompt, prompt_type)
+
+
+class FewShotChatMessagePromptTemplate(
+    BaseMessagePromptTemplate, BasePromptTemplate[dict[str, Any], ChatPromptValue]
+):
+    """Example conversations, on their own or inserted into a chat prompt.
+
+    Each example (a dict of variables) is formatted with `example_prompt` (a chat prompt);
+    the resulting messages stand where this template stands in an outer prompt, or come out
+    of `invoke` / `format_messages` as any prompt's do. Fixed `examples` are checked when the
+    template is built: each must supply the example prompt's variables. An `example_selector`
+    (any object with `select_examples(values)`, as LangChain's) picks examples per call from
+    the template's `input_variables` instead.
+
+    Example:
+        ```python
+        pair = ChatPromptTemplate.from_messages([("human", "{input}"), ("ai", "{output}")])
+        few_shot = FewShotChatMessagePromptTemplate(
+            examples=[{"input": "2 🦜 2", "output": "4"}], example_prompt=pair
+        )
+        few_shot.invoke({}).to_messages()  # [HumanMessage('2 🦜 2'), AIMessage('4')]
+        ```
     """
 
     def __init__(
         self,
         *,
-        examples: Sequence[Mapping[str, Any]],
         example_prompt: ChatPromptTemplate[Any],
+        examples: Sequence[Mapping[str, Any]] | None = None,
+        example_selector: Any = None,
+        input_variables: Sequence[str] | None = None,
     ) -> None:
-        self.examples = _check_examples(examples, example_prompt, ChatPromptTemplate)
+        self.examples = _check_source(
+            "FewShotChatMessagePromptTemplate",
+            examples,
+            example_selector,
+            example_prompt,
+            ChatPromptTemplate,
+        )
+        self.example_selector = example_selector
         self.example_prompt = example_prompt
+        self._input_variables = sorted(input_variables or [])
+        self.optional_variables: list[str] = []
+        self.partial_variables: dict[str, Any] = {}
+        self.input_type = None
 
     @property
-    def input_variables(self) -> list[str]:
-        return []  # the examples supply every variable of the example prompt
+    def input_variables(self) -> list[str]:  # type: ignore[override]
+        """The variables given to the example selector (fixed examples need none)."""
+        return self._input_variables
 
     def _format_messages(self, values: Mapping[str, Any]) -> list[BaseMessage]:
         messages: list[BaseMessage] = []
-        for example in self.examples:
-            messages.extend(self.example_prompt.format_messages(**example))
+        needed = self.example_prompt.input_variables
+        chosen = _chosen(
+            self.examples,
+            self.example_selector,
+            values,
+            self.example_prompt,
+            ChatPromptTemplate,
+        )
+        for example in chosen:
+            messages.extend(self.example_prompt.format_messages(**{k: example[k] for k in needed}))
         return messages
+
+    def _format_values(self, values: Mapping[str, Any]) -> ChatPromptValue:
+        for name in self._input_variables:
+            if name not in values:
+                raise self._missing(values)
+        return ChatPromptValue(self._format_messages(values))
 
     def format(self, **kwargs: Any) -> str:
         """The example messages as a `Role: text` transcript."""
-        return ChatPromptTemplate(list(self._format_messages(kwargs))).format()
+        return self._format_values(kwargs).to_string()
 
     def __repr__(self) -> str:
-        return (
-            f"FewShotChatMessagePromptTemplate(examples={self.examples!r}, "
-            f"example_prompt={self.example_prompt!r})"
+        source = (
+            f"examples={self.examples!r}"
+            if self.examples is not None
+            else f"example_selector={self.example_selector!r}"
         )
+        return f"FewShotChatMessagePromptTemplate({source}, example_prompt={self.example_prompt!r})"
 
 
 class FewShotPromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
@@ -101,7 +180,8 @@ class FewShotPromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
 
     `prefix` and `suffix` are templates (in `template_format`) and supply the prompt's
     variables; the examples are formatted with `example_prompt` and joined with
-    `example_separator`.
+    `example_separator`. Instead of fixed `examples`, an `example_selector` (see
+    [`BaseExampleSelector`][pipes.BaseExampleSelector]) picks them per call.
 
     Example:
         ```python
@@ -119,16 +199,20 @@ class FewShotPromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
     def __init__(
         self: FewShotPromptTemplate[dict[str, Any]],
         *,
-        examples: Sequence[Mapping[str, Any]],
         example_prompt: PromptTemplate[Any],
         suffix: str,
+        examples: Sequence[Mapping[str, Any]] | None = None,
+        example_selector: Any = None,
         prefix: str = "",
         example_separator: str = "\n\n",
         template_format: TemplateFormat = "f-string",
         input_variables: Sequence[str] | None = None,
         partial_variables: Mapping[str, Any] | None = None,
     ) -> None:
-        self.examples = _check_examples(examples, example_prompt, PromptTemplate)
+        self.examples = _check_source(
+            "FewShotPromptTemplate", examples, example_selector, example_prompt, PromptTemplate
+        )
+        self.example_selector = example_selector
         self.example_prompt = example_prompt
         self.example_separator = example_separator
         self._prefix = TemplateText(prefix, template_format)
@@ -159,7 +243,14 @@ class FewShotPromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
             if name not in values:
                 raise self._missing(values)
         pieces = [self._prefix.render(values)] if self._prefix.template else []
-        pieces.extend(self.example_prompt.format(**example) for example in self.examples)
+        chosen = _chosen(
+            self.examples,
+            self.example_selector,
+            values,
+            self.example_prompt,
+            PromptTemplate,
+        )
+        pieces.extend(self.example_prompt.format(**example) for example in chosen)
         pieces.append(self._suffix.render(values))
         return self.example_separator.join(pieces)
 
@@ -178,6 +269,7 @@ class FewShotPromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
         """A copy with some variables fixed, by value or by a zero-argument callable."""
         return FewShotPromptTemplate(
             examples=self.examples,
+            example_selector=self.example_selector,
             example_prompt=self.example_prompt,
             suffix=self.suffix,
             prefix=self.prefix,
@@ -189,5 +281,10 @@ class FewShotPromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
     def __repr__(self) -> str:
         return (
             f"FewShotPromptTemplate(input_variables={self.input_variables!r}, "
-            f"examples={len(self.examples)}, prefix={self.prefix!r}, suffix={self.suffix!r})"
+            + (
+                f"examples={len(self.examples)}, "
+                if self.examples is not None
+                else f"example_selector={self.example_selector!r}, "
+            )
+            + f"prefix={self.prefix!r}, suffix={self.suffix!r})"
         )

@@ -24,7 +24,7 @@ from collections.abc import Collection
 
 from pipes._schema._errors import InvalidDocstringError
 
-__all__ = ["parse_google_docstring"]
+__all__ = ["parse_google_docstring", "without_args_section"]
 
 # Section headers that end the summary; "Args:" (and its aliases) is the one we read.
 _ARGS_HEADERS = frozenset({"args", "arguments", "parameters", "params", "attributes"})
@@ -159,3 +159,26 @@ def _paragraphs(lines: list[str]) -> list[str]:
     if current:
         paragraphs.append(" ".join(current))
     return paragraphs
+
+
+def without_args_section(docstring: str) -> str:
+    """`docstring` (cleaned) without its Google-style `Args:` section; the rest (summary,
+    `Returns:`, `Example:` ...) is kept as written.
+
+    The tool description the model reads: the arguments are described in the schema already.
+    """
+    kept: list[str] = []
+    skipping = False
+    for raw in docstring.expandtabs().splitlines():
+        header = _header(raw) if raw[:1] not in (" ", "") else None
+        if header is not None:
+            skipping = header in _ARGS_HEADERS
+            if skipping:
+                continue
+        elif skipping and raw.strip() and not raw[:1].isspace():
+            skipping = False  # text back at column 0 ends the section
+        if not skipping:
+            kept.append(raw.rstrip())
+    text = "\n".join(kept)
+    # The section's surrounding blank lines collapse into one paragraph break.
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

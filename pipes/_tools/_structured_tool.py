@@ -8,6 +8,7 @@ from typing import Any
 
 from pipes._core import run_in_thread
 from pipes._errors import NotImplementedInvokeError
+from pipes._schema._docstring import without_args_section
 from pipes._schema._function_schema import args_model_from_function, callable_name
 from pipes._tools._base import BaseTool
 from pipes._tools._types import (
@@ -128,9 +129,12 @@ class StructuredTool(BaseTool):
     ) -> StructuredTool:
         """Make a tool from a function and/or a coroutine function.
 
-        The name defaults to the function's, the description to its docstring (with
-        `parse_docstring=True`: the docstring's summary, and its Google-style `Args:`
-        become argument descriptions), the argument schema to one inferred from the
+        The name defaults to the function's, the description to its docstring without its
+        Google-style `Args:` section, whose entries become the argument descriptions (no
+        flag needed, unlike LangChain). `parse_docstring=True` keeps LangChain's meaning:
+        the description is the docstring's summary only, and with
+        `error_on_invalid_docstring` (the default) a docstring missing an `Args:` section
+        or documenting unknown arguments raises. The argument schema is inferred from the
         signature. A parameter annotated `RunnableConfig` receives the run's config.
 
         Example:
@@ -156,11 +160,14 @@ class StructuredTool(BaseTool):
             schema = args_schema
             summary = ""
         elif infer_schema:
+            # Argument descriptions always come from a Google-style `Args:` section;
+            # parse_docstring=True (LangChain's opt-in) adds its strictness and its
+            # summary-only description.
             schema, summary = args_model_from_function(
                 source,
                 model_name=tool_name,
-                parse_docstring=parse_docstring,
-                error_on_invalid_docstring=error_on_invalid_docstring,
+                parse_docstring=True,
+                error_on_invalid_docstring=parse_docstring and error_on_invalid_docstring,
                 exclude=_config_params(source),
             )
         else:
@@ -172,7 +179,7 @@ class StructuredTool(BaseTool):
             if parse_docstring and args_schema is None:
                 description = summary
             elif doc:
-                description = doc.strip()
+                description = without_args_section(doc)
             elif isinstance(schema, type) and schema.__doc__ and args_schema is not None:
                 description = inspect.cleandoc(schema.__doc__)
             elif isinstance(schema, Mapping) and isinstance(schema.get("description"), str):

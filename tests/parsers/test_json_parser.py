@@ -91,8 +91,38 @@ def test_format_instructions() -> None:
     plain = JsonOutputParser().get_format_instructions()
     assert "JSON" in plain
     text = JsonOutputParser(pydantic_object=Joke).get_format_instructions()
-    assert '"setup": {"description": "question", "type": "string"}' in text
+    assert '"setup": {"description": "question", "title": "Setup", "type": "string"}' in text
     assert '"required": ["setup", "punchline"]' in text
+
+
+class LangChainJoke(BaseModel):
+    setup: str = Field(description="question to set up a joke")
+    punchline: str = Field(description="answer to resolve the joke")
+
+
+# What langchain-core 1.8.3's JsonOutputParser returns for the how-to `Joke`.
+LANGCHAIN_JOKE_INSTRUCTIONS = (
+    "STRICT OUTPUT FORMAT:\n"
+    "- Return only the JSON value that conforms to the schema. Do not include any additional text, explanations, headings, or separators.\n"  # noqa: E501
+    "- Do not wrap the JSON in Markdown or code fences (no ``` or ```json).\n"
+    '- Do not prepend or append any text (e.g., do not write "Here is the JSON:").\n'
+    "- The response must be a single top-level JSON value exactly as required by the schema (object/array/etc.), with no trailing commas or comments.\n"  # noqa: E501
+    "\n"
+    "The output should be formatted as a JSON instance that conforms to the JSON schema below.\n"
+    "\n"
+    'As an example, for the schema {"properties": {"foo": {"title": "Foo", "description": "a list of strings", "type": "array", "items": {"type": "string"}}}, "required": ["foo"]} the object {"foo": ["bar", "baz"]} is a well-formatted instance of the schema. The object {"properties": {"foo": ["bar", "baz"]}} is not well-formatted.\n'  # noqa: E501
+    "\n"
+    "Here is the output schema (shown in a code block for readability only — do not include any backticks or Markdown in your output):\n"  # noqa: E501
+    "```\n"
+    '{"properties": {"setup": {"description": "question to set up a joke", "title": "Setup", "type": "string"}, "punchline": {"description": "answer to resolve the joke", "title": "Punchline", "type": "string"}}, "required": ["setup", "punchline"]}\n'  # noqa: E501
+    "```"
+)
+
+
+def test_format_instructions_are_langchains_text() -> None:
+    parser = JsonOutputParser(pydantic_object=LangChainJoke)
+    assert parser.get_format_instructions() == LANGCHAIN_JOKE_INSTRUCTIONS
+    assert JsonOutputParser().get_format_instructions() == "Return a JSON object."
 
 
 # ---------------------------------------------------------------- partial parsing

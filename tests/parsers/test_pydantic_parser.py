@@ -76,9 +76,34 @@ def test_requires_a_model_class() -> None:
 
 def test_format_instructions_describe_schema() -> None:
     text = PydanticOutputParser(pydantic_object=Person).get_format_instructions()
-    assert '"name": {"description": "Full name", "type": "string"}' in text
+    assert '"name": {"description": "Full name", "title": "Name", "type": "string"}' in text
     assert '"required": ["name", "age"]' in text
     assert "A person." in text
+
+
+class Joke(BaseModel):
+    setup: str = Field(description="question to set up a joke")
+    punchline: str = Field(description="answer to resolve the joke")
+
+
+# What langchain-core 1.8.3 returns for LangChain's how-to `Joke`, character for character.
+LANGCHAIN_JOKE_INSTRUCTIONS = (
+    "The output should be formatted as a JSON instance that conforms to the JSON schema below.\n"
+    "\n"
+    'As an example, for the schema {"properties": {"foo": {"title": "Foo", "description": "a list of strings", "type": "array", "items": {"type": "string"}}}, "required": ["foo"]}\n'  # noqa: E501
+    'the object {"foo": ["bar", "baz"]} is a well-formatted instance of the schema. The object {"properties": {"foo": ["bar", "baz"]}} is not well-formatted.\n'  # noqa: E501
+    "\n"
+    "Here is the output schema:\n"
+    "```\n"
+    '{"properties": {"setup": {"description": "question to set up a joke", "title": "Setup", "type": "string"}, "punchline": {"description": "answer to resolve the joke", "title": "Punchline", "type": "string"}}, "required": ["setup", "punchline"]}\n'  # noqa: E501
+    "```"
+)
+
+
+def test_format_instructions_are_langchains_text() -> None:
+    # LangChain how-to "How to use the Pydantic parser", imports changed.
+    parser = PydanticOutputParser(pydantic_object=Joke)
+    assert parser.get_format_instructions() == LANGCHAIN_JOKE_INSTRUCTIONS
 
 
 def test_streaming_yields_instances_once_valid() -> None:

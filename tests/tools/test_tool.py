@@ -114,7 +114,9 @@ def test_parse_docstring_descriptions() -> None:
     assert fn["parameters"]["required"] == ["city"]
 
 
-def test_without_parse_docstring_description_is_whole_docstring() -> None:
+def test_without_parse_docstring_args_still_describe_arguments() -> None:
+    # A deliberate difference from LangChain (docs/migrating.md): the Args: block describes
+    # the arguments without parse_docstring=True, and leaves the tool's description.
     @tool
     def f(x: int) -> int:
         """Do f.
@@ -124,8 +126,8 @@ def test_without_parse_docstring_description_is_whole_docstring() -> None:
         """
         return x
 
-    assert f.description == "Do f.\n\nArgs:\n    x: the x"
-    assert "description" not in f.args["x"]
+    assert f.description == "Do f."
+    assert f.args["x"]["description"] == "the x"
 
 
 def test_parse_docstring_invalid_raises() -> None:

@@ -38,3 +38,12 @@ def test_static_types() -> None:
     HumanMessage([text_part("a"), image_part(url="u")])
     parts: list[Any] = ["x"]
     HumanMessage(parts)
+
+
+def check_message_utilities(messages: list[BaseMessage]) -> None:
+    from pipes import Runnable, filter_messages, merge_message_runs, trim_messages
+
+    assert_type(trim_messages(messages, max_tokens=3, token_counter=len), list[BaseMessage])
+    assert_type(trim_messages(max_tokens=3, token_counter=len), Runnable[Any, list[BaseMessage]])
+    assert_type(filter_messages(messages, include_types="ai"), list[BaseMessage])
+    assert_type(merge_message_runs(), Runnable[Any, list[BaseMessage]])

@@ -98,3 +98,13 @@ def test_message_template_constructors_return_their_class() -> None:
     assert_type(human.format(x=1), BaseMessage)
     critic = ChatMessagePromptTemplate.from_template("{x}", role="critic")
     assert_type(critic, ChatMessagePromptTemplate)
+
+
+def check_few_shot_chat_is_a_prompt() -> None:
+    from pipes import ChatPromptTemplate, ChatPromptValue, FewShotChatMessagePromptTemplate
+
+    few_shot = FewShotChatMessagePromptTemplate(
+        examples=[{"input": "a", "output": "b"}],
+        example_prompt=ChatPromptTemplate.from_messages([("human", "{input}"), ("ai", "{output}")]),
+    )
+    assert_type(few_shot.invoke({}), ChatPromptValue)
