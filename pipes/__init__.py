@@ -27,13 +27,28 @@ from ._core import *  # noqa: F403
 from ._errors import *  # noqa: F403
 
 if TYPE_CHECKING:
-    from . import _messages, _models, _parsers, _prompts, _schema, _tools
+    from . import (
+        _documents,
+        _embeddings,
+        _messages,
+        _models,
+        _parsers,
+        _prompts,
+        _retrievers,
+        _schema,
+        _tools,
+        _vectorstores,
+    )
+    from ._documents import *  # noqa: F403
+    from ._embeddings import *  # noqa: F403
     from ._messages import *  # noqa: F403
     from ._models import *  # noqa: F403
     from ._parsers import *  # noqa: F403
     from ._prompts import *  # noqa: F403
+    from ._retrievers import *  # noqa: F403
     from ._schema import *  # noqa: F403
     from ._tools import *  # noqa: F403
+    from ._vectorstores import *  # noqa: F403
 
 __version__ = "0.1.0"
 
@@ -155,6 +170,14 @@ _LAZY: dict[str, str] = {
     "generate_from_stream": "_models",
     "get_llm_cache": "_models",
     "set_llm_cache": "_models",
+    "Document": "_documents",
+    "Embeddings": "_embeddings",
+    "BaseRetriever": "_retrievers",
+    "DocumentFilter": "_vectorstores",
+    "InMemoryVectorStore": "_vectorstores",
+    "SearchType": "_vectorstores",
+    "VectorStore": "_vectorstores",
+    "VectorStoreRetriever": "_vectorstores",
 }
 # -- end of the generated block --
 
@@ -172,6 +195,10 @@ if TYPE_CHECKING:  # type checkers read the layers' lists; at run time they are 
     __all__ += _parsers.__all__
     __all__ += _tools.__all__
     __all__ += _models.__all__
+    __all__ += _documents.__all__
+    __all__ += _embeddings.__all__
+    __all__ += _retrievers.__all__
+    __all__ += _vectorstores.__all__
 else:
     __all__ += _LAZY
 
