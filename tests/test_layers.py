@@ -10,14 +10,65 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 # layer -> the pipes modules it must never import (directly or by name)
+_RETRIEVAL = ("_documents", "_embeddings", "_retrievers", "_vectorstores")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "pipes/_core": ("_messages", "_schema", "_prompts", "_parsers", "_tools", "_models", "testing"),
-    "pipes/_messages": ("_schema", "_prompts", "_parsers", "_tools", "_models", "testing"),
-    "pipes/_schema": ("_prompts", "_parsers", "_tools", "_models", "testing"),
-    "pipes/_prompts": ("_parsers", "_tools", "_models", "testing"),
-    "pipes/_parsers": ("_prompts", "_tools", "_models", "testing"),
-    "pipes/_tools": ("_prompts", "_parsers", "_models", "testing"),
-    "pipes/_models": ("testing",),
+    "pipes/_core": (
+        "_messages",
+        "_schema",
+        "_prompts",
+        "_parsers",
+        "_tools",
+        "_models",
+        "testing",
+        *_RETRIEVAL,
+    ),
+    "pipes/_messages": (
+        "_schema",
+        "_prompts",
+        "_parsers",
+        "_tools",
+        "_models",
+        "testing",
+        *_RETRIEVAL,
+    ),
+    "pipes/_schema": ("_prompts", "_parsers", "_tools", "_models", "testing", *_RETRIEVAL),
+    "pipes/_prompts": ("_parsers", "_tools", "_models", "testing", *_RETRIEVAL),
+    "pipes/_parsers": ("_prompts", "_tools", "_models", "testing", *_RETRIEVAL),
+    "pipes/_tools": ("_prompts", "_parsers", "_models", "testing", *_RETRIEVAL),
+    "pipes/_models": ("testing", *_RETRIEVAL),
+    # Retrieval sits above core and messages: documents <- embeddings <- retrievers <- vectorstores.
+    "pipes/_documents": (
+        "_schema",
+        "_prompts",
+        "_parsers",
+        "_tools",
+        "_models",
+        "testing",
+        "_embeddings",
+        "_retrievers",
+        "_vectorstores",
+    ),
+    "pipes/_embeddings": (
+        "_schema",
+        "_prompts",
+        "_parsers",
+        "_tools",
+        "_models",
+        "testing",
+        "_retrievers",
+        "_vectorstores",
+    ),
+    "pipes/_retrievers": (
+        "_schema",
+        "_prompts",
+        "_parsers",
+        "_tools",
+        "_models",
+        "testing",
+        "_embeddings",
+        "_vectorstores",
+    ),
+    "pipes/_vectorstores": ("_schema", "_prompts", "_parsers", "_tools", "_models", "testing"),
 }
 
 
