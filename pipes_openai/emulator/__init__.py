@@ -26,6 +26,9 @@ test argument `openai_emulator`.
 Endpoints: `POST /v1/chat/completions` (and `/chat/completions`), Azure's
 `POST /openai/deployments/{deployment}/chat/completions?api-version=...` and
 `POST /openai/v1/chat/completions` (key in `api-key` or `Authorization: Bearer`),
+`POST /v1/embeddings` (and Azure's `/openai/deployments/{deployment}/embeddings`:
+deterministic unit vectors where related texts are close, `dimensions`, float or base64,
+token-array inputs, the API's per-request limits; see `pipes_openai.emulator._embeddings`),
 `GET /v1/models` and `GET /v1/models/{id}`. Every response carries an `x-request-id`
 header. HTTP/1.1 with keep-alive, pipelining, chunked request bodies and `Expect:
 100-continue`.
