@@ -1,4 +1,5 @@
-"""pipes_openai: OpenAI chat models for pipes (`ChatOpenAI`, `AzureChatOpenAI`) over httpx.
+"""pipes_openai: OpenAI chat models (`ChatOpenAI`, `AzureChatOpenAI`) and embeddings
+(`OpenAIEmbeddings`, `AzureOpenAIEmbeddings`) for pipes, over httpx.
 
 Example:
     ```python
@@ -42,6 +43,7 @@ from pipes_openai._errors import (
 
 if TYPE_CHECKING:
     from pipes_openai._azure import AzureChatOpenAI
+    from pipes_openai._embeddings import AzureOpenAIEmbeddings, OpenAIEmbeddings
 
 __all__ = [
     "APIConnectionError",
@@ -49,6 +51,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "AzureChatOpenAI",
+    "AzureOpenAIEmbeddings",
     "BadRequestError",
     "BaseChatOpenAI",
     "ChatOpenAI",
@@ -57,6 +60,7 @@ __all__ = [
     "ContextLengthExceededError",
     "InternalServerError",
     "NotFoundError",
+    "OpenAIEmbeddings",
     "OpenAIConfigurationError",
     "OpenAIError",
     "PermissionDeniedError",
@@ -78,4 +82,11 @@ def __getattr__(name: str) -> Any:
 
         globals()["AzureChatOpenAI"] = AzureChatOpenAI
         return AzureChatOpenAI
+    if name in ("OpenAIEmbeddings", "AzureOpenAIEmbeddings"):
+        # The embeddings load the Azure model too, and the retrieval layers of pipes.
+        from pipes_openai import _embeddings
+
+        value = getattr(_embeddings, name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'pipes_openai' has no attribute {name!r}")
