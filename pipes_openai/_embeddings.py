@@ -321,4 +321,5 @@ class AzureOpenAIEmbeddings(OpenAIEmbeddings):
     def __init__(self, /, **data: Any) -> None:
         # Spelled out so type checkers take keywords (a str api_key ...) as for the base.
         super().__init__(**data)
+
     _connection_fields: ClassVar[tuple[str, ...]] = _CONNECTION + _AZURE_CONNECTION

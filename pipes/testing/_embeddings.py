@@ -34,7 +34,7 @@ _TRIGRAM_WEIGHT = 0.5
 
 def hashed_embedding(text: str, size: int) -> list[float]:
     """A unit vector of `size` floats for `text`: its lower-cased words and their character
-    trigrams hashed (CRC-32) into the dimensions, with a hashed sign.
+    trigrams hashed (CRC-32) into the dimensions, with a hashed sign and sublinear counts.
 
     Example:
         ```python
@@ -44,23 +44,25 @@ def hashed_embedding(text: str, size: int) -> list[float]:
     """
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ValueError(f"size must be a positive number of dimensions, got {size!r}.")
-    vector = [0.0] * size
-    words = _WORD.findall(text.lower()) or ["\x00empty"]
-    for word in words:
-        _add(vector, word.encode(), _WORD_WEIGHT, size)
+    counts: dict[bytes, int] = {}
+    for word in _WORD.findall(text.lower()) or ["\x00empty"]:
+        key = b"\x01" + word.encode()  # a word, apart from a trigram of the same letters
+        counts[key] = counts.get(key, 0) + 1
         padded = f" {word} ".encode()
         for i in range(len(padded) - 2):
-            _add(vector, padded[i : i + 3], _TRIGRAM_WEIGHT, size)
+            gram = padded[i : i + 3]
+            counts[gram] = counts.get(gram, 0) + 1
+    vector = [0.0] * size
+    for feature, count in counts.items():
+        # Sublinear counts: a word said four times is not four times the topic.
+        weight = (_WORD_WEIGHT if feature[0] == 1 else _TRIGRAM_WEIGHT) * (1.0 + math.log(count))
+        h = zlib.crc32(feature)
+        vector[h % size] += -weight if h & 0x80000000 else weight
     length = math.sqrt(math.fsum(x * x for x in vector))
     if length == 0.0:  # every feature cancelled out (possible in tiny spaces)
         vector[zlib.crc32(text.encode()) % size] = 1.0
         return vector
     return [x / length for x in vector]
-
-
-def _add(vector: list[float], feature: bytes, weight: float, size: int) -> None:
-    h = zlib.crc32(feature)
-    vector[h % size] += -weight if h & 0x80000000 else weight
 
 
 class DeterministicFakeEmbedding(BaseModel, Embeddings):

@@ -54,22 +54,25 @@ _INVALID_INPUT = (
 
 def hashed_vector(text: str, size: int) -> list[float]:
     """A unit vector for `text` (kept equal to `pipes.testing.hashed_embedding`)."""
-    vector = [0.0] * size
+    counts: dict[bytes, int] = {}
     for word in _WORD.findall(text.lower()) or ["\x00empty"]:
-        _add(vector, word.encode(), 1.0, size)
+        key = b"\x01" + word.encode()  # a word, apart from a trigram of the same letters
+        counts[key] = counts.get(key, 0) + 1
         padded = f" {word} ".encode()
         for i in range(len(padded) - 2):
-            _add(vector, padded[i : i + 3], 0.5, size)
+            gram = padded[i : i + 3]
+            counts[gram] = counts.get(gram, 0) + 1
+    vector = [0.0] * size
+    for feature, count in counts.items():
+        # Sublinear counts: a word said four times is not four times the topic.
+        weight = (1.0 if feature[0] == 1 else 0.5) * (1.0 + math.log(count))
+        h = zlib.crc32(feature)
+        vector[h % size] += -weight if h & 0x80000000 else weight
     length = math.sqrt(math.fsum(x * x for x in vector))
     if length == 0.0:
         vector[zlib.crc32(text.encode()) % size] = 1.0
         return vector
     return [x / length for x in vector]
-
-
-def _add(vector: list[float], feature: bytes, weight: float, size: int) -> None:
-    h = zlib.crc32(feature)
-    vector[h % size] += -weight if h & 0x80000000 else weight
 
 
 def _inputs(value: Any) -> list[tuple[str, int]]:
