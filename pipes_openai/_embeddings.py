@@ -23,8 +23,8 @@ import base64
 import copy
 import sys
 from array import array
-from collections.abc import Iterator
-from typing import Any, ClassVar
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar, Self
 
 import httpx
 from pydantic import (
@@ -232,6 +232,15 @@ class OpenAIEmbeddings(BaseModel, Embeddings):
         super().__setattr__(name, value)
         if name in self._connection_fields:
             self._transport = None  # rebuilt with the new settings on the next call
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy (`update` may change connection settings: the copy reconnects)."""
+        copied = super().model_copy(update=update, deep=deep)
+        for key in ("api_key", "azure_ad_token"):
+            if isinstance(copied.__dict__.get(key), str):  # model_copy does not validate
+                copied.__dict__[key] = SecretStr(copied.__dict__[key])
+        copied._transport = None
+        return copied
 
     def _connect(self) -> BaseChatOpenAI:
         transport = self._transport

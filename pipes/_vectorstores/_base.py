@@ -135,7 +135,7 @@ class VectorStore(abc.ABC):
         """Store `documents` (their ids set) with their `vectors`; return the ids."""
 
     @abc.abstractmethod
-    def delete(self, ids: Sequence[str] | None = None, **kwargs: Any) -> bool | None:
+    def delete(self, ids: Sequence[str] | None = None) -> bool | None:
         """Delete the documents with these ids (unknown ids are ignored)."""
 
     @abc.abstractmethod
@@ -150,9 +150,7 @@ class VectorStore(abc.ABC):
 
     # -- adding -------------------------------------------------------------------------
 
-    def add_documents(
-        self, documents: list[Document], ids: list[str] | None = None, **kwargs: Any
-    ) -> list[str]:
+    def add_documents(self, documents: list[Document], ids: list[str] | None = None) -> list[str]:
         """Embed and store `documents`; returns their ids (`ids`, theirs, or new uuids)."""
         docs = _with_ids(documents, ids)
         return self.add_vectors(
@@ -160,7 +158,7 @@ class VectorStore(abc.ABC):
         )
 
     async def aadd_documents(
-        self, documents: list[Document], ids: list[str] | None = None, **kwargs: Any
+        self, documents: list[Document], ids: list[str] | None = None
     ) -> list[str]:
         """`add_documents` embedding asynchronously."""
         docs = _with_ids(documents, ids)
@@ -173,7 +171,6 @@ class VectorStore(abc.ABC):
         metadatas: list[dict[str, Any]] | None = None,
         *,
         ids: list[str] | None = None,
-        **kwargs: Any,
     ) -> list[str]:
         """Embed and store `texts` (with `metadatas`, one per text); returns their ids."""
         return self.add_documents(_documents(texts, metadatas), ids=ids)
@@ -184,14 +181,13 @@ class VectorStore(abc.ABC):
         metadatas: list[dict[str, Any]] | None = None,
         *,
         ids: list[str] | None = None,
-        **kwargs: Any,
     ) -> list[str]:
         """`add_texts` embedding asynchronously."""
         return await self.aadd_documents(_documents(texts, metadatas), ids=ids)
 
-    async def adelete(self, ids: Sequence[str] | None = None, **kwargs: Any) -> bool | None:
+    async def adelete(self, ids: Sequence[str] | None = None) -> bool | None:
         """`delete` (in-process: nothing to await)."""
-        return self.delete(ids, **kwargs)
+        return self.delete(ids)
 
     async def aget_by_ids(self, ids: Sequence[str], /) -> list[Document]:
         """`get_by_ids` (in-process: nothing to await)."""
@@ -204,7 +200,6 @@ class VectorStore(abc.ABC):
         embedding: Sequence[float],
         k: int = 4,
         filter: DocumentFilter | None = None,
-        **kwargs: Any,
     ) -> list[tuple[Document, float]]:
         """The `k` documents most similar to `embedding`, with their cosine similarity."""
         return [(doc, score) for doc, score, _ in self._search_with_vectors(embedding, k, filter)]
@@ -214,7 +209,6 @@ class VectorStore(abc.ABC):
         embedding: Sequence[float],
         k: int = 4,
         filter: DocumentFilter | None = None,
-        **kwargs: Any,
     ) -> list[Document]:
         """The `k` documents most similar to `embedding`."""
         return [doc for doc, _ in self.similarity_search_with_score_by_vector(embedding, k, filter)]
@@ -224,13 +218,12 @@ class VectorStore(abc.ABC):
         embedding: Sequence[float],
         k: int = 4,
         filter: DocumentFilter | None = None,
-        **kwargs: Any,
     ) -> list[Document]:
         """`similarity_search_by_vector` (in-process: nothing to await)."""
         return self.similarity_search_by_vector(embedding, k, filter)
 
     def similarity_search_with_score(
-        self, query: str, k: int = 4, filter: DocumentFilter | None = None, **kwargs: Any
+        self, query: str, k: int = 4, filter: DocumentFilter | None = None
     ) -> list[tuple[Document, float]]:
         """The `k` documents most similar to `query`, with their cosine similarity (-1..1)."""
         return self.similarity_search_with_score_by_vector(
@@ -238,20 +231,20 @@ class VectorStore(abc.ABC):
         )
 
     async def asimilarity_search_with_score(
-        self, query: str, k: int = 4, filter: DocumentFilter | None = None, **kwargs: Any
+        self, query: str, k: int = 4, filter: DocumentFilter | None = None
     ) -> list[tuple[Document, float]]:
         """`similarity_search_with_score` embedding the query asynchronously."""
         embedding = await self.embeddings.aembed_query(query)
         return self.similarity_search_with_score_by_vector(embedding, k, filter)
 
     def similarity_search(
-        self, query: str, k: int = 4, filter: DocumentFilter | None = None, **kwargs: Any
+        self, query: str, k: int = 4, filter: DocumentFilter | None = None
     ) -> list[Document]:
         """The `k` documents most similar to `query`."""
         return [doc for doc, _ in self.similarity_search_with_score(query, k, filter)]
 
     async def asimilarity_search(
-        self, query: str, k: int = 4, filter: DocumentFilter | None = None, **kwargs: Any
+        self, query: str, k: int = 4, filter: DocumentFilter | None = None
     ) -> list[Document]:
         """`similarity_search` embedding the query asynchronously."""
         return [doc for doc, _ in await self.asimilarity_search_with_score(query, k, filter)]
@@ -263,7 +256,6 @@ class VectorStore(abc.ABC):
         filter: DocumentFilter | None = None,
         *,
         score_threshold: float | None = None,
-        **kwargs: Any,
     ) -> list[tuple[Document, float]]:
         """Like `similarity_search_with_score`, keeping scores `>= score_threshold`."""
         return _above(self.similarity_search_with_score(query, k, filter), score_threshold)
@@ -275,7 +267,6 @@ class VectorStore(abc.ABC):
         filter: DocumentFilter | None = None,
         *,
         score_threshold: float | None = None,
-        **kwargs: Any,
     ) -> list[tuple[Document, float]]:
         """`similarity_search_with_relevance_scores` embedding the query asynchronously."""
         found = await self.asimilarity_search_with_score(query, k, filter)
@@ -288,7 +279,6 @@ class VectorStore(abc.ABC):
         fetch_k: int = 20,
         lambda_mult: float = 0.5,
         filter: DocumentFilter | None = None,
-        **kwargs: Any,
     ) -> list[Document]:
         """`k` documents relevant to `embedding` yet diverse: maximal marginal relevance
         among the `fetch_k` most similar (`lambda_mult` 1: relevance only, 0: diversity only).
@@ -310,7 +300,6 @@ class VectorStore(abc.ABC):
         fetch_k: int = 20,
         lambda_mult: float = 0.5,
         filter: DocumentFilter | None = None,
-        **kwargs: Any,
     ) -> list[Document]:
         """`max_marginal_relevance_search_by_vector` for the text `query`."""
         return self.max_marginal_relevance_search_by_vector(
@@ -324,7 +313,6 @@ class VectorStore(abc.ABC):
         fetch_k: int = 20,
         lambda_mult: float = 0.5,
         filter: DocumentFilter | None = None,
-        **kwargs: Any,
     ) -> list[Document]:
         """`max_marginal_relevance_search` embedding the query asynchronously."""
         embedding = await self.embeddings.aembed_query(query)

@@ -120,7 +120,7 @@ class InMemoryVectorStore(VectorStore):
             self._entries = self._matrix = None
         return ids
 
-    def delete(self, ids: Sequence[str] | None = None, **kwargs: Any) -> None:
+    def delete(self, ids: Sequence[str] | None = None) -> None:
         if isinstance(ids, str):
             raise InputTypeError(
                 f"delete expects a list of ids, got the string {ids!r}; use [{ids!r}]."

@@ -22,6 +22,12 @@ from ._base import SearchType, VectorStore
 __all__ = ["VectorStoreRetriever"]
 
 _SEARCH_TYPES = ("similarity", "similarity_score_threshold", "mmr")
+# What each search type takes (an unknown key is an error, not silently ignored).
+_KWARGS = {
+    "similarity": frozenset({"k", "filter"}),
+    "mmr": frozenset({"k", "fetch_k", "lambda_mult", "filter"}),
+    "similarity_score_threshold": frozenset({"k", "filter", "score_threshold"}),
+}
 # The store's method per search type; the async twin is the same name with an "a" prefix.
 _METHODS = {
     "similarity": "similarity_search",
@@ -63,6 +69,12 @@ class VectorStoreRetriever(BaseRetriever):
                     f"{', '.join(map(repr, _SEARCH_TYPES))}."
                 )
             kwargs = values.get("search_kwargs") or {}
+            unknown = sorted(set(kwargs) - _KWARGS[search_type]) if isinstance(kwargs, dict) else []
+            if unknown:
+                raise ValueError(
+                    f"search_kwargs {unknown} not allowed with search_type={search_type!r}; it "
+                    f"takes {sorted(_KWARGS[search_type])}."
+                )
             if search_type == "similarity_score_threshold":
                 threshold = kwargs.get("score_threshold")
                 if isinstance(threshold, bool) or not isinstance(threshold, int | float):

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import KEY
-from pydantic import TypeAdapter, ValidationError
+from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from pipes import InMemoryVectorStore
 from pipes.testing import hashed_embedding
@@ -196,6 +196,15 @@ def test_changing_a_connection_setting_reconnects(emu: Emulator) -> None:
     assert len(model.embed_query("x")) == 1536
     assert model.api_key is not None
     assert model.api_key.get_secret_value() == KEY
+
+
+def test_a_copy_with_new_settings_reconnects(emu: Emulator) -> None:
+    model = OpenAIEmbeddings(api_key=KEY, base_url="http://127.0.0.1:9/v1", max_retries=0)
+    model.embed_documents([])  # no request: nothing to connect yet
+    copied = model.model_copy(update={"base_url": emu.base_url, "api_key": "sk-other-123456"})
+    assert len(copied.embed_query("x")) == 1536
+    assert isinstance(copied.api_key, SecretStr)
+    assert model.base_url == "http://127.0.0.1:9/v1"
 
 
 def test_configuration_errors_name_the_embeddings_class(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,9 @@ HAS_NUMPY = importlib.util.find_spec("numpy") is not None
     ],
     ids=["pure", "numpy"],
 )
-def use_numpy(request: pytest.FixtureRequest) -> bool:
+def use_numpy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
     value: bool = request.param
+    if value:
+        # The numpy path even for the handful of vectors of these tests.
+        monkeypatch.setattr("pipes._vectorstores._in_memory._NUMPY_MIN_ROWS", 1)
     return value

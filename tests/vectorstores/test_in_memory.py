@@ -204,6 +204,7 @@ def test_from_documents_and_from_texts() -> None:
         (lambda s: s.add_documents(["a"]), InputTypeError, "use add_texts for strings"),
         (lambda s: s.delete("id"), InputTypeError, r"use \['id'\]"),
         (lambda s: s.get_by_ids("id"), InputTypeError, r"use \['id'\]"),
+        (lambda s: s.similarity_search("x", score_threshold=0.5), TypeError, "score_threshold"),
     ],
 )
 def test_bad_arguments_name_the_problem(call: Any, error: type[Exception], match: str) -> None:

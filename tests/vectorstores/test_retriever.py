@@ -83,6 +83,10 @@ def test_bad_search_settings_are_rejected_like_langchain(store: InMemoryVectorSt
         store.as_retriever(search_type="foo")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="score_threshold"):
         store.as_retriever(search_type="similarity_score_threshold")
+    with pytest.raises(ValidationError, match=r"search_kwargs \['score_threshold'\] not allowed"):
+        store.as_retriever(search_kwargs={"score_threshold": 0.5})
+    with pytest.raises(TypeError, match="fetch_k"):
+        store.as_retriever().invoke("cats", fetch_k=3)
 
 
 def test_the_query_must_be_a_string(store: InMemoryVectorStore) -> None:
