@@ -87,6 +87,7 @@ class InMemoryVectorStore(VectorStore):
         elif use_numpy is not False:
             raise ValueError(f"use_numpy must be True, False or 'auto', got {use_numpy!r}.")
         # Snapshots rebuilt after a change: the entries in order, and numpy's matrix of them.
+        self._dimensions: int | None = None
         self._entries: list[_Entry] | None = None
         self._matrix: Matrix | None = None
         self._lock = threading.Lock()
@@ -112,6 +113,13 @@ class InMemoryVectorStore(VectorStore):
         rows = [Row(vector) for vector in vectors]  # outside the lock: the costly part
         ids: list[str] = []
         with self._lock:
+            known = self._dimensions
+            try:
+                for row in rows:
+                    self._check_dimensions(len(row.vector), "a vector to add")
+            except ValueError:
+                self._dimensions = known  # nothing was added
+                raise
             for document, row in zip(documents, rows, strict=True):
                 doc_id = document.id
                 assert doc_id is not None  # the base class sets it
@@ -130,6 +138,8 @@ class InMemoryVectorStore(VectorStore):
         with self._lock:
             for doc_id in ids:
                 self.store.pop(doc_id, None)
+            if not self.store:
+                self._dimensions = None  # an emptied store takes vectors of any size again
             self._entries = self._matrix = None
 
     def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
@@ -146,6 +156,8 @@ class InMemoryVectorStore(VectorStore):
         check_k(k)
         predicate = as_predicate(filter)
         entries, matrix = self._snapshot()
+        if entries:
+            self._check_dimensions(len(embedding), "the query vector")
         allowed = None
         if predicate is not None:
             allowed = [i for i, entry in enumerate(entries) if predicate(entry.document)]
@@ -161,6 +173,19 @@ class InMemoryVectorStore(VectorStore):
             (entries[i].document.model_copy(), score, entries[i].row.vector.tolist())
             for i, score in hits
         ]
+
+    def _check_dimensions(self, size: int, what: str) -> None:
+        """Every vector of a store has one size: a mismatch is a mixed-up embedding model."""
+        if self._dimensions is None:
+            if size == 0:
+                raise ValueError(f"{what} is empty; embeddings must have at least one dimension.")
+            self._dimensions = size
+        elif size != self._dimensions:
+            raise ValueError(
+                f"{what} has {size} dimensions but this store holds vectors of "
+                f"{self._dimensions}; use the same embedding model (and `dimensions`) for "
+                "adding and searching."
+            )
 
     def _snapshot(self) -> tuple[list[_Entry], Matrix | None]:
         """The entries in insertion order and, on the numpy path, their matrix."""

@@ -114,16 +114,18 @@ def _candidates(
     k: int,
     allowed: Sequence[int] | None,
 ) -> Sequence[int]:
-    data = matrix.data if allowed is None else matrix.data[np.asarray(allowed, dtype=np.intp)]
-    count = data.shape[0]
-    if count <= k or query_norm == 0.0:
+    if query_norm == 0.0 or len(allowed if allowed is not None else matrix.data) <= k:
         return range(matrix.data.shape[0]) if allowed is None else allowed
-    scores = data @ np.asarray(query, dtype=np.float32)
+    scores = matrix.data @ np.asarray(query, dtype=np.float32)
     scores /= np.float32(query_norm)
+    if allowed is not None:  # the filter's survivors: their scores only (no matrix copy)
+        index = np.asarray(allowed, dtype=np.intp)
+        scores = scores[index]
+    count = scores.shape[0]
     kth = np.partition(scores, count - k)[count - k]
     picked = np.flatnonzero(scores >= kth - _MARGIN)
     if allowed is not None:
-        return [allowed[i] for i in picked.tolist()]
+        return index[picked].tolist()  # type: ignore[no-any-return]
     return picked.tolist()  # type: ignore[no-any-return]
 
 

@@ -212,6 +212,24 @@ def test_bad_arguments_name_the_problem(call: Any, error: type[Exception], match
         call(_store(False))
 
 
+def test_vectors_of_another_size_are_refused(use_numpy: bool) -> None:
+    store = InMemoryVectorStore(
+        Table({"a": [1.0, 0.0], "b": [1.0, 0.0, 0.0], "q": [1.0, 0.0, 0.0]}), use_numpy=use_numpy
+    )
+    store.add_texts(["a"])
+    with pytest.raises(ValueError, match="a vector to add has 3 dimensions but this store holds"):
+        store.add_texts(["b"])
+    assert len(store) == 1
+    with pytest.raises(ValueError, match="the query vector has 3 dimensions"):
+        store.similarity_search("q")
+    store.delete(list(store.store))
+    with pytest.raises(ValueError, match="a vector to add has 3 dimensions but"):
+        store.add_texts(["a", "b"])  # one batch, two sizes
+    assert len(store) == 0
+    store.add_texts(["b"])  # an emptied store takes any size again
+    assert store.similarity_search("q", k=1)[0].page_content == "b"
+
+
 def test_the_embedding_model_is_checked() -> None:
     with pytest.raises(InputTypeError, match="needs an Embeddings model"):
         InMemoryVectorStore("text-embedding-3-small")  # type: ignore[arg-type]
