@@ -12,9 +12,9 @@ Example:
     ```
 
 The runnable core and the exceptions load with `import pipes`; messages, schemas, prompts,
-parsers, tools and the chat-model base (which need pydantic's model machinery) load on first
-use of one of their names (PEP 562), so a script that only composes functions never pays for
-them.
+parsers, tools, the chat-model base and the retrieval layers (documents, embeddings, vector
+stores, retrievers) load on first use of one of their names (PEP 562), so a script that only
+composes functions never pays for them.
 """
 
 from __future__ import annotations

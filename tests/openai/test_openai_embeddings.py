@@ -278,3 +278,37 @@ def test_feeds_a_vector_store(emu: Emulator) -> None:
         ["Cats sleep most of the day.", "Interest rates rose again."], model
     )
     assert store.similarity_search("Why do cats sleep?", k=1)[0].page_content.startswith("Cats")
+
+
+def test_langchains_rag_how_to_against_the_emulator(emu: Emulator) -> None:
+    from pipes import ChatPromptTemplate, Document, RunnablePassthrough, StrOutputParser
+    from pipes_openai import ChatOpenAI
+
+    vectorstore = InMemoryVectorStore.from_texts(
+        ["Cats sleep sixteen hours a day.", "Bond yields rose on Monday."],
+        embeddings(emu, model="text-embedding-3-small"),
+    )
+    retriever = vectorstore.as_retriever(search_kwargs={"k": 1})
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", "Context:\n{context}"), ("human", "{question}")]
+    )
+    llm = ChatOpenAI(model="gpt-4o-mini", base_url=emu.base_url, api_key=KEY)
+
+    def format_docs(docs: list[Document]) -> str:
+        return "\n\n".join(doc.page_content for doc in docs)
+
+    rag_chain = (
+        {"context": retriever | format_docs, "question": RunnablePassthrough()}
+        | prompt
+        | llm
+        | StrOutputParser()
+    )
+    emu.script("Sixteen hours.")
+    assert rag_chain.invoke("How long do cats sleep?") == "Sixteen hours."
+    chat = emu.requests[-1].body
+    assert chat["messages"][0]["content"] == "Context:\nCats sleep sixteen hours a day."
+    assert [r.path for r in emu.requests] == [
+        "/v1/embeddings",
+        "/v1/embeddings",
+        "/v1/chat/completions",
+    ]
