@@ -72,6 +72,15 @@ _AZURE_CONNECTION = (
     "azure_ad_token_provider",
     "azure_ad_async_token_provider",
 )
+# LangChain's switches for local work pipes does not do, and what to do instead.
+_LANGCHAIN_SWITCHES = {
+    "check_embedding_ctx_length": (
+        "texts are sent as they are, without tiktoken; split texts longer than the model's "
+        "limit (8191 tokens) before embedding them"
+    ),
+    "tiktoken_enabled": "pipes never tokenizes locally",
+    "show_progress_bar": "there is no progress bar; embed in chunks and report progress yourself",
+}
 _PARAM_FIELDS = ("default_headers", "default_query")
 _URL_FIELDS = ("base_url", "azure_endpoint")
 
@@ -198,6 +207,14 @@ class OpenAIEmbeddings(BaseModel, Embeddings):
     _connection_fields: ClassVar[tuple[str, ...]] = _CONNECTION
 
     def __init__(self, /, **data: Any) -> None:
+        for name, why in _LANGCHAIN_SWITCHES.items():
+            # LangChain's switches for what pipes never does: off is accepted (it is what
+            # happens), on is refused rather than silently ignored.
+            if name in data and data.pop(name):
+                raise OpenAIConfigurationError(
+                    f"{type(self).__name__}({name}=True) is not supported: {why}. Leave it out "
+                    "(or pass False)."
+                )
         super().__init__(**data)
         self._connect()  # settings that cannot work fail here, not on the first call
 

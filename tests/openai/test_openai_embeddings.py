@@ -99,6 +99,15 @@ def test_model_kwargs_and_langchain_aliases(emu: Emulator) -> None:
     assert "dimensions" not in emu.requests[-1].body
 
 
+def test_langchains_local_switches_off_are_accepted_on_are_refused(emu: Emulator) -> None:
+    model = embeddings(emu, check_embedding_ctx_length=False, tiktoken_enabled=False)
+    assert len(model.embed_query("x")) == 1536
+    with pytest.raises(OpenAIConfigurationError, match="split texts longer"):
+        embeddings(emu, check_embedding_ctx_length=True)
+    with pytest.raises(OpenAIConfigurationError, match=r"show_progress_bar=True\) is not"):
+        embeddings(emu, show_progress_bar=True)
+
+
 def test_retries_then_succeeds(emu: Emulator) -> None:
     emu.fail(429, retry_after=0.01, times=2)
     model = embeddings(emu, max_retries=2)
