@@ -7,6 +7,8 @@ import random
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipes import Document, Embeddings, InMemoryVectorStore, InputTypeError
 from pipes.testing import DeterministicFakeEmbedding
@@ -272,3 +274,34 @@ def test_numpy_and_pure_paths_give_identical_answers() -> None:
     fast.delete(["t5"])  # the matrix is rebuilt after a change
     pure.delete(["t5"])
     assert fast.similarity_search("q0", k=3) == pure.similarity_search("q0", k=3)
+
+
+_COORD = st.floats(min_value=-4, max_value=4, allow_nan=False).map(lambda x: round(x, 1))
+
+
+@pytest.mark.skipif(not HAS_NUMPY, reason="numpy not installed")
+@settings(derandomize=True, max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(_COORD, min_size=3, max_size=3), min_size=1, max_size=40),
+    st.lists(_COORD, min_size=3, max_size=3),
+    st.integers(min_value=0, max_value=12),
+    st.booleans(),
+)
+def test_numpy_candidates_never_change_the_answer(
+    vectors: list[list[float]], query: list[float], k: int, filtered: bool
+) -> None:
+    # Rounded coordinates make ties and duplicates common: the order among equals must be
+    # insertion order on both paths.
+    import numpy
+
+    from pipes._vectorstores._math import Matrix, Row, cosine, norm, top_k
+
+    rows = [Row(v) for v in vectors]
+    allowed = list(range(0, len(rows), 2)) if filtered else None
+    exact = top_k(rows, query, k, allowed=allowed)
+    fast = top_k(rows, query, k, matrix=Matrix(numpy, rows), np=numpy, allowed=allowed)
+    assert fast == exact
+    # The k best by brute force: best first, insertion order among equals.
+    query_norm = norm(query)
+    every = [(i, cosine(query, query_norm, rows[i])) for i in (allowed or range(len(rows)))]
+    assert exact == sorted(every, key=lambda item: (-item[1], item[0]))[:k]
