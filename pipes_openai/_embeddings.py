@@ -235,7 +235,7 @@ class OpenAIEmbeddings(BaseModel, Embeddings):
         fields = type(self).model_fields
         for name, value in super().__repr_args__():
             info = fields.get(name or "")
-            if info is not None and info.default_factory is None and value == info.default:
+            if info is not None and value == info.get_default(call_default_factory=True):
                 continue  # only what differs from the defaults, as ChatOpenAI's repr
             if name in _PARAM_FIELDS:
                 value = hide_credentials(value)
