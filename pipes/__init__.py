@@ -12,9 +12,9 @@ Example:
     ```
 
 The runnable core and the exceptions load with `import pipes`; messages, schemas, prompts,
-parsers, tools, chat history and the chat-model base (which need pydantic's model machinery)
-load on first use of one of their names (PEP 562), so a script that only composes functions
-never pays for them.
+parsers, tools, the chat-model base and the retrieval layers (documents, embeddings, vector
+stores, retrievers) load on first use of one of their names (PEP 562), so a script that only
+composes functions never pays for them.
 """
 
 from __future__ import annotations
@@ -28,23 +28,31 @@ from ._errors import *  # noqa: F403
 
 if TYPE_CHECKING:
     from . import (
+        _documents,
+        _embeddings,
         _history,
         _load,
         _messages,
         _models,
         _parsers,
         _prompts,
+        _retrievers,
         _schema,
         _tools,
+        _vectorstores,
     )
+    from ._documents import *  # noqa: F403
+    from ._embeddings import *  # noqa: F403
     from ._history import *  # noqa: F403
     from ._load import *  # noqa: F403
     from ._messages import *  # noqa: F403
     from ._models import *  # noqa: F403
     from ._parsers import *  # noqa: F403
     from ._prompts import *  # noqa: F403
+    from ._retrievers import *  # noqa: F403
     from ._schema import *  # noqa: F403
     from ._tools import *  # noqa: F403
+    from ._vectorstores import *  # noqa: F403
 
 __version__ = "0.1.0"
 
@@ -161,9 +169,6 @@ _LAZY: dict[str, str] = {
     "render_text_description": "_tools",
     "render_text_description_and_args": "_tools",
     "tool": "_tools",
-    "BaseChatMessageHistory": "_history",
-    "InMemoryChatMessageHistory": "_history",
-    "RunnableWithMessageHistory": "_history",
     "BaseCache": "_models",
     "BaseChatModel": "_models",
     "BaseRateLimiter": "_models",
@@ -181,6 +186,17 @@ _LAZY: dict[str, str] = {
     "init_chat_model": "_models",
     "register_chat_model_provider": "_models",
     "set_llm_cache": "_models",
+    "Document": "_documents",
+    "Embeddings": "_embeddings",
+    "BaseRetriever": "_retrievers",
+    "DocumentFilter": "_vectorstores",
+    "InMemoryVectorStore": "_vectorstores",
+    "SearchType": "_vectorstores",
+    "VectorStore": "_vectorstores",
+    "VectorStoreRetriever": "_vectorstores",
+    "BaseChatMessageHistory": "_history",
+    "InMemoryChatMessageHistory": "_history",
+    "RunnableWithMessageHistory": "_history",
     "LoadError": "_load",
     "dumpd": "_load",
     "dumps": "_load",
@@ -203,8 +219,12 @@ if TYPE_CHECKING:  # type checkers read the layers' lists; at run time they are 
     __all__ += _prompts.__all__
     __all__ += _parsers.__all__
     __all__ += _tools.__all__
-    __all__ += _history.__all__
     __all__ += _models.__all__
+    __all__ += _documents.__all__
+    __all__ += _embeddings.__all__
+    __all__ += _retrievers.__all__
+    __all__ += _vectorstores.__all__
+    __all__ += _history.__all__
     __all__ += _load.__all__
 else:
     __all__ += _LAZY

@@ -1,4 +1,5 @@
-"""pipes_openai: OpenAI chat models for pipes (`ChatOpenAI`, `AzureChatOpenAI`) over httpx.
+"""pipes_openai: OpenAI chat models (`ChatOpenAI`, `AzureChatOpenAI`) and embeddings
+(`OpenAIEmbeddings`, `AzureOpenAIEmbeddings`) for pipes, over httpx.
 
 Example:
     ```python
@@ -43,6 +44,7 @@ from pipes_openai._serialize import register as _register_serializable
 
 if TYPE_CHECKING:
     from pipes_openai._azure import AzureChatOpenAI
+    from pipes_openai._embeddings import AzureOpenAIEmbeddings, OpenAIEmbeddings
 
 _register_serializable()  # pipes.dumpd / pipes.load know ChatOpenAI and AzureChatOpenAI
 
@@ -52,6 +54,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "AzureChatOpenAI",
+    "AzureOpenAIEmbeddings",
     "BadRequestError",
     "BaseChatOpenAI",
     "ChatOpenAI",
@@ -61,6 +64,7 @@ __all__ = [
     "InternalServerError",
     "NotFoundError",
     "OpenAIConfigurationError",
+    "OpenAIEmbeddings",
     "OpenAIError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -81,4 +85,11 @@ def __getattr__(name: str) -> Any:
 
         globals()["AzureChatOpenAI"] = AzureChatOpenAI
         return AzureChatOpenAI
+    if name in ("OpenAIEmbeddings", "AzureOpenAIEmbeddings"):
+        # The embeddings load the Azure model too, and the retrieval layers of pipes.
+        from pipes_openai import _embeddings
+
+        value = getattr(_embeddings, name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'pipes_openai' has no attribute {name!r}")

@@ -145,9 +145,9 @@ class AzureChatOpenAI(BaseChatOpenAI):
 
     def _endpoint(self) -> str:
         if self.base_url is not None:
-            return self.base_url.rstrip("/") + "/chat/completions"
+            return self.base_url.rstrip("/") + self._path
         endpoint = (self.azure_endpoint or "").rstrip("/")
-        return f"{endpoint}/openai/deployments/{self.azure_deployment}/chat/completions"
+        return f"{endpoint}/openai/deployments/{self.azure_deployment}{self._path}"
 
     def _query(self) -> dict[str, Any]:
         return {"api-version": self.api_version, **(self.default_query or {})}

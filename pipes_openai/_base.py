@@ -211,6 +211,8 @@ class BaseChatOpenAI(BaseChatModel):
     _stream_options_ok: bool = PrivateAttr(default=True)
 
     _provider_label: ClassVar[str] = "OpenAI"
+    # The API path under the base URL (OpenAIEmbeddings' transport sends to "/embeddings").
+    _path: ClassVar[str] = "/chat/completions"
 
     def __init__(self, /, **data: Any) -> None:
         super().__init__(**data)
@@ -356,7 +358,7 @@ class BaseChatOpenAI(BaseChatModel):
         yield from url_passwords(self.base_url)
 
     def _endpoint(self) -> str:
-        return (self.base_url or _OPENAI_BASE_URL).rstrip("/") + "/chat/completions"
+        return (self.base_url or _OPENAI_BASE_URL).rstrip("/") + self._path
 
     def _query(self) -> dict[str, Any]:
         return dict(self.default_query or {})

@@ -10,6 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 # layer -> the pipes modules it must never import (directly or by name)
+_RETRIEVAL = ("_documents", "_embeddings", "_retrievers", "_vectorstores")
+_ABOVE_MODELS = ("_history", "_models", "_load", "testing")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "pipes/_core": (
         "_messages",
@@ -17,27 +19,53 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "_prompts",
         "_parsers",
         "_tools",
-        "_history",
-        "_models",
-        "_load",
-        "testing",
+        *_ABOVE_MODELS,
+        *_RETRIEVAL,
     ),
     "pipes/_messages": (
         "_schema",
         "_prompts",
         "_parsers",
         "_tools",
-        "_history",
-        "_models",
-        "_load",
-        "testing",
+        *_ABOVE_MODELS,
+        *_RETRIEVAL,
     ),
-    "pipes/_schema": ("_prompts", "_parsers", "_tools", "_history", "_models", "_load", "testing"),
-    "pipes/_prompts": ("_parsers", "_tools", "_history", "_models", "_load", "testing"),
-    "pipes/_parsers": ("_prompts", "_tools", "_history", "_models", "_load", "testing"),
-    "pipes/_tools": ("_prompts", "_parsers", "_history", "_models", "_load", "testing"),
-    "pipes/_history": ("_parsers", "_tools", "_models", "_load", "testing"),
-    "pipes/_models": ("_load", "testing"),
+    "pipes/_schema": ("_prompts", "_parsers", "_tools", *_ABOVE_MODELS, *_RETRIEVAL),
+    "pipes/_prompts": ("_parsers", "_tools", *_ABOVE_MODELS, *_RETRIEVAL),
+    "pipes/_parsers": ("_prompts", "_tools", *_ABOVE_MODELS, *_RETRIEVAL),
+    "pipes/_tools": ("_prompts", "_parsers", *_ABOVE_MODELS, *_RETRIEVAL),
+    "pipes/_history": ("_parsers", "_tools", "_models", "_load", "testing", *_RETRIEVAL),
+    "pipes/_models": ("_load", "testing", *_RETRIEVAL),
+    # Retrieval sits above core and messages: documents <- embeddings <- retrievers <- vectorstores.
+    "pipes/_documents": (
+        "_schema",
+        "_prompts",
+        "_parsers",
+        "_tools",
+        *_ABOVE_MODELS,
+        "_embeddings",
+        "_retrievers",
+        "_vectorstores",
+    ),
+    "pipes/_embeddings": (
+        "_schema",
+        "_prompts",
+        "_parsers",
+        "_tools",
+        *_ABOVE_MODELS,
+        "_retrievers",
+        "_vectorstores",
+    ),
+    "pipes/_retrievers": (
+        "_schema",
+        "_prompts",
+        "_parsers",
+        "_tools",
+        *_ABOVE_MODELS,
+        "_embeddings",
+        "_vectorstores",
+    ),
+    "pipes/_vectorstores": ("_schema", "_prompts", "_parsers", "_tools", *_ABOVE_MODELS),
     # serialization sits above the models: it knows every class it may build
     "pipes/_load": ("testing",),
     # integrations beside the layers they extend, on the public API

@@ -7,6 +7,8 @@
   [`FakeMessagesListChatModel`][pipes.testing.FakeMessagesListChatModel],
   [`GenericFakeChatModel`][pipes.testing.GenericFakeChatModel] — LangChain's fakes, same names and
   behaviour.
+* [`DeterministicFakeEmbedding`][pipes.testing.DeterministicFakeEmbedding] — deterministic
+  embeddings where related texts are close (for vector stores and retrievers in tests).
 * [`ChatModelConformanceTests`][pipes.testing.ChatModelConformanceTests] — a pytest base class a
   provider's test suite subclasses (imports pytest only when used).
 
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from pipes._load import register_serializable
 
 from ._calls import CallInfo, ChatModelCall, Chunking, ScriptedResponse, ScriptExhaustedError
+from ._embeddings import DeterministicFakeEmbedding, FakeEmbeddings, hashed_embedding
 from ._fake import FakeChatModel
 from ._function_fake import FunctionChatModel
 from ._langchain_fakes import FakeListChatModel, FakeMessagesListChatModel, GenericFakeChatModel
@@ -42,7 +45,9 @@ __all__ = [
     "ChatModelCall",
     "ChatModelConformanceTests",
     "Chunking",
+    "DeterministicFakeEmbedding",
     "FakeChatModel",
+    "FakeEmbeddings",
     "FakeListChatModel",
     "FakeMessagesListChatModel",
     "FunctionChatModel",
@@ -50,6 +55,7 @@ __all__ = [
     "ScriptExhaustedError",
     "ScriptedReply",
     "ScriptedResponse",
+    "hashed_embedding",
 ]
 
 _LAZY = frozenset({"ChatModelConformanceTests", "ScriptedReply"})

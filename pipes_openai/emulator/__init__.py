@@ -26,13 +26,15 @@ test argument `openai_emulator`.
 Endpoints: `POST /v1/chat/completions` (and `/chat/completions`), Azure's
 `POST /openai/deployments/{deployment}/chat/completions?api-version=...` and
 `POST /openai/v1/chat/completions` (key in `api-key` or `Authorization: Bearer`),
+`POST /v1/embeddings` (and Azure's `/openai/deployments/{deployment}/embeddings`:
+deterministic unit vectors where related texts are close, `dimensions`, float or base64,
+token-array inputs, the API's per-request limits; see `pipes_openai.emulator._embeddings`),
 `GET /v1/models` and `GET /v1/models/{id}`; the Files and Batch APIs (`/v1/files`: upload,
 list, retrieve, content, delete; `/v1/batches`: create, list, retrieve, cancel; also under
 `/openai/` for Azure), whose batches answer each line like a chat completion once
 `batch_delay` seconds have passed (or expire after `batch_expire_after`). Every response
-carries an `x-request-id`
-header. HTTP/1.1 with keep-alive, pipelining, chunked request bodies and `Expect:
-100-continue`.
+carries an `x-request-id` header. HTTP/1.1 with keep-alive, pipelining, chunked request
+bodies and `Expect: 100-continue`.
 
 Every client is bounded (`Limits`: header and body size, header and idle timeouts, JSON
 depth, `n`, `top_logprobs`, `max_tokens` and the size of the reply a request asks for):

@@ -17,6 +17,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from ._batches import BATCH_PATH, BatchApi
+from ._embeddings import embeddings_response
 from ._engine import plan_reply, render_response
 from ._frames import build_response
 from ._http import Connection, HttpRequest
@@ -34,7 +35,8 @@ __all__ = ["Dispatcher"]
 _CHAT_PATHS = frozenset(
     {"/v1/chat/completions", "/chat/completions", "/openai/v1/chat/completions"}
 )
-_AZURE_RE = re.compile(r"^/openai/deployments/([^/]+)/chat/completions$")
+_EMBEDDINGS_PATHS = frozenset({"/v1/embeddings", "/embeddings", "/openai/v1/embeddings"})
+_AZURE_RE = re.compile(r"^/openai/deployments/([^/]+)/(chat/completions|embeddings)$")
 _MODELS_RE = re.compile(r"^(?:/v1)?/models(?:/(.+))?$")
 _HTML_BODY = (
     "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
@@ -109,10 +111,12 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi):
             except ApiError as exc:
                 return error_response(exc, request_id, keep)
             return self._batch_api(req, batch_api, request_id)
-        if path not in _CHAT_PATHS:
+        embeddings = path in _EMBEDDINGS_PATHS
+        if path not in _CHAT_PATHS and not embeddings:
             match = _AZURE_RE.match(path)
             if match:
                 deployment = match.group(1)
+                embeddings = match.group(2) == "embeddings"
             else:
                 models = _MODELS_RE.match(path)
                 if models and req.method in ("GET", "HEAD"):  # HEAD: GET's head, no body
@@ -123,8 +127,8 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi):
                     ApiError(
                         404,
                         f"Invalid URL ({req.method} {path}). The emulator serves POST"
-                        " /v1/chat/completions, POST /openai/deployments/{deployment}/chat/"
-                        "completions and GET /v1/models.",
+                        " /v1/chat/completions, POST /v1/embeddings, POST /openai/deployments/"
+                        "{deployment}/chat/completions (and /embeddings) and GET /v1/models.",
                         code=None,
                     ),
                     request_id,
@@ -178,6 +182,8 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi):
                 # Azure routes by deployment and the model is optional; copy so the recorded
                 # request still shows what the client sent.
                 body = {**body, "model": deployment}
+            if embeddings:
+                return self._embeddings(body, request_id, keep)
             try:
                 validate_request(
                     body,
@@ -257,6 +263,23 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi):
                 plan.delay,
                 build_response(200, payload, [("x-request-id", request_id)], keep_alive=keep),
             )
+        return build_response(200, payload, [("x-request-id", request_id)], keep_alive=keep)
+
+    def _embeddings(self, body: Any, request_id: str, keep: bool) -> bytes:
+        # A queued error status fault answers an embeddings request too (retries are tested
+        # that way); scripted chat replies and other faults stay queued for chat requests.
+        fault = self._queue[0] if self._queue else None
+        if isinstance(fault, Fault) and fault.kind == "status":
+            self._queue.popleft()
+            raise ApiError(
+                fault.status,
+                fault.message or default_error_message(fault.status),
+                type=fault.error_type,
+                param=fault.param,
+                code=fault.code,
+                headers=retry_headers(fault),
+            )
+        payload = dumps(embeddings_response(body)).encode()
         return build_response(200, payload, [("x-request-id", request_id)], keep_alive=keep)
 
     def _check_auth(self, req: HttpRequest, *, azure: bool) -> None:

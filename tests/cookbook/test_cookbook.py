@@ -67,6 +67,13 @@ EXPECTED: dict[str, list[str]] = {
     "batch_from_file.py": ["at most 4 at a time", "10 translated, 0 failed", "Done."],
     "testing_chains.py": ["ok   test_chain_with_cassette", "5 passed", "Done."],
     "custom_chat_model.py": ["Running the conformance kit:", " passed"],
+    "rag_in_memory.py": [
+        "Indexing 7 paragraphs of cats.txt",
+        "7 vectors of 256 dimensions",
+        "- [paragraph 0] Domestic cats sleep between twelve and sixteen hours a day.",
+        "Cats sleep twelve to sixteen hours a day",
+        "Done.",
+    ],
 }
 
 
