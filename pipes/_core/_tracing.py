@@ -90,10 +90,14 @@ class _Scope:
         # The async hooks this scope awaits before its call returns: set for the outermost
         # traced async call only (inner ones add theirs to the same list).
         self.pending: list[Any] | None = None
-        if not config.get("callbacks"):
-            if not GLOBAL_LISTENERS or _current_run.get() is not None:
-                return
-            config = self.config = {**config, "callbacks": [*GLOBAL_LISTENERS]}
+        callbacks = config.get("callbacks")
+        if GLOBAL_LISTENERS and _current_run.get() is None:
+            # A root run: global listeners join whatever the call brought.
+            missing = [g for g in GLOBAL_LISTENERS if g not in (callbacks or ())]
+            if missing:
+                config = self.config = {**config, "callbacks": [*(callbacks or ()), *missing]}
+        elif not callbacks:
+            return
         call = _current_call.get()
         if call is not None and call[0] is runnable and call[1] is config:
             self.passthrough = True
