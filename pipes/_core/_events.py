@@ -95,15 +95,19 @@ class _EventStream(Listener):
     raise_error = True
 
     def __init__(self, root_input: Any, filter: _Filter) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.thread = threading.get_ident()
-        self.queue: asyncio.Queue[Any] = asyncio.Queue()
         self.filter = filter
         self.root_input = root_input
         self.root: Run | None = None
         self.parents: dict[Any, list[str]] = {}
 
     # -- delivery -----------------------------------------------------------------------
+
+    def bind(self) -> asyncio.Queue[Any]:
+        """Deliver to the running event loop (called when the consumer starts iterating)."""
+        self.loop = asyncio.get_running_loop()
+        self.thread = threading.get_ident()
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        return self.queue
 
     def _put(self, event: Any) -> None:
         if threading.get_ident() == self.thread:
@@ -167,7 +171,7 @@ class _EventStream(Listener):
         self.parents.pop(run.run_id, None)
 
 
-async def astream_events(
+def astream_events(
     runnable: Runnable[Any, Any],
     input: Any,
     config: RunnableConfig | None,
@@ -195,7 +199,16 @@ async def astream_events(
     )
     config = ensure_config(config)
     config = {**config, "callbacks": [*config.get("callbacks", ()), events]}
+    return _stream(runnable, input, config, events, kwargs)
 
+
+async def _stream(
+    runnable: Runnable[Any, Any],
+    input: Any,
+    config: RunnableConfig,
+    events: _EventStream,
+    kwargs: dict[str, Any],
+) -> AsyncIterator[StreamEvent]:
     async def run() -> None:
         try:
             async for _ in runnable.astream(input, config, **kwargs):
@@ -203,8 +216,8 @@ async def astream_events(
         finally:
             events.close()
 
+    queue = events.bind()
     task = asyncio.ensure_future(run())
-    queue = events.queue
     try:
         while True:
             event = await queue.get()
