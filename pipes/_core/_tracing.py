@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 from ._config import RunnableConfig, _current_config
 from ._listeners import (
     GLOBAL_LISTENERS,
+    AsyncHooks,
     Handlers,
     Run,
     _call,
     _current_run,
     _notify,
     _pending,
-    drain,
 )
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ class _Scope:
         self.inputs: list[Any] = []  # a traced transform's input, merged when it ends
         # The async hooks this scope awaits before its call returns: set for the outermost
         # traced async call only (inner ones add theirs to the same list).
-        self.pending: list[Any] | None = None
+        self.pending: AsyncHooks | None = None
         self.started = False
         callbacks = config.get("callbacks")
         if GLOBAL_LISTENERS and _current_run.get() is None:
@@ -127,7 +127,7 @@ class _Scope:
             return
         name = fn.__name__
         if name in _ASYNC_METHODS and _pending.get() is None:
-            self.pending = []
+            self.pending = AsyncHooks()
         if name in ("transform", "atransform"):
             # An iterator: the run must not consume it. Like LangChain, the run is announced
             # when its first input chunk arrives (see `announced`), not when it is set up.
@@ -240,8 +240,8 @@ class _Scope:
 
     async def drain(self) -> None:
         """Await the async hooks of this (outermost async) scope's runs."""
-        if self.pending:
-            await drain(self.pending)
+        if self.pending is not None:
+            await self.pending.drain()
 
     def streamed(self) -> Any:
         """A stream's output: its chunks merged."""
