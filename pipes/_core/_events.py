@@ -9,23 +9,68 @@ runnable in a task of its own, so events reach the consumer while it is still go
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import threading
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from threading import get_ident  # threading is loaded with pipes anyway (unlike asyncio)
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypedDict
 
 from ._config import RunnableConfig, ensure_config
 from ._listeners import CUSTOM_PREFIX, Listener, Run
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ._runnable import Runnable
 
-__all__ = ["StreamEvent"]
+__all__ = ["CustomStreamEvent", "EventData", "StandardStreamEvent", "StreamEvent"]
 
-StreamEvent = dict[str, Any]
-"""One event of `astream_events`: `event`, `name`, `run_id`, `parent_ids`, `tags`,
-`metadata`, `data` (LangChain's `StreamEvent` TypedDict, as a dict)."""
+
+class EventData(TypedDict, total=False):
+    """The `data` of a standard event: what the event carries."""
+
+    input: Any
+    """The run's input (start events; end events of nested runs)."""
+    output: Any
+    """The run's output (end events)."""
+    chunk: Any
+    """One streamed chunk (`on_*_stream` events)."""
+    error: BaseException
+    """The error (`on_tool_error`)."""
+
+
+class StandardStreamEvent(TypedDict):
+    """An event of a run: `on_{run_type}_{start,stream,end}` (LangChain v2).
+
+    Example:
+        ```python
+        if event["event"] == "on_chat_model_stream":
+            print(event["data"]["chunk"].content)
+        ```
+    """
+
+    event: str
+    name: str
+    run_id: str
+    parent_ids: list[str]
+    tags: list[str]
+    metadata: dict[str, Any]
+    data: EventData
+
+
+class CustomStreamEvent(TypedDict):
+    """An event sent with [`dispatch_custom_event`][pipes.dispatch_custom_event]:
+    `event` is `"on_custom_event"`, `name` and `data` are the dispatched ones."""
+
+    event: Literal["on_custom_event"]
+    name: str
+    run_id: str
+    parent_ids: list[str]
+    tags: list[str]
+    metadata: dict[str, Any]
+    data: Any
+
+
+StreamEvent: TypeAlias = StandardStreamEvent | CustomStreamEvent
+"""One event of [`astream_events`][pipes.Runnable.astream_events] (LangChain's `StreamEvent`)."""
 
 _END: Any = object()
 _NO_INPUT = "<stream>"  # what the tracing layer records for a run fed an input stream
@@ -104,13 +149,15 @@ class _EventStream(Listener):
 
     def bind(self) -> asyncio.Queue[Any]:
         """Deliver to the running event loop (called when the consumer starts iterating)."""
+        import asyncio  # lazily: `import pipes` does not pay for asyncio
+
         self.loop = asyncio.get_running_loop()
-        self.thread = threading.get_ident()
+        self.thread = get_ident()
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
         return self.queue
 
     def _put(self, event: Any) -> None:
-        if threading.get_ident() == self.thread:
+        if get_ident() == self.thread:
             self.queue.put_nowait(event)
         else:  # a sync step in a worker thread
             self.loop.call_soon_threadsafe(self.queue.put_nowait, event)
@@ -209,6 +256,9 @@ async def _stream(
     events: _EventStream,
     kwargs: dict[str, Any],
 ) -> AsyncIterator[StreamEvent]:
+    import asyncio
+    import contextlib
+
     async def run() -> None:
         try:
             async for _ in runnable.astream(input, config, **kwargs):

@@ -14,7 +14,6 @@ run in order); on a sync path it runs to completion before the run goes on.
 from __future__ import annotations
 
 import contextvars
-import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,8 +31,6 @@ __all__ = [
     "emit_event",
     "listening",
 ]
-
-logger = logging.getLogger("pipes.callbacks")
 
 
 @dataclass(slots=True, eq=False)
@@ -291,8 +288,12 @@ def _call(listener: Listener, hook: str, *args: Any) -> None:
 def _failed(listener: Any, hook: str, exc: Exception) -> None:
     if getattr(listener, "raise_error", False):
         raise exc
+    import logging  # lazily: only failing hooks log
+
     # repr(exc) only: the hook's arguments (inputs, outputs) may hold anything.
-    logger.warning("Error in %s.%s callback: %r", type(listener).__name__, hook, exc)
+    logging.getLogger("pipes.callbacks").warning(
+        "Error in %s.%s callback: %r", type(listener).__name__, hook, exc
+    )
 
 
 def _run_coroutine(listener: Any, hook: str, awaitable: Awaitable[Any]) -> None:

@@ -98,7 +98,7 @@ def test_chain_methods_with_langchain_arguments() -> None:
     assert start["serialized"]["id"][-1] == "RunnableSequence"
     assert "run_type" not in start  # LangChain passes run_type only for prompts and parsers
     assert inc_start["parent_run_id"] == start["run_id"]
-    method, outputs, end = log.calls[-1]
+    _, outputs, end = log.calls[-1]
     assert (outputs, end["run_id"], end["inputs"]) == (4, start["run_id"], 1)
 
 

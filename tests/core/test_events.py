@@ -127,9 +127,13 @@ async def test_a_failing_run_raises_after_its_events() -> None:
         raise ZeroDivisionError("boom")
 
     seen: list[str] = []
-    with pytest.raises(ZeroDivisionError, match="boom"):
+
+    async def consume() -> None:
         async for event in (RunnableLambda(add1) | RunnableLambda(boom)).astream_events(1):
             seen.append(event["event"])
+
+    with pytest.raises(ZeroDivisionError, match="boom"):
+        await consume()
     assert seen[0] == "on_chain_start"
     assert "on_chain_error" not in seen  # LangChain v2 reports chain errors by raising
 

@@ -75,5 +75,5 @@ async def test_alisteners_are_awaited() -> None:
 
 
 def test_alisteners_refuse_sync_functions() -> None:
-    with pytest.raises(TypeError, match="with_alisteners\\(on_end=...\\) expects an async"):
+    with pytest.raises(TypeError, match=r"with_alisteners\(on_end=\.\.\.\) expects an async"):
         _chain().with_alisteners(on_end=lambda run: None)  # type: ignore[arg-type]
