@@ -9,6 +9,7 @@ runnable in a task of its own, so events reach the consumer while it is still go
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from threading import get_ident  # threading is loaded with pipes anyway (unlike asyncio)
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypedDict
@@ -134,7 +135,11 @@ class _Filter:
 
 
 class _EventStream(Listener):
-    """The listener behind one `astream_events` call."""
+    """The listener behind one `astream_events` call.
+
+    What an event says about its run (name, ids, tags, whether the filters let it through) is
+    worked out once per run, at its start; a chunk then costs one small dict.
+    """
 
     # Never let a bug in the event plumbing pass silently: it fails the call.
     raise_error = True
@@ -143,35 +148,53 @@ class _EventStream(Listener):
         self.filter = filter
         self.root_input = root_input
         self.root: Run | None = None
-        self.parents: dict[Any, list[str]] = {}
+        # run -> (passes the filters, "on_<run_type>_", name, run id, parent ids)
+        self.runs: dict[Run, tuple[bool, str, str, str, list[str]]] = {}
+        self.buffer: deque[Any] = deque()
+        self.waiter: asyncio.Future[None] | None = None
 
-    # -- delivery -----------------------------------------------------------------------
+    # -- delivery: a buffer the consumer drains, woken when it waits ----------------------
 
-    def bind(self) -> asyncio.Queue[Any]:
+    def bind(self) -> None:
         """Deliver to the running event loop (called when the consumer starts iterating)."""
         import asyncio  # lazily: `import pipes` does not pay for asyncio
 
         self.loop = asyncio.get_running_loop()
         self.thread = get_ident()
-        self.queue: asyncio.Queue[Any] = asyncio.Queue()
-        return self.queue
 
     def _put(self, event: Any) -> None:
         if get_ident() == self.thread:
-            self.queue.put_nowait(event)
+            self._push(event)
         else:  # a sync step in a worker thread
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, event)
+            self.loop.call_soon_threadsafe(self._push, event)
 
-    def _send(self, run: Run, kind: str, data: dict[str, Any], name: str | None = None) -> None:
-        run_type = run.run_type
-        if not self.filter.passes(run.name, run_type, run.tags):
+    def _push(self, event: Any) -> None:
+        self.buffer.append(event)
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def next(self) -> Any:
+        """The next event (`_END` after the last one)."""
+        buffer = self.buffer
+        while not buffer:
+            waiter = self.waiter = self.loop.create_future()
+            await waiter
+        return buffer.popleft()
+
+    def _send(self, run: Run, kind: str, data: Any) -> None:
+        info = self.runs.get(run)
+        if info is None or not info[0]:
             return
+        _, prefix, name, run_id, parent_ids = info
         self._put(
             {
-                "event": f"on_{run_type}_{kind}" if name is None else "on_custom_event",
-                "name": run.name if name is None else name,
-                "run_id": str(run.run_id),
-                "parent_ids": self.parents.get(run.run_id, []),
+                "event": prefix + kind,
+                "name": name,
+                "run_id": run_id,
+                "parent_ids": parent_ids,
                 "tags": run.tags,
                 "metadata": run.metadata,
                 "data": data,
@@ -185,10 +208,15 @@ class _EventStream(Listener):
 
     def on_start(self, run: Run) -> None:
         parent = run.parent
+        parent_ids: list[str] = []
         if self.root is None and (parent is None or self not in parent.listeners):
             self.root = run
         elif parent is not None:
-            self.parents[run.run_id] = [*self.parents.get(parent.run_id, []), str(parent.run_id)]
+            found = self.runs.get(parent)
+            if found is not None:
+                parent_ids = [*found[4], found[3]]
+        passes = self.filter.passes(run.name, run.run_type, run.tags)
+        self.runs[run] = (passes, f"on_{run.run_type}_", run.name, str(run.run_id), parent_ids)
         if run is self.root:
             data = {"input": self.root_input}
         else:
@@ -203,19 +231,31 @@ class _EventStream(Listener):
         if name == "new_token":
             self._send(run, "stream", {"chunk": data})
         elif name.startswith(CUSTOM_PREFIX):
-            self._send(run, "", data, name=name[len(CUSTOM_PREFIX) :])
+            info = self.runs.get(run)
+            if info is not None and info[0]:
+                self._put(
+                    {
+                        "event": "on_custom_event",
+                        "name": name[len(CUSTOM_PREFIX) :],
+                        "run_id": info[3],
+                        "parent_ids": info[4],
+                        "tags": run.tags,
+                        "metadata": run.metadata,
+                        "data": data,
+                    }
+                )
 
     def on_end(self, run: Run) -> None:
         data: dict[str, Any] = {"output": run.outputs}
         if run is not self.root and not _no_input(run):
             data["input"] = run.inputs
         self._send(run, "end", data)
-        self.parents.pop(run.run_id, None)
+        self.runs.pop(run, None)
 
     def on_error(self, run: Run) -> None:
         if run.run_type == "tool":  # LangChain reports failed tools; other errors propagate
             self._send(run, "error", {"error": run.error, "input": run.inputs})
-        self.parents.pop(run.run_id, None)
+        self.runs.pop(run, None)
 
 
 def astream_events(
@@ -266,11 +306,11 @@ async def _stream(
         finally:
             events.close()
 
-    queue = events.bind()
+    events.bind()
     task = asyncio.ensure_future(run())
     try:
         while True:
-            event = await queue.get()
+            event = await events.next()
             if event is _END:
                 break
             yield event
