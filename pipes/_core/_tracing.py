@@ -6,7 +6,8 @@ fast path (no config given, or the published config without callbacks) is a coup
 and calls the method as is — for `ainvoke` it returns the method's own coroutine, so there
 is no extra frame. Anything else is a `_Scope` — the one place where a run starts,
 ends and fails — applied the way each kind of method needs it (a call, an awaited call, a
-generator, an async generator). Config objects are never copied.
+generator, an async generator). The fast path never copies a config; a traced run hands its
+children a copy whose `callbacks` name it as their parent.
 """
 
 from __future__ import annotations
@@ -148,9 +149,14 @@ class _Scope:
             return
         self.started = True
         run.start_time = time.time()
+        self.notify(run, "on_start")
+
+    def notify(self, run: Run, hook: str) -> None:
+        """Call `hook` of the run's listeners; async hooks join this scope's (if it is the
+        outermost async one)."""
         token = _pending.set(self.pending) if self.pending is not None else None
         try:
-            _notify(run, "on_start")
+            _notify(run, hook)
         finally:
             if token is not None:
                 _pending.reset(token)
@@ -215,20 +221,15 @@ class _Scope:
 
             run.inputs = merge_chunks(self.inputs)
         run.end_time = time.time()
-        token = _pending.set(self.pending) if self.pending is not None else None
-        try:
-            if error is not None and not isinstance(error, GeneratorExit):
-                run.error = error
-                _notify(run, "on_error")
-            else:
-                run.outputs = output
-                describe = getattr(type(self.runnable), "_trace_end", None)
-                if describe is not None:
-                    describe(self.runnable, run)
-                _notify(run, "on_end")
-        finally:
-            if token is not None:
-                _pending.reset(token)
+        if error is not None and not isinstance(error, GeneratorExit):
+            run.error = error
+            self.notify(run, "on_error")
+        else:
+            run.outputs = output
+            describe = getattr(type(self.runnable), "_trace_end", None)
+            if describe is not None:
+                describe(self.runnable, run)
+            self.notify(run, "on_end")
 
     def chunk(self, chunk: Any) -> None:
         """A traced stream yielded `chunk`: keep it for the output, tell the listeners."""
