@@ -23,6 +23,7 @@ from ._listeners import (
     GLOBAL_LISTENERS,
     AsyncHooks,
     Handlers,
+    Listener,
     Run,
     _call,
     _current_run,
@@ -55,6 +56,7 @@ def _new_run(
     parent = getattr(callbacks, "parent", None)
     if parent is None:
         parent = _current_run.get()
+        _check_listeners(callbacks)  # as the caller gave them (a parent's are checked)
     run = Run(
         name=config.get("run_name") or runnable.get_name(),
         run_type=getattr(runnable, "run_type", "chain"),
@@ -72,6 +74,21 @@ def _new_run(
     if describe is not None:
         describe(runnable, run, input, kwargs)
     return run
+
+
+def _check_listeners(callbacks: Any) -> None:
+    if isinstance(callbacks, Listener) or not isinstance(callbacks, list | tuple):
+        raise TypeError(
+            f"config['callbacks'] must be a list of listeners or callback handlers, got "
+            f"{type(callbacks).__name__}: pass callbacks=[handler]"
+        )
+    for listener in callbacks:
+        if not isinstance(listener, Listener):
+            raise TypeError(
+                f"config['callbacks'] holds a {type(listener).__module__}."
+                f"{type(listener).__qualname__}, which is not a pipes listener: subclass "
+                "pipes.BaseCallbackHandler (LangChain's method names) or pipes.Listener"
+            )
 
 
 class _Scope:
