@@ -66,8 +66,9 @@ class _Outcome:
 def serialized(run: Run) -> dict[str, Any]:
     """LangChain's `serialized` argument for a runnable that is not serializable: its
     class path and name (never its fields, which may hold secrets)."""
-    cls = run.extra.get("cls")
-    path = [*cls.__module__.split("."), cls.__qualname__] if cls is not None else [run.name]
+    runnable = run.extra.get("runnable")
+    cls = type(runnable)
+    path = [*cls.__module__.split("."), cls.__qualname__] if runnable is not None else [run.name]
     return {"lc": 1, "type": "not_implemented", "id": path, "name": run.name}
 
 

@@ -98,6 +98,7 @@ async def test_prompt_model_parser_events_like_langchain() -> None:
     events = [e async for e in chain.astream_events({"q": "x"}, version="v2")]
     assert _shape(events) == LANGCHAIN
     start = events[3]
+    assert [e["tags"] for e in events[:4]] == [[], ["seq:step:1"], ["seq:step:1"], ["seq:step:2"]]
     assert start["data"]["input"] == {"messages": [[HumanMessage("x")]]}
     assert start["metadata"]["ls_provider"] == model.provider_name
     assert start["metadata"]["ls_model_type"] == "chat"
