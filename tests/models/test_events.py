@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -220,3 +221,38 @@ def test_chunks_merge_like_langchain() -> None:
     assert merged.text == "ab"
     with pytest.raises(TypeError, match="ChatGenerationChunk"):
         merged + ChatGeneration(message=AIMessage("x"))  # type: ignore[operator]
+
+
+class SyncGated(BaseChatModel):
+    """A sync-only streaming model (async calls step it in a worker thread): "a", then it
+    waits (at most 10 s) until the test saw that token as an event, then " b"."""
+
+    gate: threading.Event = Field(default_factory=threading.Event, exclude=True)
+    saw_gate: list[bool] = Field(default_factory=list, exclude=True)
+
+    @property
+    def provider_name(self) -> str:
+        return "sync-gated"
+
+    def _generate(
+        self, messages: list[BaseMessage], *, stop: list[str] | None = None, **kwargs: Any
+    ) -> AIMessage:
+        return AIMessage("a b")
+
+    def _stream(
+        self, messages: list[BaseMessage], *, stop: list[str] | None = None, **kwargs: Any
+    ) -> Iterator[AIMessageChunk]:
+        yield AIMessageChunk("a")
+        self.saw_gate.append(self.gate.wait(10))
+        yield AIMessageChunk(" b")
+
+
+async def test_tokens_from_a_worker_thread_arrive_live() -> None:
+    model = SyncGated()
+    kinds = []
+    async for event in (PROMPT | model).astream_events({"q": "x"}):
+        kinds.append(event["event"])
+        if event["event"] == "on_chat_model_stream":
+            model.gate.set()
+    assert model.saw_gate == [True]  # the first token was an event while the model waited
+    assert kinds.count("on_chat_model_stream") == 2
