@@ -411,7 +411,7 @@ class BaseCallbackHandler(Listener):
                 return None
             make_chunk = run.extra.get("generation_chunk")
             return self.on_llm_new_token(
-                getattr(data, "text", "") if not isinstance(data, str) else data,
+                data if isinstance(data, str) else str(getattr(data, "text", "")),
                 chunk=make_chunk(data) if make_chunk is not None else data,
                 run_id=run.run_id,
                 parent_run_id=run.parent_run_id,

@@ -186,6 +186,7 @@ def test_handler_sees_invocation_params_tokens_and_the_llm_result(mode: str) -> 
     assert start["name"] == "Gated"
     _, token, token_kwargs = log.calls[1]
     assert token == "a"
+    assert type(token) is str
     assert isinstance(token_kwargs["chunk"], ChatGenerationChunk)
     assert token_kwargs["chunk"].message.content == "a"
     assert token_kwargs["run_id"] == start["run_id"]
