@@ -244,7 +244,10 @@ class _Scope:
         if self.inputs:
             from ._chunks import merge_chunks
 
-            run.inputs = merge_chunks(self.inputs)
+            try:
+                run.inputs = merge_chunks(self.inputs)
+            except Exception:  # chunks that do not merge: the run's input stays unknown
+                pass
         run.end_time = time.time()
         if error is not None and not isinstance(error, GeneratorExit):
             run.error = error
