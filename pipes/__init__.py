@@ -12,9 +12,9 @@ Example:
     ```
 
 The runnable core and the exceptions load with `import pipes`; messages, schemas, prompts,
-parsers, tools, the chat-model base and the retrieval layers (documents, embeddings, vector
-stores, retrievers) load on first use of one of their names (PEP 562), so a script that only
-composes functions never pays for them.
+parsers, tools and the chat-model base (which need pydantic's model machinery) load on first
+use of one of their names (PEP 562), so a script that only composes functions never pays for
+them.
 """
 
 from __future__ import annotations
@@ -173,8 +173,12 @@ _LAZY: dict[str, str] = {
     "BaseChatModel": "_models",
     "BaseRateLimiter": "_models",
     "ConfigurableChatModel": "_models",
+    "ChatGeneration": "_models",
+    "ChatGenerationChunk": "_models",
+    "Generation": "_models",
     "InMemoryCache": "_models",
     "InMemoryRateLimiter": "_models",
+    "LLMResult": "_models",
     "LanguageModelInput": "_models",
     "RateLimitTicket": "_models",
     "SQLiteCache": "_models",
@@ -188,12 +192,6 @@ _LAZY: dict[str, str] = {
     "set_llm_cache": "_models",
     "Document": "_documents",
     "Embeddings": "_embeddings",
-    "BaseRetriever": "_retrievers",
-    "DocumentFilter": "_vectorstores",
-    "InMemoryVectorStore": "_vectorstores",
-    "SearchType": "_vectorstores",
-    "VectorStore": "_vectorstores",
-    "VectorStoreRetriever": "_vectorstores",
     "BaseChatMessageHistory": "_history",
     "InMemoryChatMessageHistory": "_history",
     "RunnableWithMessageHistory": "_history",
@@ -203,6 +201,12 @@ _LAZY: dict[str, str] = {
     "load": "_load",
     "loads": "_load",
     "register_serializable": "_load",
+    "BaseRetriever": "_retrievers",
+    "DocumentFilter": "_vectorstores",
+    "InMemoryVectorStore": "_vectorstores",
+    "SearchType": "_vectorstores",
+    "VectorStore": "_vectorstores",
+    "VectorStoreRetriever": "_vectorstores",
 }
 # -- end of the generated block --
 
@@ -222,10 +226,10 @@ if TYPE_CHECKING:  # type checkers read the layers' lists; at run time they are 
     __all__ += _models.__all__
     __all__ += _documents.__all__
     __all__ += _embeddings.__all__
-    __all__ += _retrievers.__all__
-    __all__ += _vectorstores.__all__
     __all__ += _history.__all__
     __all__ += _load.__all__
+    __all__ += _retrievers.__all__
+    __all__ += _vectorstores.__all__
 else:
     __all__ += _LAZY
 

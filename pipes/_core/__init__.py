@@ -2,6 +2,7 @@
 
 from ._binding import RunnableBinding, RunnableEach
 from ._branch import RunnableBranch
+from ._callbacks import AsyncCallbackHandler, BaseCallbackHandler, RetryState
 from ._chunks import AddableDict, merge_chunks
 from ._coerce import coerce_to_runnable
 from ._config import RunnableConfig, ensure_config, get_config, merge_configs
@@ -12,10 +13,18 @@ from ._configurable import (
     RunnableConfigurableAlternatives,
     RunnableConfigurableFields,
 )
+from ._events import CustomStreamEvent, EventData, StandardStreamEvent, StreamEvent
 from ._fallbacks import RunnableWithFallbacks
 from ._graph import Edge, Graph, Node
 from ._lambda import RunnableGenerator, RunnableLambda, chain
-from ._listeners import Listener, Run, emit_event, listening
+from ._listeners import (
+    Listener,
+    Run,
+    adispatch_custom_event,
+    dispatch_custom_event,
+    emit_event,
+    listening,
+)
 from ._parallel import RunnableParallel
 from ._passthrough import RunnableAssign, RunnablePassthrough, RunnablePick
 from ._retry import RunnableRetry
@@ -25,13 +34,18 @@ from ._threads import run_in_thread
 
 __all__ = [
     "AddableDict",
+    "AsyncCallbackHandler",
+    "BaseCallbackHandler",
     "ConfigurableField",
     "ConfigurableFieldSpec",
+    "CustomStreamEvent",
     "DynamicRunnable",
     "Edge",
+    "EventData",
     "Graph",
     "Listener",
     "Node",
+    "RetryState",
     "Run",
     "Runnable",
     "RunnableAssign",
@@ -49,8 +63,12 @@ __all__ = [
     "RunnableRetry",
     "RunnableSequence",
     "RunnableWithFallbacks",
+    "StandardStreamEvent",
+    "StreamEvent",
+    "adispatch_custom_event",
     "chain",
     "coerce_to_runnable",
+    "dispatch_custom_event",
     "emit_event",
     "ensure_config",
     "get_config",

@@ -6,6 +6,7 @@ from ._base import BaseChatModel, LanguageModelInput
 from ._cache import BaseCache, InMemoryCache
 from ._cache_key import get_llm_cache, set_llm_cache
 from ._init import ConfigurableChatModel, init_chat_model, register_chat_model_provider
+from ._outputs import ChatGeneration, ChatGenerationChunk, Generation, LLMResult
 from ._rate_limiter import BaseRateLimiter, InMemoryRateLimiter, RateLimitTicket
 from ._sqlite_cache import SQLiteCache
 from ._streams import agenerate_from_stream, generate_from_stream
@@ -16,9 +17,13 @@ __all__ = [
     "BaseCache",
     "BaseChatModel",
     "BaseRateLimiter",
+    "ChatGeneration",
+    "ChatGenerationChunk",
     "ConfigurableChatModel",
+    "Generation",
     "InMemoryCache",
     "InMemoryRateLimiter",
+    "LLMResult",
     "LanguageModelInput",
     "RateLimitTicket",
     "SQLiteCache",
