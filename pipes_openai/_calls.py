@@ -28,6 +28,13 @@ from pipes_openai._errors import (
 )
 from pipes_openai._pipes import AIMessage, AIMessageChunk, BaseMessage, OutputParserException
 from pipes_openai._request import ENCODER, build_body
+from pipes_openai._responses_request import (
+    build_responses_body,
+    output_version,
+    uses_responses_api,
+)
+from pipes_openai._responses_stream import ResponsesStreamState
+from pipes_openai._responses_wire import response_to_message
 from pipes_openai._streaming import StreamMeta
 from pipes_openai._wire import StreamState, completion_to_message
 
@@ -72,10 +79,17 @@ def _check_finish(
 
 
 def _finish_message(
-    llm: BaseChatOpenAI, data: Any, request_id: str | None, kwargs: Mapping[str, Any]
+    llm: BaseChatOpenAI,
+    data: Any,
+    request_id: str | None,
+    kwargs: Mapping[str, Any],
+    responses: bool = False,
 ) -> AIMessage:
-    message = completion_to_message(data, model=llm.model)
-    _check_finish(llm, message, request_id)
+    if responses:
+        message = response_to_message(data, model=llm.model, output_version=output_version(llm))
+    else:
+        message = completion_to_message(data, model=llm.model)
+        _check_finish(llm, message, request_id)
     response_format = kwargs.get("response_format")
     if (
         isinstance(response_format, type)
@@ -103,9 +117,14 @@ def generate(
     **kwargs: Any,
 ) -> AIMessage:
     url, headers, engine = llm._get_connection()
-    body = build_body(llm, messages, stop, kwargs, stream=False)
+    responses = uses_responses_api(llm, kwargs)
+    if responses:
+        url = llm._get_responses_url()
+        body = build_responses_body(llm, messages, stop, kwargs, stream=False)
+    else:
+        body = build_body(llm, messages, stop, kwargs, stream=False)
     reply = engine.post(url, ENCODER.encode(body).encode(), llm._request_headers(headers))
-    return _finish_message(llm, reply.data, reply.request_id, kwargs)
+    return _finish_message(llm, reply.data, reply.request_id, kwargs, responses)
 
 
 async def agenerate(
@@ -116,11 +135,16 @@ async def agenerate(
     **kwargs: Any,
 ) -> AIMessage:
     url, headers, engine = llm._get_connection()
-    body = build_body(llm, messages, stop, kwargs, stream=False)
+    responses = uses_responses_api(llm, kwargs)
+    if responses:
+        url = llm._get_responses_url()
+        body = build_responses_body(llm, messages, stop, kwargs, stream=False)
+    else:
+        body = build_body(llm, messages, stop, kwargs, stream=False)
     reply = await engine.apost(
         url, ENCODER.encode(body).encode(), await llm._arequest_headers(headers)
     )
-    return _finish_message(llm, reply.data, reply.request_id, kwargs)
+    return _finish_message(llm, reply.data, reply.request_id, kwargs, responses)
 
 
 def stream(
@@ -131,8 +155,19 @@ def stream(
     **kwargs: Any,
 ) -> Iterator[AIMessageChunk]:
     url, headers, engine = llm._get_connection()
-    body = build_body(llm, messages, stop, kwargs, stream=True)
     meta = StreamMeta()
+    if uses_responses_api(llm, kwargs):
+        body = build_responses_body(llm, messages, stop, kwargs, stream=True)
+        convert = ResponsesStreamState(engine, meta, llm.model, output_version(llm)).convert
+        yield from engine.stream(
+            llm._get_responses_url(),
+            ENCODER.encode(body).encode(),
+            llm._request_headers(headers),
+            meta,
+            convert,
+        )
+        return
+    body = build_body(llm, messages, stop, kwargs, stream=True)
     state = StreamState(body["model"], _finish_check(llm, meta))
     # The engine converts each event itself (state.convert): one generator hop less per
     # token on the hottest path of the package.
@@ -177,8 +212,20 @@ async def astream(
     **kwargs: Any,
 ) -> AsyncIterator[AIMessageChunk]:
     url, headers, engine = llm._get_connection()
-    body = build_body(llm, messages, stop, kwargs, stream=True)
     meta = StreamMeta()
+    if uses_responses_api(llm, kwargs):
+        body = build_responses_body(llm, messages, stop, kwargs, stream=True)
+        convert = ResponsesStreamState(engine, meta, llm.model, output_version(llm)).convert
+        async for chunk in engine.astream(
+            llm._get_responses_url(),
+            ENCODER.encode(body).encode(),
+            await llm._arequest_headers(headers),
+            meta,
+            convert,
+        ):
+            yield chunk
+        return
+    body = build_body(llm, messages, stop, kwargs, stream=True)
     state = StreamState(body["model"], _finish_check(llm, meta))
     async for chunk in _aevents(llm, engine, url, body, headers, meta, state.convert):
         yield chunk

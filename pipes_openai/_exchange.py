@@ -277,4 +277,6 @@ def _events(
                 yield EMIT, outs
             raise
         if raw is None:
+            if meta.finished:  # the protocol's final event came (no [DONE] in Responses)
+                return outs
             raise incomplete(policy, meta.events, meta.request_id, meta.attempts)

@@ -19,11 +19,12 @@ from typing import Any
 from ._engine import plan_reply, render_response
 from ._frames import build_response
 from ._http import Connection, HttpRequest
-from ._limits import Limits, check_json
+from ._limits import Limits, require_json
 from ._quirks import Quirk
 from ._record_replay import RecordReplay
 from ._recording import RequestLog
 from ._respond import cut_body, drop, error_response, retry_headers, send_later, stream_reply
+from ._responses import ResponsesAPI
 from ._script import Fault, Reply
 from ._validate import validate_request
 from ._wire import ApiError, default_error_message, dumps
@@ -35,13 +36,14 @@ _CHAT_PATHS = frozenset(
 )
 _AZURE_RE = re.compile(r"^/openai/deployments/([^/]+)/chat/completions$")
 _MODELS_RE = re.compile(r"^(?:/v1)?/models(?:/(.+))?$")
+_RESPONSES_RE = re.compile(r"^(?:/v1|/openai/v1)?/responses(?:/([^/]+))?$")
 _HTML_BODY = (
     "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
     "</h1></center><hr><center>nginx (injected by the pipes emulator)</center></body></html>\n"
 )
 
 
-class Dispatcher(RequestLog, RecordReplay):
+class Dispatcher(RequestLog, RecordReplay, ResponsesAPI):
     """What the server does with each request; `Emulator` adds configuration and lifecycle.
 
     The state is set up by `Emulator.__init__`.
@@ -100,6 +102,9 @@ class Dispatcher(RequestLog, RecordReplay):
         keep = req.keep_alive
         path = req.path
         deployment: str | None = None
+        responses = _RESPONSES_RE.match(path)
+        if responses:
+            return self._responses(req, conn, seq, request_id, responses.group(1))
         if path not in _CHAT_PATHS:
             match = _AZURE_RE.match(path)
             if match:
@@ -148,23 +153,7 @@ class Dispatcher(RequestLog, RecordReplay):
             self._check_auth(req, azure=path.startswith("/openai/"))
             if self._player is not None:
                 return self._replay(req, request_id, keep)
-            if isinstance(parse_error, RecursionError):
-                raise ApiError(
-                    400,
-                    "We could not parse the JSON body of your request: it is nested too deeply"
-                    f" (the emulator accepts {self.limits.max_json_depth} levels,"
-                    " Limits(max_json_depth=...)).",
-                    code="json_too_deep",
-                ) from parse_error
-            if parse_error is not None or body is None:
-                raise ApiError(
-                    400,
-                    "We could not parse the JSON body of your request. (HINT: This likely means"
-                    " you aren't using your HTTP library correctly. The OpenAI API expects a JSON"
-                    " payload, but what was sent was not valid JSON:"
-                    f" {parse_error or 'empty body'}.)",
-                )
-            check_json(body, self.limits.max_json_depth, req.body)
+            body = require_json(body, parse_error, self.limits, req.body)
             if deployment is not None and isinstance(body, dict) and not body.get("model"):
                 # Azure routes by deployment and the model is optional; copy so the recorded
                 # request still shows what the client sent.

@@ -22,6 +22,7 @@ __all__ = [
     "drop",
     "error_response",
     "retry_headers",
+    "send_events",
     "send_later",
     "stream_reply",
 ]
@@ -86,7 +87,29 @@ async def stream_reply(
     limit = fault.after_chunks if fault is not None and fault.kind != "slow" else None
     if limit is not None:
         events = itertools.islice(events, limit)
-    delay = plan.chunk_delay
+    await send_events(conn, events, plan.chunk_delay)
+    if fault is not None and fault.kind == "drop":
+        conn.close()
+        return False
+    if fault is not None and fault.kind == "stream_error":
+        error = ApiError(
+            500,
+            fault.message or "The server had an error while streaming (injected by the emulator).",
+            type=fault.error_type,
+            code=fault.code,
+        )
+        conn.write(chunk(f"data: {dumps(error.body())}\n\n".encode()) + b"0\r\n\r\n")
+        return True
+    if fault is not None and fault.kind == "truncate":
+        conn.write(b"0\r\n\r\n")
+        return True
+    conn.write(chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
+    await conn.drain()
+    return True
+
+
+async def send_events(conn: Connection, events: Iterator[str], delay: float) -> None:
+    """Write SSE `events` as chunks: `delay` seconds apart, or batched when 0."""
     if delay > 0:
         first = True
         for event in events:
@@ -111,21 +134,3 @@ async def stream_reply(
                 await conn.drain()
         if batch:
             conn.write(chunk("".join(batch).encode()))
-    if fault is not None and fault.kind == "drop":
-        conn.close()
-        return False
-    if fault is not None and fault.kind == "stream_error":
-        error = ApiError(
-            500,
-            fault.message or "The server had an error while streaming (injected by the emulator).",
-            type=fault.error_type,
-            code=fault.code,
-        )
-        conn.write(chunk(f"data: {dumps(error.body())}\n\n".encode()) + b"0\r\n\r\n")
-        return True
-    if fault is not None and fault.kind == "truncate":
-        conn.write(b"0\r\n\r\n")
-        return True
-    conn.write(chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
-    await conn.drain()
-    return True
