@@ -100,7 +100,12 @@ def _tool(tool: Any) -> Any:
     # Chat Completions' {"type": "function", "function": {...}} -> Responses' flat form.
     if isinstance(tool, Mapping) and tool.get("type") == "function" and "function" in tool:
         extra = {k: v for k, v in tool.items() if k not in ("type", "function")}
-        return {"type": "function", **tool["function"], **extra}
+        flat = {"type": "function", **tool["function"], **extra}
+        # Both are required on the Responses API; Chat Completions' defaults made explicit
+        # (the Responses API would otherwise default to strict).
+        flat.setdefault("parameters", {"type": "object", "properties": {}})
+        flat.setdefault("strict", False)
+        return flat
     return tool
 
 

@@ -191,11 +191,24 @@ def _assistant_items(message: AIMessage, store: bool | None) -> list[dict[str, A
         if item_id and item_id in by_id:
             by_id[item_id]["content"].append(part)
             return
-        item: dict[str, Any] = {"type": "message", "role": "assistant", "content": [part]}
         if store is not False and isinstance(item_id, str) and item_id.startswith("msg_"):
-            item["id"] = item_id
+            # The output message as it came (the official schema's OutputMessage).
+            if part["type"] == "output_text":
+                part["logprobs"] = []
+            item = {
+                "type": "message",
+                "role": "assistant",
+                "id": item_id,
+                "status": "completed",
+                "content": [part],
+            }
             by_id[item_id] = item
-        items.append(item)
+            items.append(item)
+            return
+        # Without an id the server can resolve: plain text (annotations and the refusal
+        # mark have no place in an input message).
+        text = part.get("text") if part["type"] == "output_text" else part.get("refusal")
+        items.append({"type": "message", "role": "assistant", "content": text or ""})
 
     reasoning = message.additional_kwargs.get("reasoning")  # v0
     if isinstance(reasoning, Mapping):

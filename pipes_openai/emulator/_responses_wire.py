@@ -159,6 +159,14 @@ def validate_responses_request(body: Any) -> None:
             "request (the Responses API form is {'type': 'function', 'name': ...}).",
             param="tool_choice",
         )
+    limit = body.get("max_output_tokens")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 16):
+        raise _bad(
+            f"Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16,"
+            f" but got {limit!r} instead.",
+            param="max_output_tokens",
+            code="integer_below_min_value",
+        )
     fmt = _object(body.get("text")).get("format")
     if (
         isinstance(fmt, dict)

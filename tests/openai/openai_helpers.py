@@ -13,6 +13,7 @@ import jsonschema
 # clone can run the tests; test_schema_copy.py checks the copy against the original when the
 # original is there.
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "openai-chat-completions.schema.json"
+RESPONSES_SCHEMA_PATH = SCHEMA_PATH.with_name("openai-responses.schema.json")
 
 
 def _with_nullable(node: Any) -> Any:
@@ -33,11 +34,24 @@ def _with_nullable(node: Any) -> Any:
 
 
 @cache
-def schema_validator(name: str) -> jsonschema.Draft202012Validator:
+def schema_validator(name: str, path: Path = SCHEMA_PATH) -> jsonschema.Draft202012Validator:
     """A validator for ``$defs/<name>`` of the official schema (e.g. ``ErrorResponse``)."""
-    document = _with_nullable(json.loads(SCHEMA_PATH.read_text()))
+    document = _with_nullable(json.loads(path.read_text()))
     schema = {"$defs": document["$defs"], "$ref": f"#/$defs/{name}"}
     return jsonschema.Draft202012Validator(schema)
+
+
+def responses_validator(name: str) -> jsonschema.Draft202012Validator:
+    """A validator for ``$defs/<name>`` of the official Responses schema (e.g. ``Response``)."""
+    return schema_validator(name, RESPONSES_SCHEMA_PATH)
+
+
+def assert_valid_responses(name: str, instance: Any) -> None:
+    """Fail with every schema error of ``instance`` as the Responses schema's ``name``."""
+    errors = sorted(responses_validator(name).iter_errors(instance), key=str)
+    assert not errors, f"not a valid {name}:\n" + "\n".join(
+        f"- {list(e.absolute_path)}: {e.message[:300]}" for e in errors[:10]
+    )
 
 
 def assert_valid_request(body: Any) -> None:
