@@ -16,9 +16,9 @@ from pydantic import BaseModel, Field
 from pipes import AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage
 from pipes_openai import (
     AzureChatOpenAI,
+    BadRequestError,
     ChatOpenAI,
     ContentFilterError,
-    BadRequestError,
     RateLimitError,
     RefusalError,
     StreamEventError,
@@ -85,7 +85,8 @@ def test_invoke_goes_to_responses_and_returns_text_blocks(emu: Emulator) -> None
     message = make(emu).invoke("Hello there")
     assert emu.requests[-1].path == "/v1/responses"
     assert message.text == "Hello there"
-    assert message.id is not None and message.id.startswith("resp_")
+    assert message.id is not None
+    assert message.id.startswith("resp_")
     assert message.response_metadata["id"] == message.id
     assert message.response_metadata["status"] == "completed"
     assert message.response_metadata["model_name"] == "gpt-4o"
@@ -177,13 +178,15 @@ def test_parameters_map_to_the_responses_body(emu: Emulator) -> None:
 def test_stream_folds_to_what_invoke_returns(emu: Emulator) -> None:
     llm = make(emu)
     chunks = list(llm.stream("one two three"))
-    assert chunks[0].id is not None and chunks[0].id.startswith("resp_")
+    assert chunks[0].id is not None
+    assert chunks[0].id.startswith("resp_")
     assert chunks[-1].usage_metadata is not None  # the final usage chunk
     streamed = fold(chunks)
     invoked = llm.invoke("one two three")
     assert streamed.text == invoked.text == "one two three"
     assert [b["type"] for b in streamed.content] == ["text"]  # type: ignore[index]
-    assert streamed.usage_metadata is not None and invoked.usage_metadata is not None
+    assert streamed.usage_metadata is not None
+    assert invoked.usage_metadata is not None
     assert streamed.usage_metadata["output_tokens"] == invoked.usage_metadata["output_tokens"]
     assert streamed.response_metadata["status"] == "completed"
 
@@ -294,7 +297,8 @@ def test_tool_loop_round_trips_function_calls_and_outputs(emu: Emulator) -> None
     )
     items = last_body(emu)["input"]
     assert [i["type"] for i in items] == ["message", "function_call", "function_call_output"]
-    assert items[1]["call_id"] == "call_1" and items[1]["id"].startswith("fc_")
+    assert items[1]["call_id"] == "call_1"
+    assert items[1]["id"].startswith("fc_")
     assert items[2] == {"type": "function_call_output", "call_id": "call_1", "output": "sunny"}
     assert final.text == "sunny"
 
@@ -321,8 +325,10 @@ def test_output_version_v1_uses_standard_blocks(emu: Emulator) -> None:
     )
     message = make(emu, model="o4-mini", output_version="v1").invoke("q")
     reasoning, tool, text = message.content  # type: ignore[misc]
-    assert reasoning["type"] == "reasoning" and reasoning["reasoning"] == "Hmm"
-    assert tool["type"] == "server_tool_call" and tool["name"] == "web_search"
+    assert reasoning["type"] == "reasoning"
+    assert reasoning["reasoning"] == "Hmm"
+    assert tool["type"] == "server_tool_call"
+    assert tool["name"] == "web_search"
     assert text["annotations"][0]["type"] == "citation"
     assert text["annotations"][0]["url"] == CITATION["url"]
 
@@ -377,7 +383,7 @@ def test_retries_and_typed_status_errors_are_those_of_chat_completions(emu: Emul
 
 def test_stream_cut_before_completed_raises(emu: Emulator) -> None:
     emu.fault(Fault.truncate(after_chunks=4))
-    with pytest.raises(StreamIncompleteError, match="response.completed"):
+    with pytest.raises(StreamIncompleteError, match=r"response\.completed"):
         list(make(emu).stream("a few words here"))
 
 
