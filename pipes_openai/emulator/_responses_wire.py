@@ -485,8 +485,9 @@ def render_response_object(
         "top_p": body.get("top_p", 1.0),
         "truncation": body.get("truncation", "disabled"),
         "metadata": body.get("metadata") or {},
-        "user": body.get("user"),
     }
+    if isinstance(body.get("user"), str):
+        response["user"] = body["user"]
     if plan.usage is not None:
         response["usage"] = responses_usage(plan.usage, reply.usage if reply else None)
     return response
