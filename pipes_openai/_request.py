@@ -69,6 +69,7 @@ def build_body(
             messages,
             system_role="developer" if is_o_series(model) else "system",
             null_content=llm.null_tool_call_content,
+            reasoning=llm.reasoning_in_history,
         ),
     }
     values = llm.__dict__
