@@ -63,9 +63,11 @@ def _drop_stream_options(llm: BaseChatOpenAI, body: dict[str, Any], exc: OpenAIE
 def _check_finish(
     llm: BaseChatOpenAI, message: AIMessage, meta_request_id: str | None = None
 ) -> None:
-    if (
-        llm.raise_on_content_filter
-        and message.response_metadata.get("finish_reason") == "content_filter"
+    metadata = message.response_metadata
+    if llm.raise_on_content_filter and (
+        metadata.get("finish_reason") == "content_filter"
+        # The Responses API's form of it.
+        or (metadata.get("incomplete_details") or {}).get("reason") == "content_filter"
     ):
         # The engine's name for the server: "OpenAI", or the host of a custom base_url.
         provider = llm._get_connection()[2].provider
@@ -89,7 +91,7 @@ def _finish_message(
         message = response_to_message(data, model=llm.model, output_version=output_version(llm))
     else:
         message = completion_to_message(data, model=llm.model)
-        _check_finish(llm, message, request_id)
+    _check_finish(llm, message, request_id)
     response_format = kwargs.get("response_format")
     if (
         isinstance(response_format, type)

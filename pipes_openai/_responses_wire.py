@@ -41,7 +41,7 @@ from pipes_openai._pipes import (
     UsageMetadata,
     parse_openai_tool_calls,
 )
-from pipes_openai._wire import content_to_wire
+from pipes_openai._wire import _source_type, content_to_wire
 
 __all__ = [
     "BUILTIN_ITEMS",
@@ -112,10 +112,12 @@ def _input_content(message: BaseMessage, role: str) -> str | list[dict[str, Any]
     if role == "user":
         parts: list[dict[str, Any]] = []
         for part in content:
-            if isinstance(part, Mapping) and part.get("type") == "image" and "id" in part:
+            kind = part.get("type") if isinstance(part, Mapping) else None
+            source = _source_type(part) if isinstance(part, Mapping) else None
+            if kind == "image" and source == "id":
                 # Chat Completions cannot reference an image by file id; Responses can.
                 parts.append({"type": "input_image", "file_id": part["id"], "detail": "auto"})
-            elif isinstance(part, Mapping) and part.get("type") == "file" and "url" in part:
+            elif kind == "file" and source == "url" and "file" not in part:
                 parts.append({"type": "input_file", "file_url": part["url"]})
             else:
                 parts.extend(_user_part(p) for p in _as_list(content_to_wire([part], role=role)))

@@ -17,7 +17,8 @@ RESPONSES_SCHEMA_PATH = SCHEMA_PATH.with_name("openai-responses.schema.json")
 
 
 def _with_nullable(node: Any) -> Any:
-    """Translate OpenAPI 3.0 ``nullable: true`` (ignored by JSON Schema) into ``anyOf`` null.
+    """Translate OpenAPI 3.0 ``nullable: true`` (ignored by JSON Schema) into ``anyOf`` null,
+    and a ``oneOf`` with a ``discriminator`` into ``anyOf``.
 
     The schema is extracted from OpenAI's OpenAPI document, which still uses ``nullable`` in
     places (e.g. a stream chunk's ``finish_reason``); a plain 2020-12 validator would reject
@@ -28,6 +29,11 @@ def _with_nullable(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out = {key: _with_nullable(value) for key, value in node.items()}
+    if "discriminator" in out and "oneOf" in out:
+        # OpenAPI picks the branch by the discriminator; JSON Schema's oneOf would instead
+        # reject a value two branches accept (a user message with a list of input parts is
+        # both an EasyInputMessage and an InputMessage).
+        out["anyOf"] = out.pop("oneOf")
     if out.pop("nullable", False) is True:
         return {"anyOf": [out, {"type": "null"}]}
     return out

@@ -405,6 +405,16 @@ def test_incomplete_stream_raises(emu: Emulator) -> None:
         list(make(emu).stream("x"))
 
 
+def test_raise_on_content_filter_covers_incomplete_responses(emu: Emulator) -> None:
+    emu.script(Reply("blocked", finish_reason="content_filter"))
+    assert make(emu).invoke("x").response_metadata["incomplete_details"] == {
+        "reason": "content_filter"
+    }
+    emu.script(Reply("blocked", finish_reason="content_filter"))
+    with pytest.raises(ContentFilterError):
+        make(emu, raise_on_content_filter=True).invoke("x")
+
+
 def test_incomplete_invoke_reports_status_and_details(emu: Emulator) -> None:
     message = make(emu, max_tokens=16).invoke(LONG)
     assert message.response_metadata["status"] == "incomplete"
