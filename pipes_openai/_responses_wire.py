@@ -112,15 +112,16 @@ def _input_content(message: BaseMessage, role: str) -> str | list[dict[str, Any]
     if role == "user":
         parts: list[dict[str, Any]] = []
         for part in content:
-            kind = part.get("type") if isinstance(part, Mapping) else None
-            source = _source_type(part) if isinstance(part, Mapping) else None
-            if kind == "image" and source == "id":
-                # Chat Completions cannot reference an image by file id; Responses can.
-                parts.append({"type": "input_image", "file_id": part["id"], "detail": "auto"})
-            elif kind == "file" and source == "url" and "file" not in part:
-                parts.append({"type": "input_file", "file_url": part["url"]})
-            else:
-                parts.extend(_user_part(p) for p in _as_list(content_to_wire([part], role=role)))
+            if isinstance(part, Mapping) and part.get("type") in ("image", "file"):
+                kind, source = part["type"], _source_type(part)
+                if kind == "image" and source == "id":
+                    # Chat Completions cannot reference an image by file id; Responses can.
+                    parts.append({"type": "input_image", "file_id": part["id"], "detail": "auto"})
+                    continue
+                if kind == "file" and source == "url" and "file" not in part:
+                    parts.append({"type": "input_file", "file_url": part["url"]})
+                    continue
+            parts.extend(_user_part(p) for p in _as_list(content_to_wire([part], role=role)))
         return parts
     wire = content_to_wire(content, role=role)
     if isinstance(wire, str):
