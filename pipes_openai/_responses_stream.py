@@ -87,9 +87,7 @@ class ResponsesStreamState:
         additional: dict[str, Any] = {}
         content = []
         for block in blocks:
-            converted = block_to_version(block, self.version, additional)
-            if converted is not None:
-                content.append(converted)
+            content.extend(block_to_version(block, self.version, additional))
         if additional:
             fields["additional_kwargs"] = additional
         if tool_chunks:

@@ -488,9 +488,7 @@ def _response_to_message(data: Any, model: str | None, version: str) -> AIMessag
         "invalid_tool_calls": invalid,
     }
     for block in blocks:
-        converted = block_to_version(block, version, additional)
-        if converted is not None:
-            fields["content"].append(converted)
+        fields["content"].extend(block_to_version(block, version, additional))
     if version == "v0":
         fields["content"] = [b for b in fields["content"] if b.get("type") != "function_call"]
     usage = data.get("usage")
@@ -522,35 +520,37 @@ def _citation_v1(annotation: Mapping[str, Any]) -> dict[str, Any]:
 
 def block_to_version(
     block: dict[str, Any], version: str, additional: dict[str, Any]
-) -> dict[str, Any] | None:
-    """A responses/v1 block (whole or a streamed piece) in `version`'s form.
+) -> list[dict[str, Any]]:
+    """A responses/v1 block (whole or a streamed piece) as `version`'s content blocks.
 
-    `None` drops it from `content`: v0 moves reasoning and built-in tool items into
-    `additional` (`"reasoning"`, `"tool_outputs"`) and function-call ids into its id map.
+    Possibly none: v0 moves reasoning and built-in tool items into `additional`
+    (`"reasoning"`, `"tool_outputs"`) and function-call ids into its id map; v1 leaves
+    function calls to `tool_calls` and gives a built-in tool item two blocks (the
+    `server_tool_call` and its `server_tool_result`).
     """
     kind = block.get("type")
     if version == "responses/v1":
-        return block
+        return [block]
     if version == "v0":
         if kind == "reasoning":
             reasoning = {k: v for k, v in block.items() if k != "index"}
             previous = additional.get("reasoning")
             additional["reasoning"] = {**previous, **reasoning} if previous else reasoning
-            return None
+            return []
         if kind in BUILTIN_ITEMS:
             additional.setdefault("tool_outputs", []).append(
                 {k: v for k, v in block.items() if k != "index"}
             )
-            return None
+            return []
         if kind == "function_call":
             if block.get("call_id") and block.get("id"):
                 additional.setdefault(_FUNCTION_CALL_IDS, {})[block["call_id"]] = block["id"]
-            return None
+            return []
         if kind == "refusal":
-            return None  # in additional_kwargs["refusal"]
+            return []  # in additional_kwargs["refusal"]
         if kind == "text":
-            return {k: v for k, v in block.items() if k != "id"}
-        return block
+            return [{k: v for k, v in block.items() if k != "id"}]
+        return [block]
     # v1: LangChain's standard content blocks.
     index = {"index": block["index"]} if "index" in block else {}
     if kind == "text":
@@ -559,7 +559,7 @@ def block_to_version(
             out["annotations"] = [_citation_v1(a) for a in block["annotations"]]
         if block.get("id"):
             out["id"] = block["id"]
-        return out
+        return [out]
     if kind == "reasoning":
         out = {"type": "reasoning", **index}
         texts = [s.get("text", "") for s in block.get("summary") or () if isinstance(s, Mapping)]
@@ -568,31 +568,42 @@ def block_to_version(
         if block.get("id"):
             out["id"] = block["id"]
         if block.get("encrypted_content"):
-            out["extras"] = {"encrypted_content": block["encrypted_content"]}
-        return out
+            out["encrypted_content"] = block["encrypted_content"]
+        return [out]
     if kind == "function_call":
-        return None  # the call is in tool_calls / tool_call_chunks
+        return []  # the call is in tool_calls / tool_call_chunks
     if kind in BUILTIN_ITEMS:
         args = block.get("action") or {
             k: v for k, v in block.items() if k in ("arguments", "code", "queries", "server_label")
         }
-        return {
+        call = {
             "type": "server_tool_call",
             "name": str(kind).removesuffix("_call"),
             "id": block.get("id"),
             "args": args,
-            "status": block.get("status"),
+            # The item as it came, for the next turn (v1 blocks cannot hold all of it).
             "extras": {"item": {k: v for k, v in block.items() if k != "index"}},
             **index,
         }
+        status = block.get("status")
+        result = {
+            "type": "server_tool_result",
+            "tool_call_id": block.get("id"),
+            "status": {"completed": "success", "failed": "error"}.get(status, status),
+        }
+        return [call, result]
     if kind == "refusal":
-        return {
+        return [
+            {
+                "type": "non_standard",
+                "value": {"type": "refusal", "refusal": block.get("refusal", "")},
+                **index,
+            }
+        ]
+    return [
+        {
             "type": "non_standard",
-            "value": {"type": "refusal", "refusal": block.get("refusal", "")},
+            "value": {k: v for k, v in block.items() if k != "index"},
             **index,
         }
-    return {
-        "type": "non_standard",
-        "value": {k: v for k, v in block.items() if k != "index"},
-        **index,
-    }
+    ]

@@ -324,13 +324,20 @@ def test_output_version_v1_uses_standard_blocks(emu: Emulator) -> None:
         Reply("Pipes.", reasoning_content="Hmm", output_items=[WEB_RESULT], annotations=[CITATION])
     )
     message = make(emu, model="o4-mini", output_version="v1").invoke("q")
-    reasoning, tool, text = message.content  # type: ignore[misc]
+    reasoning, tool, result, text = message.content  # type: ignore[misc]
     assert reasoning["type"] == "reasoning"
     assert reasoning["reasoning"] == "Hmm"
     assert tool["type"] == "server_tool_call"
     assert tool["name"] == "web_search"
+    assert tool["args"] == WEB_RESULT["action"]
+    assert result == {"type": "server_tool_result", "tool_call_id": "ws_1", "status": "success"}
     assert text["annotations"][0]["type"] == "citation"
     assert text["annotations"][0]["url"] == CITATION["url"]
+    # ... and the items go back on the next turn.
+    llm = make(emu, model="o4-mini", output_version="v1")
+    llm.invoke([HumanMessage("q"), message, HumanMessage("more")])
+    kinds = [item["type"] for item in last_body(emu)["input"]]
+    assert kinds == ["message", "reasoning", "web_search_call", "message", "message"]
 
 
 # -- structured output -----------------------------------------------------------------------
