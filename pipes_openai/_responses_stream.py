@@ -67,8 +67,12 @@ class ResponsesStreamState:
         """The chunk for one event, or `None` for events that carry nothing new."""
         try:
             if data["type"] == "response.output_text.delta":  # the per-token path
-                index = self._index(data["output_index"], data["content_index"])
-                return self._chunk([{"type": "text", "text": data["delta"], "index": index}])
+                key = (data["output_index"], data["content_index"])
+                index = self._indices.get(key)
+                if index is None:
+                    index = self._index(*key)
+                # A text block is the same in every output version.
+                return AIMessageChunk.text_delta(data["delta"], index=index)
             return self._convert(data)
         except PipesError:
             raise
@@ -101,7 +105,9 @@ class ResponsesStreamState:
             annotation = dict(data["annotation"])
             if annotation.get("type") == "file_citation" and "index" in annotation:
                 annotation["file_index"] = annotation.pop("index")
-            return self._chunk([{"type": "text", "annotations": [annotation], "index": index}])
+            return self._chunk(
+                [{"type": "text", "text": "", "annotations": [annotation], "index": index}]
+            )
         if kind == "response.output_text.done":
             index = self._index(data["output_index"], data["content_index"])
             return self._chunk(

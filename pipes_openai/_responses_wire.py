@@ -589,7 +589,7 @@ def block_to_version(
         result = {
             "type": "server_tool_result",
             "tool_call_id": block.get("id"),
-            "status": {"completed": "success", "failed": "error"}.get(status, status),
+            "status": {"completed": "success", "failed": "error"}.get(str(status), status),
         }
         return [call, result]
     if kind == "refusal":
