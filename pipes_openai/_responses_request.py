@@ -101,10 +101,10 @@ def _tool(tool: Any) -> Any:
     if isinstance(tool, Mapping) and tool.get("type") == "function" and "function" in tool:
         extra = {k: v for k, v in tool.items() if k not in ("type", "function")}
         flat = {"type": "function", **tool["function"], **extra}
-        # Both are required on the Responses API; Chat Completions' defaults made explicit
-        # (the Responses API would otherwise default to strict).
-        flat.setdefault("parameters", {"type": "object", "properties": {}})
-        flat.setdefault("strict", False)
+        # Both keys are required (nullable) in the official schema; null leaves the choice to
+        # the server, as langchain-openai's omission does.
+        flat.setdefault("parameters", None)
+        flat.setdefault("strict", None)
         return flat
     return tool
 

@@ -26,8 +26,10 @@ test argument `openai_emulator`.
 Endpoints: `POST /v1/chat/completions` (and `/chat/completions`), Azure's
 `POST /openai/deployments/{deployment}/chat/completions?api-version=...` and
 `POST /openai/v1/chat/completions` (key in `api-key` or `Authorization: Bearer`),
-`GET /v1/models` and `GET /v1/models/{id}`. Every response carries an `x-request-id`
-header. HTTP/1.1 with keep-alive, pipelining, chunked request bodies and `Expect:
+`GET /v1/models` and `GET /v1/models/{id}`, and the Responses API: `POST /v1/responses`
+(plain and SSE, typed events), `GET` / `DELETE /v1/responses/{id}`,
+`POST /v1/responses/input_tokens` (also under Azure's `/openai/v1/`). Every response carries an
+`x-request-id` header. HTTP/1.1 with keep-alive, pipelining, chunked request bodies and `Expect:
 100-continue`.
 
 Every client is bounded (`Limits`: header and body size, header and idle timeouts, JSON
@@ -35,7 +37,8 @@ depth, `n`, `top_logprobs`, `max_tokens` and the size of the reply a request ask
 crossing a bound answers a 4xx naming it, and no other client notices. A client that goes away
 (FIN or RST) cancels its held, delayed or streaming request.
 
-What the assistant answers (deterministic), one queue item per chat completion request:
+What the assistant answers (deterministic), one queue item per chat completion (or Responses)
+request:
 
 1. the next queued item: a scripted [`Reply`][pipes_openai.emulator.Reply] (text, tool calls,
    refusal, `reasoning_content`, a finish reason, usage overrides, delays), or a
@@ -50,6 +53,17 @@ What the assistant answers (deterministic), one queue item per chat completion r
 3. `response_format` `json_schema`: JSON synthesized from the schema (all properties when
    `strict`); `json_object`: `{"echo": "<last user text>"}`;
 4. otherwise an **echo**: the text of the last user message, verbatim.
+
+A Responses request is answered by the same rules and the same queue: its `input` items,
+`instructions`, function tools, `text.format` and `max_output_tokens` are read as their Chat
+Completions counterparts. Reasoning models give a reasoning item (a summary when
+`reasoning.summary` is set or `Reply(reasoning_content=...)` scripts one, `encrypted_content`
+with `include=["reasoning.encrypted_content"]`); `Reply(output_items=[...],
+annotations=[...])` adds built-in tool calls with their results and citations;
+`finish_reason` `length` / `content_filter` gives an incomplete response; `Fault.stream_error`
+a `response.failed` event. Responses are stored in memory unless `store` is false:
+`previous_response_id` continues their conversation, and reasoning items sent back by id must be
+stored (or carry the emulator's encrypted content), as on OpenAI.
 
 `max_tokens` cuts the content (finish `length`); `stop` cuts at the first stop sequence.
 `n` gives n identical choices (streamed one after another); `logprobs`/`top_logprobs`
