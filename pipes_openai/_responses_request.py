@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from pipes_openai._errors import OpenAIConfigurationError
 from pipes_openai._pipes import AIMessage, BaseMessage
 from pipes_openai._responses_wire import messages_to_input
 from pipes_openai._wire import is_o_series
@@ -45,6 +46,9 @@ _BODY_FIELDS = (
     "prompt_cache_retention",
     "context_management",
 )
+# Fields with no Responses API form: set, they fail the call with a clear error rather than
+# being dropped (`stop` is dropped, as langchain-openai does, and documented).
+_CHAT_ONLY_FIELDS = ("n", "seed", "presence_penalty", "frequency_penalty", "logit_bias")
 # Call keywords that steer pipes_openai (or belong to Chat Completions only) and never reach
 # a Responses body.
 _LOCAL_KWARGS = frozenset({"stream", "stream_usage", "stream_options", "stop", "strict"})
@@ -143,11 +147,21 @@ def build_responses_body(
     """
     model = kwargs.get("model") or llm.model
     values = llm.__dict__
+    for name in _CHAT_ONLY_FIELDS:
+        if values[name] is not None and not (name == "n" and values[name] == 1):
+            raise OpenAIConfigurationError(
+                f"{type(llm).__name__}({name}={values[name]!r}) has no Responses API form, and "
+                "this call goes to the Responses API. Unset it, or pass use_responses_api=False "
+                "to use Chat Completions."
+            )
     body: dict[str, Any] = {"model": model}
+    if llm.logprobs:
+        # The Responses API returns log-probabilities when asked through `include`.
+        body["include"] = ["message.output_text.logprobs"]
     for name in _BODY_FIELDS:
         value = values[name]
         if value is not None:
-            body[name] = value
+            body[name] = value if name != "include" else [*body.get("include", ()), *value]
     if llm.max_tokens is not None:
         body["max_output_tokens"] = llm.max_tokens
     if llm.reasoning is not None:

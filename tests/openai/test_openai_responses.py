@@ -172,6 +172,24 @@ def test_parameters_map_to_the_responses_body(emu: Emulator) -> None:
     assert body["input"][0] == {"type": "message", "role": "developer", "content": "Be brief."}
 
 
+def test_chat_only_parameters_fail_clearly_on_responses(emu: Emulator) -> None:
+    from pipes_openai import OpenAIConfigurationError
+
+    with pytest.raises(OpenAIConfigurationError, match=r"seed=7.*use_responses_api=False"):
+        make(emu, seed=7).invoke("x")
+    assert emu.requests == []
+    make(emu, logprobs=True, top_logprobs=2).invoke("x")
+    assert last_body(emu)["include"] == ["message.output_text.logprobs"]
+    assert last_body(emu)["top_logprobs"] == 2
+
+
+def test_tool_choice_may_name_a_builtin_tool(emu: Emulator) -> None:
+    tool = {"type": "file_search", "vector_store_ids": ["vs_1"]}
+    make(emu).bind_tools([tool], tool_choice="file_search").invoke("x")
+    assert last_body(emu)["tool_choice"] == {"type": "file_search"}
+    assert last_body(emu)["tools"] == [tool]
+
+
 # -- streaming -------------------------------------------------------------------------------
 
 

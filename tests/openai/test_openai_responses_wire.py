@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openai_helpers import assert_valid_responses
 
 from pipes import (
@@ -258,8 +261,6 @@ class _Policy:
         return text.replace(SECRET, "***")
 
     def scrub_data(self, data: Any) -> Any:
-        import json
-
         return json.loads(self.scrub(json.dumps(data)))
 
 
@@ -409,3 +410,55 @@ def test_stream_failures_raise_typed_errors_without_secrets() -> None:
 def test_malformed_stream_events_raise_protocol_errors() -> None:
     with pytest.raises(ResponseProtocolError):
         convert_all([ev("response.output_text.delta", delta="x")])
+
+
+# -- hostile input: only typed errors ----------------------------------------------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out.extend(_paths(value, (*prefix, key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out.extend(_paths(value, (*prefix, i)))
+    return out
+
+
+def _replace(node: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    copy = json.loads(json.dumps(node))
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return copy
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(data=st.data())
+def test_mutated_responses_and_events_raise_only_typed_errors(data: st.DataObject) -> None:
+    from pipes import PipesError
+
+    original: Any = data.draw(st.sampled_from([RESPONSE, *EVENTS]))
+    path = data.draw(st.sampled_from(_paths(original)))
+    mutated = _replace(original, path, data.draw(_JSON))
+    try:
+        if original is RESPONSE:
+            for version in ("v0", "responses/v1", "v1"):
+                response_to_message(mutated, output_version=version)
+        else:
+            for version in ("v0", "responses/v1", "v1"):
+                convert_all([mutated], version)
+    except PipesError:
+        pass
