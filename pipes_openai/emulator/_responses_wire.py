@@ -504,6 +504,10 @@ def failed_response(response: dict[str, Any], message: str, code: str) -> dict[s
 # -- the stream ----------------------------------------------------------------------------------
 
 
+_TEXT_DELTA = "response.output_text.delta"
+_TEXT_DELTA_HEAD = f'event: {_TEXT_DELTA}\ndata: {{"type":"{_TEXT_DELTA}","sequence_number":'
+
+
 def _event(kind: str, seq: int, fields: dict[str, Any]) -> str:
     return f"event: {kind}\ndata: {dumps({'type': kind, 'sequence_number': seq, **fields})}\n\n"
 
@@ -524,7 +528,16 @@ def render_response_events(response: dict[str, Any]) -> Iterator[str]:
         seq += 1
     for index, item in enumerate(response["output"]):
         for kind, fields in _item_events(item, index):
-            yield _event(kind, seq, fields)
+            if kind == _TEXT_DELTA:
+                # The per-token event: only the token is JSON-encoded (the stream benchmarks
+                # measure the client, not this server).
+                yield (
+                    f'{_TEXT_DELTA_HEAD}{seq},"item_id":{dumps(fields["item_id"])},'
+                    f'"output_index":{index},"content_index":{fields["content_index"]},'
+                    f'"delta":{dumps(fields["delta"])},"logprobs":[]}}\n\n'
+                )
+            else:
+                yield _event(kind, seq, fields)
             seq += 1
     final = "response.completed" if response["status"] == "completed" else "response.incomplete"
     yield _event(final, seq, {"response": response})
