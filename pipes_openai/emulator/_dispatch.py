@@ -23,7 +23,7 @@ from ._limits import Limits, require_json
 from ._quirks import Quirk
 from ._record_replay import RecordReplay
 from ._recording import RequestLog
-from ._respond import cut_body, drop, error_response, retry_headers, send_later, stream_reply
+from ._respond import cut_body, early_fault, error_response, send_later, stream_reply
 from ._responses import ResponsesAPI
 from ._script import Fault, Reply
 from ._validate import validate_request
@@ -37,10 +37,6 @@ _CHAT_PATHS = frozenset(
 _AZURE_RE = re.compile(r"^/openai/deployments/([^/]+)/chat/completions$")
 _MODELS_RE = re.compile(r"^(?:/v1)?/models(?:/(.+))?$")
 _RESPONSES_RE = re.compile(r"^(?:/v1|/openai/v1)?/responses(?:/([^/]+))?$")
-_HTML_BODY = (
-    "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
-    "</h1></center><hr><center>nginx (injected by the pipes emulator)</center></body></html>\n"
-)
 
 
 class Dispatcher(RequestLog, RecordReplay, ResponsesAPI):
@@ -174,29 +170,9 @@ class Dispatcher(RequestLog, RecordReplay, ResponsesAPI):
         item = self._queue.popleft() if self._queue else None
         fault = item if isinstance(item, Fault) else None
         reply = item if isinstance(item, Reply) else None
-        if fault is not None and fault.kind == "status":
-            return error_response(
-                ApiError(
-                    fault.status,
-                    fault.message or default_error_message(fault.status),
-                    type=fault.error_type,
-                    param=fault.param,
-                    code=fault.code,
-                    headers=retry_headers(fault),
-                ),
-                request_id,
-                keep,
-            )
-        if fault is not None and fault.kind == "non_json":
-            return build_response(
-                fault.status,
-                (fault.body if fault.body is not None else _HTML_BODY).encode(),
-                [("x-request-id", request_id), *(fault.headers or {}).items()],
-                content_type="text/html; charset=utf-8",
-                keep_alive=keep,
-            )
-        if fault is not None and fault.kind == "drop" and fault.after_chunks == 0:
-            return drop(conn)
+        early = early_fault(fault, conn, request_id, keep)
+        if early is not None:
+            return early
         try:
             plan = plan_reply(
                 body,

@@ -19,7 +19,7 @@ from ._engine import last_user_text, plan_reply
 from ._frames import build_response, chunk, stream_head
 from ._http import Connection, HttpRequest
 from ._limits import require_json
-from ._respond import cut_body, drop, error_response, retry_headers, send_events, send_later
+from ._respond import cut_body, early_fault, error_response, send_events, send_later
 from ._responses_wire import (
     chat_view,
     failed_response,
@@ -62,14 +62,7 @@ class ResponsesAPI:
     _queue: deque[Reply | Fault]
     _q_reasoning: bool
     _q_500: bool
-
-    @property
-    def _stored(self) -> dict[str, _Stored]:
-        # Made on first use: the Emulator's constructor (another module) stays untouched.
-        try:
-            return self.__dict__["_responses_stored"]  # type: ignore[no-any-return]
-        except KeyError:
-            return self.__dict__.setdefault("_responses_stored", {})  # type: ignore[no-any-return]
+    _responses_stored: dict[str, _Stored]
 
     if TYPE_CHECKING:  # provided by Dispatcher, RequestLog and RecordReplay
         _player: Any
@@ -123,7 +116,7 @@ class ResponsesAPI:
         )
 
     def _stored_response(self, method: str, response_id: str, request_id: str, keep: bool) -> bytes:
-        stored = self._stored.get(response_id)
+        stored = self._responses_stored.get(response_id)
         if method not in ("GET", "HEAD", "DELETE"):
             raise ApiError(405, f"Method {method} not allowed on /v1/responses/{response_id}.")
         if stored is None:
@@ -134,7 +127,7 @@ class ResponsesAPI:
                 code=None,
             )
         if method == "DELETE":
-            del self._stored[response_id]
+            del self._responses_stored[response_id]
             return self._json(
                 {"id": response_id, "object": "response", "deleted": True}, request_id, keep
             )
@@ -145,7 +138,7 @@ class ResponsesAPI:
         if previous is None:
             self._check_items(body)
             return []
-        stored = self._stored.get(previous) if isinstance(previous, str) else None
+        stored = self._responses_stored.get(previous) if isinstance(previous, str) else None
         if stored is None:
             raise ApiError(
                 400,
@@ -185,7 +178,7 @@ class ResponsesAPI:
     def _known_item(self, item_id: str) -> bool:
         return any(
             item.get("id") == item_id
-            for stored in self._stored.values()
+            for stored in self._responses_stored.values()
             for item in stored.response["output"]
         )
 
@@ -202,27 +195,9 @@ class ResponsesAPI:
         item = self._queue.popleft() if self._queue else None
         fault = item if isinstance(item, Fault) else None
         reply = item if isinstance(item, Reply) else None
-        if fault is not None and fault.kind == "status":
-            raise ApiError(
-                fault.status,
-                fault.message or default_error_message(fault.status),
-                type=fault.error_type,
-                param=fault.param,
-                code=fault.code,
-                headers=retry_headers(fault),
-            )
-        if fault is not None and fault.kind == "non_json":
-            from ._dispatch import _HTML_BODY
-
-            return build_response(
-                fault.status,
-                (fault.body if fault.body is not None else _HTML_BODY).encode(),
-                [("x-request-id", request_id), *(fault.headers or {}).items()],
-                content_type="text/html; charset=utf-8",
-                keep_alive=keep,
-            )
-        if fault is not None and fault.kind == "drop" and fault.after_chunks == 0:
-            return drop(conn)
+        early = early_fault(fault, conn, request_id, keep)
+        if early is not None:
+            return early
         plan = plan_reply(
             view,
             reply,
@@ -239,7 +214,7 @@ class ResponsesAPI:
             plan, body, reply, user_text=last_user_text(view["messages"]), seq=seq
         )
         if body.get("store", True) is not False:
-            stored = self._stored
+            stored = self._responses_stored
             if len(stored) >= _MAX_STORED:
                 del stored[next(iter(stored))]
             stored[response["id"]] = _Stored(response, history_messages(body, response, history))
