@@ -94,7 +94,12 @@ class ResponsesAPI:
                 if req.method != "POST":
                     raise ApiError(405, f"Method {req.method} not allowed on {req.path}; use POST.")
                 body = require_json(body, parse_error, self.limits, req.body)
-                validate_responses_request(body)
+                try:
+                    validate_responses_request(body)
+                except ApiError as exc:
+                    if self._q_500:  # the errors_as_500 quirk, as on Chat Completions
+                        exc.status = 500
+                    raise
                 if target == "input_tokens":
                     view = chat_view(body, self._history(body))
                     return self._json(
