@@ -4,7 +4,8 @@ Each event with something to say becomes one chunk whose content blocks carry an
 so that adding the chunks up rebuilds the blocks of
 [`response_to_message`][pipes_openai._responses_wire.response_to_message]: text deltas,
 annotations, reasoning summary deltas, function-call argument deltas (tool-call chunks merged
-by output index), built-in tool items when done. The final event's usage and metadata arrive
+by output index), built-in tool progress (the item's `status`, `responses/v1` only) and items
+when done. The final event's usage and metadata arrive
 as the last chunk. A `response.failed` or `error` event raises
 [`StreamEventError`][pipes_openai.StreamEventError], a `response.incomplete` one
 [`StreamIncompleteError`][pipes_openai.StreamIncompleteError] (or
@@ -150,7 +151,18 @@ class ResponsesStreamState:
             return self._chunk([{"type": "reasoning", "summary": [part], "index": index}])
         if kind in ("response.completed", "response.incomplete", "response.failed", "error"):
             return self._final(kind, data)
-        return None  # progress events (in_progress, searching, *.done duplicates ...)
+        item_type, _, status = kind.partition(".")[2].rpartition(".")
+        if item_type in BUILTIN_ITEMS and self.version == "responses/v1":
+            # Built-in tool progress (`response.web_search_call.searching` ...): the item's
+            # status, which the final item overwrites.
+            return self._progress(item_type, data.get("item_id"), status, data["output_index"])
+        return None  # events that repeat what came before (*.done, content_part.added ...)
+
+    def _progress(
+        self, item_type: str, item_id: Any, status: str, output_index: int
+    ) -> AIMessageChunk:
+        block = {"type": item_type, "id": item_id, "status": status}
+        return self._chunk([{**block, "index": self._index(output_index)}])
 
     def _item_added(self, item: dict[str, Any], output_index: int) -> AIMessageChunk | None:
         kind = item.get("type")
@@ -172,6 +184,8 @@ class ResponsesStreamState:
                 "index": index,
             }
             return self._chunk([block], [tool_chunk])
+        if kind in BUILTIN_ITEMS and self.version == "responses/v1":
+            return self._progress(kind, item.get("id"), "in_progress", output_index)
         if kind == "reasoning":
             index = self._index(output_index)
             # The encrypted content is complete only on the "done" event (emitted there).

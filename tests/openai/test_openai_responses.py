@@ -241,6 +241,28 @@ def test_reasoning_summary_streams_and_invokes_as_reasoning_blocks(emu: Emulator
         assert message.usage_metadata["output_token_details"]["reasoning"] > 0
 
 
+def test_builtin_tool_progress_streams_and_folds_to_the_item(emu: Emulator) -> None:
+    llm = make(emu).bind_tools([{"type": "web_search"}])
+    emu.script(Reply("Found.", output_items=[WEB_RESULT], annotations=[CITATION]))
+    invoked = llm.invoke("search")
+    emu.script(Reply("Found.", output_items=[WEB_RESULT], annotations=[CITATION]))
+    chunks = list(llm.stream("search"))
+    statuses = [
+        block["status"]
+        for chunk in chunks
+        if isinstance(chunk.content, list)
+        for block in chunk.content
+        if block.get("type") == "web_search_call"  # type: ignore[union-attr]
+    ]
+    assert statuses == ["in_progress", "in_progress", "searching", "completed", "completed"]
+    streamed = fold(chunks)
+    tool = {k: v for k, v in streamed.content[0].items() if k != "index"}  # type: ignore[union-attr]
+    assert tool == invoked.content[0]
+    text = streamed.content[1]  # type: ignore[index]
+    assert text["text"] == "Found."
+    assert text["annotations"] == [CITATION]
+
+
 async def test_astream_and_ainvoke(emu: Emulator) -> None:
     llm = make(emu)
     chunks = [chunk async for chunk in llm.astream("async words")]
