@@ -207,8 +207,8 @@ class BaseChatOpenAI(BaseChatModel):
     """Call OpenAI's Responses API (`/responses`) instead of Chat Completions. `None`
     decides per call, as langchain-openai does: the Responses API when the call needs it
     (`reasoning`, `include`, `truncation`, `context_management`, `use_previous_response_id`,
-    `previous_response_id=`, `output_version="responses/v1"`, or a built-in tool such as
-    `{"type": "web_search"}` in `bind_tools`)."""
+    `previous_response_id=`, `output_version="responses/v1"`, a model served only there such
+    as `gpt-5-pro`, or a built-in tool such as `{"type": "web_search"}` in `bind_tools`)."""
     output_version: Literal["v0", "responses/v1", "v1"] | None = None
     """The shape of Responses API replies (langchain-openai's meaning). `None` or
     `"responses/v1"`: `content` holds one block per output item part (text with

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,14 @@ _CHAT_ONLY_FIELDS = ("n", "seed", "presence_penalty", "frequency_penalty", "logi
 _LOCAL_KWARGS = frozenset({"stream", "stream_usage", "stream_options", "stop", "strict"})
 
 
+# Models served only by the Responses API (langchain-openai's list, plus OpenAI's o-series
+# pro and deep-research models).
+_RESPONSES_ONLY_MODEL = re.compile(
+    r"^(gpt-5(\.\d+)?-pro|gpt-5\.6-sol|o1-pro|o3-pro|o3-deep-research|o4-mini-deep-research"
+    r"|computer-use)|codex"
+)
+
+
 def is_builtin_tool(tool: Any) -> bool:
     """A built-in (server-side) tool dict such as `{"type": "web_search"}`."""
     return isinstance(tool, Mapping) and "type" in tool and tool["type"] != "function"
@@ -74,13 +83,20 @@ def uses_responses_api(llm: BaseChatOpenAI, kwargs: Mapping[str, Any]) -> bool:
         or values["use_previous_response_id"]
     ):
         return True
+    model = str(kwargs.get("model") or values["model"]).rsplit("/", 1)[-1].lower()
+    if _RESPONSES_ONLY_MODEL.search(model):
+        return True
     if not kwargs and not llm.model_kwargs:
         return False  # the common case: a plain call
     for source in (kwargs, llm.model_kwargs):
         if _RESPONSES_ONLY.intersection(source):
             return True
         tools = source.get("tools")
-        if tools and any(is_builtin_tool(tool) for tool in tools):
+        if tools and (
+            any(is_builtin_tool(tool) for tool in tools)
+            # gpt-6 takes tools on the Responses API only (as langchain-openai routes it).
+            or model.startswith("gpt-6")
+        ):
             return True
     return False
 

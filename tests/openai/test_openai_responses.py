@@ -111,6 +111,16 @@ def test_invoke_goes_to_responses_and_returns_text_blocks(emu: Emulator) -> None
         ({}, {"previous_response_id": "resp_x"}, "/v1/responses"),
         ({"use_responses_api": False}, {"tools": [{"type": "web_search"}]}, None),
         ({"use_responses_api": True}, {}, "/v1/responses"),
+        ({"model": "gpt-5-pro"}, {}, "/v1/responses"),
+        ({"model": "o3-pro"}, {}, "/v1/responses"),
+        ({"model": "gpt-5.1-codex-mini"}, {}, "/v1/responses"),
+        ({"model": "gpt-5"}, {}, "/v1/chat/completions"),
+        (
+            {"model": "gpt-6"},
+            {"tools": [{"type": "function", "function": {"name": "f"}}]},
+            "/v1/responses",
+        ),
+        ({"model": "gpt-6"}, {}, "/v1/chat/completions"),
     ],
 )
 def test_use_responses_api_none_routes_like_langchain(
