@@ -250,8 +250,9 @@ def _assistant_items(message: AIMessage, store: bool | None) -> list[dict[str, A
                 item = _strip_index(block)
                 if kind == "function_call":
                     sent_calls.add(str(item.get("call_id")))
-                if kind == "image_generation_call" and store is not False:
-                    item = {"type": "image_generation_call", "id": item.get("id")}
+                if kind == "image_generation_call" and store is not False and item.get("id"):
+                    # The server has the image: refer to it rather than send it back.
+                    item = {"type": "item_reference", "id": item["id"]}
                 items.append(item)
             elif kind == "server_tool_call":  # v1: the original item rides in extras
                 extras = block.get("extras")
@@ -471,7 +472,7 @@ def _response_to_message(data: Any, model: str | None, version: str) -> AIMessag
                     "function": {"name": item.get("name"), "arguments": item.get("arguments")},
                 }
             )
-        elif kind == "reasoning" or kind in BUILTIN_ITEMS or isinstance(kind, str):
+        elif isinstance(kind, str):  # reasoning, built-in tool calls, and items to come
             blocks.append({k: v for k, v in item.items() if v is not None})
     additional: dict[str, Any] = {}
     refusal = "".join(b["refusal"] for b in blocks if b.get("type") == "refusal")
@@ -489,8 +490,6 @@ def _response_to_message(data: Any, model: str | None, version: str) -> AIMessag
     }
     for block in blocks:
         fields["content"].extend(block_to_version(block, version, additional))
-    if version == "v0":
-        fields["content"] = [b for b in fields["content"] if b.get("type") != "function_call"]
     usage = data.get("usage")
     if usage:
         fields["usage_metadata"] = responses_usage(usage)

@@ -130,6 +130,16 @@ def test_invalid_tool_calls_go_back_verbatim() -> None:
     }
 
 
+def test_generated_images_go_back_by_reference_unless_nothing_is_stored() -> None:
+    image = {"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": PNG}
+    message = AIMessage([image, {"type": "text", "text": "Here.", "id": "msg_1"}])
+    stored = body_of([HumanMessage("draw"), message])["input"]
+    assert stored[1] == {"type": "item_reference", "id": "ig_1"}
+    stateless = body_of([HumanMessage("draw"), message], store=False)["input"]
+    assert stateless[1] == image
+    assert stateless[2] == {"type": "message", "role": "assistant", "content": "Here."}
+
+
 def test_unknown_roles_and_empty_conversations_fail_clearly() -> None:
     with pytest.raises(MessageConversionError, match="role 'robot'"):
         messages_to_input([ChatMessage(role="robot", content="x")])
