@@ -38,7 +38,7 @@ class ToolCall:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A scripted assistant reply, served to the next chat completion request.
+    """A scripted assistant reply, served to the next chat completion (or Responses) request.
 
     Every field is optional: unset fields fall back to what the emulator would do anyway
     (e.g. `Reply(finish_reason="length")` keeps the echo but ends with `length`).
@@ -90,7 +90,7 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class Fault:
-    """A fault injected into the next chat completion request.
+    """A fault injected into the next chat completion (or Responses) request.
 
     Kinds (use the constructors):
 
