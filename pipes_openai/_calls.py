@@ -6,6 +6,9 @@ The functions here are [`BaseChatOpenAI`][pipes_openai.BaseChatOpenAI]'s provide
 filter checked and `response_format=Model` parsed. A server that rejects
 `stream_options` is retried once without it, and the model stops sending it.
 
+The Responses API (`uses_responses_api`) goes through the same engine; its wire modules load
+on the first call that needs them, so `import pipes_openai` does not pay for them.
+
 Example:
     ```python
     message = generate(llm, [HumanMessage("hi")], stop=None)  # what llm.invoke("hi") runs
@@ -33,8 +36,6 @@ from pipes_openai._responses_request import (
     output_version,
     uses_responses_api,
 )
-from pipes_openai._responses_stream import ResponsesStreamState
-from pipes_openai._responses_wire import response_to_message
 from pipes_openai._streaming import StreamMeta
 from pipes_openai._wire import StreamState, completion_to_message
 
@@ -88,6 +89,8 @@ def _finish_message(
     responses: bool = False,
 ) -> AIMessage:
     if responses:
+        from pipes_openai._responses_wire import response_to_message
+
         message = response_to_message(data, model=llm.model, output_version=output_version(llm))
     else:
         message = completion_to_message(data, model=llm.model)
@@ -159,6 +162,8 @@ def stream(
     url, headers, engine = llm._get_connection()
     meta = StreamMeta()
     if uses_responses_api(llm, kwargs):
+        from pipes_openai._responses_stream import ResponsesStreamState
+
         body = build_responses_body(llm, messages, stop, kwargs, stream=True)
         convert = ResponsesStreamState(engine, meta, llm.model, output_version(llm)).convert
         yield from engine.stream(
@@ -216,6 +221,8 @@ async def astream(
     url, headers, engine = llm._get_connection()
     meta = StreamMeta()
     if uses_responses_api(llm, kwargs):
+        from pipes_openai._responses_stream import ResponsesStreamState
+
         body = build_responses_body(llm, messages, stop, kwargs, stream=True)
         convert = ResponsesStreamState(engine, meta, llm.model, output_version(llm)).convert
         async for chunk in engine.astream(

@@ -22,7 +22,6 @@ from pydantic import BaseModel
 
 from pipes_openai._errors import OpenAIConfigurationError
 from pipes_openai._pipes import AIMessage, BaseMessage
-from pipes_openai._responses_wire import messages_to_input
 from pipes_openai._wire import is_o_series
 
 if TYPE_CHECKING:
@@ -213,6 +212,8 @@ def build_responses_body(
         to_send, previous = _since_last_response(messages)
         if previous is not None:
             body["previous_response_id"] = previous
+    from pipes_openai._responses_wire import messages_to_input  # loaded on first use
+
     body["input"] = (
         messages_to_input(
             to_send,
