@@ -114,6 +114,37 @@ def _finish_message(
     return message
 
 
+def _plain_request(
+    llm: BaseChatOpenAI,
+    url: httpx.URL,
+    messages: list[BaseMessage],
+    stop: list[str] | None,
+    kwargs: dict[str, Any],
+) -> tuple[httpx.URL, bytes, bool]:
+    """The URL and body of a non-streamed call, and whether it goes to the Responses API."""
+    if uses_responses_api(llm, kwargs):
+        body = build_responses_body(llm, messages, stop, kwargs, stream=False)
+        return llm._get_responses_url(), ENCODER.encode(body).encode(), True
+    body = build_body(llm, messages, stop, kwargs, stream=False)
+    return url, ENCODER.encode(body).encode(), False
+
+
+def _responses_stream(
+    llm: BaseChatOpenAI,
+    engine: HTTPEngine,
+    meta: StreamMeta,
+    messages: list[BaseMessage],
+    stop: list[str] | None,
+    kwargs: dict[str, Any],
+) -> tuple[httpx.URL, bytes, Callable[[Any], AIMessageChunk | None]]:
+    """The URL, body and event converter of a streamed Responses API call."""
+    from pipes_openai._responses_stream import ResponsesStreamState
+
+    body = build_responses_body(llm, messages, stop, kwargs, stream=True)
+    convert = ResponsesStreamState(engine, meta, llm.model, output_version(llm)).convert
+    return llm._get_responses_url(), ENCODER.encode(body).encode(), convert
+
+
 def generate(
     llm: BaseChatOpenAI,
     messages: list[BaseMessage],
@@ -122,13 +153,8 @@ def generate(
     **kwargs: Any,
 ) -> AIMessage:
     url, headers, engine = llm._get_connection()
-    responses = uses_responses_api(llm, kwargs)
-    if responses:
-        url = llm._get_responses_url()
-        body = build_responses_body(llm, messages, stop, kwargs, stream=False)
-    else:
-        body = build_body(llm, messages, stop, kwargs, stream=False)
-    reply = engine.post(url, ENCODER.encode(body).encode(), llm._request_headers(headers))
+    url, content, responses = _plain_request(llm, url, messages, stop, kwargs)
+    reply = engine.post(url, content, llm._request_headers(headers))
     return _finish_message(llm, reply.data, reply.request_id, kwargs, responses)
 
 
@@ -140,15 +166,8 @@ async def agenerate(
     **kwargs: Any,
 ) -> AIMessage:
     url, headers, engine = llm._get_connection()
-    responses = uses_responses_api(llm, kwargs)
-    if responses:
-        url = llm._get_responses_url()
-        body = build_responses_body(llm, messages, stop, kwargs, stream=False)
-    else:
-        body = build_body(llm, messages, stop, kwargs, stream=False)
-    reply = await engine.apost(
-        url, ENCODER.encode(body).encode(), await llm._arequest_headers(headers)
-    )
+    url, content, responses = _plain_request(llm, url, messages, stop, kwargs)
+    reply = await engine.apost(url, content, await llm._arequest_headers(headers))
     return _finish_message(llm, reply.data, reply.request_id, kwargs, responses)
 
 
@@ -162,17 +181,8 @@ def stream(
     url, headers, engine = llm._get_connection()
     meta = StreamMeta()
     if uses_responses_api(llm, kwargs):
-        from pipes_openai._responses_stream import ResponsesStreamState
-
-        body = build_responses_body(llm, messages, stop, kwargs, stream=True)
-        convert = ResponsesStreamState(engine, meta, llm.model, output_version(llm)).convert
-        yield from engine.stream(
-            llm._get_responses_url(),
-            ENCODER.encode(body).encode(),
-            llm._request_headers(headers),
-            meta,
-            convert,
-        )
+        url, content, convert = _responses_stream(llm, engine, meta, messages, stop, kwargs)
+        yield from engine.stream(url, content, llm._request_headers(headers), meta, convert)
         return
     body = build_body(llm, messages, stop, kwargs, stream=True)
     state = StreamState(body["model"], _finish_check(llm, meta))
@@ -221,17 +231,9 @@ async def astream(
     url, headers, engine = llm._get_connection()
     meta = StreamMeta()
     if uses_responses_api(llm, kwargs):
-        from pipes_openai._responses_stream import ResponsesStreamState
-
-        body = build_responses_body(llm, messages, stop, kwargs, stream=True)
-        convert = ResponsesStreamState(engine, meta, llm.model, output_version(llm)).convert
-        async for chunk in engine.astream(
-            llm._get_responses_url(),
-            ENCODER.encode(body).encode(),
-            await llm._arequest_headers(headers),
-            meta,
-            convert,
-        ):
+        url, content, convert = _responses_stream(llm, engine, meta, messages, stop, kwargs)
+        request_headers = await llm._arequest_headers(headers)
+        async for chunk in engine.astream(url, content, request_headers, meta, convert):
             yield chunk
         return
     body = build_body(llm, messages, stop, kwargs, stream=True)
