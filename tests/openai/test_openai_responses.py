@@ -164,6 +164,7 @@ def test_parameters_map_to_the_responses_body(emu: Emulator) -> None:
         service_tier="flex",
         prompt_cache_key="k1",
         prompt_cache_retention="24h",
+        context_management=[{"type": "compaction", "compact_threshold": 100000}],
         model_kwargs={"metadata": {"team": "a"}},
     )
     llm.invoke([SystemMessage("Be brief."), HumanMessage("hi")], stop=["x"])
@@ -178,6 +179,7 @@ def test_parameters_map_to_the_responses_body(emu: Emulator) -> None:
     assert body["prompt_cache_key"] == "k1"
     assert body["prompt_cache_retention"] == "24h"
     assert body["metadata"] == {"team": "a"}
+    assert body["context_management"] == [{"type": "compaction", "compact_threshold": 100000}]
     assert "stop" not in body  # no Responses form (as in langchain-openai)
     assert body["input"][0] == {"type": "message", "role": "developer", "content": "Be brief."}
 
