@@ -446,6 +446,14 @@ def test_stream_cut_before_completed_raises(emu: Emulator) -> None:
         list(make(emu).stream("a few words here"))
 
 
+def test_connection_dropped_mid_stream_raises(emu: Emulator) -> None:
+    emu.fault(Fault.drop(after_chunks=5))
+    with pytest.raises(StreamIncompleteError):
+        list(make(emu).stream("a few words here"))
+    emu.fault(Fault.drop(after_chunks=0))  # before any answer: retried
+    assert make(emu).invoke("after a drop").text == "after a drop"
+
+
 def test_response_failed_event_raises_stream_event_error(emu: Emulator) -> None:
     emu.fault(Fault.stream_error(after_chunks=3, message="model crashed"))
     with pytest.raises(StreamEventError, match="model crashed"):
