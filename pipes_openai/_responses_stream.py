@@ -44,7 +44,16 @@ _MALFORMED = (TypeError, AttributeError, KeyError, IndexError, ValueError)
 class ResponsesStreamState:
     """Turns Responses stream events into chunks; `meta.finished` marks the final event."""
 
-    __slots__ = ("_indices", "meta", "model", "policy", "version")
+    __slots__ = (
+        "_indices",
+        "_last_content",
+        "_last_index",
+        "_last_output",
+        "meta",
+        "model",
+        "policy",
+        "version",
+    )
 
     def __init__(
         self, policy: Policy, meta: StreamMeta, model: str | None, version: str = "responses/v1"
@@ -56,6 +65,10 @@ class ResponsesStreamState:
         # (output_index, content or summary index) -> content block index: blocks are
         # numbered in order of first appearance, whatever order the events interleave in.
         self._indices: dict[tuple[int, int], int] = {}
+        # The text block the last token went to (the next one almost always goes there too).
+        self._last_output: Any = None
+        self._last_content: Any = None
+        self._last_index = 0
 
     def _index(self, output_index: Any, sub: Any = 0) -> int:
         key = (output_index, sub or 0)
@@ -68,10 +81,14 @@ class ResponsesStreamState:
         """The chunk for one event, or `None` for events that carry nothing new."""
         try:
             if data["type"] == "response.output_text.delta":  # the per-token path
-                key = (data["output_index"], data["content_index"])
-                index = self._indices.get(key)
-                if index is None:
-                    index = self._index(*key)
+                output_index = data["output_index"]
+                content_index = data["content_index"]
+                if output_index == self._last_output and content_index == self._last_content:
+                    index = self._last_index
+                else:
+                    index = self._last_index = self._index(output_index, content_index)
+                    self._last_output = output_index
+                    self._last_content = content_index
                 # A text block is the same in every output version.
                 return AIMessageChunk.text_delta(data["delta"], index=index)
             return self._convert(data)
