@@ -212,7 +212,7 @@ def build_responses_body(
         to_send, previous = _since_last_response(messages)
         if previous is not None:
             body["previous_response_id"] = previous
-    from pipes_openai._responses_wire import messages_to_input  # loaded on first use
+    from pipes_openai._responses_input import messages_to_input  # loaded on first use
 
     body["input"] = (
         messages_to_input(

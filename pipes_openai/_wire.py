@@ -49,6 +49,7 @@ __all__ = [
     "message_to_wire",
     "messages_to_wire",
     "reasoning_text",
+    "source_type",
     "usage_to_metadata",
 ]
 
@@ -96,7 +97,8 @@ def _data_url(part: Mapping[str, Any], default_mime: str | None) -> str:
     return f"data:{mime};base64,{data}"
 
 
-def _source_type(part: Mapping[str, Any]) -> str:
+def source_type(part: Mapping[str, Any]) -> str:
+    """Where a media part's content is: `"url"`, `"base64"`, `"id"` or `"text"`."""
     source = part.get("source_type")
     if isinstance(source, str):
         return source
@@ -123,7 +125,7 @@ def _user_part(part: str | Mapping[str, Any]) -> dict[str, Any]:
             return {"type": "image_url", "image_url": out}
         raise _fail("an image_url part has no 'image_url'", "Use {'image_url': {'url': ...}}.")
     if kind == "image":
-        source = _source_type(part)
+        source = source_type(part)
         if source == "url":
             url = part.get("url")
         elif source == "base64":
@@ -138,7 +140,7 @@ def _user_part(part: str | Mapping[str, Any]) -> dict[str, Any]:
             image_url["detail"] = part["detail"]
         return {"type": "image_url", "image_url": image_url}
     if kind == "audio":
-        if _source_type(part) != "base64":
+        if source_type(part) != "base64":
             raise _fail(
                 "audio input must be base64 data",
                 "Use audio_part(wav_or_mp3_bytes, format='wav') (URLs and ids are not accepted).",
@@ -147,7 +149,7 @@ def _user_part(part: str | Mapping[str, Any]) -> dict[str, Any]:
         mime = part.get("mime_type") or "audio/wav"
         return {"type": "input_audio", "input_audio": {"data": data, "format": audio_format(mime)}}
     if kind == "file" and "file" not in part:
-        source = _source_type(part)
+        source = source_type(part)
         if source == "text":
             return {"type": "text", "text": part.get("text", "")}
         if source == "id":

@@ -25,9 +25,10 @@ from pipes_openai import (
     StreamEventError,
     StreamIncompleteError,
 )
+from pipes_openai._responses_input import messages_to_input
 from pipes_openai._responses_request import build_responses_body
 from pipes_openai._responses_stream import ResponsesStreamState
-from pipes_openai._responses_wire import messages_to_input, response_to_message
+from pipes_openai._responses_wire import response_to_message
 from pipes_openai._streaming import StreamMeta
 
 PNG = "iVBORw0KGgo="
