@@ -20,15 +20,15 @@ from ._frames import build_response, chunk, stream_head
 from ._http import Connection, HttpRequest
 from ._limits import require_json
 from ._respond import cut_body, early_fault, error_response, send_events, send_later
+from ._responses_events import render_response_events
+from ._responses_validate import validate_responses_request
 from ._responses_wire import (
     chat_view,
     failed_response,
     history_messages,
     input_token_count,
     is_emulator_encrypted,
-    render_response_events,
     render_response_object,
-    validate_responses_request,
 )
 from ._script import Fault, Reply
 from ._wire import ApiError, default_error_message, dumps
