@@ -51,7 +51,7 @@ _BODY_FIELDS = (
 _CHAT_ONLY_FIELDS = ("n", "seed", "presence_penalty", "frequency_penalty", "logit_bias")
 # Call keywords that steer pipes_openai (or belong to Chat Completions only) and never reach
 # a Responses body.
-_LOCAL_KWARGS = frozenset({"stream", "stream_usage", "stream_options", "stop", "strict"})
+_LOCAL_KWARGS = frozenset({"stream", "stream_usage", "stop", "strict"})
 
 
 # Models served only by the Responses API (langchain-openai's list, plus OpenAI's o-series
@@ -225,6 +225,8 @@ def build_responses_body(
     )
     if stream:
         body["stream"] = True
+    else:
+        body.pop("stream_options", None)  # streams only (`include_obfuscation`)
     if llm.extra_body:
         body.update(llm.extra_body)
     return body

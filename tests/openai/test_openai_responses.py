@@ -195,6 +195,14 @@ def test_chat_only_parameters_fail_clearly_on_responses(emu: Emulator) -> None:
     assert last_body(emu)["top_logprobs"] == 2
 
 
+def test_stream_options_reach_streams_only(emu: Emulator) -> None:
+    llm = make(emu).bind(stream_options={"include_obfuscation": False})
+    list(llm.stream("x"))
+    assert last_body(emu)["stream_options"] == {"include_obfuscation": False}
+    llm.invoke("x")
+    assert "stream_options" not in last_body(emu)
+
+
 def test_tool_choice_may_name_a_builtin_tool(emu: Emulator) -> None:
     tool = {"type": "file_search", "vector_store_ids": ["vs_1"]}
     make(emu).bind_tools([tool], tool_choice="file_search").invoke("x")
