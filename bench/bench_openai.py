@@ -11,6 +11,9 @@ from an in-process emulator) and get the same reply. Figures:
   throughput;
 * streaming 5,000 chunks vs a raw SSE loop over ``httpx.Client.stream`` (``iter_lines`` +
   ``json.loads``): chunk rate >= 80 % of raw, first chunk within 1.2x of raw;
+* the same invoke and streaming figures on the Responses API (``use_responses_api=True``
+  against raw loops reading ``output[0].content[0].text`` and ``response.output_text.delta``
+  events), with the same budgets;
 * ``import pipes_openai`` (<= 150 ms), its resident memory (<= 1.5x a bare ``import httpx``),
   ``import pipes`` (<= 80 ms), ``import pydantic`` and ``import httpx`` for reference.
 
@@ -64,10 +67,44 @@ def _headers() -> dict[str, str]:
     }
 
 
-def capture_bodies() -> tuple[dict[str, Any], dict[str, Any]]:
+class Api:
+    """What differs between Chat Completions and the Responses API in these measurements."""
+
+    def __init__(self, name: str, path: str, responses: bool) -> None:
+        self.name = name
+        self.path = path
+        self.responses = responses
+
+    def llm(self, base_url: str) -> ChatOpenAI:
+        return ChatOpenAI(
+            model=MODEL, base_url=base_url, api_key=API_KEY, use_responses_api=self.responses
+        )
+
+    def text(self, reply: Any) -> Any:
+        """The answer's text in a raw JSON reply."""
+        if self.responses:
+            return reply["output"][0]["content"][0]["text"]
+        return reply["choices"][0]["message"]["content"]
+
+    def is_delta(self, event: Any) -> bool:
+        """Whether a raw stream event carries a piece of the answer's text."""
+        if self.responses:
+            return event.get("type") == "response.output_text.delta"
+        choices = event.get("choices")
+        return bool(choices and choices[0]["delta"].get("content"))
+
+    def is_last(self, event: Any) -> bool:
+        return self.responses and event.get("type") == "response.completed"
+
+
+CHAT = Api("chat", "/chat/completions", responses=False)
+RESPONSES = Api("responses", "/responses", responses=True)
+
+
+def capture_bodies(api: Api = CHAT) -> tuple[dict[str, Any], dict[str, Any]]:
     """The JSON bodies ChatOpenAI sends for an invoke and for a stream (via the emulator)."""
     with Emulator() as emulator:
-        llm = ChatOpenAI(model=MODEL, base_url=emulator.base_url, api_key=API_KEY)
+        llm = api.llm(emulator.base_url)
         llm.invoke(PROMPT)
         for _ in llm.stream(STREAM_PROMPT):
             pass
@@ -107,23 +144,25 @@ def _interleaved(
 # -- invoke ----------------------------------------------------------------------------------
 
 
-def bench_invoke(base_url: str, body: dict[str, Any], quick: bool) -> dict[str, Any]:
-    url = base_url + "/chat/completions"
+def bench_invoke(
+    base_url: str, body: dict[str, Any], quick: bool, api: Api = CHAT
+) -> dict[str, Any]:
+    url = base_url + api.path
     headers = _headers()
-    llm = ChatOpenAI(model=MODEL, base_url=base_url, api_key=API_KEY)
-    expected = llm.invoke(PROMPT).content
+    llm = api.llm(base_url)
+    expected = llm.invoke(PROMPT).text
     with httpx.Client(timeout=60) as client, httpx2.Client(timeout=60) as client2:
 
         def raw_httpx() -> object:
             response = client.post(url, content=json.dumps(body).encode(), headers=headers)
-            return json.loads(response.content)["choices"][0]["message"]["content"]
+            return api.text(json.loads(response.content))
 
         def raw_httpx2() -> object:
             response = client2.post(url, content=json.dumps(body).encode(), headers=headers)
-            return json.loads(response.content)["choices"][0]["message"]["content"]
+            return api.text(json.loads(response.content))
 
         def pipes() -> object:
-            return llm.invoke(PROMPT).content
+            return llm.invoke(PROMPT).text
 
         assert raw_httpx() == raw_httpx2() == expected == PROMPT
         return _interleaved(
@@ -218,13 +257,16 @@ def bench_abatch(base_url: str, body: dict[str, Any], quick: bool) -> dict[str, 
 # -- streaming -------------------------------------------------------------------------------
 
 
-def bench_stream(base_url: str, body: dict[str, Any], quick: bool) -> dict[str, Any]:
-    url = base_url + "/chat/completions"
+def bench_stream(
+    base_url: str, body: dict[str, Any], quick: bool, api: Api = CHAT
+) -> dict[str, Any]:
+    url = base_url + api.path
     headers = {**_headers(), "accept": "text/event-stream"}
-    llm = ChatOpenAI(model=MODEL, base_url=base_url, api_key=API_KEY)
+    llm = api.llm(base_url)
     # A 2-token reply too: its first chunk shows the per-request cost of starting a stream,
     # which the 5,000-chunk stream's server-side start (echoing 25 kB) partly hides.
-    short_body = {**body, "messages": [{**body["messages"][0], "content": SHORT_PROMPT}]}
+    key = "input" if api.responses else "messages"
+    short_body = {**body, key: [{**body[key][0], "content": SHORT_PROMPT}]}
 
     with httpx.Client(timeout=60) as client:
 
@@ -246,9 +288,10 @@ def bench_stream(base_url: str, body: dict[str, Any], quick: bool) -> dict[str, 
                     event = json.loads(data)
                     if not first:
                         first = time.perf_counter() - start
-                    choices = event.get("choices")
-                    if choices and choices[0]["delta"].get("content"):
+                    if api.is_delta(event):
                         count += 1
+                    elif api.is_last(event):
+                        break
             return first, time.perf_counter() - start, count, time.thread_time() - cpu
 
         def pipes(prompt: str) -> tuple[float, float, int, float]:
@@ -263,9 +306,11 @@ def bench_stream(base_url: str, body: dict[str, Any], quick: bool) -> dict[str, 
                     count += 1
             return first, time.perf_counter() - start, count, time.thread_time() - cpu
 
+        # A Responses stream has one content chunk more than deltas: the text's "done" block.
+        extra = 1 if api.responses else 0
         for _ in range(2):  # warm-up
-            assert raw(body)[2] == pipes(STREAM_PROMPT)[2] == STREAM_CHUNKS
-            assert raw(short_body)[2] == pipes(SHORT_PROMPT)[2] == 2
+            assert raw(body)[2] == pipes(STREAM_PROMPT)[2] - extra == STREAM_CHUNKS
+            assert raw(short_body)[2] == pipes(SHORT_PROMPT)[2] - extra == 2
         samples: dict[str, list[tuple[float, float, int, float]]] = {"raw": [], "pipes": []}
         short: dict[str, list[float]] = {"raw": [], "pipes": []}
         for _ in range(3 if quick else 21):
@@ -359,16 +404,52 @@ def bench_imports(runs: int) -> dict[str, Any]:
     return out
 
 
+def _responses_rows(invoke: dict[str, Any], stream: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Responses API rows: the Chat Completions budgets."""
+    raw_us, pipes_us = invoke["raw_httpx"]["wall_us"], invoke["pipes"]["wall_us"]
+    return [
+        {
+            "metric": "Responses API invoke: overhead over raw httpx POST+parse",
+            "value": pipes_us - raw_us,
+            "unit": "µs",
+            "budget": max(50.0, 0.1 * raw_us),
+            "note": f"wall, median: pipes {pipes_us:.0f} µs vs raw httpx {raw_us:.0f} µs "
+            f"({(pipes_us / raw_us - 1) * 100:+.0f}%); CPU {invoke['pipes']['cpu_us']:.0f} vs "
+            f"{invoke['raw_httpx']['cpu_us']:.0f} µs",
+        },
+        {
+            "metric": f"Responses API stream {STREAM_CHUNKS:,} deltas: time per chunk vs raw SSE",
+            "value": 1 / stream["rate_ratio"],
+            "unit": "x",
+            "budget": 1.25,
+            "note": f"pipes {stream['pipes']['chunks_per_s'] / 1e3:.1f}k chunks/s = "
+            f"{stream['rate_ratio'] * 100:.0f}% of raw {stream['raw']['chunks_per_s'] / 1e3:.1f}k"
+            f" (budget >= 80%); client CPU {stream['pipes']['cpu_per_chunk_us']:.1f} vs "
+            f"{stream['raw']['cpu_per_chunk_us']:.1f} µs/chunk",
+        },
+        {
+            "metric": "    Responses API stream: time to first chunk vs raw SSE",
+            "value": stream["first_chunk_ratio"],
+            "unit": "x",
+            "note": f"pipes {stream['pipes']['first_chunk_us']:.0f} µs vs raw "
+            f"{stream['raw']['first_chunk_us']:.0f} µs",
+        },
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (smoke run)")
     args = parser.parse_args()
 
     plain_body, stream_body = capture_bodies()
+    r_plain_body, r_stream_body = capture_bodies(RESPONSES)
     with EmulatorProcess() as server:
         invoke = bench_invoke(server.base_url, plain_body, args.quick)
         abatch = bench_abatch(server.base_url, plain_body, args.quick)
         stream = bench_stream(server.base_url, stream_body, args.quick)
+        r_invoke = bench_invoke(server.base_url, r_plain_body, args.quick, RESPONSES)
+        r_stream = bench_stream(server.base_url, r_stream_body, args.quick, RESPONSES)
     imports = bench_imports(3 if args.quick else 7)
 
     raw_us, pipes_us = invoke["raw_httpx"]["wall_us"], invoke["pipes"]["wall_us"]
@@ -453,6 +534,7 @@ def main() -> None:
             "note": f"pipes {stream['pipes']['short_first_chunk_us']:.0f} µs vs raw "
             f"{stream['raw']['short_first_chunk_us']:.0f} µs",
         },
+        *_responses_rows(r_invoke, r_stream),
         {
             "metric": "import pipes_openai (fresh process, median)",
             "value": imports["pipes_openai"]["ms"],
@@ -502,6 +584,8 @@ def main() -> None:
         invoke=invoke,
         abatch=abatch,
         stream=stream,
+        responses_invoke=r_invoke,
+        responses_stream=r_stream,
         imports=imports,
         quick=args.quick,
         source=source_state(),

@@ -149,6 +149,17 @@ class AzureChatOpenAI(BaseChatOpenAI):
         endpoint = (self.azure_endpoint or "").rstrip("/")
         return f"{endpoint}/openai/deployments/{self.azure_deployment}{self._path}"
 
+    def _responses_endpoint(self) -> str:
+        if self.base_url is not None:
+            return self.base_url.rstrip("/") + "/responses"
+        # Azure's v1 API: one route for every deployment (the model names it), no api-version.
+        return f"{(self.azure_endpoint or '').rstrip('/')}/openai/v1/responses"
+
+    def _responses_query(self) -> dict[str, Any]:
+        if self.base_url is not None:
+            return self._query()
+        return dict(self.default_query or {})
+
     def _query(self) -> dict[str, Any]:
         return {"api-version": self.api_version, **(self.default_query or {})}
 

@@ -203,12 +203,52 @@ class BaseChatOpenAI(BaseChatModel):
     raise_on_content_filter: bool = False
     """Raise [`ContentFilterError`][pipes_openai.ContentFilterError] when a reply ends with
     `finish_reason "content_filter"` (Azure's default) instead of returning the partial reply."""
+    use_responses_api: bool | None = None
+    """Call OpenAI's Responses API (`/responses`) instead of Chat Completions. `None`
+    decides per call, as langchain-openai does: the Responses API when the call needs it
+    (`reasoning`, `include`, `truncation`, `context_management`, `use_previous_response_id`,
+    `previous_response_id=`, `output_version="responses/v1"`, a model served only there such
+    as `gpt-5-pro`, or a built-in tool such as `{"type": "web_search"}` in `bind_tools`)."""
+    output_version: Literal["v0", "responses/v1", "v1"] | None = None
+    """The shape of Responses API replies (langchain-openai's meaning). `None` or
+    `"responses/v1"`: `content` holds one block per output item part (text with
+    annotations, reasoning and built-in tool items as they come); `"v0"`: text blocks, with
+    reasoning and built-in tool items in `additional_kwargs`; `"v1"`: LangChain's standard
+    blocks (`reasoning`, `server_tool_call` ...). Setting `"responses/v1"` selects the
+    Responses API."""
+    reasoning: dict[str, Any] | None = None
+    """Responses API reasoning options, e.g. `{"effort": "medium", "summary": "auto"}`."""
+    verbosity: str | None = None
+    """`"low"`, `"medium"` or `"high"`: how much the model writes (gpt-5; `text.verbosity` on
+    the Responses API)."""
+    include: list[str] | None = None
+    """Extra output to include, e.g. `["reasoning.encrypted_content"]` (Responses API)."""
+    store: bool | None = None
+    """Whether OpenAI stores the response (Responses API; with `False`, send reasoning back
+    with `include=["reasoning.encrypted_content"]`)."""
+    truncation: str | None = None
+    """`"auto"` or `"disabled"`: what the Responses API does with a context that is too long."""
+    use_previous_response_id: bool = False
+    """Send only the messages after the last `AIMessage` that came from the Responses API,
+    with its id as `previous_response_id` (the server keeps the conversation)."""
+    prompt_cache_key: str | None = None
+    """A key grouping requests that share a prompt prefix, to improve cache hits."""
+    prompt_cache_retention: str | None = None
+    """How long a cached prompt prefix is kept, e.g. `"24h"`."""
+    context_management: list[dict[str, Any]] | None = None
+    """Responses API context management (compaction), e.g.
+    `[{"type": "compaction", "compact_threshold": 100000}]`."""
+    reasoning_in_history: bool = False
+    """Chat Completions: send the reasoning text of earlier assistant messages back as
+    `reasoning_content` (DeepSeek requires it on tool-call turns). Off by default: most
+    servers reject or ignore the field."""
 
     _connection: tuple[httpx.URL, dict[str, str], HTTPEngine] | None = PrivateAttr(default=None)
     # Every credential this model has sent (the key, credential headers, each AD token
     # fetched), shared with its HTTPEngine, which scrubs them from every error.
     _known_secrets: Secrets = PrivateAttr(default_factory=Secrets)
     _stream_options_ok: bool = PrivateAttr(default=True)
+    _responses_url: tuple[object, httpx.URL] | None = PrivateAttr(default=None)
 
     _provider_label: ClassVar[str] = "OpenAI"
     # The API path under the base URL (OpenAIEmbeddings' transport sends to "/embeddings").
@@ -252,6 +292,7 @@ class BaseChatOpenAI(BaseChatModel):
             state["__pydantic_private__"] = {
                 **private,
                 "_connection": None,
+                "_responses_url": None,
                 "_known_secrets": Secrets(),
             }
         return state
@@ -326,6 +367,7 @@ class BaseChatOpenAI(BaseChatModel):
         for key in _PARAM_FIELDS:
             copied.__dict__[key] = reveal_credentials(copied.__dict__[key])
         copied._connection = None
+        copied._responses_url = None
         copied._known_secrets = Secrets()  # its own credentials, added when it connects
         return copied
 
@@ -407,6 +449,24 @@ class BaseChatOpenAI(BaseChatModel):
         # A token-counting limiter follows the server's x-ratelimit-*/retry-after headers.
         limiter = self.rate_limiter
         return limiter.observe_headers if limiter is not None and limiter.counts_tokens else None
+
+    def _responses_endpoint(self) -> str:
+        return (self.base_url or _OPENAI_BASE_URL).rstrip("/") + "/responses"
+
+    def _responses_query(self) -> dict[str, Any]:
+        return self._query()
+
+    def _get_responses_url(self) -> httpx.URL:
+        """The Responses API URL, built once per connection (with the same query)."""
+        connection = self._get_connection()
+        cached = self._responses_url
+        if cached is None or cached[0] is not connection:
+            url = self._responses_endpoint()
+            query = self._responses_query()
+            if query:
+                url += ("&" if "?" in url else "?") + urlencode(query, doseq=True)
+            cached = self._responses_url = (connection, httpx.URL(url))
+        return cached[1]
 
     def _request_headers(self, headers: dict[str, str]) -> dict[str, str]:
         """Per-request headers (Azure adds a fresh AD token here)."""

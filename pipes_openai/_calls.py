@@ -6,6 +6,9 @@ The functions here are [`BaseChatOpenAI`][pipes_openai.BaseChatOpenAI]'s provide
 filter checked and `response_format=Model` parsed. A server that rejects
 `stream_options` is retried once without it, and the model stops sending it.
 
+The Responses API (`uses_responses_api`) goes through the same engine; its wire modules load
+on the first call that needs them, so `import pipes_openai` does not pay for them.
+
 Example:
     ```python
     message = generate(llm, [HumanMessage("hi")], stop=None)  # what llm.invoke("hi") runs
@@ -28,6 +31,11 @@ from pipes_openai._errors import (
 )
 from pipes_openai._pipes import AIMessage, AIMessageChunk, BaseMessage, OutputParserException
 from pipes_openai._request import ENCODER, build_body
+from pipes_openai._responses_request import (
+    build_responses_body,
+    output_version,
+    uses_responses_api,
+)
 from pipes_openai._streaming import StreamMeta
 from pipes_openai._wire import StreamState, completion_to_message
 
@@ -56,9 +64,11 @@ def _drop_stream_options(llm: BaseChatOpenAI, body: dict[str, Any], exc: OpenAIE
 def _check_finish(
     llm: BaseChatOpenAI, message: AIMessage, meta_request_id: str | None = None
 ) -> None:
-    if (
-        llm.raise_on_content_filter
-        and message.response_metadata.get("finish_reason") == "content_filter"
+    metadata = message.response_metadata
+    if llm.raise_on_content_filter and (
+        metadata.get("finish_reason") == "content_filter"
+        # The Responses API's form of it.
+        or (metadata.get("incomplete_details") or {}).get("reason") == "content_filter"
     ):
         # The engine's name for the server: "OpenAI", or the host of a custom base_url.
         provider = llm._get_connection()[2].provider
@@ -72,9 +82,18 @@ def _check_finish(
 
 
 def _finish_message(
-    llm: BaseChatOpenAI, data: Any, request_id: str | None, kwargs: Mapping[str, Any]
+    llm: BaseChatOpenAI,
+    data: Any,
+    request_id: str | None,
+    kwargs: Mapping[str, Any],
+    responses: bool = False,
 ) -> AIMessage:
-    message = completion_to_message(data, model=llm.model)
+    if responses:
+        from pipes_openai._responses_wire import response_to_message
+
+        message = response_to_message(data, model=llm.model, output_version=output_version(llm))
+    else:
+        message = completion_to_message(data, model=llm.model)
     _check_finish(llm, message, request_id)
     response_format = kwargs.get("response_format")
     if (
@@ -95,6 +114,37 @@ def _finish_message(
     return message
 
 
+def _plain_request(
+    llm: BaseChatOpenAI,
+    url: httpx.URL,
+    messages: list[BaseMessage],
+    stop: list[str] | None,
+    kwargs: dict[str, Any],
+) -> tuple[httpx.URL, bytes, bool]:
+    """The URL and body of a non-streamed call, and whether it goes to the Responses API."""
+    if uses_responses_api(llm, kwargs):
+        body = build_responses_body(llm, messages, stop, kwargs, stream=False)
+        return llm._get_responses_url(), ENCODER.encode(body).encode(), True
+    body = build_body(llm, messages, stop, kwargs, stream=False)
+    return url, ENCODER.encode(body).encode(), False
+
+
+def _responses_stream(
+    llm: BaseChatOpenAI,
+    engine: HTTPEngine,
+    meta: StreamMeta,
+    messages: list[BaseMessage],
+    stop: list[str] | None,
+    kwargs: dict[str, Any],
+) -> tuple[httpx.URL, bytes, Callable[[Any], AIMessageChunk | None]]:
+    """The URL, body and event converter of a streamed Responses API call."""
+    from pipes_openai._responses_stream import ResponsesStreamState
+
+    body = build_responses_body(llm, messages, stop, kwargs, stream=True)
+    convert = ResponsesStreamState(engine, meta, llm.model, output_version(llm)).convert
+    return llm._get_responses_url(), ENCODER.encode(body).encode(), convert
+
+
 def generate(
     llm: BaseChatOpenAI,
     messages: list[BaseMessage],
@@ -103,9 +153,9 @@ def generate(
     **kwargs: Any,
 ) -> AIMessage:
     url, headers, engine = llm._get_connection()
-    body = build_body(llm, messages, stop, kwargs, stream=False)
-    reply = engine.post(url, ENCODER.encode(body).encode(), llm._request_headers(headers))
-    return _finish_message(llm, reply.data, reply.request_id, kwargs)
+    url, content, responses = _plain_request(llm, url, messages, stop, kwargs)
+    reply = engine.post(url, content, llm._request_headers(headers))
+    return _finish_message(llm, reply.data, reply.request_id, kwargs, responses)
 
 
 async def agenerate(
@@ -116,11 +166,9 @@ async def agenerate(
     **kwargs: Any,
 ) -> AIMessage:
     url, headers, engine = llm._get_connection()
-    body = build_body(llm, messages, stop, kwargs, stream=False)
-    reply = await engine.apost(
-        url, ENCODER.encode(body).encode(), await llm._arequest_headers(headers)
-    )
-    return _finish_message(llm, reply.data, reply.request_id, kwargs)
+    url, content, responses = _plain_request(llm, url, messages, stop, kwargs)
+    reply = await engine.apost(url, content, await llm._arequest_headers(headers))
+    return _finish_message(llm, reply.data, reply.request_id, kwargs, responses)
 
 
 def stream(
@@ -131,8 +179,12 @@ def stream(
     **kwargs: Any,
 ) -> Iterator[AIMessageChunk]:
     url, headers, engine = llm._get_connection()
-    body = build_body(llm, messages, stop, kwargs, stream=True)
     meta = StreamMeta()
+    if uses_responses_api(llm, kwargs):
+        url, content, convert = _responses_stream(llm, engine, meta, messages, stop, kwargs)
+        yield from engine.stream(url, content, llm._request_headers(headers), meta, convert)
+        return
+    body = build_body(llm, messages, stop, kwargs, stream=True)
     state = StreamState(body["model"], _finish_check(llm, meta))
     # The engine converts each event itself (state.convert): one generator hop less per
     # token on the hottest path of the package.
@@ -177,8 +229,14 @@ async def astream(
     **kwargs: Any,
 ) -> AsyncIterator[AIMessageChunk]:
     url, headers, engine = llm._get_connection()
-    body = build_body(llm, messages, stop, kwargs, stream=True)
     meta = StreamMeta()
+    if uses_responses_api(llm, kwargs):
+        url, content, convert = _responses_stream(llm, engine, meta, messages, stop, kwargs)
+        request_headers = await llm._arequest_headers(headers)
+        async for chunk in engine.astream(url, content, request_headers, meta, convert):
+            yield chunk
+        return
+    body = build_body(llm, messages, stop, kwargs, stream=True)
     state = StreamState(body["model"], _finish_check(llm, meta))
     async for chunk in _aevents(llm, engine, url, body, headers, meta, state.convert):
         yield chunk

@@ -264,7 +264,10 @@ def _events(
                 if data == done_marker:
                     return outs
                 meta.events += 1
-                if event is None:
+                # Unnamed events (Chat Completions) and named ones (the Responses API's
+                # `event: response.output_text.delta`) alike; an `error` event is decoded
+                # (and raised) by decode_event.
+                if event != "error":
                     try:
                         obj = from_json(data)  # pydantic-core: ~3x json.loads on small events
                     except ValueError:
@@ -283,4 +286,6 @@ def _events(
                 yield EMIT, outs
             raise
         if raw is None:
+            if meta.finished:  # the protocol's final event came (no [DONE] in Responses)
+                return outs
             raise incomplete(policy, meta.events, meta.request_id, meta.attempts)

@@ -239,8 +239,9 @@ def incomplete(
     reason = f": {type(exc).__name__}: {policy.scrub(str(exc))}" if exc is not None else ""
     return StreamIncompleteError(
         f"The stream from {policy.provider} ended after {events} event(s) without "
-        f"'data: [DONE]'{reason}. The partial output was discarded; retry the request. "
-        "If the server never sends [DONE], it is not OpenAI-compatible here.",
+        f"'data: [DONE]' (Responses API: without response.completed){reason}. The partial "
+        "output was discarded; retry the request. If the server never sends [DONE], it is "
+        "not OpenAI-compatible here.",
         request_id=request_id,
         attempts=attempts,
     )

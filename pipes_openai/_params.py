@@ -85,6 +85,18 @@ class ChatOpenAIParams(ChatModelParams, total=False):
     http_async_client: httpx.AsyncClient | None
     null_tool_call_content: bool
     raise_on_content_filter: bool
+    use_responses_api: bool | None
+    output_version: Literal["v0", "responses/v1", "v1"] | None
+    reasoning: dict[str, Any] | None
+    verbosity: str | None
+    include: list[str] | None
+    store: bool | None
+    truncation: str | None
+    use_previous_response_id: bool
+    prompt_cache_key: str | None
+    prompt_cache_retention: str | None
+    context_management: list[dict[str, Any]] | None
+    reasoning_in_history: bool
 
 
 class AzureChatOpenAIParams(ChatOpenAIParams, total=False):

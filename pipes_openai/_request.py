@@ -23,7 +23,7 @@ from pipes_openai._wire import is_o_series, is_reasoning_model, messages_to_wire
 if TYPE_CHECKING:
     from pipes_openai._base import BaseChatOpenAI
 
-__all__ = ["ENCODER", "build_body"]
+__all__ = ["ENCODER", "build_body", "pydantic_response_format"]
 
 # One encoder for the process: json.dumps() with options builds a new encoder per call.
 ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -69,6 +69,7 @@ def build_body(
             messages,
             system_role="developer" if is_o_series(model) else "system",
             null_content=llm.null_tool_call_content,
+            reasoning=llm.reasoning_in_history,
         ),
     }
     values = llm.__dict__
@@ -93,7 +94,7 @@ def build_body(
             body[key] = body.pop("max_tokens")
     response_format = body.get("response_format")
     if isinstance(response_format, type) and issubclass(response_format, BaseModel):
-        body["response_format"] = _pydantic_response_format(response_format)
+        body["response_format"] = pydantic_response_format(response_format)
     if stream:
         body["stream"] = True
         if kwargs.get("stream_usage", llm.stream_usage) and llm._stream_options_ok:
@@ -106,7 +107,7 @@ def build_body(
     return body
 
 
-def _pydantic_response_format(model: type[BaseModel]) -> dict[str, Any]:
+def pydantic_response_format(model: type[BaseModel]) -> dict[str, Any]:
     from pipes import convert_to_openai_tool
 
     function = convert_to_openai_tool(model, strict=True)["function"]

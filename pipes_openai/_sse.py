@@ -31,6 +31,10 @@ SSEEvent = tuple[str | None, bytes]
 DEFAULT_EVENT_LIMIT = 16 * 1024 * 1024
 """Bytes one SSE line, or the data of one event, may hold (16 MiB)."""
 
+# `event:` lines seen -> their decoded names (bounded: a server inventing names costs a decode).
+_NAMES: dict[bytes, str] = {}
+_MAX_NAMES = 256
+
 
 class EventTooLarge(ValueError):
     """A line or an event's data grew past the decoder's `limit` (`size` bytes so far)."""
@@ -122,7 +126,14 @@ class SSEDecoder:
             elif line[:5] == b"data:":
                 data.append(line[6:] if line[5:6] == b" " else line[5:])
             elif line[:6] == b"event:":
-                self._event = line[6:].strip().decode("utf-8", "replace")
+                # Named events (the Responses API names every one): a handful of names, each
+                # decoded once.
+                name = _NAMES.get(line)
+                if name is None:
+                    name = line[6:].strip().decode("utf-8", "replace")
+                    if len(_NAMES) < _MAX_NAMES:
+                        _NAMES[line] = name
+                self._event = name
             # ":" comments (keep-alives), "id:" and "retry:" carry nothing we use.
         if data:
             # An event continues past this chunk: count only what is new (linear), off the

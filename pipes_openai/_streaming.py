@@ -27,13 +27,16 @@ __all__ = ["StreamMeta", "converted", "decode_event", "is_event_stream"]
 class StreamMeta:
     """What a call learned about its response (filled in while it runs)."""
 
-    __slots__ = ("attempts", "events", "headers", "request_id")
+    __slots__ = ("attempts", "events", "finished", "headers", "request_id")
 
     def __init__(self) -> None:
         self.request_id: str | None = None
         self.attempts = 0
         self.events = 0
         self.headers: httpx.Headers | None = None
+        # Set by a converter on a protocol's own final event (the Responses API's
+        # `response.completed`): the body may then end without `data: [DONE]`.
+        self.finished = False
 
 
 def converted(obj: Any, convert: Callable[[Any], Any] | None) -> list[Any]:

@@ -23,6 +23,19 @@ if TYPE_CHECKING:
 
 __all__ = ["tool_bind_kwargs"]
 
+# Built-in tools a tool_choice string may name (the Responses API's `{"type": ...}` choices).
+_BUILTIN_CHOICES = frozenset(
+    {
+        "file_search",
+        "web_search_preview",
+        "computer",
+        "computer_use",
+        "computer_use_preview",
+        "code_interpreter",
+        "image_generation",
+    }
+)
+
 
 def tool_bind_kwargs(
     tools: Sequence[ToolLike],
@@ -58,6 +71,8 @@ def _tool_choice(choice: str | dict[str, Any] | bool, names: list[str]) -> str |
             return choice
         if choice == "any":
             return "required"
+        if choice in _BUILTIN_CHOICES and choice not in names:
+            return {"type": choice}  # a built-in tool (Responses API), as langchain-openai
         if names and choice not in names:
             raise ValueError(
                 f"tool_choice={choice!r} names no bound tool; bound tools: {', '.join(names)}. "

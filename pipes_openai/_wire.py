@@ -48,6 +48,8 @@ __all__ = [
     "is_reasoning_model",
     "message_to_wire",
     "messages_to_wire",
+    "reasoning_text",
+    "source_type",
     "usage_to_metadata",
 ]
 
@@ -95,7 +97,8 @@ def _data_url(part: Mapping[str, Any], default_mime: str | None) -> str:
     return f"data:{mime};base64,{data}"
 
 
-def _source_type(part: Mapping[str, Any]) -> str:
+def source_type(part: Mapping[str, Any]) -> str:
+    """Where a media part's content is: `"url"`, `"base64"`, `"id"` or `"text"`."""
     source = part.get("source_type")
     if isinstance(source, str):
         return source
@@ -122,7 +125,7 @@ def _user_part(part: str | Mapping[str, Any]) -> dict[str, Any]:
             return {"type": "image_url", "image_url": out}
         raise _fail("an image_url part has no 'image_url'", "Use {'image_url': {'url': ...}}.")
     if kind == "image":
-        source = _source_type(part)
+        source = source_type(part)
         if source == "url":
             url = part.get("url")
         elif source == "base64":
@@ -137,7 +140,7 @@ def _user_part(part: str | Mapping[str, Any]) -> dict[str, Any]:
             image_url["detail"] = part["detail"]
         return {"type": "image_url", "image_url": image_url}
     if kind == "audio":
-        if _source_type(part) != "base64":
+        if source_type(part) != "base64":
             raise _fail(
                 "audio input must be base64 data",
                 "Use audio_part(wav_or_mp3_bytes, format='wav') (URLs and ids are not accepted).",
@@ -146,7 +149,7 @@ def _user_part(part: str | Mapping[str, Any]) -> dict[str, Any]:
         mime = part.get("mime_type") or "audio/wav"
         return {"type": "input_audio", "input_audio": {"data": data, "format": audio_format(mime)}}
     if kind == "file" and "file" not in part:
-        source = _source_type(part)
+        source = source_type(part)
         if source == "text":
             return {"type": "text", "text": part.get("text", "")}
         if source == "id":
@@ -217,12 +220,18 @@ def _wire_tool_calls(message: AIMessage) -> list[dict[str, Any]]:
 
 
 def message_to_wire(
-    message: BaseMessage, *, system_role: str = "system", null_content: bool = True
+    message: BaseMessage,
+    *,
+    system_role: str = "system",
+    null_content: bool = True,
+    reasoning: bool = False,
 ) -> dict[str, Any]:
     """One message as the API expects it.
 
     `system_role` is `"developer"` for o-series models; `null_content=False` sends
-    `""` instead of `null` beside tool calls (for servers that reject `null`).
+    `""` instead of `null` beside tool calls (for servers that reject `null`);
+    `reasoning=True` sends an assistant message's reasoning back as `reasoning_content`
+    (DeepSeek wants it on tool-call turns).
     """
     out: dict[str, Any]
     if isinstance(message, HumanMessage):
@@ -235,6 +244,10 @@ def message_to_wire(
             out["content"] = content or (None if null_content else "")
         else:
             out["content"] = content
+        if reasoning:
+            text = reasoning_text(message)
+            if text:
+                out["reasoning_content"] = text
     elif isinstance(message, SystemMessage):
         role = message.additional_kwargs.get("__openai_role__") or system_role
         out = {"role": role, "content": content_to_wire(message.content, role="system")}
@@ -260,13 +273,18 @@ def message_to_wire(
 
 
 def messages_to_wire(
-    messages: Sequence[BaseMessage], *, system_role: str = "system", null_content: bool = True
+    messages: Sequence[BaseMessage],
+    *,
+    system_role: str = "system",
+    null_content: bool = True,
+    reasoning: bool = False,
 ) -> list[dict[str, Any]]:
     """Every message of a conversation (see `message_to_wire`)."""
     if not messages:
         raise _fail("there are no messages to send", "Pass at least one message.")
     return [
-        message_to_wire(m, system_role=system_role, null_content=null_content) for m in messages
+        message_to_wire(m, system_role=system_role, null_content=null_content, reasoning=reasoning)
+        for m in messages
     ]
 
 
@@ -309,6 +327,34 @@ def usage_to_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
     if output_details:
         result["output_token_details"] = output_details  # type: ignore[typeddict-item]
     return result
+
+
+def _with_reasoning(reasoning: str, content: Any) -> list[Any]:
+    """`content` after a reasoning block (LangChain's standard `{"type": "reasoning"}`)."""
+    blocks: list[Any] = [{"type": "reasoning", "reasoning": reasoning}]
+    if isinstance(content, str):
+        if content:
+            blocks.append({"type": "text", "text": content})
+    else:
+        blocks.extend(content)
+    return blocks
+
+
+def reasoning_text(message: AIMessage) -> str | None:
+    """The reasoning of an assistant message: its reasoning blocks, else `reasoning_content`."""
+    content = message.content
+    if not isinstance(content, str):
+        parts = [
+            part["reasoning"]
+            for part in content
+            if isinstance(part, Mapping)
+            and part.get("type") == "reasoning"
+            and isinstance(part.get("reasoning"), str)
+        ]
+        if parts:
+            return "".join(parts)
+    value = message.additional_kwargs.get("reasoning_content")
+    return value if isinstance(value, str) and value else None
 
 
 def _reasoning(message: Mapping[str, Any]) -> Any:
@@ -383,8 +429,12 @@ def _completion_to_message(data: Any, model: str | None) -> AIMessage:
     if data.get("service_tier") is not None:
         metadata["service_tier"] = data["service_tier"]
     metadata["model_provider"] = "openai"
+    if not isinstance(content, str):
+        content = content or ""
+    if reasoning:
+        content = _with_reasoning(reasoning, content)
     fields: dict[str, Any] = {
-        "content": content if isinstance(content, str) else (content or ""),
+        "content": content,
         "additional_kwargs": additional,
         "response_metadata": metadata,
         "id": data.get("id"),
@@ -414,7 +464,7 @@ class StreamState:
     many times when chunks are added up.
     """
 
-    __slots__ = ("_usage", "model", "on_finish")
+    __slots__ = ("_blocks", "_usage", "model", "on_finish")
 
     def __init__(
         self,
@@ -424,6 +474,9 @@ class StreamState:
         self.model = model
         self.on_finish = on_finish  # called with the chunk carrying a finish_reason
         self._usage: Any = None
+        # Once reasoning has streamed, content goes in indexed blocks (reasoning at 0, text
+        # at 1), so the chunks add up to what invoke returns.
+        self._blocks = False
 
     def convert(self, data: Any) -> AIMessageChunk | None:
         """The chunk for one event, or `None` when it carries nothing (keep-alives)."""
@@ -442,6 +495,7 @@ class StreamState:
                 and choice.get("logprobs") is None
                 and choice.get("index", 0) == 0
                 and data.get("usage") is None
+                and not self._blocks
             ):
                 return AIMessageChunk.text_delta(content, data.get("id"))
         try:
@@ -485,6 +539,14 @@ class StreamState:
         reasoning = _reasoning(delta)
         if reasoning:
             additional["reasoning_content"] = reasoning
+            self._blocks = True
+        if self._blocks:
+            blocks: list[Any] = []
+            if reasoning:
+                blocks.append({"type": "reasoning", "reasoning": reasoning, "index": 0})
+            if content:
+                blocks.append({"type": "text", "text": content, "index": 1})
+            fields["content"] = blocks
         if additional:
             fields["additional_kwargs"] = additional
         if raw_calls:

@@ -194,11 +194,14 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
         )
 
     @classmethod
-    def text_delta(cls, content: str, id: str | None = None) -> Self:
+    def text_delta(cls, content: str, id: str | None = None, *, index: int | None = None) -> Self:
         """A streamed piece of text: `AIMessageChunk(content=content, id=id)`, faster.
 
-        For providers' per-token path. The result equals what the constructor builds; values
-        of other types (or a user subclass, whose validators must run) take the constructor.
+        For providers' per-token path. With `index`, the content is one text block
+        `[{"type": "text", "text": content, "index": index}]` (blocks with the same index merge,
+        as OpenAI's Responses API streams them). The result equals what the constructor
+        builds; values of other types (or a user subclass, whose validators must run) take the
+        constructor.
 
         Example:
             ```python
@@ -206,10 +209,18 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
             ```
         """
         spec = _SPECS.get(cls) or _fast_spec(cls)
-        if not spec.trusted or type(content) is not str or not (id is None or type(id) is str):
-            return cls(content=content, id=id)
+        value: Any = (
+            content if index is None else [{"type": "text", "text": content, "index": index}]
+        )
+        if (
+            not spec.trusted
+            or type(content) is not str
+            or not (id is None or type(id) is str)
+            or not (index is None or type(index) is int)
+        ):
+            return cls(content=value, id=id)
         values = spec.values(_NOTHING)
-        values["content"] = content
+        values["content"] = value
         values["id"] = id
         chunk = cls.__new__(cls)
         _set_dict(chunk, "__dict__", values)

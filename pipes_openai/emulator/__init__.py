@@ -29,8 +29,10 @@ Endpoints: `POST /v1/chat/completions` (and `/chat/completions`), Azure's
 `POST /v1/embeddings` (and Azure's `/openai/deployments/{deployment}/embeddings`:
 deterministic unit vectors where related texts are close, `dimensions`, float or base64,
 token-array inputs, the API's per-request limits; see `pipes_openai.emulator._embeddings`),
-`GET /v1/models` and `GET /v1/models/{id}`; the Files and Batch APIs (`/v1/files`: upload,
-list, retrieve, content, delete; `/v1/batches`: create, list, retrieve, cancel; also under
+`GET /v1/models` and `GET /v1/models/{id}`; the Responses API: `POST /v1/responses` (plain
+and SSE, typed events), `GET` / `DELETE /v1/responses/{id}`, `POST /v1/responses/input_tokens`
+(also under Azure's `/openai/v1/`); the Files and Batch APIs (`/v1/files`: upload, list,
+retrieve, content, delete; `/v1/batches`: create, list, retrieve, cancel; also under
 `/openai/` for Azure), whose batches answer each line like a chat completion once
 `batch_delay` seconds have passed (or expire after `batch_expire_after`). Every response
 carries an `x-request-id` header. HTTP/1.1 with keep-alive, pipelining, chunked request
@@ -41,7 +43,8 @@ depth, `n`, `top_logprobs`, `max_tokens` and the size of the reply a request ask
 crossing a bound answers a 4xx naming it, and no other client notices. A client that goes away
 (FIN or RST) cancels its held, delayed or streaming request.
 
-What the assistant answers (deterministic), one queue item per chat completion request:
+What the assistant answers (deterministic), one queue item per chat completion (or Responses)
+request:
 
 1. the next queued item: a scripted [`Reply`][pipes_openai.emulator.Reply] (text, tool calls,
    refusal, `reasoning_content`, a finish reason, usage overrides, delays), or a
@@ -56,6 +59,17 @@ What the assistant answers (deterministic), one queue item per chat completion r
 3. `response_format` `json_schema`: JSON synthesized from the schema (all properties when
    `strict`); `json_object`: `{"echo": "<last user text>"}`;
 4. otherwise an **echo**: the text of the last user message, verbatim.
+
+A Responses request is answered by the same rules and the same queue: its `input` items,
+`instructions`, function tools, `text.format` and `max_output_tokens` are read as their Chat
+Completions counterparts. Reasoning models give a reasoning item (a summary when
+`reasoning.summary` is set or `Reply(reasoning_content=...)` scripts one, `encrypted_content`
+with `include=["reasoning.encrypted_content"]`); `Reply(output_items=[...],
+annotations=[...])` adds built-in tool calls with their results and citations;
+`finish_reason` `length` / `content_filter` gives an incomplete response; `Fault.stream_error`
+a `response.failed` event. Responses are stored in memory unless `store` is false:
+`previous_response_id` continues their conversation, and reasoning items sent back by id must be
+stored (or carry the emulator's encrypted content), as on OpenAI.
 
 `max_tokens` cuts the content (finish `length`); `stop` cuts at the first stop sequence.
 `n` gives n identical choices (streamed one after another); `logprobs`/`top_logprobs`

@@ -83,7 +83,10 @@ class _Batch:
 
 
 class BatchApi:
-    """`/v1/files` and `/v1/batches`, mixed into the dispatcher (which owns the queue)."""
+    """`/v1/files` and `/v1/batches`, mixed into the dispatcher (which owns the queue).
+
+    Its methods all start with `_batch`: the dispatcher mixes in other APIs beside it.
+    """
 
     batch_delay: float = 0.0
     """Seconds from a batch's creation until it completes (read when it is looked at)."""
@@ -102,7 +105,7 @@ class BatchApi:
     limits: Any
     _batch_state: tuple[dict[str, _File], dict[str, _Batch]] | None = None
 
-    def _state(self) -> tuple[dict[str, _File], dict[str, _Batch]]:
+    def _batch_store(self) -> tuple[dict[str, _File], dict[str, _Batch]]:
         if self._batch_state is None:
             self._batch_state = ({}, {})
         return self._batch_state
@@ -113,9 +116,9 @@ class BatchApi:
         kind, ident, action = match.group(1), match.group(2), match.group(3)
         try:
             if kind == "files":
-                status, payload = self._files_route(req, ident, action)
+                status, payload = self._batch_files_route(req, ident, action)
             else:
-                status, payload = self._batches_route(req, ident, action)
+                status, payload = self._batch_route(req, ident, action)
         except ApiError as exc:
             return error_response(exc, request_id, keep)
         if isinstance(payload, bytes):  # a file's content
@@ -132,14 +135,14 @@ class BatchApi:
 
     # -- files ------------------------------------------------------------------------------
 
-    def _files_route(
+    def _batch_files_route(
         self, req: HttpRequest, ident: str | None, action: str | None
     ) -> tuple[int, Any]:
-        files, _ = self._state()
+        files, _ = self._batch_store()
         method = req.method
         if ident is None and action is None:
             if method == "POST":
-                made = self._upload(req)
+                made = self._batch_upload(req)
                 files[made.id] = made
                 return 200, made.obj()
             if method == "GET":
@@ -158,7 +161,7 @@ class BatchApi:
                 return 200, {"id": ident, "object": "file", "deleted": True}
         raise _not_allowed(req)
 
-    def _upload(self, req: HttpRequest) -> _File:
+    def _batch_upload(self, req: HttpRequest) -> _File:
         ctype = req.headers.get("content-type", "")
         if not ctype.startswith("multipart/form-data"):
             raise ApiError(
@@ -195,34 +198,34 @@ class BatchApi:
 
     # -- batches ----------------------------------------------------------------------------
 
-    def _batches_route(
+    def _batch_route(
         self, req: HttpRequest, ident: str | None, action: str | None
     ) -> tuple[int, Any]:
-        _, batches = self._state()
+        _, batches = self._batch_store()
         if ident is None and action is None:
             if req.method == "POST":
-                made = self._create(req)
+                made = self._batch_create(req)
                 batches[made.obj["id"]] = made
                 return 200, made.shown()
             if req.method == "GET":
-                return 200, self._list(req)
+                return 200, self._batch_list(req)
             raise _not_allowed(req)
         found = batches.get(ident or "")
         if found is None:
             raise ApiError(404, f"No batch found with id '{ident}'.", param="batch_id", code=None)
         if action is None and req.method == "GET":
-            self._advance(found)
+            self._batch_advance(found)
             return 200, found.shown()
         if action == "cancel" and req.method == "POST":
-            self._advance(found)
+            self._batch_advance(found)
             if found.obj["status"] in ("validating", "in_progress"):
                 found.obj["status"] = "cancelling"
                 found.obj["cancelling_at"] = int(time.time())
             return 200, found.shown()
         raise _not_allowed(req)
 
-    def _list(self, req: HttpRequest) -> dict[str, Any]:
-        _, batches = self._state()
+    def _batch_list(self, req: HttpRequest) -> dict[str, Any]:
+        _, batches = self._batch_store()
         ordered = sorted(batches.values(), key=lambda b: b.created, reverse=True)  # newest first
         after = req.query.get("after")
         if after is not None:
@@ -231,7 +234,7 @@ class BatchApi:
         limit = int(req.query.get("limit", "20"))
         page = ordered[:limit]
         for batch in page:
-            self._advance(batch)
+            self._batch_advance(batch)
         data = [b.shown() for b in page]
         return {
             "object": "list",
@@ -240,7 +243,7 @@ class BatchApi:
             **({"first_id": data[0]["id"], "last_id": data[-1]["id"]} if data else {}),
         }
 
-    def _create(self, req: HttpRequest) -> _Batch:
+    def _batch_create(self, req: HttpRequest) -> _Batch:
         try:
             body = json.loads(req.body)
         except ValueError as exc:
@@ -264,7 +267,7 @@ class BatchApi:
                 "only '24h' is supported.",
                 param="completion_window",
             )
-        files, _ = self._state()
+        files, _ = self._batch_store()
         source = files.get(body["input_file_id"])
         if source is None:
             raise ApiError(
@@ -300,10 +303,10 @@ class BatchApi:
             "metadata": body.get("metadata"),
         }
         batch = _Batch(obj=obj, created=now)
-        batch.lines = self._validate_lines(batch, source.content)
+        batch.lines = self._batch_validate_lines(batch, source.content)
         return batch
 
-    def _validate_lines(self, batch: _Batch, content: bytes) -> list[dict[str, Any]]:
+    def _batch_validate_lines(self, batch: _Batch, content: bytes) -> list[dict[str, Any]]:
         """The parsed lines; errors (as the API reports them) fail the batch."""
         errors: list[dict[str, Any]] = []
         lines: list[dict[str, Any]] = []
@@ -370,14 +373,14 @@ class BatchApi:
             batch.obj["request_counts"]["total"] = len(lines)
         return lines
 
-    def _advance(self, batch: _Batch) -> None:
+    def _batch_advance(self, batch: _Batch) -> None:
         """Move `batch` on to where it would be now."""
         obj = batch.obj
         now = time.time()
         if obj["status"] == "validating":
             obj.update(status="in_progress", in_progress_at=int(now))
         if obj["status"] == "cancelling":
-            self._finish(batch, answered=False, end="cancelled")
+            self._batch_finish(batch, answered=False, end="cancelled")
             return
         if obj["status"] != "in_progress":
             return
@@ -385,17 +388,17 @@ class BatchApi:
         expire = self.batch_expire_after
         if expire is not None and batch.created + expire < due:  # it expires before it is done
             if now >= batch.created + expire:
-                self._finish(batch, answered=False, end="expired")
+                self._batch_finish(batch, answered=False, end="expired")
         elif now >= due:
-            self._finish(batch, answered=True, end="completed")
+            self._batch_finish(batch, answered=True, end="completed")
 
-    def _finish(self, batch: _Batch, *, answered: bool, end: str) -> None:
-        files, _ = self._state()
+    def _batch_finish(self, batch: _Batch, *, answered: bool, end: str) -> None:
+        files, _ = self._batch_store()
         outputs: list[dict[str, Any]] = []
         failures: list[dict[str, Any]] = []
         for line in batch.lines:
             if answered:
-                status, body, request_id = self._answer(line["body"])
+                status, body, request_id = self._batch_answer(line["body"])
                 entry = {
                     "id": f"batch_req_emu{next(self._seq):08d}",
                     "custom_id": line["custom_id"],
@@ -437,7 +440,7 @@ class BatchApi:
         else:
             obj.update(status="cancelled", cancelled_at=now)
 
-    def _answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
+    def _batch_answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
         """One line, answered as `POST /v1/chat/completions` would answer it."""
         seq = next(self._seq)
         request_id = f"req_emu{seq:08d}"

@@ -21,11 +21,19 @@ from ._embeddings import embeddings_response
 from ._engine import plan_reply, render_response
 from ._frames import build_response
 from ._http import Connection, HttpRequest
-from ._limits import Limits, check_json
+from ._limits import Limits, require_json
 from ._quirks import Quirk
 from ._record_replay import RecordReplay
 from ._recording import RequestLog
-from ._respond import cut_body, drop, error_response, retry_headers, send_later, stream_reply
+from ._respond import (
+    cut_body,
+    early_fault,
+    error_response,
+    retry_headers,
+    send_later,
+    stream_reply,
+)
+from ._responses import ResponsesAPI
 from ._script import Fault, Reply
 from ._validate import validate_request
 from ._wire import ApiError, default_error_message, dumps
@@ -38,13 +46,10 @@ _CHAT_PATHS = frozenset(
 _EMBEDDINGS_PATHS = frozenset({"/v1/embeddings", "/embeddings", "/openai/v1/embeddings"})
 _AZURE_RE = re.compile(r"^/openai/deployments/([^/]+)/(chat/completions|embeddings)$")
 _MODELS_RE = re.compile(r"^(?:/v1)?/models(?:/(.+))?$")
-_HTML_BODY = (
-    "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
-    "</h1></center><hr><center>nginx (injected by the pipes emulator)</center></body></html>\n"
-)
+_RESPONSES_RE = re.compile(r"^(?:/v1|/openai/v1)?/responses(?:/([^/]+))?$")
 
 
-class Dispatcher(RequestLog, RecordReplay, BatchApi):
+class Dispatcher(RequestLog, RecordReplay, BatchApi, ResponsesAPI):
     """What the server does with each request; `Emulator` adds configuration and lifecycle.
 
     The state is set up by `Emulator.__init__`.
@@ -111,6 +116,9 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi):
             except ApiError as exc:
                 return error_response(exc, request_id, keep)
             return self._batch_api(req, batch_api, request_id)
+        responses = _RESPONSES_RE.match(path)
+        if responses:
+            return self._responses(req, conn, seq, request_id, responses.group(1))
         embeddings = path in _EMBEDDINGS_PATHS
         if path not in _CHAT_PATHS and not embeddings:
             match = _AZURE_RE.match(path)
@@ -161,23 +169,7 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi):
             self._check_auth(req, azure=path.startswith("/openai/"))
             if self._player is not None:
                 return self._replay(req, request_id, keep)
-            if isinstance(parse_error, RecursionError):
-                raise ApiError(
-                    400,
-                    "We could not parse the JSON body of your request: it is nested too deeply"
-                    f" (the emulator accepts {self.limits.max_json_depth} levels,"
-                    " Limits(max_json_depth=...)).",
-                    code="json_too_deep",
-                ) from parse_error
-            if parse_error is not None or body is None:
-                raise ApiError(
-                    400,
-                    "We could not parse the JSON body of your request. (HINT: This likely means"
-                    " you aren't using your HTTP library correctly. The OpenAI API expects a JSON"
-                    " payload, but what was sent was not valid JSON:"
-                    f" {parse_error or 'empty body'}.)",
-                )
-            check_json(body, self.limits.max_json_depth, req.body)
+            body = require_json(body, parse_error, self.limits, req.body)
             if deployment is not None and isinstance(body, dict) and not body.get("model"):
                 # Azure routes by deployment and the model is optional; copy so the recorded
                 # request still shows what the client sent.
@@ -200,29 +192,9 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi):
         item = self._queue.popleft() if self._queue else None
         fault = item if isinstance(item, Fault) else None
         reply = item if isinstance(item, Reply) else None
-        if fault is not None and fault.kind == "status":
-            return error_response(
-                ApiError(
-                    fault.status,
-                    fault.message or default_error_message(fault.status),
-                    type=fault.error_type,
-                    param=fault.param,
-                    code=fault.code,
-                    headers=retry_headers(fault),
-                ),
-                request_id,
-                keep,
-            )
-        if fault is not None and fault.kind == "non_json":
-            return build_response(
-                fault.status,
-                (fault.body if fault.body is not None else _HTML_BODY).encode(),
-                [("x-request-id", request_id), *(fault.headers or {}).items()],
-                content_type="text/html; charset=utf-8",
-                keep_alive=keep,
-            )
-        if fault is not None and fault.kind == "drop" and fault.after_chunks == 0:
-            return drop(conn)
+        early = early_fault(fault, conn, request_id, keep)
+        if early is not None:
+            return early
         try:
             plan = plan_reply(
                 body,

@@ -13,7 +13,7 @@ from typing import Any
 
 from ._wire import ApiError
 
-__all__ = ["Limits", "check_json"]
+__all__ = ["Limits", "check_json", "require_json"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,3 +134,27 @@ def check_json(body: Any, max_depth: int, raw: bytes | None = None) -> None:
                     _check_text(value, _child(path, key))
             elif isinstance(value, dict | list):
                 stack.append((value, depth + 1, _child(path, key)))
+
+
+def require_json(
+    body: Any, parse_error: ValueError | RecursionError | None, limits: Limits, raw: bytes
+) -> Any:
+    """`body` when the request had a JSON body within the limits, else the API's 400."""
+    if isinstance(parse_error, RecursionError):
+        raise ApiError(
+            400,
+            "We could not parse the JSON body of your request: it is nested too deeply"
+            f" (the emulator accepts {limits.max_json_depth} levels,"
+            " Limits(max_json_depth=...)).",
+            code="json_too_deep",
+        ) from parse_error
+    if parse_error is not None or body is None:
+        raise ApiError(
+            400,
+            "We could not parse the JSON body of your request. (HINT: This likely means"
+            " you aren't using your HTTP library correctly. The OpenAI API expects a JSON"
+            " payload, but what was sent was not valid JSON:"
+            f" {parse_error or 'empty body'}.)",
+        )
+    check_json(body, limits.max_json_depth, raw)
+    return body

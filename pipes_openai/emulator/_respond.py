@@ -8,26 +8,67 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 
 from ._engine import Plan, render_stream
 from ._frames import build_response, chunk, stream_head
 from ._http import Connection
 from ._quirks import Quirk
 from ._script import Fault
-from ._wire import ApiError, dumps
+from ._wire import ApiError, default_error_message, dumps
 
 __all__ = [
     "cut_body",
     "drop",
+    "early_fault",
     "error_response",
     "retry_headers",
+    "send_events",
     "send_later",
     "stream_reply",
 ]
 
 _SSE_TYPE = "text/event-stream; charset=utf-8"
 _FLUSH_EVERY = 128  # SSE events per write when no per-chunk delay is configured
+
+
+_HTML_BODY = (
+    "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
+    "</h1></center><hr><center>nginx (injected by the pipes emulator)</center></body></html>\n"
+)
+
+
+def early_fault(
+    fault: Fault | None, conn: Connection, request_id: str, keep: bool
+) -> bytes | Awaitable[bool] | None:
+    """The answer of a fault that replaces the reply (an error status, a non-JSON page, a
+    dropped connection), or `None` when the request is answered (maybe faultily) as usual."""
+    if fault is None:
+        return None
+    if fault.kind == "status":
+        return error_response(
+            ApiError(
+                fault.status,
+                fault.message or default_error_message(fault.status),
+                type=fault.error_type,
+                param=fault.param,
+                code=fault.code,
+                headers=retry_headers(fault),
+            ),
+            request_id,
+            keep,
+        )
+    if fault.kind == "non_json":
+        return build_response(
+            fault.status,
+            (fault.body if fault.body is not None else _HTML_BODY).encode(),
+            [("x-request-id", request_id), *(fault.headers or {}).items()],
+            content_type="text/html; charset=utf-8",
+            keep_alive=keep,
+        )
+    if fault.kind == "drop" and fault.after_chunks == 0:
+        return drop(conn)
+    return None
 
 
 def error_response(exc: ApiError, request_id: str, keep: bool) -> bytes:
@@ -86,7 +127,29 @@ async def stream_reply(
     limit = fault.after_chunks if fault is not None and fault.kind != "slow" else None
     if limit is not None:
         events = itertools.islice(events, limit)
-    delay = plan.chunk_delay
+    await send_events(conn, events, plan.chunk_delay)
+    if fault is not None and fault.kind == "drop":
+        conn.close()
+        return False
+    if fault is not None and fault.kind == "stream_error":
+        error = ApiError(
+            500,
+            fault.message or "The server had an error while streaming (injected by the emulator).",
+            type=fault.error_type,
+            code=fault.code,
+        )
+        conn.write(chunk(f"data: {dumps(error.body())}\n\n".encode()) + b"0\r\n\r\n")
+        return True
+    if fault is not None and fault.kind == "truncate":
+        conn.write(b"0\r\n\r\n")
+        return True
+    conn.write(chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
+    await conn.drain()
+    return True
+
+
+async def send_events(conn: Connection, events: Iterator[str], delay: float) -> None:
+    """Write SSE `events` as chunks: `delay` seconds apart, or batched when 0."""
     if delay > 0:
         first = True
         for event in events:
@@ -111,21 +174,3 @@ async def stream_reply(
                 await conn.drain()
         if batch:
             conn.write(chunk("".join(batch).encode()))
-    if fault is not None and fault.kind == "drop":
-        conn.close()
-        return False
-    if fault is not None and fault.kind == "stream_error":
-        error = ApiError(
-            500,
-            fault.message or "The server had an error while streaming (injected by the emulator).",
-            type=fault.error_type,
-            code=fault.code,
-        )
-        conn.write(chunk(f"data: {dumps(error.body())}\n\n".encode()) + b"0\r\n\r\n")
-        return True
-    if fault is not None and fault.kind == "truncate":
-        conn.write(b"0\r\n\r\n")
-        return True
-    conn.write(chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
-    await conn.drain()
-    return True

@@ -38,12 +38,18 @@ class ToolCall:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A scripted assistant reply, served to the next chat completion request.
+    """A scripted assistant reply, served to the next chat completion (or Responses) request.
 
     Every field is optional: unset fields fall back to what the emulator would do anyway
     (e.g. `Reply(finish_reason="length")` keeps the echo but ends with `length`).
     `usage` entries override the computed usage (nested details are merged).
     `delay` waits before the response starts; `chunk_delay` waits between streamed chunks.
+
+    Responses API only: `annotations` (e.g. `url_citation`s) go on the reply's text,
+    `output_items` (built-in tool calls with their results: `web_search_call`,
+    `file_search_call` ...) come before the message; `reasoning_content` becomes the summary
+    of a reasoning item, `finish_reason` `"length"` / `"content_filter"` an incomplete
+    response.
 
     ```pycon
     >>> Reply("Bonjour !")
@@ -61,6 +67,8 @@ class Reply:
     model: str | None = None
     delay: float = 0.0
     chunk_delay: float | None = None
+    annotations: tuple[dict[str, Any], ...] | list[dict[str, Any]] | None = None
+    output_items: tuple[dict[str, Any], ...] | list[dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if self.finish_reason is not None and self.finish_reason not in _FINISH_REASONS:
@@ -68,13 +76,21 @@ class Reply:
                 f"Reply(finish_reason={self.finish_reason!r}) is not a Chat Completions finish "
                 f"reason; expected one of {', '.join(_FINISH_REASONS)}."
             )
-        if self.tool_calls is not None and not isinstance(self.tool_calls, tuple):
-            object.__setattr__(self, "tool_calls", tuple(self.tool_calls))
+        for name in ("tool_calls", "annotations", "output_items"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
+        for item in self.output_items or ():
+            if not isinstance(item, dict) or not isinstance(item.get("type"), str):
+                raise ValueError(
+                    f"Reply(output_items=...) holds Responses output items (dicts with a "
+                    f"'type', e.g. {{'type': 'web_search_call', ...}}), got {item!r}."
+                )
 
 
 @dataclass(frozen=True, slots=True)
 class Fault:
-    """A fault injected into the next chat completion request.
+    """A fault injected into the next chat completion (or Responses) request.
 
     Kinds (use the constructors):
 
@@ -244,6 +260,8 @@ def script_item_to_json(item: Reply | Fault | ToolCall | str) -> Any:
         value = getattr(item, name)
         if value is None or (name == "delay" and value == 0.0):
             continue
+        if name in ("annotations", "output_items"):
+            value = list(value)
         if name == "tool_calls":
             value = [
                 {"name": c.name, "arguments": c.arguments, **({"id": c.id} if c.id else {})}

@@ -15,7 +15,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._cassette import Cassette, CassetteMiss
 from ._dispatch import Dispatcher
@@ -129,6 +129,7 @@ class Emulator(Dispatcher):
         self._requested_port = port
         self._port: int | None = None
         self._queue: deque[Reply | Fault] = deque()
+        self._responses_stored: dict[str, Any] = {}  # the Responses API's stored responses
         self._requests: list[RecordedRequest] = []
         self._misses: list[CassetteMiss] = []
         self._seq = itertools.count(1)
@@ -254,8 +255,10 @@ class Emulator(Dispatcher):
         )
 
     def reset(self) -> None:
-        """Forget recorded requests, misses and queued replies/faults (and release held ones)."""
+        """Forget recorded requests, misses, queued replies/faults and stored responses (and
+        release held requests)."""
         self._queue.clear()
+        self._responses_stored.clear()
         self._requests.clear()
         self._misses.clear()
         if self._hold:

@@ -176,6 +176,18 @@ def test_text_delta_equals_the_constructor() -> None:
     assert fast.additional_kwargs is not AIMessageChunk.text_delta("x").additional_kwargs
 
 
+def test_text_delta_with_an_index_equals_the_constructor() -> None:
+    from pipes import AIMessageChunk
+
+    fast = AIMessageChunk.text_delta("Hel", index=2)
+    slow = AIMessageChunk(content=[{"type": "text", "text": "Hel", "index": 2}], id=None)
+    assert fast == slow
+    assert fast.model_fields_set == slow.model_fields_set
+    assert repr(fast) == repr(slow)
+    merged = fast + AIMessageChunk.text_delta("lo", index=2)
+    assert merged.content == [{"type": "text", "text": "Hello", "index": 2}]
+
+
 def test_text_delta_validates_what_it_cannot_trust() -> None:
     import pydantic
 

@@ -1,7 +1,8 @@
 """Fixtures for the pipes_openai tests: one emulator per session, reset for every test.
 
 Every chat-completion request a test sends through the ``emu`` fixture is validated against
-``CreateChatCompletionRequest`` of the official schema when the test ends.
+``CreateChatCompletionRequest`` (a Responses request against ``CreateResponse``) of the
+official schemas when the test ends.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from openai_helpers import assert_valid_request
+from openai_helpers import assert_valid_request, assert_valid_responses
 
 from pipes_openai.emulator import Emulator
 
@@ -30,6 +31,8 @@ def emu(_shared_openai_emulator: Emulator) -> Iterator[Emulator]:
     for request in _shared_openai_emulator.requests:
         if request.path.endswith("/chat/completions"):
             assert_valid_request(request.body)
+        elif request.path.endswith("/responses") and request.method == "POST":
+            assert_valid_responses("CreateResponse", request.body)
     _shared_openai_emulator.reset()
 
 

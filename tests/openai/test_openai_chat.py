@@ -754,7 +754,40 @@ def test_no_usage_and_reasoning_content(quirky: Emulator) -> None:
         streamed.additional_kwargs["reasoning_content"]
         == message.additional_kwargs["reasoning_content"]
     )
-    assert streamed.content == "why"
+    assert streamed.text == message.text == "why"
+
+
+@pytest.mark.parametrize("quirky", [{"reasoning_content"}], indirect=True)
+def test_reasoning_content_becomes_reasoning_blocks_in_invoke_and_stream(quirky: Emulator) -> None:
+    llm = make(quirky)
+    message = llm.invoke("why not")
+    assert message.content == [
+        {"type": "reasoning", "reasoning": "The user wrote: why not"},
+        {"type": "text", "text": "why not"},
+    ]
+    streamed = AIMessageChunk.merge_chunks(list(llm.stream("why not"))).to_message()
+    assert [
+        {k: v for k, v in block.items() if k != "index"}  # type: ignore[union-attr]
+        for block in streamed.content
+    ] == message.content
+    assert streamed.text == "why not"
+
+
+@pytest.mark.parametrize("quirky", [{"reasoning_content"}], indirect=True)
+@pytest.mark.parametrize("send_back", [False, True])
+def test_reasoning_in_history_sends_reasoning_back(quirky: Emulator, send_back: bool) -> None:
+    llm = make(quirky, reasoning_in_history=send_back)
+    first = llm.invoke("think")
+    streamed = AIMessageChunk.merge_chunks(list(llm.stream("think"))).to_message()
+    for previous in (first, streamed):
+        llm.invoke([HumanMessage("think"), previous, HumanMessage("more")])
+        sent = quirky.requests[-1].body["messages"][1]
+        # The reasoning block is not text: only the answer goes back as content.
+        assert sent["content"] in ("think", [{"type": "text", "text": "think"}])
+        if send_back:
+            assert sent["reasoning_content"] == "The user wrote: think"
+        else:
+            assert "reasoning_content" not in sent
 
 
 def test_for_server_presets(emu: Emulator) -> None:

@@ -202,7 +202,8 @@ COMPLETION: dict[str, Any] = {
 
 def test_completion_to_message() -> None:
     message = completion_to_message(COMPLETION)
-    assert message.content == ""
+    # Reasoning is a content block too (and stays in additional_kwargs, as before).
+    assert message.content == [{"type": "reasoning", "reasoning": "thinking..."}]
     assert message.id == "chatcmpl-1"
     assert message.tool_calls == [
         {"name": "get", "args": {"a": 1}, "id": "call_1", "type": "tool_call"}
@@ -360,6 +361,11 @@ def test_stream_reasoning_refusal_logprobs() -> None:
         ]
     )
     assert message.additional_kwargs["reasoning_content"] == "Let me think."
+    assert message.content == [
+        {"type": "reasoning", "reasoning": "Let me think.", "index": 0},
+        {"type": "text", "text": "ab", "index": 1},
+    ]
+    assert message.text == "ab"
     assert message.additional_kwargs["refusal"] == "I can't do that."
     assert [t["token"] for t in message.response_metadata["logprobs"]["content"]] == ["a", "b"]
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from openai_helpers import SCHEMA_PATH
+from openai_helpers import RESPONSES_SCHEMA_PATH, SCHEMA_PATH
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / SCHEMA_PATH.name
+SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="no ../shared/specs beside this checkout")
-def test_vendored_schema_matches_the_shared_original() -> None:
-    assert SCHEMA_PATH.read_bytes() == SHARED.read_bytes(), (
-        f"{SCHEMA_PATH} differs from {SHARED}: copy the shared file over the vendored one"
+@pytest.mark.parametrize("vendored", [SCHEMA_PATH, RESPONSES_SCHEMA_PATH], ids=lambda p: p.name)
+def test_vendored_schema_matches_the_shared_original(vendored: Path) -> None:
+    shared = SPECS / vendored.name
+    if not shared.exists():
+        pytest.skip("no ../shared/specs beside this checkout")
+    assert vendored.read_bytes() == shared.read_bytes(), (
+        f"{vendored} differs from {shared}: copy the shared file over the vendored one"
     )
 
 
@@ -27,4 +30,12 @@ def test_vendored_schema_has_the_wire_definitions() -> None:
         "CreateChatCompletionStreamResponse",
         "ErrorResponse",
     ):
+        assert name in names
+
+
+def test_vendored_responses_schema_has_the_wire_definitions() -> None:
+    import json
+
+    names = json.loads(RESPONSES_SCHEMA_PATH.read_text())["$defs"]
+    for name in ("CreateResponse", "Response", "ResponseStreamEvent", "ErrorResponse"):
         assert name in names

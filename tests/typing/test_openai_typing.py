@@ -68,6 +68,17 @@ def check_construction() -> None:
         max_completion_tokens=5,
         stop_sequences=["\n"],
     )
+    # The Responses API settings.
+    ChatOpenAI(
+        use_responses_api=None,
+        output_version="responses/v1",
+        reasoning={"effort": "low", "summary": "auto"},
+        include=["reasoning.encrypted_content"],
+        store=False,
+        use_previous_response_id=True,
+        context_management=[{"type": "compaction", "compact_threshold": 100000}],
+        reasoning_in_history=True,
+    )
     AzureChatOpenAI(azure_deployment="d", api_version="2024-10-21")
     AzureChatOpenAI(
         deployment_name="d",
@@ -85,6 +96,8 @@ def check_construction_errors() -> None:
     ChatOpenAI("gpt-4o")  # type: ignore[call-arg]
     ChatOpenAI(azure_deployment="d")  # type: ignore[call-arg]
     AzureChatOpenAI(azure_deplyment="d")  # type: ignore[call-arg]
+    ChatOpenAI(output_version="v2")  # type: ignore[arg-type]
+    ChatOpenAI(use_responses_api="yes")  # type: ignore[arg-type]
     err: OpenAIError = RefusalError("no", refusal="no")
     assert_type(err.request_id, str | None)
 

@@ -1,0 +1,282 @@
+"""The emulator's Responses API: `POST /v1/responses` (plain and SSE), stored responses.
+
+Loop side, beside `Dispatcher` (a mixin of it): `POST /v1/responses`, `GET` and `DELETE
+/v1/responses/{id}`, `POST /v1/responses/input_tokens` (also under Azure's `/openai/v1`).
+Stored responses (`store` not `false`) stay in memory for `previous_response_id` and for
+reasoning items sent back by id; the script queue, faults, auth, hold, recording and
+cassettes are those of Chat Completions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Awaitable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ._engine import last_user_text, plan_reply
+from ._frames import build_response, chunk, stream_head
+from ._http import Connection, HttpRequest
+from ._limits import require_json
+from ._respond import cut_body, early_fault, error_response, send_events, send_later
+from ._responses_events import render_response_events
+from ._responses_validate import validate_responses_request
+from ._responses_wire import (
+    chat_view,
+    failed_response,
+    history_messages,
+    input_token_count,
+    is_emulator_encrypted,
+    render_response_object,
+)
+from ._script import Fault, Reply
+from ._wire import ApiError, default_error_message, dumps
+
+if TYPE_CHECKING:
+    from collections import deque
+
+    from ._limits import Limits
+
+__all__ = ["ResponsesAPI"]
+
+_SSE_TYPE = "text/event-stream; charset=utf-8"
+_MAX_STORED = 10_000  # stored responses kept (oldest dropped first): memory stays bounded
+
+
+class _Stored:
+    __slots__ = ("history", "response")
+
+    def __init__(self, response: dict[str, Any], history: list[dict[str, Any]]) -> None:
+        self.response = response
+        self.history = history
+
+
+class ResponsesAPI:
+    """The `/v1/responses` endpoints (the state lives on the `Emulator`)."""
+
+    limits: Limits
+    chunk_delay: float
+    system_fingerprint: str
+    upstream: str | None
+    _queue: deque[Reply | Fault]
+    _q_reasoning: bool
+    _q_500: bool
+    _responses_stored: dict[str, _Stored]
+
+    if TYPE_CHECKING:  # provided by Dispatcher, RequestLog and RecordReplay
+        _player: Any
+
+        def _record(self, req: HttpRequest, request_id: str, body: Any = None) -> None: ...
+        def _check_auth(self, req: HttpRequest, *, azure: bool) -> None: ...
+        def _replay(self, req: HttpRequest, request_id: str, keep: bool) -> bytes: ...
+        async def _proxy(self, conn: Connection, req: HttpRequest, request_id: str) -> bool: ...
+
+    def _responses(
+        self, req: HttpRequest, conn: Connection, seq: int, request_id: str, target: str | None
+    ) -> bytes | Awaitable[bool]:
+        keep = req.keep_alive
+        body: Any = None
+        parse_error: ValueError | RecursionError | None = None
+        if req.method == "POST":
+            try:
+                body = json.loads(req.body) if req.body else None
+            except (ValueError, RecursionError) as exc:
+                parse_error = exc
+        self._record(req, request_id, body)
+        if self.upstream is not None:
+            return self._proxy(conn, req, request_id)
+        try:
+            self._check_auth(req, azure=req.path.startswith("/openai/"))
+            if self._player is not None:
+                return self._replay(req, request_id, keep)
+            if target is None or target == "input_tokens":
+                if req.method != "POST":
+                    raise ApiError(405, f"Method {req.method} not allowed on {req.path}; use POST.")
+                body = require_json(body, parse_error, self.limits, req.body)
+                try:
+                    validate_responses_request(body)
+                except ApiError as exc:
+                    if self._q_500:  # the errors_as_500 quirk, as on Chat Completions
+                        exc.status = 500
+                    raise
+                if target == "input_tokens":
+                    view = chat_view(body, self._history(body))
+                    return self._json(
+                        {
+                            "object": "response.input_tokens",
+                            "input_tokens": input_token_count(view),
+                        },
+                        request_id,
+                        keep,
+                    )
+                return self._create(conn, body, seq, request_id, keep)
+            return self._stored_response(req.method, target, request_id, keep)
+        except ApiError as exc:
+            return error_response(exc, request_id, keep)
+
+    def _json(self, data: Any, request_id: str, keep: bool) -> bytes:
+        return build_response(
+            200, dumps(data).encode(), [("x-request-id", request_id)], keep_alive=keep
+        )
+
+    def _stored_response(self, method: str, response_id: str, request_id: str, keep: bool) -> bytes:
+        stored = self._responses_stored.get(response_id)
+        if method not in ("GET", "HEAD", "DELETE"):
+            raise ApiError(405, f"Method {method} not allowed on /v1/responses/{response_id}.")
+        if stored is None:
+            raise ApiError(
+                404,
+                f"Response with id '{response_id}' not found.",
+                param="response_id",
+                code=None,
+            )
+        if method == "DELETE":
+            del self._responses_stored[response_id]
+            return self._json(
+                {"id": response_id, "object": "response", "deleted": True}, request_id, keep
+            )
+        return self._json(stored.response, request_id, keep)
+
+    def _history(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        previous = body.get("previous_response_id")
+        if previous is None:
+            self._check_items(body)
+            return []
+        stored = self._responses_stored.get(previous) if isinstance(previous, str) else None
+        if stored is None:
+            raise ApiError(
+                400,
+                f"Previous response with id '{previous}' not found.",
+                param="previous_response_id",
+                code="previous_response_not_found",
+            )
+        self._check_items(body)
+        return list(stored.history)
+
+    def _check_items(self, body: dict[str, Any]) -> None:
+        """Items sent back by id must be known: stored, or carrying their encrypted content."""
+        items = body.get("input")
+        for i, item in enumerate(items if isinstance(items, list) else ()):
+            kind = item.get("type")
+            if kind not in ("reasoning", "item_reference"):
+                continue
+            if kind == "reasoning" and item.get("encrypted_content") is not None:
+                if not is_emulator_encrypted(item["encrypted_content"]):
+                    raise ApiError(
+                        400,
+                        f"The encrypted content for item {item.get('id')!r} could not be verified.",
+                        param=f"input[{i}].encrypted_content",
+                        code="invalid_encrypted_content",
+                    )
+                continue
+            if not self._known_item(str(item.get("id"))):
+                raise ApiError(
+                    404,
+                    f"Item with id '{item.get('id')}' not found. Items are not persisted when "
+                    "`store` is set to false. Try again with `store` set to true, or remove "
+                    "this item from your input.",
+                    param=f"input[{i}]",
+                    code=None,
+                )
+
+    def _known_item(self, item_id: str) -> bool:
+        return any(
+            item.get("id") == item_id
+            for stored in self._responses_stored.values()
+            for item in stored.response["output"]
+        )
+
+    def _create(
+        self, conn: Connection, body: dict[str, Any], seq: int, request_id: str, keep: bool
+    ) -> bytes | Awaitable[bool]:
+        try:
+            history = self._history(body)
+        except ApiError as exc:
+            if self._q_500:
+                exc.status = 500
+            raise
+        view = chat_view(body, history)
+        item = self._queue.popleft() if self._queue else None
+        fault = item if isinstance(item, Fault) else None
+        reply = item if isinstance(item, Reply) else None
+        early = early_fault(fault, conn, request_id, keep)
+        if early is not None:
+            return early
+        plan = plan_reply(
+            view,
+            reply,
+            seq=seq,
+            created=int(time.time()),
+            reasoning_quirk=self._q_reasoning,
+            chunk_delay=self.chunk_delay,
+            max_reply_tokens=self.limits.max_reply_tokens,
+        )
+        if fault is not None and fault.kind == "slow":
+            plan.delay = max(plan.delay, fault.delay)
+            plan.chunk_delay = fault.chunk_delay
+        response = render_response_object(
+            plan, body, reply, user_text=last_user_text(view["messages"]), seq=seq
+        )
+        if body.get("store", True) is not False:
+            stored = self._responses_stored
+            if len(stored) >= _MAX_STORED:
+                del stored[next(iter(stored))]
+            stored[response["id"]] = _Stored(response, history_messages(body, response, history))
+        if body.get("stream"):
+            return self._stream(conn, response, plan.delay, plan.chunk_delay, fault, request_id)
+        if fault is not None and fault.kind == "stream_error":
+            raise ApiError(
+                500,
+                fault.message or default_error_message(500),
+                type=fault.error_type,
+                code=fault.code,
+            )
+        payload = dumps(response).encode()
+        if fault is not None and fault.kind in ("drop", "truncate"):
+            return cut_body(conn, payload, request_id)
+        reply_bytes = build_response(200, payload, [("x-request-id", request_id)], keep_alive=keep)
+        if plan.delay > 0:
+            return send_later(conn, plan.delay, reply_bytes)
+        return reply_bytes
+
+    async def _stream(
+        self,
+        conn: Connection,
+        response: dict[str, Any],
+        delay: float,
+        chunk_delay: float,
+        fault: Fault | None,
+        request_id: str,
+    ) -> bool:
+        """Stream `response` as typed events, ending as `fault` says."""
+        import asyncio
+
+        if delay > 0:
+            await asyncio.sleep(delay)
+        conn.write(stream_head(200, [("x-request-id", request_id)], _SSE_TYPE))
+        events: Iterator[str] = render_response_events(response)
+        limit = fault.after_chunks if fault is not None and fault.kind != "slow" else None
+        if limit is not None:
+            events = itertools.islice(events, limit)
+        await send_events(conn, events, chunk_delay)
+        if fault is not None and fault.kind == "drop":
+            conn.close()
+            return False
+        if fault is not None and fault.kind == "stream_error":
+            failed = failed_response(
+                response,
+                fault.message
+                or "The server had an error while processing your request "
+                "(injected by the emulator).",
+                fault.code or "server_error",
+            )
+            number = limit or 0
+            event = dumps(
+                {"type": "response.failed", "sequence_number": number, "response": failed}
+            )
+            conn.write(chunk(f"event: response.failed\ndata: {event}\n\n".encode()) + b"0\r\n\r\n")
+            return True
+        conn.write(b"0\r\n\r\n")
+        await conn.drain()
+        return True

@@ -1,0 +1,220 @@
+"""Which Responses API requests the emulator answers: `CreateResponse` bodies checked as
+OpenAI checks them, with the API's 400 (`param`, `code`) for the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._validate import REASONING_MODEL_RE
+from ._wire import ApiError
+
+__all__ = ["as_object", "validate_responses_request"]
+
+
+# CreateResponse's top-level keys (from the official schema): anything else is a 400, as on
+# OpenAI, so a client bug is caught rather than ignored.
+_KNOWN_KEYS = frozenset(
+    {
+        "background",
+        "context_management",
+        "conversation",
+        "include",
+        "input",
+        "instructions",
+        "max_output_tokens",
+        "max_tool_calls",
+        "metadata",
+        "model",
+        "moderation",
+        "parallel_tool_calls",
+        "previous_response_id",
+        "prompt",
+        "prompt_cache_key",
+        "prompt_cache_options",
+        "prompt_cache_retention",
+        "reasoning",
+        "safety_identifier",
+        "service_tier",
+        "store",
+        "stream",
+        "stream_options",
+        "temperature",
+        "text",
+        "tool_choice",
+        "tools",
+        "top_logprobs",
+        "top_p",
+        "truncation",
+        "user",
+    }
+)
+_INPUT_ROLES = ("user", "system", "developer", "assistant")
+_ITEM_TYPES = frozenset(
+    {
+        "message",
+        "function_call",
+        "function_call_output",
+        "reasoning",
+        "item_reference",
+        "web_search_call",
+        "file_search_call",
+        "computer_call",
+        "computer_call_output",
+        "code_interpreter_call",
+        "image_generation_call",
+        "local_shell_call",
+        "local_shell_call_output",
+        "mcp_call",
+        "mcp_list_tools",
+        "mcp_approval_request",
+        "mcp_approval_response",
+        "custom_tool_call",
+        "custom_tool_call_output",
+        "compaction",
+    }
+)
+
+
+def _bad(message: str, param: str | None = None, code: str | None = None) -> ApiError:
+    return ApiError(400, message, param=param, code=code)
+
+
+def validate_responses_request(body: Any) -> None:
+    """Raise the API's 400 for a body `chat_view` cannot read (or OpenAI would reject)."""
+    if not isinstance(body, dict):
+        raise _bad(f"The request body must be a JSON object, got {type(body).__name__}.")
+    unknown = sorted(set(body) - _KNOWN_KEYS)
+    if unknown:
+        raise _bad(
+            f"Unknown parameter: '{unknown[0]}'.", param=unknown[0], code="unknown_parameter"
+        )
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise _bad(
+            "Missing required parameter: 'model'.", param="model", code="missing_required_parameter"
+        )
+    items = body.get("input")
+    if items is None and not body.get("previous_response_id") and not body.get("prompt"):
+        raise _bad(
+            "Missing required parameter: 'input'.", param="input", code="missing_required_parameter"
+        )
+    if items is not None and not isinstance(items, str | list):
+        raise _bad(
+            f"Invalid type for 'input': expected a string or an array of items, but got "
+            f"{type(items).__name__}.",
+            param="input",
+            code="invalid_type",
+        )
+    for i, item in enumerate(items if isinstance(items, list) else ()):
+        _check_item(item, f"input[{i}]")
+    tools = body.get("tools")
+    if tools is not None and not isinstance(tools, list):
+        raise _bad(
+            "Invalid type for 'tools': expected an array.", param="tools", code="invalid_type"
+        )
+    names = []
+    for i, tool in enumerate(tools or ()):
+        if not isinstance(tool, dict) or not isinstance(tool.get("type"), str):
+            raise _bad(f"Missing required parameter: 'tools[{i}].type'.", param=f"tools[{i}].type")
+        if tool["type"] == "function":
+            if "function" in tool:
+                raise _bad(
+                    f"Unknown parameter: 'tools[{i}].function'. The Responses API takes function "
+                    "tools flat: {'type': 'function', 'name': ..., 'parameters': ...}.",
+                    param=f"tools[{i}].function",
+                    code="unknown_parameter",
+                )
+            if not isinstance(tool.get("name"), str):
+                raise _bad(
+                    f"Missing required parameter: 'tools[{i}].name'.", param=f"tools[{i}].name"
+                )
+            names.append(tool["name"])
+    choice = body.get("tool_choice")
+    if (
+        isinstance(choice, dict)
+        and choice.get("type") == "function"
+        and ("function" in choice or choice.get("name") not in names)
+    ):
+        raise _bad(
+            f"Invalid value for 'tool_choice': {choice!r} names no function tool of the "
+            "request (the Responses API form is {'type': 'function', 'name': ...}).",
+            param="tool_choice",
+        )
+    limit = body.get("max_output_tokens")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 16):
+        raise _bad(
+            f"Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16,"
+            f" but got {limit!r} instead.",
+            param="max_output_tokens",
+            code="integer_below_min_value",
+        )
+    fmt = as_object(body.get("text")).get("format")
+    if (
+        isinstance(fmt, dict)
+        and fmt.get("type") == "json_schema"
+        and (not isinstance(fmt.get("name"), str) or not isinstance(fmt.get("schema"), dict))
+    ):
+        raise _bad(
+            "Missing required parameter: 'text.format.name' / 'text.format.schema'.",
+            param="text.format",
+        )
+    effort = as_object(body.get("reasoning")).get("effort")
+    if effort not in (None, "none") and not REASONING_MODEL_RE.match(model):
+        raise _bad(
+            f"Unsupported parameter: 'reasoning.effort' is not supported with the {model} model.",
+            param="reasoning.effort",
+            code="unsupported_parameter",
+        )
+
+
+def _check_item(item: Any, param: str) -> None:
+    if not isinstance(item, dict):
+        raise _bad(f"Invalid type for '{param}': expected an object.", param=param)
+    kind = item.get("type", "message" if "role" in item else None)
+    if kind not in _ITEM_TYPES:
+        raise _bad(
+            f"Invalid value: '{kind}'. Supported values are input item types.",
+            param=f"{param}.type",
+        )
+    if kind == "message":
+        if item.get("role") not in _INPUT_ROLES:
+            raise _bad(
+                f"Invalid value: '{item.get('role')}'. Supported values are: 'user', "
+                "'system', 'developer' and 'assistant'.",
+                param=f"{param}.role",
+            )
+        content = item.get("content")
+        if not isinstance(content, str | list):
+            raise _bad(f"Missing required parameter: '{param}.content'.", param=f"{param}.content")
+        for j, part in enumerate(content if isinstance(content, list) else ()):
+            if not isinstance(part, dict) or part.get("type") not in (
+                "input_text",
+                "input_image",
+                "input_file",
+                "input_audio",
+                "output_text",
+                "refusal",
+            ):
+                kind_of = part.get("type") if isinstance(part, dict) else type(part).__name__
+                raise _bad(
+                    f"Invalid value: '{kind_of}'. Supported values are: 'input_text', "
+                    "'input_image', 'input_file', 'output_text' and 'refusal'.",
+                    param=f"{param}.content[{j}].type",
+                )
+    elif kind == "function_call":
+        for key in ("call_id", "name", "arguments"):
+            if not isinstance(item.get(key), str):
+                raise _bad(f"Missing required parameter: '{param}.{key}'.", param=f"{param}.{key}")
+    elif kind == "function_call_output":
+        if not isinstance(item.get("call_id"), str) or "output" not in item:
+            raise _bad(
+                f"Missing required parameter: '{param}.call_id' / '{param}.output'.",
+                param=param,
+            )
+    elif kind == "reasoning" and not isinstance(item.get("summary"), list):
+        raise _bad(f"Missing required parameter: '{param}.summary'.", param=f"{param}.summary")
+
+
+def as_object(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one (optional nested settings)."""
+    return value if isinstance(value, dict) else {}
