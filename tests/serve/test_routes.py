@@ -94,7 +94,8 @@ def test_messages_travel_as_their_flat_dump_both_ways(serve: Serve) -> None:
     response = httpx.post(url + "/invoke", json={"input": [{"type": "human", "content": "hi"}]})
     assert response.status_code == 200, response.text
     output = response.json()["output"]
-    assert output["type"] == "ai" and output["content"] == "HI"
+    assert output["type"] == "ai"
+    assert output["content"] == "HI"
 
 
 def test_a_failing_stream_ends_with_an_error_event(serve: Serve) -> None:
@@ -136,7 +137,8 @@ def test_bad_input_is_a_422_naming_the_field(serve: Serve) -> None:
 def test_kwargs_and_config_types_are_checked(serve: Serve) -> None:
     url = serve(create_app(RunnableLambda(lambda x: x)))
     kwargs = httpx.post(url + "/invoke", json={"input": 1, "kwargs": {"temperature": 2}})
-    assert kwargs.status_code == 422 and kwargs.json()["detail"][0]["loc"] == ["body", "kwargs"]
+    assert kwargs.status_code == 422
+    assert kwargs.json()["detail"][0]["loc"] == ["body", "kwargs"]
     tags = httpx.post(url + "/invoke", json={"input": 1, "config": {"tags": "x"}})
     assert tags.status_code == 422
     assert tags.json()["message"] == "config.tags: expected an array, got a string"
@@ -161,7 +163,8 @@ def test_only_allow_listed_config_reaches_the_run(serve: Serve) -> None:
     }
     response = httpx.post(url + "/invoke", json={"input": 1, "config": config})
     assert response.status_code == 200, response.text
-    assert "t" in seen["tags"] and seen["metadata"]["user"] == "u"
+    assert "t" in seen["tags"]
+    assert seen["metadata"]["user"] == "u"
     assert seen["configurable"] == {"k": 1}
     assert "callbacks" not in seen or seen["callbacks"] != ["evil"]
     assert seen.get("max_concurrency") != 1000
@@ -191,7 +194,8 @@ def test_a_failing_run_is_a_500_with_type_and_message_but_no_traceback_or_secret
         "type": "RuntimeError",
         "message": "upstream rejected key *** at /v1",
     }
-    assert key not in response.text and "Traceback" not in response.text
+    assert key not in response.text
+    assert "Traceback" not in response.text
 
 
 def test_the_server_api_key_is_scrubbed_and_never_echoed(serve: Serve) -> None:
@@ -203,7 +207,8 @@ def test_the_server_api_key_is_scrubbed_and_never_echoed(serve: Serve) -> None:
     url = serve(create_app(RunnableLambda(leak), api_key=key))
     response = httpx.post(url + "/invoke", json={"input": "x"}, headers={"x-api-key": key})
     assert response.status_code == 500
-    assert key not in response.text and "***" in response.text
+    assert key not in response.text
+    assert "***" in response.text
 
 
 @pytest.mark.parametrize(
@@ -263,13 +268,14 @@ def test_a_run_past_the_timeout_is_a_504(serve: Serve) -> None:
     response = httpx.post(url + "/invoke", json={"input": 1})
     assert response.status_code == 504
     events = _events(httpx.post(url + "/stream", json={"input": 1}).text)
-    assert events[-1][0] == "error" and json.loads(events[-1][1])["status_code"] == 504
+    assert events[-1][0] == "error"
+    assert json.loads(events[-1][1])["status_code"] == 504
 
 
 def test_schema_routes_and_openapi(serve: Serve) -> None:
     url = serve(create_app(_prompt_chain(), name="translate"))
     assert httpx.get(url + "/input_schema").json()["required"] == ["word"]
-    assert httpx.get(url + "/output_schema").json() == {"type": "string"} or True
+    assert httpx.get(url + "/output_schema").json() == {"type": "string"}
     config = httpx.get(url + "/config_schema").json()
     assert set(config["properties"]) == {"tags", "metadata", "run_name", "configurable"}
     document = httpx.get(url + "/openapi.json").json()
