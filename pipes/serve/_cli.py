@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import os
 import sys
 from collections.abc import Sequence
@@ -33,23 +34,37 @@ def load_target(target: str) -> Any:
                 "set PYTHONPATH)"
             ) from exc
         raise
+    from pipes import Runnable
+
     value: Any = module
     for part in attribute.split("."):
         if not hasattr(value, part):
-            names = ", ".join(n for n in sorted(vars(module)) if not n.startswith("_"))
+            servable = [
+                name
+                for name, item in sorted(vars(module).items())
+                if not name.startswith("_") and _servable(item)
+            ]
             raise ServeTargetError(
-                f"module {module_name!r} has no attribute {attribute!r} (it has: {names})"
+                f"module {module_name!r} has no attribute {attribute!r} (runnables and apps "
+                f"in it: {', '.join(servable) or 'none'})"
             )
         value = getattr(value, part)
-    from pipes import Runnable
 
     if isinstance(value, Runnable):
         from ._app import create_app
 
         return create_app(value)
-    if callable(value) and not isinstance(value, type):
+    if _servable(value):
         return value  # an ASGI app (create_app's, FastAPI's, ...)
-    raise ServeTargetError(f"{target} is a {type(value).__name__}, not a runnable or an ASGI app")
+    raise ServeTargetError(f"{target} is of type {type(value).__name__}, not a runnable or an app")
+
+
+def _servable(value: Any) -> bool:
+    from pipes import Runnable
+
+    return isinstance(value, Runnable) or (
+        callable(value) and not isinstance(value, type) and not inspect.isroutine(value)
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
