@@ -18,6 +18,18 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "pipes/_parsers": ("_prompts", "_tools", "_models", "testing"),
     "pipes/_tools": ("_prompts", "_parsers", "_models", "testing"),
     "pipes/_models": ("testing",),
+    # the server and its client: built on the public pipes API only (like a provider)
+    "pipes/serve": (
+        "_core",
+        "_messages",
+        "_schema",
+        "_prompts",
+        "_parsers",
+        "_tools",
+        "_models",
+        "_errors",
+        "testing",
+    ),
 }
 
 
@@ -130,6 +142,7 @@ ACYCLIC = (
     "pipes/_parsers",
     "pipes/_schema",
     "pipes/_tools",
+    "pipes/serve",
     "pipes/testing",
 )
 
