@@ -17,8 +17,17 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ._config import RunnableConfig, _current_config, child_config
-from ._listeners import Run, _current_run, _notify
+from ._config import RunnableConfig, _current_config
+from ._listeners import (
+    GLOBAL_LISTENERS,
+    Handlers,
+    Run,
+    _call,
+    _current_run,
+    _notify,
+    _pending,
+    drain,
+)
 
 if TYPE_CHECKING:
     from ._runnable import Runnable
@@ -35,10 +44,16 @@ _current_call: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.Cont
 )
 
 _Tokens = tuple[contextvars.Token[Any], ...]
+_ASYNC_METHODS = frozenset({"ainvoke", "astream", "atransform"})
 
 
-def _start_run(runnable: Runnable[Any, Any], input: Any, config: RunnableConfig) -> Run:
-    parent = _current_run.get()
+def _new_run(
+    runnable: Runnable[Any, Any], input: Any, config: RunnableConfig, kwargs: dict[str, Any]
+) -> Run:
+    callbacks = config.get("callbacks")
+    parent = getattr(callbacks, "parent", None)
+    if parent is None:
+        parent = _current_run.get()
     run = Run(
         name=config.get("run_name") or runnable.get_name(),
         run_type=getattr(runnable, "run_type", "chain"),
@@ -46,9 +61,15 @@ def _start_run(runnable: Runnable[Any, Any], input: Any, config: RunnableConfig)
         parent_run_id=parent.run_id if parent is not None else None,
         tags=list(config.get("tags", ())),
         metadata=dict(config.get("metadata", {})),
-        listeners=tuple(config.get("callbacks", ())),
+        listeners=tuple(callbacks or ()),
+        parent=parent,
+        extra={"cls": type(runnable)},
     )
-    _notify(run, "on_start")
+    # A kind of runnable may describe its runs further (a chat model: its messages and
+    # invocation params); looked up on the class, so ordinary runnables pay one getattr.
+    describe = getattr(type(runnable), "_trace_start", None)
+    if describe is not None:
+        describe(runnable, run, input, kwargs)
     return run
 
 
@@ -61,10 +82,24 @@ class _Scope:
     child config. The run starts, ends and fails here and nowhere else.
     """
 
-    __slots__ = ("chunks", "config", "passthrough", "run", "runnable", "tokens")
+    __slots__ = (
+        "chunks",
+        "config",
+        "passthrough",
+        "pending",
+        "run",
+        "runnable",
+        "started",
+        "tokens",
+    )
 
     def __init__(
-        self, runnable: Runnable[Any, Any], input: Any, config: RunnableConfig, fn: _Fn
+        self,
+        runnable: Runnable[Any, Any],
+        input: Any,
+        config: RunnableConfig,
+        fn: _Fn,
+        kwargs: dict[str, Any],
     ) -> None:
         self.runnable = runnable
         self.config = config
@@ -72,16 +107,65 @@ class _Scope:
         self.passthrough = False
         self.tokens: _Tokens = ()
         self.chunks: list[Any] = []  # a traced stream's output, merged when it ends
-        if not config.get("callbacks"):
+        # The async hooks this scope awaits before its call returns: set for the outermost
+        # traced async call only (inner ones add theirs to the same list).
+        self.pending: list[Any] | None = None
+        self.started = False
+        callbacks = config.get("callbacks")
+        if GLOBAL_LISTENERS and _current_run.get() is None:
+            # A root run: global listeners join whatever the call brought.
+            missing = [g for g in GLOBAL_LISTENERS if g not in (callbacks or ())]
+            if missing:
+                config = self.config = {**config, "callbacks": [*(callbacks or ()), *missing]}
+        elif not callbacks:
             return
         call = _current_call.get()
         if call is not None and call[0] is runnable and call[1] is config:
             self.passthrough = True
             return
-        if fn.__name__ in ("transform", "atransform"):
-            input = "<stream>"  # an iterator: the run must not consume it
-        self.run = _start_run(runnable, input, config)
-        self.config = child_config(config)
+        name = fn.__name__
+        if name in _ASYNC_METHODS and _pending.get() is None:
+            self.pending = []
+        if name in ("transform", "atransform"):
+            # An iterator: the run must not consume it. Like LangChain, the run is announced
+            # when its first input chunk arrives (see `announced`), not when it is set up.
+            self.run = _new_run(runnable, "<stream>", config, kwargs)
+        else:
+            self.run = _new_run(runnable, input, config, kwargs)
+            self.announce()
+        # What the children get: this run's listeners, and this run as their parent.
+        child = dict(config)
+        child.pop("run_name", None)
+        child["callbacks"] = Handlers(self.run.listeners, self.run)
+        self.config = child  # type: ignore[assignment]
+
+    def announce(self) -> None:
+        """Tell the listeners the run started (once)."""
+        run = self.run
+        if run is None or self.started:
+            return
+        self.started = True
+        run.start_time = time.time()
+        token = _pending.set(self.pending) if self.pending is not None else None
+        try:
+            _notify(run, "on_start")
+        finally:
+            if token is not None:
+                _pending.reset(token)
+
+    def announced(self, chunks: Iterator[Any]) -> Iterator[Any]:
+        """`chunks`, announcing the run when the first one arrives."""
+        for chunk in chunks:
+            if not self.started:
+                self.announce()
+            yield chunk
+
+    async def aannounced(self, chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        """Async `announced`."""
+        async for chunk in chunks:
+            if not self.started:
+                self.announce()
+            yield chunk
 
     def enter(self) -> _Tokens:
         """Publish the config (and the run) in the current context; `exit` undoes it."""
@@ -89,6 +173,13 @@ class _Scope:
             return ()
         if self.run is None:
             return (_current_config.set(self.config),)
+        if self.pending is not None:
+            return (
+                _current_config.set(self.config),
+                _current_run.set(self.run),
+                _current_call.set((self.runnable, self.config)),
+                _pending.set(self.pending),
+            )
         return (
             _current_config.set(self.config),
             _current_run.set(self.run),
@@ -101,6 +192,8 @@ class _Scope:
             if len(tokens) > 1:
                 _current_run.reset(tokens[1])
                 _current_call.reset(tokens[2])
+                if len(tokens) > 3:
+                    _pending.reset(tokens[3])
 
     def finish(self, error: BaseException | None, output: Any = None) -> None:
         """End the run, if traced, with `output` or `error`. A consumer that stops a
@@ -108,13 +201,36 @@ class _Scope:
         run = self.run
         if run is None:
             return
+        if not self.started:  # a stream that ended (or failed) before any input
+            self.announce()
         run.end_time = time.time()
-        if error is not None and not isinstance(error, GeneratorExit):
-            run.error = error
-            _notify(run, "on_error")
-        else:
-            run.outputs = output
-            _notify(run, "on_end")
+        token = _pending.set(self.pending) if self.pending is not None else None
+        try:
+            if error is not None and not isinstance(error, GeneratorExit):
+                run.error = error
+                _notify(run, "on_error")
+            else:
+                run.outputs = output
+                describe = getattr(type(self.runnable), "_trace_end", None)
+                if describe is not None:
+                    describe(self.runnable, run)
+                _notify(run, "on_end")
+        finally:
+            if token is not None:
+                _pending.reset(token)
+
+    def chunk(self, chunk: Any) -> None:
+        """A traced stream yielded `chunk`: keep it for the output, tell the listeners."""
+        self.chunks.append(chunk)
+        run = self.run
+        if run is not None:
+            for listener in run.listeners:
+                _call(listener, "on_chunk", run, chunk)
+
+    async def drain(self) -> None:
+        """Await the async hooks of this (outermost async) scope's runs."""
+        if self.pending:
+            await drain(self.pending)
 
     def streamed(self) -> Any:
         """A stream's output: its chunks merged."""
@@ -144,7 +260,11 @@ def _wrap(fn: _Fn, slow: _Slow) -> _Fn:
         # Keep in step with fast_path() below (this one also resolves the config it passes).
         if config is None:
             config = _current_config.get()
-            if config is None or not config.get("callbacks"):
+            if config is None:
+                if not GLOBAL_LISTENERS:
+                    return fn(self, input, None, **kwargs)
+                config = {}
+            elif not config.get("callbacks"):
                 return fn(self, input, config, **kwargs)
         elif config is _current_config.get() and not config.get("callbacks"):
             return fn(self, input, config, **kwargs)
@@ -159,16 +279,20 @@ def _wrap(fn: _Fn, slow: _Slow) -> _Fn:
 
 
 def _invoke(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
-    with _Scope(runnable, input, config, fn) as scope:
+    with _Scope(runnable, input, config, fn, kwargs) as scope:
         output = fn(runnable, input, scope.config, **kwargs)
     scope.finish(None, output)
     return output
 
 
 async def _ainvoke(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
-    with _Scope(runnable, input, config, fn) as scope:
-        output = await fn(runnable, input, scope.config, **kwargs)
-    scope.finish(None, output)
+    scope = _Scope(runnable, input, config, fn, kwargs)
+    try:
+        with scope:
+            output = await fn(runnable, input, scope.config, **kwargs)
+        scope.finish(None, output)
+    finally:
+        await scope.drain()
     return output
 
 
@@ -176,9 +300,11 @@ _SENTINEL: Any = object()
 
 
 def _iter(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
-    scope = _Scope(runnable, input, config, fn)
+    scope = _Scope(runnable, input, config, fn, kwargs)
     if scope.passthrough:
         return fn(runnable, input, config, **kwargs)
+    if scope.run is not None and not scope.started:
+        input = scope.announced(input)
     # A sync generator may be stepped from several contexts (a worker thread per step, say):
     # each step runs inside one context of its own, so what the method publishes never leaks
     # into the consumer and never has to be reset from another context. Created inside it
@@ -207,7 +333,7 @@ def _iterate_in(ctx: contextvars.Context, iterator: Iterator[Any]) -> Iterator[A
 def _traced_iter(scope: _Scope, ctx: contextvars.Context, iterator: Iterator[Any]) -> Any:
     try:
         for chunk in _iterate_in(ctx, iterator):
-            scope.chunks.append(chunk)
+            scope.chunk(chunk)
             yield chunk
     except BaseException as exc:
         scope.finish(exc, scope.streamed())
@@ -216,9 +342,11 @@ def _traced_iter(scope: _Scope, ctx: contextvars.Context, iterator: Iterator[Any
 
 
 def _aiter(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
-    scope = _Scope(runnable, input, config, fn)
+    scope = _Scope(runnable, input, config, fn, kwargs)
     if scope.passthrough:
         return fn(runnable, input, config, **kwargs)
+    if scope.run is not None and not scope.started:
+        input = scope.aannounced(input)
     with scope:
         iterator = fn(runnable, input, scope.config, **kwargs)
     return _aiterate(scope, iterator)
@@ -239,16 +367,18 @@ async def _aiterate(scope: _Scope, iterator: AsyncIterator[Any]) -> AsyncIterato
             finally:
                 scope.exit(tokens)
             if traced:
-                scope.chunks.append(chunk)
+                scope.chunk(chunk)
             yield chunk
     except BaseException as exc:
         scope.finish(exc, scope.streamed())
+        await scope.drain()
         raise
     finally:
         aclose = getattr(iterator, "aclose", None)
         if aclose is not None:
             await aclose()
     scope.finish(None, scope.streamed())
+    await scope.drain()
 
 
 def raw_method(runnable: Any, method: str) -> _Fn:
@@ -265,7 +395,9 @@ def fast_path(config: RunnableConfig | None) -> bool:
     """True when a composite may call its children's raw methods with `config`."""
     if config is None:
         config = _current_config.get()
-        return config is None or not config.get("callbacks")
+        if config is None:
+            return not GLOBAL_LISTENERS
+        return not config.get("callbacks")
     return not config.get("callbacks") and config is _current_config.get()
 
 
