@@ -73,14 +73,6 @@ def langserve_routes(served: Served, prefix: str) -> dict[str, tuple[str, Endpoi
         await stream_sse(send, frames(), secrets=served.secrets, deadline=served.deadline())
 
     async def stream_events(body: Any, send: Send) -> None:
-        method = getattr(runnable, "astream_events", None)
-        if method is None:
-            raise HttpError(
-                501,
-                "NotImplemented",
-                "this version of pipes has no Runnable.astream_events: upgrade pipes to "
-                "stream run events",
-            )
         value, config = served.one(body)
         filters: dict[str, list[str]] = {}
         for key in _EVENT_FILTERS:
@@ -92,7 +84,9 @@ def langserve_routes(served: Served, prefix: str) -> dict[str, tuple[str, Endpoi
             filters[key] = names
 
         async def frames() -> AsyncGenerator[bytes, None]:
-            async with closing(method(value, config, version="v2", **filters)) as events:
+            async with closing(
+                runnable.astream_events(value, config, version="v2", **filters)
+            ) as events:
                 async for event in events:
                     yield sse("data", dumps(event))
 

@@ -19,9 +19,11 @@ from pipes import (
     AIMessageChunk,
     ChatMessage,
     ChatMessageChunk,
+    ChatPromptValue,
     HumanMessage,
     HumanMessageChunk,
     RunnableConfig,
+    StringPromptValue,
     SystemMessage,
     SystemMessageChunk,
     ToolMessage,
@@ -77,6 +79,11 @@ class WireError(ValueError):
 def _default(obj: Any) -> Any:
     if isinstance(obj, BaseModel):
         return obj.model_dump(mode="json")
+    # prompt values as LangServe names them, so either side's client loads them back
+    if isinstance(obj, ChatPromptValue):
+        return {"type": "ChatPromptValueConcrete", "messages": obj.messages}
+    if isinstance(obj, StringPromptValue):
+        return {"type": "StringPromptValue", "text": obj.text}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return dataclasses.asdict(obj)
     if isinstance(obj, set | frozenset | tuple):
@@ -93,13 +100,18 @@ def dumps(value: Any) -> str:
 
 
 def decode(value: Any) -> Any:
-    """JSON from a client with message dicts loaded as pipes messages (recursively)."""
+    """JSON from a client with message and prompt-value dicts loaded as pipes objects
+    (recursively)."""
     if isinstance(value, list):
         return [decode(item) for item in value]
     if isinstance(value, dict):
         kind = value.get("type")
         if isinstance(kind, str) and kind in MESSAGE_TYPES and "content" in value:
             return message_from_dict(value)
+        if kind == "ChatPromptValueConcrete" and isinstance(value.get("messages"), list):
+            return ChatPromptValue(decode(value["messages"]))
+        if kind == "StringPromptValue" and isinstance(value.get("text"), str):
+            return StringPromptValue(value["text"])
         return {key: decode(item) for key, item in value.items()}
     return value
 

@@ -156,10 +156,6 @@ def test_one_async_pool_per_event_loop(serve: Serve) -> None:
 
 
 async def test_astream_events_from_the_server(serve: Serve) -> None:
-    from pipes import Runnable
-
-    if not hasattr(Runnable, "astream_events"):
-        pytest.skip("Runnable.astream_events is not in this pipes yet (branch events)")
     remote = RemoteRunnable(serve(create_app(_translate())))
     events = [e async for e in remote.astream_events({"text": "hi"}, include_types=["chat_model"])]
     kinds = [e["event"] for e in events]

@@ -57,6 +57,9 @@ def test_typing_an_input_streams_the_answer(serve: Serve) -> None:
             page.wait_for_selector("#status:text-is('done')", timeout=10_000)
             assert page.text_content("#output") == "Bonjour le monde entier"
             assert page.evaluate("window.updates") > 1
+            events = page.locator("#events li").all_text_contents()
+            assert events[0].startswith("on_chain_start")
+            assert any(e.startswith("on_chat_model_stream") for e in events)
             assert errors == []
         finally:
             browser.close()

@@ -315,12 +315,22 @@ def test_path_without_a_slash_is_refused() -> None:
         add_routes(Starlette(), RunnableLambda(lambda x: x), path="chain")
 
 
-def test_stream_events_without_core_support_is_a_clear_501_or_streams(serve: Serve) -> None:
+def test_stream_events_sends_langchain_v2_events(serve: Serve) -> None:
     url = serve(create_app(_prompt_chain()))
     response = httpx.post(url + "/stream_events", json={"input": {"word": "hi"}})
-    if response.status_code == 501:
-        assert "astream_events" in response.json()["message"]
-    else:
-        events = [json.loads(d) for e, d in _events(response.text) if e == "data"]
-        assert events[0]["event"] == "on_chain_start"
-        assert events[-1]["event"] == "on_chain_end"
+    assert response.status_code == 200
+    events = [json.loads(d) for e, d in _events(response.text) if e == "data"]
+    assert _events(response.text)[-1][0] == "end"
+    assert events[0]["event"] == "on_chain_start"
+    assert events[-1]["event"] == "on_chain_end"
+    assert events[-1]["data"]["output"] == "Bonjour le monde"
+    streamed = [e for e in events if e["event"] == "on_chat_model_stream"]
+    assert "".join(e["data"]["chunk"]["content"] for e in streamed) == "Bonjour le monde"
+    assert streamed[0]["data"]["chunk"]["type"] == "AIMessageChunk"
+    filtered = httpx.post(
+        url + "/stream_events", json={"input": {"word": "hi"}, "include_types": ["prompt"]}
+    )
+    kinds = {json.loads(d)["event"] for e, d in _events(filtered.text) if e == "data"}
+    assert kinds == {"on_prompt_start", "on_prompt_end"}
+    bad = httpx.post(url + "/stream_events", json={"input": {"word": "hi"}, "include_tags": "x"})
+    assert bad.status_code == 422

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipes import AIMessage, AIMessageChunk, ChatPromptTemplate, HumanMessage
+from pipes import (
+    AIMessage,
+    AIMessageChunk,
+    ChatPromptTemplate,
+    ChatPromptValue,
+    HumanMessage,
+    StringPromptValue,
+)
 from pipes.serve._validate import first_error
 from pipes.serve._wire import WireError, client_config, decode, dumps
 from pipes.testing import FakeChatModel
@@ -26,6 +33,16 @@ def test_messages_round_trip_flat_like_langserve() -> None:
     back = decode(data)
     assert back["out"][0] == message
     assert isinstance(back["out"][1], AIMessageChunk)
+
+
+def test_prompt_values_round_trip_with_langserves_names() -> None:
+    import json
+
+    chat = ChatPromptValue([HumanMessage("hi")])
+    data = json.loads(dumps([chat, StringPromptValue("text")]))
+    assert data[0]["type"] == "ChatPromptValueConcrete"
+    assert data[1] == {"type": "StringPromptValue", "text": "text"}
+    assert decode(data) == [chat, StringPromptValue("text")]
 
 
 def test_decode_leaves_other_dicts_alone() -> None:
