@@ -19,7 +19,7 @@ from ._wire import CLIENT_CONFIG_KEYS, decode, dumps
 __all__ = ["RemoteRunnable"]
 
 _JSON = {"content-type": "application/json"}
-_SSE = {**_JSON, "accept": "text/event-stream"}
+_SSE = {"accept": "text/event-stream"}
 _END = object()
 _SKIP = object()
 
@@ -104,17 +104,21 @@ class RemoteRunnable(Runnable[Any, Any]):
 
     # -- clients: one sync, one async per event loop (a pool never crosses loops) ------------
 
+    def _all_headers(self) -> dict[str, str]:
+        # every body is JSON: set once on the client, not merged into each request
+        return {**_JSON, **self._headers}
+
     def _client(self) -> httpx.Client:
         with self._lock:
             if self._sync is None:
-                self._sync = httpx.Client(headers=self._headers, timeout=self._timeout)
+                self._sync = httpx.Client(headers=self._all_headers(), timeout=self._timeout)
             return self._sync
 
     def _aclient(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
         client = self._async.get(loop)
         if client is None:
-            client = httpx.AsyncClient(headers=self._headers, timeout=self._timeout)
+            client = httpx.AsyncClient(headers=self._all_headers(), timeout=self._timeout)
             self._async[loop] = client
         return client
 
@@ -200,13 +204,13 @@ class RemoteRunnable(Runnable[Any, Any]):
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         _no_kwargs(kwargs)
         body = self._request(input, config)
-        response = self._client().post(self.url + "/invoke", content=body, headers=_JSON)
+        response = self._client().post(self.url + "/invoke", content=body)
         return self._output("/invoke", response)
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         _no_kwargs(kwargs)
         body = self._request(input, config)
-        response = await self._aclient().post(self.url + "/invoke", content=body, headers=_JSON)
+        response = await self._aclient().post(self.url + "/invoke", content=body)
         return self._output("/invoke", response)
 
     def batch(
@@ -223,7 +227,7 @@ class RemoteRunnable(Runnable[Any, Any]):
             return super().batch(inputs, config, return_exceptions=return_exceptions, **kwargs)
         _no_kwargs(kwargs)
         body = self._batch_request(inputs, config)
-        response = self._client().post(self.url + "/batch", content=body, headers=_JSON)
+        response = self._client().post(self.url + "/batch", content=body)
         return cast(list[Any], self._output("/batch", response))
 
     async def abatch(
@@ -241,7 +245,7 @@ class RemoteRunnable(Runnable[Any, Any]):
             )
         _no_kwargs(kwargs)
         body = self._batch_request(inputs, config)
-        response = await self._aclient().post(self.url + "/batch", content=body, headers=_JSON)
+        response = await self._aclient().post(self.url + "/batch", content=body)
         return cast(list[Any], self._output("/batch", response))
 
     def stream(

@@ -39,6 +39,7 @@ class Playground:
                 b"default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
             ),
             (b"x-content-type-options", b"nosniff"),
+            (b"content-length", str(len(self._page)).encode()),
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": self._page})
