@@ -67,6 +67,17 @@ EXPECTED: dict[str, list[str]] = {
     "batch_from_file.py": ["at most 4 at a time", "10 translated, 0 failed", "Done."],
     "testing_chains.py": ["ok   test_chain_with_cassette", "5 passed", "Done."],
     "custom_chat_model.py": ["Running the conformance kit:", " passed"],
+    "serve_translation.py": [
+        "invoke: Ich liebe das Programmieren.",
+        "stream: |J|'|adore| la| programmation|.|||",
+        "batch: Me encanta programar. / Amo programmare.",
+        "composed: ICH LIEBE DAS PROGRAMMIEREN.",
+        "bad input: 422 input.input_language: field required: expected a string",
+        "models: ['french']",
+        "completion: J'adore la programmation.",
+        "streamed: Bonjour| tout| le| monde| !",
+        "Done.",
+    ],
 }
 
 
