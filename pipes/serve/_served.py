@@ -50,7 +50,7 @@ class Served:
         if not isinstance(cast(object, runnable), Runnable):  # a function, a dict of steps
             from pipes import coerce_to_runnable
 
-            runnable = coerce_to_runnable(runnable, position="served by pipes.serve")
+            runnable = coerce_to_runnable(runnable, position="the runnable to serve")
         if max_body_bytes < 1:
             raise ValueError(f"max_body_bytes must be at least 1, got {max_body_bytes}")
         if timeout is not None and timeout <= 0:
