@@ -37,8 +37,17 @@ def output_schema(runnable: Runnable[Any, Any]) -> dict[str, Any]:
     return _schema(runnable, "output")
 
 
+_ALLOWED_KEYS = [key for key in CLIENT_CONFIG_KEYS if key != "configurable"]
+
+
 def config_schema(runnable: Runnable[Any, Any]) -> dict[str, Any]:
-    """JSON schema of the config a client may send: the allow-listed keys only."""
+    """JSON schema of the config a client may send: the allow-listed keys, with the runnable's
+    configurable fields where it declares them (`config_schema()`)."""
+    declared = getattr(runnable, "config_schema", None)
+    if callable(declared):
+        model = declared(include=_ALLOWED_KEYS)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            return model.model_json_schema()
     return {
         "title": f"{runnable.get_name()}Config",
         "type": "object",
@@ -75,6 +84,14 @@ def _hoist(schema: Any, defs: dict[str, Any]) -> Any:
     return out
 
 
+def _open(title: str) -> dict[str, Any]:
+    return {
+        "title": title,
+        "description": "Open schema: the runnable declares none (e.g. a function without type "
+        "hints), so any JSON value is accepted here and the runnable checks its own input.",
+    }
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -88,9 +105,9 @@ def openapi(runnable: Runnable[Any, Any], *, title: str, prefix: str) -> dict[st
     defs: dict[str, Any] = {}
     name = title.replace(" ", "")
     components = {
-        f"{name}Input": _hoist(input_schema(runnable), defs) or {"title": f"{name}Input"},
-        f"{name}Output": _hoist(output_schema(runnable), defs) or {"title": f"{name}Output"},
-        f"{name}Config": config_schema(runnable),
+        f"{name}Input": _hoist(input_schema(runnable), defs) or _open(f"{name}Input"),
+        f"{name}Output": _hoist(output_schema(runnable), defs) or _open(f"{name}Output"),
+        f"{name}Config": _hoist(config_schema(runnable), defs),
     }
     error = {
         "title": "Error",

@@ -87,6 +87,8 @@ class Served:
             return decode(raw)
         except MessageConversionError as exc:
             raise HttpError.invalid(loc, str(exc)) from exc
+        except RecursionError as exc:  # JSON nested just under json.loads' own limit
+            raise HttpError.invalid(loc, "the JSON is nested too deeply") from exc
 
     def one(self, body: Any) -> tuple[Any, RunnableConfig]:
         """`{"input": ..., "config": {...}, "kwargs": {}}` -> the input and the client config."""

@@ -256,6 +256,10 @@ def test_deeply_nested_json_is_refused_not_crashed(serve: Serve) -> None:
     response = httpx.post(url + "/invoke", content=body)
     assert response.status_code == 422
     assert "nested too deeply" in response.json()["message"]
+    # just under json.loads' limit: loading the messages in it must not overflow either
+    for depth in (900, 950, 990):
+        nested = b'{"input": ' + b"[" * depth + b"]" * depth + b"}"
+        assert httpx.post(url + "/invoke", content=nested).status_code in (200, 422)
 
 
 def test_a_run_past_the_timeout_is_a_504(serve: Serve) -> None:
@@ -284,6 +288,31 @@ def test_schema_routes_and_openapi(serve: Serve) -> None:
     schemas = document["components"]["schemas"]
     assert schemas["translateInput"]["properties"]["word"]["type"] == "string"
     assert "$defs" not in json.dumps(document)  # hoisted into components
+    untyped = serve(create_app(RunnableLambda(lambda x: x), name="any"))
+    open_schema = httpx.get(untyped + "/openapi.json").json()["components"]["schemas"]["anyInput"]
+    assert "Open schema" in open_schema["description"]
+
+
+def test_a_declared_config_schema_is_served(serve: Serve) -> None:
+    from pydantic import BaseModel, create_model
+
+    class Configurable(Runnable[str, str]):
+        """A runnable declaring its configurable fields, as `config_schema()` does."""
+
+        def invoke(self, input: str, config: Any = None, **kwargs: Any) -> str:
+            return input
+
+        def config_schema(self, *, include: Any = None) -> type[BaseModel]:
+            fields: dict[str, Any] = {key: (Any, None) for key in include}
+            inner = create_model("Configurable", temperature=(float, 0.5))
+            return create_model("RunConfig", configurable=(inner, None), **fields)
+
+    url = serve(create_app(Configurable()))
+    schema = httpx.get(url + "/config_schema").json()
+    assert set(schema["properties"]) == {"configurable", "tags", "metadata", "run_name"}
+    assert schema["$defs"]["Configurable"]["properties"]["temperature"]["default"] == 0.5
+    document = httpx.get(url + "/openapi.json").json()
+    assert "temperature" in json.dumps(document["components"]["schemas"]["Configurable"])
 
 
 def test_openapi_refs_all_resolve(serve: Serve) -> None:
