@@ -11,7 +11,14 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+)
 from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager
 from typing import Any, TypeVar
 
@@ -99,10 +106,15 @@ class Secrets:
     def of(cls, runnable: Runnable[Any, Any], *extra: str | None) -> Secrets:
         found = [value for value in extra if value]
         try:
-            nodes = [node.runnable for node in runnable.get_graph().nodes]
+            graph_nodes: Any = runnable.get_graph().nodes
+            if isinstance(graph_nodes, Mapping):  # keyed by id in some versions of Graph
+                graph_nodes = graph_nodes.values()
+            nodes = [getattr(node, "runnable", None) for node in graph_nodes]
         except Exception:  # a custom get_graph that fails: scrub what is known
-            nodes = [runnable]
+            nodes = []
         for node in [runnable, *nodes]:
+            if node is None:
+                continue
             fields = node.__dict__ if hasattr(node, "__dict__") else {}
             if isinstance(node, BaseModel):
                 fields = {**fields, **dict(node)}
