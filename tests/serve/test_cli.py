@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +84,57 @@ def test_python_dash_m_pipes_serve(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no module named 'missing_mod_q'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_reload_hands_uvicorn_a_factory(app_module: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.delenv("PIPES_SERVE_TARGET", raising=False)
+    assert main(["serve", f"{app_module}:chain", "--reload"]) == 0
+    target, options = calls[0]
+    assert target == "pipes.serve._cli:_reload_factory"
+    assert options["factory"] is True
+    assert options["reload"] is True
+    assert os.environ["PIPES_SERVE_TARGET"] == f"{app_module}:chain"
+    from starlette.applications import Starlette
+
+    from pipes.serve._cli import _reload_factory
+
+    assert isinstance(_reload_factory(), Starlette)
+
+
+@pytest.mark.slow
+def test_the_command_serves_and_shuts_down_on_sigterm(tmp_path: Path) -> None:
+    import httpx
+
+    (tmp_path / "doubler.py").write_text(
+        "from pipes import RunnableLambda\nchain = RunnableLambda(lambda x: x * 2)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipes.serve", "doubler:chain", "--port", "0"],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        url = None
+        # uvicorn logs the bound address once it listens: read until then (bounded by the
+        # pytest timeout; the process is killed below whatever happens)
+        for line in process.stderr:
+            if match := re.search(r"Uvicorn running on (http://127\.0\.0\.1:\d+)", line):
+                url = match.group(1)
+                break
+        assert url is not None, "the server never said it was listening"
+        assert httpx.post(url + "/invoke", json={"input": 21}).json()["output"] == 42
+        process.send_signal(signal.SIGTERM)
+        # uvicorn shuts down gracefully, then re-raises the signal it caught
+        assert process.wait(30) in (0, -signal.SIGTERM)
+        assert "Finished server process" in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
