@@ -6,7 +6,8 @@ fast path (no config given, or the published config without callbacks) is a coup
 and calls the method as is — for `ainvoke` it returns the method's own coroutine, so there
 is no extra frame. Anything else is a `_Scope` — the one place where a run starts,
 ends and fails — applied the way each kind of method needs it (a call, an awaited call, a
-generator, an async generator). Config objects are never copied.
+generator, an async generator). The fast path never copies a config; a traced run hands its
+children a copy whose `callbacks` name it as their parent.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 from ._config import RunnableConfig, _current_config
 from ._listeners import (
     GLOBAL_LISTENERS,
+    AsyncHooks,
     Handlers,
     Run,
     _call,
     _current_run,
     _notify,
     _pending,
-    drain,
 )
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ class _Scope:
     __slots__ = (
         "chunks",
         "config",
+        "inputs",
         "passthrough",
         "pending",
         "run",
@@ -107,9 +109,10 @@ class _Scope:
         self.passthrough = False
         self.tokens: _Tokens = ()
         self.chunks: list[Any] = []  # a traced stream's output, merged when it ends
+        self.inputs: list[Any] = []  # a traced transform's input, merged when it ends
         # The async hooks this scope awaits before its call returns: set for the outermost
         # traced async call only (inner ones add theirs to the same list).
-        self.pending: list[Any] | None = None
+        self.pending: AsyncHooks | None = None
         self.started = False
         callbacks = config.get("callbacks")
         if GLOBAL_LISTENERS and _current_run.get() is None:
@@ -125,7 +128,7 @@ class _Scope:
             return
         name = fn.__name__
         if name in _ASYNC_METHODS and _pending.get() is None:
-            self.pending = []
+            self.pending = AsyncHooks()
         if name in ("transform", "atransform"):
             # An iterator: the run must not consume it. Like LangChain, the run is announced
             # when its first input chunk arrives (see `announced`), not when it is set up.
@@ -146,25 +149,35 @@ class _Scope:
             return
         self.started = True
         run.start_time = time.time()
+        self.notify(run, "on_start")
+
+    def notify(self, run: Run, hook: str) -> None:
+        """Call `hook` of the run's listeners; async hooks join this scope's (if it is the
+        outermost async one)."""
         token = _pending.set(self.pending) if self.pending is not None else None
         try:
-            _notify(run, "on_start")
+            _notify(run, hook)
         finally:
             if token is not None:
                 _pending.reset(token)
 
     def announced(self, chunks: Iterator[Any]) -> Iterator[Any]:
-        """`chunks`, announcing the run when the first one arrives."""
+        """`chunks`, announcing the run when the first one arrives; kept, so the run's
+        input is known (merged) when it ends."""
+        seen = self.inputs
         for chunk in chunks:
             if not self.started:
                 self.announce()
+            seen.append(chunk)
             yield chunk
 
     async def aannounced(self, chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
         """Async `announced`."""
+        seen = self.inputs
         async for chunk in chunks:
             if not self.started:
                 self.announce()
+            seen.append(chunk)
             yield chunk
 
     def enter(self) -> _Tokens:
@@ -203,21 +216,20 @@ class _Scope:
             return
         if not self.started:  # a stream that ended (or failed) before any input
             self.announce()
+        if self.inputs:
+            from ._chunks import merge_chunks
+
+            run.inputs = merge_chunks(self.inputs)
         run.end_time = time.time()
-        token = _pending.set(self.pending) if self.pending is not None else None
-        try:
-            if error is not None and not isinstance(error, GeneratorExit):
-                run.error = error
-                _notify(run, "on_error")
-            else:
-                run.outputs = output
-                describe = getattr(type(self.runnable), "_trace_end", None)
-                if describe is not None:
-                    describe(self.runnable, run)
-                _notify(run, "on_end")
-        finally:
-            if token is not None:
-                _pending.reset(token)
+        if error is not None and not isinstance(error, GeneratorExit):
+            run.error = error
+            self.notify(run, "on_error")
+        else:
+            run.outputs = output
+            describe = getattr(type(self.runnable), "_trace_end", None)
+            if describe is not None:
+                describe(self.runnable, run)
+            self.notify(run, "on_end")
 
     def chunk(self, chunk: Any) -> None:
         """A traced stream yielded `chunk`: keep it for the output, tell the listeners."""
@@ -229,8 +241,8 @@ class _Scope:
 
     async def drain(self) -> None:
         """Await the async hooks of this (outermost async) scope's runs."""
-        if self.pending:
-            await drain(self.pending)
+        if self.pending is not None:
+            await self.pending.drain()
 
     def streamed(self) -> Any:
         """A stream's output: its chunks merged."""
