@@ -7,11 +7,11 @@ import json
 import threading
 import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import httpx
 
-from pipes import Runnable, RunnableConfig
+from pipes import Runnable, RunnableConfig, StreamEvent
 
 from ._errors import RemoteAuthenticationError, RemoteInputError, RemoteRunnableError
 from ._wire import CLIENT_CONFIG_KEYS, decode, dumps
@@ -266,17 +266,34 @@ class RemoteRunnable(Runnable[Any, Any]):
         input: Any,
         config: RunnableConfig | None = None,
         *,
-        version: str = "v2",
-        **filters: Any,
-    ) -> AsyncIterator[dict[str, Any]]:
-        """The server's run events (LangChain's v2 dicts), from `/stream_events`.
-
-        `filters` are `include_names`, `include_types`, `include_tags` and their
-        `exclude_` twins, applied on the server.
-        """
+        version: Literal["v1", "v2"] = "v2",
+        include_names: Sequence[str] | None = None,
+        include_types: Sequence[str] | None = None,
+        include_tags: Sequence[str] | None = None,
+        exclude_names: Sequence[str] | None = None,
+        exclude_types: Sequence[str] | None = None,
+        exclude_tags: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[StreamEvent]:
+        """The server's run events (LangChain's v2 dicts), from `/stream_events`; the
+        `include_*` / `exclude_*` filters are applied on the server."""
+        _no_kwargs(kwargs)
         if version != "v2":
             raise ValueError(f"only version='v2' events are served, got {version!r}")
-        payload = {"input": input, "config": _server_config(config), "kwargs": {}, **filters}
+        filters = {
+            "include_names": include_names,
+            "include_types": include_types,
+            "include_tags": include_tags,
+            "exclude_names": exclude_names,
+            "exclude_types": exclude_types,
+            "exclude_tags": exclude_tags,
+        }
+        payload = {
+            "input": input,
+            "config": _server_config(config),
+            "kwargs": {},
+            **{key: list(names) for key, names in filters.items() if names is not None},
+        }
         async for event in self._astream("/stream_events", dumps(payload).encode()):
             yield event
 
