@@ -145,3 +145,16 @@ def test_any_json_value_checks_without_crashing(value: Any) -> None:
     ):
         error = first_error(value, schema, ("input",))
         assert error is None or (error[0][0] == "input" and isinstance(error[1], str))
+
+
+def test_secrets_of_a_served_graph_include_a_models_api_key() -> None:
+    from pipes import StrOutputParser
+    from pipes.serve._http import Secrets
+    from pipes_openai import ChatOpenAI
+
+    key = "sk-proj-ZYXWVUTSRQ0987654321"
+    prompt = ChatPromptTemplate.from_messages([("human", "{text}")])
+    chain = prompt | ChatOpenAI(model="gpt-4o-mini", api_key=key).bind(stop=["\n"])
+    secrets = Secrets.of(chain | StrOutputParser(), "server-key-1")
+    assert secrets.scrub(f"bad key {key}; server-key-1") == "bad key ***; ***"
+    assert key not in repr(secrets)
