@@ -33,10 +33,14 @@ PipesError(Exception)
 ├── ToolInputError(PipesError, ValueError)           (pipes._tools._errors) bad tool arguments
 ├── LoadError(PipesError, ValueError)               (pipes._load._errors) a refused document
 ├── ScriptExhaustedError(PipesError, IndexError)     (pipes.testing) a fake ran out of replies
+├── RemoteRunnableError(PipesError, RuntimeError)    (pipes.serve) a server answered an error
+│   ├── RemoteInputError                             422/413/400: the request was refused
+│   └── RemoteAuthenticationError                    401: wrong or missing API key
+├── ServeTargetError(PipesError, ValueError)         (pipes.serve) a bad `pipes serve` target
 └── ChatModelError(PipesError, RuntimeError)         base for provider errors (see providers)
 ```
 
-The schema, tool and testing exceptions live in their packages (named above), each package's
+The schema, tool, testing and serve exceptions live in their packages (named above), each package's
 in one module; the others are here, where every layer can import them.
 """
 

@@ -70,6 +70,20 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "pipes/_load": ("testing",),
     # integrations beside the layers they extend, on the public API
     "pipes/ray": ("testing",),
+    # the server and its client: built on the public pipes API only (like a provider)
+    "pipes/serve": (
+        "_core",
+        "_messages",
+        "_schema",
+        "_prompts",
+        "_parsers",
+        "_tools",
+        "_models",
+        "_errors",
+        "testing",
+        *_ABOVE_MODELS,
+        *_RETRIEVAL,
+    ),
 }
 
 
@@ -184,6 +198,7 @@ ACYCLIC = (
     "pipes/_schema",
     "pipes/_tools",
     "pipes/ray",
+    "pipes/serve",
     "pipes/testing",
 )
 

@@ -74,6 +74,17 @@ EXPECTED: dict[str, list[str]] = {
         "Cats sleep twelve to sixteen hours a day",
         "Done.",
     ],
+    "serve_translation.py": [
+        "invoke: Ich liebe das Programmieren.",
+        "stream: |J|'|adore| la| programmation|.|||",
+        "batch: Me encanta programar. / Amo programmare.",
+        "composed: ICH LIEBE DAS PROGRAMMIEREN.",
+        "bad input: 422 input.input_language: field required: expected a string",
+        "models: ['french']",
+        "completion: J'adore la programmation.",
+        "streamed: Bonjour| tout| le| monde| !",
+        "Done.",
+    ],
 }
 
 

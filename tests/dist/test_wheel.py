@@ -22,6 +22,15 @@ def test_wheel_ships_the_shadow_fix_and_typing_markers(wheel: Path) -> None:
     assert {"pipes/py.typed", "pipes_openai/py.typed", "pipes_llm.pth", "_pipes_site.py"} <= names
 
 
+def test_wheel_ships_the_playground_page_and_the_pipes_command(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        assert "pipes/serve/playground.html" in names
+        (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        scripts = archive.read(entry_points).decode()
+    assert "pipes = pipes.serve._cli:main" in scripts
+
+
 def test_import_pipes_from_outside_the_checkout(fresh_python: Path, tmp_path: Path) -> None:
     script = tmp_path / "use_pipes.py"
     script.write_text(
