@@ -92,6 +92,14 @@ def _open(title: str) -> dict[str, Any]:
     }
 
 
+def _declared(schema: Any) -> Any:
+    """`schema`, or `None` when it says nothing but its name (`{"title": "...Input"}`: an
+    untyped function's schema, which accepts anything)."""
+    if isinstance(schema, Mapping) and not set(schema) - {"title", "description"}:
+        return None
+    return schema
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -105,8 +113,8 @@ def openapi(runnable: Runnable[Any, Any], *, title: str, prefix: str) -> dict[st
     defs: dict[str, Any] = {}
     name = title.replace(" ", "")
     components = {
-        f"{name}Input": _hoist(input_schema(runnable), defs) or _open(f"{name}Input"),
-        f"{name}Output": _hoist(output_schema(runnable), defs) or _open(f"{name}Output"),
+        f"{name}Input": _declared(_hoist(input_schema(runnable), defs)) or _open(f"{name}Input"),
+        f"{name}Output": _declared(_hoist(output_schema(runnable), defs)) or _open(f"{name}Output"),
         f"{name}Config": _hoist(config_schema(runnable), defs),
     }
     error = {
