@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--record", type=Path, help="save proxied exchanges to this cassette")
     parser.add_argument("--chunk-delay", type=float, default=0.0, help="seconds between chunks")
     parser.add_argument(
+        "--rpm", type=int, help="emulate a requests-per-minute limit (429s, x-ratelimit-*)"
+    )
+    parser.add_argument(
+        "--tpm", type=int, help="emulate a tokens-per-minute limit (429s, x-ratelimit-*)"
+    )
+    parser.add_argument(
         "--no-record-requests",
         action="store_true",
         help="do not keep received requests in memory (long runs, benchmarks)",
@@ -136,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             record_requests=not args.no_record_requests,
             limits=_limits(args),
             log_requests=not args.quiet,
+            rpm=args.rpm,
+            tpm=args.tpm,
         )
         if args.script is not None:
             items = json.loads(args.script.read_text(encoding="utf-8"))

@@ -23,6 +23,7 @@ from ._frames import build_response
 from ._http import Connection, HttpRequest
 from ._limits import Limits, require_json
 from ._quirks import Quirk
+from ._ratelimit import RateLimits
 from ._record_replay import RecordReplay
 from ._recording import RequestLog
 from ._respond import (
@@ -57,6 +58,7 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi, ResponsesAPI):
 
     api_key: str | None
     limits: Limits
+    rate_limits: RateLimits | None
     quirks: frozenset[Quirk]
     chunk_delay: float
     models: tuple[str, ...]
@@ -208,13 +210,25 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi, ResponsesAPI):
         except ApiError as exc:
             return error_response(exc, request_id, keep)
         plan.system_fingerprint = self.system_fingerprint
+        ok_headers = [("x-request-id", request_id)]
+        if self.rate_limits is not None:
+            try:
+                ok_headers += self.rate_limits.charge(
+                    int((plan.usage or {}).get("total_tokens", 0))
+                )
+            except ApiError as exc:
+                if item is not None:  # refused before it was served: the next request gets it
+                    self._queue.appendleft(item)
+                return error_response(exc, request_id, keep)
         if fault is not None and fault.kind == "slow":
             plan.delay = max(plan.delay, fault.delay)
             plan.chunk_delay = fault.chunk_delay
         if body.get("stream"):
             options = body.get("stream_options") or {}
             include_usage = bool(options.get("include_usage"))
-            return stream_reply(conn, plan, include_usage, fault, request_id, self.quirks)
+            return stream_reply(
+                conn, plan, include_usage, fault, request_id, self.quirks, ok_headers[1:]
+            )
         if fault is not None and fault.kind == "stream_error":
             return error_response(
                 ApiError(
@@ -231,11 +245,9 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi, ResponsesAPI):
             return cut_body(conn, payload, request_id)
         if plan.delay > 0:
             return send_later(
-                conn,
-                plan.delay,
-                build_response(200, payload, [("x-request-id", request_id)], keep_alive=keep),
+                conn, plan.delay, build_response(200, payload, ok_headers, keep_alive=keep)
             )
-        return build_response(200, payload, [("x-request-id", request_id)], keep_alive=keep)
+        return build_response(200, payload, ok_headers, keep_alive=keep)
 
     def _embeddings(self, body: Any, request_id: str, keep: bool) -> bytes:
         # A queued error status fault answers an embeddings request too (retries are tested

@@ -118,11 +118,12 @@ async def stream_reply(
     fault: Fault | None,
     request_id: str,
     quirks: frozenset[Quirk],
+    headers: list[tuple[str, str]] | None = None,
 ) -> bool:
     """Stream `plan` as SSE events, ending as `fault` says (`[DONE]` without one)."""
     if plan.delay > 0:
         await asyncio.sleep(plan.delay)
-    conn.write(stream_head(200, [("x-request-id", request_id)], _SSE_TYPE))
+    conn.write(stream_head(200, [("x-request-id", request_id), *(headers or ())], _SSE_TYPE))
     events: Iterator[str] = render_stream(plan, include_usage=include_usage, quirks=quirks)
     limit = fault.after_chunks if fault is not None and fault.kind != "slow" else None
     if limit is not None:

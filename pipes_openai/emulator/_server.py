@@ -22,6 +22,7 @@ from ._dispatch import Dispatcher
 from ._http import HttpRequest, Listener, serve, shutdown
 from ._limits import Limits
 from ._quirks import Quirk, parse_quirks
+from ._ratelimit import RateLimits
 from ._recording import RecordedRequest
 from ._script import Fault, Reply, ToolCall
 
@@ -78,6 +79,11 @@ class Emulator(Dispatcher):
             crossing answers a 4xx naming the limit).
         log_requests: log one INFO line per request (method, path, status, ms) on the
             `pipes_openai.emulator` logger (the command line does unless `--quiet`).
+        rpm: emulate a requests-per-minute limit on chat completions (`None`: unlimited).
+        tpm: emulate a tokens-per-minute limit (each completion charged its `usage` total).
+            Either answers 429 with `retry-after` when spent, and every answer carries the
+            `x-ratelimit-limit|remaining|reset-requests|tokens` headers; `rate_limits.refused`
+            counts the 429s.
 
     Queue replies and faults with `script`, `fail` and `fault`; assert on
     `requests`; park requests with `hold` / `release` for concurrency tests.
@@ -99,6 +105,8 @@ class Emulator(Dispatcher):
         system_fingerprint: str = "fp_emulator",
         limits: Limits | None = None,
         log_requests: bool = False,
+        rpm: int | None = None,
+        tpm: int | None = None,
     ) -> None:
         if record is not None and upstream is None:
             raise ValueError(
@@ -123,6 +131,8 @@ class Emulator(Dispatcher):
                 " Limits(max_body_bytes=..., ...)."
             )
         self.limits = limits if limits is not None else Limits()
+        # Emulated per-minute rate limits (429s with retry-after and x-ratelimit-* headers).
+        self.rate_limits = RateLimits(rpm, tpm) if rpm or tpm else None
         self.log_requests = log_requests
         self._recorder = Cassette(record, load=False) if record is not None else None
         self._player = Cassette(cassette, load=True) if cassette is not None else None
