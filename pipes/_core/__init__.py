@@ -27,6 +27,7 @@ from ._listeners import (
 )
 from ._parallel import RunnableParallel
 from ._passthrough import RunnableAssign, RunnablePassthrough, RunnablePick
+from ._progress import set_batch_progress
 from ._retry import RunnableRetry
 from ._runnable import Runnable
 from ._sequence import RunnableSequence
@@ -76,4 +77,5 @@ __all__ = [
     "merge_chunks",
     "merge_configs",
     "run_in_thread",
+    "set_batch_progress",
 ]

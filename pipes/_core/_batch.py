@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ._config import RunnableConfig, ensure_config
+from ._progress import Progress, reporter
 from ._threads import _POOL_SIZE, _pool
 
 # asyncio and concurrent.futures are imported where used: together they are a large share of
@@ -46,6 +47,7 @@ def batch(
     if count == 1:
         return [_call_one(runnable, inputs[0], configs[0], return_exceptions, kwargs)]
     workers = _workers(configs[0], count)
+    progress = reporter(count, runnable.get_name())
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pipes-batch") as pool:
@@ -58,6 +60,7 @@ def batch(
                 configs[i],
                 return_exceptions,
                 kwargs,
+                progress,
             )
             for i in range(count)
         ]
@@ -80,6 +83,7 @@ def batch_as_completed(
     if count == 0:
         return
     configs = _per_input(config, count)
+    progress = reporter(count, runnable.get_name())
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     with ThreadPoolExecutor(max_workers=_workers(configs[0], count)) as pool:
@@ -92,6 +96,7 @@ def batch_as_completed(
                 configs[i],
                 return_exceptions,
                 kwargs,
+                progress,
             ): i
             for i in range(count)
         }
@@ -108,13 +113,18 @@ def _call_one(
     config: RunnableConfig | None,
     return_exceptions: bool,
     kwargs: dict[str, Any],
+    progress: Progress | None = None,
 ) -> Out:
-    if not return_exceptions:
-        return runnable.invoke(input, config, **kwargs)
     try:
-        return runnable.invoke(input, config, **kwargs)
-    except Exception as exc:
-        return cast(Out, exc)
+        if not return_exceptions:
+            return runnable.invoke(input, config, **kwargs)
+        try:
+            return runnable.invoke(input, config, **kwargs)
+        except Exception as exc:
+            return cast(Out, exc)
+    finally:
+        if progress is not None:
+            progress.advance()
 
 
 async def _acall_one(
@@ -123,13 +133,18 @@ async def _acall_one(
     config: RunnableConfig | None,
     return_exceptions: bool,
     kwargs: dict[str, Any],
+    progress: Progress | None = None,
 ) -> Out:
-    if not return_exceptions:
-        return await runnable.ainvoke(input, config, **kwargs)
     try:
-        return await runnable.ainvoke(input, config, **kwargs)
-    except Exception as exc:
-        return cast(Out, exc)
+        if not return_exceptions:
+            return await runnable.ainvoke(input, config, **kwargs)
+        try:
+            return await runnable.ainvoke(input, config, **kwargs)
+        except Exception as exc:
+            return cast(Out, exc)
+    finally:
+        if progress is not None:
+            progress.advance()
 
 
 async def abatch(
@@ -145,15 +160,20 @@ async def abatch(
         return []
     configs = _per_input(config, count)
     limit = ensure_config(configs[0]).get("max_concurrency")
+    progress = reporter(count, runnable.get_name())
     if count > 1 and runnable._sync_only():
-        return await _abatch_in_threads(runnable, inputs, configs, limit, return_exceptions, kwargs)
+        return await _abatch_in_threads(
+            runnable, inputs, configs, limit, return_exceptions, kwargs, progress
+        )
     import asyncio
 
     if not limit or limit >= count:
         loop = asyncio.get_running_loop()
-        if return_exceptions:
+        if return_exceptions or progress is not None:
             tasks = [
-                loop.create_task(_acall_one(runnable, inputs[i], configs[i], True, kwargs))
+                loop.create_task(
+                    _acall_one(runnable, inputs[i], configs[i], return_exceptions, kwargs, progress)
+                )
                 for i in range(count)
             ]
         else:  # straight to ainvoke: one coroutine less per input
@@ -173,7 +193,7 @@ async def abatch(
     async def worker() -> None:
         for i in indexes:
             results[i] = await _acall_one(
-                runnable, inputs[i], configs[i], return_exceptions, kwargs
+                runnable, inputs[i], configs[i], return_exceptions, kwargs, progress
             )
 
     workers: list[asyncio.Future[None]] = [asyncio.ensure_future(worker()) for _ in range(limit)]
@@ -193,6 +213,7 @@ async def _abatch_in_threads(
     limit: int | None,
     return_exceptions: bool,
     kwargs: dict[str, Any],
+    progress: Progress | None,
 ) -> list[Out]:
     # Sync work: a few worker threads each take the next input until none is left — one
     # hand-off per worker instead of one per input, with the same concurrency bound.
@@ -217,6 +238,9 @@ async def _abatch_in_threads(
                     stop.set()
                     raise
                 results[i] = exc
+            finally:
+                if progress is not None:
+                    progress.advance()
 
     loop = asyncio.get_running_loop()
     pool = _pool()
@@ -248,12 +272,14 @@ async def abatch_as_completed(
     import asyncio
 
     semaphore = asyncio.Semaphore(limit) if limit else None
+    progress = reporter(count, runnable.get_name())
 
     async def one(i: int) -> tuple[int, Out]:
+        call = _acall_one(runnable, inputs[i], configs[i], return_exceptions, kwargs, progress)
         if semaphore is None:
-            return i, await _acall_one(runnable, inputs[i], configs[i], return_exceptions, kwargs)
+            return i, await call
         async with semaphore:
-            return i, await _acall_one(runnable, inputs[i], configs[i], return_exceptions, kwargs)
+            return i, await call
 
     tasks = [asyncio.ensure_future(one(i)) for i in range(count)]
     try:

@@ -31,9 +31,9 @@ from ._wire import WireError, dumps, sse
 __all__ = [
     "ApiKey",
     "ClientGone",
-    "closing",
     "HttpError",
     "Secrets",
+    "closing",
     "read_json",
     "respond_json",
     "run_or_disconnect",
