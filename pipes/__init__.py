@@ -27,13 +27,14 @@ from ._core import *  # noqa: F403
 from ._errors import *  # noqa: F403
 
 if TYPE_CHECKING:
-    from . import _messages, _models, _parsers, _prompts, _schema, _tools
+    from . import _messages, _models, _parsers, _prompts, _schema, _tools, _usage
     from ._messages import *  # noqa: F403
     from ._models import *  # noqa: F403
     from ._parsers import *  # noqa: F403
     from ._prompts import *  # noqa: F403
     from ._schema import *  # noqa: F403
     from ._tools import *  # noqa: F403
+    from ._usage import *  # noqa: F403
 
 __version__ = "0.1.0"
 
@@ -155,6 +156,7 @@ _LAZY: dict[str, str] = {
     "generate_from_stream": "_models",
     "get_llm_cache": "_models",
     "set_llm_cache": "_models",
+    "ModelPrice": "_usage",
 }
 # -- end of the generated block --
 
@@ -172,6 +174,7 @@ if TYPE_CHECKING:  # type checkers read the layers' lists; at run time they are 
     __all__ += _parsers.__all__
     __all__ += _tools.__all__
     __all__ += _models.__all__
+    __all__ += _usage.__all__
 else:
     __all__ += _LAZY
 

@@ -39,6 +39,7 @@ from pipes_openai._errors import (
     StreamEventError,
     StreamIncompleteError,
 )
+from pipes_openai._prices import OPENAI_PRICES, OPENAI_PRICES_DATE
 
 if TYPE_CHECKING:
     from pipes_openai._azure import AzureChatOpenAI
@@ -57,6 +58,8 @@ __all__ = [
     "ContextLengthExceededError",
     "InternalServerError",
     "NotFoundError",
+    "OPENAI_PRICES",
+    "OPENAI_PRICES_DATE",
     "OpenAIConfigurationError",
     "OpenAIError",
     "PermissionDeniedError",

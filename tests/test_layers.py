@@ -18,7 +18,14 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "pipes/_parsers": ("_prompts", "_tools", "_models", "testing"),
     "pipes/_tools": ("_prompts", "_parsers", "_models", "testing"),
     "pipes/_models": ("testing",),
+    "pipes/_usage": ("testing", "otel"),
+    "pipes/otel": ("testing",),
 }
+
+# Layers on top that nothing else in pipes may import: usage tracking (above the models) and
+# the optional OpenTelemetry package (above everything; `import pipes` never loads it).
+# (pipes/__init__.py re-exports _usage lazily, like every layer; never otel.)
+TOP_LAYERS: dict[str, tuple[str, ...]] = {"_usage": ("otel", "__init__.py"), "otel": ()}
 
 
 def _imported_modules(path: Path) -> list[tuple[int, str]]:
@@ -127,6 +134,8 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 ACYCLIC = (
     "pipes/_messages",
     "pipes/_models",
+    "pipes/_usage",
+    "pipes/otel",
     "pipes/_parsers",
     "pipes/_schema",
     "pipes/_tools",
@@ -138,3 +147,29 @@ ACYCLIC = (
 def test_no_import_cycles_inside_a_package(package: str) -> None:
     cycle = _cycle(_package_graph(package))
     assert cycle is None, f"import cycle in {package}: " + " -> ".join(cycle or [])
+
+
+@pytest.mark.parametrize("layer", sorted(TOP_LAYERS))
+def test_top_layers_are_imported_only_from_above(layer: str) -> None:
+    allowed = {layer, *TOP_LAYERS[layer]}
+    violations = [
+        f"{path.relative_to(ROOT)}:{lineno} imports {module}"
+        for path in _layer_files("pipes")
+        if path.relative_to(ROOT).parts[1] not in allowed
+        for lineno, module in _imported_modules(path)
+        if module.split(".")[:2] == ["pipes", layer]
+    ]
+    assert not violations, f"only {sorted(allowed)} may import pipes.{layer}:\n" + "\n".join(
+        violations
+    )
+
+
+def test_only_pipes_otel_imports_opentelemetry() -> None:
+    violations = [
+        f"{path.relative_to(ROOT)}:{lineno} imports {module}"
+        for path in _layer_files("pipes")
+        if path.relative_to(ROOT).parts[1] != "otel"
+        for lineno, module in _imported_modules(path)
+        if module.split(".")[0] == "opentelemetry"
+    ]
+    assert not violations, "only pipes/otel may import opentelemetry:\n" + "\n".join(violations)
