@@ -2,13 +2,21 @@
 
 from ._binding import RunnableBinding, RunnableEach
 from ._branch import RunnableBranch
+from ._callbacks import AsyncCallbackHandler, BaseCallbackHandler, RetryState
 from ._chunks import AddableDict, merge_chunks
 from ._coerce import coerce_to_runnable
 from ._config import RunnableConfig, ensure_config, get_config, merge_configs
 from ._fallbacks import RunnableWithFallbacks
 from ._graph import Graph, Node
 from ._lambda import RunnableGenerator, RunnableLambda, chain
-from ._listeners import Listener, Run, emit_event, listening
+from ._listeners import (
+    Listener,
+    Run,
+    adispatch_custom_event,
+    dispatch_custom_event,
+    emit_event,
+    listening,
+)
 from ._parallel import RunnableParallel
 from ._passthrough import RunnableAssign, RunnablePassthrough, RunnablePick
 from ._retry import RunnableRetry
@@ -18,9 +26,12 @@ from ._threads import run_in_thread
 
 __all__ = [
     "AddableDict",
+    "AsyncCallbackHandler",
+    "BaseCallbackHandler",
     "Graph",
     "Listener",
     "Node",
+    "RetryState",
     "Run",
     "Runnable",
     "RunnableAssign",
@@ -36,8 +47,10 @@ __all__ = [
     "RunnableRetry",
     "RunnableSequence",
     "RunnableWithFallbacks",
+    "adispatch_custom_event",
     "chain",
     "coerce_to_runnable",
+    "dispatch_custom_event",
     "emit_event",
     "ensure_config",
     "get_config",

@@ -1,28 +1,50 @@
-"""Listeners: observe runs (start, end, error, and events such as new tokens).
+"""Listeners: observe runs (start, end, error, streamed chunks and events such as new tokens).
 
-Nothing here costs anything unless a config carries `callbacks`: run ids and timestamps
-are created only for runs somebody listens to.
+This is the one run-event mechanism: LangChain-style callback handlers
+([`BaseCallbackHandler`][pipes.BaseCallbackHandler]), `with_listeners` and `astream_events`
+are all listeners. Nothing here costs anything unless a config carries `callbacks`: run ids
+and timestamps are created only for runs somebody listens to.
+
+A listener that raises is logged and the run goes on, unless the listener sets
+`raise_error = True`. A hook may be a coroutine function: on an async path its coroutine runs
+on the event loop and is awaited before the outermost traced async call returns (hooks of one
+run in order); on a sync path it runs to completion before the run goes on.
 """
 
 from __future__ import annotations
 
 import contextvars
+import logging
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import asyncio
     import uuid
 
-__all__ = ["Listener", "Run", "emit_event", "listening"]
+__all__ = [
+    "Listener",
+    "Run",
+    "adispatch_custom_event",
+    "dispatch_custom_event",
+    "emit_event",
+    "listening",
+]
+
+logger = logging.getLogger("pipes.callbacks")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Run:
     """One traced execution of a runnable, as listeners see it.
 
-    `parent_run_id` links a step to the run that called it; `outputs` or `error` are set
-    when it ends. Runs exist only when a config carries `callbacks`.
+    `parent_run_id` links a step to the run that called it (`parent` is that run);
+    `outputs` or `error` are set when it ends. Runs exist only when a config carries
+    `callbacks`. `extra` holds what a kind of runnable adds: a chat model's run has
+    `invocation_params`, `options` and, once it ended, `llm_result` (an
+    [`LLMResult`][pipes.LLMResult]).
 
     Example:
         ```python
@@ -44,6 +66,8 @@ class Run:
     outputs: Any = None
     error: BaseException | None = None
     listeners: tuple[Listener, ...] = ()
+    parent: Run | None = field(default=None, repr=False)
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 def _new_id() -> uuid.UUID:
@@ -65,6 +89,9 @@ class Listener:
         ```
     """
 
+    raise_error: bool = False
+    """Let an exception raised by a hook fail the run (by default it is logged and ignored)."""
+
     def on_start(self, run: Run) -> None:
         """A run started; `run.inputs` is set."""
 
@@ -74,11 +101,20 @@ class Listener:
     def on_error(self, run: Run) -> None:
         """A run failed; `run.error` is set."""
 
+    def on_chunk(self, run: Run, chunk: Any) -> None:
+        """A streamed run (`stream`, `astream`, `transform` ...) yielded `chunk`."""
+
     def on_event(self, run: Run, name: str, data: Any) -> None:
         """A runnable emitted an event during `run` (e.g. `"new_token"`)."""
 
 
 _current_run: contextvars.ContextVar[Run | None] = contextvars.ContextVar("pipes_run", default=None)
+
+# Coroutines of async hooks started on an async path, awaited by the outermost traced async
+# call (see _tracing). None outside one.
+_pending: contextvars.ContextVar[list[asyncio.Future[None]] | None] = contextvars.ContextVar(
+    "pipes_pending_hooks", default=None
+)
 
 
 def listening() -> bool:
@@ -93,6 +129,11 @@ def listening() -> bool:
     return _current_run.get() is not None
 
 
+def current_run() -> Run | None:
+    """The run in progress in this context, when somebody listens (else `None`)."""
+    return _current_run.get()
+
+
 def emit_event(name: str, data: Any) -> None:
     """Send an event to the listeners of the current run; a cheap no-op when nobody listens.
 
@@ -105,9 +146,130 @@ def emit_event(name: str, data: Any) -> None:
     if run is None:
         return
     for listener in run.listeners:
-        listener.on_event(run, name, data)
+        _call(listener, "on_event", run, name, data)
+
+
+def dispatch_custom_event(name: str, data: Any, *, config: Any = None) -> None:
+    """Send a custom event from inside a step; handlers see it in `on_custom_event` and
+    `astream_events` as `on_custom_event`. A no-op when nobody listens.
+
+    `config` is accepted for LangChain compatibility; the run in progress is found from the
+    context.
+
+    Example:
+        ```python
+        @chain
+        def step(x: str) -> str:
+            dispatch_custom_event("progress", {"done": 0.5})
+            return x
+        ```
+    """
+    emit_event(_custom_event_name(name), data)
+
+
+async def adispatch_custom_event(name: str, data: Any, *, config: Any = None) -> None:
+    """Async [`dispatch_custom_event`][pipes.dispatch_custom_event]: async handlers have
+    finished with the event when it returns.
+
+    Example:
+        ```python
+        async def step(x: str) -> str:
+            await adispatch_custom_event("progress", {"done": 0.5})
+            return x
+        ```
+    """
+    emit_event(_custom_event_name(name), data)
+    await drain()
+
+
+CUSTOM_PREFIX = "custom:"
+"""Custom events travel as `on_event(run, "custom:" + name, data)` (so they never clash
+with the framework's own event names)."""
+
+
+def _custom_event_name(name: str) -> str:
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"a custom event needs a non-empty string name, got {name!r}")
+    return CUSTOM_PREFIX + name
 
 
 def _notify(run: Run, hook: str) -> None:
     for listener in run.listeners:
-        getattr(listener, hook)(run)
+        _call(listener, hook, run)
+
+
+def _call(listener: Listener, hook: str, *args: Any) -> None:
+    """Call one hook: an error is logged (or raised with `raise_error`), a coroutine run."""
+    try:
+        result = getattr(listener, hook)(*args)
+    except Exception as exc:
+        _failed(listener, hook, exc)
+        return
+    if result is not None and hasattr(result, "__await__"):
+        _run_coroutine(listener, hook, result)
+
+
+def _failed(listener: Any, hook: str, exc: Exception) -> None:
+    if getattr(listener, "raise_error", False):
+        raise exc
+    # repr(exc) only: the hook's arguments (inputs, outputs) may hold anything.
+    logger.warning("Error in %s.%s callback: %r", type(listener).__name__, hook, exc)
+
+
+def _run_coroutine(listener: Any, hook: str, awaitable: Awaitable[Any]) -> None:
+    import asyncio
+
+    async def guarded(previous: asyncio.Future[None] | None) -> None:
+        if previous is not None:  # hooks run in the order they were called
+            await asyncio.wait([previous])
+        try:
+            await awaitable
+        except Exception as exc:
+            _failed(listener, hook, exc)
+
+    pending = _pending.get()
+    if pending is not None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is not None:
+            pending.append(loop.create_task(guarded(pending[-1] if pending else None)))
+            return
+    _run_to_completion(guarded(None))
+
+
+def _run_to_completion(coroutine: Any) -> None:
+    """Run an async hook from sync code: here, or, when this thread runs an event loop
+    already (a sync call made from async code), in a helper thread."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    import threading
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as exc:  # raise_error: re-raised in the caller's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, name="pipes-async-callback")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+async def drain(pending: list[asyncio.Future[None]] | None = None) -> None:
+    """Await the async hooks started so far in this context, or those of `pending` (errors
+    per `raise_error`)."""
+    if pending is None:
+        pending = _pending.get()
+    while pending:
+        await pending.pop(0)

@@ -8,6 +8,8 @@ from typing import Any
 from typing_extensions import TypeVar
 
 from ._attempt import Attempt, Attempting
+from ._callbacks import RetryState
+from ._listeners import emit_event, listening
 from ._runnable import Runnable
 
 __all__ = ["RunnableRetry"]
@@ -79,7 +81,11 @@ class RunnableRetry(Attempting[In, Out]):
             wait = self.wait_for(number)
 
     def _retries(self, exc: Exception, attempt: int) -> bool:
-        return not self._give_up(exc, attempt)
+        if self._give_up(exc, attempt):
+            return False
+        if listening():  # handlers' on_retry; the state only exists for them
+            emit_event("retry", RetryState(attempt, exc))
+        return True
 
     def get_graph(self) -> Any:
         return self.bound.get_graph()

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ._config import RunnableConfig, _current_config, child_config
-from ._listeners import Run, _current_run, _notify
+from ._listeners import Run, _call, _current_run, _notify, _pending, drain
 
 if TYPE_CHECKING:
     from ._runnable import Runnable
@@ -37,7 +37,9 @@ _current_call: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.Cont
 _Tokens = tuple[contextvars.Token[Any], ...]
 
 
-def _start_run(runnable: Runnable[Any, Any], input: Any, config: RunnableConfig) -> Run:
+def _start_run(
+    runnable: Runnable[Any, Any], input: Any, config: RunnableConfig, kwargs: dict[str, Any]
+) -> Run:
     parent = _current_run.get()
     run = Run(
         name=config.get("run_name") or runnable.get_name(),
@@ -47,7 +49,14 @@ def _start_run(runnable: Runnable[Any, Any], input: Any, config: RunnableConfig)
         tags=list(config.get("tags", ())),
         metadata=dict(config.get("metadata", {})),
         listeners=tuple(config.get("callbacks", ())),
+        parent=parent,
+        extra={"cls": type(runnable)},
     )
+    # A kind of runnable may describe its runs further (a chat model: its messages and
+    # invocation params); looked up on the class, so ordinary runnables pay one getattr.
+    describe = getattr(type(runnable), "_trace_start", None)
+    if describe is not None:
+        describe(runnable, run, input, kwargs)
     _notify(run, "on_start")
     return run
 
@@ -61,10 +70,15 @@ class _Scope:
     child config. The run starts, ends and fails here and nowhere else.
     """
 
-    __slots__ = ("chunks", "config", "passthrough", "run", "runnable", "tokens")
+    __slots__ = ("chunks", "config", "passthrough", "pending", "run", "runnable", "tokens")
 
     def __init__(
-        self, runnable: Runnable[Any, Any], input: Any, config: RunnableConfig, fn: _Fn
+        self,
+        runnable: Runnable[Any, Any],
+        input: Any,
+        config: RunnableConfig,
+        fn: _Fn,
+        kwargs: dict[str, Any],
     ) -> None:
         self.runnable = runnable
         self.config = config
@@ -72,15 +86,27 @@ class _Scope:
         self.passthrough = False
         self.tokens: _Tokens = ()
         self.chunks: list[Any] = []  # a traced stream's output, merged when it ends
+        # The async hooks this scope awaits before its call returns: set for the outermost
+        # traced async call only (inner ones add theirs to the same list).
+        self.pending: list[Any] | None = None
         if not config.get("callbacks"):
             return
         call = _current_call.get()
         if call is not None and call[0] is runnable and call[1] is config:
             self.passthrough = True
             return
-        if fn.__name__ in ("transform", "atransform"):
+        name = fn.__name__
+        if name in ("transform", "atransform"):
             input = "<stream>"  # an iterator: the run must not consume it
-        self.run = _start_run(runnable, input, config)
+        if name in _ASYNC_METHODS and _pending.get() is None:
+            self.pending = []
+            token = _pending.set(self.pending)
+            try:
+                self.run = _start_run(runnable, input, config, kwargs)
+            finally:
+                _pending.reset(token)
+        else:
+            self.run = _start_run(runnable, input, config, kwargs)
         self.config = child_config(config)
 
     def enter(self) -> _Tokens:
@@ -89,6 +115,13 @@ class _Scope:
             return ()
         if self.run is None:
             return (_current_config.set(self.config),)
+        if self.pending is not None:
+            return (
+                _current_config.set(self.config),
+                _current_run.set(self.run),
+                _current_call.set((self.runnable, self.config)),
+                _pending.set(self.pending),
+            )
         return (
             _current_config.set(self.config),
             _current_run.set(self.run),
@@ -101,6 +134,8 @@ class _Scope:
             if len(tokens) > 1:
                 _current_run.reset(tokens[1])
                 _current_call.reset(tokens[2])
+                if len(tokens) > 3:
+                    _pending.reset(tokens[3])
 
     def finish(self, error: BaseException | None, output: Any = None) -> None:
         """End the run, if traced, with `output` or `error`. A consumer that stops a
@@ -109,12 +144,33 @@ class _Scope:
         if run is None:
             return
         run.end_time = time.time()
-        if error is not None and not isinstance(error, GeneratorExit):
-            run.error = error
-            _notify(run, "on_error")
-        else:
-            run.outputs = output
-            _notify(run, "on_end")
+        token = _pending.set(self.pending) if self.pending is not None else None
+        try:
+            if error is not None and not isinstance(error, GeneratorExit):
+                run.error = error
+                _notify(run, "on_error")
+            else:
+                run.outputs = output
+                describe = getattr(type(self.runnable), "_trace_end", None)
+                if describe is not None:
+                    describe(self.runnable, run)
+                _notify(run, "on_end")
+        finally:
+            if token is not None:
+                _pending.reset(token)
+
+    def chunk(self, chunk: Any) -> None:
+        """A traced stream yielded `chunk`: keep it for the output, tell the listeners."""
+        self.chunks.append(chunk)
+        run = self.run
+        if run is not None:
+            for listener in run.listeners:
+                _call(listener, "on_chunk", run, chunk)
+
+    async def drain(self) -> None:
+        """Await the async hooks of this (outermost async) scope's runs."""
+        if self.pending:
+            await drain(self.pending)
 
     def streamed(self) -> Any:
         """A stream's output: its chunks merged."""
@@ -159,24 +215,29 @@ def _wrap(fn: _Fn, slow: _Slow) -> _Fn:
 
 
 def _invoke(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
-    with _Scope(runnable, input, config, fn) as scope:
+    with _Scope(runnable, input, config, fn, kwargs) as scope:
         output = fn(runnable, input, scope.config, **kwargs)
     scope.finish(None, output)
     return output
 
 
 async def _ainvoke(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
-    with _Scope(runnable, input, config, fn) as scope:
-        output = await fn(runnable, input, scope.config, **kwargs)
-    scope.finish(None, output)
+    scope = _Scope(runnable, input, config, fn, kwargs)
+    try:
+        with scope:
+            output = await fn(runnable, input, scope.config, **kwargs)
+        scope.finish(None, output)
+    finally:
+        await scope.drain()
     return output
 
 
 _SENTINEL: Any = object()
+_ASYNC_METHODS = frozenset({"ainvoke", "astream", "atransform"})
 
 
 def _iter(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
-    scope = _Scope(runnable, input, config, fn)
+    scope = _Scope(runnable, input, config, fn, kwargs)
     if scope.passthrough:
         return fn(runnable, input, config, **kwargs)
     # A sync generator may be stepped from several contexts (a worker thread per step, say):
@@ -207,7 +268,7 @@ def _iterate_in(ctx: contextvars.Context, iterator: Iterator[Any]) -> Iterator[A
 def _traced_iter(scope: _Scope, ctx: contextvars.Context, iterator: Iterator[Any]) -> Any:
     try:
         for chunk in _iterate_in(ctx, iterator):
-            scope.chunks.append(chunk)
+            scope.chunk(chunk)
             yield chunk
     except BaseException as exc:
         scope.finish(exc, scope.streamed())
@@ -216,7 +277,7 @@ def _traced_iter(scope: _Scope, ctx: contextvars.Context, iterator: Iterator[Any
 
 
 def _aiter(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
-    scope = _Scope(runnable, input, config, fn)
+    scope = _Scope(runnable, input, config, fn, kwargs)
     if scope.passthrough:
         return fn(runnable, input, config, **kwargs)
     with scope:
@@ -239,16 +300,18 @@ async def _aiterate(scope: _Scope, iterator: AsyncIterator[Any]) -> AsyncIterato
             finally:
                 scope.exit(tokens)
             if traced:
-                scope.chunks.append(chunk)
+                scope.chunk(chunk)
             yield chunk
     except BaseException as exc:
         scope.finish(exc, scope.streamed())
+        await scope.drain()
         raise
     finally:
         aclose = getattr(iterator, "aclose", None)
         if aclose is not None:
             await aclose()
     scope.finish(None, scope.streamed())
+    await scope.drain()
 
 
 def raw_method(runnable: Any, method: str) -> _Fn:

@@ -58,7 +58,7 @@ from pipes._core import Runnable, RunnableConfig, run_in_thread
 from pipes._errors import NotImplementedInvokeError
 from pipes._messages import AIMessage, AIMessageChunk, BaseMessage
 
-from . import _drivers
+from . import _drivers, _run_info
 from ._cache import BaseCache
 from ._cache_key import CachedCall, llm_string, prompt_string, resolve_cache
 from ._call import GENERATE, STREAM, STREAM_IN_THREAD, Mode, Route
@@ -68,6 +68,7 @@ from ._rate_limiter import BaseRateLimiter
 from ._streams import _to_chunk
 
 if TYPE_CHECKING:
+    from pipes._core import Run
     from pipes._schema import ToolLike
 
     from ._with_raw import StructuredOutputWithRaw
@@ -269,6 +270,16 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
     def _get_prompt_string(self, messages: list[BaseMessage]) -> str:
         """The cache key part naming the request: the messages as JSON."""
         return prompt_string(messages)
+
+    # -- runs as listeners see them (._run_info): called for traced runs only ---------------
+
+    def _trace_start(self, run: Run, input: Any, kwargs: dict[str, Any]) -> None:
+        """Describe a starting run: messages, invocation params, `ls_*` metadata."""
+        _run_info.trace_start(self, run, input, kwargs)
+
+    def _trace_end(self, run: Run) -> None:
+        """Describe a finished run: its `LLMResult`."""
+        _run_info.trace_end(run)
 
     # -- the public calls: thin drivers of one call plan (._call, ._drivers) ---------------
 
