@@ -327,14 +327,19 @@ class BaseCallbackHandler(Listener):
         if kind == "tool":
             if self.ignore_agent:
                 return None
+            inputs = run.inputs if isinstance(run.inputs, dict) else None
+            call_id = None
+            if inputs is not None and inputs.get("type") == "tool_call":
+                call_id, inputs = inputs.get("id"), inputs.get("args")
             return self.on_tool_start(
                 serialized(run),
-                str(run.inputs),
+                str(inputs if inputs is not None else run.inputs),
                 **ids,
                 tags=run.tags,
                 metadata=run.metadata,
-                inputs=run.inputs if isinstance(run.inputs, dict) else None,
+                inputs=inputs,
                 name=run.name,
+                tool_call_id=call_id,
             )
         if kind == "retriever":
             if self.ignore_retriever:

@@ -108,6 +108,30 @@ class Listener:
         """A runnable emitted an event during `run` (e.g. `"new_token"`)."""
 
 
+GLOBAL_LISTENERS: list[Listener] = []
+"""Listeners attached to every run that starts without a parent run (`add_global_listener`).
+Mutated in place: the tracing layer holds this very list."""
+
+
+def add_global_listener(listener: Listener) -> None:
+    """Attach `listener` to every run from now on, as if each root call's config carried it
+    (instrumentation, e.g. OpenTelemetry). While none is registered this costs nothing.
+
+    Example:
+        ```python
+        add_global_listener(MyTracer())
+        ```
+    """
+    if listener not in GLOBAL_LISTENERS:
+        GLOBAL_LISTENERS.append(listener)
+
+
+def remove_global_listener(listener: Listener) -> None:
+    """Detach a listener added with `add_global_listener` (no error if it is not attached)."""
+    if listener in GLOBAL_LISTENERS:
+        GLOBAL_LISTENERS.remove(listener)
+
+
 _current_run: contextvars.ContextVar[Run | None] = contextvars.ContextVar("pipes_run", default=None)
 
 # Coroutines of async hooks started on an async path, awaited by the outermost traced async

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ._config import RunnableConfig, _current_config, child_config
-from ._listeners import Run, _call, _current_run, _notify, _pending, drain
+from ._listeners import GLOBAL_LISTENERS, Run, _call, _current_run, _notify, _pending, drain
 
 if TYPE_CHECKING:
     from ._runnable import Runnable
@@ -35,6 +35,7 @@ _current_call: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.Cont
 )
 
 _Tokens = tuple[contextvars.Token[Any], ...]
+_ASYNC_METHODS = frozenset({"ainvoke", "astream", "atransform"})
 
 
 def _start_run(
@@ -89,7 +90,13 @@ class _Scope:
         # The async hooks this scope awaits before its call returns: set for the outermost
         # traced async call only (inner ones add theirs to the same list).
         self.pending: list[Any] | None = None
-        if not config.get("callbacks"):
+        callbacks = config.get("callbacks")
+        if GLOBAL_LISTENERS and _current_run.get() is None:
+            # A root run: global listeners join whatever the call brought.
+            missing = [g for g in GLOBAL_LISTENERS if g not in (callbacks or ())]
+            if missing:
+                config = self.config = {**config, "callbacks": [*(callbacks or ()), *missing]}
+        elif not callbacks:
             return
         call = _current_call.get()
         if call is not None and call[0] is runnable and call[1] is config:
@@ -200,7 +207,11 @@ def _wrap(fn: _Fn, slow: _Slow) -> _Fn:
         # Keep in step with fast_path() below (this one also resolves the config it passes).
         if config is None:
             config = _current_config.get()
-            if config is None or not config.get("callbacks"):
+            if config is None:
+                if not GLOBAL_LISTENERS:
+                    return fn(self, input, None, **kwargs)
+                config = {}
+            elif not config.get("callbacks"):
                 return fn(self, input, config, **kwargs)
         elif config is _current_config.get() and not config.get("callbacks"):
             return fn(self, input, config, **kwargs)
@@ -233,7 +244,6 @@ async def _ainvoke(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, k
 
 
 _SENTINEL: Any = object()
-_ASYNC_METHODS = frozenset({"ainvoke", "astream", "atransform"})
 
 
 def _iter(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
@@ -328,7 +338,9 @@ def fast_path(config: RunnableConfig | None) -> bool:
     """True when a composite may call its children's raw methods with `config`."""
     if config is None:
         config = _current_config.get()
-        return config is None or not config.get("callbacks")
+        if config is None:
+            return not GLOBAL_LISTENERS
+        return not config.get("callbacks")
     return not config.get("callbacks") and config is _current_config.get()
 
 
