@@ -161,6 +161,11 @@ _LAZY: dict[str, str] = {
     "get_llm_cache": "_models",
     "set_llm_cache": "_models",
     "ModelPrice": "_usage",
+    "UsageMetadataCallbackHandler": "_usage",
+    "UsageTracker": "_usage",
+    "get_usage_metadata_callback": "_usage",
+    "register_model_prices": "_usage",
+    "usage_tracker": "_usage",
 }
 # -- end of the generated block --
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pipes import register_model_prices
 from pipes_openai._base import BaseChatOpenAI
 from pipes_openai._chat import ChatOpenAI
 from pipes_openai._errors import (
@@ -82,3 +83,7 @@ def __getattr__(name: str) -> Any:
         globals()["AzureChatOpenAI"] = AzureChatOpenAI
         return AzureChatOpenAI
     raise AttributeError(f"module 'pipes_openai' has no attribute {name!r}")
+
+
+# `pipes.usage_tracker()` prices OpenAI models by default once this package is in use.
+register_model_prices(OPENAI_PRICES)

@@ -1,7 +1,7 @@
 """Token usage and its cost: running totals per model and per run name, priced from a table.
 
-This layer sits above the messages (it adds up [`UsageMetadata`][pipes.UsageMetadata]) and
-imports nothing above them:
+This layer sits above the messages and the runnable core (it listens to chat-model runs and
+adds up their [`UsageMetadata`][pipes.UsageMetadata]) and imports nothing else:
 
 ```python
 import pipes
@@ -15,5 +15,19 @@ usage.total, usage.by_model, usage.cost_usd
 from __future__ import annotations
 
 from ._prices import ModelPrice
+from ._tracker import (
+    UsageMetadataCallbackHandler,
+    UsageTracker,
+    get_usage_metadata_callback,
+    register_model_prices,
+    usage_tracker,
+)
 
-__all__ = ["ModelPrice"]
+__all__ = [
+    "ModelPrice",
+    "UsageMetadataCallbackHandler",
+    "UsageTracker",
+    "get_usage_metadata_callback",
+    "register_model_prices",
+    "usage_tracker",
+]
