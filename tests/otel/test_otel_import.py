@@ -25,3 +25,20 @@ def test_import_pipes_never_imports_opentelemetry() -> None:
     done = _run(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_without_opentelemetry_the_error_says_what_to_install() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['opentelemetry'] = None  # as if it were not installed\n"
+        "try:\n"
+        "    import pipes.otel\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+        "    print(type(error.__cause__).__name__)\n"
+    )
+    done = _run(code)
+    assert done.returncode == 0, done.stderr
+    message, cause = done.stdout.strip().splitlines()
+    assert "pip install 'pipes-llm[otel]'" in message
+    assert cause in ("ImportError", "ModuleNotFoundError")
