@@ -8,8 +8,9 @@ from typing import Any, cast, overload
 from typing_extensions import TypeVar
 
 from .._errors import InvalidRunnableError, NotImplementedInvokeError, RecursionLimitError
+from ._chunks import merge_chunks
 from ._config import DEFAULT_RECURSION_LIMIT, RunnableConfig, ensure_config
-from ._runnable import Runnable
+from ._runnable import Runnable, _aiter_one
 from ._threads import run_in_thread
 
 __all__ = ["RunnableGenerator", "RunnableLambda", "chain"]
@@ -125,14 +126,11 @@ class RunnableLambda(Runnable[In, Out]):
         return _hint_schema(self.func or self.afunc, "return")
 
     def invoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
+        # _apply() inlined: invoke is the hot path, and a user's traceback shows one frame less.
         func = self.func
         if func is None:
-            raise NotImplementedInvokeError(
-                f"RunnableLambda {self.name!r} wraps an async function: call "
-                "`await runnable.ainvoke(...)`, or pass a sync function too: "
-                "RunnableLambda(sync_func, afunc=async_func)"
-            )
-        output = func(input, config=ensure_config(config)) if self._func_config else func(input)
+            self._apply(input, config)  # raises the async-only error
+        output = func(input, config=ensure_config(config)) if self._func_config else func(input)  # type: ignore[misc]
         if isinstance(output, Runnable):
             return cast(Out, output.invoke(input, _deeper(config, self)))
         return cast(Out, output)
@@ -149,6 +147,69 @@ class RunnableLambda(Runnable[In, Out]):
         if isinstance(output, Runnable):
             return cast(Out, await output.ainvoke(input, _deeper(config, self)))
         return cast(Out, output)
+
+    # Streaming: the function's result is one chunk, unless it is a runnable, which then
+    # streams (as LangChain's RunnableLambda does): a routing function returning a model
+    # streams the model's tokens.
+
+    def stream(
+        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[Out]:
+        return self.transform(iter((input,)), config, **kwargs)
+
+    def astream(
+        self, input: In, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Out]:
+        return self.atransform(_aiter_one(input), config, **kwargs)
+
+    def transform(
+        self, input: Iterator[In], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[Out]:
+        chunks = list(input)
+        if not chunks:
+            return
+        value = merge_chunks(chunks)
+        # _apply() inlined, as in invoke: a failing function's traceback shows one frame less.
+        func = self.func
+        if func is None:
+            self._apply(value, config)  # raises the async-only error
+        output = func(value, config=ensure_config(config)) if self._func_config else func(value)  # type: ignore[misc]
+        if isinstance(output, Runnable):
+            yield from output.stream(value, _deeper(config, self))
+        else:
+            yield output
+
+    async def atransform(
+        self, input: AsyncIterator[In], config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AsyncIterator[Out]:
+        chunks = [chunk async for chunk in input]
+        if not chunks:
+            return
+        value = merge_chunks(chunks)
+        afunc = self.afunc
+        if afunc is None:
+            # The sync function in a worker thread; a runnable it returns streams here.
+            output = await run_in_thread(self._apply, value, config)
+        elif self._afunc_config:
+            output = await afunc(value, config=ensure_config(config))
+        else:
+            output = await afunc(value)
+        if isinstance(output, Runnable):
+            async for chunk in output.astream(value, _deeper(config, self)):
+                yield chunk
+        else:
+            yield output
+
+    def _apply(self, input: In, config: RunnableConfig | None) -> Any:
+        """The sync function's result (maybe a runnable to run next)."""
+        func = self.func
+        if func is None:
+            raise NotImplementedInvokeError(
+                f"RunnableLambda {self.name!r} wraps an async function: call "
+                "`await runnable.ainvoke(...)`, or pass a sync function too: "
+                "RunnableLambda(sync_func, afunc=async_func)"
+            )
+        return func(input, config=ensure_config(config)) if self._func_config else func(input)
 
 
 def _deeper(config: RunnableConfig | None, caller: Runnable[Any, Any]) -> RunnableConfig:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, cast, overload
 
 from typing_extensions import TypeVar
 
@@ -19,9 +19,11 @@ from ._tracing import WRAPPERS
 
 if TYPE_CHECKING:
     from ._binding import RunnableBinding, RunnableEach
+    from ._events import StreamEvent
     from ._fallbacks import RunnableWithFallbacks
     from ._graph import Graph
     from ._retry import RunnableRetry
+    from ._run_listeners import AsyncRunListener, RunListener
     from ._sequence import RunnableSequence
 
 __all__ = ["Runnable"]
@@ -250,6 +252,96 @@ class Runnable(Generic[In, Out]):
     ) -> AsyncIterator[tuple[int, Out | Exception]]:
         """Like `abatch` but yield `(index, output)` pairs as each input finishes."""
         return _batch.abatch_as_completed(self, inputs, config, return_exceptions, kwargs)
+
+    # -- observing runs (the machinery lives in ._events and ._run_listeners) --------------
+
+    def astream_events(
+        self,
+        input: In,
+        config: RunnableConfig | None = None,
+        *,
+        version: Literal["v1", "v2"] = "v2",
+        include_names: Sequence[str] | None = None,
+        include_types: Sequence[str] | None = None,
+        include_tags: Sequence[str] | None = None,
+        exclude_names: Sequence[str] | None = None,
+        exclude_types: Sequence[str] | None = None,
+        exclude_tags: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[StreamEvent]:
+        """Run on `input` and yield LangChain v2 event dicts as the run goes (live).
+
+        Events: `on_{chain,prompt,chat_model,parser,tool,retriever}_{start,stream,end}`,
+        `on_tool_error` and `on_custom_event`, each with `event`, `name`, `run_id`,
+        `parent_ids` (root first), `tags`, `metadata` and `data` (`input`, `output`,
+        `chunk`). The `include_*` / `exclude_*` filters select by name, run type or tag.
+        Only `version="v2"` is supported.
+
+        Example:
+            ```python
+            async for event in chain.astream_events({"topic": "cats"}):
+                if event["event"] == "on_chat_model_stream":
+                    print(event["data"]["chunk"].content, end="")
+            ```
+        """
+        from ._events import astream_events
+
+        return astream_events(
+            self,
+            input,
+            config,
+            version=version,
+            include_names=include_names,
+            include_types=include_types,
+            include_tags=include_tags,
+            exclude_names=exclude_names,
+            exclude_types=exclude_types,
+            exclude_tags=exclude_tags,
+            kwargs=kwargs,
+        )
+
+    def with_listeners(
+        self,
+        *,
+        on_start: RunListener | None = None,
+        on_end: RunListener | None = None,
+        on_error: RunListener | None = None,
+    ) -> RunnableBinding[In, Out]:
+        """Call functions of the [`Run`][pipes.Run] (or of `(run, config)`) when this
+        runnable's run starts, ends or fails; nested runs do not call them.
+
+        Example:
+            ```python
+            chain.with_listeners(on_end=lambda run: print(run.outputs)).invoke(x)
+            ```
+        """
+        from ._run_listeners import RootListener
+
+        return self.with_config(callbacks=[RootListener(on_start, on_end, on_error)])
+
+    def with_alisteners(
+        self,
+        *,
+        on_start: AsyncRunListener | None = None,
+        on_end: AsyncRunListener | None = None,
+        on_error: AsyncRunListener | None = None,
+    ) -> RunnableBinding[In, Out]:
+        """`with_listeners` with coroutine functions (awaited on async paths, run to
+        completion on sync ones).
+
+        Example:
+            ```python
+            async def save(run: Run) -> None:
+                await db.save(run.outputs)
+
+            await chain.with_alisteners(on_end=save).ainvoke(x)
+            ```
+        """
+        from ._run_listeners import RootListener, check_async
+
+        for name, fn in (("on_start", on_start), ("on_end", on_end), ("on_error", on_error)):
+            check_async(name, fn)
+        return self.with_config(callbacks=[RootListener(on_start, on_end, on_error)])
 
     # -- composition ----------------------------------------------------------------------
 

@@ -264,11 +264,13 @@ def _three_async_steps() -> Runnable[Any, Any]:
 # the figures are in docs/concepts/tracebacks.md. A change that adds frames fails here.
 MAX_FRAMES = {
     "invoke": 3,
-    "stream": 3,
+    # A lambda is a streaming step (a runnable it returns streams its chunks, as in LangChain):
+    # the sequence's generator, its step wrapper and the lambda's transform.
+    "stream": 4,
     # ainvoke's tracing wrapper hands back the method's own coroutine: no frame of its own.
     "ainvoke-sync-steps": 4,
     "ainvoke-async-steps": 2,
-    "astream-async-steps": 3,
+    "astream-async-steps": 4,
 }
 
 
