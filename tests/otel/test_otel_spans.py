@@ -20,6 +20,18 @@ from pipes.testing import FakeChatModel
 
 from .conftest import Telemetry
 
+# Waiting on the run-event core (branch events; /work/wt/_prompts/s3/events-requests.md).
+# strict: when the core is fixed these pass, and the marks must go.
+NEEDS_MAX_TOKENS = pytest.mark.xfail(
+    strict=True, reason="events request 3: invocation_params drops max_tokens ('token' = secret)"
+)
+NEEDS_STREAM_PARENTS = pytest.mark.xfail(
+    strict=True, reason="events request 4: in a streamed sequence a step's parent is the next step"
+)
+NEEDS_RUN_CONTEXT = pytest.mark.xfail(
+    strict=True, reason="events request 2: the core does not call enter_run/exit_run yet"
+)
+
 
 class NamedFake(FakeChatModel):
     """A fake with the request parameters a provider declares."""
@@ -61,6 +73,7 @@ def test_a_chain_is_a_tree_of_spans(telemetry: Telemetry) -> None:
     assert telemetry.span("ChatPromptTemplate").attributes == {"pipes.run_type": "prompt"}
 
 
+@NEEDS_MAX_TOKENS
 def test_chat_spans_carry_the_genai_attributes(telemetry: Telemetry) -> None:
     model = NamedFake(responses=[_reply()]).bind(stop=["END"], seed=7)
     _chain(model).invoke({"text": "Hello"}, {"callbacks": [telemetry.handler()]})
@@ -139,6 +152,7 @@ def test_errors_set_status_and_error_type(telemetry: Telemetry) -> None:
     assert duration.attributes["error.type"] == "ValueError"
 
 
+@NEEDS_STREAM_PARENTS
 def test_streams_are_traced_and_spans_end_when_the_stream_ends(telemetry: Telemetry) -> None:
     chain = _chain(NamedFake(responses=["one two three"]))
     chunks = list(chain.stream({"text": "Hello"}, {"callbacks": [telemetry.handler()]}))
@@ -150,6 +164,7 @@ def test_streams_are_traced_and_spans_end_when_the_stream_ends(telemetry: Teleme
     assert first.attributes["gen_ai.request.model"] == "gpt-4o"
 
 
+@NEEDS_STREAM_PARENTS
 async def test_astream_and_ainvoke(telemetry: Telemetry) -> None:
     chain = _chain(NamedFake(responses=["one two", "three"]))
     handler = telemetry.handler()
@@ -179,12 +194,14 @@ def _user_span(telemetry: Telemetry, name: str) -> Any:
     return body
 
 
+@NEEDS_RUN_CONTEXT
 def test_a_span_started_inside_a_lambda_is_its_child(telemetry: Telemetry) -> None:
     step = RunnableLambda(_user_span(telemetry, "inside"), name="step")
     (step | (lambda x: x)).invoke(1, {"callbacks": [telemetry.handler()]})
     assert telemetry.parent_of(telemetry.span("inside")) is telemetry.span("step")
 
 
+@NEEDS_RUN_CONTEXT
 def test_context_crosses_batch_threads(telemetry: Telemetry) -> None:
     step = RunnableLambda(_user_span(telemetry, "inside"), name="step")
     assert step.batch([1, 2, 3], {"callbacks": [telemetry.handler()]}) == [2, 3, 4]
@@ -194,6 +211,7 @@ def test_context_crosses_batch_threads(telemetry: Telemetry) -> None:
     assert {telemetry.parent_of(s) for s in insides} == set(steps)
 
 
+@NEEDS_RUN_CONTEXT
 async def test_context_crosses_abatch_tasks(telemetry: Telemetry) -> None:
     async def body(x: int) -> int:
         with telemetry.tracer_provider.get_tracer("app").start_as_current_span("inside"):
