@@ -11,6 +11,8 @@ import contextvars
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
+from ._listeners import Handlers
+
 if TYPE_CHECKING:
     from ._listeners import Listener
 
@@ -79,19 +81,15 @@ def merge_configs(*configs: RunnableConfig | None) -> RunnableConfig:
         if not config:
             continue
         for key, value in cast(dict[str, Any], config).items():
-            if key in ("tags", "callbacks") and key in merged:
+            if key == "callbacks" and key in merged:
+                # A traced run's callbacks also name the run (the children's parent): keep it.
+                parent = getattr(value, "parent", None) or getattr(merged[key], "parent", None)
+                listeners = [*merged[key], *(v for v in value if v not in merged[key])]
+                merged[key] = Handlers(listeners, parent) if parent is not None else listeners
+            elif key == "tags" and key in merged:
                 merged[key] = [*merged[key], *(v for v in value if v not in merged[key])]
             elif key in ("metadata", "configurable") and key in merged:
                 merged[key] = {**merged[key], **value}
             else:
                 merged[key] = value
     return merged  # type: ignore[return-value]
-
-
-def child_config(config: RunnableConfig) -> RunnableConfig:
-    """The config handed to a child: everything but `run_name`, which names one run only."""
-    if "run_name" not in config:
-        return config
-    child = dict(config)
-    del child["run_name"]
-    return child  # type: ignore[return-value]

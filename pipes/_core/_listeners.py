@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +106,18 @@ class Listener:
 
     def on_event(self, run: Run, name: str, data: Any) -> None:
         """A runnable emitted an event during `run` (e.g. `"new_token"`)."""
+
+
+class Handlers(list[Listener]):
+    """The `callbacks` of the config a traced run hands to its children: its listeners, and
+    the run itself (`parent`), so a child knows its parent whatever context it starts in (a
+    stream is often first stepped by the step that consumes it)."""
+
+    __slots__ = ("parent",)
+
+    def __init__(self, listeners: Iterable[Listener], parent: Run | None) -> None:
+        super().__init__(listeners)
+        self.parent = parent
 
 
 GLOBAL_LISTENERS: list[Listener] = []

@@ -17,8 +17,17 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ._config import RunnableConfig, _current_config, child_config
-from ._listeners import GLOBAL_LISTENERS, Run, _call, _current_run, _notify, _pending, drain
+from ._config import RunnableConfig, _current_config
+from ._listeners import (
+    GLOBAL_LISTENERS,
+    Handlers,
+    Run,
+    _call,
+    _current_run,
+    _notify,
+    _pending,
+    drain,
+)
 
 if TYPE_CHECKING:
     from ._runnable import Runnable
@@ -38,10 +47,13 @@ _Tokens = tuple[contextvars.Token[Any], ...]
 _ASYNC_METHODS = frozenset({"ainvoke", "astream", "atransform"})
 
 
-def _start_run(
+def _new_run(
     runnable: Runnable[Any, Any], input: Any, config: RunnableConfig, kwargs: dict[str, Any]
 ) -> Run:
-    parent = _current_run.get()
+    callbacks = config.get("callbacks")
+    parent = getattr(callbacks, "parent", None)
+    if parent is None:
+        parent = _current_run.get()
     run = Run(
         name=config.get("run_name") or runnable.get_name(),
         run_type=getattr(runnable, "run_type", "chain"),
@@ -49,7 +61,7 @@ def _start_run(
         parent_run_id=parent.run_id if parent is not None else None,
         tags=list(config.get("tags", ())),
         metadata=dict(config.get("metadata", {})),
-        listeners=tuple(config.get("callbacks", ())),
+        listeners=tuple(callbacks or ()),
         parent=parent,
         extra={"cls": type(runnable)},
     )
@@ -58,7 +70,6 @@ def _start_run(
     describe = getattr(type(runnable), "_trace_start", None)
     if describe is not None:
         describe(runnable, run, input, kwargs)
-    _notify(run, "on_start")
     return run
 
 
@@ -71,7 +82,16 @@ class _Scope:
     child config. The run starts, ends and fails here and nowhere else.
     """
 
-    __slots__ = ("chunks", "config", "passthrough", "pending", "run", "runnable", "tokens")
+    __slots__ = (
+        "chunks",
+        "config",
+        "passthrough",
+        "pending",
+        "run",
+        "runnable",
+        "started",
+        "tokens",
+    )
 
     def __init__(
         self,
@@ -90,6 +110,7 @@ class _Scope:
         # The async hooks this scope awaits before its call returns: set for the outermost
         # traced async call only (inner ones add theirs to the same list).
         self.pending: list[Any] | None = None
+        self.started = False
         callbacks = config.get("callbacks")
         if GLOBAL_LISTENERS and _current_run.get() is None:
             # A root run: global listeners join whatever the call brought.
@@ -103,18 +124,48 @@ class _Scope:
             self.passthrough = True
             return
         name = fn.__name__
-        if name in ("transform", "atransform"):
-            input = "<stream>"  # an iterator: the run must not consume it
         if name in _ASYNC_METHODS and _pending.get() is None:
             self.pending = []
-            token = _pending.set(self.pending)
-            try:
-                self.run = _start_run(runnable, input, config, kwargs)
-            finally:
-                _pending.reset(token)
+        if name in ("transform", "atransform"):
+            # An iterator: the run must not consume it. Like LangChain, the run is announced
+            # when its first input chunk arrives (see `announced`), not when it is set up.
+            self.run = _new_run(runnable, "<stream>", config, kwargs)
         else:
-            self.run = _start_run(runnable, input, config, kwargs)
-        self.config = child_config(config)
+            self.run = _new_run(runnable, input, config, kwargs)
+            self.announce()
+        # What the children get: this run's listeners, and this run as their parent.
+        child = dict(config)
+        child.pop("run_name", None)
+        child["callbacks"] = Handlers(self.run.listeners, self.run)
+        self.config = child  # type: ignore[assignment]
+
+    def announce(self) -> None:
+        """Tell the listeners the run started (once)."""
+        run = self.run
+        if run is None or self.started:
+            return
+        self.started = True
+        run.start_time = time.time()
+        token = _pending.set(self.pending) if self.pending is not None else None
+        try:
+            _notify(run, "on_start")
+        finally:
+            if token is not None:
+                _pending.reset(token)
+
+    def announced(self, chunks: Iterator[Any]) -> Iterator[Any]:
+        """`chunks`, announcing the run when the first one arrives."""
+        for chunk in chunks:
+            if not self.started:
+                self.announce()
+            yield chunk
+
+    async def aannounced(self, chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        """Async `announced`."""
+        async for chunk in chunks:
+            if not self.started:
+                self.announce()
+            yield chunk
 
     def enter(self) -> _Tokens:
         """Publish the config (and the run) in the current context; `exit` undoes it."""
@@ -150,6 +201,8 @@ class _Scope:
         run = self.run
         if run is None:
             return
+        if not self.started:  # a stream that ended (or failed) before any input
+            self.announce()
         run.end_time = time.time()
         token = _pending.set(self.pending) if self.pending is not None else None
         try:
@@ -250,6 +303,8 @@ def _iter(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: An
     scope = _Scope(runnable, input, config, fn, kwargs)
     if scope.passthrough:
         return fn(runnable, input, config, **kwargs)
+    if scope.run is not None and not scope.started:
+        input = scope.announced(input)
     # A sync generator may be stepped from several contexts (a worker thread per step, say):
     # each step runs inside one context of its own, so what the method publishes never leaks
     # into the consumer and never has to be reset from another context. Created inside it
@@ -290,6 +345,8 @@ def _aiter(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: A
     scope = _Scope(runnable, input, config, fn, kwargs)
     if scope.passthrough:
         return fn(runnable, input, config, **kwargs)
+    if scope.run is not None and not scope.started:
+        input = scope.aannounced(input)
     with scope:
         iterator = fn(runnable, input, scope.config, **kwargs)
     return _aiterate(scope, iterator)
