@@ -25,9 +25,6 @@ from .conftest import Telemetry
 NEEDS_MAX_TOKENS = pytest.mark.xfail(
     strict=True, reason="events request 3: invocation_params drops max_tokens ('token' = secret)"
 )
-NEEDS_STREAM_PARENTS = pytest.mark.xfail(
-    strict=True, reason="events request 4: in a streamed sequence a step's parent is the next step"
-)
 NEEDS_RUN_CONTEXT = pytest.mark.xfail(
     strict=True, reason="events request 2: the core does not call enter_run/exit_run yet"
 )
@@ -152,7 +149,6 @@ def test_errors_set_status_and_error_type(telemetry: Telemetry) -> None:
     assert duration.attributes["error.type"] == "ValueError"
 
 
-@NEEDS_STREAM_PARENTS
 def test_streams_are_traced_and_spans_end_when_the_stream_ends(telemetry: Telemetry) -> None:
     chain = _chain(NamedFake(responses=["one two three"]))
     chunks = list(chain.stream({"text": "Hello"}, {"callbacks": [telemetry.handler()]}))
@@ -164,7 +160,6 @@ def test_streams_are_traced_and_spans_end_when_the_stream_ends(telemetry: Teleme
     assert first.attributes["gen_ai.request.model"] == "gpt-4o"
 
 
-@NEEDS_STREAM_PARENTS
 async def test_astream_and_ainvoke(telemetry: Telemetry) -> None:
     chain = _chain(NamedFake(responses=["one two", "three"]))
     handler = telemetry.handler()
