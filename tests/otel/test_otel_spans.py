@@ -229,3 +229,21 @@ def test_context_is_restored_after_the_run(telemetry: Telemetry) -> None:
         )
     )
     assert trace.get_current_span() is before
+
+
+def test_parallel_branches_in_threads_nest_under_the_map(telemetry: Telemetry) -> None:
+    from pipes import RunnableParallel
+
+    model = NamedFake(responses=["a"], cycle=True)
+    parallel = RunnableParallel(one=model, two=model, three=RunnableLambda(lambda x: x))
+    parallel.invoke("hi", {"callbacks": [telemetry.handler()]})
+    root = telemetry.span("Parallel<one,two,three>")
+    chats = [s for s in telemetry.spans if s.name == "chat gpt-4o"]
+    assert len(chats) == 2
+    assert all(telemetry.parent_of(chat) is root for chat in chats)
+
+
+def test_a_failing_handler_never_breaks_the_run(telemetry: Telemetry) -> None:
+    handler = telemetry.handler()
+    handler._tracer = None  # type: ignore[assignment]  # every hook now raises
+    assert RunnableLambda(lambda x: x + 1).invoke(1, {"callbacks": [handler]}) == 2
