@@ -29,8 +29,6 @@ __all__ = [
 _active: contextvars.ContextVar[tuple[UsageTracker, ...]] = contextvars.ContextVar(
     "pipes_usage_trackers", default=()
 )
-_scopes_lock = threading.Lock()
-_scopes: dict[UsageTracker, int] = {}  # tracker -> how many open `with` blocks use it
 
 _registry_lock = threading.Lock()
 _registered: dict[str, ModelPrice] = {}
@@ -156,22 +154,15 @@ class UsageMetadataCallbackHandler(UsageTracker):
 
 @contextmanager
 def _scoped(tracker: UsageTracker) -> Iterator[None]:
-    # The tracker listens process-wide while any of its blocks is open, and counts only the
-    # run trees that start in a context where one is open (see UsageTracker.on_start).
-    with _scopes_lock:
-        if _scopes.get(tracker, 0) == 0:
-            add_global_listener(tracker)
-        _scopes[tracker] = _scopes.get(tracker, 0) + 1
+    # The tracker (a fresh one per block) listens process-wide while its block is open, and
+    # counts only the run trees that start in a context where it is open (see on_start).
+    add_global_listener(tracker)
     token = _active.set((*_active.get(), tracker))
     try:
         yield
     finally:
         _active.reset(token)
-        with _scopes_lock:
-            _scopes[tracker] -= 1
-            if _scopes[tracker] == 0:
-                del _scopes[tracker]
-                remove_global_listener(tracker)
+        remove_global_listener(tracker)
 
 
 @contextmanager

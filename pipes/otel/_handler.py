@@ -145,10 +145,19 @@ class OpenTelemetryCallbackHandler(Listener):
         run.extra[self._key] = _Traced(span, request)
 
     def on_event(self, run: Run, name: str, data: Any) -> None:
-        if name != "new_token":
-            return
         traced: _Traced | None = run.extra.get(self._key)
-        if traced is None or traced.first_chunk is not None:
+        if traced is None:
+            return
+        if name == "retry":  # a `with_retry` step will try again: an event on its span
+            attempt = getattr(data, "attempt_number", 0)
+            outcome = getattr(data, "outcome", None)
+            failed = outcome.exception() if outcome is not None else None
+            attributes: Attributes = {"pipes.retry.attempt": attempt}
+            if isinstance(failed, BaseException):
+                attributes["error.type"] = error_type(failed)
+            traced.span.add_event("pipes.retry", attributes)
+            return
+        if name != "new_token" or traced.first_chunk is not None:
             return
         traced.first_chunk = time.perf_counter()
         if traced.attributes is not None:

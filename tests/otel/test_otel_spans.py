@@ -247,3 +247,15 @@ def test_a_failing_handler_never_breaks_the_run(telemetry: Telemetry) -> None:
     handler = telemetry.handler()
     handler._tracer = None  # type: ignore[assignment]  # every hook now raises
     assert RunnableLambda(lambda x: x + 1).invoke(1, {"callbacks": [handler]}) == 2
+
+
+def test_retries_are_events_on_the_retry_span(telemetry: Telemetry) -> None:
+    model = NamedFake(responses=[TimeoutError("slow"), "fine"])
+    retrying = model.with_retry(stop_after_attempt=2, wait_exponential_jitter=False)
+    assert retrying.invoke("x", {"callbacks": [telemetry.handler()]}).content == "fine"
+    (retry,) = [s for s in telemetry.spans if s.parent is None]
+    assert [(e.name, dict(e.attributes or {})) for e in retry.events] == [
+        ("pipes.retry", {"pipes.retry.attempt": 1, "error.type": "TimeoutError"})
+    ]
+    chats = [s for s in telemetry.spans if s.name == "chat gpt-4o"]
+    assert [c.status.status_code for c in chats] == [StatusCode.ERROR, StatusCode.UNSET]
