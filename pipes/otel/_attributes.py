@@ -60,11 +60,12 @@ _REQUEST: tuple[tuple[tuple[str, ...], str], ...] = (
 _MODEL_KEYS = ("model", "model_name", "ls_model_name", "deployment_name", "azure_deployment")
 
 
-def capture_content_enabled(capture_content: bool | None = None) -> bool:
-    """Whether message content goes on spans: `capture_content` when given, else the
-    `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` environment variable (`true`)."""
-    if capture_content is not None:
-        return capture_content
+def capture_content_enabled(capture_content: bool = False) -> bool:
+    """Whether message content goes on spans: with `capture_content=True`, or when the
+    `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` environment variable is `true` (an
+    operator can turn capture on without a code change)."""
+    if capture_content:
+        return True
     return os.environ.get(CAPTURE_CONTENT_ENV, "").strip().lower() == "true"
 
 

@@ -60,8 +60,8 @@ class OpenTelemetryCallbackHandler(Listener):
     span has status `ERROR` and `error.type`. Chat calls also record the
     `gen_ai.client.token.usage` and `gen_ai.client.operation.duration` histograms, and
     streamed ones `gen_ai.client.operation.time_to_first_chunk`. Message content is recorded
-    only with `capture_content=True` (or, when it is `None`, with
-    `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`).
+    only with `capture_content=True` or `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`
+    (read when the handler is made).
 
     Pass it per call, or trace every run with [`instrument`][pipes.otel.instrument].
 
@@ -79,7 +79,7 @@ class OpenTelemetryCallbackHandler(Listener):
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
         *,
-        capture_content: bool | None = None,
+        capture_content: bool = False,
     ) -> None:
         from pipes import __version__
 

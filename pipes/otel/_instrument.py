@@ -20,14 +20,14 @@ _installed: list[OpenTelemetryCallbackHandler] = []  # at most one
 def instrument(
     tracer_provider: TracerProvider | None = None,
     meter_provider: MeterProvider | None = None,
-    capture_content: bool | None = None,
+    capture_content: bool = False,
 ) -> OpenTelemetryCallbackHandler:
     """Trace every pipes run from now on, without passing a callback.
 
     Each root call (`invoke`, `stream`, `batch` ... of a runnable not running inside another
     traced run) gets an [`OpenTelemetryCallbackHandler`][pipes.otel.OpenTelemetryCallbackHandler]
-    built from these arguments (`None`: the global providers; the
-    `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` environment variable). Calling it
+    built from these arguments (`None`: the global providers; content is recorded with
+    `capture_content=True` or `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`). Calling it
     again replaces the previous instrumentation. Returns the handler.
 
     Example:

@@ -139,7 +139,7 @@ def test_content_capture_is_off_unless_asked(monkeypatch: pytest.MonkeyPatch) ->
     assert capture_content_enabled(True) is True
     monkeypatch.setenv(CAPTURE_CONTENT_ENV, "TRUE")
     assert capture_content_enabled() is True
-    assert capture_content_enabled(False) is False
+    assert capture_content_enabled(False) is True  # the operator's switch
     monkeypatch.setenv(CAPTURE_CONTENT_ENV, "1")
     assert capture_content_enabled() is False
 
