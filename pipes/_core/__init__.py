@@ -6,6 +6,7 @@ from ._callbacks import AsyncCallbackHandler, BaseCallbackHandler, RetryState
 from ._chunks import AddableDict, merge_chunks
 from ._coerce import coerce_to_runnable
 from ._config import RunnableConfig, ensure_config, get_config, merge_configs
+from ._events import CustomStreamEvent, EventData, StandardStreamEvent, StreamEvent
 from ._fallbacks import RunnableWithFallbacks
 from ._graph import Graph, Node
 from ._lambda import RunnableGenerator, RunnableLambda, chain
@@ -28,6 +29,8 @@ __all__ = [
     "AddableDict",
     "AsyncCallbackHandler",
     "BaseCallbackHandler",
+    "CustomStreamEvent",
+    "EventData",
     "Graph",
     "Listener",
     "Node",
@@ -47,6 +50,8 @@ __all__ = [
     "RunnableRetry",
     "RunnableSequence",
     "RunnableWithFallbacks",
+    "StandardStreamEvent",
+    "StreamEvent",
     "adispatch_custom_event",
     "chain",
     "coerce_to_runnable",

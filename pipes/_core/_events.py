@@ -9,23 +9,69 @@ runnable in a task of its own, so events reach the consumer while it is still go
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import threading
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from threading import get_ident  # threading is loaded with pipes anyway (unlike asyncio)
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypedDict
 
 from ._config import RunnableConfig, ensure_config
 from ._listeners import CUSTOM_PREFIX, Listener, Run
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ._runnable import Runnable
 
-__all__ = ["StreamEvent"]
+__all__ = ["CustomStreamEvent", "EventData", "StandardStreamEvent", "StreamEvent"]
 
-StreamEvent = dict[str, Any]
-"""One event of `astream_events`: `event`, `name`, `run_id`, `parent_ids`, `tags`,
-`metadata`, `data` (LangChain's `StreamEvent` TypedDict, as a dict)."""
+
+class EventData(TypedDict, total=False):
+    """The `data` of a standard event: what the event carries."""
+
+    input: Any
+    """The run's input (start events; end events of nested runs)."""
+    output: Any
+    """The run's output (end events)."""
+    chunk: Any
+    """One streamed chunk (`on_*_stream` events)."""
+    error: BaseException
+    """The error (`on_tool_error`)."""
+
+
+class StandardStreamEvent(TypedDict):
+    """An event of a run: `on_{run_type}_{start,stream,end}` (LangChain v2).
+
+    Example:
+        ```python
+        if event["event"] == "on_chat_model_stream":
+            print(event["data"]["chunk"].content)
+        ```
+    """
+
+    event: str
+    name: str
+    run_id: str
+    parent_ids: list[str]
+    tags: list[str]
+    metadata: dict[str, Any]
+    data: EventData
+
+
+class CustomStreamEvent(TypedDict):
+    """An event sent with [`dispatch_custom_event`][pipes.dispatch_custom_event]:
+    `event` is `"on_custom_event"`, `name` and `data` are the dispatched ones."""
+
+    event: Literal["on_custom_event"]
+    name: str
+    run_id: str
+    parent_ids: list[str]
+    tags: list[str]
+    metadata: dict[str, Any]
+    data: Any
+
+
+StreamEvent: TypeAlias = StandardStreamEvent | CustomStreamEvent
+"""One event of [`astream_events`][pipes.Runnable.astream_events] (LangChain's `StreamEvent`)."""
 
 _END: Any = object()
 _NO_INPUT = "<stream>"  # what the tracing layer records for a run fed an input stream
@@ -89,38 +135,66 @@ class _Filter:
 
 
 class _EventStream(Listener):
-    """The listener behind one `astream_events` call."""
+    """The listener behind one `astream_events` call.
+
+    What an event says about its run (name, ids, tags, whether the filters let it through) is
+    worked out once per run, at its start; a chunk then costs one small dict.
+    """
 
     # Never let a bug in the event plumbing pass silently: it fails the call.
     raise_error = True
 
     def __init__(self, root_input: Any, filter: _Filter) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.thread = threading.get_ident()
-        self.queue: asyncio.Queue[Any] = asyncio.Queue()
         self.filter = filter
         self.root_input = root_input
         self.root: Run | None = None
-        self.parents: dict[Any, list[str]] = {}
+        # run -> (passes the filters, "on_<run_type>_", name, run id, parent ids)
+        self.runs: dict[Run, tuple[bool, str, str, str, list[str]]] = {}
+        self.buffer: deque[Any] = deque()
+        self.waiter: asyncio.Future[None] | None = None
 
-    # -- delivery -----------------------------------------------------------------------
+    # -- delivery: a buffer the consumer drains, woken when it waits ----------------------
+
+    def bind(self) -> None:
+        """Deliver to the running event loop (called when the consumer starts iterating)."""
+        import asyncio  # lazily: `import pipes` does not pay for asyncio
+
+        self.loop = asyncio.get_running_loop()
+        self.thread = get_ident()
 
     def _put(self, event: Any) -> None:
-        if threading.get_ident() == self.thread:
-            self.queue.put_nowait(event)
+        if get_ident() == self.thread:
+            self._push(event)
         else:  # a sync step in a worker thread
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, event)
+            self.loop.call_soon_threadsafe(self._push, event)
 
-    def _send(self, run: Run, kind: str, data: dict[str, Any], name: str | None = None) -> None:
-        run_type = run.run_type
-        if not self.filter.passes(run.name, run_type, run.tags):
+    def _push(self, event: Any) -> None:
+        self.buffer.append(event)
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def next(self) -> Any:
+        """The next event (`_END` after the last one)."""
+        buffer = self.buffer
+        while not buffer:
+            waiter = self.waiter = self.loop.create_future()
+            await waiter
+        return buffer.popleft()
+
+    def _send(self, run: Run, kind: str, data: Any) -> None:
+        info = self.runs.get(run)
+        if info is None or not info[0]:
             return
+        _, prefix, name, run_id, parent_ids = info
         self._put(
             {
-                "event": f"on_{run_type}_{kind}" if name is None else "on_custom_event",
-                "name": run.name if name is None else name,
-                "run_id": str(run.run_id),
-                "parent_ids": self.parents.get(run.run_id, []),
+                "event": prefix + kind,
+                "name": name,
+                "run_id": run_id,
+                "parent_ids": parent_ids,
                 "tags": run.tags,
                 "metadata": run.metadata,
                 "data": data,
@@ -134,10 +208,15 @@ class _EventStream(Listener):
 
     def on_start(self, run: Run) -> None:
         parent = run.parent
+        parent_ids: list[str] = []
         if self.root is None and (parent is None or self not in parent.listeners):
             self.root = run
         elif parent is not None:
-            self.parents[run.run_id] = [*self.parents.get(parent.run_id, []), str(parent.run_id)]
+            found = self.runs.get(parent)
+            if found is not None:
+                parent_ids = [*found[4], found[3]]
+        passes = self.filter.passes(run.name, run.run_type, run.tags)
+        self.runs[run] = (passes, f"on_{run.run_type}_", run.name, str(run.run_id), parent_ids)
         if run is self.root:
             data = {"input": self.root_input}
         else:
@@ -152,22 +231,34 @@ class _EventStream(Listener):
         if name == "new_token":
             self._send(run, "stream", {"chunk": data})
         elif name.startswith(CUSTOM_PREFIX):
-            self._send(run, "", data, name=name[len(CUSTOM_PREFIX) :])
+            info = self.runs.get(run)
+            if info is not None and info[0]:
+                self._put(
+                    {
+                        "event": "on_custom_event",
+                        "name": name[len(CUSTOM_PREFIX) :],
+                        "run_id": info[3],
+                        "parent_ids": info[4],
+                        "tags": run.tags,
+                        "metadata": run.metadata,
+                        "data": data,
+                    }
+                )
 
     def on_end(self, run: Run) -> None:
         data: dict[str, Any] = {"output": run.outputs}
         if run is not self.root and not _no_input(run):
             data["input"] = run.inputs
         self._send(run, "end", data)
-        self.parents.pop(run.run_id, None)
+        self.runs.pop(run, None)
 
     def on_error(self, run: Run) -> None:
         if run.run_type == "tool":  # LangChain reports failed tools; other errors propagate
             self._send(run, "error", {"error": run.error, "input": run.inputs})
-        self.parents.pop(run.run_id, None)
+        self.runs.pop(run, None)
 
 
-async def astream_events(
+def astream_events(
     runnable: Runnable[Any, Any],
     input: Any,
     config: RunnableConfig | None,
@@ -195,6 +286,18 @@ async def astream_events(
     )
     config = ensure_config(config)
     config = {**config, "callbacks": [*config.get("callbacks", ()), events]}
+    return _stream(runnable, input, config, events, kwargs)
+
+
+async def _stream(
+    runnable: Runnable[Any, Any],
+    input: Any,
+    config: RunnableConfig,
+    events: _EventStream,
+    kwargs: dict[str, Any],
+) -> AsyncIterator[StreamEvent]:
+    import asyncio
+    import contextlib
 
     async def run() -> None:
         try:
@@ -203,11 +306,11 @@ async def astream_events(
         finally:
             events.close()
 
+    events.bind()
     task = asyncio.ensure_future(run())
-    queue = events.queue
     try:
         while True:
-            event = await queue.get()
+            event = await events.next()
             if event is _END:
                 break
             yield event

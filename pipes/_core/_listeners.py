@@ -14,9 +14,8 @@ run in order); on a sync path it runs to completion before the run goes on.
 from __future__ import annotations
 
 import contextvars
-import logging
 import time
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,8 +31,6 @@ __all__ = [
     "emit_event",
     "listening",
 ]
-
-logger = logging.getLogger("pipes.callbacks")
 
 
 @dataclass(slots=True, eq=False)
@@ -146,11 +143,54 @@ def remove_global_listener(listener: Listener) -> None:
 
 _current_run: contextvars.ContextVar[Run | None] = contextvars.ContextVar("pipes_run", default=None)
 
-# Coroutines of async hooks started on an async path, awaited by the outermost traced async
-# call (see _tracing). None outside one.
-_pending: contextvars.ContextVar[list[asyncio.Future[None]] | None] = contextvars.ContextVar(
+# The async hooks of the outermost traced async call in progress (see _tracing); None outside one.
+_pending: contextvars.ContextVar[AsyncHooks | None] = contextvars.ContextVar(
     "pipes_pending_hooks", default=None
 )
+
+
+class AsyncHooks:
+    """The coroutines of async hooks started during one outermost traced async call: run on
+    its event loop one after another (in the order the hooks were called, also from worker
+    threads), and awaited by that call before it returns."""
+
+    __slots__ = ("loop", "tasks", "thread")
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread = 0
+        self.tasks: list[asyncio.Future[None]] = []
+
+    def add(self, coroutine: Callable[[asyncio.Future[None] | None], Awaitable[None]]) -> bool:
+        """Schedule `coroutine(previous_task)`; False when there is no loop to run it on."""
+        import asyncio
+        import threading
+
+        if self.loop is None:
+            try:
+                self.loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return False
+            self.thread = threading.get_ident()
+        if threading.get_ident() == self.thread:
+            self._schedule(coroutine)
+            return True
+        try:  # a sync step in a worker thread: the loop schedules it, in call order
+            self.loop.call_soon_threadsafe(self._schedule, coroutine)
+        except RuntimeError:  # the loop is closed: the call this belonged to is over
+            return False
+        return True
+
+    def _schedule(self, coroutine: Callable[[Any], Awaitable[None]]) -> None:
+        loop = self.loop
+        assert loop is not None
+        previous = self.tasks[-1] if self.tasks else None
+        self.tasks.append(loop.create_task(coroutine(previous)))  # type: ignore[arg-type]
+
+    async def drain(self) -> None:
+        """Await every hook scheduled so far (errors per `raise_error`)."""
+        while self.tasks:
+            await self.tasks.pop(0)
 
 
 def listening() -> bool:
@@ -248,8 +288,12 @@ def _call(listener: Listener, hook: str, *args: Any) -> None:
 def _failed(listener: Any, hook: str, exc: Exception) -> None:
     if getattr(listener, "raise_error", False):
         raise exc
+    import logging  # lazily: only failing hooks log
+
     # repr(exc) only: the hook's arguments (inputs, outputs) may hold anything.
-    logger.warning("Error in %s.%s callback: %r", type(listener).__name__, hook, exc)
+    logging.getLogger("pipes.callbacks").warning(
+        "Error in %s.%s callback: %r", type(listener).__name__, hook, exc
+    )
 
 
 def _run_coroutine(listener: Any, hook: str, awaitable: Awaitable[Any]) -> None:
@@ -263,16 +307,9 @@ def _run_coroutine(listener: Any, hook: str, awaitable: Awaitable[Any]) -> None:
         except Exception as exc:
             _failed(listener, hook, exc)
 
-    pending = _pending.get()
-    if pending is not None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is not None:
-            pending.append(loop.create_task(guarded(pending[-1] if pending else None)))
-            return
-    _run_to_completion(guarded(None))
+    hooks = _pending.get()
+    if hooks is None or not hooks.add(guarded):
+        _run_to_completion(guarded(None))
 
 
 def _run_to_completion(coroutine: Any) -> None:
@@ -302,10 +339,8 @@ def _run_to_completion(coroutine: Any) -> None:
         raise errors[0]
 
 
-async def drain(pending: list[asyncio.Future[None]] | None = None) -> None:
-    """Await the async hooks started so far in this context, or those of `pending` (errors
-    per `raise_error`)."""
-    if pending is None:
-        pending = _pending.get()
-    while pending:
-        await pending.pop(0)
+async def drain() -> None:
+    """Await the async hooks started so far in this context."""
+    hooks = _pending.get()
+    if hooks is not None:
+        await hooks.drain()

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 from ._config import RunnableConfig, _current_config
 from ._listeners import (
     GLOBAL_LISTENERS,
+    AsyncHooks,
     Handlers,
     Run,
     _call,
     _current_run,
     _notify,
     _pending,
-    drain,
 )
 
 if TYPE_CHECKING:
@@ -85,6 +85,7 @@ class _Scope:
     __slots__ = (
         "chunks",
         "config",
+        "inputs",
         "passthrough",
         "pending",
         "run",
@@ -107,9 +108,10 @@ class _Scope:
         self.passthrough = False
         self.tokens: _Tokens = ()
         self.chunks: list[Any] = []  # a traced stream's output, merged when it ends
+        self.inputs: list[Any] = []  # a traced transform's input, merged when it ends
         # The async hooks this scope awaits before its call returns: set for the outermost
         # traced async call only (inner ones add theirs to the same list).
-        self.pending: list[Any] | None = None
+        self.pending: AsyncHooks | None = None
         self.started = False
         callbacks = config.get("callbacks")
         if GLOBAL_LISTENERS and _current_run.get() is None:
@@ -125,7 +127,7 @@ class _Scope:
             return
         name = fn.__name__
         if name in _ASYNC_METHODS and _pending.get() is None:
-            self.pending = []
+            self.pending = AsyncHooks()
         if name in ("transform", "atransform"):
             # An iterator: the run must not consume it. Like LangChain, the run is announced
             # when its first input chunk arrives (see `announced`), not when it is set up.
@@ -154,17 +156,22 @@ class _Scope:
                 _pending.reset(token)
 
     def announced(self, chunks: Iterator[Any]) -> Iterator[Any]:
-        """`chunks`, announcing the run when the first one arrives."""
+        """`chunks`, announcing the run when the first one arrives; kept, so the run's
+        input is known (merged) when it ends."""
+        seen = self.inputs
         for chunk in chunks:
             if not self.started:
                 self.announce()
+            seen.append(chunk)
             yield chunk
 
     async def aannounced(self, chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
         """Async `announced`."""
+        seen = self.inputs
         async for chunk in chunks:
             if not self.started:
                 self.announce()
+            seen.append(chunk)
             yield chunk
 
     def enter(self) -> _Tokens:
@@ -203,6 +210,10 @@ class _Scope:
             return
         if not self.started:  # a stream that ended (or failed) before any input
             self.announce()
+        if self.inputs:
+            from ._chunks import merge_chunks
+
+            run.inputs = merge_chunks(self.inputs)
         run.end_time = time.time()
         token = _pending.set(self.pending) if self.pending is not None else None
         try:
@@ -229,8 +240,8 @@ class _Scope:
 
     async def drain(self) -> None:
         """Await the async hooks of this (outermost async) scope's runs."""
-        if self.pending:
-            await drain(self.pending)
+        if self.pending is not None:
+            await self.pending.drain()
 
     def streamed(self) -> Any:
         """A stream's output: its chunks merged."""
