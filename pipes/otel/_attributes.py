@@ -77,7 +77,10 @@ def provider_name(provider: str | None) -> str | None:
 
 
 def _number(value: Any) -> int | float | None:
-    if type(value) is bool or not isinstance(value, int | float):
+    kind = type(value)
+    if kind is int or kind is float:  # the common case, without isinstance's cost
+        return value  # type: ignore[no-any-return]
+    if value is None or kind is bool or not isinstance(value, int | float):
         return None
     return value
 
@@ -111,10 +114,11 @@ def request_attributes(
     model = request_model(params)
     if model:
         attributes["gen_ai.request.model"] = model
+    get = params.get
     for keys, name in _REQUEST:
         for key in keys:
-            value = _number(params.get(key))
-            if value is not None:
+            value = get(key)
+            if value is not None and (value := _number(value)) is not None:
                 attributes[name] = value
                 break
     n = _number(params.get("n"))
@@ -123,7 +127,7 @@ def request_attributes(
     stop = params.get("stop", params.get("ls_stop"))
     if isinstance(stop, str):
         stop = [stop]
-    if isinstance(stop, Sequence) and stop and all(isinstance(s, str) for s in stop):
+    if stop and isinstance(stop, list | tuple) and all(isinstance(s, str) for s in stop):
         attributes["gen_ai.request.stop_sequences"] = list(stop)
     return attributes
 

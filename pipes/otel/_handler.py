@@ -21,7 +21,6 @@ from ._attributes import (
     input_message_attributes,
     output_message_attributes,
     request_attributes,
-    request_model,
     response_attributes,
     tool_attributes,
 )
@@ -122,7 +121,7 @@ class OpenTelemetryCallbackHandler(Listener):
             params: Mapping[str, Any] = run.extra.get("invocation_params") or {}
             provider = run.metadata.get("ls_provider")
             attributes = request = request_attributes(params, provider=provider)
-            model = request_model(params)
+            model = attributes.get("gen_ai.request.model")
             name = f"chat {model}" if model else "chat"
             span_kind = SpanKind.CLIENT
             if self._capture:
