@@ -166,7 +166,10 @@ class _EventStream(Listener):
         if get_ident() == self.thread:
             self._push(event)
         else:  # a sync step in a worker thread
-            self.loop.call_soon_threadsafe(self._push, event)
+            try:
+                self.loop.call_soon_threadsafe(self._push, event)
+            except RuntimeError:  # the loop is closed: nobody consumes events any more
+                pass
 
     def _push(self, event: Any) -> None:
         self.buffer.append(event)

@@ -6,7 +6,8 @@ fast path (no config given, or the published config without callbacks) is a coup
 and calls the method as is — for `ainvoke` it returns the method's own coroutine, so there
 is no extra frame. Anything else is a `_Scope` — the one place where a run starts,
 ends and fails — applied the way each kind of method needs it (a call, an awaited call, a
-generator, an async generator). Config objects are never copied.
+generator, an async generator). The fast path never copies a config; a traced run hands its
+children a copy whose `callbacks` name it as their parent.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ._listeners import (
     GLOBAL_LISTENERS,
     AsyncHooks,
     Handlers,
+    Listener,
     Run,
     _call,
     _current_run,
@@ -54,6 +56,7 @@ def _new_run(
     parent = getattr(callbacks, "parent", None)
     if parent is None:
         parent = _current_run.get()
+        _check_listeners(callbacks)  # as the caller gave them (a parent's are checked)
     run = Run(
         name=config.get("run_name") or runnable.get_name(),
         run_type=getattr(runnable, "run_type", "chain"),
@@ -71,6 +74,21 @@ def _new_run(
     if describe is not None:
         describe(runnable, run, input, kwargs)
     return run
+
+
+def _check_listeners(callbacks: Any) -> None:
+    if isinstance(callbacks, Listener) or not isinstance(callbacks, list | tuple):
+        raise TypeError(
+            f"config['callbacks'] must be a list of listeners or callback handlers, got "
+            f"{type(callbacks).__name__}: pass callbacks=[handler]"
+        )
+    for listener in callbacks:
+        if not isinstance(listener, Listener):
+            raise TypeError(
+                f"config['callbacks'] holds a {type(listener).__module__}."
+                f"{type(listener).__qualname__}, which is not a pipes listener: subclass "
+                "pipes.BaseCallbackHandler (LangChain's method names) or pipes.Listener"
+            )
 
 
 class _Scope:
@@ -148,9 +166,14 @@ class _Scope:
             return
         self.started = True
         run.start_time = time.time()
+        self.notify(run, "on_start")
+
+    def notify(self, run: Run, hook: str) -> None:
+        """Call `hook` of the run's listeners; async hooks join this scope's (if it is the
+        outermost async one)."""
         token = _pending.set(self.pending) if self.pending is not None else None
         try:
-            _notify(run, "on_start")
+            _notify(run, hook)
         finally:
             if token is not None:
                 _pending.reset(token)
@@ -215,20 +238,15 @@ class _Scope:
 
             run.inputs = merge_chunks(self.inputs)
         run.end_time = time.time()
-        token = _pending.set(self.pending) if self.pending is not None else None
-        try:
-            if error is not None and not isinstance(error, GeneratorExit):
-                run.error = error
-                _notify(run, "on_error")
-            else:
-                run.outputs = output
-                describe = getattr(type(self.runnable), "_trace_end", None)
-                if describe is not None:
-                    describe(self.runnable, run)
-                _notify(run, "on_end")
-        finally:
-            if token is not None:
-                _pending.reset(token)
+        if error is not None and not isinstance(error, GeneratorExit):
+            run.error = error
+            self.notify(run, "on_error")
+        else:
+            run.outputs = output
+            describe = getattr(type(self.runnable), "_trace_end", None)
+            if describe is not None:
+                describe(self.runnable, run)
+            self.notify(run, "on_end")
 
     def chunk(self, chunk: Any) -> None:
         """A traced stream yielded `chunk`: keep it for the output, tell the listeners."""

@@ -7,6 +7,7 @@ Only computed for runs somebody listens to (the tracing layer calls the model's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -14,7 +15,6 @@ from pydantic import BaseModel
 
 from pipes._messages import AIMessage
 
-from ._cache_key import _SECRET_NAME
 from ._input import convert_input
 from ._outputs import generation_chunk, llm_result
 
@@ -33,6 +33,9 @@ class _Model(Protocol):
     def get_name(self) -> str: ...
 
 
+# Names of fields that may hold credentials (values of secret types are left out anyway);
+# "tokens" (max_tokens ...) counts tokens and stays.
+_SECRET_NAME = re.compile(r"api_?key|secret|password|credential|token(?!s)", re.IGNORECASE)
 # Fields that are plumbing, not parameters of the request.
 _NOT_PARAMS = frozenset({"cache", "rate_limiter", "name", "disable_streaming"})
 _PLAIN = (str, int, float, bool)

@@ -330,3 +330,19 @@ def test_on_chunk_sees_each_streamed_chunk() -> None:
 
     list(RunnableGenerator(gen).stream("ab", {"callbacks": [Chunks()]}))
     assert chunks == [("gen", "a"), ("gen", "b")]
+
+
+class _NotAHandler:
+    def on_chain_start(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+@pytest.mark.parametrize(
+    ("callbacks", "message"),
+    [
+        ([_NotAHandler()], r"holds a .*_NotAHandler, which is not a pipes listener"),
+        (Log(), r"must be a list of listeners .* got Log: pass callbacks=\[handler\]"),
+    ],
+)
+def test_callbacks_that_are_not_listeners_are_refused(callbacks: Any, message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        _chain().invoke(1, {"callbacks": callbacks})

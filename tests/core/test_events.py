@@ -225,3 +225,27 @@ async def test_events_are_live(name: str) -> None:
     seen = await asyncio.wait_for(consume(), 10)
     streams = [e for e in seen if e == ("on_chain_stream", "gated")]
     assert len(streams) == 2
+
+
+class _FailingTool(Runnable[dict[str, Any], int]):
+    run_type = "tool"
+    name = "boom"
+
+    def invoke(self, input: dict[str, Any], config: Any = None, **kwargs: Any) -> int:
+        raise ValueError("x")
+
+
+async def test_a_failing_tool_reports_on_tool_error_then_raises() -> None:
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    async def consume() -> None:
+        async for event in _FailingTool().astream_events({"x": 1}):
+            seen.append((event["event"], event["data"]))
+
+    with pytest.raises(ValueError, match="x"):
+        await consume()
+    assert [kind for kind, _ in seen] == ["on_tool_start", "on_tool_error"]
+    assert seen[0][1] == {"input": {"x": 1}}
+    error = seen[1][1]
+    assert isinstance(error["error"], ValueError)
+    assert error["input"] == {"x": 1}

@@ -33,7 +33,9 @@ class Gated(BaseChatModel):
 
     model: str = "gated-1"
     temperature: float | None = 0.5
-    max_tokens: int | None = None
+    max_tokens: int | None = 100
+    top_p: float | None = None
+    access_token: str = "tok-secret-value"
     api_key: SecretStr = SecretStr("sk-secret-value")
     gate: asyncio.Event = Field(default_factory=asyncio.Event, exclude=True)
 
@@ -175,7 +177,8 @@ def test_handler_sees_invocation_params_tokens_and_the_llm_result(mode: str) -> 
     assert params["temperature"] == 0.5
     assert params["stop"] == ["\n"]
     assert params["_type"] == "gated-chat"
-    assert "max_tokens" not in params  # unset parameters are left out
+    assert "top_p" not in params  # unset parameters are left out
+    assert params["max_tokens"] == 100  # counts tokens: not a credential
     assert start["options"] == {"stop": ["\n"]}
     assert start["metadata"]["ls_stop"] == ["\n"]
     assert start["name"] == "Gated"
@@ -197,7 +200,8 @@ def test_invocation_params_never_hold_credentials() -> None:
     Gated().invoke("hi", {"callbacks": [log]})
     start = log.calls[0][2]
     assert "api_key" not in start["invocation_params"]
-    assert "sk-secret-value" not in repr(start)
+    assert "access_token" not in start["invocation_params"]
+    assert "secret-value" not in repr(start)
 
 
 def test_a_failing_model_reports_on_llm_error() -> None:
