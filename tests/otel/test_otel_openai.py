@@ -56,7 +56,7 @@ def _chain(llm: ChatOpenAI) -> Any:
 
 def test_a_chat_completion_span(emu: Emulator, telemetry: Telemetry) -> None:
     emu.script(Reply("J'adore la programmation.", usage=USAGE, model="gpt-4o-2024-08-06"))
-    llm = _llm(emu, temperature=0, top_p=0.5, seed=3)
+    llm = _llm(emu, temperature=0, top_p=0.5, seed=3, max_tokens=100)
     out = _chain(llm).invoke({"text": "I love programming."}, {"callbacks": [telemetry.handler()]})
     assert out == "J'adore la programmation."
     span = telemetry.span("chat gpt-4o")
@@ -72,6 +72,7 @@ def test_a_chat_completion_span(emu: Emulator, telemetry: Telemetry) -> None:
         "gen_ai.request.temperature": 0,
         "gen_ai.request.top_p": 0.5,
         "gen_ai.request.seed": 3,
+        "gen_ai.request.max_tokens": 100,
         "gen_ai.response.model": "gpt-4o-2024-08-06",
         "gen_ai.response.finish_reasons": ("stop",),
         "gen_ai.usage.input_tokens": 120,

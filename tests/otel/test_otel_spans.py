@@ -22,9 +22,6 @@ from .conftest import Telemetry
 
 # Waiting on the run-event core (branch events; /work/wt/_prompts/s3/events-requests.md).
 # strict: when the core is fixed these pass, and the marks must go.
-NEEDS_MAX_TOKENS = pytest.mark.xfail(
-    strict=True, reason="events request 3: invocation_params drops max_tokens ('token' = secret)"
-)
 NEEDS_RUN_CONTEXT = pytest.mark.xfail(
     strict=True, reason="events request 2: the core does not call enter_run/exit_run yet"
 )
@@ -70,7 +67,6 @@ def test_a_chain_is_a_tree_of_spans(telemetry: Telemetry) -> None:
     assert telemetry.span("ChatPromptTemplate").attributes == {"pipes.run_type": "prompt"}
 
 
-@NEEDS_MAX_TOKENS
 def test_chat_spans_carry_the_genai_attributes(telemetry: Telemetry) -> None:
     model = NamedFake(responses=[_reply()]).bind(stop=["END"], seed=7)
     _chain(model).invoke({"text": "Hello"}, {"callbacks": [telemetry.handler()]})
