@@ -66,8 +66,9 @@ class _Outcome:
 def serialized(run: Run) -> dict[str, Any]:
     """LangChain's `serialized` argument for a runnable that is not serializable: its
     class path and name (never its fields, which may hold secrets)."""
-    cls = run.extra.get("cls")
-    path = [*cls.__module__.split("."), cls.__qualname__] if cls is not None else [run.name]
+    runnable = run.extra.get("runnable")
+    cls = type(runnable)
+    path = [*cls.__module__.split("."), cls.__qualname__] if runnable is not None else [run.name]
     return {"lc": 1, "type": "not_implemented", "id": path, "name": run.name}
 
 
@@ -410,7 +411,7 @@ class BaseCallbackHandler(Listener):
                 return None
             make_chunk = run.extra.get("generation_chunk")
             return self.on_llm_new_token(
-                getattr(data, "text", "") if not isinstance(data, str) else data,
+                data if isinstance(data, str) else str(getattr(data, "text", "")),
                 chunk=make_chunk(data) if make_chunk is not None else data,
                 run_id=run.run_id,
                 parent_run_id=run.parent_run_id,

@@ -89,6 +89,13 @@ class RunnableParallel(Runnable[In, dict[str, Any]]):
         name = self.name or f"Parallel<{','.join(self.steps)}>"
         return f"{name}{suffix}" if suffix else name
 
+    def _child_tag(self, child: Runnable[Any, Any]) -> str | None:
+        """The tag a branch's run gets (LangChain's `map:key:K`); only runs that are traced."""
+        for key, step in self.steps.items():
+            if step is child or getattr(step, "bound", None) is child:
+                return f"map:key:{key}"
+        return None
+
     def get_output_schema(self) -> dict[str, Any]:
         return {
             "type": "object",

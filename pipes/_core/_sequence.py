@@ -172,6 +172,13 @@ class RunnableSequence(Runnable[In, Out]):
     def _sync_only(self) -> bool:
         return len(self._segments) == 1 and self._segments[0][2]
 
+    def _child_tag(self, child: Runnable[Any, Any]) -> str | None:
+        """The tag a step's run gets (LangChain's `seq:step:N`); only runs that are traced."""
+        for index, step in enumerate(self.steps, 1):
+            if step is child or getattr(step, "bound", None) is child:
+                return f"seq:step:{index}"
+        return None
+
     @property
     def first(self) -> Runnable[In, Any]:
         return self.steps[0]

@@ -57,16 +57,24 @@ def _new_run(
     if parent is None:
         parent = _current_run.get()
         _check_listeners(callbacks)  # as the caller gave them (a parent's are checked)
+    tags = list(config.get("tags", ()))
+    if parent is not None:
+        # LangChain's positional tag ("seq:step:2", "map:key:a"): this run's only, not inherited.
+        owner = parent.extra["runnable"]
+        position = getattr(type(owner), "_child_tag", None)
+        tag = position(owner, runnable) if position is not None else None
+        if tag is not None:
+            tags.insert(0, tag)
     run = Run(
         name=config.get("run_name") or runnable.get_name(),
         run_type=getattr(runnable, "run_type", "chain"),
         inputs=input,
         parent_run_id=parent.run_id if parent is not None else None,
-        tags=list(config.get("tags", ())),
+        tags=tags,
         metadata=dict(config.get("metadata", {})),
         listeners=tuple(callbacks or ()),
         parent=parent,
-        extra={"cls": type(runnable)},
+        extra={"runnable": runnable},
     )
     # A kind of runnable may describe its runs further (a chat model: its messages and
     # invocation params); looked up on the class, so ordinary runnables pay one getattr.
@@ -236,7 +244,10 @@ class _Scope:
         if self.inputs:
             from ._chunks import merge_chunks
 
-            run.inputs = merge_chunks(self.inputs)
+            try:
+                run.inputs = merge_chunks(self.inputs)
+            except Exception:  # chunks that do not merge: the run's input stays unknown
+                pass
         run.end_time = time.time()
         if error is not None and not isinstance(error, GeneratorExit):
             run.error = error

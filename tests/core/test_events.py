@@ -98,7 +98,8 @@ async def test_tags_and_metadata_are_inherited() -> None:
     double_start = next(
         e for e in events if e["event"] == "on_chain_start" and e["name"] == "double"
     )
-    assert double_start["tags"] == ["outer", "inner"]
+    # LangChain: ['seq:step:2', 'inner', 'outer'] (it puts a binding's tags first).
+    assert double_start["tags"] == ["seq:step:2", "outer", "inner"]
     assert double_start["metadata"] == {"user": "u"}
 
 
@@ -115,6 +116,22 @@ async def test_filters() -> None:
     assert {e["name"] for e in tagged} == {"double"}
     rest = await _events(chain, 1, exclude_names=["double"], exclude_tags=["none"])
     assert "double" not in {e["name"] for e in rest}
+
+
+async def test_positional_tags_like_langchain() -> None:
+    # langchain-core 1.8.3 for the same runnable: the step and branch tags, not inherited.
+    parallel = RunnableParallel(
+        a=RunnableLambda(add1) | RunnableLambda(double), b=RunnableLambda(double)
+    )
+    events = await _events(parallel, 1)
+    starts = {(e["name"], tuple(e["tags"])) for e in events if e["event"] == "on_chain_start"}
+    assert starts == {
+        ("Parallel<a,b>", ()),
+        ("RunnableSequence", ("map:key:a",)),
+        ("double", ("map:key:b",)),
+        ("add1", ("seq:step:1",)),
+        ("double", ("seq:step:2",)),
+    }
 
 
 def test_only_v2_is_supported() -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -98,6 +99,7 @@ async def test_prompt_model_parser_events_like_langchain() -> None:
     events = [e async for e in chain.astream_events({"q": "x"}, version="v2")]
     assert _shape(events) == LANGCHAIN
     start = events[3]
+    assert [e["tags"] for e in events[:4]] == [[], ["seq:step:1"], ["seq:step:1"], ["seq:step:2"]]
     assert start["data"]["input"] == {"messages": [[HumanMessage("x")]]}
     assert start["metadata"]["ls_provider"] == model.provider_name
     assert start["metadata"]["ls_model_type"] == "chat"
@@ -184,6 +186,7 @@ def test_handler_sees_invocation_params_tokens_and_the_llm_result(mode: str) -> 
     assert start["name"] == "Gated"
     _, token, token_kwargs = log.calls[1]
     assert token == "a"
+    assert type(token) is str
     assert isinstance(token_kwargs["chunk"], ChatGenerationChunk)
     assert token_kwargs["chunk"].message.content == "a"
     assert token_kwargs["run_id"] == start["run_id"]
@@ -219,3 +222,38 @@ def test_chunks_merge_like_langchain() -> None:
     assert merged.text == "ab"
     with pytest.raises(TypeError, match="ChatGenerationChunk"):
         merged + ChatGeneration(message=AIMessage("x"))  # type: ignore[operator]
+
+
+class SyncGated(BaseChatModel):
+    """A sync-only streaming model (async calls step it in a worker thread): "a", then it
+    waits (at most 10 s) until the test saw that token as an event, then " b"."""
+
+    gate: threading.Event = Field(default_factory=threading.Event, exclude=True)
+    saw_gate: list[bool] = Field(default_factory=list, exclude=True)
+
+    @property
+    def provider_name(self) -> str:
+        return "sync-gated"
+
+    def _generate(
+        self, messages: list[BaseMessage], *, stop: list[str] | None = None, **kwargs: Any
+    ) -> AIMessage:
+        return AIMessage("a b")
+
+    def _stream(
+        self, messages: list[BaseMessage], *, stop: list[str] | None = None, **kwargs: Any
+    ) -> Iterator[AIMessageChunk]:
+        yield AIMessageChunk("a")
+        self.saw_gate.append(self.gate.wait(10))
+        yield AIMessageChunk(" b")
+
+
+async def test_tokens_from_a_worker_thread_arrive_live() -> None:
+    model = SyncGated()
+    kinds = []
+    async for event in (PROMPT | model).astream_events({"q": "x"}):
+        kinds.append(event["event"])
+        if event["event"] == "on_chat_model_stream":
+            model.gate.set()
+    assert model.saw_gate == [True]  # the first token was an event while the model waited
+    assert kinds.count("on_chat_model_stream") == 2
