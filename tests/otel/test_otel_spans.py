@@ -255,3 +255,14 @@ def test_retries_are_events_on_the_retry_span(telemetry: Telemetry) -> None:
     ]
     chats = [s for s in telemetry.spans if s.name == "chat gpt-4o"]
     assert [c.status.status_code for c in chats] == [StatusCode.ERROR, StatusCode.UNSET]
+
+
+def test_until_the_core_hook_a_user_span_stays_in_the_callers_trace(telemetry: Telemetry) -> None:
+    # What the docs promise today: the user's span joins the trace of the caller's span.
+    tracer = telemetry.tracer_provider.get_tracer("app")
+    step = RunnableLambda(_user_span(telemetry, "inside"), name="step")
+    with tracer.start_as_current_span("request") as outer:
+        step.invoke(1, {"callbacks": [telemetry.handler()]})
+    inside = telemetry.span("inside")
+    assert inside.context.trace_id == outer.get_span_context().trace_id
+    assert telemetry.parent_of(inside) in (telemetry.span("request"), telemetry.span("step"))
