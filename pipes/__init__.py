@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         _retrievers,
         _schema,
         _tools,
+        _usage,
         _vectorstores,
     )
     from ._documents import *  # noqa: F403
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from ._retrievers import *  # noqa: F403
     from ._schema import *  # noqa: F403
     from ._tools import *  # noqa: F403
+    from ._usage import *  # noqa: F403
     from ._vectorstores import *  # noqa: F403
 
 __version__ = "0.1.0"
@@ -190,6 +192,12 @@ _LAZY: dict[str, str] = {
     "init_chat_model": "_models",
     "register_chat_model_provider": "_models",
     "set_llm_cache": "_models",
+    "ModelPrice": "_usage",
+    "UsageMetadataCallbackHandler": "_usage",
+    "UsageTracker": "_usage",
+    "get_usage_metadata_callback": "_usage",
+    "register_model_prices": "_usage",
+    "usage_tracker": "_usage",
     "Document": "_documents",
     "Embeddings": "_embeddings",
     "BaseChatMessageHistory": "_history",
@@ -224,6 +232,7 @@ if TYPE_CHECKING:  # type checkers read the layers' lists; at run time they are 
     __all__ += _parsers.__all__
     __all__ += _tools.__all__
     __all__ += _models.__all__
+    __all__ += _usage.__all__
     __all__ += _documents.__all__
     __all__ += _embeddings.__all__
     __all__ += _history.__all__

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pipes import register_model_prices
 from pipes_openai._base import BaseChatOpenAI
 from pipes_openai._chat import ChatOpenAI
 from pipes_openai._errors import (
@@ -40,6 +41,7 @@ from pipes_openai._errors import (
     StreamEventError,
     StreamIncompleteError,
 )
+from pipes_openai._prices import OPENAI_PRICES, OPENAI_PRICES_DATE
 from pipes_openai._serialize import register as _register_serializable
 
 if TYPE_CHECKING:
@@ -49,6 +51,8 @@ if TYPE_CHECKING:
 _register_serializable()  # pipes.dumpd / pipes.load know ChatOpenAI and AzureChatOpenAI
 
 __all__ = [
+    "OPENAI_PRICES",
+    "OPENAI_PRICES_DATE",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -93,3 +97,7 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     raise AttributeError(f"module 'pipes_openai' has no attribute {name!r}")
+
+
+# `pipes.usage_tracker()` prices OpenAI models by default once this package is in use.
+register_model_prices(OPENAI_PRICES)

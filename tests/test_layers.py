@@ -68,6 +68,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "pipes/_vectorstores": ("_schema", "_prompts", "_parsers", "_tools", *_ABOVE_MODELS),
     # serialization sits above the models: it knows every class it may build
     "pipes/_load": ("testing",),
+    # usage tracking sits above the models; OpenTelemetry above everything
+    "pipes/_usage": ("testing", "otel"),
+    "pipes/otel": ("testing",),
     # integrations beside the layers they extend, on the public API
     "pipes/ray": ("testing",),
     # the server and its client: built on the public pipes API only (like a provider)
@@ -85,6 +88,11 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         *_RETRIEVAL,
     ),
 }
+
+# Layers on top that nothing else in pipes may import: usage tracking (above the models) and
+# the optional OpenTelemetry package (above everything; `import pipes` never loads it).
+# (pipes/__init__.py re-exports _usage lazily, like every layer; never otel.)
+TOP_LAYERS: dict[str, tuple[str, ...]] = {"_usage": ("otel", "__init__.py"), "otel": ()}
 
 
 def _imported_modules(path: Path) -> list[tuple[int, str]]:
@@ -194,6 +202,8 @@ ACYCLIC = (
     "pipes/_load",
     "pipes/_messages",
     "pipes/_models",
+    "pipes/_usage",
+    "pipes/otel",
     "pipes/_parsers",
     "pipes/_schema",
     "pipes/_tools",
@@ -220,3 +230,29 @@ def test_only_pipes_ray_imports_ray() -> None:
         if module.split(".")[0] == "ray"
     ]
     assert not violations, "only pipes/ray may import ray:\n" + "\n".join(violations)
+
+
+@pytest.mark.parametrize("layer", sorted(TOP_LAYERS))
+def test_top_layers_are_imported_only_from_above(layer: str) -> None:
+    allowed = {layer, *TOP_LAYERS[layer]}
+    violations = [
+        f"{path.relative_to(ROOT)}:{lineno} imports {module}"
+        for path in _layer_files("pipes")
+        if path.relative_to(ROOT).parts[1] not in allowed
+        for lineno, module in _imported_modules(path)
+        if module.split(".")[:2] == ["pipes", layer]
+    ]
+    assert not violations, f"only {sorted(allowed)} may import pipes.{layer}:\n" + "\n".join(
+        violations
+    )
+
+
+def test_only_pipes_otel_imports_opentelemetry() -> None:
+    violations = [
+        f"{path.relative_to(ROOT)}:{lineno} imports {module}"
+        for path in _layer_files("pipes")
+        if path.relative_to(ROOT).parts[1] != "otel"
+        for lineno, module in _imported_modules(path)
+        if module.split(".")[0] == "opentelemetry"
+    ]
+    assert not violations, "only pipes/otel may import opentelemetry:\n" + "\n".join(violations)
