@@ -27,6 +27,7 @@ from ._listeners import (
     Run,
     _call,
     _current_run,
+    _failed,
     _notify,
     _pending,
 )
@@ -111,6 +112,8 @@ class _Scope:
     __slots__ = (
         "chunks",
         "config",
+        "entered",
+        "entering",
         "inputs",
         "passthrough",
         "pending",
@@ -139,6 +142,10 @@ class _Scope:
         # traced async call only (inner ones add theirs to the same list).
         self.pending: AsyncHooks | None = None
         self.started = False
+        # Listeners that make the run current in their own context while its body runs
+        # (OpenTelemetry: a span the body starts is the run's child), and what they returned.
+        self.entering: tuple[Any, ...] = ()
+        self.entered: list[tuple[Any, object]] = []
         callbacks = config.get("callbacks")
         if GLOBAL_LISTENERS and _current_run.get() is None:
             # A root run: global listeners join whatever the call brought.
@@ -161,6 +168,11 @@ class _Scope:
         else:
             self.run = _new_run(runnable, input, config, kwargs)
             self.announce()
+        self.entering = tuple(
+            listener
+            for listener in self.run.listeners
+            if getattr(type(listener), "enter_run", None) is not None
+        )
         # What the children get: this run's listeners, and this run as their parent.
         child = dict(config)
         child.pop("run_name", None)
@@ -211,6 +223,8 @@ class _Scope:
             return ()
         if self.run is None:
             return (_current_config.set(self.config),)
+        if self.entering:
+            self._enter_listeners(self.run)
         if self.pending is not None:
             return (
                 _current_config.set(self.config),
@@ -224,7 +238,24 @@ class _Scope:
             _current_call.set((self.runnable, self.config)),
         )
 
+    def _enter_listeners(self, run: Run) -> None:
+        for listener in self.entering:
+            try:
+                self.entered.append((listener, listener.enter_run(run)))
+            except Exception as exc:
+                _failed(listener, "enter_run", exc)
+
+    def _exit_listeners(self, run: Run) -> None:
+        entered, self.entered = self.entered, []
+        for listener, token in reversed(entered):
+            try:
+                listener.exit_run(run, token)
+            except Exception as exc:
+                _failed(listener, "exit_run", exc)
+
     def exit(self, tokens: _Tokens) -> None:
+        if self.entered and self.run is not None:
+            self._exit_listeners(self.run)
         if tokens:
             _current_config.reset(tokens[0])
             if len(tokens) > 1:

@@ -22,9 +22,6 @@ from .conftest import Telemetry
 
 # Waiting on the run-event core (branch events; /work/wt/_prompts/s3/events-requests.md).
 # strict: when the core is fixed these pass, and the marks must go.
-NEEDS_RUN_CONTEXT = pytest.mark.xfail(
-    strict=True, reason="events request 2: the core does not call enter_run/exit_run yet"
-)
 
 
 class NamedFake(FakeChatModel):
@@ -185,14 +182,12 @@ def _user_span(telemetry: Telemetry, name: str) -> Any:
     return body
 
 
-@NEEDS_RUN_CONTEXT
 def test_a_span_started_inside_a_lambda_is_its_child(telemetry: Telemetry) -> None:
     step = RunnableLambda(_user_span(telemetry, "inside"), name="step")
     (step | (lambda x: x)).invoke(1, {"callbacks": [telemetry.handler()]})
     assert telemetry.parent_of(telemetry.span("inside")) is telemetry.span("step")
 
 
-@NEEDS_RUN_CONTEXT
 def test_context_crosses_batch_threads(telemetry: Telemetry) -> None:
     step = RunnableLambda(_user_span(telemetry, "inside"), name="step")
     assert step.batch([1, 2, 3], {"callbacks": [telemetry.handler()]}) == [2, 3, 4]
@@ -202,7 +197,6 @@ def test_context_crosses_batch_threads(telemetry: Telemetry) -> None:
     assert {telemetry.parent_of(s) for s in insides} == set(steps)
 
 
-@NEEDS_RUN_CONTEXT
 async def test_context_crosses_abatch_tasks(telemetry: Telemetry) -> None:
     async def body(x: int) -> int:
         with telemetry.tracer_provider.get_tracer("app").start_as_current_span("inside"):
