@@ -386,6 +386,7 @@ def _iter(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: An
         iterator = ctx.run(fn, runnable, input, scope.config, **kwargs)
     except BaseException as exc:
         scope.finish(exc)
+        _leave(scope, ctx)
         raise
     if scope.run is None:
         return _iterate_in(ctx, iterator)
@@ -409,7 +410,16 @@ def _traced_iter(scope: _Scope, ctx: contextvars.Context, iterator: Iterator[Any
     except BaseException as exc:
         scope.finish(exc, scope.streamed())
         raise
+    finally:
+        _leave(scope, ctx)
     scope.finish(None, scope.streamed())
+
+
+def _leave(scope: _Scope, ctx: contextvars.Context) -> None:
+    # A sync stream's body runs in its own context, entered once: the listeners that made
+    # the run current there leave it when the stream ends (their tokens belong to `ctx`).
+    if scope.entered and scope.run is not None:
+        ctx.run(scope._exit_listeners, scope.run)
 
 
 def _aiter(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
