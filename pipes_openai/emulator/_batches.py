@@ -22,10 +22,10 @@ from typing import Any
 from ._engine import plan_reply, render_response
 from ._frames import build_response
 from ._http import HttpRequest
-from ._respond import error_response
+from ._respond import error_response, fault_error
 from ._script import Fault, Reply
 from ._validate import validate_request
-from ._wire import ApiError, default_error_message, dumps
+from ._wire import ApiError, dumps
 
 __all__ = ["BATCH_PATH", "BatchApi"]
 
@@ -455,13 +455,7 @@ class BatchApi:
             )
             item = self._queue.popleft() if self._queue else None
             if isinstance(item, Fault) and item.kind == "status":
-                raise ApiError(
-                    item.status,
-                    item.message or default_error_message(item.status),
-                    type=item.error_type,
-                    param=item.param,
-                    code=item.code,
-                )
+                raise fault_error(item)
             reply = item if isinstance(item, Reply) else None
             plan = plan_reply(
                 body,

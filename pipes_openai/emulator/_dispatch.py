@@ -30,7 +30,7 @@ from ._respond import (
     cut_body,
     early_fault,
     error_response,
-    retry_headers,
+    fault_error,
     send_later,
     stream_reply,
 )
@@ -255,14 +255,7 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi, ResponsesAPI):
         fault = self._queue[0] if self._queue else None
         if isinstance(fault, Fault) and fault.kind == "status":
             self._queue.popleft()
-            raise ApiError(
-                fault.status,
-                fault.message or default_error_message(fault.status),
-                type=fault.error_type,
-                param=fault.param,
-                code=fault.code,
-                headers=retry_headers(fault),
-            )
+            raise fault_error(fault)
         payload = dumps(embeddings_response(body)).encode()
         return build_response(200, payload, [("x-request-id", request_id)], keep_alive=keep)
 

@@ -22,6 +22,7 @@ __all__ = [
     "drop",
     "early_fault",
     "error_response",
+    "fault_error",
     "retry_headers",
     "send_events",
     "send_later",
@@ -46,18 +47,7 @@ def early_fault(
     if fault is None:
         return None
     if fault.kind == "status":
-        return error_response(
-            ApiError(
-                fault.status,
-                fault.message or default_error_message(fault.status),
-                type=fault.error_type,
-                param=fault.param,
-                code=fault.code,
-                headers=retry_headers(fault),
-            ),
-            request_id,
-            keep,
-        )
+        return error_response(fault_error(fault), request_id, keep)
     if fault.kind == "non_json":
         return build_response(
             fault.status,
@@ -75,6 +65,18 @@ def error_response(exc: ApiError, request_id: str, keep: bool) -> bytes:
     """The complete response for `exc` (its status, headers and OpenAI error body)."""
     headers = [("x-request-id", request_id), *exc.headers.items()]
     return build_response(exc.status, dumps(exc.body()).encode(), headers, keep_alive=keep)
+
+
+def fault_error(fault: Fault) -> ApiError:
+    """The error a queued status fault answers with (any endpoint), `retry-after` included."""
+    return ApiError(
+        fault.status,
+        fault.message or default_error_message(fault.status),
+        type=fault.error_type,
+        param=fault.param,
+        code=fault.code,
+        headers=retry_headers(fault),
+    )
 
 
 def retry_headers(fault: Fault) -> dict[str, str]:
