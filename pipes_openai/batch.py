@@ -43,10 +43,12 @@ from ._pipes import (
     convert_to_messages,
 )
 from ._request import build_body
+from ._responses_request import build_responses_body, uses_responses_api
 
 __all__ = ["BatchError", "BatchJob", "submit_batch"]
 
 _FINAL = frozenset({"completed", "failed", "expired", "cancelled"})
+_ENDPOINTS = frozenset({"/v1/chat/completions", "/v1/responses"})
 
 
 class BatchError(OpenAIError, RuntimeError):
@@ -170,26 +172,30 @@ def submit_batch(
     """Send `inputs` through `runnable` as one Batch API job; returns it at once.
 
     The steps before the chat model run now (with `batch`); each input becomes the request
-    its chat model would send (`custom_id` = its index). Only `/v1/chat/completions` is
-    supported for now.
+    its chat model would send (`custom_id` = its index) to `endpoint`:
+    `/v1/chat/completions` or `/v1/responses` (a model set up for the Responses API, e.g.
+    `use_responses_api=True` or reasoning options, is sent there whatever `endpoint` says).
 
     Example:
         ```python
         job = submit_batch(prompt | llm | parser, [{"q": "a"}, {"q": "b"}])
         ```
     """
-    if endpoint != "/v1/chat/completions":
+    if endpoint not in _ENDPOINTS:
         raise ValueError(
-            f"submit_batch supports endpoint='/v1/chat/completions' for now, got {endpoint!r}"
+            f"submit_batch sends chat models to {sorted(_ENDPOINTS)}, got endpoint={endpoint!r}"
         )
     parts = _Parts(runnable)
+    if uses_responses_api(parts.model, parts.kwargs):
+        endpoint = "/v1/responses"
     values = list(inputs)
     if not values:
         raise ValueError("submit_batch needs at least one input; got none")
     prepared = parts.before.batch(values) if parts.before is not None else values
     lines = []
+    build = build_responses_body if endpoint == "/v1/responses" else build_body
     for index, value in enumerate(prepared):
-        body = build_body(parts.model, _messages(value), None, dict(parts.kwargs), stream=False)
+        body = build(parts.model, _messages(value), None, dict(parts.kwargs), stream=False)
         line = {"custom_id": str(index), "method": "POST", "url": endpoint, "body": body}
         lines.append(json.dumps(line, separators=(",", ":")))
     api = _Api(parts.model)
@@ -346,8 +352,10 @@ class BatchJob:
             body = json.dumps(response.get("body")).encode()
             return status_error(engine, status, request_id, body, 1)
         try:
+            responses = self.info.get("endpoint") == "/v1/responses"
+            parts = self._parts
             return _finish_message(
-                self._parts.model, response["body"], request_id, self._parts.kwargs
+                parts.model, response["body"], request_id, parts.kwargs, responses
             )
         except OpenAIError as exc:  # a refusal, a content filter: that row's error
             return exc

@@ -17,7 +17,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._engine import plan_reply, render_response
 from ._frames import build_response
@@ -46,7 +46,7 @@ _ENDPOINTS = frozenset(
         "/v1/videos",
     }
 )
-_SERVED = "/v1/chat/completions"  # the endpoint whose lines the emulator answers
+_SERVED = frozenset({"/v1/chat/completions", "/v1/responses"})  # lines the emulator answers
 _DAY = 24 * 3600
 
 
@@ -104,6 +104,10 @@ class BatchApi:
     system_fingerprint: str
     limits: Any
     _batch_state: tuple[dict[str, _File], dict[str, _Batch]] | None = None
+
+    if TYPE_CHECKING:  # the Responses API, mixed into the same dispatcher
+
+        def _batch_response(self, body: dict[str, Any], seq: int) -> dict[str, Any]: ...
 
     def _batch_store(self) -> tuple[dict[str, _File], dict[str, _Batch]]:
         if self._batch_state is None:
@@ -260,6 +264,14 @@ class BatchApi:
                 f"{sorted(_ENDPOINTS)}.",
                 param="endpoint",
             )
+        if body["endpoint"] not in _SERVED:  # valid for the API, not played by the emulator
+            raise ApiError(
+                400,
+                f"The emulator runs batches for {sorted(_SERVED)} only; {body['endpoint']} is "
+                "not emulated.",
+                param="endpoint",
+                code="unsupported_endpoint",
+            )
         if body["completion_window"] != "24h":
             raise ApiError(
                 400,
@@ -398,7 +410,7 @@ class BatchApi:
         failures: list[dict[str, Any]] = []
         for line in batch.lines:
             if answered:
-                status, body, request_id = self._batch_answer(line["body"])
+                status, body, request_id = self._batch_answer(line["body"], batch.obj["endpoint"])
                 entry = {
                     "id": f"batch_req_emu{next(self._seq):08d}",
                     "custom_id": line["custom_id"],
@@ -440,10 +452,15 @@ class BatchApi:
         else:
             obj.update(status="cancelled", cancelled_at=now)
 
-    def _batch_answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], str]:
-        """One line, answered as `POST /v1/chat/completions` would answer it."""
+    def _batch_answer(self, body: dict[str, Any], endpoint: str) -> tuple[int, dict[str, Any], str]:
+        """One line, answered as a request to `endpoint` would be answered."""
         seq = next(self._seq)
         request_id = f"req_emu{seq:08d}"
+        if endpoint == "/v1/responses":
+            try:
+                return 200, self._batch_response(body, seq), request_id
+            except ApiError as exc:
+                return exc.status, exc.body(), request_id
         try:
             if body.get("stream"):
                 raise ApiError(400, "Streaming is not supported in the Batch API.", param="stream")

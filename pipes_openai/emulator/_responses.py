@@ -19,7 +19,14 @@ from ._engine import last_user_text, plan_reply
 from ._frames import build_response, chunk, stream_head
 from ._http import Connection, HttpRequest
 from ._limits import require_json
-from ._respond import cut_body, early_fault, error_response, send_events, send_later
+from ._respond import (
+    cut_body,
+    early_fault,
+    error_response,
+    fault_error,
+    send_events,
+    send_later,
+)
 from ._responses_events import render_response_events
 from ._responses_validate import validate_responses_request
 from ._responses_wire import (
@@ -218,11 +225,7 @@ class ResponsesAPI:
         response = render_response_object(
             plan, body, reply, user_text=last_user_text(view["messages"]), seq=seq
         )
-        if body.get("store", True) is not False:
-            stored = self._responses_stored
-            if len(stored) >= _MAX_STORED:
-                del stored[next(iter(stored))]
-            stored[response["id"]] = _Stored(response, history_messages(body, response, history))
+        self._store_response(body, response, history)
         if body.get("stream"):
             return self._stream(conn, response, plan.delay, plan.chunk_delay, fault, request_id)
         if fault is not None and fault.kind == "stream_error":
@@ -239,6 +242,43 @@ class ResponsesAPI:
         if plan.delay > 0:
             return send_later(conn, plan.delay, reply_bytes)
         return reply_bytes
+
+    def _store_response(
+        self, body: dict[str, Any], response: dict[str, Any], history: list[dict[str, Any]]
+    ) -> None:
+        """Keep `response` for `previous_response_id` (unless `store: false`)."""
+        if body.get("store", True) is not False:
+            stored = self._responses_stored
+            if len(stored) >= _MAX_STORED:
+                del stored[next(iter(stored))]
+            stored[response["id"]] = _Stored(response, history_messages(body, response, history))
+
+    def _batch_response(self, body: dict[str, Any], seq: int) -> dict[str, Any]:
+        """One Batch API line to `/v1/responses`, answered as `POST /v1/responses` would
+        answer it (scripted replies and status faults from the same queue)."""
+        if body.get("stream"):
+            raise ApiError(400, "Streaming is not supported in the Batch API.", param="stream")
+        validate_responses_request(body)
+        history = self._history(body)
+        view = chat_view(body, history)
+        item = self._queue.popleft() if self._queue else None
+        if isinstance(item, Fault) and item.kind == "status":
+            raise fault_error(item)
+        reply = item if isinstance(item, Reply) else None
+        plan = plan_reply(
+            view,
+            reply,
+            seq=seq,
+            created=int(time.time()),
+            reasoning_quirk=self._q_reasoning,
+            chunk_delay=0.0,
+            max_reply_tokens=self.limits.max_reply_tokens,
+        )
+        response = render_response_object(
+            plan, body, reply, user_text=last_user_text(view["messages"]), seq=seq
+        )
+        self._store_response(body, response, history)
+        return response
 
     async def _stream(
         self,

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import openai
 import pytest
 from conftest import KEY
 from openai import OpenAI
-from openai_helpers import _with_nullable, assert_valid_request
+from openai_helpers import _with_nullable, assert_valid_request, assert_valid_responses
 
 from pipes import ChatPromptTemplate, RunnableLambda, StrOutputParser
 from pipes_openai import AzureChatOpenAI, BadRequestError, ChatOpenAI
@@ -225,3 +226,39 @@ def test_azure_batches_use_its_openai_routes(batch_emu: Emulator) -> None:
     assert job.results() == ["from azure"]
     paths = {r.path for r in batch_emu.requests}
     assert {"/openai/files", "/openai/batches"} <= paths
+
+
+def test_a_responses_api_model_batches_to_v1_responses(batch_emu: Emulator) -> None:
+    llm = _llm(batch_emu, use_responses_api=True)
+    job = submit_batch(PROMPT | llm | StrOutputParser(), [{"q": "one"}, {"q": "two"}])
+    assert job.info["endpoint"] == "/v1/responses"
+    assert job.wait(poll_interval=0.01).results() == ["one", "two"]
+    lines = _uploaded_lines(batch_emu)
+    assert {line["url"] for line in lines} == {"/v1/responses"}
+    for line in lines:
+        assert_valid_responses("CreateResponse", line["body"])
+    client = OpenAI(base_url=batch_emu.base_url, api_key=KEY)
+    output_id = job.info["output_file_id"]
+    for raw in client.files.content(output_id).content.decode().splitlines():
+        assert_valid_responses("Response", json.loads(raw)["response"]["body"])
+
+
+def test_a_plain_model_can_be_sent_to_v1_responses(batch_emu: Emulator) -> None:
+    job = submit_batch(_llm(batch_emu), ["hello"], endpoint="/v1/responses")
+    (message,) = job.wait(poll_interval=0.01).results()
+    assert message.text == "hello"
+    assert message.id.startswith("resp")
+    with pytest.raises(ValueError, match="got endpoint='/v1/embeddings'"):
+        submit_batch(_llm(batch_emu), ["x"], endpoint="/v1/embeddings")
+
+
+def test_the_emulator_says_which_batch_endpoints_it_plays(batch_emu: Emulator) -> None:
+    client = OpenAI(base_url=batch_emu.base_url, api_key=KEY)
+    line = {"custom_id": "e", "method": "POST", "url": "/v1/embeddings", "body": {}}
+    uploaded = client.files.create(
+        file=("e.jsonl", io.BytesIO(json.dumps(line).encode())), purpose="batch"
+    )
+    with pytest.raises(openai.BadRequestError, match="/v1/embeddings is not emulated"):
+        client.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/embeddings", completion_window="24h"
+        )
