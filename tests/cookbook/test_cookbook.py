@@ -74,6 +74,12 @@ EXPECTED: dict[str, list[str]] = {
         "Cats sleep twelve to sixteen hours a day",
         "Done.",
     ],
+    "ray_batch_job.py": [
+        "40 rows, 39 answered, 1 failed",
+        "  row 3 failed: ValueError",
+        "shared quota left:",
+        "Done.",
+    ],
     "serve_translation.py": [
         "invoke: Ich liebe das Programmieren.",
         "stream: |J|'|adore| la| programmation|.|||",
