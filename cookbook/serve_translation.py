@@ -92,13 +92,15 @@ def main(emulator: Emulator | None) -> None:
         print()
 
         say(emulator, "Me encanta programar.", "Amo programmare.")
-        spanish, italian = translate.batch(
+        answers = translate.batch(
             [
                 {**question, "output_language": "Spanish"},
                 {**question, "output_language": "Italian"},
             ]
         )
-        print("batch:", spanish, "/", italian)
+        # The server runs a batch concurrently, so on the emulator each scripted reply goes to
+        # whichever request arrives first: print them in a stable order.
+        print("batch:", " / ".join(sorted(answers)))
 
         say(emulator, "Ich liebe das Programmieren.")
         print("composed:", (translate | str.upper).invoke(question))

@@ -83,7 +83,7 @@ EXPECTED: dict[str, list[str]] = {
     "serve_translation.py": [
         "invoke: Ich liebe das Programmieren.",
         "stream: |J|'|adore| la| programmation|.|||",
-        "batch: Me encanta programar. / Amo programmare.",
+        "batch: Amo programmare. / Me encanta programar.",
         "composed: ICH LIEBE DAS PROGRAMMIEREN.",
         "bad input: 422 input.input_language: field required: expected a string",
         "models: ['french']",
