@@ -191,6 +191,7 @@ _LAZY: dict[str, str] = {
     "get_llm_cache": "_models",
     "init_chat_model": "_models",
     "register_chat_model_provider": "_models",
+    "report_choices": "_models",
     "set_llm_cache": "_models",
     "ModelPrice": "_usage",
     "UsageMetadataCallbackHandler": "_usage",

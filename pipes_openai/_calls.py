@@ -27,9 +27,16 @@ from pipes_openai._errors import (
     BadRequestError,
     ContentFilterError,
     InternalServerError,
+    OpenAIConfigurationError,
     OpenAIError,
 )
-from pipes_openai._pipes import AIMessage, AIMessageChunk, BaseMessage, OutputParserException
+from pipes_openai._pipes import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    OutputParserException,
+    report_choices,
+)
 from pipes_openai._request import ENCODER, build_body
 from pipes_openai._responses_request import (
     build_responses_body,
@@ -155,7 +162,10 @@ def generate(
     url, headers, engine = llm._get_connection()
     url, content, responses = _plain_request(llm, url, messages, stop, kwargs)
     reply = engine.post(url, content, llm._request_headers(headers))
-    return _finish_message(llm, reply.data, reply.request_id, kwargs, responses)
+    message = _finish_message(llm, reply.data, reply.request_id, kwargs, responses)
+    if not responses:
+        _report_other_choices(llm, message, reply.data)
+    return message
 
 
 async def agenerate(
@@ -168,7 +178,21 @@ async def agenerate(
     url, headers, engine = llm._get_connection()
     url, content, responses = _plain_request(llm, url, messages, stop, kwargs)
     reply = await engine.apost(url, content, await llm._arequest_headers(headers))
-    return _finish_message(llm, reply.data, reply.request_id, kwargs, responses)
+    message = _finish_message(llm, reply.data, reply.request_id, kwargs, responses)
+    if not responses:
+        _report_other_choices(llm, message, reply.data)
+    return message
+
+
+def _report_other_choices(llm: BaseChatOpenAI, first: AIMessage, data: Any) -> None:
+    # n > 1: the call returns the first choice (as invoke always does); generate() also
+    # gets the others, each converted like the first.
+    choices = data.get("choices") if isinstance(data, dict) else None
+    if isinstance(choices, list) and len(choices) > 1:
+        others = [
+            completion_to_message(data, model=llm.model, choice=i) for i in range(1, len(choices))
+        ]
+        report_choices([first, *others])
 
 
 def stream(
@@ -185,6 +209,7 @@ def stream(
         yield from engine.stream(url, content, llm._request_headers(headers), meta, convert)
         return
     body = build_body(llm, messages, stop, kwargs, stream=True)
+    _one_choice(body)
     state = StreamState(body["model"], _finish_check(llm, meta))
     # The engine converts each event itself (state.convert): one generator hop less per
     # token on the hottest path of the package.
@@ -192,6 +217,17 @@ def stream(
     tail = state.finish()
     if tail is not None:
         yield tail
+
+
+def _one_choice(body: dict[str, Any]) -> None:
+    # A stream is one reply: the other choices would be dropped without a word.
+    n = body.get("n")
+    if isinstance(n, int) and n > 1:
+        raise OpenAIConfigurationError(
+            f"n={n} asks for {n} choices, but a stream is one reply and the others would be "
+            "lost: call generate() (every choice, as ChatGenerations) or invoke() (the first), "
+            "or stream with n=1"
+        )
 
 
 def _finish_check(llm: BaseChatOpenAI, meta: StreamMeta) -> Callable[[AIMessageChunk], None] | None:
@@ -237,6 +273,7 @@ async def astream(
             yield chunk
         return
     body = build_body(llm, messages, stop, kwargs, stream=True)
+    _one_choice(body)
     state = StreamState(body["model"], _finish_check(llm, meta))
     async for chunk in _aevents(llm, engine, url, body, headers, meta, state.convert):
         yield chunk

@@ -36,6 +36,7 @@ from pipes import (
     convert_to_messages,
     parse_openai_tool_calls,
     register_serializable,
+    report_choices,
 )
 
 __all__ = [
@@ -65,4 +66,5 @@ __all__ = [
     "convert_to_messages",
     "parse_openai_tool_calls",
     "register_serializable",
+    "report_choices",
 ]

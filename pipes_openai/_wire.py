@@ -377,8 +377,9 @@ def _malformed(what: str, error: Exception) -> ResponseProtocolError:
     )
 
 
-def completion_to_message(data: Any, *, model: str | None = None) -> AIMessage:
-    """A `chat.completion` JSON object to an [`AIMessage`][pipes.AIMessage] (the first choice).
+def completion_to_message(data: Any, *, model: str | None = None, choice: int = 0) -> AIMessage:
+    """A `chat.completion` JSON object to an [`AIMessage`][pipes.AIMessage] (its first
+    choice, or the `choice`-th of several: `n > 1`).
 
     `response_metadata` holds `token_usage`, `model_name`, `system_fingerprint`,
     `id`, `finish_reason`, `logprobs` (and `service_tier` when sent), like LangChain.
@@ -386,14 +387,14 @@ def completion_to_message(data: Any, *, model: str | None = None) -> AIMessage:
     [`ResponseProtocolError`][pipes_openai.ResponseProtocolError].
     """
     try:
-        return _completion_to_message(data, model)
+        return _completion_to_message(data, model, choice)
     except PipesError:  # already typed (and a content filter's error is the user's)
         raise
     except _MALFORMED as error:
         raise _malformed("chat.completion", error) from error
 
 
-def _completion_to_message(data: Any, model: str | None) -> AIMessage:
+def _completion_to_message(data: Any, model: str | None, index: int = 0) -> AIMessage:
     if not isinstance(data, Mapping):
         raise ResponseProtocolError(
             f"Expected a chat.completion JSON object, got {type(data).__name__}. Check that "
@@ -405,7 +406,7 @@ def _completion_to_message(data: Any, model: str | None) -> AIMessage:
             f"The response has no choices (keys: {sorted(data)}). Check that base_url points "
             "at an OpenAI-compatible Chat Completions API."
         )
-    choice = choices[0]
+    choice = choices[index]
     raw = choice.get("message") or {}
     content = raw.get("content")
     additional: dict[str, Any] = {}

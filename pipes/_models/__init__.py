@@ -5,6 +5,7 @@ from __future__ import annotations
 from ._base import BaseChatModel, LanguageModelInput
 from ._cache import BaseCache, InMemoryCache
 from ._cache_key import get_llm_cache, set_llm_cache
+from ._generate import report_choices
 from ._init import ConfigurableChatModel, init_chat_model, register_chat_model_provider
 from ._outputs import ChatGeneration, ChatGenerationChunk, Generation, LLMResult
 from ._rate_limiter import BaseRateLimiter, InMemoryRateLimiter, RateLimitTicket
@@ -34,5 +35,6 @@ __all__ = [
     "get_llm_cache",
     "init_chat_model",
     "register_chat_model_provider",
+    "report_choices",
     "set_llm_cache",
 ]

@@ -59,7 +59,7 @@ from pipes._core import Runnable, RunnableConfig, run_in_thread
 from pipes._errors import NotImplementedInvokeError
 from pipes._messages import AIMessage, AIMessageChunk, BaseMessage, count_tokens_approximately
 
-from . import _drivers, _run_info
+from . import _drivers, _generate, _run_info
 from ._cache import BaseCache
 from ._cache_key import CachedCall, llm_string, prompt_string, resolve_cache
 from ._call import GENERATE, STREAM, STREAM_IN_THREAD, Mode, Route
@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from pipes._core import Run
     from pipes._schema import ToolLike
 
+    from ._outputs import LLMResult
     from ._with_raw import StructuredOutputWithRaw
 
 __all__ = ["BaseChatModel", "LanguageModelInput"]
@@ -300,6 +301,44 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
             ```
         """
         return _drivers.invoke(self, input, stop, kwargs)
+
+    def generate(
+        self,
+        messages: Sequence[LanguageModelInput],
+        stop: list[str] | None = None,
+        callbacks: Any = None,
+        *,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        run_name: str | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        """LangChain's `generate`: one list of generations per prompt, with every choice
+        the provider returned (OpenAI's `n > 1`); `llm_output` sums the token usage.
+
+        Example:
+            ```python
+            result = ChatOpenAI(model="gpt-4o-mini", n=2).generate([[HumanMessage("Hi")]])
+            [g.text for g in result.generations[0]]  # two candidates
+            ```
+        """
+        config = _generate._config(callbacks, tags, metadata, run_name)
+        return _generate.generate(self, messages, stop, config, kwargs)
+
+    async def agenerate(
+        self,
+        messages: Sequence[LanguageModelInput],
+        stop: list[str] | None = None,
+        callbacks: Any = None,
+        *,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        run_name: str | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        """Async `generate`: the prompts run concurrently; results stay in prompt order."""
+        config = _generate._config(callbacks, tags, metadata, run_name)
+        return await _generate.agenerate(self, messages, stop, config, kwargs)
 
     def __call__(
         self,

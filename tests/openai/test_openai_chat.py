@@ -837,11 +837,14 @@ def test_copies_and_reassignment_keep_secrets_and_reconnect(emu: Emulator) -> No
 
 
 def test_streamed_logprobs_and_n(emu: Emulator) -> None:
-    llm = make(emu, logprobs=True, top_logprobs=1, n=2)
+    llm = make(emu, logprobs=True, top_logprobs=1)
     full = AIMessageChunk.merge_chunks(list(llm.stream("alpha beta")))
-    assert full.content == "alpha beta"  # the first choice only, not both interleaved
+    assert full.content == "alpha beta"
     tokens = [entry["token"] for entry in full.response_metadata["logprobs"]["content"]]
     assert tokens == ["alpha", " beta"]
+    # Several choices are not streamed (the others would be dropped): generate() has them.
+    with pytest.raises(OpenAIConfigurationError, match="n=2 asks for 2 choices"):
+        list(make(emu, logprobs=True, n=2).stream("alpha beta"))
 
 
 def test_response_format_model_mismatch_is_a_parser_error(emu: Emulator) -> None:
