@@ -32,13 +32,12 @@ from pipes_openai._responses_wire import (
     response_metadata,
     responses_usage,
 )
+from pipes_openai._wire import MALFORMED
 
 if TYPE_CHECKING:
     from pipes_openai._streaming import StreamMeta
 
 __all__ = ["ResponsesStreamState"]
-
-_MALFORMED = (TypeError, AttributeError, KeyError, IndexError, ValueError)
 
 
 class ResponsesStreamState:
@@ -94,7 +93,7 @@ class ResponsesStreamState:
             return self._convert(data)
         except PipesError:
             raise
-        except _MALFORMED as error:
+        except MALFORMED as error:
             raise ResponseProtocolError(
                 f"The server sent a malformed Responses stream event: {type(error).__name__}: "
                 f"{error!s:.300} (event {str(data)[:200]!r})."

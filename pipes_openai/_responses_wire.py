@@ -29,6 +29,7 @@ from typing import Any
 
 from pipes_openai._errors import ResponseProtocolError
 from pipes_openai._pipes import AIMessage, PipesError, UsageMetadata, parse_openai_tool_calls
+from pipes_openai._wire import MALFORMED, token_count
 
 __all__ = [
     "BUILTIN_ITEMS",
@@ -70,30 +71,21 @@ FUNCTION_CALL_IDS = "__openai_function_call_ids__"  # langchain-openai's v0 key
 # -- response -> AIMessage ---------------------------------------------------------------------
 
 
-def _count(value: Any) -> int:
-    if type(value) is int:
-        return value
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
 def responses_usage(usage: Mapping[str, Any]) -> UsageMetadata:
     """Responses `usage` to `usage_metadata` (cached and reasoning tokens included)."""
-    input_tokens = _count(usage.get("input_tokens"))
-    output_tokens = _count(usage.get("output_tokens"))
+    input_tokens = token_count(usage.get("input_tokens"))
+    output_tokens = token_count(usage.get("output_tokens"))
     result: UsageMetadata = {
         "input_tokens": input_tokens,
         "output_tokens": output_tokens,
-        "total_tokens": _count(usage.get("total_tokens")) or input_tokens + output_tokens,
+        "total_tokens": token_count(usage.get("total_tokens")) or input_tokens + output_tokens,
     }
     cached = (usage.get("input_tokens_details") or {}).get("cached_tokens")
     reasoning = (usage.get("output_tokens_details") or {}).get("reasoning_tokens")
     if cached is not None:
-        result["input_token_details"] = {"cache_read": _count(cached)}
+        result["input_token_details"] = {"cache_read": token_count(cached)}
     if reasoning is not None:
-        result["output_token_details"] = {"reasoning": _count(reasoning)}
+        result["output_token_details"] = {"reasoning": token_count(reasoning)}
     return result
 
 
@@ -108,7 +100,6 @@ _METADATA_KEYS = (
     "metadata",
     "user",
 )
-_MALFORMED = (TypeError, AttributeError, KeyError, IndexError, ValueError)
 
 
 def response_metadata(data: Mapping[str, Any], model: str | None) -> dict[str, Any]:
@@ -131,7 +122,7 @@ def response_to_message(
         return _response_to_message(data, model, output_version)
     except PipesError:
         raise
-    except _MALFORMED as error:
+    except MALFORMED as error:
         raise ResponseProtocolError(
             f"The server sent a malformed response object: {type(error).__name__}: "
             f"{error!s:.300}. Check that base_url points at an OpenAI Responses API."

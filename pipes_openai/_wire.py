@@ -41,6 +41,7 @@ from pipes_openai._pipes import (
 )
 
 __all__ = [
+    "MALFORMED",
     "StreamState",
     "completion_to_message",
     "content_to_wire",
@@ -50,6 +51,7 @@ __all__ = [
     "messages_to_wire",
     "reasoning_text",
     "source_type",
+    "token_count",
     "usage_to_metadata",
 ]
 
@@ -291,7 +293,7 @@ def messages_to_wire(
 # -- response -> AIMessage ---------------------------------------------------------------------
 
 
-def _count(value: Any) -> int:
+def token_count(value: Any) -> int:
     # Token counts are ints on the wire; tolerate floats/strings from odd servers.
     if type(value) is int:
         return value
@@ -303,22 +305,22 @@ def _count(value: Any) -> int:
 
 def usage_to_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
     """OpenAI `usage` to `usage_metadata` (cached and reasoning token details included)."""
-    input_tokens = _count(usage.get("prompt_tokens"))
-    output_tokens = _count(usage.get("completion_tokens"))
+    input_tokens = token_count(usage.get("prompt_tokens"))
+    output_tokens = token_count(usage.get("completion_tokens"))
     result: UsageMetadata = {
         "input_tokens": input_tokens,
         "output_tokens": output_tokens,
-        "total_tokens": _count(usage.get("total_tokens")) or input_tokens + output_tokens,
+        "total_tokens": token_count(usage.get("total_tokens")) or input_tokens + output_tokens,
     }
     prompt_details = usage.get("prompt_tokens_details") or {}
     completion_details = usage.get("completion_tokens_details") or {}
     input_details = {
-        key: _count(prompt_details[wire])
+        key: token_count(prompt_details[wire])
         for key, wire in (("audio", "audio_tokens"), ("cache_read", "cached_tokens"))
         if prompt_details.get(wire) is not None
     }
     output_details = {
-        key: _count(completion_details[wire])
+        key: token_count(completion_details[wire])
         for key, wire in (("audio", "audio_tokens"), ("reasoning", "reasoning_tokens"))
         if completion_details.get(wire) is not None
     }
@@ -366,8 +368,9 @@ def _reasoning(message: Mapping[str, Any]) -> Any:
 
 
 # What indexing into a wrongly-typed server body raises (a list where an object belongs, an
-# object where text belongs); pydantic's ValidationError is a ValueError.
-_MALFORMED = (TypeError, AttributeError, KeyError, IndexError, ValueError)
+# object where text belongs), for the Chat Completions and the Responses converters alike;
+# pydantic's ValidationError is a ValueError.
+MALFORMED = (TypeError, AttributeError, KeyError, IndexError, ValueError)
 
 
 def _malformed(what: str, error: Exception) -> ResponseProtocolError:
@@ -390,7 +393,7 @@ def completion_to_message(data: Any, *, model: str | None = None, choice: int = 
         return _completion_to_message(data, model, choice)
     except PipesError:  # already typed (and a content filter's error is the user's)
         raise
-    except _MALFORMED as error:
+    except MALFORMED as error:
         raise _malformed("chat.completion", error) from error
 
 
@@ -503,7 +506,7 @@ class StreamState:
             return self._convert(data)
         except PipesError:
             raise
-        except _MALFORMED as error:
+        except MALFORMED as error:
             raise _malformed("chat.completion.chunk", error) from error
 
     def _convert(self, data: Any) -> AIMessageChunk | None:
@@ -590,7 +593,7 @@ class StreamState:
             return None
         try:
             return AIMessageChunk(content="", usage_metadata=usage_to_metadata(usage))
-        except _MALFORMED as error:
+        except MALFORMED as error:
             raise _malformed("usage object", error) from error
 
 

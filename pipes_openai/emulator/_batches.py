@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._engine import plan_reply, render_response
+from ._engine import Plan, plan_reply, render_response
 from ._frames import build_response
 from ._http import HttpRequest
 from ._respond import error_response, fault_error
@@ -456,37 +456,40 @@ class BatchApi:
         """One line, answered as a request to `endpoint` would be answered."""
         seq = next(self._seq)
         request_id = f"req_emu{seq:08d}"
-        if endpoint == "/v1/responses":
-            try:
-                return 200, self._batch_response(body, seq), request_id
-            except ApiError as exc:
-                return exc.status, exc.body(), request_id
         try:
             if body.get("stream"):
                 raise ApiError(400, "Streaming is not supported in the Batch API.", param="stream")
+            if endpoint == "/v1/responses":
+                return 200, self._batch_response(body, seq), request_id
             validate_request(
                 body,
                 reject_null_content=self._q_reject_null,
                 reject_stream_options=self._q_reject_stream_options,
                 limits=self.limits,
             )
-            item = self._queue.popleft() if self._queue else None
-            if isinstance(item, Fault) and item.kind == "status":
-                raise fault_error(item)
-            reply = item if isinstance(item, Reply) else None
-            plan = plan_reply(
-                body,
-                reply,
-                seq=seq,
-                created=int(time.time()),
-                reasoning_quirk=self._q_reasoning,
-                chunk_delay=0.0,
-                max_reply_tokens=self.limits.max_reply_tokens,
-            )
+            plan, _ = self._batch_plan(body, seq)
         except ApiError as exc:
             return exc.status, exc.body(), request_id
         plan.system_fingerprint = self.system_fingerprint
         return 200, render_response(plan, omit_usage=self._q_omit_usage), request_id
+
+    def _batch_plan(self, view: dict[str, Any], seq: int) -> tuple[Plan, Reply | None]:
+        """The reply to one batch line (`view`: a chat-completions request): the next queued
+        reply, or the queued status fault raised, as a live request would get it."""
+        item = self._queue.popleft() if self._queue else None
+        if isinstance(item, Fault) and item.kind == "status":
+            raise fault_error(item)
+        reply = item if isinstance(item, Reply) else None
+        plan = plan_reply(
+            view,
+            reply,
+            seq=seq,
+            created=int(time.time()),
+            reasoning_quirk=self._q_reasoning,
+            chunk_delay=0.0,
+            max_reply_tokens=self.limits.max_reply_tokens,
+        )
+        return plan, reply
 
 
 def _line_error(

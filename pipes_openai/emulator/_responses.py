@@ -23,7 +23,6 @@ from ._respond import (
     cut_body,
     early_fault,
     error_response,
-    fault_error,
     send_events,
     send_later,
 )
@@ -43,6 +42,7 @@ from ._wire import ApiError, default_error_message, dumps
 if TYPE_CHECKING:
     from collections import deque
 
+    from ._engine import Plan
     from ._limits import Limits
 
 __all__ = ["ResponsesAPI"]
@@ -77,6 +77,7 @@ class ResponsesAPI:
         def _record(self, req: HttpRequest, request_id: str, body: Any = None) -> None: ...
         def _check_auth(self, req: HttpRequest, *, azure: bool) -> None: ...
         def _replay(self, req: HttpRequest, request_id: str, keep: bool) -> bytes: ...
+        def _batch_plan(self, view: dict[str, Any], seq: int) -> tuple[Plan, Reply | None]: ...
         async def _proxy(self, conn: Connection, req: HttpRequest, request_id: str) -> bool: ...
 
     def _responses(
@@ -256,24 +257,10 @@ class ResponsesAPI:
     def _batch_response(self, body: dict[str, Any], seq: int) -> dict[str, Any]:
         """One Batch API line to `/v1/responses`, answered as `POST /v1/responses` would
         answer it (scripted replies and status faults from the same queue)."""
-        if body.get("stream"):
-            raise ApiError(400, "Streaming is not supported in the Batch API.", param="stream")
         validate_responses_request(body)
         history = self._history(body)
         view = chat_view(body, history)
-        item = self._queue.popleft() if self._queue else None
-        if isinstance(item, Fault) and item.kind == "status":
-            raise fault_error(item)
-        reply = item if isinstance(item, Reply) else None
-        plan = plan_reply(
-            view,
-            reply,
-            seq=seq,
-            created=int(time.time()),
-            reasoning_quirk=self._q_reasoning,
-            chunk_delay=0.0,
-            max_reply_tokens=self.limits.max_reply_tokens,
-        )
+        plan, reply = self._batch_plan(view, seq)
         response = render_response_object(
             plan, body, reply, user_text=last_user_text(view["messages"]), seq=seq
         )
