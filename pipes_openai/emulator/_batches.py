@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ._engine import Plan, plan_reply, render_response
 from ._frames import build_response
 from ._http import HttpRequest
+from ._limits import parse_json
 from ._respond import error_response, fault_error
 from ._script import Fault, Reply
 from ._validate import validate_request
@@ -248,10 +248,7 @@ class BatchApi:
         }
 
     def _batch_create(self, req: HttpRequest) -> _Batch:
-        try:
-            body = json.loads(req.body)
-        except ValueError as exc:
-            raise ApiError(400, f"We could not parse the JSON body of your request: {exc}") from exc
+        body = parse_json(req.body, self.limits)
         if not isinstance(body, dict):
             raise ApiError(400, "The body must be a JSON object.")
         for name in ("input_file_id", "endpoint", "completion_window"):
@@ -328,8 +325,8 @@ class BatchApi:
             if not raw.strip():
                 continue
             try:
-                line = json.loads(raw)
-            except ValueError:
+                line = parse_json(raw.encode(), self.limits)
+            except ApiError:  # not JSON, or JSON past the emulator's limits
                 errors.append(
                     _line_error("invalid_json_line", "This line is not valid JSON.", number)
                 )

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jsonschema
 import openai
 import pytest
@@ -262,3 +263,20 @@ def test_the_emulator_says_which_batch_endpoints_it_plays(batch_emu: Emulator) -
         client.batches.create(
             input_file_id=uploaded.id, endpoint="/v1/embeddings", completion_window="24h"
         )
+
+
+def test_hostile_json_gets_the_apis_400_not_a_crash(batch_emu: Emulator) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    client = OpenAI(base_url=batch_emu.base_url, api_key=KEY, max_retries=0)
+    uploaded = client.files.create(file=("deep.jsonl", io.BytesIO(deep)), purpose="batch")
+    batch = client.batches.create(
+        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    assert batch.status == "failed"
+    assert batch.errors is not None
+    assert [(e.code, e.line) for e in batch.errors.data or []] == [("invalid_json_line", 1)]
+    raw = httpx.post(
+        batch_emu.base_url + "/batches", content=deep, headers={"authorization": f"Bearer {KEY}"}
+    )
+    assert raw.status_code == 400
+    assert raw.json()["error"]["code"] == "json_too_deep"
