@@ -382,21 +382,12 @@ class Runnable(Generic[In, Out]):
                     print(event["data"]["chunk"].content, end="")
             ```
         """
-        from ._events import astream_events
+        from ._events import EventFilter, astream_events
 
-        return astream_events(
-            self,
-            input,
-            config,
-            version=version,
-            include_names=include_names,
-            include_types=include_types,
-            include_tags=include_tags,
-            exclude_names=exclude_names,
-            exclude_types=exclude_types,
-            exclude_tags=exclude_tags,
-            kwargs=kwargs,
+        filters = EventFilter(
+            include_names, include_types, include_tags, exclude_names, exclude_types, exclude_tags
         )
+        return astream_events(self, input, config, version, filters, kwargs)
 
     def with_listeners(
         self,
