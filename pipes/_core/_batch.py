@@ -83,7 +83,8 @@ class Batch(Generic[In, Out]):
         except Exception as exc:
             return self._failed(exc)
         finally:
-            self._advance()
+            if self.progress is not None:
+                self.progress.advance()
 
     async def acall(self, i: int) -> Out:
         """Input `i` through `ainvoke`."""
@@ -92,7 +93,8 @@ class Batch(Generic[In, Out]):
         except Exception as exc:
             return self._failed(exc)
         finally:
-            self._advance()
+            if self.progress is not None:
+                self.progress.advance()
 
     def submit(self, pool: ThreadPoolExecutor) -> list[Future[Out]]:
         """Every input to `pool`, each in a copy of the caller's context."""
@@ -104,10 +106,6 @@ class Batch(Generic[In, Out]):
         if not self.return_exceptions:
             raise exc
         return cast(Out, exc)
-
-    def _advance(self) -> None:
-        if self.progress is not None:
-            self.progress.advance()
 
 
 def batch(job: Batch[In, Out]) -> list[Out]:
