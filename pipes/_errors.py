@@ -156,3 +156,12 @@ class ChatModelError(PipesError, RuntimeError):
 
 class MessageMergeError(MessageConversionError):
     """Message chunks that cannot be merged (different message types, roles or tool call ids)."""
+
+
+def missing_extra(package: str, needs: str, extra: str, instead: str) -> ImportError:
+    """The error of an optional package whose dependency is not installed: what it needs and
+    how to install it (raise it `from` the original ImportError)."""
+    return ImportError(
+        f"{package} needs {needs}: install it with `pip install 'pipes-llm[{extra}]'` "
+        f"(or `pip install {instead}`)."
+    )

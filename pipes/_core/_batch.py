@@ -10,7 +10,7 @@ import contextvars
 import functools
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from ._config import RunnableConfig, ensure_config
 from ._progress import Progress, reporter
@@ -20,11 +20,11 @@ from ._threads import _POOL_SIZE, _pool
 # `import pipes` time, and sync-only programs never need them.
 if TYPE_CHECKING:
     import asyncio
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from ._runnable import Runnable
 
-__all__ = ["abatch", "abatch_as_completed", "batch", "batch_as_completed"]
+__all__ = ["Batch", "abatch", "abatch_as_completed", "batch", "batch_as_completed"]
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -32,38 +32,92 @@ Out = TypeVar("Out")
 _DEFAULT_BATCH_WORKERS = 32
 
 
-def batch(
-    runnable: Runnable[In, Out],
-    inputs: Sequence[In],
-    config: RunnableConfig | Sequence[RunnableConfig] | None,
-    return_exceptions: bool,
-    kwargs: dict[str, Any],
-) -> list[Out]:
+class Batch(Generic[In, Out]):
+    """One batch call: the runnable, its inputs with one config each, and the options.
+
+    Built once by the `Runnable` method; the four modes below step through it, so that calling
+    one input (with its failure kept or raised, and progress counted) is written once for sync
+    and once for async.
+    """
+
+    __slots__ = (
+        "configs",
+        "count",
+        "inputs",
+        "kwargs",
+        "progress",
+        "return_exceptions",
+        "runnable",
+    )
+
+    def __init__(
+        self,
+        runnable: Runnable[In, Out],
+        inputs: Sequence[In],
+        config: RunnableConfig | Sequence[RunnableConfig] | None,
+        return_exceptions: bool,
+        kwargs: dict[str, Any],
+    ) -> None:
+        self.runnable = runnable
+        self.inputs = inputs
+        self.count = count = len(inputs)
+        # No inputs, nothing to check: a config list of any length is fine for an empty batch.
+        self.configs = _per_input(config, count) if count else []
+        self.return_exceptions = return_exceptions
+        self.kwargs = kwargs
+        self.progress: Progress | None = None
+
+    @property
+    def limit(self) -> int | None:
+        """`max_concurrency` of the first config (LangChain reads it there too)."""
+        return ensure_config(self.configs[0]).get("max_concurrency")
+
+    def report(self) -> None:
+        """Show progress from here on (when `PIPES_PROGRESS` asks for it)."""
+        self.progress = reporter(self.count, self.runnable.get_name())
+
+    def call(self, i: int) -> Out:
+        """Input `i` through `invoke`."""
+        try:
+            return self.runnable.invoke(self.inputs[i], self.configs[i], **self.kwargs)
+        except Exception as exc:
+            return self._failed(exc)
+        finally:
+            if self.progress is not None:
+                self.progress.advance()
+
+    async def acall(self, i: int) -> Out:
+        """Input `i` through `ainvoke`."""
+        try:
+            return await self.runnable.ainvoke(self.inputs[i], self.configs[i], **self.kwargs)
+        except Exception as exc:
+            return self._failed(exc)
+        finally:
+            if self.progress is not None:
+                self.progress.advance()
+
+    def submit(self, pool: ThreadPoolExecutor) -> list[Future[Out]]:
+        """Every input to `pool`, each in a copy of the caller's context."""
+        return [
+            pool.submit(contextvars.copy_context().run, self.call, i) for i in range(self.count)
+        ]
+
+    def _failed(self, exc: Exception) -> Out:
+        if not self.return_exceptions:
+            raise exc
+        return cast(Out, exc)
+
+
+def batch(job: Batch[In, Out]) -> list[Out]:
     """`Runnable.batch`: worker threads, input order kept."""
-    count = len(inputs)
-    if count == 0:
-        return []
-    configs = _per_input(config, count)
-    if count == 1:
-        return [_call_one(runnable, inputs[0], configs[0], return_exceptions, kwargs)]
-    workers = _workers(configs[0], count)
-    progress = reporter(count, runnable.get_name())
+    if job.count <= 1:
+        return [job.call(0)] if job.count else []
+    job.report()
     from concurrent.futures import ThreadPoolExecutor
 
+    workers = _workers(job)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pipes-batch") as pool:
-        futures = [
-            pool.submit(
-                contextvars.copy_context().run,
-                _call_one,
-                runnable,
-                inputs[i],
-                configs[i],
-                return_exceptions,
-                kwargs,
-                progress,
-            )
-            for i in range(count)
-        ]
+        futures = job.submit(pool)
         try:
             return [future.result() for future in futures]
         except BaseException:
@@ -71,35 +125,15 @@ def batch(
             raise
 
 
-def batch_as_completed(
-    runnable: Runnable[In, Out],
-    inputs: Sequence[In],
-    config: RunnableConfig | Sequence[RunnableConfig] | None,
-    return_exceptions: bool,
-    kwargs: dict[str, Any],
-) -> Iterator[tuple[int, Out | Exception]]:
+def batch_as_completed(job: Batch[In, Out]) -> Iterator[tuple[int, Out | Exception]]:
     """`Runnable.batch_as_completed`: `(index, output)` pairs as each input finishes."""
-    count = len(inputs)
-    if count == 0:
+    if not job.count:
         return
-    configs = _per_input(config, count)
-    progress = reporter(count, runnable.get_name())
+    job.report()
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    with ThreadPoolExecutor(max_workers=_workers(configs[0], count)) as pool:
-        futures: dict[Future[Out], int] = {
-            pool.submit(
-                contextvars.copy_context().run,
-                _call_one,
-                runnable,
-                inputs[i],
-                configs[i],
-                return_exceptions,
-                kwargs,
-                progress,
-            ): i
-            for i in range(count)
-        }
+    with ThreadPoolExecutor(max_workers=_workers(job)) as pool:
+        futures = {future: i for i, future in enumerate(job.submit(pool))}
         try:
             for future in as_completed(futures):
                 yield futures[future], future.result()
@@ -107,77 +141,28 @@ def batch_as_completed(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _call_one(
-    runnable: Runnable[In, Out],
-    input: In,
-    config: RunnableConfig | None,
-    return_exceptions: bool,
-    kwargs: dict[str, Any],
-    progress: Progress | None = None,
-) -> Out:
-    try:
-        if not return_exceptions:
-            return runnable.invoke(input, config, **kwargs)
-        try:
-            return runnable.invoke(input, config, **kwargs)
-        except Exception as exc:
-            return cast(Out, exc)
-    finally:
-        if progress is not None:
-            progress.advance()
-
-
-async def _acall_one(
-    runnable: Runnable[In, Out],
-    input: In,
-    config: RunnableConfig | None,
-    return_exceptions: bool,
-    kwargs: dict[str, Any],
-    progress: Progress | None = None,
-) -> Out:
-    try:
-        if not return_exceptions:
-            return await runnable.ainvoke(input, config, **kwargs)
-        try:
-            return await runnable.ainvoke(input, config, **kwargs)
-        except Exception as exc:
-            return cast(Out, exc)
-    finally:
-        if progress is not None:
-            progress.advance()
-
-
-async def abatch(
-    runnable: Runnable[In, Out],
-    inputs: Sequence[In],
-    config: RunnableConfig | Sequence[RunnableConfig] | None,
-    return_exceptions: bool,
-    kwargs: dict[str, Any],
-) -> list[Out]:
+async def abatch(job: Batch[In, Out]) -> list[Out]:
     """`Runnable.abatch`: concurrent on the event loop, input order kept."""
-    count = len(inputs)
+    count = job.count
     if count == 0:
         return []
-    configs = _per_input(config, count)
-    limit = ensure_config(configs[0]).get("max_concurrency")
-    progress = reporter(count, runnable.get_name())
-    if count > 1 and runnable._sync_only():
-        return await _abatch_in_threads(
-            runnable, inputs, configs, limit, return_exceptions, kwargs, progress
-        )
+    limit = job.limit
+    job.report()
+    if count > 1 and job.runnable._sync_only():
+        return await _abatch_in_threads(job, limit)
     import asyncio
 
     if not limit or limit >= count:
         loop = asyncio.get_running_loop()
-        if return_exceptions or progress is not None:
-            tasks = [
-                loop.create_task(
-                    _acall_one(runnable, inputs[i], configs[i], return_exceptions, kwargs, progress)
-                )
-                for i in range(count)
-            ]
+        if job.return_exceptions or job.progress is not None:
+            tasks = [loop.create_task(job.acall(i)) for i in range(count)]
         else:  # straight to ainvoke: one coroutine less per input
-            ainvoke = runnable.ainvoke
+            ainvoke, inputs, configs, kwargs = (
+                job.runnable.ainvoke,
+                job.inputs,
+                job.configs,
+                job.kwargs,
+            )
             tasks = [
                 loop.create_task(ainvoke(inputs[i], configs[i], **kwargs)) for i in range(count)
             ]
@@ -192,9 +177,7 @@ async def abatch(
 
     async def worker() -> None:
         for i in indexes:
-            results[i] = await _acall_one(
-                runnable, inputs[i], configs[i], return_exceptions, kwargs, progress
-            )
+            results[i] = await job.acall(i)
 
     workers: list[asyncio.Future[None]] = [asyncio.ensure_future(worker()) for _ in range(limit)]
     try:
@@ -206,20 +189,12 @@ async def abatch(
     return results
 
 
-async def _abatch_in_threads(
-    runnable: Runnable[In, Out],
-    inputs: Sequence[In],
-    configs: list[RunnableConfig | None],
-    limit: int | None,
-    return_exceptions: bool,
-    kwargs: dict[str, Any],
-    progress: Progress | None,
-) -> list[Out]:
+async def _abatch_in_threads(job: Batch[In, Out], limit: int | None) -> list[Out]:
     # Sync work: a few worker threads each take the next input until none is left — one
     # hand-off per worker instead of one per input, with the same concurrency bound.
     import asyncio
 
-    count = len(inputs)
+    count = job.count
     results: list[Any] = [None] * count
     indexes = iter(range(count))
     lock = threading.Lock()
@@ -232,15 +207,10 @@ async def _abatch_in_threads(
             if i is None:
                 return
             try:
-                results[i] = runnable.invoke(inputs[i], configs[i], **kwargs)
-            except Exception as exc:
-                if not return_exceptions:
-                    stop.set()
-                    raise
-                results[i] = exc
-            finally:
-                if progress is not None:
-                    progress.advance()
+                results[i] = job.call(i)
+            except Exception:  # raised only without return_exceptions
+                stop.set()
+                raise
 
     loop = asyncio.get_running_loop()
     pool = _pool()
@@ -256,32 +226,23 @@ async def _abatch_in_threads(
     return results
 
 
-async def abatch_as_completed(
-    runnable: Runnable[In, Out],
-    inputs: Sequence[In],
-    config: RunnableConfig | Sequence[RunnableConfig] | None,
-    return_exceptions: bool,
-    kwargs: dict[str, Any],
-) -> AsyncIterator[tuple[int, Out | Exception]]:
+async def abatch_as_completed(job: Batch[In, Out]) -> AsyncIterator[tuple[int, Out | Exception]]:
     """`Runnable.abatch_as_completed`: `(index, output)` pairs as each input finishes."""
-    count = len(inputs)
-    if count == 0:
+    if not job.count:
         return
-    configs = _per_input(config, count)
-    limit = ensure_config(configs[0]).get("max_concurrency")
+    limit = job.limit
     import asyncio
 
     semaphore = asyncio.Semaphore(limit) if limit else None
-    progress = reporter(count, runnable.get_name())
+    job.report()
 
     async def one(i: int) -> tuple[int, Out]:
-        call = _acall_one(runnable, inputs[i], configs[i], return_exceptions, kwargs, progress)
         if semaphore is None:
-            return i, await call
+            return i, await job.acall(i)
         async with semaphore:
-            return i, await call
+            return i, await job.acall(i)
 
-    tasks = [asyncio.ensure_future(one(i)) for i in range(count)]
+    tasks = [asyncio.ensure_future(one(i)) for i in range(job.count)]
     try:
         for next_done in asyncio.as_completed(tasks):
             yield await next_done
@@ -304,6 +265,5 @@ def _per_input(
     return cast("list[RunnableConfig | None]", configs)
 
 
-def _workers(config: RunnableConfig | None, count: int) -> int:
-    limit = ensure_config(config).get("max_concurrency")
-    return max(1, min(count, limit or _DEFAULT_BATCH_WORKERS))
+def _workers(job: Batch[Any, Any]) -> int:
+    return max(1, min(job.count, job.limit or _DEFAULT_BATCH_WORKERS))

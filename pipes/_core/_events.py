@@ -83,7 +83,7 @@ def _no_input(run: Run) -> bool:
     return isinstance(inputs, str) and inputs == _NO_INPUT
 
 
-class _Filter:
+class EventFilter:
     """LangChain's include/exclude rules: an event passes if nothing is included or it
     matches an include, and matches no exclude (by name, run type or tag)."""
 
@@ -144,7 +144,7 @@ class _EventStream(Listener):
     # Never let a bug in the event plumbing pass silently: it fails the call.
     raise_error = True
 
-    def __init__(self, root_input: Any, filter: _Filter) -> None:
+    def __init__(self, root_input: Any, filter: EventFilter) -> None:
         self.filter = filter
         self.root_input = root_input
         self.root: Run | None = None
@@ -265,14 +265,8 @@ def astream_events(
     runnable: Runnable[Any, Any],
     input: Any,
     config: RunnableConfig | None,
-    *,
     version: Literal["v1", "v2"],
-    include_names: Sequence[str] | None,
-    include_types: Sequence[str] | None,
-    include_tags: Sequence[str] | None,
-    exclude_names: Sequence[str] | None,
-    exclude_types: Sequence[str] | None,
-    exclude_tags: Sequence[str] | None,
+    filters: EventFilter,
     kwargs: dict[str, Any],
 ) -> AsyncIterator[StreamEvent]:
     """The implementation of [`Runnable.astream_events`][pipes.Runnable.astream_events]."""
@@ -281,12 +275,7 @@ def astream_events(
             f"astream_events(version={version!r}) is not supported: pipes emits LangChain's "
             "v2 event schema only; pass version='v2'"
         )
-    events = _EventStream(
-        input,
-        _Filter(
-            include_names, include_types, include_tags, exclude_names, exclude_types, exclude_tags
-        ),
-    )
+    events = _EventStream(input, filters)
     config = ensure_config(config)
     config = {**config, "callbacks": [*config.get("callbacks", ()), events]}
     return _stream(runnable, input, config, events, kwargs)

@@ -312,7 +312,7 @@ class Runnable(Generic[In, Out]):
         `config["max_concurrency"]` bounds how many run at once. With
         `return_exceptions=True` a failure is returned in its slot instead of raised.
         """
-        return _batch.batch(self, inputs, config, return_exceptions, kwargs)
+        return _batch.batch(_batch.Batch(self, inputs, config, return_exceptions, kwargs))
 
     def batch_as_completed(
         self,
@@ -323,7 +323,9 @@ class Runnable(Generic[In, Out]):
         **kwargs: Any,
     ) -> Iterator[tuple[int, Out | Exception]]:
         """Like `batch` but yield `(index, output)` pairs as each input finishes."""
-        return _batch.batch_as_completed(self, inputs, config, return_exceptions, kwargs)
+        return _batch.batch_as_completed(
+            _batch.Batch(self, inputs, config, return_exceptions, kwargs)
+        )
 
     async def abatch(
         self,
@@ -334,7 +336,7 @@ class Runnable(Generic[In, Out]):
         **kwargs: Any,
     ) -> list[Out]:
         """Run on many inputs concurrently on the event loop, keeping input order."""
-        return await _batch.abatch(self, inputs, config, return_exceptions, kwargs)
+        return await _batch.abatch(_batch.Batch(self, inputs, config, return_exceptions, kwargs))
 
     def abatch_as_completed(
         self,
@@ -345,7 +347,9 @@ class Runnable(Generic[In, Out]):
         **kwargs: Any,
     ) -> AsyncIterator[tuple[int, Out | Exception]]:
         """Like `abatch` but yield `(index, output)` pairs as each input finishes."""
-        return _batch.abatch_as_completed(self, inputs, config, return_exceptions, kwargs)
+        return _batch.abatch_as_completed(
+            _batch.Batch(self, inputs, config, return_exceptions, kwargs)
+        )
 
     # -- observing runs (the machinery lives in ._events and ._run_listeners) --------------
 
@@ -378,21 +382,12 @@ class Runnable(Generic[In, Out]):
                     print(event["data"]["chunk"].content, end="")
             ```
         """
-        from ._events import astream_events
+        from ._events import EventFilter, astream_events
 
-        return astream_events(
-            self,
-            input,
-            config,
-            version=version,
-            include_names=include_names,
-            include_types=include_types,
-            include_tags=include_tags,
-            exclude_names=exclude_names,
-            exclude_types=exclude_types,
-            exclude_tags=exclude_tags,
-            kwargs=kwargs,
+        filters = EventFilter(
+            include_names, include_types, include_tags, exclude_names, exclude_types, exclude_tags
         )
+        return astream_events(self, input, config, version, filters, kwargs)
 
     def with_listeners(
         self,

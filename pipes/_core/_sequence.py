@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 import functools
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from typing_extensions import TypeVar
 
@@ -15,6 +15,9 @@ from ._config import RunnableConfig
 from ._runnable import Runnable
 from ._threads import _pool
 from ._tracing import fast_path, raw_method
+
+if TYPE_CHECKING:  # asyncio itself is imported only when a loop runs (see _loop)
+    import asyncio
 
 __all__ = ["RunnableSequence"]
 
@@ -107,7 +110,7 @@ async def _aupstream(chunks: AsyncIterator[Any], marker: object) -> AsyncIterato
         raise
 
 
-def _loop() -> Any:
+def _loop() -> asyncio.AbstractEventLoop:
     import asyncio  # lazily: `import pipes` should not pay for asyncio
 
     return asyncio.get_running_loop()
@@ -260,26 +263,34 @@ class RunnableSequence(Runnable[In, Out]):
             raise
         return value
 
+    def _invoke_in_worker(
+        self, start: int, end: int, value: Any, config: RunnableConfig | None, kwargs: Any
+    ) -> asyncio.Future[Any]:
+        """Steps `start:end` (a run of sync steps) in one pool worker, never blocking the loop.
+
+        A plain function handing back the executor's future rather than a coroutine (or
+        run_in_thread): one frame less on the way and in tracebacks.
+        """
+        return _loop().run_in_executor(
+            _pool(),
+            functools.partial(
+                contextvars.copy_context().run,
+                self._invoke_range,
+                start,
+                end,
+                value,
+                config,
+                kwargs,
+            ),
+        )
+
     async def ainvoke(self, input: In, config: RunnableConfig | None = None, **kwargs: Any) -> Out:
         steps = self.steps
         value: Any = input
         fast = fast_path(config)
         for start, end, sync in self._segments:
             if sync:
-                # One hand-off for the whole run of sync steps, never blocking the loop (inline
-                # rather than through run_in_thread: one traceback frame less).
-                value = await _loop().run_in_executor(
-                    _pool(),
-                    functools.partial(
-                        contextvars.copy_context().run,
-                        self._invoke_range,
-                        start,
-                        end,
-                        value,
-                        config,
-                        kwargs,
-                    ),
-                )
+                value = await self._invoke_in_worker(start, end, value, config, kwargs)
                 continue
             try:
                 if fast:
@@ -298,28 +309,41 @@ class RunnableSequence(Runnable[In, Out]):
 
     # -- streaming ----------------------------------------------------------------------
 
-    def _stream_from(
-        self,
-        chunks: Iterator[Any],
-        start: int,
-        config: RunnableConfig | None,
-        kwargs: Any,
-        marker: object,
-    ) -> Iterator[Any]:
-        """Stream steps `start:` over `chunks` (each chunk already an input of `start`)."""
+    def _piped(
+        self, chunks: Any, config: RunnableConfig | None, kwargs: Any, marker: object, sync: bool
+    ) -> tuple[Any, int]:
+        """Chain the streaming steps as transforms over `chunks` (inputs of the first of them).
+
+        Returns the chained chunks and the index of the first step after them (the steps from
+        there on run on the folded stream). `sync` picks `transform` or `atransform`.
+        """
         steps = self.steps
-        end = max(start, self._stream_span[1])
+        start, end = self._stream_span if sync else self._astream_span
+        end = max(start, end)
         for index in range(start, end):
+            step = steps[index]
             step_kwargs = kwargs if index == 0 else {}
-            chunks = _located(
-                steps[index].transform(chunks, config, **step_kwargs), self, index, marker
-            )
-        if end == len(steps):
+            if sync:
+                chunks = _located(
+                    step.transform(chunks, config, **step_kwargs), self, index, marker
+                )
+            else:
+                chunks = _alocated(
+                    step.atransform(chunks, config, **step_kwargs), self, index, marker
+                )
+        return chunks, end
+
+    def _stream_from(
+        self, chunks: Iterator[Any], config: RunnableConfig | None, kwargs: Any, marker: object
+    ) -> Iterator[Any]:
+        """Stream the steps from the first streaming one over `chunks` (its inputs)."""
+        chunks, end = self._piped(chunks, config, kwargs, marker, sync=True)
+        if end == len(self.steps):
             yield from chunks
             return
         collected = list(chunks)
         if collected:
-            yield self._invoke_range(end, len(steps), merge_chunks(collected), config, kwargs)
+            yield self._invoke_range(end, len(self.steps), merge_chunks(collected), config, kwargs)
 
     def stream(
         self, input: In, config: RunnableConfig | None = None, **kwargs: Any
@@ -331,7 +355,7 @@ class RunnableSequence(Runnable[In, Out]):
             if start == len(self.steps):
                 yield value
                 return
-        yield from self._stream_from(iter((value,)), start, config, kwargs, object())
+        yield from self._stream_from(iter((value,)), config, kwargs, object())
 
     def transform(
         self, input: Iterator[In], config: RunnableConfig | None = None, **kwargs: Any
@@ -348,30 +372,21 @@ class RunnableSequence(Runnable[In, Out]):
                 yield value
                 return
             chunks = iter((value,))
-        yield from self._stream_from(chunks, start, config, kwargs, marker)
+        yield from self._stream_from(chunks, config, kwargs, marker)
 
     async def _astream_from(
-        self,
-        chunks: AsyncIterator[Any],
-        start: int,
-        config: RunnableConfig | None,
-        kwargs: Any,
-        marker: object,
+        self, chunks: AsyncIterator[Any], config: RunnableConfig | None, kwargs: Any, marker: object
     ) -> AsyncIterator[Any]:
-        steps = self.steps
-        end = max(start, self._astream_span[1])
-        for index in range(start, end):
-            step_kwargs = kwargs if index == 0 else {}
-            chunks = _alocated(
-                steps[index].atransform(chunks, config, **step_kwargs), self, index, marker
-            )
-        if end == len(steps):
+        chunks, end = self._piped(chunks, config, kwargs, marker, sync=False)
+        if end == len(self.steps):
             async for chunk in chunks:
                 yield chunk
             return
         collected = [chunk async for chunk in chunks]
         if collected:
-            yield await self._ainvoke_span(end, len(steps), merge_chunks(collected), config, kwargs)
+            yield await self._ainvoke_span(
+                end, len(self.steps), merge_chunks(collected), config, kwargs
+            )
 
     async def _ainvoke_span(
         self, start: int, end: int, value: Any, config: RunnableConfig | None, kwargs: Any
@@ -384,18 +399,7 @@ class RunnableSequence(Runnable[In, Out]):
             if seg_start >= seg_end:
                 continue
             if sync:
-                value = await _loop().run_in_executor(
-                    _pool(),
-                    functools.partial(
-                        contextvars.copy_context().run,
-                        self._invoke_range,
-                        seg_start,
-                        seg_end,
-                        value,
-                        config,
-                        kwargs,
-                    ),
-                )
+                value = await self._invoke_in_worker(seg_start, seg_end, value, config, kwargs)
                 continue
             try:
                 step = steps[seg_start]
@@ -419,7 +423,7 @@ class RunnableSequence(Runnable[In, Out]):
             if start == len(self.steps):
                 yield value
                 return
-        async for chunk in self._astream_from(_aiter_one(value), start, config, kwargs, object()):
+        async for chunk in self._astream_from(_aiter_one(value), config, kwargs, object()):
             yield chunk
 
     async def atransform(
@@ -437,5 +441,5 @@ class RunnableSequence(Runnable[In, Out]):
                 yield value
                 return
             chunks = _aiter_one(value)
-        async for chunk in self._astream_from(chunks, start, config, kwargs, marker):
+        async for chunk in self._astream_from(chunks, config, kwargs, marker):
             yield chunk

@@ -370,12 +370,21 @@ async def _ainvoke(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, k
 _SENTINEL: Any = object()
 
 
-def _iter(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
+def _stream_scope(
+    fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any, sync: bool
+) -> tuple[_Scope, Any]:
+    """The scope of a `stream`/`transform` (`sync`) or `astream`/`atransform` call, and its
+    input: an input stream is announced to the run first (unless the scope passes through)."""
     scope = _Scope(runnable, input, config, fn, kwargs)
+    if not scope.passthrough and scope.run is not None and not scope.started:
+        input = scope.announced(input) if sync else scope.aannounced(input)
+    return scope, input
+
+
+def _iter(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
+    scope, input = _stream_scope(fn, runnable, input, config, kwargs, sync=True)
     if scope.passthrough:
         return fn(runnable, input, config, **kwargs)
-    if scope.run is not None and not scope.started:
-        input = scope.announced(input)
     # A sync generator may be stepped from several contexts (a worker thread per step, say):
     # each step runs inside one context of its own, so what the method publishes never leaks
     # into the consumer and never has to be reset from another context. Created inside it
@@ -423,11 +432,9 @@ def _leave(scope: _Scope, ctx: contextvars.Context) -> None:
 
 
 def _aiter(fn: _Fn, runnable: Any, input: Any, config: RunnableConfig, kwargs: Any) -> Any:
-    scope = _Scope(runnable, input, config, fn, kwargs)
+    scope, input = _stream_scope(fn, runnable, input, config, kwargs, sync=False)
     if scope.passthrough:
         return fn(runnable, input, config, **kwargs)
-    if scope.run is not None and not scope.started:
-        input = scope.aannounced(input)
     with scope:
         iterator = fn(runnable, input, scope.config, **kwargs)
     return _aiterate(scope, iterator)

@@ -159,16 +159,7 @@ class RunnableWithMessageHistory(Runnable[Any, Any]):
         return history
 
     def _input_messages(self, input: Any) -> list[BaseMessage]:
-        value = input
-        if isinstance(input, Mapping):
-            key = self.input_messages_key or (next(iter(input)) if len(input) == 1 else "input")
-            if key not in input:
-                raise InputTypeError(
-                    f"RunnableWithMessageHistory found no {key!r} in the input keys "
-                    f"{sorted(input)}: set input_messages_key= to the key holding the new "
-                    "message(s)."
-                )
-            value = input[key]
+        value = _messages_part(input, self.input_messages_key, "input", "the new message(s)")
         if isinstance(value, str):
             return [HumanMessage(value)]
         if isinstance(value, BaseMessage):
@@ -202,16 +193,7 @@ class RunnableWithMessageHistory(Runnable[Any, Any]):
         return _Call(history, prepared, new)
 
     def _output_messages(self, output: Any) -> list[BaseMessage]:
-        value = output
-        if isinstance(output, Mapping):
-            key = self.output_messages_key or (next(iter(output)) if len(output) == 1 else "output")
-            if key not in output:
-                raise InputTypeError(
-                    f"RunnableWithMessageHistory found no {key!r} in the output keys "
-                    f"{sorted(output)}: set output_messages_key= to the key holding the "
-                    "reply."
-                )
-            value = output[key]
+        value = _messages_part(output, self.output_messages_key, "output", "the reply")
         if isinstance(value, str):
             return [AIMessage(value)]
         if isinstance(value, BaseMessage):
@@ -277,3 +259,20 @@ class RunnableWithMessageHistory(Runnable[Any, Any]):
             chunks.append(chunk)
             yield chunk
         await call.history.aadd_messages(self._exchange(call, chunks))
+
+
+def _messages_part(value: Any, key: str | None, side: str, holding: str) -> Any:
+    """The entry of a dict input or output that holds the messages (any other value itself).
+
+    `key` is the configured `{side}_messages_key`; without it a dict of one entry gives that
+    entry and a larger one its `side` ("input" / "output") entry, as in LangChain.
+    """
+    if not isinstance(value, Mapping):
+        return value
+    key = key or (next(iter(value)) if len(value) == 1 else side)
+    if key not in value:
+        raise InputTypeError(
+            f"RunnableWithMessageHistory found no {key!r} in the {side} keys {sorted(value)}: "
+            f"set {side}_messages_key= to the key holding {holding}."
+        )
+    return value[key]

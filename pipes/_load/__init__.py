@@ -16,8 +16,9 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pipes._lazy import lazy_getattr
 
 # Providers call register_serializable when they are imported: that loads the id table's
 # registration only, not the dumper and the loader (nor the layers pipes' own entries need).
@@ -37,13 +38,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pipes._load' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("pipes._load", _LAZY, globals())
 
 
 __all__: list[str] = ["LoadError", "dumpd", "dumps", "load", "loads", "register_serializable"]

@@ -4,6 +4,7 @@ branches (LangChain's ids; lambdas and generators have none: they are functions)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from operator import attrgetter
 from typing import Any
 
 from pipes._core import (
@@ -44,6 +45,15 @@ def _runnable(
         also=[("langchain_core", "runnables", module, cls.__name__)],
         exception_types=exception_types,
     )
+
+
+def _one_kwarg(
+    cls: type[Any], module: str, field: str, read: Callable[[Any], Any] | None = None
+) -> Entry:
+    """A class written as the one kwarg `field` (its attribute of that name, or `read(obj)`)
+    and rebuilt by passing it positionally."""
+    value = read or attrgetter(field)
+    return _runnable(cls, module, lambda obj: {field: value(obj)}, lambda v: cls(v[field]), [field])
 
 
 def _sequence_kwargs(seq: RunnableSequence[Any, Any]) -> dict[str, Any]:
@@ -146,13 +156,7 @@ def entries() -> list[Entry]:
             _sequence,
             ["first", "middle", "last", "name"],
         ),
-        _runnable(
-            RunnableParallel,
-            "base",
-            lambda obj: {"steps__": dict(obj.steps)},
-            lambda v: RunnableParallel(v["steps__"]),
-            ["steps__"],
-        ),
+        _one_kwarg(RunnableParallel, "base", "steps__", lambda obj: dict(obj.steps)),
         _runnable(
             RunnablePassthrough,
             "passthrough",
@@ -163,13 +167,7 @@ def entries() -> list[Entry]:
         _runnable(
             RunnableAssign, "passthrough", lambda obj: {"mapper": obj.mapper}, _assign, ["mapper"]
         ),
-        _runnable(
-            RunnablePick,
-            "passthrough",
-            lambda obj: {"keys": obj.keys},
-            lambda v: RunnablePick(v["keys"]),
-            ["keys"],
-        ),
+        _one_kwarg(RunnablePick, "passthrough", "keys"),
         _runnable(
             RunnableBinding,
             "base",
@@ -177,13 +175,7 @@ def entries() -> list[Entry]:
             lambda v: RunnableBinding(v["bound"], kwargs=v.get("kwargs"), config=v.get("config")),
             ["bound", "kwargs", "config"],
         ),
-        _runnable(
-            RunnableEach,
-            "base",
-            lambda obj: {"bound": obj.bound},
-            lambda v: RunnableEach(v["bound"]),
-            ["bound"],
-        ),
+        _one_kwarg(RunnableEach, "base", "bound"),
         _runnable(
             RunnableRetry,
             "retry",

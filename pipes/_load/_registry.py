@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from ._table import BY_CLASS, BY_ID, Entry, Group, defer, register, run_deferred
+from ._table import BY_CLASS, BY_ID, Entry, Group, defer, entry, register, run_deferred
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -67,18 +68,18 @@ def _aliases(info: Any) -> list[str]:
     return [info.alias] if isinstance(info.alias, str) else []
 
 
-def model_entry(
-    cls: type[BaseModel],
-    id: Sequence[str],
-    *,
-    group: Group,
-    also: Iterable[Sequence[str]] = (),
-    names: Mapping[str, str] | None = None,
-    secrets: Mapping[str, str] | None = None,
-    secret_entries: Mapping[str, Callable[[str], bool]] | None = None,
-    secret_if: Mapping[str, Callable[[Any], bool]] | None = None,
-    ignore: Iterable[str] = (),
-) -> Entry:
+class _Options(TypedDict):
+    """`register_serializable`'s options (see there)."""
+
+    also: list[Sequence[str]]
+    names: Mapping[str, str] | None
+    secrets: Mapping[str, str] | None
+    secret_entries: Mapping[str, Callable[[str], bool]] | None
+    secret_if: Mapping[str, Callable[[Any], bool]] | None
+    ignore: list[str]
+
+
+def model_entry(cls: type[BaseModel], id: Sequence[str], group: Group, options: _Options) -> Entry:
     """The entry of a pydantic model: its explicitly set fields (and secret fields that hold a
     value), under `names` where LangChain spells them differently. A field excluded from
     dumps (an HTTP client, a token provider) that was set is written too, as the
@@ -95,8 +96,9 @@ def model_entry(
             f"a serialization id is a non-empty list of names like ['my_plugin', 'chat_models', "
             f"'MyChat'], got {id!r}"
         )
-    names = dict(names or {})
-    secrets = dict(secrets or {})
+    names = dict(options["names"] or {})
+    secrets = dict(options["secrets"] or {})
+    secret_entries, secret_if = options["secret_entries"], options["secret_if"]
     fields = cls.model_fields
     for name in [*names, *secrets, *(secret_entries or {}), *(secret_if or {})]:
         if name not in fields:
@@ -149,18 +151,18 @@ def model_entry(
                 out[names.get(name, name)] = value
         return out
 
-    return Entry(
-        cls=cls,
-        id=tuple(id),
-        kwargs=kwargs,
-        build=build,
-        fields=frozenset(accepted),
+    plain = entry(
+        cls,
+        id,
+        kwargs,
+        build,
+        accepted,
         group=group,
-        also=tuple(tuple(key) for key in also),
-        ignored=frozenset(ignore),
-        secrets=written_secrets,
-        secret_entries=written_entries,
-        secret_if=written_if,
+        also=options["also"],
+        ignored=options["ignore"],
+    )
+    return replace(
+        plain, secrets=written_secrets, secret_entries=written_entries, secret_if=written_if
     )
 
 
@@ -202,7 +204,7 @@ def register_serializable(
         )
         ```
     """
-    options: dict[str, Any] = {
+    options: _Options = {
         "also": list(also),
         "names": names,
         "secrets": secrets,
@@ -219,8 +221,8 @@ def register_serializable(
 
         def later() -> None:
             loaded = getattr(importlib.import_module(module), name)
-            register(model_entry(loaded, id, group="plugin", **options))
+            register(model_entry(loaded, id, "plugin", options))
 
         defer(cls, later)
         return
-    register(model_entry(cls, id, group="plugin", **options))
+    register(model_entry(cls, id, "plugin", options))

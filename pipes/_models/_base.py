@@ -323,7 +323,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
             ```
         """
         config = _generate._config(callbacks, tags, metadata, run_name)
-        return _generate.generate(self, messages, stop, config, kwargs)
+        return _generate.Generate(self, messages, stop, config, kwargs).run()
 
     async def agenerate(
         self,
@@ -338,7 +338,7 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
     ) -> LLMResult:
         """Async `generate`: the prompts run concurrently; results stay in prompt order."""
         config = _generate._config(callbacks, tags, metadata, run_name)
-        return await _generate.agenerate(self, messages, stop, config, kwargs)
+        return await _generate.Generate(self, messages, stop, config, kwargs).arun()
 
     def __call__(
         self,

@@ -21,7 +21,9 @@ from __future__ import annotations
 import abc
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._shared import SharedState
 
 if TYPE_CHECKING:
     from pipes._messages import AIMessage
@@ -77,7 +79,7 @@ class BaseCache(abc.ABC):
         self.clear()
 
 
-class InMemoryCache(BaseCache):
+class InMemoryCache(SharedState, BaseCache):
     """A thread-safe in-process cache, least-recently-used eviction past `maxsize`.
 
     `maxsize=None` (the default) never evicts. Stored and returned messages are copies,
@@ -96,24 +98,6 @@ class InMemoryCache(BaseCache):
             raise ValueError(f"maxsize must be a positive int or None (unbounded), got {maxsize!r}")
         self.maxsize = maxsize
         self._data: OrderedDict[tuple[str, str], AIMessage] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __copy__(self) -> InMemoryCache:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> InMemoryCache:
-        # Copies of a model (model_copy(deep=True), copy.deepcopy) share the entries: a
-        # limiter or cache is shared state by design, and its lock cannot be copied anyway.
-        return self
-
-    # Pickled (to a worker process), the entries travel and the lock is made anew there.
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from pipes._messages import AIMessage
 
@@ -60,6 +60,47 @@ def report_choices(choices: Sequence[AIMessage]) -> None:
         sink[:] = choices
 
 
+class Generate(NamedTuple):
+    """One `generate`/`agenerate` call: the model, the prompts and what each prompt's call gets.
+
+    `run` and `arun` step through the same prompts and build the same `LLMResult`; they differ
+    only in calling `invoke` one prompt after another or `ainvoke` concurrently.
+    """
+
+    model: _ChatModel
+    prompts: Sequence[LanguageModelInput]
+    stop: list[str] | None
+    config: RunnableConfig | None
+    kwargs: dict[str, Any]
+
+    def run(self) -> LLMResult:
+        """`BaseChatModel.generate`: the prompts one after another."""
+        done: list[tuple[AIMessage, list[AIMessage]]] = []
+        for prompt in self.prompts:
+            sink: list[AIMessage] = []
+            token = _choices.set(sink)
+            try:
+                done.append(
+                    (self.model.invoke(prompt, self.config, stop=self.stop, **self.kwargs), sink)
+                )
+            finally:
+                _choices.reset(token)
+        return _result(done)
+
+    async def arun(self) -> LLMResult:
+        """`BaseChatModel.agenerate`: the prompts concurrently, results in prompt order."""
+        import asyncio
+
+        async def one(prompt: LanguageModelInput) -> tuple[AIMessage, list[AIMessage]]:
+            sink: list[AIMessage] = []
+            _choices.set(sink)  # this task's own context: nothing to reset
+            return await self.model.ainvoke(
+                prompt, self.config, stop=self.stop, **self.kwargs
+            ), sink
+
+        return _result(await asyncio.gather(*(asyncio.ensure_future(one(p)) for p in self.prompts)))
+
+
 def _config(
     callbacks: Any, tags: list[str] | None, metadata: dict[str, Any] | None, run_name: str | None
 ) -> RunnableConfig | None:
@@ -91,10 +132,11 @@ def _generations(reply: AIMessage, reported: list[AIMessage]) -> list[Generation
     ]
 
 
-def _result(generations: list[list[Generation]], replies: list[AIMessage]) -> LLMResult:
+def _result(done: Sequence[tuple[AIMessage, list[AIMessage]]]) -> LLMResult:
+    """Each prompt's reply with the choices reported for it, as LangChain's `LLMResult`."""
     usage: dict[str, int] = {}
     model_name = None
-    for reply in replies:
+    for reply, _ in done:
         metadata = reply.response_metadata
         for key, value in (metadata.get("token_usage") or {}).items():
             if isinstance(value, int) and not isinstance(value, bool):
@@ -105,45 +147,5 @@ def _result(generations: list[list[Generation]], replies: list[AIMessage]) -> LL
         llm_output["token_usage"] = usage
     if model_name:
         llm_output["model_name"] = model_name
+    generations: list[list[Generation]] = [_generations(reply, sink) for reply, sink in done]
     return LLMResult(generations=generations, llm_output=llm_output or None)
-
-
-def generate(
-    model: _ChatModel,
-    prompts: Sequence[LanguageModelInput],
-    stop: list[str] | None,
-    config: RunnableConfig | None,
-    kwargs: dict[str, Any],
-) -> LLMResult:
-    """`BaseChatModel.generate`: the prompts one after another."""
-    generations: list[list[Generation]] = []
-    replies: list[AIMessage] = []
-    for prompt in prompts:
-        sink: list[AIMessage] = []
-        token = _choices.set(sink)
-        try:
-            reply = model.invoke(prompt, config, stop=stop, **kwargs)
-        finally:
-            _choices.reset(token)
-        generations.append(_generations(reply, sink))
-        replies.append(reply)
-    return _result(generations, replies)
-
-
-async def agenerate(
-    model: _ChatModel,
-    prompts: Sequence[LanguageModelInput],
-    stop: list[str] | None,
-    config: RunnableConfig | None,
-    kwargs: dict[str, Any],
-) -> LLMResult:
-    """`BaseChatModel.agenerate`: the prompts concurrently, results in prompt order."""
-    import asyncio
-
-    async def one(prompt: LanguageModelInput) -> tuple[AIMessage, list[AIMessage]]:
-        sink: list[AIMessage] = []
-        _choices.set(sink)  # this task's own context: nothing to reset
-        return await model.ainvoke(prompt, config, stop=stop, **kwargs), sink
-
-    done = await asyncio.gather(*(asyncio.ensure_future(one(p)) for p in prompts))
-    return _result([_generations(reply, sink) for reply, sink in done], [r for r, _ in done])

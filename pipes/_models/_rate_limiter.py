@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ._shared import SharedState
+
 __all__ = ["BaseRateLimiter", "InMemoryRateLimiter", "RateLimitTicket"]
 
 
@@ -90,7 +92,7 @@ class BaseRateLimiter(abc.ABC):
         return None
 
 
-class InMemoryRateLimiter(BaseRateLimiter):
+class InMemoryRateLimiter(SharedState, BaseRateLimiter):
     """A thread-safe token bucket shared by every model (and thread) that holds it.
 
     Tokens accrue at `requests_per_second` up to `max_bucket_size`; each request takes
@@ -141,26 +143,13 @@ class InMemoryRateLimiter(BaseRateLimiter):
         self._available = 0.0
         self._last: float | None = None
 
-    def __copy__(self) -> InMemoryRateLimiter:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> InMemoryRateLimiter:
-        # Copies of a model (model_copy(deep=True), copy.deepcopy) share the budget: a
-        # limiter or cache is shared state by design, and its lock cannot be copied anyway.
-        return self
-
     # Pickled (to a worker process), the settings travel; the bucket starts empty there, as a
     # new limiter's does (the monotonic clock's readings mean nothing in another process).
     # Each process then has its own budget: a limit shared by processes needs shared state.
     def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
+        state = super().__getstate__()
         state["_available"], state["_last"] = 0.0, None
         return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return (

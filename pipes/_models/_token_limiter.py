@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 from ._rate_limiter import BaseRateLimiter, RateLimitTicket, _asyncio_sleep
+from ._shared import SharedState
 
 __all__ = ["TokenRateLimiter"]
 
@@ -58,7 +59,7 @@ class _Bucket:
         return 0.0 if missing <= 1e-6 else missing / self.per_second
 
 
-class TokenRateLimiter(BaseRateLimiter):
+class TokenRateLimiter(SharedState, BaseRateLimiter):
     """Requests and tokens per minute, reserved before a request and corrected after it.
 
     Give a chat model `rate_limiter=TokenRateLimiter(...)`: before each request it reserves
@@ -117,12 +118,6 @@ class TokenRateLimiter(BaseRateLimiter):
     def counts_tokens(self) -> bool:
         """True: a model should pass its estimate to `acquire_tokens` and `settle` after."""
         return self._tokens is not None
-
-    def __copy__(self) -> TokenRateLimiter:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> TokenRateLimiter:
-        return self  # shared state by design, like every limiter
 
     def __getstate__(self) -> dict[str, Any]:
         # Pickled to a worker: the settings travel, the budgets start full there.

@@ -21,12 +21,13 @@ Example:
 
 from __future__ import annotations
 
+from pipes._errors import missing_extra
+
 try:
     import opentelemetry.trace  # noqa: F401
 except ImportError as error:  # pragma: no cover - exercised in a subprocess test
-    raise ImportError(
-        "pipes.otel needs the OpenTelemetry API: install it with "
-        "`pip install 'pipes-llm[otel]'` (or `pip install opentelemetry-api`)."
+    raise missing_extra(
+        "pipes.otel", "the OpenTelemetry API", "otel", "opentelemetry-api"
     ) from error
 
 from ._handler import OpenTelemetryCallbackHandler

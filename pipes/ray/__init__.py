@@ -17,13 +17,12 @@ Example:
 
 from __future__ import annotations
 
+from pipes._errors import missing_extra
+
 try:
     import ray  # noqa: F401
 except ImportError as error:  # pragma: no cover - exercised in a subprocess test
-    raise ImportError(
-        "pipes.ray needs Ray Data: install it with `pip install 'pipes-llm[ray]'` "
-        "(or `pip install 'ray[data]'`)."
-    ) from error
+    raise missing_extra("pipes.ray", "Ray Data", "ray", "'ray[data]'") from error
 
 from ._dataset import map_dataset
 from ._limiter import SharedRateLimiter

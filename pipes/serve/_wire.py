@@ -10,24 +10,15 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from pydantic import BaseModel
 
 from pipes import (
-    AIMessage,
-    AIMessageChunk,
-    ChatMessage,
-    ChatMessageChunk,
+    AnyMessage,
     ChatPromptValue,
-    HumanMessage,
-    HumanMessageChunk,
     RunnableConfig,
     StringPromptValue,
-    SystemMessage,
-    SystemMessageChunk,
-    ToolMessage,
-    ToolMessageChunk,
     message_from_dict,
 )
 
@@ -40,20 +31,9 @@ __all__ = [
     "sse",
 ]
 
+# Every message class's `type`, read off the public `AnyMessage` union (its one list of them).
 MESSAGE_TYPES = frozenset(
-    cls.model_fields["type"].default
-    for cls in (
-        HumanMessage,
-        SystemMessage,
-        AIMessage,
-        ToolMessage,
-        ChatMessage,
-        HumanMessageChunk,
-        SystemMessageChunk,
-        AIMessageChunk,
-        ToolMessageChunk,
-        ChatMessageChunk,
-    )
+    cls.model_fields["type"].default for cls in get_args(get_args(AnyMessage)[0])
 )
 
 #: The only config keys a client may set; callbacks, max_concurrency and recursion_limit are

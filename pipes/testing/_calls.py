@@ -66,8 +66,20 @@ class ScriptExhaustedError(PipesError, IndexError):
     scripted responses."""
 
 
+class _OffersTools:
+    """`tools`, read from the call's `kwargs` (what `bind_tools` added)."""
+
+    __slots__ = ()
+    kwargs: dict[str, Any]
+
+    @property
+    def tools(self) -> list[dict[str, Any]]:
+        """The tools offered (OpenAI format), `[]` when none were bound."""
+        return list(self.kwargs.get("tools") or [])
+
+
 @dataclass(slots=True)
-class ChatModelCall:
+class ChatModelCall(_OffersTools):
     """One call that reached a fake model: what it was sent.
 
     `kind` is `"generate"` or `"stream"`; `is_async` tells which API was used.
@@ -80,11 +92,6 @@ class ChatModelCall:
     is_async: bool
 
     @property
-    def tools(self) -> list[dict[str, Any]]:
-        """The tools offered (OpenAI format), `[]` when none were bound."""
-        return list(self.kwargs.get("tools") or [])
-
-    @property
     def tool_choice(self) -> Any:
         """The `tool_choice` of the call (`None` when not given)."""
         return self.kwargs.get("tool_choice")
@@ -95,7 +102,7 @@ class ChatModelCall:
         return self.messages[-1].text if self.messages else ""
 
 
-class CallInfo:
+class CallInfo(_OffersTools):
     """What a [`FunctionChatModel`][pipes.testing.FunctionChatModel] function learns about the call
     besides the messages.
 
@@ -113,11 +120,6 @@ class CallInfo:
 
     def __repr__(self) -> str:
         return f"CallInfo(stop={self.stop!r}, kwargs={self.kwargs!r}, index={self.index})"
-
-    @property
-    def tools(self) -> list[dict[str, Any]]:
-        """The tools offered (OpenAI format), `[]` when none were bound."""
-        return list(self.kwargs.get("tools") or [])
 
     @property
     def tool_choice(self) -> Any:

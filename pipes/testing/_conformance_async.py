@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from pipes._errors import ChatModelError
 from pipes._messages import AIMessage, AIMessageChunk
 from pipes._models import BaseChatModel
 
@@ -95,17 +92,10 @@ class _AsyncTests(_KitBase):
     # -- errors ----------------------------------------------------------------------------
 
     def test_provider_error_on_ainvoke(self, chat_model: BaseChatModel) -> None:
-        self._arrange_error(chat_model)
-        with pytest.raises(ChatModelError) as info:
-            _run(chat_model.ainvoke("hi"))
-        self._expect_provider_error(info.value)
+        self._check_raises_provider_error(chat_model, lambda: _run(chat_model.ainvoke("hi")))
 
     def test_provider_error_on_astream(self, chat_model: BaseChatModel) -> None:
-        self._arrange_error(chat_model)
-
         async def collect() -> list[AIMessageChunk]:
             return [c async for c in chat_model.astream("hi")]
 
-        with pytest.raises(ChatModelError) as info:
-            _run(collect())
-        self._expect_provider_error(info.value)
+        self._check_raises_provider_error(chat_model, lambda: _run(collect()))

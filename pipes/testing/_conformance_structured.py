@@ -3,8 +3,12 @@ declared method, with pydantic and dict schemas, `include_raw`, streaming and as
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
+from pipes._core import Runnable
 from pipes._messages import AIMessage
 from pipes._models import BaseChatModel
 from pipes._models._base import StructuredMethod
@@ -37,19 +41,30 @@ class _StructuredOutputTests(_KitBase):
         self._require(self.supports_structured_output, "structured output")
         return self.structured_output_methods
 
-    def test_structured_output_pydantic(self, chat_model: BaseChatModel) -> None:
+    def _per_method(
+        self, chat_model: BaseChatModel, schema: Any, *, include_raw: bool = False
+    ) -> Iterator[tuple[StructuredMethod, bool, Runnable[Any, Any]]]:
+        """For each declared method: the method, whether Ada's reply is scripted for it, and
+        `with_structured_output(schema, ...)` for it."""
+        structured = chat_model.with_structured_output
         for method in self._methods():
             scripted = self._script(chat_model, self._person_reply(method))
-            runnable = chat_model.with_structured_output(Person, method=method)
+            runnable: Runnable[Any, Any] = (
+                structured(schema, method=method, include_raw=True)
+                if include_raw
+                else structured(schema, method=method)
+            )
+            yield method, scripted, runnable
+
+    def test_structured_output_pydantic(self, chat_model: BaseChatModel) -> None:
+        for method, scripted, runnable in self._per_method(chat_model, Person):
             person = runnable.invoke(_PERSON_PROMPT)
             assert isinstance(person, Person), f"method={method!r} gave {person!r}"
             if scripted:
                 assert person == Person(name="Ada", age=36), f"method={method!r}"
 
     def test_structured_output_dict_schema(self, chat_model: BaseChatModel) -> None:
-        for method in self._methods():
-            scripted = self._script(chat_model, self._person_reply(method))
-            runnable = chat_model.with_structured_output(PERSON_SCHEMA, method=method)
+        for method, scripted, runnable in self._per_method(chat_model, PERSON_SCHEMA):
             result = runnable.invoke(_PERSON_PROMPT)
             assert isinstance(result, dict), f"method={method!r} gave {result!r}"
             assert set(result) == {"name", "age"}
@@ -57,13 +72,7 @@ class _StructuredOutputTests(_KitBase):
                 assert result == {"name": "Ada", "age": 36}
 
     def test_structured_output_include_raw(self, chat_model: BaseChatModel) -> None:
-        for method in self._methods():
-            scripted = self._script(chat_model, self._person_reply(method))
-            runnable = chat_model.with_structured_output(
-                Person,
-                method=method,
-                include_raw=True,
-            )
+        for method, scripted, runnable in self._per_method(chat_model, Person, include_raw=True):
             out = runnable.invoke(_PERSON_PROMPT)
             assert set(out) == {"raw", "parsed", "parsing_error"}
             assert isinstance(out["raw"], AIMessage)
@@ -89,9 +98,7 @@ class _StructuredOutputTests(_KitBase):
             assert out["raw"].text == "this is not what was asked for"
 
     def test_structured_output_stream(self, chat_model: BaseChatModel) -> None:
-        for method in self._methods():
-            scripted = self._script(chat_model, self._person_reply(method))
-            runnable = chat_model.with_structured_output(Person, method=method)
+        for method, scripted, runnable in self._per_method(chat_model, Person):
             parts = list(runnable.stream(_PERSON_PROMPT))
             assert parts, f"method={method!r}: the stream yielded nothing"
             assert all(isinstance(p, Person) for p in parts)
@@ -99,9 +106,7 @@ class _StructuredOutputTests(_KitBase):
                 assert parts[-1] == Person(name="Ada", age=36)
 
     def test_structured_output_async(self, chat_model: BaseChatModel) -> None:
-        for method in self._methods():
-            scripted = self._script(chat_model, self._person_reply(method))
-            runnable = chat_model.with_structured_output(Person, method=method)
+        for _, scripted, runnable in self._per_method(chat_model, Person):
             person = _run(runnable.ainvoke(_PERSON_PROMPT))
             assert isinstance(person, Person)
             if scripted:

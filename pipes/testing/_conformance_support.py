@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -195,3 +195,12 @@ class _KitBase:
     def _arrange_error(self, chat_model: BaseChatModel) -> None:
         if not self.script_error(chat_model):
             pytest.skip("script_error() is not implemented for this provider")
+
+    def _check_raises_provider_error(
+        self, chat_model: BaseChatModel, call: Callable[[], object]
+    ) -> None:
+        """Script an error, then `call()` must raise it as the provider's error type."""
+        self._arrange_error(chat_model)
+        with pytest.raises(ChatModelError) as info:
+            call()
+        self._expect_provider_error(info.value)

@@ -265,10 +265,7 @@ class _SyncTests(_KitBase):
     # -- errors ----------------------------------------------------------------------------
 
     def test_provider_error_on_invoke(self, chat_model: BaseChatModel) -> None:
-        self._arrange_error(chat_model)
-        with pytest.raises(ChatModelError) as info:
-            chat_model.invoke("hi")
-        self._expect_provider_error(info.value)
+        self._check_raises_provider_error(chat_model, lambda: chat_model.invoke("hi"))
         # The model stays usable after a failure.
         scripted = self._script(chat_model, ScriptedReply("recovered"))
         after = chat_model.invoke("hi")
@@ -276,10 +273,7 @@ class _SyncTests(_KitBase):
             assert after.text == "recovered"
 
     def test_provider_error_on_stream(self, chat_model: BaseChatModel) -> None:
-        self._arrange_error(chat_model)
-        with pytest.raises(ChatModelError) as info:
-            list(chat_model.stream("hi"))
-        self._expect_provider_error(info.value)
+        self._check_raises_provider_error(chat_model, lambda: list(chat_model.stream("hi")))
 
     def test_batch_return_exceptions(self, chat_model: BaseChatModel) -> None:
         self._arrange_error(chat_model)
