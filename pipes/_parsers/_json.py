@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 from typing import Any, Generic, TypeVar
 
 import pydantic
 from pydantic import BaseModel
 
-from pipes._core import RunnableConfig
 from pipes._errors import OutputParserException
-from pipes._parsers._base import BaseOutputParser, ParserInput, chunk_text, short
+from pipes._parsers._base import FoldingOutputParser, ParserInput, chunk_text, short
 from pipes._parsers._json_text import PartialJsonStream, parse_json_markdown
 from pipes._schema._errors import format_validation_error
 from pipes._schema._rewrite import drop_null_defaults
@@ -68,7 +66,7 @@ def _schema_text(model: type[BaseModel]) -> str:
     return json.dumps(schema, ensure_ascii=False)
 
 
-class _JsonStreamingParser(BaseOutputParser[T]):
+class _JsonStreamingParser(FoldingOutputParser[T]):
     """Shared streaming machinery of the JSON parsers (partial values as text arrives)."""
 
     def _parse_text(self, text: str) -> Any:
@@ -97,48 +95,34 @@ class _JsonStreamingParser(BaseOutputParser[T]):
             ) from exc
         return self._final_output(value, stream.text)
 
-    def transform(
-        self, input: Iterator[ParserInput], config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[T]:
-        stream = PartialJsonStream()
-        last: Any = _SKIP
-        seen = False
-        for chunk in input:
-            seen = True
-            changed, value = stream.feed(chunk_text(chunk))
-            if changed:
-                out = self._partial_output(value)
-                if out is not _SKIP and out != last:
-                    last = out
-                    yield out
-        if not seen:
-            return
-        final = self._finish(stream)
-        if final != last:
-            yield final
+    def _fold(self) -> _JsonFold[T]:
+        return _JsonFold(self)
 
-    async def atransform(
-        self,
-        input: AsyncIterator[ParserInput],
-        config: RunnableConfig | None = None,
-        **kwargs: Any,
-    ) -> AsyncIterator[T]:
-        stream = PartialJsonStream()
-        last: Any = _SKIP
-        seen = False
-        async for chunk in input:
-            seen = True
-            changed, value = stream.feed(chunk_text(chunk))
-            if changed:
-                out = self._partial_output(value)
-                if out is not _SKIP and out != last:
-                    last = out
-                    yield out
-        if not seen:
-            return
-        final = self._finish(stream)
-        if final != last:
-            yield final
+
+class _JsonFold(Generic[T]):
+    """One stream's state: the partial JSON so far and the last value yielded."""
+
+    def __init__(self, parser: _JsonStreamingParser[T]) -> None:
+        self.parser = parser
+        self.stream = PartialJsonStream()
+        self.last: Any = _SKIP
+        self.seen = False
+
+    def feed(self, chunk: ParserInput) -> tuple[T, ...]:
+        self.seen = True
+        changed, value = self.stream.feed(chunk_text(chunk))
+        if changed:
+            out = self.parser._partial_output(value)
+            if out is not _SKIP and out != self.last:
+                self.last = out
+                return (out,)
+        return ()
+
+    def close(self) -> tuple[T, ...]:
+        if not self.seen:
+            return ()
+        final = self.parser._finish(self.stream)
+        return (final,) if final != self.last else ()
 
 
 class JsonOutputParser(_JsonStreamingParser[Any]):

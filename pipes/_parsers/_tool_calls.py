@@ -10,13 +10,12 @@ chain.invoke("What is 3 * 12?")  # [Multiply(a=3, b=12)]
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal, TypeVar, overload
 
 import pydantic
 from pydantic import BaseModel
 
-from pipes._core import RunnableConfig
 from pipes._errors import InputTypeError, OutputParserException
 from pipes._messages import (
     AIMessage,
@@ -28,7 +27,7 @@ from pipes._messages import (
     tool_call_chunk,
 )
 from pipes._messages._merge import ToolCallRouter, ToolCallSlot
-from pipes._parsers._base import BaseOutputParser, ParserInput
+from pipes._parsers._base import FoldingOutputParser, ParserInput
 from pipes._parsers._json_text import PartialJsonStream
 from pipes._schema._convert import convert_to_openai_function
 from pipes._schema._errors import format_validation_error
@@ -113,7 +112,7 @@ class _ToolCallStream:
         return AIMessageChunk(content="", tool_call_chunks=chunks).to_message()
 
 
-class _ToolCallsParser(BaseOutputParser[T]):
+class _ToolCallsParser(FoldingOutputParser[T]):
     """Shared machinery of the tool-call parsers: selection, errors, incremental streaming."""
 
     def __init__(
@@ -174,50 +173,36 @@ class _ToolCallsParser(BaseOutputParser[T]):
         # Strict parse of the whole stream: broken arguments raise here.
         return self.parse_message(calls.final_message())
 
-    def transform(
-        self, input: Iterator[ParserInput], config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[Any]:
-        calls = _ToolCallStream()
-        last: Any = _NOTHING
-        complete: Any = _NOTHING
-        seen = False
-        for chunk in input:
-            seen = True
-            value = self._step(calls, chunk)
-            if not isinstance(chunk, AIMessageChunk):
-                complete = value
-            if value is not _NOTHING and value != last:
-                last = value
-                yield value
-        if not seen:
-            return
-        final = complete if complete is not _NOTHING else self._final(calls)
-        if final != last:
-            yield final
+    def _fold(self) -> _ToolCallsFold:
+        return _ToolCallsFold(self)
 
-    async def atransform(
-        self,
-        input: AsyncIterator[ParserInput],
-        config: RunnableConfig | None = None,
-        **kwargs: Any,
-    ) -> AsyncIterator[Any]:
-        calls = _ToolCallStream()
-        last: Any = _NOTHING
-        complete: Any = _NOTHING
-        seen = False
-        async for chunk in input:
-            seen = True
-            value = self._step(calls, chunk)
-            if not isinstance(chunk, AIMessageChunk):
-                complete = value
-            if value is not _NOTHING and value != last:
-                last = value
-                yield value
-        if not seen:
-            return
-        final = complete if complete is not _NOTHING else self._final(calls)
-        if final != last:
-            yield final
+
+class _ToolCallsFold:
+    """One stream's state: the tool calls so far, the last output and a complete message's."""
+
+    def __init__(self, parser: _ToolCallsParser[Any]) -> None:
+        self.parser = parser
+        self.calls = _ToolCallStream()
+        self.last: Any = _NOTHING
+        self.complete: Any = _NOTHING
+        self.seen = False
+
+    def feed(self, chunk: ParserInput) -> tuple[Any, ...]:
+        self.seen = True
+        value = self.parser._step(self.calls, chunk)
+        if not isinstance(chunk, AIMessageChunk):
+            self.complete = value
+        if value is not _NOTHING and value != self.last:
+            self.last = value
+            return (value,)
+        return ()
+
+    def close(self) -> tuple[Any, ...]:
+        if not self.seen:
+            return ()
+        complete = self.complete
+        final = complete if complete is not _NOTHING else self.parser._final(self.calls)
+        return (final,) if final != self.last else ()
 
 
 class JsonOutputToolsParser(_ToolCallsParser[Any]):
