@@ -9,7 +9,8 @@ import pydantic
 from pydantic import BaseModel
 
 from pipes._errors import OutputParserException
-from pipes._parsers._base import FoldingOutputParser, ParserInput, chunk_text, short
+from pipes._parsers._base import SKIP as _SKIP
+from pipes._parsers._base import ChangeFold, FoldingOutputParser, ParserInput, chunk_text, short
 from pipes._parsers._json_text import PartialJsonStream, parse_json_markdown
 from pipes._schema._errors import format_validation_error
 from pipes._schema._rewrite import drop_null_defaults
@@ -18,7 +19,6 @@ __all__ = ["JsonOutputParser", "PydanticOutputParser", "SimpleJsonOutputParser"]
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
-_SKIP: Any = object()  # "no output for this partial value"
 
 # LangChain's texts, character for character (prompts written for LangChain keep working
 # the same); the doubled braces are str.format escapes.
@@ -95,34 +95,14 @@ class _JsonStreamingParser(FoldingOutputParser[T]):
             ) from exc
         return self._final_output(value, stream.text)
 
-    def _fold(self) -> _JsonFold[T]:
-        return _JsonFold(self)
+    def _fold(self) -> ChangeFold[T]:
+        stream = PartialJsonStream()
 
+        def value(chunk: ParserInput) -> Any:
+            changed, value = stream.feed(chunk_text(chunk))
+            return self._partial_output(value) if changed else _SKIP
 
-class _JsonFold(Generic[T]):
-    """One stream's state: the partial JSON so far and the last value yielded."""
-
-    def __init__(self, parser: _JsonStreamingParser[T]) -> None:
-        self.parser = parser
-        self.stream = PartialJsonStream()
-        self.last: Any = _SKIP
-        self.seen = False
-
-    def feed(self, chunk: ParserInput) -> tuple[T, ...]:
-        self.seen = True
-        changed, value = self.stream.feed(chunk_text(chunk))
-        if changed:
-            out = self.parser._partial_output(value)
-            if out is not _SKIP and out != self.last:
-                self.last = out
-                return (out,)
-        return ()
-
-    def close(self) -> tuple[T, ...]:
-        if not self.seen:
-            return ()
-        final = self.parser._finish(self.stream)
-        return (final,) if final != self.last else ()
+        return ChangeFold(value, lambda: self._finish(stream))
 
 
 class JsonOutputParser(_JsonStreamingParser[Any]):

@@ -27,7 +27,8 @@ from pipes._messages import (
     tool_call_chunk,
 )
 from pipes._messages._merge import ToolCallRouter, ToolCallSlot
-from pipes._parsers._base import FoldingOutputParser, ParserInput
+from pipes._parsers._base import SKIP as _NOTHING
+from pipes._parsers._base import ChangeFold, FoldingOutputParser, ParserInput
 from pipes._parsers._json_text import PartialJsonStream
 from pipes._schema._convert import convert_to_openai_function
 from pipes._schema._errors import format_validation_error
@@ -35,7 +36,6 @@ from pipes._schema._rewrite import drop_null_defaults
 
 __all__ = ["JsonOutputKeyToolsParser", "JsonOutputToolsParser", "PydanticToolsParser"]
 
-_NOTHING: Any = object()
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
@@ -173,36 +173,21 @@ class _ToolCallsParser(FoldingOutputParser[T]):
         # Strict parse of the whole stream: broken arguments raise here.
         return self.parse_message(calls.final_message())
 
-    def _fold(self) -> _ToolCallsFold:
-        return _ToolCallsFold(self)
+    def _fold(self) -> ChangeFold[Any]:
+        calls = _ToolCallStream()
+        complete: Any = _NOTHING  # the output of a complete message, if one came
 
+        def value(chunk: ParserInput) -> Any:
+            nonlocal complete
+            value = self._step(calls, chunk)
+            if not isinstance(chunk, AIMessageChunk):
+                complete = value
+            return value
 
-class _ToolCallsFold:
-    """One stream's state: the tool calls so far, the last output and a complete message's."""
+        def final() -> Any:
+            return complete if complete is not _NOTHING else self._final(calls)
 
-    def __init__(self, parser: _ToolCallsParser[Any]) -> None:
-        self.parser = parser
-        self.calls = _ToolCallStream()
-        self.last: Any = _NOTHING
-        self.complete: Any = _NOTHING
-        self.seen = False
-
-    def feed(self, chunk: ParserInput) -> tuple[Any, ...]:
-        self.seen = True
-        value = self.parser._step(self.calls, chunk)
-        if not isinstance(chunk, AIMessageChunk):
-            self.complete = value
-        if value is not _NOTHING and value != self.last:
-            self.last = value
-            return (value,)
-        return ()
-
-    def close(self) -> tuple[Any, ...]:
-        if not self.seen:
-            return ()
-        complete = self.complete
-        final = complete if complete is not _NOTHING else self.parser._final(self.calls)
-        return (final,) if final != self.last else ()
+        return ChangeFold(value, final)
 
 
 class JsonOutputToolsParser(_ToolCallsParser[Any]):
