@@ -18,6 +18,7 @@ multiply.invoke({"type": "tool_call", "name": "multiply", "args": {"a": 6, "b": 
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Mapping
 from typing import Any, cast
@@ -45,7 +46,18 @@ from pipes._tools._types import (
     _stringify,
 )
 
-__all__ = ["BaseTool"]
+__all__ = ["BaseTool", "check_functions"]
+
+
+def check_functions(kind: str, name: str, func: object, coroutine: object) -> None:
+    """The checks [`Tool`][pipes.Tool] and [`StructuredTool`][pipes.StructuredTool] make of
+    their `func` / `coroutine` pair: at least one, and the coroutine an `async def`."""
+    if func is None and coroutine is None:
+        raise TypeError(f"{kind} {name!r} needs func=..., coroutine=... or both")
+    if coroutine is not None and not inspect.iscoroutinefunction(coroutine):
+        raise TypeError(
+            f"{kind} {name!r}: coroutine must be an `async def` function, got {coroutine!r}"
+        )
 
 
 class BaseTool(Runnable[ToolInput, Any]):
