@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from pipes._core import RunnableConfig
+from pipes._messages import BaseMessage, content_text
 from pipes._parsers._base import BaseOutputParser, ParserInput, chunk_text
 
 __all__ = ["StrOutputParser"]
@@ -36,9 +37,17 @@ class StrOutputParser(BaseOutputParser[str]):
     def transform(
         self, input: Iterator[ParserInput], config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[str]:
-        # The per-chunk hot path of every streamed chain: `map` runs the loop in C, calling
-        # only chunk_text (one type check for a str, two for a message with str content).
-        yield from map(chunk_text, input)
+        # The per-chunk hot path of every streamed chain: chunk_text inlined for the common
+        # cases (message with str content, or str), no function call (~50 ns a chunk).
+        message_type = BaseMessage
+        for chunk in input:
+            if isinstance(chunk, message_type):
+                content = chunk.content
+                yield content if type(content) is str else content_text(content)
+            elif type(chunk) is str:
+                yield chunk
+            else:
+                yield chunk_text(chunk)
 
     async def atransform(
         self,
@@ -46,5 +55,6 @@ class StrOutputParser(BaseOutputParser[str]):
         config: RunnableConfig | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[str]:
+        # Awaiting each chunk costs far more than the call: no inlining here.
         async for chunk in input:
             yield chunk_text(chunk)
