@@ -9,8 +9,9 @@ import pydantic
 from pydantic import BaseModel
 
 from pipes._errors import OutputParserException
-from pipes._parsers._base import SKIP as _SKIP
-from pipes._parsers._base import ChangeFold, FoldingOutputParser, ParserInput, chunk_text, short
+from pipes._parsers._base import ParserInput, chunk_text, short
+from pipes._parsers._fold import SKIP as _SKIP
+from pipes._parsers._fold import ChangeFold, FoldingOutputParser
 from pipes._parsers._json_text import PartialJsonStream, parse_json_markdown
 from pipes._schema._errors import format_validation_error
 from pipes._schema._rewrite import drop_null_defaults

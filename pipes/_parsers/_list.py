@@ -8,7 +8,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from pipes._parsers._base import FoldingOutputParser, ParserInput, chunk_text
+from pipes._parsers._base import ParserInput, chunk_text
+from pipes._parsers._fold import FoldingOutputParser
 
 __all__ = [
     "CommaSeparatedListOutputParser",

@@ -27,8 +27,9 @@ from pipes._messages import (
     tool_call_chunk,
 )
 from pipes._messages._merge import ToolCallRouter, ToolCallSlot
-from pipes._parsers._base import SKIP as _NOTHING
-from pipes._parsers._base import ChangeFold, FoldingOutputParser, ParserInput
+from pipes._parsers._base import ParserInput
+from pipes._parsers._fold import SKIP as _NOTHING
+from pipes._parsers._fold import ChangeFold, FoldingOutputParser
 from pipes._parsers._json_text import PartialJsonStream
 from pipes._schema._convert import convert_to_openai_function
 from pipes._schema._errors import format_validation_error

@@ -16,7 +16,8 @@ from xml.parsers import expat
 
 from pipes._core import AddableDict
 from pipes._errors import OutputParserException
-from pipes._parsers._base import FoldingOutputParser, ParserInput, chunk_text
+from pipes._parsers._base import ParserInput, chunk_text
+from pipes._parsers._fold import FoldingOutputParser
 
 __all__ = ["XMLOutputParser"]
 
