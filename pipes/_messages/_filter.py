@@ -19,18 +19,11 @@ from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeAlias, Ty
 
 from pipes._core import Runnable, RunnableLambda
 
-from ._ai import AIMessage, AIMessageChunk
+from ._ai import AIMessage
 from ._base import BaseMessage, BaseMessageChunk
 from ._convert import convert_to_messages
-from ._simple import (
-    ChatMessage,
-    ChatMessageChunk,
-    HumanMessage,
-    HumanMessageChunk,
-    SystemMessage,
-    SystemMessageChunk,
-)
-from ._tool import ToolMessage, ToolMessageChunk
+from ._serialize import MESSAGE_CLASSES
+from ._tool import ToolMessage
 
 __all__ = [
     "MessageTypes",
@@ -172,11 +165,7 @@ def filter_messages(
 
 
 _CHUNK_CLASSES: dict[type[BaseMessage], type[BaseMessageChunk]] = {
-    HumanMessage: HumanMessageChunk,
-    AIMessage: AIMessageChunk,
-    SystemMessage: SystemMessageChunk,
-    ToolMessage: ToolMessageChunk,
-    ChatMessage: ChatMessageChunk,
+    cls._message_class: cls for cls in MESSAGE_CLASSES if issubclass(cls, BaseMessageChunk)
 }
 
 

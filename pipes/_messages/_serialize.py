@@ -14,7 +14,7 @@ messages_from_dict(data)              # [HumanMessage(content='hi'), AIMessage(c
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from pydantic import Field, ValidationError
 
@@ -33,6 +33,7 @@ from ._simple import (
 from ._tool import ToolMessage, ToolMessageChunk
 
 __all__ = [
+    "MESSAGE_CLASSES",
     "AnyMessage",
     "message_from_dict",
     "message_to_dict",
@@ -59,20 +60,11 @@ AnyMessage = Annotated[
 the right classes (and only those).
 """
 
+MESSAGE_CLASSES: tuple[type[BaseMessage], ...] = get_args(get_args(AnyMessage)[0])
+"""Every pipes message class (those of `AnyMessage`), chunks included."""
+
 _REGISTRY: Mapping[str, type[BaseMessage]] = {
-    cls.model_fields["type"].default: cls
-    for cls in (
-        HumanMessage,
-        SystemMessage,
-        AIMessage,
-        ToolMessage,
-        ChatMessage,
-        HumanMessageChunk,
-        SystemMessageChunk,
-        AIMessageChunk,
-        ToolMessageChunk,
-        ChatMessageChunk,
-    )
+    cls.model_fields["type"].default: cls for cls in MESSAGE_CLASSES
 }
 # Keys LangChain writes that pipes has no field for and that carry no information.
 _LEGACY_KEYS = frozenset({"example"})

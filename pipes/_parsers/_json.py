@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 from typing import Any, Generic, TypeVar
 
 import pydantic
 from pydantic import BaseModel
 
-from pipes._core import RunnableConfig
 from pipes._errors import OutputParserException
-from pipes._parsers._base import BaseOutputParser, ParserInput, chunk_text, short
+from pipes._parsers._base import ParserInput, chunk_text, short
+from pipes._parsers._fold import SKIP as _SKIP
+from pipes._parsers._fold import ChangeFold, FoldingOutputParser
 from pipes._parsers._json_text import PartialJsonStream, parse_json_markdown
 from pipes._schema._errors import format_validation_error
 from pipes._schema._rewrite import drop_null_defaults
@@ -20,7 +20,6 @@ __all__ = ["JsonOutputParser", "PydanticOutputParser", "SimpleJsonOutputParser"]
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
-_SKIP: Any = object()  # "no output for this partial value"
 
 # LangChain's texts, character for character (prompts written for LangChain keep working
 # the same); the doubled braces are str.format escapes.
@@ -68,7 +67,7 @@ def _schema_text(model: type[BaseModel]) -> str:
     return json.dumps(schema, ensure_ascii=False)
 
 
-class _JsonStreamingParser(BaseOutputParser[T]):
+class _JsonStreamingParser(FoldingOutputParser[T]):
     """Shared streaming machinery of the JSON parsers (partial values as text arrives)."""
 
     def _parse_text(self, text: str) -> Any:
@@ -97,48 +96,14 @@ class _JsonStreamingParser(BaseOutputParser[T]):
             ) from exc
         return self._final_output(value, stream.text)
 
-    def transform(
-        self, input: Iterator[ParserInput], config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[T]:
+    def _fold(self) -> ChangeFold[T]:
         stream = PartialJsonStream()
-        last: Any = _SKIP
-        seen = False
-        for chunk in input:
-            seen = True
-            changed, value = stream.feed(chunk_text(chunk))
-            if changed:
-                out = self._partial_output(value)
-                if out is not _SKIP and out != last:
-                    last = out
-                    yield out
-        if not seen:
-            return
-        final = self._finish(stream)
-        if final != last:
-            yield final
 
-    async def atransform(
-        self,
-        input: AsyncIterator[ParserInput],
-        config: RunnableConfig | None = None,
-        **kwargs: Any,
-    ) -> AsyncIterator[T]:
-        stream = PartialJsonStream()
-        last: Any = _SKIP
-        seen = False
-        async for chunk in input:
-            seen = True
+        def value(chunk: ParserInput) -> Any:
             changed, value = stream.feed(chunk_text(chunk))
-            if changed:
-                out = self._partial_output(value)
-                if out is not _SKIP and out != last:
-                    last = out
-                    yield out
-        if not seen:
-            return
-        final = self._finish(stream)
-        if final != last:
-            yield final
+            return self._partial_output(value) if changed else _SKIP
+
+        return ChangeFold(value, lambda: self._finish(stream))
 
 
 class JsonOutputParser(_JsonStreamingParser[Any]):

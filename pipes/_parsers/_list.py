@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from pipes._core import RunnableConfig
-from pipes._parsers._base import BaseOutputParser, ParserInput, chunk_text
+from pipes._parsers._base import ParserInput, chunk_text
+from pipes._parsers._fold import FoldingOutputParser
 
 __all__ = [
     "CommaSeparatedListOutputParser",
@@ -19,7 +19,7 @@ __all__ = [
 ]
 
 
-class ListOutputParser(BaseOutputParser[list[str]]):
+class ListOutputParser(FoldingOutputParser[list[str]]):
     """Base of the list parsers: `parse` splits the text; streaming yields `[item]`.
 
     Streamed chunks are one-item lists (LangChain's form), so adding them up gives the list.
@@ -36,35 +36,28 @@ class ListOutputParser(BaseOutputParser[list[str]]):
         item = item.strip()
         return item or None
 
-    def transform(
-        self, input: Iterator[ParserInput], config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[list[str]]:
-        buffer = ""
-        for chunk in input:
-            buffer += chunk_text(chunk)
-            items, buffer = self._split_complete(buffer)
-            for item in items:
-                cleaned = self._clean(item)
-                if cleaned is not None:
-                    yield [cleaned]
-        yield from ([item] for item in self.parse(buffer))
+    def _fold(self) -> _ListFold:
+        return _ListFold(self)
 
-    async def atransform(
-        self,
-        input: AsyncIterator[ParserInput],
-        config: RunnableConfig | None = None,
-        **kwargs: Any,
-    ) -> AsyncIterator[list[str]]:
-        buffer = ""
-        async for chunk in input:
-            buffer += chunk_text(chunk)
-            items, buffer = self._split_complete(buffer)
-            for item in items:
-                cleaned = self._clean(item)
-                if cleaned is not None:
-                    yield [cleaned]
-        for item in self.parse(buffer):
-            yield [item]
+
+class _ListFold:
+    """One stream's state: the text of the item still being written."""
+
+    def __init__(self, parser: ListOutputParser) -> None:
+        self.parser = parser
+        self.buffer = ""
+
+    def feed(self, chunk: ParserInput) -> Iterator[list[str]]:
+        parser = self.parser
+        self.buffer += chunk_text(chunk)
+        items, self.buffer = parser._split_complete(self.buffer)
+        for item in items:
+            cleaned = parser._clean(item)
+            if cleaned is not None:
+                yield [cleaned]
+
+    def close(self) -> Iterator[list[str]]:
+        return ([item] for item in self.parser.parse(self.buffer))
 
 
 class CommaSeparatedListOutputParser(ListOutputParser):

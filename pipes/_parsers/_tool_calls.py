@@ -10,13 +10,12 @@ chain.invoke("What is 3 * 12?")  # [Multiply(a=3, b=12)]
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal, TypeVar, overload
 
 import pydantic
 from pydantic import BaseModel
 
-from pipes._core import RunnableConfig
 from pipes._errors import InputTypeError, OutputParserException
 from pipes._messages import (
     AIMessage,
@@ -28,7 +27,9 @@ from pipes._messages import (
     tool_call_chunk,
 )
 from pipes._messages._merge import ToolCallRouter, ToolCallSlot
-from pipes._parsers._base import BaseOutputParser, ParserInput
+from pipes._parsers._base import ParserInput
+from pipes._parsers._fold import SKIP as _NOTHING
+from pipes._parsers._fold import ChangeFold, FoldingOutputParser
 from pipes._parsers._json_text import PartialJsonStream
 from pipes._schema._convert import convert_to_openai_function
 from pipes._schema._errors import format_validation_error
@@ -36,7 +37,6 @@ from pipes._schema._rewrite import drop_null_defaults
 
 __all__ = ["JsonOutputKeyToolsParser", "JsonOutputToolsParser", "PydanticToolsParser"]
 
-_NOTHING: Any = object()
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
@@ -113,7 +113,7 @@ class _ToolCallStream:
         return AIMessageChunk(content="", tool_call_chunks=chunks).to_message()
 
 
-class _ToolCallsParser(BaseOutputParser[T]):
+class _ToolCallsParser(FoldingOutputParser[T]):
     """Shared machinery of the tool-call parsers: selection, errors, incremental streaming."""
 
     def __init__(
@@ -174,50 +174,21 @@ class _ToolCallsParser(BaseOutputParser[T]):
         # Strict parse of the whole stream: broken arguments raise here.
         return self.parse_message(calls.final_message())
 
-    def transform(
-        self, input: Iterator[ParserInput], config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[Any]:
+    def _fold(self) -> ChangeFold[Any]:
         calls = _ToolCallStream()
-        last: Any = _NOTHING
-        complete: Any = _NOTHING
-        seen = False
-        for chunk in input:
-            seen = True
-            value = self._step(calls, chunk)
-            if not isinstance(chunk, AIMessageChunk):
-                complete = value
-            if value is not _NOTHING and value != last:
-                last = value
-                yield value
-        if not seen:
-            return
-        final = complete if complete is not _NOTHING else self._final(calls)
-        if final != last:
-            yield final
+        complete: Any = _NOTHING  # the output of a complete message, if one came
 
-    async def atransform(
-        self,
-        input: AsyncIterator[ParserInput],
-        config: RunnableConfig | None = None,
-        **kwargs: Any,
-    ) -> AsyncIterator[Any]:
-        calls = _ToolCallStream()
-        last: Any = _NOTHING
-        complete: Any = _NOTHING
-        seen = False
-        async for chunk in input:
-            seen = True
+        def value(chunk: ParserInput) -> Any:
+            nonlocal complete
             value = self._step(calls, chunk)
             if not isinstance(chunk, AIMessageChunk):
                 complete = value
-            if value is not _NOTHING and value != last:
-                last = value
-                yield value
-        if not seen:
-            return
-        final = complete if complete is not _NOTHING else self._final(calls)
-        if final != last:
-            yield final
+            return value
+
+        def final() -> Any:
+            return complete if complete is not _NOTHING else self._final(calls)
+
+        return ChangeFold(value, final)
 
 
 class JsonOutputToolsParser(_ToolCallsParser[Any]):

@@ -10,14 +10,14 @@ references are parse errors. No dependency beyond the standard library.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
 from typing import Any, NoReturn
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
-from pipes._core import AddableDict, RunnableConfig
+from pipes._core import AddableDict
 from pipes._errors import OutputParserException
-from pipes._parsers._base import BaseOutputParser, ParserInput, chunk_text
+from pipes._parsers._base import ParserInput, chunk_text
+from pipes._parsers._fold import FoldingOutputParser
 
 __all__ = ["XMLOutputParser"]
 
@@ -143,7 +143,8 @@ class _Stream:
         self.started = False
         self.done = False
 
-    def feed(self, text: str) -> list[AddableDict]:
+    def feed(self, chunk: ParserInput) -> list[AddableDict]:
+        text = chunk_text(chunk)
         if self.done:
             return []  # text after the root element is ignored, as LangChain does
         self.buffer += text
@@ -185,7 +186,7 @@ class _Stream:
         return [_nested(path, element) for path, element in leaves]
 
 
-class XMLOutputParser(BaseOutputParser[dict[str, Any]]):
+class XMLOutputParser(FoldingOutputParser[dict[str, Any]]):
     """Parse an XML reply into nested dicts: `{tag: text}` for a leaf, `{tag: [children]}`
     otherwise (LangChain's shape); a ```` ```xml ```` fence and an XML declaration are
     tolerated.
@@ -242,23 +243,5 @@ class XMLOutputParser(BaseOutputParser[dict[str, Any]]):
         assert reader.root is not None  # a complete parse has a root element
         return _to_dict(reader.root)
 
-    def transform(
-        self, input: Iterator[ParserInput], config: RunnableConfig | None = None, **kwargs: Any
-    ) -> Iterator[dict[str, Any]]:
-        stream = _Stream(self)
-        for chunk in input:
-            yield from stream.feed(chunk_text(chunk))
-        yield from stream.close()
-
-    async def atransform(
-        self,
-        input: AsyncIterator[ParserInput],
-        config: RunnableConfig | None = None,
-        **kwargs: Any,
-    ) -> AsyncIterator[dict[str, Any]]:
-        stream = _Stream(self)
-        async for chunk in input:
-            for piece in stream.feed(chunk_text(chunk)):
-                yield piece
-        for piece in stream.close():
-            yield piece
+    def _fold(self) -> _Stream:
+        return _Stream(self)

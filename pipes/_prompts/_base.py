@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pipes._core import Runnable, RunnableConfig
 from pipes._errors import InputTypeError, TemplateError
@@ -16,13 +16,37 @@ from pipes._prompts._formatting import (
     missing_variables_error,
 )
 
-__all__ = ["BasePromptTemplate", "TemplateText"]
+__all__ = ["BasePromptTemplate", "ComparedByValue", "TemplateText"]
 
 InT = TypeVar("InT", contravariant=True)
 PV = TypeVar("PV", bound=PromptValue, covariant=True)
 
 
-class TemplateText:
+class ComparedByValue:
+    """Equality by value for the (mutable, so unhashable) prompt objects.
+
+    Two objects are equal when the other is an instance of the class that declares
+    `_compared` (or of a subclass) and both give equal `_compared()` tuples.
+    """
+
+    __slots__ = ()
+    _compared_class: ClassVar[type[ComparedByValue]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_compared" in cls.__dict__:
+            cls._compared_class = cls
+
+    def _compared(self) -> tuple[object, ...]:
+        raise NotImplementedError  # pragma: no cover - every comparing class declares it
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, self._compared_class) and other._compared() == self._compared()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class TemplateText(ComparedByValue):
     """A template string with its compiled form, re-validated whenever it could be stale.
 
     The compiled form is checked at every render to still belong to the current `template`
@@ -73,14 +97,8 @@ class TemplateText:
         self._compiled = compile_template(template, self.template_format)
         self.template = self._compiled.source
 
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, TemplateText)
-            and other.template == self.template
-            and other.template_format == self.template_format
-        )
-
-    __hash__ = None  # type: ignore[assignment]
+    def _compared(self) -> tuple[object, ...]:
+        return (self.template, self.template_format)
 
     def __repr__(self) -> str:
         return f"TemplateText({self.template!r}, {self.template_format!r})"

@@ -9,7 +9,12 @@ from typing import Any, TypeAlias, TypeVar, overload
 
 from pipes._errors import TemplateError
 from pipes._messages import BaseMessage, ChatPromptValue
-from pipes._prompts._base import BasePromptTemplate, check_input_type, check_partials
+from pipes._prompts._base import (
+    BasePromptTemplate,
+    ComparedByValue,
+    check_input_type,
+    check_partials,
+)
 from pipes._prompts._formatting import TemplateFormat
 from pipes._prompts._message import (
     ROLE_TEMPLATES,
@@ -89,7 +94,7 @@ def _convert(item: Any, template_format: TemplateFormat, position: int) -> list[
     )
 
 
-class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
+class ChatPromptTemplate(ComparedByValue, BasePromptTemplate[InT, ChatPromptValue]):
     """A chat prompt: messages with template content, formatted to a
     [`ChatPromptValue`][pipes.ChatPromptValue].
 
@@ -392,14 +397,8 @@ class ChatPromptTemplate(BasePromptTemplate[InT, ChatPromptValue]):
     def __iter__(self) -> Iterator[BaseMessagePromptTemplate | BaseMessage]:
         return iter(self.messages)
 
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, ChatPromptTemplate)
-            and other.messages == self.messages
-            and other.partial_variables == self.partial_variables
-        )
-
-    __hash__ = None  # type: ignore[assignment]
+    def _compared(self) -> tuple[object, ...]:
+        return (self.messages, self.partial_variables)
 
     def __repr__(self) -> str:
         return (

@@ -27,6 +27,7 @@ from pipes._messages import (
     convert_to_messages,
 )
 from pipes._prompts._base import (
+    ComparedByValue,
     TemplateText,
     check_partials,
     ordered_union,
@@ -114,7 +115,7 @@ class BaseMessagePromptTemplate(ABC):
         return self._format_messages(kwargs)
 
 
-class BaseStringMessagePromptTemplate(BaseMessagePromptTemplate):
+class BaseStringMessagePromptTemplate(ComparedByValue, BaseMessagePromptTemplate):
     """One message whose content is a template (text, or a list of multimodal parts)."""
 
     # The message class built directly (validated fast path) for text content, if any.
@@ -223,18 +224,16 @@ class BaseStringMessagePromptTemplate(BaseMessagePromptTemplate):
             fields["additional_kwargs"] = dict(self.additional_kwargs)
         return fields
 
-    def __eq__(self, other: object) -> bool:
+    def _compared(self) -> tuple[object, ...]:
+        # The exact class too: a human and a system template of the same text differ.
         return (
-            type(other) is type(self)
-            and isinstance(other, BaseStringMessagePromptTemplate)
-            and other.template == self.template
-            and other.template_format == self.template_format
-            and other.partial_variables == self.partial_variables
-            and other.additional_kwargs == self.additional_kwargs
-            and getattr(other, "role", None) == getattr(self, "role", None)
+            type(self),
+            self.template,
+            self.template_format,
+            self.partial_variables,
+            self.additional_kwargs,
+            getattr(self, "role", None),
         )
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(template={self.template!r})"
@@ -330,7 +329,7 @@ class ChatMessagePromptTemplate(BaseStringMessagePromptTemplate):
 _MISSING: Any = object()
 
 
-class MessagesPlaceholder(BaseMessagePromptTemplate):
+class MessagesPlaceholder(ComparedByValue, BaseMessagePromptTemplate):
     """A slot filled with a list of messages at invoke time (e.g. the chat history).
 
     Example:
@@ -382,15 +381,8 @@ class MessagesPlaceholder(BaseMessagePromptTemplate):
             messages = messages[-self.n_messages :] if self.n_messages else []
         return messages
 
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, MessagesPlaceholder)
-            and other.variable_name == self.variable_name
-            and other.optional == self.optional
-            and other.n_messages == self.n_messages
-        )
-
-    __hash__ = None  # type: ignore[assignment]
+    def _compared(self) -> tuple[object, ...]:
+        return (self.variable_name, self.optional, self.n_messages)
 
     def __repr__(self) -> str:
         extra = ", optional=True" if self.optional else ""

@@ -10,6 +10,7 @@ from pipes._errors import TemplateError
 from pipes._messages import StringPromptValue
 from pipes._prompts._base import (
     BasePromptTemplate,
+    ComparedByValue,
     TemplateText,
     check_input_type,
     check_partials,
@@ -22,7 +23,7 @@ InT = TypeVar("InT", contravariant=True)
 TD = TypeVar("TD")
 
 
-class PromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
+class PromptTemplate(ComparedByValue, BasePromptTemplate[InT, StringPromptValue]):
     """A text prompt: `{name}` fields (or jinja2 / mustache), formatted safely.
 
     Example:
@@ -220,14 +221,8 @@ class PromptTemplate(BasePromptTemplate[InT, StringPromptValue]):
             partial_variables=partials,
         )
 
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, PromptTemplate)
-            and other._text == self._text
-            and other.partial_variables == self.partial_variables
-        )
-
-    __hash__ = None  # type: ignore[assignment]
+    def _compared(self) -> tuple[object, ...]:
+        return (self._text, self.partial_variables)
 
     def __repr__(self) -> str:
         return (

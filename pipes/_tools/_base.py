@@ -18,6 +18,7 @@ multiply.invoke({"type": "tool_call", "name": "multiply", "args": {"a": 6, "b": 
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Mapping
 from typing import Any, cast
@@ -45,7 +46,18 @@ from pipes._tools._types import (
     _stringify,
 )
 
-__all__ = ["BaseTool"]
+__all__ = ["BaseTool", "check_functions"]
+
+
+def check_functions(kind: str, name: str, func: object, coroutine: object) -> None:
+    """The checks [`Tool`][pipes.Tool] and [`StructuredTool`][pipes.StructuredTool] make of
+    their `func` / `coroutine` pair: at least one, and the coroutine an `async def`."""
+    if func is None and coroutine is None:
+        raise TypeError(f"{kind} {name!r} needs func=..., coroutine=... or both")
+    if coroutine is not None and not inspect.iscoroutinefunction(coroutine):
+        raise TypeError(
+            f"{kind} {name!r}: coroutine must be an `async def` function, got {coroutine!r}"
+        )
 
 
 class BaseTool(Runnable[ToolInput, Any]):
@@ -371,8 +383,11 @@ class BaseTool(Runnable[ToolInput, Any]):
         """Do the work asynchronously; by default `_run` in a worker thread."""
         return await run_in_thread(self._run, *args, **kwargs)
 
-    def invoke(self, input: ToolInput, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
-        """Run the tool: arguments in, result out; a tool call in, a `ToolMessage` out."""
+    def _start(
+        self, input: ToolInput, config: RunnableConfig | None
+    ) -> tuple[dict[str, Any] | None, Any, bool, str | None]:
+        """What `invoke` and `ainvoke` share before the call: `(kwargs, output, is_call,
+        call_id)`; `kwargs` is None when the arguments were invalid and `output` answers."""
         args, is_call, call_id = self._parse_input(input)
         try:
             call_kwargs = self._validate(args)
@@ -380,39 +395,44 @@ class BaseTool(Runnable[ToolInput, Any]):
             text = self._handled_validation_text(exc)
             if text is None:
                 raise
-            return self._error_output(text, is_call, call_id)
+            return None, self._error_output(text, is_call, call_id), is_call, call_id
         self._with_config(call_kwargs, config)
+        return call_kwargs, None, is_call, call_id
+
+    def _failed(self, exc: Exception, is_call: bool, call_id: str | None) -> Any:
+        """The output for a tool error `handle_tool_error` answers; re-raises any other.
+
+        Called from the `except` block of `invoke` / `ainvoke`, so the bare `raise` re-raises
+        the original exception, traceback and all.
+        """
+        text = self._handled_error_text(exc)
+        if text is None:
+            exc.add_note(f"raised by tool {self.name!r}")
+            raise
+        return self._error_output(text, is_call, call_id)
+
+    def invoke(self, input: ToolInput, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
+        """Run the tool: arguments in, result out; a tool call in, a `ToolMessage` out."""
+        call_kwargs, output, is_call, call_id = self._start(input, config)
+        if call_kwargs is None:
+            return output
         try:
             result = self._run(**call_kwargs)
         except Exception as exc:
-            text = self._handled_error_text(exc)
-            if text is None:
-                exc.add_note(f"raised by tool {self.name!r}")
-                raise
-            return self._error_output(text, is_call, call_id)
+            return self._failed(exc, is_call, call_id)
         return self._format_output(result, is_call, call_id)
 
     async def ainvoke(
         self, input: ToolInput, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Any:
         """Async `invoke`: native for async tools, a worker thread for sync ones."""
-        args, is_call, call_id = self._parse_input(input)
-        try:
-            call_kwargs = self._validate(args)
-        except ToolInputError as exc:
-            text = self._handled_validation_text(exc)
-            if text is None:
-                raise
-            return self._error_output(text, is_call, call_id)
-        self._with_config(call_kwargs, config)
+        call_kwargs, output, is_call, call_id = self._start(input, config)
+        if call_kwargs is None:
+            return output
         try:
             result = await self._arun(**call_kwargs)
         except Exception as exc:
-            text = self._handled_error_text(exc)
-            if text is None:
-                exc.add_note(f"raised by tool {self.name!r}")
-                raise
-            return self._error_output(text, is_call, call_id)
+            return self._failed(exc, is_call, call_id)
         return self._format_output(result, is_call, call_id)
 
     def run(self, tool_input: str | dict[str, Any], **kwargs: Any) -> Any:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from pipes._core import run_in_thread
 from pipes._errors import NotImplementedInvokeError
-from pipes._tools._base import BaseTool
+from pipes._tools._base import BaseTool, check_functions
 from pipes._tools._errors import ToolInputError
 from pipes._tools._types import ArgsSchema, ToolErrorHandler, ValidationErrorHandler
 
@@ -48,10 +47,7 @@ class Tool(BaseTool):
         metadata: dict[str, Any] | None = None,
         tags: list[str] | None = None,
     ) -> None:
-        if func is None and coroutine is None:
-            raise TypeError(f"Tool {name!r} needs func=..., coroutine=... or both")
-        if coroutine is not None and not inspect.iscoroutinefunction(coroutine):
-            raise TypeError(f"Tool {name!r}: coroutine must be an `async def` function")
+        check_functions("Tool", name, func, coroutine)
         self.func = func
         self.coroutine = coroutine
         super().__init__(

@@ -10,7 +10,7 @@ from pipes._core import run_in_thread
 from pipes._errors import NotImplementedInvokeError
 from pipes._schema._docstring import without_args_section
 from pipes._schema._function_schema import args_model_from_function, callable_name
-from pipes._tools._base import BaseTool
+from pipes._tools._base import BaseTool, check_functions
 from pipes._tools._types import (
     ArgsSchema,
     ResponseFormat,
@@ -50,13 +50,7 @@ class StructuredTool(BaseTool):
         metadata: dict[str, Any] | None = None,
         tags: list[str] | None = None,
     ) -> None:
-        if func is None and coroutine is None:
-            raise TypeError(f"StructuredTool {name!r} needs func=..., coroutine=... or both")
-        if coroutine is not None and not inspect.iscoroutinefunction(coroutine):
-            raise TypeError(
-                f"StructuredTool {name!r}: coroutine must be an `async def` function, got "
-                f"{coroutine!r}"
-            )
+        check_functions("StructuredTool", name, func, coroutine)
         self.func = func
         self.coroutine = coroutine
         super().__init__(
