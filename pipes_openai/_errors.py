@@ -76,12 +76,18 @@ __all__ = [
     "StreamError",
     "StreamEventError",
     "StreamIncompleteError",
-    "error_from_status",
 ]
 
 
 class OpenAIError(ChatModelError):
     """Base class of every error raised by `pipes_openai`."""
+
+    status_code: int | None
+    error_type: str | None
+    code: str | None
+    param: str | None
+    request_id: str | None
+    attempts: int
 
     def __init__(
         self,
@@ -95,22 +101,18 @@ class OpenAIError(ChatModelError):
         attempts: int = 1,
         body: Any = None,
     ) -> None:
-        super().__init__(
-            message,
-            status_code=status_code,
-            error_type=error_type,
-            code=code,
-            param=param,
-            request_id=request_id,
-            attempts=attempts,
-        )
+        details = {
+            "status_code": status_code,
+            "error_type": error_type,
+            "code": code,
+            "param": param,
+            "request_id": request_id,
+            "attempts": attempts,
+        }
+        super().__init__(message, **details)
         self.message = message
-        self.status_code = status_code
-        self.error_type = error_type
-        self.code = code
-        self.param = param
-        self.request_id = request_id
-        self.attempts = attempts
+        # The same details as attributes (`exc.status_code` ...), written once.
+        self.__dict__.update(details)
         self.body = body
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -23,7 +24,7 @@ from pipes_openai._wire import is_o_series, is_reasoning_model, messages_to_wire
 if TYPE_CHECKING:
     from pipes_openai._base import BaseChatOpenAI
 
-__all__ = ["ENCODER", "build_body", "pydantic_response_format"]
+__all__ = ["ENCODER", "build_body", "json_schema_format", "pydantic_response_format"]
 
 # One encoder for the process: json.dumps() with options builds a new encoder per call.
 ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -110,11 +111,17 @@ def build_body(
 def pydantic_response_format(model: type[BaseModel]) -> dict[str, Any]:
     from pipes import convert_to_openai_tool
 
-    function = convert_to_openai_tool(model, strict=True)["function"]
+    return json_schema_format(convert_to_openai_tool(model, strict=True), strict=True)
+
+
+def json_schema_format(tool: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
+    """The `response_format` asking for JSON that fits `tool`'s parameters (an OpenAI tool,
+    as `convert_to_openai_tool` makes it), under its name and description."""
+    function = tool["function"]
     json_schema: dict[str, Any] = {
         "name": function["name"],
         "schema": function.get("parameters", {}),
-        "strict": True,
+        "strict": strict,
     }
     if function.get("description"):
         json_schema["description"] = function["description"]
