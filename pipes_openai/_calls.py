@@ -195,6 +195,49 @@ def _report_other_choices(llm: BaseChatOpenAI, first: AIMessage, data: Any) -> N
         report_choices([first, *others])
 
 
+class _StreamCall:
+    """What `stream` and `astream` share: the request, the event converter, the one retry
+    without `stream_options`, and the trailing usage chunk; each only drives the engine."""
+
+    __slots__ = ("body", "content", "convert", "engine", "headers", "llm", "meta", "state", "url")
+
+    def __init__(
+        self,
+        llm: BaseChatOpenAI,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
+    ) -> None:
+        self.llm = llm
+        self.url, self.headers, self.engine = llm._get_connection()
+        self.meta = meta = StreamMeta()
+        self.body: dict[str, Any] | None = None
+        self.state: StreamState | None = None
+        self.convert: Callable[[Any], AIMessageChunk | None]
+        if uses_responses_api(llm, kwargs):
+            self.url, self.content, self.convert = _responses_stream(
+                llm, self.engine, meta, messages, stop, kwargs
+            )
+            return
+        self.body = body = build_body(llm, messages, stop, kwargs, stream=True)
+        _one_choice(body)
+        self.state = StreamState(body["model"], _finish_check(llm, meta))
+        # The engine converts each event itself (state.convert): one generator hop less per
+        # token on the hottest path of the package.
+        self.convert = self.state.convert
+        self.content = ENCODER.encode(body).encode()
+
+    def retry(self, exc: BadRequestError | InternalServerError) -> None:
+        """Raise `exc` unless it rejected `stream_options`; else send again without it."""
+        if self.body is None or not _drop_stream_options(self.llm, self.body, exc):
+            raise exc
+        self.content = ENCODER.encode(self.body).encode()
+
+    def tail(self) -> AIMessageChunk | None:
+        """The usage chunk that ends a Chat Completions stream (`None`: nothing to add)."""
+        return self.state.finish() if self.state is not None else None
+
+
 def stream(
     llm: BaseChatOpenAI,
     messages: list[BaseMessage],
@@ -202,19 +245,17 @@ def stream(
     stop: list[str] | None = None,
     **kwargs: Any,
 ) -> Iterator[AIMessageChunk]:
-    url, headers, engine = llm._get_connection()
-    meta = StreamMeta()
-    if uses_responses_api(llm, kwargs):
-        url, content, convert = _responses_stream(llm, engine, meta, messages, stop, kwargs)
-        yield from engine.stream(url, content, llm._request_headers(headers), meta, convert)
-        return
-    body = build_body(llm, messages, stop, kwargs, stream=True)
-    _one_choice(body)
-    state = StreamState(body["model"], _finish_check(llm, meta))
-    # The engine converts each event itself (state.convert): one generator hop less per
-    # token on the hottest path of the package.
-    yield from _events(llm, engine, url, body, headers, meta, state.convert)
-    tail = state.finish()
+    call = _StreamCall(llm, messages, stop, kwargs)
+    headers = llm._request_headers(call.headers)
+    for attempt in range(2):  # the second only without a rejected `stream_options`
+        try:
+            yield from call.engine.stream(call.url, call.content, headers, call.meta, call.convert)
+            break
+        except (BadRequestError, InternalServerError) as exc:
+            if attempt:
+                raise
+            call.retry(exc)
+    tail = call.tail()
     if tail is not None:
         yield tail
 
@@ -236,27 +277,6 @@ def _finish_check(llm: BaseChatOpenAI, meta: StreamMeta) -> Callable[[AIMessageC
     return lambda chunk: _check_finish(llm, chunk, meta.request_id)
 
 
-def _events(
-    llm: BaseChatOpenAI,
-    engine: HTTPEngine,
-    url: httpx.URL,
-    body: dict[str, Any],
-    headers: dict[str, str],
-    meta: StreamMeta,
-    convert: Callable[[Any], AIMessageChunk | None],
-) -> Iterator[AIMessageChunk]:
-    try:
-        yield from engine.stream(
-            url, ENCODER.encode(body).encode(), llm._request_headers(headers), meta, convert
-        )
-    except (BadRequestError, InternalServerError) as exc:
-        if not _drop_stream_options(llm, body, exc):
-            raise
-        yield from engine.stream(
-            url, ENCODER.encode(body).encode(), llm._request_headers(headers), meta, convert
-        )
-
-
 async def astream(
     llm: BaseChatOpenAI,
     messages: list[BaseMessage],
@@ -264,43 +284,19 @@ async def astream(
     stop: list[str] | None = None,
     **kwargs: Any,
 ) -> AsyncIterator[AIMessageChunk]:
-    url, headers, engine = llm._get_connection()
-    meta = StreamMeta()
-    if uses_responses_api(llm, kwargs):
-        url, content, convert = _responses_stream(llm, engine, meta, messages, stop, kwargs)
-        request_headers = await llm._arequest_headers(headers)
-        async for chunk in engine.astream(url, content, request_headers, meta, convert):
-            yield chunk
-        return
-    body = build_body(llm, messages, stop, kwargs, stream=True)
-    _one_choice(body)
-    state = StreamState(body["model"], _finish_check(llm, meta))
-    async for chunk in _aevents(llm, engine, url, body, headers, meta, state.convert):
-        yield chunk
-    tail = state.finish()
+    call = _StreamCall(llm, messages, stop, kwargs)
+    headers = await llm._arequest_headers(call.headers)
+    for attempt in range(2):
+        try:
+            async for chunk in call.engine.astream(
+                call.url, call.content, headers, call.meta, call.convert
+            ):
+                yield chunk
+            break
+        except (BadRequestError, InternalServerError) as exc:
+            if attempt:
+                raise
+            call.retry(exc)
+    tail = call.tail()
     if tail is not None:
         yield tail
-
-
-async def _aevents(
-    llm: BaseChatOpenAI,
-    engine: HTTPEngine,
-    url: httpx.URL,
-    body: dict[str, Any],
-    headers: dict[str, str],
-    meta: StreamMeta,
-    convert: Callable[[Any], AIMessageChunk | None],
-) -> AsyncIterator[AIMessageChunk]:
-    request_headers = await llm._arequest_headers(headers)
-    try:
-        async for chunk in engine.astream(
-            url, ENCODER.encode(body).encode(), request_headers, meta, convert
-        ):
-            yield chunk
-    except (BadRequestError, InternalServerError) as exc:
-        if not _drop_stream_options(llm, body, exc):
-            raise
-        async for chunk in engine.astream(
-            url, ENCODER.encode(body).encode(), request_headers, meta, convert
-        ):
-            yield chunk

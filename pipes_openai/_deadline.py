@@ -1,0 +1,182 @@
+"""A wall-clock deadline for the socket reads of a reply's head.
+
+httpcore bounds each socket read by the read timeout, never a whole phase: a server that sends
+its response headers one byte at a time, each byte within the timeout, would keep a call
+waiting far past its deadline (up to httpcore's 100 KiB header limit). The shared transports
+(sync and async) therefore read through streams that cap each read at the time left until
+the deadline the engine set for this thread or task (`head_deadline`) while it waits for a
+reply's head. The body is bounded by the exchange itself (`pipes_openai._exchange`), so the
+deadline is set for the head only; outside it, a read costs one context-variable lookup.
+
+Example:
+    ```python
+    transport = httpx.HTTPTransport()
+    install(transport)
+    token = head_deadline(30.0)  # before handle_request
+    try:
+        response = transport.handle_request(request)
+    finally:
+        lift(token)  # the head has arrived (or failed)
+    ```
+"""
+
+# ruff: noqa: ASYNC109  (the `timeout` parameters are httpcore's network-stream interface)
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterable
+from contextvars import ContextVar, Token
+from time import monotonic
+from typing import Any
+
+import httpcore
+import httpx
+
+__all__ = ["head_deadline", "install", "lift"]
+
+# A context variable, not a thread-local: each thread and each asyncio task has its own.
+_deadline: ContextVar[float | None] = ContextVar("pipes_openai_head_deadline", default=None)
+
+
+def head_deadline(window: float | None) -> Token[float | None]:
+    """Cap this thread's (or task's) socket reads at `window` seconds from now (`None`: no
+    cap); hand the token to `lift` once the head has arrived or failed."""
+    return _deadline.set(None if window is None else monotonic() + window)
+
+
+def lift(token: Token[float | None]) -> None:
+    """Undo `head_deadline`."""
+    _deadline.reset(token)
+
+
+def _capped(timeout: float | None) -> float | None:
+    # The read timeout, lowered to what is left until the deadline.
+    deadline = _deadline.get()
+    if deadline is None:
+        return timeout
+    left = deadline - monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the reply's head did not arrive by the deadline")
+    return left if timeout is None or left < timeout else timeout
+
+
+class _Stream(httpcore.NetworkStream):
+    """A blocking network stream whose reads never wait past the deadline."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _capped(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        return _Stream(self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _AsyncStream(httpcore.AsyncNetworkStream):
+    """`_Stream` on an event loop."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._stream.read(max_bytes, _capped(timeout))
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._stream.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return _AsyncStream(await self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _Backend(httpcore.NetworkBackend):
+    """httpcore's blocking network backend, its streams wrapped in `_Stream`."""
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _Stream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        return _Stream(self._backend.connect_unix_socket(path, timeout, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class _AsyncBackend(httpcore.AsyncNetworkBackend):
+    """`_Backend` on an event loop."""
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
+        self._backend = backend
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        connecting = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _AsyncStream(await connecting)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return _AsyncStream(await self._backend.connect_unix_socket(path, timeout, socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+def install(transport: httpx.HTTPTransport | httpx.AsyncHTTPTransport) -> None:
+    """Make `transport`'s new connections read through the deadline-capped streams.
+
+    httpx has no public parameter for httpcore's network backend, so the pool's attribute is
+    set (tests/openai/test_openai_hostile.py fails if a new httpx stops reading it).
+    """
+    pool: Any = transport._pool
+    wrap = _Backend if isinstance(transport, httpx.HTTPTransport) else _AsyncBackend
+    pool._network_backend = wrap(pool._network_backend)
