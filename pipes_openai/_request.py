@@ -24,7 +24,13 @@ from pipes_openai._wire import is_o_series, is_reasoning_model, messages_to_wire
 if TYPE_CHECKING:
     from pipes_openai._base import BaseChatOpenAI
 
-__all__ = ["ENCODER", "build_body", "json_schema_format", "pydantic_response_format"]
+__all__ = [
+    "ENCODER",
+    "add_call_keywords",
+    "build_body",
+    "json_schema_format",
+    "pydantic_response_format",
+]
 
 # One encoder for the process: json.dumps() with options builds a new encoder per call.
 ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -83,11 +89,7 @@ def build_body(
     stop_value = stop if stop is not None else llm.stop
     if stop_value:
         body["stop"] = stop_value
-    if llm.model_kwargs:
-        body.update(llm.model_kwargs)
-    for key, value in kwargs.items():
-        if value is not None and key not in _LOCAL_KWARGS:
-            body[key] = value
+    add_call_keywords(llm, body, kwargs, _LOCAL_KWARGS)
     if "max_tokens" in body and llm.max_tokens_param != "max_tokens":
         # A call's max_tokens= goes under the name the target expects too.
         key = _max_tokens_key(llm, model)
@@ -106,6 +108,18 @@ def build_body(
     if llm.extra_body:
         body.update(llm.extra_body)
     return body
+
+
+def add_call_keywords(
+    llm: BaseChatOpenAI, body: dict[str, Any], kwargs: Mapping[str, Any], local: frozenset[str]
+) -> None:
+    """`model_kwargs`, then the call's keywords (those set, but not the `local` ones that
+    steer pipes_openai), over `body`: what a call passes wins over the model's fields."""
+    if llm.model_kwargs:
+        body.update(llm.model_kwargs)
+    for key, value in kwargs.items():
+        if value is not None and key not in local:
+            body[key] = value
 
 
 def pydantic_response_format(model: type[BaseModel]) -> dict[str, Any]:
