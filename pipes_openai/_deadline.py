@@ -48,11 +48,8 @@ def lift(token: Token[float | None]) -> None:
     _deadline.reset(token)
 
 
-def _capped(timeout: float | None) -> float | None:
+def _capped(deadline: float, timeout: float | None) -> float | None:
     # The read timeout, lowered to what is left until the deadline.
-    deadline = _deadline.get()
-    if deadline is None:
-        return timeout
     left = deadline - monotonic()
     if left <= 0:
         raise httpcore.ReadTimeout("the reply's head did not arrive by the deadline")
@@ -71,7 +68,11 @@ class _Stream(httpcore.NetworkStream):
         self._stream = stream
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _capped(timeout))
+        # Once per network read of every reply: no deadline (a body) costs one lookup.
+        deadline = _deadline.get()
+        if deadline is not None:
+            timeout = _capped(deadline, timeout)
+        return self._stream.read(max_bytes, timeout)
 
     def write(self, *args: Any, **kwargs: Any) -> None:
         self._stream.write(*args, **kwargs)
@@ -95,7 +96,10 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
         self._stream = stream
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._stream.read(max_bytes, _capped(timeout))
+        deadline = _deadline.get()
+        if deadline is not None:
+            timeout = _capped(deadline, timeout)
+        return await self._stream.read(max_bytes, timeout)
 
     async def write(self, *args: Any, **kwargs: Any) -> None:
         await self._stream.write(*args, **kwargs)
