@@ -51,6 +51,7 @@ server-provided text before building the error. Errors pickle with all their att
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pipes_openai._pipes import ChatModelError
@@ -275,6 +276,19 @@ _ADVICE: dict[type[OpenAIError], str] = {
 }
 
 
+def error_details(err: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """The `error_type`, `code` and `param` of an API error object (`{"type": ...}`), each
+    `None` where the server sent none or a value of the wrong type (a code may be a number)."""
+    error_type = err.get("type")
+    code = err.get("code")
+    param = err.get("param")
+    return (
+        error_type if isinstance(error_type, str) else None,
+        str(code) if code is not None else None,
+        param if isinstance(param, str) else None,
+    )
+
+
 def _describe(status_code: int, error_type: str | None, code: str | None, param: str | None) -> str:
     parts = [str(status_code)]
     parts.extend(
@@ -316,10 +330,7 @@ def error_from_status(
         server_message = raw_text.strip()[:500] or "(empty body)"
     if not isinstance(server_message, str):
         server_message = str(server_message)
-    error_type = err.get("type") if isinstance(err.get("type"), str) else None
-    raw_code = err.get("code")
-    code = str(raw_code) if raw_code is not None else None
-    param = err.get("param") if isinstance(err.get("param"), str) else None
+    error_type, code, param = error_details(err)
 
     cls: type[APIStatusError] | type[ContentFilterError]
     if code == "context_length_exceeded" or (
