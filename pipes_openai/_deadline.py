@@ -26,10 +26,12 @@ from __future__ import annotations
 
 from contextvars import ContextVar, Token
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpcore
 import httpx
+
+if TYPE_CHECKING:
+    import httpcore  # loaded by httpx's first transport, not by `import pipes_openai`
 
 __all__ = ["head_deadline", "install", "lift"]
 
@@ -52,14 +54,18 @@ def _capped(deadline: float, timeout: float | None) -> float | None:
     # The read timeout, lowered to what is left until the deadline.
     left = deadline - monotonic()
     if left <= 0:
+        import httpcore  # loaded already: the transport reading here imported it
+
         raise httpcore.ReadTimeout("the reply's head did not arrive by the deadline")
     return left if timeout is None or left < timeout else timeout
 
 
-# The wrappers pass every argument through as httpcore gives it; only `read` changes.
+# The wrappers pass every argument through as httpcore gives it; only `read` changes. They
+# follow httpcore's stream and backend interfaces without subclassing them, so that this
+# module does not load httpcore at `import pipes_openai` (httpx loads it lazily too).
 
 
-class _Stream(httpcore.NetworkStream):
+class _Stream:
     """A blocking network stream whose reads never wait past the deadline."""
 
     __slots__ = ("_stream",)
@@ -80,14 +86,14 @@ class _Stream(httpcore.NetworkStream):
     def close(self) -> None:
         self._stream.close()
 
-    def start_tls(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+    def start_tls(self, *args: Any, **kwargs: Any) -> _Stream:
         return _Stream(self._stream.start_tls(*args, **kwargs))
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
 
 
-class _AsyncStream(httpcore.AsyncNetworkStream):
+class _AsyncStream:
     """`_Stream` on an event loop."""
 
     __slots__ = ("_stream",)
@@ -107,39 +113,39 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
     async def aclose(self) -> None:
         await self._stream.aclose()
 
-    async def start_tls(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+    async def start_tls(self, *args: Any, **kwargs: Any) -> _AsyncStream:
         return _AsyncStream(await self._stream.start_tls(*args, **kwargs))
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
 
 
-class _Backend(httpcore.NetworkBackend):
+class _Backend:
     """httpcore's blocking network backend, its streams wrapped in `_Stream`."""
 
     def __init__(self, backend: httpcore.NetworkBackend) -> None:
         self._backend = backend
 
-    def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+    def connect_tcp(self, *args: Any, **kwargs: Any) -> _Stream:
         return _Stream(self._backend.connect_tcp(*args, **kwargs))
 
-    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> _Stream:
         return _Stream(self._backend.connect_unix_socket(*args, **kwargs))
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
 
 
-class _AsyncBackend(httpcore.AsyncNetworkBackend):
+class _AsyncBackend:
     """`_Backend` on an event loop."""
 
     def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
         self._backend = backend
 
-    async def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(self, *args: Any, **kwargs: Any) -> _AsyncStream:
         return _AsyncStream(await self._backend.connect_tcp(*args, **kwargs))
 
-    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> _AsyncStream:
         return _AsyncStream(await self._backend.connect_unix_socket(*args, **kwargs))
 
     async def sleep(self, seconds: float) -> None:
