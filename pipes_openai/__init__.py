@@ -17,30 +17,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pipes import register_model_prices
+from pipes_openai import _errors
 from pipes_openai._base import BaseChatOpenAI
 from pipes_openai._chat import ChatOpenAI
-from pipes_openai._errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    ContentFilterError,
-    ContextLengthExceededError,
-    InternalServerError,
-    NotFoundError,
-    OpenAIConfigurationError,
-    OpenAIError,
-    PermissionDeniedError,
-    RateLimitError,
-    RefusalError,
-    ResponseProtocolError,
-    ResponseTooLargeError,
-    StreamError,
-    StreamEventError,
-    StreamIncompleteError,
-)
+from pipes_openai._errors import *  # noqa: F403  (the errors: `_errors.__all__`)
 from pipes_openai._prices import OPENAI_PRICES, OPENAI_PRICES_DATE
 from pipes_openai._serialize import register as _register_serializable
 
@@ -53,32 +33,14 @@ _register_serializable()  # pipes.dumpd / pipes.load know ChatOpenAI and AzureCh
 __all__ = [
     "OPENAI_PRICES",
     "OPENAI_PRICES_DATE",
-    "APIConnectionError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
     "AzureChatOpenAI",
     "AzureOpenAIEmbeddings",
-    "BadRequestError",
     "BaseChatOpenAI",
     "ChatOpenAI",
-    "ConflictError",
-    "ContentFilterError",
-    "ContextLengthExceededError",
-    "InternalServerError",
-    "NotFoundError",
-    "OpenAIConfigurationError",
     "OpenAIEmbeddings",
-    "OpenAIError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "RefusalError",
-    "ResponseProtocolError",
-    "ResponseTooLargeError",
-    "StreamError",
-    "StreamEventError",
-    "StreamIncompleteError",
 ]
+# The errors are listed once, in their own module.
+__all__ += _errors.__all__
 
 
 def __getattr__(name: str) -> Any:

@@ -30,8 +30,6 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
-    field_serializer,
-    field_validator,
 )
 
 from pipes_openai._calls import agenerate, astream, generate, stream
@@ -46,10 +44,11 @@ from pipes_openai._pipes import (
     StructuredOutputWithRaw,
 )
 from pipes_openai._secrets import (
+    PARAM_FIELDS,
+    HiddenCredentials,
     Secrets,
     credential_values,
-    hide_credentials,
-    hide_url_password,
+    hide_field,
     reveal_credentials,
     url_passwords,
 )
@@ -89,14 +88,9 @@ _CONNECTION_FIELDS = frozenset(
     }
 )
 _SECRET_FIELDS = frozenset({"api_key", "azure_ad_token"})
-# Fields whose credential entries (see pipes_openai._secrets.is_credential_name) are hidden in
-# reprs, dumps and cache keys, and scrubbed from errors.
-_PARAM_FIELDS = ("default_headers", "default_query")
-# URL fields whose user-info password (``https://user:pw@proxy/v1``) is hidden the same way.
-_URL_FIELDS = ("base_url", "azure_endpoint")
 
 
-class BaseChatOpenAI(BaseChatModel):
+class BaseChatOpenAI(HiddenCredentials, BaseChatModel):
     """What [`ChatOpenAI`][pipes_openai.ChatOpenAI] and
     [`AzureChatOpenAI`][pipes_openai.AzureChatOpenAI] share: parameters, wire, HTTP."""
 
@@ -258,30 +252,9 @@ class BaseChatOpenAI(BaseChatModel):
         super().__init__(**data)
         self._validate_environment()
 
-    @field_validator(*_PARAM_FIELDS, mode="before")
-    @classmethod
-    def _reveal_credentials(cls, value: Any) -> Any:
-        # Accept SecretStr values (what model_dump() gives for credentials): dump and
-        # validate round-trip as they do for api_key.
-        return reveal_credentials(value)
-
-    @field_serializer(*_PARAM_FIELDS)
-    def _serialize_params(self, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        # model_dump() (and so the cache key) gets SecretStr, model_dump_json() '**********'.
-        return hide_credentials(value)
-
-    @field_serializer(*_URL_FIELDS, check_fields=False)
-    def _serialize_url(self, value: str | None) -> str | None:
-        # Masked in dumps too (so in cache keys): a dump does not carry a URL password.
-        return hide_url_password(value)
-
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():
-            if name in _PARAM_FIELDS:
-                value = hide_credentials(value)
-            elif name in _URL_FIELDS:
-                value = hide_url_password(value)
-            yield name, value
+            yield name, hide_field(name, value)
 
     def __getstate__(self) -> dict[Any, Any]:
         # Pickles carry the credentials by design (the copy must work), but not the cached
@@ -352,7 +325,7 @@ class BaseChatOpenAI(BaseChatModel):
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _SECRET_FIELDS and isinstance(value, str):
             value = SecretStr(value)  # `llm.api_key = "sk-..."` stays a secret
-        elif name in _PARAM_FIELDS:
+        elif name in PARAM_FIELDS:
             value = reveal_credentials(value)  # SecretStr header values are sent as their value
         super().__setattr__(name, value)
         if name in _CONNECTION_FIELDS:
@@ -364,7 +337,7 @@ class BaseChatOpenAI(BaseChatModel):
         for key in _SECRET_FIELDS & (update or {}).keys():
             if isinstance(copied.__dict__[key], str):  # model_copy does not validate
                 copied.__dict__[key] = SecretStr(copied.__dict__[key])
-        for key in _PARAM_FIELDS:
+        for key in PARAM_FIELDS:
             copied.__dict__[key] = reveal_credentials(copied.__dict__[key])
         copied._connection = None
         copied._responses_url = None

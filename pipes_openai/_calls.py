@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import BaseModel, ValidationError
 
 from pipes_openai._errors import (
@@ -48,7 +47,7 @@ from pipes_openai._wire import StreamState, completion_to_message
 
 if TYPE_CHECKING:
     from pipes_openai._base import BaseChatOpenAI
-    from pipes_openai._http import HTTPEngine
+    from pipes_openai._exchange import Reply
 
 __all__ = ["agenerate", "astream", "generate", "stream"]
 
@@ -121,35 +120,88 @@ def _finish_message(
     return message
 
 
-def _plain_request(
-    llm: BaseChatOpenAI,
-    url: httpx.URL,
-    messages: list[BaseMessage],
-    stop: list[str] | None,
-    kwargs: dict[str, Any],
-) -> tuple[httpx.URL, bytes, bool]:
-    """The URL and body of a non-streamed call, and whether it goes to the Responses API."""
-    if uses_responses_api(llm, kwargs):
-        body = build_responses_body(llm, messages, stop, kwargs, stream=False)
-        return llm._get_responses_url(), ENCODER.encode(body).encode(), True
-    body = build_body(llm, messages, stop, kwargs, stream=False)
-    return url, ENCODER.encode(body).encode(), False
+class _Call:
+    """One call's request, and what its reply must pass, once for the sync and async hooks.
 
+    A plain call is sent by `send` (blocking) or `asend` (on this event loop). A stream is
+    driven by `stream` / `astream`: the engine converts each event with `convert`, `retry`
+    decides the one retry without a rejected `stream_options`, `tail` is the usage chunk.
+    """
 
-def _responses_stream(
-    llm: BaseChatOpenAI,
-    engine: HTTPEngine,
-    meta: StreamMeta,
-    messages: list[BaseMessage],
-    stop: list[str] | None,
-    kwargs: dict[str, Any],
-) -> tuple[httpx.URL, bytes, Callable[[Any], AIMessageChunk | None]]:
-    """The URL, body and event converter of a streamed Responses API call."""
-    from pipes_openai._responses_stream import ResponsesStreamState
+    __slots__ = (
+        "body",
+        "content",
+        "convert",
+        "engine",
+        "headers",
+        "kwargs",
+        "llm",
+        "meta",
+        "responses",
+        "state",
+        "url",
+    )
 
-    body = build_responses_body(llm, messages, stop, kwargs, stream=True)
-    convert = ResponsesStreamState(engine, meta, llm.model, output_version(llm)).convert
-    return llm._get_responses_url(), ENCODER.encode(body).encode(), convert
+    def __init__(
+        self,
+        llm: BaseChatOpenAI,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
+        *,
+        stream: bool,
+    ) -> None:
+        self.llm = llm
+        self.kwargs = kwargs
+        self.url, self.headers, self.engine = llm._get_connection()
+        self.meta = meta = StreamMeta()
+        self.state: StreamState | None = None
+        self.convert: Callable[[Any], AIMessageChunk | None] | None = None
+        self.responses = uses_responses_api(llm, kwargs)
+        if self.responses:
+            self.url = llm._get_responses_url()
+            self.body = build_responses_body(llm, messages, stop, kwargs, stream=stream)
+            if stream:
+                from pipes_openai._responses_stream import ResponsesStreamState
+
+                state = ResponsesStreamState(self.engine, meta, llm.model, output_version(llm))
+                self.convert = state.convert
+        else:
+            self.body = build_body(llm, messages, stop, kwargs, stream=stream)
+            if stream:
+                _one_choice(self.body)
+                self.state = StreamState(self.body["model"], _finish_check(llm, meta))
+                # The engine converts each event itself (state.convert): one generator hop
+                # less per token on the hottest path of the package.
+                self.convert = self.state.convert
+        self.content = ENCODER.encode(self.body).encode()
+
+    def send(self) -> AIMessage:
+        headers = self.llm._request_headers(self.headers)
+        return self._message(self.engine.post(self.url, self.content, headers))
+
+    async def asend(self) -> AIMessage:
+        headers = await self.llm._arequest_headers(self.headers)
+        return self._message(await self.engine.apost(self.url, self.content, headers))
+
+    def _message(self, reply: Reply) -> AIMessage:
+        llm = self.llm
+        message = _finish_message(llm, reply.data, reply.request_id, self.kwargs, self.responses)
+        if not self.responses:
+            _report_other_choices(llm, message, reply.data)
+        return message
+
+    def retry(self, exc: BadRequestError | InternalServerError) -> None:
+        """Raise `exc` unless it rejected `stream_options`: then the stream is to be sent
+        again without it (which `_drop_stream_options` allows once)."""
+        if self.responses or not _drop_stream_options(self.llm, self.body, exc):
+            raise exc
+        self.content = ENCODER.encode(self.body).encode()
+
+    def tail(self) -> list[AIMessageChunk]:
+        """What ends a Chat Completions stream: its usage chunk, if the server sent usage."""
+        tail = self.state.finish() if self.state is not None else None
+        return [tail] if tail is not None else []
 
 
 def generate(
@@ -159,13 +211,7 @@ def generate(
     stop: list[str] | None = None,
     **kwargs: Any,
 ) -> AIMessage:
-    url, headers, engine = llm._get_connection()
-    url, content, responses = _plain_request(llm, url, messages, stop, kwargs)
-    reply = engine.post(url, content, llm._request_headers(headers))
-    message = _finish_message(llm, reply.data, reply.request_id, kwargs, responses)
-    if not responses:
-        _report_other_choices(llm, message, reply.data)
-    return message
+    return _Call(llm, messages, stop, kwargs, stream=False).send()
 
 
 async def agenerate(
@@ -175,13 +221,7 @@ async def agenerate(
     stop: list[str] | None = None,
     **kwargs: Any,
 ) -> AIMessage:
-    url, headers, engine = llm._get_connection()
-    url, content, responses = _plain_request(llm, url, messages, stop, kwargs)
-    reply = await engine.apost(url, content, await llm._arequest_headers(headers))
-    message = _finish_message(llm, reply.data, reply.request_id, kwargs, responses)
-    if not responses:
-        _report_other_choices(llm, message, reply.data)
-    return message
+    return await _Call(llm, messages, stop, kwargs, stream=False).asend()
 
 
 def _report_other_choices(llm: BaseChatOpenAI, first: AIMessage, data: Any) -> None:
@@ -202,21 +242,16 @@ def stream(
     stop: list[str] | None = None,
     **kwargs: Any,
 ) -> Iterator[AIMessageChunk]:
-    url, headers, engine = llm._get_connection()
-    meta = StreamMeta()
-    if uses_responses_api(llm, kwargs):
-        url, content, convert = _responses_stream(llm, engine, meta, messages, stop, kwargs)
-        yield from engine.stream(url, content, llm._request_headers(headers), meta, convert)
-        return
-    body = build_body(llm, messages, stop, kwargs, stream=True)
-    _one_choice(body)
-    state = StreamState(body["model"], _finish_check(llm, meta))
-    # The engine converts each event itself (state.convert): one generator hop less per
-    # token on the hottest path of the package.
-    yield from _events(llm, engine, url, body, headers, meta, state.convert)
-    tail = state.finish()
-    if tail is not None:
-        yield tail
+    call = _Call(llm, messages, stop, kwargs, stream=True)
+    headers = llm._request_headers(call.headers)
+    while True:
+        try:
+            yield from call.engine.stream(call.url, call.content, headers, call.meta, call.convert)
+        except (BadRequestError, InternalServerError) as exc:
+            call.retry(exc)  # raises it, unless it rejected stream_options (then once only)
+            continue
+        break
+    yield from call.tail()
 
 
 def _one_choice(body: dict[str, Any]) -> None:
@@ -236,27 +271,6 @@ def _finish_check(llm: BaseChatOpenAI, meta: StreamMeta) -> Callable[[AIMessageC
     return lambda chunk: _check_finish(llm, chunk, meta.request_id)
 
 
-def _events(
-    llm: BaseChatOpenAI,
-    engine: HTTPEngine,
-    url: httpx.URL,
-    body: dict[str, Any],
-    headers: dict[str, str],
-    meta: StreamMeta,
-    convert: Callable[[Any], AIMessageChunk | None],
-) -> Iterator[AIMessageChunk]:
-    try:
-        yield from engine.stream(
-            url, ENCODER.encode(body).encode(), llm._request_headers(headers), meta, convert
-        )
-    except (BadRequestError, InternalServerError) as exc:
-        if not _drop_stream_options(llm, body, exc):
-            raise
-        yield from engine.stream(
-            url, ENCODER.encode(body).encode(), llm._request_headers(headers), meta, convert
-        )
-
-
 async def astream(
     llm: BaseChatOpenAI,
     messages: list[BaseMessage],
@@ -264,43 +278,17 @@ async def astream(
     stop: list[str] | None = None,
     **kwargs: Any,
 ) -> AsyncIterator[AIMessageChunk]:
-    url, headers, engine = llm._get_connection()
-    meta = StreamMeta()
-    if uses_responses_api(llm, kwargs):
-        url, content, convert = _responses_stream(llm, engine, meta, messages, stop, kwargs)
-        request_headers = await llm._arequest_headers(headers)
-        async for chunk in engine.astream(url, content, request_headers, meta, convert):
-            yield chunk
-        return
-    body = build_body(llm, messages, stop, kwargs, stream=True)
-    _one_choice(body)
-    state = StreamState(body["model"], _finish_check(llm, meta))
-    async for chunk in _aevents(llm, engine, url, body, headers, meta, state.convert):
+    call = _Call(llm, messages, stop, kwargs, stream=True)
+    headers = await llm._arequest_headers(call.headers)
+    while True:
+        try:
+            async for chunk in call.engine.astream(
+                call.url, call.content, headers, call.meta, call.convert
+            ):
+                yield chunk
+        except (BadRequestError, InternalServerError) as exc:
+            call.retry(exc)
+            continue
+        break
+    for chunk in call.tail():
         yield chunk
-    tail = state.finish()
-    if tail is not None:
-        yield tail
-
-
-async def _aevents(
-    llm: BaseChatOpenAI,
-    engine: HTTPEngine,
-    url: httpx.URL,
-    body: dict[str, Any],
-    headers: dict[str, str],
-    meta: StreamMeta,
-    convert: Callable[[Any], AIMessageChunk | None],
-) -> AsyncIterator[AIMessageChunk]:
-    request_headers = await llm._arequest_headers(headers)
-    try:
-        async for chunk in engine.astream(
-            url, ENCODER.encode(body).encode(), request_headers, meta, convert
-        ):
-            yield chunk
-    except (BadRequestError, InternalServerError) as exc:
-        if not _drop_stream_options(llm, body, exc):
-            raise
-        async for chunk in engine.astream(
-            url, ENCODER.encode(body).encode(), request_headers, meta, convert
-        ):
-            yield chunk

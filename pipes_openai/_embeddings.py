@@ -34,8 +34,6 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
-    field_serializer,
-    field_validator,
 )
 from pydantic.fields import FieldInfo
 
@@ -46,7 +44,7 @@ from pipes_openai._errors import OpenAIConfigurationError, ResponseProtocolError
 from pipes_openai._exchange import Reply
 from pipes_openai._pipes import Embeddings
 from pipes_openai._request import ENCODER
-from pipes_openai._secrets import hide_credentials, hide_url_password, reveal_credentials
+from pipes_openai._secrets import HiddenCredentials, hide_field
 
 __all__ = ["AzureOpenAIEmbeddings", "OpenAIEmbeddings"]
 
@@ -81,8 +79,6 @@ _LANGCHAIN_SWITCHES = {
     "tiktoken_enabled": "pipes never tokenizes locally",
     "show_progress_bar": "there is no progress bar; embed in chunks and report progress yourself",
 }
-_PARAM_FIELDS = ("default_headers", "default_query")
-_URL_FIELDS = ("base_url", "azure_endpoint")
 
 
 def _field(model: type[BaseModel], name: str) -> Any:
@@ -143,7 +139,7 @@ def _decode(reply: Reply, count: int, provider: str) -> list[list[float]]:
     return vectors  # type: ignore[return-value]  # every slot filled: count items, no repeats
 
 
-class OpenAIEmbeddings(BaseModel, Embeddings):
+class OpenAIEmbeddings(HiddenCredentials, BaseModel, Embeddings):
     """OpenAI embedding models (and OpenAI-compatible servers) through `/v1/embeddings`.
 
     A drop-in for LangChain's `OpenAIEmbeddings`: same parameters, environment variables and
@@ -218,30 +214,13 @@ class OpenAIEmbeddings(BaseModel, Embeddings):
         super().__init__(**data)
         self._connect()  # settings that cannot work fail here, not on the first call
 
-    @field_validator(*_PARAM_FIELDS, mode="before")
-    @classmethod
-    def _reveal_credentials(cls, value: Any) -> Any:
-        return reveal_credentials(value)
-
-    @field_serializer(*_PARAM_FIELDS)
-    def _serialize_params(self, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return hide_credentials(value)
-
-    @field_serializer(*_URL_FIELDS, check_fields=False)
-    def _serialize_url(self, value: str | None) -> str | None:
-        return hide_url_password(value)
-
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         fields = type(self).model_fields
         for name, value in super().__repr_args__():
             info = fields.get(name or "")
             if info is not None and value == info.get_default(call_default_factory=True):
                 continue  # only what differs from the defaults, as ChatOpenAI's repr
-            if name in _PARAM_FIELDS:
-                value = hide_credentials(value)
-            elif name in _URL_FIELDS:
-                value = hide_url_password(value)
-            yield name, value
+            yield name, hide_field(name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in ("api_key", "azure_ad_token") and isinstance(value, str):

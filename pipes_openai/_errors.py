@@ -51,6 +51,7 @@ server-provided text before building the error. Errors pickle with all their att
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pipes_openai._pipes import ChatModelError
@@ -76,12 +77,18 @@ __all__ = [
     "StreamError",
     "StreamEventError",
     "StreamIncompleteError",
-    "error_from_status",
 ]
 
 
 class OpenAIError(ChatModelError):
     """Base class of every error raised by `pipes_openai`."""
+
+    status_code: int | None
+    error_type: str | None
+    code: str | None
+    param: str | None
+    request_id: str | None
+    attempts: int
 
     def __init__(
         self,
@@ -95,22 +102,18 @@ class OpenAIError(ChatModelError):
         attempts: int = 1,
         body: Any = None,
     ) -> None:
-        super().__init__(
-            message,
-            status_code=status_code,
-            error_type=error_type,
-            code=code,
-            param=param,
-            request_id=request_id,
-            attempts=attempts,
-        )
+        details = {
+            "status_code": status_code,
+            "error_type": error_type,
+            "code": code,
+            "param": param,
+            "request_id": request_id,
+            "attempts": attempts,
+        }
+        super().__init__(message, **details)
         self.message = message
-        self.status_code = status_code
-        self.error_type = error_type
-        self.code = code
-        self.param = param
-        self.request_id = request_id
-        self.attempts = attempts
+        # The same details as attributes (`exc.status_code` ...), written once.
+        self.__dict__.update(details)
         self.body = body
 
     def __str__(self) -> str:
@@ -273,6 +276,19 @@ _ADVICE: dict[type[OpenAIError], str] = {
 }
 
 
+def error_details(err: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """The `error_type`, `code` and `param` of an API error object (`{"type": ...}`), each
+    `None` where the server sent none or a value of the wrong type (a code may be a number)."""
+    error_type = err.get("type")
+    code = err.get("code")
+    param = err.get("param")
+    return (
+        error_type if isinstance(error_type, str) else None,
+        str(code) if code is not None else None,
+        param if isinstance(param, str) else None,
+    )
+
+
 def _describe(status_code: int, error_type: str | None, code: str | None, param: str | None) -> str:
     parts = [str(status_code)]
     parts.extend(
@@ -314,10 +330,7 @@ def error_from_status(
         server_message = raw_text.strip()[:500] or "(empty body)"
     if not isinstance(server_message, str):
         server_message = str(server_message)
-    error_type = err.get("type") if isinstance(err.get("type"), str) else None
-    raw_code = err.get("code")
-    code = str(raw_code) if raw_code is not None else None
-    param = err.get("param") if isinstance(err.get("param"), str) else None
+    error_type, code, param = error_details(err)
 
     cls: type[APIStatusError] | type[ContentFilterError]
     if code == "context_length_exceeded" or (

@@ -29,6 +29,7 @@ from pipes_openai._errors import (
     ResponseTooLargeError,
     StreamEventError,
     StreamIncompleteError,
+    error_details,
     error_from_status,
 )
 from pipes_openai._timeouts import Timeouts
@@ -198,14 +199,14 @@ def stream_event_error(
     if not isinstance(err, dict):
         err = {"message": str(err)}
     message = policy.scrub(str(err.get("message") or err))
-    code = err.get("code")
+    error_type, code, param = error_details(err)
     return StreamEventError(
         f"{policy.provider} reported an error in the middle of the stream: {message}. The "
         "partial output was discarded; retry the request (a server error mid-stream is "
         "usually transient).",
-        error_type=err.get("type") if isinstance(err.get("type"), str) else None,
-        code=str(code) if code is not None else None,
-        param=err.get("param") if isinstance(err.get("param"), str) else None,
+        error_type=error_type,
+        code=code,
+        param=param,
         request_id=request_id,
         attempts=attempts,
         body=obj,

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from pipes_openai._deadline import head_deadline, lift
 from pipes_openai._errors import ResponseTooLargeError
 from pipes_openai._exchange import CHUNK, OPEN, SLEEP, Flow, Reply, exchange
 from pipes_openai._pools import LoopPools, async_pools, sync_sender
@@ -384,7 +385,13 @@ class HTTPEngine:
         if client is None:
             sender = sync_sender(self._key, self._timeout)
             if isinstance(sender, httpx.HTTPTransport):
-                return sender.handle_request(_request(url, body, headers, timeout, method))
+                # httpcore's read timeout is per read: the head of the reply gets the
+                # attempt's wall-clock deadline too (see pipes_openai._deadline).
+                token = head_deadline(self.timeouts.event if stream else self.timeouts.total)
+                try:
+                    return sender.handle_request(_request(url, body, headers, timeout, method))
+                finally:
+                    lift(token)
             client = sender
         request = client.build_request(
             method, url, content=body or None, headers=headers, timeout=timeout
@@ -408,7 +415,11 @@ class HTTPEngine:
         try:
             if isinstance(sender, httpx.AsyncHTTPTransport):
                 request = _request(url, body, headers, timeout)
-                response = await sender.handle_async_request(request)
+                token = head_deadline(self.timeouts.event if stream else self.timeouts.total)
+                try:
+                    response = await sender.handle_async_request(request)
+                finally:
+                    lift(token)
             else:
                 request = sender.build_request(
                     "POST", url, content=body, headers=headers, timeout=timeout

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -23,7 +24,13 @@ from pipes_openai._wire import is_o_series, is_reasoning_model, messages_to_wire
 if TYPE_CHECKING:
     from pipes_openai._base import BaseChatOpenAI
 
-__all__ = ["ENCODER", "build_body", "pydantic_response_format"]
+__all__ = [
+    "ENCODER",
+    "add_call_keywords",
+    "build_body",
+    "json_schema_format",
+    "pydantic_response_format",
+]
 
 # One encoder for the process: json.dumps() with options builds a new encoder per call.
 ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -82,11 +89,7 @@ def build_body(
     stop_value = stop if stop is not None else llm.stop
     if stop_value:
         body["stop"] = stop_value
-    if llm.model_kwargs:
-        body.update(llm.model_kwargs)
-    for key, value in kwargs.items():
-        if value is not None and key not in _LOCAL_KWARGS:
-            body[key] = value
+    add_call_keywords(llm, body, kwargs, _LOCAL_KWARGS)
     if "max_tokens" in body and llm.max_tokens_param != "max_tokens":
         # A call's max_tokens= goes under the name the target expects too.
         key = _max_tokens_key(llm, model)
@@ -107,14 +110,32 @@ def build_body(
     return body
 
 
+def add_call_keywords(
+    llm: BaseChatOpenAI, body: dict[str, Any], kwargs: Mapping[str, Any], local: frozenset[str]
+) -> None:
+    """`model_kwargs`, then the call's keywords (those set, but not the `local` ones that
+    steer pipes_openai), over `body`: what a call passes wins over the model's fields."""
+    if llm.model_kwargs:
+        body.update(llm.model_kwargs)
+    for key, value in kwargs.items():
+        if value is not None and key not in local:
+            body[key] = value
+
+
 def pydantic_response_format(model: type[BaseModel]) -> dict[str, Any]:
     from pipes import convert_to_openai_tool
 
-    function = convert_to_openai_tool(model, strict=True)["function"]
+    return json_schema_format(convert_to_openai_tool(model, strict=True), strict=True)
+
+
+def json_schema_format(tool: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
+    """The `response_format` asking for JSON that fits `tool`'s parameters (an OpenAI tool,
+    as `convert_to_openai_tool` makes it), under its name and description."""
+    function = tool["function"]
     json_schema: dict[str, Any] = {
         "name": function["name"],
         "schema": function.get("parameters", {}),
-        "strict": True,
+        "strict": strict,
     }
     if function.get("description"):
         json_schema["description"] = function["description"]

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from pipes_openai._errors import OpenAIConfigurationError
 from pipes_openai._pipes import AIMessage, BaseMessage
+from pipes_openai._request import add_call_keywords, pydantic_response_format
 from pipes_openai._wire import is_o_series
 
 if TYPE_CHECKING:
@@ -137,8 +138,6 @@ def _tool_choice(choice: Any) -> Any:
 def _text_format(response_format: Any) -> dict[str, Any] | None:
     """`response_format` (Chat Completions) as the Responses API's `text.format`."""
     if isinstance(response_format, type) and issubclass(response_format, BaseModel):
-        from pipes_openai._request import pydantic_response_format
-
         response_format = pydantic_response_format(response_format)
     if not isinstance(response_format, Mapping):
         return None
@@ -185,11 +184,7 @@ def build_responses_body(
         body["reasoning"] = {"effort": llm.reasoning_effort}
     if llm.verbosity is not None:
         body["text"] = {"verbosity": llm.verbosity}
-    if llm.model_kwargs:
-        body.update(llm.model_kwargs)
-    for key, value in kwargs.items():
-        if value is not None and key not in _LOCAL_KWARGS:
-            body[key] = value
+    add_call_keywords(llm, body, kwargs, _LOCAL_KWARGS)
     for legacy in ("max_tokens", "max_completion_tokens"):
         if legacy in body:
             body["max_output_tokens"] = body.pop(legacy)

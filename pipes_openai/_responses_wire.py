@@ -29,7 +29,7 @@ from typing import Any
 
 from pipes_openai._errors import ResponseProtocolError
 from pipes_openai._pipes import AIMessage, PipesError, UsageMetadata, parse_openai_tool_calls
-from pipes_openai._wire import MALFORMED, token_count
+from pipes_openai._wire import MALFORMED, token_count, usage_totals
 
 __all__ = [
     "BUILTIN_ITEMS",
@@ -73,13 +73,7 @@ FUNCTION_CALL_IDS = "__openai_function_call_ids__"  # langchain-openai's v0 key
 
 def responses_usage(usage: Mapping[str, Any]) -> UsageMetadata:
     """Responses `usage` to `usage_metadata` (cached and reasoning tokens included)."""
-    input_tokens = token_count(usage.get("input_tokens"))
-    output_tokens = token_count(usage.get("output_tokens"))
-    result: UsageMetadata = {
-        "input_tokens": input_tokens,
-        "output_tokens": output_tokens,
-        "total_tokens": token_count(usage.get("total_tokens")) or input_tokens + output_tokens,
-    }
+    result = usage_totals(usage, "input_tokens", "output_tokens")
     cached = (usage.get("input_tokens_details") or {}).get("cached_tokens")
     reasoning = (usage.get("output_tokens_details") or {}).get("reasoning_tokens")
     if cached is not None:

@@ -9,7 +9,9 @@ and the object never shows a value in its `repr`.
 
 Which headers and query parameters are credentials is decided here too
 (`is_credential_name`), with the helpers that hide them in reprs and dumps
-(`hide_credentials`) and find the password in a URL (`url_passwords`).
+(`hide_credentials`) and find the password in a URL (`url_passwords`), and the mixin that
+keeps the credential-bearing fields of the chat and embeddings models hidden
+(`HiddenCredentials`).
 
 Example:
     ```python
@@ -27,12 +29,16 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_serializer, field_validator
 
 __all__ = [
+    "PARAM_FIELDS",
     "REDACTED",
+    "URL_FIELDS",
+    "HiddenCredentials",
     "Secrets",
     "credential_values",
+    "hide_field",
     "hide_credentials",
     "hide_url_password",
     "is_credential_name",
@@ -143,6 +149,52 @@ def hide_url_password(url: str | None) -> str | None:
 
 
 # JSON's two-character escapes; a server may use them instead of \uXXXX.
+# Fields whose credential entries (see is_credential_name) are hidden in reprs, dumps and cache
+# keys, and scrubbed from errors.
+PARAM_FIELDS = ("default_headers", "default_query")
+# URL fields whose user-info password (``https://user:pw@proxy/v1``) is hidden the same way.
+URL_FIELDS = ("base_url", "azure_endpoint")
+
+
+def hide_field(name: str | None, value: Any) -> Any:
+    """`value` of field `name` as a repr may show it (credentials and URL passwords hidden)."""
+    if name in PARAM_FIELDS:
+        return hide_credentials(value)
+    if name in URL_FIELDS:
+        return hide_url_password(value)
+    return value
+
+
+class HiddenCredentials:
+    """The pydantic validators and serializers of a model with the connection fields
+    (`default_headers`, `default_query`, `base_url`, `azure_endpoint`): credentials are
+    accepted as `SecretStr` and never dumped as their values.
+
+    Example:
+        ```python
+        class Client(HiddenCredentials, BaseModel):
+            default_headers: dict[str, str] | None = None
+        ```
+    """
+
+    @field_validator(*PARAM_FIELDS, mode="before", check_fields=False)
+    @classmethod
+    def _reveal_credentials(cls, value: Any) -> Any:
+        # Accept SecretStr values (what model_dump() gives for credentials): dump and
+        # validate round-trip as they do for api_key.
+        return reveal_credentials(value)
+
+    @field_serializer(*PARAM_FIELDS, check_fields=False)
+    def _serialize_params(self, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # model_dump() (and so the cache key) gets SecretStr, model_dump_json() '**********'.
+        return hide_credentials(value)
+
+    @field_serializer(*URL_FIELDS, check_fields=False)
+    def _serialize_url(self, value: str | None) -> str | None:
+        # Masked in dumps too (so in cache keys): a dump does not carry a URL password.
+        return hide_url_password(value)
+
+
 _SHORT_ESCAPES = {
     '"': r"\\\"",
     "\\": r"\\\\",

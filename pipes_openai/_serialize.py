@@ -30,29 +30,34 @@ def _has_password(url: object) -> bool:
     return isinstance(url, str) and any(url_passwords(url))
 
 
+def _langchain_ids(module: str, lc_module: str, name: str) -> tuple[list[str], list[list[str]]]:
+    # The id LangChain's `dumpd` writes for a chat model, and the other paths its `loads`
+    # accepts for it (langchain_openai's modules and re-exports).
+    also = [
+        ["langchain_openai", "chat_models", lc_module, name],
+        ["langchain_openai", "chat_models", name],
+        ["langchain_openai", name],
+    ]
+    return ["langchain", "chat_models", module, name], also
+
+
 def register() -> None:
     """Register both classes (Azure lazily: its module is imported only when needed)."""
+    lc_id, also = _langchain_ids("openai", "base", "ChatOpenAI")
     register_serializable(
         "pipes_openai._chat:ChatOpenAI",
-        ["langchain", "chat_models", "openai", "ChatOpenAI"],
-        also=[
-            ["langchain_openai", "chat_models", "base", "ChatOpenAI"],
-            ["langchain_openai", "chat_models", "ChatOpenAI"],
-            ["langchain_openai", "ChatOpenAI"],
-        ],
+        lc_id,
+        also=also,
         names=_NAMES,
         secrets={"api_key": "OPENAI_API_KEY"},
         secret_entries=_CREDENTIALS,
         secret_if={"base_url": _has_password},
     )
+    lc_id, also = _langchain_ids("azure_openai", "azure", "AzureChatOpenAI")
     register_serializable(
         "pipes_openai._azure:AzureChatOpenAI",
-        ["langchain", "chat_models", "azure_openai", "AzureChatOpenAI"],
-        also=[
-            ["langchain_openai", "chat_models", "azure", "AzureChatOpenAI"],
-            ["langchain_openai", "chat_models", "AzureChatOpenAI"],
-            ["langchain_openai", "AzureChatOpenAI"],
-        ],
+        lc_id,
+        also=also,
         names={
             **_NAMES,
             "azure_deployment": "deployment_name",

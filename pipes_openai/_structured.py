@@ -33,6 +33,7 @@ from pipes_openai._pipes import (
     RunnableConfig,
     StructuredOutputWithRaw,
 )
+from pipes_openai._request import json_schema_format
 
 if TYPE_CHECKING:
     from pipes_openai._base import BaseChatOpenAI
@@ -212,15 +213,7 @@ def build_structured_output(
                 raise
             use_strict = False
             tool = convert_to_openai_tool(schema, strict=False)
-        function = tool["function"]
-        json_schema: dict[str, Any] = {
-            "name": function["name"],
-            "schema": function.get("parameters", {}),
-            "strict": use_strict,
-        }
-        if function.get("description"):
-            json_schema["description"] = function["description"]
-        bound = model.bind(response_format={"type": "json_schema", "json_schema": json_schema})
+        bound = model.bind(response_format=json_schema_format(tool, strict=use_strict))
     parser = StructuredOutputParser(
         tool_name=tool_name, pydantic_model=pydantic_model, provider=model.provider_name
     )

@@ -20,8 +20,9 @@ class Timeouts(NamedTuple):
     """Timeouts in seconds (`None` disables one; the defaults are all finite).
 
     `total` is the deadline of each attempt of a plain request, from sending it to the last
-    byte of the reply: a server that sends its body one byte at a time cannot extend it (it also
-    bounds each single read, as httpx has no wall-clock deadline of its own). `connect` bounds
+    byte of the reply: a server that sends its headers or body one byte at a time cannot extend
+    it (it also bounds each single read, as httpx has no wall-clock deadline of its own; the
+    headers' reads are capped at what is left of it by `pipes_openai._deadline`). `connect` bounds
     connection set-up. `stream_chunk` bounds the wait for each streamed event (the first one
     included), however many bytes trickle in meanwhile.
     """

@@ -53,6 +53,7 @@ __all__ = [
     "source_type",
     "token_count",
     "usage_to_metadata",
+    "usage_totals",
 ]
 
 _O_SERIES = re.compile(r"^o\d")
@@ -303,15 +304,21 @@ def token_count(value: Any) -> int:
         return 0
 
 
-def usage_to_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
-    """OpenAI `usage` to `usage_metadata` (cached and reasoning token details included)."""
-    input_tokens = token_count(usage.get("prompt_tokens"))
-    output_tokens = token_count(usage.get("completion_tokens"))
-    result: UsageMetadata = {
+def usage_totals(usage: Mapping[str, Any], input_key: str, output_key: str) -> UsageMetadata:
+    """The three token counts of a `usage` object whose API names its input and output
+    counts `input_key` and `output_key` (a missing total is their sum)."""
+    input_tokens = token_count(usage.get(input_key))
+    output_tokens = token_count(usage.get(output_key))
+    return {
         "input_tokens": input_tokens,
         "output_tokens": output_tokens,
         "total_tokens": token_count(usage.get("total_tokens")) or input_tokens + output_tokens,
     }
+
+
+def usage_to_metadata(usage: Mapping[str, Any]) -> UsageMetadata:
+    """OpenAI `usage` to `usage_metadata` (cached and reasoning token details included)."""
+    result = usage_totals(usage, "prompt_tokens", "completion_tokens")
     prompt_details = usage.get("prompt_tokens_details") or {}
     completion_details = usage.get("completion_tokens_details") or {}
     input_details = {
@@ -359,12 +366,23 @@ def reasoning_text(message: AIMessage) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _reasoning(message: Mapping[str, Any]) -> Any:
+def _reasoning(message: Mapping[str, Any]) -> str | None:
     # vLLM/DeepSeek: "reasoning_content"; newer vLLM, Ollama, OpenRouter: "reasoning".
     value = message.get("reasoning_content")
     if value is None:
         value = message.get("reasoning")
     return value if isinstance(value, str) else None
+
+
+def _refusal_and_reasoning(message: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+    # The `additional_kwargs` a message or a delta starts with, and its reasoning text.
+    additional: dict[str, Any] = {}
+    if message.get("refusal"):
+        additional["refusal"] = message["refusal"]
+    reasoning = _reasoning(message)
+    if reasoning:
+        additional["reasoning_content"] = reasoning
+    return additional, reasoning
 
 
 # What indexing into a wrongly-typed server body raises (a list where an object belongs, an
@@ -412,12 +430,7 @@ def _completion_to_message(data: Any, model: str | None, index: int = 0) -> AIMe
     choice = choices[index]
     raw = choice.get("message") or {}
     content = raw.get("content")
-    additional: dict[str, Any] = {}
-    if raw.get("refusal"):
-        additional["refusal"] = raw["refusal"]
-    reasoning = _reasoning(raw)
-    if reasoning:
-        additional["reasoning_content"] = reasoning
+    additional, reasoning = _refusal_and_reasoning(raw)
     for key in ("audio", "function_call", "annotations"):
         if raw.get(key):
             additional[key] = raw[key]
@@ -537,12 +550,8 @@ class StreamState:
         logprobs = choice.get("logprobs")
         raw_calls = delta.get("tool_calls")
         fields: dict[str, Any] = {"content": content, "id": data.get("id")}
-        additional: dict[str, Any] = {}
-        if delta.get("refusal"):
-            additional["refusal"] = delta["refusal"]
-        reasoning = _reasoning(delta)
+        additional, reasoning = _refusal_and_reasoning(delta)
         if reasoning:
-            additional["reasoning_content"] = reasoning
             self._blocks = True
         if self._blocks:
             blocks: list[Any] = []

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pipes_openai import ResponseTooLargeError
+from pipes_openai import ChatOpenAI, ResponseTooLargeError
 from pipes_openai._errors import APITimeoutError
 from pipes_openai._http import HTTPEngine, Timeouts
 
@@ -49,6 +49,16 @@ def _drip_sse(conn: socket.socket, stop: Callable[[], bool]) -> None:
         time.sleep(_DRIP)
 
 
+def _drip_head(conn: socket.socket, stop: Callable[[], bool]) -> None:
+    # The headers themselves one byte at a time: httpcore's read timeout is per read.
+    head = _head("application/json", 100_000)[:-2] + b"x-pad: " + b"a" * 50_000
+    for byte in head:
+        if stop():
+            return
+        conn.sendall(bytes([byte]))
+        time.sleep(_DRIP)
+
+
 def _endless_events(conn: socket.socket, stop: Callable[[], bool]) -> None:
     conn.sendall(_head("text/event-stream"))
     block = _EVENT * 200
@@ -73,6 +83,7 @@ def _endless_line(conn: socket.socket, stop: Callable[[], bool]) -> None:
 _BEHAVIOURS: dict[str, Callable[[socket.socket, Callable[[], bool]], None]] = {
     "drip-json": _drip_json,
     "drip-sse": _drip_sse,
+    "drip-head": _drip_head,
     "endless-events": _endless_events,
     "huge-body": _huge_body,
     "endless-line": _endless_line,
@@ -174,6 +185,37 @@ async def test_a_dripping_reply_cannot_extend_the_deadline_async(server: Hostile
     with pytest.raises(APITimeoutError, match="deadline"):
         await engine().apost(server.url("drip-json"), BODY, HEADERS)
     assert time.monotonic() - started < 5 * DEADLINE
+
+
+def test_dripping_headers_cannot_extend_the_deadline(server: HostileServer) -> None:
+    exc, took = _timed(lambda: engine().post(server.url("drip-head"), BODY, HEADERS))
+    assert isinstance(exc, APITimeoutError), exc
+    assert took < 5 * DEADLINE
+    assert "timeout=" in str(exc)
+    assert KEY not in str(exc)
+
+
+async def test_dripping_headers_cannot_extend_the_deadline_async(server: HostileServer) -> None:
+    started = time.monotonic()
+    with pytest.raises(APITimeoutError, match="timeout="):
+        await engine().apost(server.url("drip-head"), BODY, HEADERS)
+    assert time.monotonic() - started < 5 * DEADLINE
+
+
+def test_a_stream_with_dripping_headers_times_out(server: HostileServer) -> None:
+    eng = engine(timeouts=Timeouts(total=10, connect=1, stream_chunk=DEADLINE))
+    exc, took = _timed(lambda: list(eng.stream(server.url("drip-head"), BODY, HEADERS)))
+    assert isinstance(exc, APITimeoutError), exc
+    assert took < 5 * DEADLINE
+
+
+def test_chat_invoke_against_dripping_headers_ends_by_its_timeout(server: HostileServer) -> None:
+    base_url = server.url("drip-head").removesuffix("/chat/completions")
+    llm = ChatOpenAI(base_url=base_url, api_key=KEY, timeout=DEADLINE, max_retries=0)
+    exc, took = _timed(lambda: llm.invoke("hi"))
+    assert isinstance(exc, APITimeoutError), exc
+    assert took < 5 * DEADLINE
+    assert KEY not in str(exc)
 
 
 def test_invoke_of_a_server_that_streams_forever_ends_in_time(server: HostileServer) -> None:

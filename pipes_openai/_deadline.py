@@ -1,0 +1,163 @@
+"""A wall-clock deadline for the socket reads of a reply's head.
+
+httpcore bounds each socket read by the read timeout, never a whole phase: a server that sends
+its response headers one byte at a time, each byte within the timeout, would keep a call
+waiting far past its deadline (up to httpcore's 100 KiB header limit). The shared transports
+(sync and async) therefore read through streams that cap each read at the time left until
+the deadline the engine set for this thread or task (`head_deadline`) while it waits for a
+reply's head. The body is bounded by the exchange itself (`pipes_openai._exchange`), so the
+deadline is set for the head only; outside it, a read costs one context-variable lookup.
+
+Example:
+    ```python
+    transport = httpx.HTTPTransport()
+    install(transport)
+    token = head_deadline(30.0)  # before handle_request
+    try:
+        response = transport.handle_request(request)
+    finally:
+        lift(token)  # the head has arrived (or failed)
+    ```
+"""
+
+# ruff: noqa: ASYNC109  (the `timeout` parameters are httpcore's network-stream interface)
+
+from __future__ import annotations
+
+from contextvars import ContextVar, Token
+from time import monotonic
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    import httpcore  # loaded by httpx's first transport, not by `import pipes_openai`
+
+__all__ = ["head_deadline", "install", "lift"]
+
+# A context variable, not a thread-local: each thread and each asyncio task has its own.
+_deadline: ContextVar[float | None] = ContextVar("pipes_openai_head_deadline", default=None)
+
+
+def head_deadline(window: float | None) -> Token[float | None]:
+    """Cap this thread's (or task's) socket reads at `window` seconds from now (`None`: no
+    cap); hand the token to `lift` once the head has arrived or failed."""
+    return _deadline.set(None if window is None else monotonic() + window)
+
+
+def lift(token: Token[float | None]) -> None:
+    """Undo `head_deadline`."""
+    _deadline.reset(token)
+
+
+def _capped(deadline: float, timeout: float | None) -> float | None:
+    # The read timeout, lowered to what is left until the deadline.
+    left = deadline - monotonic()
+    if left <= 0:
+        import httpcore  # loaded already: the transport reading here imported it
+
+        raise httpcore.ReadTimeout("the reply's head did not arrive by the deadline")
+    return left if timeout is None or left < timeout else timeout
+
+
+# The wrappers pass every argument through as httpcore gives it; only `read` changes. They
+# follow httpcore's stream and backend interfaces without subclassing them, so that this
+# module does not load httpcore at `import pipes_openai` (httpx loads it lazily too).
+
+
+class _Stream:
+    """A blocking network stream whose reads never wait past the deadline."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        # Once per network read of every reply: no deadline (a body) costs one lookup.
+        deadline = _deadline.get()
+        if deadline is not None:
+            timeout = _capped(deadline, timeout)
+        return self._stream.read(max_bytes, timeout)
+
+    def write(self, *args: Any, **kwargs: Any) -> None:
+        self._stream.write(*args, **kwargs)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, *args: Any, **kwargs: Any) -> _Stream:
+        return _Stream(self._stream.start_tls(*args, **kwargs))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _AsyncStream:
+    """`_Stream` on an event loop."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        deadline = _deadline.get()
+        if deadline is not None:
+            timeout = _capped(deadline, timeout)
+        return await self._stream.read(max_bytes, timeout)
+
+    async def write(self, *args: Any, **kwargs: Any) -> None:
+        await self._stream.write(*args, **kwargs)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(self, *args: Any, **kwargs: Any) -> _AsyncStream:
+        return _AsyncStream(await self._stream.start_tls(*args, **kwargs))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _Backend:
+    """httpcore's blocking network backend, its streams wrapped in `_Stream`."""
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(self, *args: Any, **kwargs: Any) -> _Stream:
+        return _Stream(self._backend.connect_tcp(*args, **kwargs))
+
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> _Stream:
+        return _Stream(self._backend.connect_unix_socket(*args, **kwargs))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class _AsyncBackend:
+    """`_Backend` on an event loop."""
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
+        self._backend = backend
+
+    async def connect_tcp(self, *args: Any, **kwargs: Any) -> _AsyncStream:
+        return _AsyncStream(await self._backend.connect_tcp(*args, **kwargs))
+
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> _AsyncStream:
+        return _AsyncStream(await self._backend.connect_unix_socket(*args, **kwargs))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+def install(transport: httpx.HTTPTransport | httpx.AsyncHTTPTransport) -> None:
+    """Make `transport`'s new connections read through the deadline-capped streams.
+
+    httpx has no public parameter for httpcore's network backend, so the pool's attribute is
+    set (tests/openai/test_openai_hostile.py fails if a new httpx stops reading it).
+    """
+    pool: Any = transport._pool
+    wrap = _Backend if isinstance(transport, httpx.HTTPTransport) else _AsyncBackend
+    pool._network_backend = wrap(pool._network_backend)
