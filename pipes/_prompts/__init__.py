@@ -13,8 +13,9 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pipes._lazy import lazy_getattr
 
 # The templates load on first use of their names, so importing a provider does not load the
 # template engines. The prompt values they produce live one layer down, in pipes._messages.
@@ -67,13 +68,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pipes._prompts' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("pipes._prompts", _LAZY, globals())
 
 
 __all__ = [
