@@ -113,6 +113,7 @@ from __future__ import annotations
 
 from ._cassette import CassetteMiss
 from ._limits import Limits
+from ._models import DEFAULT_MODELS, ModelSpec
 from ._process import EmulatorProcess
 from ._quirks import Quirk
 from ._recording import RecordedRequest
@@ -122,11 +123,13 @@ from ._synth import synthesize
 from ._wire import count_tokens, tokenize
 
 __all__ = [
+    "DEFAULT_MODELS",
     "CassetteMiss",
     "Emulator",
     "EmulatorProcess",
     "Fault",
     "Limits",
+    "ModelSpec",
     "Quirk",
     "RecordedRequest",
     "Reply",
