@@ -8,7 +8,8 @@ API gives: an unknown id is a 404 `model_not_found`, an embeddings model on Chat
 Completions a 404; a prompt over the window a 400 `context_length_exceeded`, and
 `max_tokens` / `max_completion_tokens` / `max_output_tokens` over the output limit a 400.
 
-`ft:` fine-tune ids (`ft:gpt-4o-mini-2024-07-18:org::id`) resolve to their base model. Azure
+`ft:` fine-tune ids (`ft:gpt-4o-mini-2024-07-18:org::id`) are served with their base model's
+kind and limits (the user's own models: the emulator cannot know which exist). Azure
 deployment names are the user's own (`/openai/deployments/{name}/...`): they are not checked;
 when the deployment (or the body's `model`) names a known model, its limits apply.
 """
@@ -178,17 +179,24 @@ class ModelRegistry:
         self.any_model = any_model
 
     def find(self, model: str) -> ModelSpec | None:
-        """The spec of `model` (a fine-tune resolves to its base), `None` when unknown."""
+        """The spec of `model`, `None` when unknown. A fine-tune (`ft:BASE:org::id`) is the
+        user's own model, like an Azure deployment: always served, with its base's kind and
+        limits when the base is known."""
         spec = self.specs.get(model)
         if spec is None and model.startswith("ft:"):
-            spec = self.specs.get(model.split(":")[1])
+            base = self.specs.get(model.split(":")[1])
+            if base is None:
+                return ModelSpec(model, owned_by="user-emulator")
+            return ModelSpec(
+                model, base.context_window, base.max_output_tokens, base.kind, "user-emulator"
+            )
         return spec
 
     def retrieve(self, model: str) -> ModelSpec:
         """`GET /v1/models/{model}`: its spec, or the 404."""
         spec = self.find(model)
         if spec is not None:
-            return spec if spec.id == model else ModelSpec(model, owned_by="user-emulator")
+            return spec
         if self.any_model:
             return ModelSpec(model)
         raise _not_found(model)
