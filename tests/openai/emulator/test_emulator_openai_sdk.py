@@ -162,7 +162,9 @@ async def test_async_client(emulator: Emulator) -> None:
     async with openai.AsyncOpenAI(base_url=emulator.base_url, api_key="x", max_retries=0) as client:
         completion = await client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
         assert completion.choices[0].message.content == MESSAGES[0]["content"]
-        stream = await client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+        stream = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True
+        )
         text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
         assert text == MESSAGES[0]["content"]
 

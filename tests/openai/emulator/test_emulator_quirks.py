@@ -67,7 +67,10 @@ def test_reject_null_content(quirky: tuple[Emulator, httpx.Client]) -> None:
     assert refused.status_code == 400
     assert refused.json()["error"]["param"] == "messages[1].content"
     messages[1]["content"] = ""
-    assert c.post("/chat/completions", json={"model": "gpt-4o-mini", "messages": messages}).status_code == 200
+    assert (
+        c.post("/chat/completions", json={"model": "gpt-4o-mini", "messages": messages}).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize("quirky", [["errors_as_500"]], indirect=True)

@@ -125,7 +125,10 @@ ERROR_CASES: list[tuple[str, Any]] = [
     ("unknown-role", {"model": "gpt-4o-mini", "messages": [{"role": "robot", "content": "x"}]}),
     (
         "orphan-tool-message",
-        {"model": "gpt-4o-mini", "messages": [{"role": "tool", "tool_call_id": "c1", "content": "x"}]},
+        {
+            "model": "gpt-4o-mini",
+            "messages": [{"role": "tool", "tool_call_id": "c1", "content": "x"}],
+        },
     ),
     ("bad-temperature", chat(temperature=3)),
     ("top-logprobs-without-logprobs", chat(top_logprobs=2)),

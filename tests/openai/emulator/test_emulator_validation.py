@@ -26,7 +26,12 @@ CASES: list[tuple[str, Any, str | None, str]] = [
         "messages[0].role",
         "'robot'",
     ),
-    ("missing-role", {"model": "gpt-4o-mini", "messages": [{"content": "x"}]}, "messages[0].role", "role"),
+    (
+        "missing-role",
+        {"model": "gpt-4o-mini", "messages": [{"content": "x"}]},
+        "messages[0].role",
+        "role",
+    ),
     (
         "missing-content",
         {"model": "gpt-4o-mini", "messages": [{"role": "user"}]},
