@@ -226,12 +226,14 @@ class ModelRegistry:
                 "This is not a chat model and thus not supported in the v1/chat/completions"
                 " endpoint. Did you mean to use v1/completions?",
                 param="model",
+                code=None,
             )
         if endpoint == "chat" and spec.kind == "responses":
             raise ApiError(
                 404,
                 "This model is only supported in v1/responses and not in v1/chat/completions.",
                 param="model",
+                code=None,
             )
         return spec
 
