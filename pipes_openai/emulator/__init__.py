@@ -93,8 +93,8 @@ token; a prompt costs 3 tokens per message + 3; an image 85; audio 1 per 1 KiB o
 
 Error bodies are the API's `{"error": {"message", "type", "param", "code"}}`, `null` where it
 sends null. Requests are validated like the real API (400 `invalid_request_error` with
-`param` and `code`; malformed JSON, missing `model`/`messages`, unknown roles, a tool message without
-a pending tool call, out-of-range parameters, unknown `tool_choice` functions, JSON mode
+`param` and `code`; malformed JSON, missing `model`/`messages`, unknown roles, a tool message
+without a pending tool call, out-of-range parameters, unknown `tool_choice` functions, JSON mode
 without the word "json", strict schemas that break OpenAI's strict rules). Reasoning models
 (`o1`, `o3`, `o4-mini`, `gpt-5`...) refuse `max_tokens` (use `max_completion_tokens`)
 and `temperature`/`top_p` other than 1, and report hidden reasoning tokens in their usage;
