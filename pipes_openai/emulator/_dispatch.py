@@ -185,6 +185,7 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi, ResponsesAPI):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
 
             def streaming(plan: Plan, reply: Reply | None, fault: Fault | None) -> Awaitable[bool]:
+                plan.system_fingerprint = self.system_fingerprint
                 return stream_reply(conn, plan, include_usage, fault, ex, self.quirks)
 
         return self._answer(conn, ex, body, seq, render=self._render_chat, stream=streaming)

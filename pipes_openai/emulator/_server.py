@@ -175,6 +175,11 @@ class Emulator(Dispatcher, Startable):
         return f"{self.url}/v1"
 
     @property
+    def models(self) -> tuple[ModelSpec, ...]:
+        """The models served (see `Emulator(models=..., any_model=...)`)."""
+        return tuple(self.model_registry.specs.values())
+
+    @property
     def requests(self) -> list[RecordedRequest]:
         """Every request received so far (oldest first), secrets redacted."""
         return self._requests
