@@ -176,7 +176,9 @@ def test_script_items_round_trip_through_json() -> None:
             delay=0.5,
             chunk_delay=0.1,
         ),
+        Reply("h", headers={"x-ratelimit-remaining-requests": "0"}),
         Fault.drop(after_chunks=3),
+        Fault.stream_error(2, message="m", code="c"),
         Fault.error(503, message="m", code="c", param="p", retry_after=1.5, headers={"x": "y"}),
         Fault.non_json(body="<html/>"),
     ]
