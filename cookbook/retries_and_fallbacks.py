@@ -19,7 +19,7 @@ RECOVERABLE = (InternalServerError, RateLimitError, APITimeoutError)
 
 
 def main(emulator: Emulator | None) -> None:
-    with Emulator() as self_hosted:
+    with Emulator(models=["local-llama"]) as self_hosted:  # the model it serves
         primary = ChatOpenAI(
             base_url=self_hosted.base_url, api_key="not-needed", model="local-llama", max_retries=1
         )

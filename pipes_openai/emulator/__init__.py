@@ -34,9 +34,23 @@ and SSE, typed events), `GET` / `DELETE /v1/responses/{id}`, `POST /v1/responses
 (also under Azure's `/openai/v1/`); the Files and Batch APIs (`/v1/files`: upload, list,
 retrieve, content, delete; `/v1/batches`: create, list, retrieve, cancel; also under
 `/openai/` for Azure), whose batches answer each line like a chat completion once
-`batch_delay` seconds have passed (or expire after `batch_expire_after`). Every response
-carries an `x-request-id` header. HTTP/1.1 with keep-alive, pipelining, chunked request
-bodies and `Expect: 100-continue`.
+`batch_delay` seconds have passed (or expire after `batch_expire_after`). HTTP/1.1 with
+keep-alive, pipelining, chunked request bodies and `Expect: 100-continue`.
+
+Headers, on every response as the API sends them (`._exchange`): `x-request-id`,
+`openai-processing-ms` (the handler's real time), `openai-version: 2020-10-01`,
+`openai-organization` (not on a 401), and `x-ratelimit-*` with `rpm` / `tpm`;
+`Reply(headers=...)` and `Fault.error(headers=...)` add or replace any.
+
+Models (`._models`): `Emulator(models=...)` takes ids or
+[`ModelSpec`][pipes_openai.emulator.ModelSpec]s (default `DEFAULT_MODELS`: current OpenAI ids
+and dated snapshots with their real context windows and output limits). On every endpoint an
+unknown model is a 404 `model_not_found` (the API's message, then how to add the model), a
+prompt over the window a 400 `context_length_exceeded`, `max_tokens` /
+`max_completion_tokens` / `max_output_tokens` over the model's limit a 400, and a model of the
+wrong kind (embedding on chat, chat on embeddings, Responses-only on chat) the API's refusal.
+`any_model=True` (`--any-model`) serves any id; `ft:` ids get their base's limits; Azure
+deployment names are not checked (a known model's name brings its limits).
 
 Every client is bounded (`Limits`: header and body size, header and idle timeouts, JSON
 depth, `n`, `top_logprobs`, `max_tokens` and the size of the reply a request asks for):
@@ -77,9 +91,10 @@ give deterministic per-token logprobs; `seed` is accepted. Token counts come fro
 word/punctuation tokenizer (each word or punctuation mark with its leading whitespace is one
 token; a prompt costs 3 tokens per message + 3; an image 85; audio 1 per 1 KiB of base64).
 
-Requests are validated like the real API (400 `invalid_request_error` with `param` and
-`code`; malformed JSON, missing `model`/`messages`, unknown roles, a tool message without
-a pending tool call, out-of-range parameters, unknown `tool_choice` functions, JSON mode
+Error bodies are the API's `{"error": {"message", "type", "param", "code"}}`, `null` where it
+sends null. Requests are validated like the real API (400 `invalid_request_error` with
+`param` and `code`; malformed JSON, missing `model`/`messages`, unknown roles, a tool message
+without a pending tool call, out-of-range parameters, unknown `tool_choice` functions, JSON mode
 without the word "json", strict schemas that break OpenAI's strict rules). Reasoning models
 (`o1`, `o3`, `o4-mini`, `gpt-5`...) refuse `max_tokens` (use `max_completion_tokens`)
 and `temperature`/`top_p` other than 1, and report hidden reasoning tokens in their usage;
@@ -113,6 +128,7 @@ from __future__ import annotations
 
 from ._cassette import CassetteMiss
 from ._limits import Limits
+from ._models import DEFAULT_MODELS, ModelSpec
 from ._process import EmulatorProcess
 from ._quirks import Quirk
 from ._recording import RecordedRequest
@@ -122,11 +138,13 @@ from ._synth import synthesize
 from ._wire import count_tokens, tokenize
 
 __all__ = [
+    "DEFAULT_MODELS",
     "CassetteMiss",
     "Emulator",
     "EmulatorProcess",
     "Fault",
     "Limits",
+    "ModelSpec",
     "Quirk",
     "RecordedRequest",
     "Reply",

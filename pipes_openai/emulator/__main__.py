@@ -8,8 +8,10 @@ Example:
     python -m pipes_openai.emulator --upstream https://api.openai.com/v1 --record cassette.json
     ```
 
-`--script` is a JSON list: strings are text replies, objects are `Reply` fields (`tool_calls`
-as `[{"name", "arguments"}]`) or faults (`{"fault": "status", "status": 429}`).
+`--model ID[:CONTEXT[:OUTPUT]]` (repeatable) serves a model beside the default ones
+(`--model my-model:8192:1024`); `--any-model` serves every id. `--script` is a JSON list:
+strings are text replies, objects are `Reply` fields (`tool_calls` as
+`[{"name", "arguments"}]`) or faults (`{"fault": "status", "status": 429}`).
 
 One line per request goes to stderr (`POST /v1/chat/completions 200 0.4 ms`) unless
 `--quiet`. The bounds of `Limits` are options too (`--max-body-bytes`,
@@ -30,6 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._limits import Limits
+from ._models import DEFAULT_MODELS, ModelSpec, parse_model_option
 from ._quirks import Quirk
 from ._script import parse_script_item
 from ._server import Emulator
@@ -76,6 +79,20 @@ def _parser() -> argparse.ArgumentParser:
         "--tpm", type=int, help="emulate a tokens-per-minute limit (429s, x-ratelimit-*)"
     )
     parser.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        type=_model_option,
+        metavar="ID[:CONTEXT[:OUTPUT]]",
+        help="serve this model too, with its context window and output limit in tokens"
+        " (repeatable; a default model keeps its limits unless given)",
+    )
+    parser.add_argument(
+        "--any-model",
+        action="store_true",
+        help="serve every model id (unknown ones without limits) instead of a 404",
+    )
+    parser.add_argument(
         "--no-record-requests",
         action="store_true",
         help="do not keep received requests in memory (long runs, benchmarks)",
@@ -94,6 +111,19 @@ def _parser() -> argparse.ArgumentParser:
             help=f"default {spec.default}",
         )
     return parser
+
+
+def _model_option(text: str) -> ModelSpec:
+    try:
+        return parse_model_option(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _models(given: list[ModelSpec]) -> list[ModelSpec]:
+    """The default models, with `--model` ones added (or replacing a default of that id)."""
+    ids = {spec.id for spec in given}
+    return [*(m for m in DEFAULT_MODELS if m.id not in ids), *given]
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -144,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             log_requests=not args.quiet,
             rpm=args.rpm,
             tpm=args.tpm,
+            models=_models(args.model),
+            any_model=args.any_model,
         )
         if args.script is not None:
             items = json.loads(args.script.read_text(encoding="utf-8"))

@@ -18,12 +18,11 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._engine import Plan, plan_reply, render_response
-from ._frames import build_response
+from ._answer import Answering
+from ._engine import render_response
+from ._exchange import Exchange
 from ._http import HttpRequest
 from ._limits import parse_json
-from ._respond import error_response, fault_error
-from ._script import Fault, Reply
 from ._validate import validate_request
 from ._wire import ApiError, dumps
 
@@ -82,7 +81,7 @@ class _Batch:
         return {name: value for name, value in self.obj.items() if value is not None}
 
 
-class BatchApi:
+class BatchApi(Answering):
     """`/v1/files` and `/v1/batches`, mixed into the dispatcher (which owns the queue).
 
     Its methods all start with `_batch`: the dispatcher mixes in other APIs beside it.
@@ -94,15 +93,11 @@ class BatchApi:
     """Seconds after which a batch still unfinished expires (`None`: never, within 24 h)."""
 
     # Set by the dispatcher / Emulator.
-    _queue: Any
     _seq: Any
-    _q_reasoning: bool
     _q_omit_usage: bool
     _q_reject_null: bool
     _q_reject_stream_options: bool
-    chunk_delay: float
     system_fingerprint: str
-    limits: Any
     _batch_state: tuple[dict[str, _File], dict[str, _Batch]] | None = None
 
     if TYPE_CHECKING:  # the Responses API, mixed into the same dispatcher
@@ -114,55 +109,44 @@ class BatchApi:
             self._batch_state = ({}, {})
         return self._batch_state
 
-    def _batch_api(self, req: HttpRequest, match: re.Match[str], request_id: str) -> bytes:
+    def _batch_api(self, req: HttpRequest, match: re.Match[str], ex: Exchange) -> bytes:
         """Answer one request to `/files...` or `/batches...` (auth already checked)."""
-        keep = req.keep_alive
         kind, ident, action = match.group(1), match.group(2), match.group(3)
         try:
             if kind == "files":
-                status, payload = self._batch_files_route(req, ident, action)
+                payload = self._batch_files_route(req, ident, action)
             else:
-                status, payload = self._batch_route(req, ident, action)
+                payload = self._batch_route(req, ident, action)
         except ApiError as exc:
-            return error_response(exc, request_id, keep)
+            return ex.error(exc)
         if isinstance(payload, bytes):  # a file's content
-            return build_response(
-                status,
-                payload,
-                [("x-request-id", request_id)],
-                content_type="application/octet-stream",
-                keep_alive=keep,
-            )
-        return build_response(
-            status, dumps(payload).encode(), [("x-request-id", request_id)], keep_alive=keep
-        )
+            return ex.ok(payload, content_type="application/octet-stream")
+        return ex.json(payload)
 
     # -- files ------------------------------------------------------------------------------
 
-    def _batch_files_route(
-        self, req: HttpRequest, ident: str | None, action: str | None
-    ) -> tuple[int, Any]:
+    def _batch_files_route(self, req: HttpRequest, ident: str | None, action: str | None) -> Any:
         files, _ = self._batch_store()
         method = req.method
         if ident is None and action is None:
             if method == "POST":
                 made = self._batch_upload(req)
                 files[made.id] = made
-                return 200, made.obj()
+                return made.obj()
             if method == "GET":
                 listed = [f.obj() for f in sorted(files.values(), key=lambda f: f.created_at)]
-                return 200, {"object": "list", "data": listed, "has_more": False}
+                return {"object": "list", "data": listed, "has_more": False}
         elif ident is not None and action in (None, "content"):
             found = files.get(ident)
             if found is None:
                 raise ApiError(404, f"No such File object: {ident}", param="id", code=None)
             if action == "content" and method == "GET":
-                return 200, found.content
+                return found.content
             if action is None and method == "GET":
-                return 200, found.obj()
+                return found.obj()
             if action is None and method == "DELETE":
                 del files[ident]
-                return 200, {"id": ident, "object": "file", "deleted": True}
+                return {"id": ident, "object": "file", "deleted": True}
         raise _not_allowed(req)
 
     def _batch_upload(self, req: HttpRequest) -> _File:
@@ -202,30 +186,28 @@ class BatchApi:
 
     # -- batches ----------------------------------------------------------------------------
 
-    def _batch_route(
-        self, req: HttpRequest, ident: str | None, action: str | None
-    ) -> tuple[int, Any]:
+    def _batch_route(self, req: HttpRequest, ident: str | None, action: str | None) -> Any:
         _, batches = self._batch_store()
         if ident is None and action is None:
             if req.method == "POST":
                 made = self._batch_create(req)
                 batches[made.obj["id"]] = made
-                return 200, made.shown()
+                return made.shown()
             if req.method == "GET":
-                return 200, self._batch_list(req)
+                return self._batch_list(req)
             raise _not_allowed(req)
         found = batches.get(ident or "")
         if found is None:
             raise ApiError(404, f"No batch found with id '{ident}'.", param="batch_id", code=None)
         if action is None and req.method == "GET":
             self._batch_advance(found)
-            return 200, found.shown()
+            return found.shown()
         if action == "cancel" and req.method == "POST":
             self._batch_advance(found)
             if found.obj["status"] in ("validating", "in_progress"):
                 found.obj["status"] = "cancelling"
                 found.obj["cancelling_at"] = int(time.time())
-            return 200, found.shown()
+            return found.shown()
         raise _not_allowed(req)
 
     def _batch_list(self, req: HttpRequest) -> dict[str, Any]:
@@ -464,29 +446,12 @@ class BatchApi:
                 reject_stream_options=self._q_reject_stream_options,
                 limits=self.limits,
             )
-            plan, _ = self._batch_plan(body, seq)
+            self._check_chat_model(body)
+            plan, _ = self._plan_line(body, seq)
         except ApiError as exc:
             return exc.status, exc.body(), request_id
         plan.system_fingerprint = self.system_fingerprint
         return 200, render_response(plan, omit_usage=self._q_omit_usage), request_id
-
-    def _batch_plan(self, view: dict[str, Any], seq: int) -> tuple[Plan, Reply | None]:
-        """The reply to one batch line (`view`: a chat-completions request): the next queued
-        reply, or the queued status fault raised, as a live request would get it."""
-        item = self._queue.popleft() if self._queue else None
-        if isinstance(item, Fault) and item.kind == "status":
-            raise fault_error(item)
-        reply = item if isinstance(item, Reply) else None
-        plan = plan_reply(
-            view,
-            reply,
-            seq=seq,
-            created=int(time.time()),
-            reasoning_quirk=self._q_reasoning,
-            chunk_delay=0.0,
-            max_reply_tokens=self.limits.max_reply_tokens,
-        )
-        return plan, reply
 
 
 def _line_error(

@@ -11,33 +11,27 @@ import asyncio
 import itertools
 import json
 import re
-import time
 from collections import deque
 from collections.abc import Awaitable
 from typing import Any
 
+from ._answer import Stream
 from ._batches import BATCH_PATH, BatchApi
 from ._embeddings import embeddings_response
-from ._engine import plan_reply, render_response
-from ._frames import build_response
+from ._engine import Plan, render_response
+from ._exchange import Exchange
 from ._http import Connection, HttpRequest
 from ._limits import Limits, require_json
+from ._models import ModelRegistry, ModelSpec
 from ._quirks import Quirk
 from ._ratelimit import RateLimits
 from ._record_replay import RecordReplay
 from ._recording import RequestLog
-from ._respond import (
-    cut_body,
-    early_fault,
-    error_response,
-    fault_error,
-    send_later,
-    stream_reply,
-)
+from ._respond import fault_error, stream_reply
 from ._responses import ResponsesAPI
 from ._script import Fault, Reply
 from ._validate import validate_request
-from ._wire import ApiError, default_error_message, dumps
+from ._wire import ApiError
 
 __all__ = ["Dispatcher"]
 
@@ -61,7 +55,7 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi, ResponsesAPI):
     rate_limits: RateLimits | None
     quirks: frozenset[Quirk]
     chunk_delay: float
-    models: tuple[str, ...]
+    model_registry: ModelRegistry
     system_fingerprint: str
     _queue: deque[Reply | Fault]
     _seq: itertools.count[int]
@@ -106,21 +100,22 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi, ResponsesAPI):
 
     def _handle_now(self, req: HttpRequest, conn: Connection) -> bytes | Awaitable[bool]:
         seq = next(self._seq)
-        request_id = f"req_emu{seq:08d}"
-        keep = req.keep_alive
+        ex = Exchange(f"req_emu{seq:08d}", req.keep_alive)
+        if self.rate_limits is not None:
+            ex.add(self.rate_limits.headers())
         path = req.path
         deployment: str | None = None
         batch_api = BATCH_PATH.match(path)
         if batch_api:
-            self._record(req, request_id)
+            self._record(req, ex.request_id)
             try:
                 self._check_auth(req, azure=path.startswith("/openai/"))
             except ApiError as exc:
-                return error_response(exc, request_id, keep)
-            return self._batch_api(req, batch_api, request_id)
+                return ex.error(exc)
+            return self._batch_api(req, batch_api, ex)
         responses = _RESPONSES_RE.match(path)
         if responses:
-            return self._responses(req, conn, seq, request_id, responses.group(1))
+            return self._responses(req, conn, seq, ex, responses.group(1))
         embeddings = path in _EMBEDDINGS_PATHS
         if path not in _CHAT_PATHS and not embeddings:
             match = _AZURE_RE.match(path)
@@ -129,37 +124,30 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi, ResponsesAPI):
                 embeddings = match.group(2) == "embeddings"
             else:
                 models = _MODELS_RE.match(path)
+                self._record(req, ex.request_id)
                 if models and req.method in ("GET", "HEAD"):  # HEAD: GET's head, no body
-                    self._record(req, request_id)
-                    return self._models(models.group(1), request_id, keep)
-                self._record(req, request_id)
-                return error_response(
+                    return self._models(models.group(1), ex)
+                return ex.error(
                     ApiError(
                         404,
                         f"Invalid URL ({req.method} {path}). The emulator serves POST"
                         " /v1/chat/completions, POST /v1/embeddings, POST /openai/deployments/"
                         "{deployment}/chat/completions (and /embeddings) and GET /v1/models.",
                         code=None,
-                    ),
-                    request_id,
-                    keep,
+                    )
                 )
         if req.method != "POST":
-            self._record(req, request_id)
-            return error_response(
-                ApiError(405, f"Method {req.method} not allowed on {path}; use POST."),
-                request_id,
-                keep,
-            )
+            self._record(req, ex.request_id)
+            return ex.error(ApiError(405, f"Method {req.method} not allowed on {path}; use POST."))
         # Parse once: the recording and the handler share the decoded body.
         parse_error: ValueError | RecursionError | None = None
         try:
             body = json.loads(req.body) if req.body else None
         except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             body, parse_error = None, exc
-        self._record(req, request_id, body)
+        self._record(req, ex.request_id, body)
         if self.upstream is not None:
-            return self._proxy(conn, req, request_id)
+            return self._proxy(conn, req, ex.request_id)
         try:
             if deployment is not None and "api-version" not in req.query:
                 raise ApiError(
@@ -170,14 +158,14 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi, ResponsesAPI):
                 )
             self._check_auth(req, azure=path.startswith("/openai/"))
             if self._player is not None:
-                return self._replay(req, request_id, keep)
+                return self._replay(req, ex)
             body = require_json(body, parse_error, self.limits, req.body)
             if deployment is not None and isinstance(body, dict) and not body.get("model"):
                 # Azure routes by deployment and the model is optional; copy so the recorded
                 # request still shows what the client sent.
                 body = {**body, "model": deployment}
             if embeddings:
-                return self._embeddings(body, request_id, keep)
+                return self._embeddings(body, ex, azure=path.startswith("/openai/"))
             try:
                 validate_request(
                     body,
@@ -185,79 +173,37 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi, ResponsesAPI):
                     reject_stream_options=self._q_reject_stream_options,
                     limits=self.limits,
                 )
+                self._check_chat_model(body, azure=path.startswith("/openai/"))
             except ApiError as exc:
                 if self._q_500:
                     exc.status = 500
                 raise
         except ApiError as exc:
-            return error_response(exc, request_id, keep)
-        item = self._queue.popleft() if self._queue else None
-        fault = item if isinstance(item, Fault) else None
-        reply = item if isinstance(item, Reply) else None
-        early = early_fault(fault, conn, request_id, keep)
-        if early is not None:
-            return early
-        try:
-            plan = plan_reply(
-                body,
-                reply,
-                seq=seq,
-                created=int(time.time()),
-                reasoning_quirk=self._q_reasoning,
-                chunk_delay=self.chunk_delay,
-                max_reply_tokens=self.limits.max_reply_tokens,
-            )
-        except ApiError as exc:
-            return error_response(exc, request_id, keep)
-        plan.system_fingerprint = self.system_fingerprint
-        ok_headers = [("x-request-id", request_id)]
-        if self.rate_limits is not None:
-            try:
-                ok_headers += self.rate_limits.charge(
-                    int((plan.usage or {}).get("total_tokens", 0))
-                )
-            except ApiError as exc:
-                if item is not None:  # refused before it was served: the next request gets it
-                    self._queue.appendleft(item)
-                return error_response(exc, request_id, keep)
-        if fault is not None and fault.kind == "slow":
-            plan.delay = max(plan.delay, fault.delay)
-            plan.chunk_delay = fault.chunk_delay
+            return ex.error(exc)
+        streaming: Stream | None = None
         if body.get("stream"):
-            options = body.get("stream_options") or {}
-            include_usage = bool(options.get("include_usage"))
-            return stream_reply(
-                conn, plan, include_usage, fault, request_id, self.quirks, ok_headers[1:]
-            )
-        if fault is not None and fault.kind == "stream_error":
-            return error_response(
-                ApiError(
-                    500,
-                    fault.message or default_error_message(500),
-                    type=fault.error_type,
-                    code=fault.code,
-                ),
-                request_id,
-                keep,
-            )
-        payload = dumps(render_response(plan, omit_usage=self._q_omit_usage)).encode()
-        if fault is not None and fault.kind in ("drop", "truncate"):
-            return cut_body(conn, payload, request_id)
-        if plan.delay > 0:
-            return send_later(
-                conn, plan.delay, build_response(200, payload, ok_headers, keep_alive=keep)
-            )
-        return build_response(200, payload, ok_headers, keep_alive=keep)
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
 
-    def _embeddings(self, body: Any, request_id: str, keep: bool) -> bytes:
+            def streaming(plan: Plan, reply: Reply | None, fault: Fault | None) -> Awaitable[bool]:
+                plan.system_fingerprint = self.system_fingerprint
+                return stream_reply(conn, plan, include_usage, fault, ex, self.quirks)
+
+        return self._answer(conn, ex, body, seq, render=self._render_chat, stream=streaming)
+
+    def _render_chat(self, plan: Plan, reply: Reply | None) -> dict[str, Any]:
+        plan.system_fingerprint = self.system_fingerprint
+        return render_response(plan, omit_usage=self._q_omit_usage)
+
+    def _embeddings(self, body: Any, ex: Exchange, *, azure: bool) -> bytes:
+        if isinstance(body, dict):
+            self.model_registry.resolve(body.get("model"), "embeddings", azure=azure)
         # A queued error status fault answers an embeddings request too (retries are tested
         # that way); scripted chat replies and other faults stay queued for chat requests.
         fault = self._queue[0] if self._queue else None
         if isinstance(fault, Fault) and fault.kind == "status":
             self._queue.popleft()
             raise fault_error(fault)
-        payload = dumps(embeddings_response(body)).encode()
-        return build_response(200, payload, [("x-request-id", request_id)], keep_alive=keep)
+        return ex.json(embeddings_response(body))
 
     def _check_auth(self, req: HttpRequest, *, azure: bool) -> None:
         if self.api_key is None:
@@ -283,34 +229,18 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi, ResponsesAPI):
                 code="invalid_api_key",
             )
 
-    def _models(self, model_id: str | None, request_id: str, keep: bool) -> bytes:
-        created = 1_700_000_000
+    def _models(self, model_id: str | None, ex: Exchange) -> bytes:
         data: dict[str, Any]
         if model_id is None:
-            data = {
-                "object": "list",
-                "data": [
-                    {"id": m, "object": "model", "created": created, "owned_by": "pipes-emulator"}
-                    for m in self.models
-                ],
-            }
-        elif model_id in self.models or model_id.startswith("ft:"):
-            data = {
-                "id": model_id,
-                "object": "model",
-                "created": created,
-                "owned_by": "pipes-emulator",
-            }
+            listed = self.model_registry.specs.values()
+            data = {"object": "list", "data": [_model_object(m) for m in listed]}
         else:
-            return error_response(
-                ApiError(
-                    404,
-                    f"The model '{model_id}' does not exist or you do not have access to it.",
-                    code="model_not_found",
-                ),
-                request_id,
-                keep,
-            )
-        return build_response(
-            200, dumps(data).encode(), [("x-request-id", request_id)], keep_alive=keep
-        )
+            try:
+                data = _model_object(self.model_registry.retrieve(model_id))
+            except ApiError as exc:
+                return ex.error(exc)
+        return ex.json(data)
+
+
+def _model_object(spec: ModelSpec) -> dict[str, Any]:
+    return {"id": spec.id, "object": "model", "created": 1_700_000_000, "owned_by": spec.owned_by}

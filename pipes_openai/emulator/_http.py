@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, unquote
 
 import h11
 
+from ._exchange import base_headers
 from ._frames import build_response
 from ._limits import Limits
 from ._wire import dumps, error_body
@@ -65,8 +66,9 @@ AccessLog = Callable[["HttpRequest", int, float], None]
 
 
 def _error(status: int, message: str, code: str | None) -> bytes:
+    # Refused before the request reached a handler: no key was read, so no organization.
     body = dumps(error_body(message, "invalid_request_error", None, code)).encode()
-    return build_response(status, body, [("x-request-id", "req_emu_http")], keep_alive=False)
+    return build_response(status, body, base_headers("req_emu_http"), keep_alive=False)
 
 
 class _Server:
@@ -387,7 +389,7 @@ class Connection(asyncio.Protocol):
                     b'{"error":{"message":"The emulator failed on this request (a bug in'
                     b' the emulator; see its log).","type":"server_error","param":null,'
                     b'"code":null}}',
-                    [("x-request-id", "req_emu_bug")],
+                    base_headers("req_emu_bug"),
                     keep_alive=False,
                 )
             )

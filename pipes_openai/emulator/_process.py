@@ -12,21 +12,23 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
-from types import TracebackType
 
+from ._lifecycle import Startable
 from ._limits import Limits
+from ._models import ModelSpec, parse_model_option
 from ._quirks import Quirk, parse_quirks
 from ._script import Fault, Reply, ToolCall, script_item_to_json
 
 __all__ = ["EmulatorProcess"]
 
 
-class EmulatorProcess:
+class EmulatorProcess(Startable):
     """`python -m pipes_openai.emulator` in a child process on a free loopback port.
 
     Use it for benchmarks: an in-process [`Emulator`][pipes_openai.emulator.Emulator] shares the GIL
     with the client being measured. Replies and faults are scripted up front (there is no
-    `.requests`); `limits` are passed on as command-line options.
+    `.requests`); `limits`, `models` (served beside the default ones) and `any_model` are
+    passed on as command-line options.
 
     ```pycon
     >>> with EmulatorProcess(script=["Hi!"]) as server:  # doctest: +SKIP
@@ -45,6 +47,8 @@ class EmulatorProcess:
         port: int = 0,
         startup_timeout: float = 30.0,
         limits: Limits | None = None,
+        models: Iterable[str | ModelSpec] = (),
+        any_model: bool = False,
     ) -> None:
         self.host = host
         self._port = port
@@ -54,6 +58,8 @@ class EmulatorProcess:
         self._script = [script_item_to_json(item) for item in script]
         self._startup_timeout = startup_timeout
         self._limits = limits
+        self._models = [m if isinstance(m, ModelSpec) else parse_model_option(m) for m in models]
+        self._any_model = any_model
         self._proc: subprocess.Popen[str] | None = None
         self._files: list[str] = []
         self._base_url: str | None = None
@@ -98,6 +104,11 @@ class EmulatorProcess:
                 value = getattr(self._limits, spec.name)
                 if value != spec.default:
                     args += ["--" + spec.name.replace("_", "-"), str(value)]
+        for model in self._models:
+            bounds = [model.context_window, model.max_output_tokens]
+            args += ["--model", ":".join([model.id, *(str(n) for n in bounds if n)])]
+        if self._any_model:
+            args.append("--any-model")
         for quirk in sorted(self._quirks):
             args += ["--quirk", quirk.value]
         env = dict(os.environ)
@@ -157,17 +168,6 @@ class EmulatorProcess:
                 pass
         self._files.clear()
         self._base_url = None
-
-    def __enter__(self) -> EmulatorProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"<EmulatorProcess {self._base_url or 'not started'}>"

@@ -13,9 +13,9 @@ from ._cassette import (
     request_secrets,
     response_headers_to_keep,
 )
+from ._exchange import Exchange
 from ._frames import build_response, chunk, stream_head
 from ._http import Connection, HttpRequest
-from ._respond import error_response
 from ._wire import ApiError, dumps
 
 if TYPE_CHECKING:
@@ -51,21 +51,21 @@ class RecordReplay:
     _misses: list[CassetteMiss]
     _http: httpx.AsyncClient | None
 
-    def _replay(self, req: HttpRequest, request_id: str, keep: bool) -> bytes:
+    def _replay(self, req: HttpRequest, ex: Exchange) -> bytes:
         assert self._player is not None
         entry = body_entry(req.body)
         response = self._player.match(req.method, req.path, entry)
         if response is None:
             miss = self._player.miss(req.method, req.path, entry)
             self._misses.append(miss)
-            return error_response(
-                ApiError(400, miss.message, type="invalid_request_error", code="cassette_miss"),
-                request_id,
-                keep,
+            return ex.error(
+                ApiError(400, miss.message, type="invalid_request_error", code="cassette_miss")
             )
+        # A replay sends the recorded headers (no more, no fewer: a cassette keeps what it
+        # kept), and an x-request-id when the recording has none.
         headers = dict(response.get("headers") or {})
         content_type = headers.pop("content-type", "application/json")
-        headers.setdefault("x-request-id", request_id)
+        headers.setdefault("x-request-id", ex.request_id)
         if "json" in response:
             payload = dumps(response["json"]).encode()
         else:
@@ -75,7 +75,7 @@ class RecordReplay:
             payload,
             headers.items(),
             content_type=content_type,
-            keep_alive=keep,
+            keep_alive=ex.keep,
         )
 
     def _upstream_url(self, req: HttpRequest) -> str:
@@ -106,7 +106,7 @@ class RecordReplay:
                 ),
                 code="upstream_unreachable",
             )
-            conn.write(error_response(error, request_id, req.keep_alive))
+            conn.write(Exchange(request_id, req.keep_alive).error(error))
             return True
         received = bytearray()
         try:

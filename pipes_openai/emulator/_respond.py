@@ -11,25 +11,26 @@ import itertools
 from collections.abc import Awaitable, Iterator
 
 from ._engine import Plan, render_stream
-from ._frames import build_response, chunk, stream_head
+from ._exchange import Exchange
+from ._frames import chunk
 from ._http import Connection
 from ._quirks import Quirk
 from ._script import Fault
-from ._wire import ApiError, default_error_message, dumps
+from ._wire import DEFAULT_CODE, ApiError, default_error_message, dumps
 
 __all__ = [
     "cut_body",
     "drop",
     "early_fault",
-    "error_response",
     "fault_error",
     "retry_headers",
     "send_events",
     "send_later",
+    "send_stream",
+    "stream_error",
     "stream_reply",
 ]
 
-_SSE_TYPE = "text/event-stream; charset=utf-8"
 _FLUSH_EVERY = 128  # SSE events per write when no per-chunk delay is configured
 
 
@@ -40,31 +41,21 @@ _HTML_BODY = (
 
 
 def early_fault(
-    fault: Fault | None, conn: Connection, request_id: str, keep: bool
+    fault: Fault | None, conn: Connection, ex: Exchange
 ) -> bytes | Awaitable[bool] | None:
     """The answer of a fault that replaces the reply (an error status, a non-JSON page, a
     dropped connection), or `None` when the request is answered (maybe faultily) as usual."""
     if fault is None:
         return None
     if fault.kind == "status":
-        return error_response(fault_error(fault), request_id, keep)
+        return ex.error(fault_error(fault))
     if fault.kind == "non_json":
-        return build_response(
-            fault.status,
-            (fault.body if fault.body is not None else _HTML_BODY).encode(),
-            [("x-request-id", request_id), *(fault.headers or {}).items()],
-            content_type="text/html; charset=utf-8",
-            keep_alive=keep,
-        )
+        ex.add(fault.headers)
+        body = fault.body if fault.body is not None else _HTML_BODY
+        return ex.page(fault.status, body.encode(), "text/html; charset=utf-8")
     if fault.kind == "drop" and fault.after_chunks == 0:
         return drop(conn)
     return None
-
-
-def error_response(exc: ApiError, request_id: str, keep: bool) -> bytes:
-    """The complete response for `exc` (its status, headers and OpenAI error body)."""
-    headers = [("x-request-id", request_id), *exc.headers.items()]
-    return build_response(exc.status, dumps(exc.body()).encode(), headers, keep_alive=keep)
 
 
 def fault_error(fault: Fault) -> ApiError:
@@ -74,8 +65,18 @@ def fault_error(fault: Fault) -> ApiError:
         fault.message or default_error_message(fault.status),
         type=fault.error_type,
         param=fault.param,
-        code=fault.code,
+        code=fault.code if fault.code is not None else DEFAULT_CODE,
         headers=retry_headers(fault),
+    )
+
+
+def stream_error(fault: Fault) -> ApiError:
+    """The 500 a `Fault.stream_error` answers a request that does not stream with."""
+    return ApiError(
+        500,
+        fault.message or default_error_message(500),
+        type=fault.error_type,
+        code=fault.code,
     )
 
 
@@ -96,16 +97,17 @@ async def drop(conn: Connection) -> bool:
     return False
 
 
-async def send_later(conn: Connection, delay: float, data: bytes) -> bool:
-    """Write the complete response `data` after `delay` seconds."""
+async def send_later(conn: Connection, delay: float, ex: Exchange, payload: bytes) -> bool:
+    """Write the 200 response of `payload` after `delay` seconds (its head is built then:
+    `openai-processing-ms` counts the wait)."""
     await asyncio.sleep(delay)
-    conn.write(data)
+    conn.write(ex.ok(payload))
     return True
 
 
-async def cut_body(conn: Connection, payload: bytes, request_id: str) -> bool:
+async def cut_body(conn: Connection, payload: bytes, ex: Exchange) -> bool:
     """Announce all of `payload`, send half of it, then close."""
-    head = build_response(200, b"", [("x-request-id", request_id)])
+    head = ex.ok(b"")
     # The head announces the full length; only half the body arrives, then the FIN.
     head = head.replace(b"content-length: 0", b"content-length: %d" % len(payload), 1)
     conn.write(head + payload[: len(payload) // 2])
@@ -118,21 +120,12 @@ async def stream_reply(
     plan: Plan,
     include_usage: bool,
     fault: Fault | None,
-    request_id: str,
+    ex: Exchange,
     quirks: frozenset[Quirk],
-    headers: list[tuple[str, str]] | None = None,
 ) -> bool:
     """Stream `plan` as SSE events, ending as `fault` says (`[DONE]` without one)."""
-    if plan.delay > 0:
-        await asyncio.sleep(plan.delay)
-    conn.write(stream_head(200, [("x-request-id", request_id), *(headers or ())], _SSE_TYPE))
-    events: Iterator[str] = render_stream(plan, include_usage=include_usage, quirks=quirks)
-    limit = fault.after_chunks if fault is not None and fault.kind != "slow" else None
-    if limit is not None:
-        events = itertools.islice(events, limit)
-    await send_events(conn, events, plan.chunk_delay)
-    if fault is not None and fault.kind == "drop":
-        conn.close()
+    events = render_stream(plan, include_usage=include_usage, quirks=quirks)
+    if not await send_stream(conn, ex, plan, events, fault):
         return False
     if fault is not None and fault.kind == "stream_error":
         error = ApiError(
@@ -148,6 +141,25 @@ async def stream_reply(
         return True
     conn.write(chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
     await conn.drain()
+    return True
+
+
+async def send_stream(
+    conn: Connection, ex: Exchange, plan: Plan, events: Iterator[str], fault: Fault | None
+) -> bool:
+    """Wait `plan.delay`, write the stream's head and `events` (only the first
+    `fault.after_chunks` of them with a fault that cuts the stream); False when the fault
+    dropped the connection, else the caller ends the stream."""
+    if plan.delay > 0:
+        await asyncio.sleep(plan.delay)
+    conn.write(ex.stream_head())
+    limit = fault.after_chunks if fault is not None and fault.kind != "slow" else None
+    if limit is not None:
+        events = itertools.islice(events, limit)
+    await send_events(conn, events, plan.chunk_delay)
+    if fault is not None and fault.kind == "drop":
+        conn.close()
+        return False
     return True
 
 

@@ -9,23 +9,17 @@ cassettes are those of Chat Completions.
 
 from __future__ import annotations
 
-import itertools
 import json
-import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
-from ._engine import last_user_text, plan_reply
-from ._frames import build_response, chunk, stream_head
+from ._answer import Answering, Stream
+from ._engine import last_user_text
+from ._exchange import Exchange
+from ._frames import chunk
 from ._http import Connection, HttpRequest
 from ._limits import require_json
-from ._respond import (
-    cut_body,
-    early_fault,
-    error_response,
-    send_events,
-    send_later,
-)
+from ._respond import send_stream
 from ._responses_events import render_response_events
 from ._responses_validate import validate_responses_request
 from ._responses_wire import (
@@ -37,17 +31,13 @@ from ._responses_wire import (
     render_response_object,
 )
 from ._script import Fault, Reply
-from ._wire import ApiError, default_error_message, dumps
+from ._wire import ApiError, dumps
 
 if TYPE_CHECKING:
-    from collections import deque
-
     from ._engine import Plan
-    from ._limits import Limits
 
 __all__ = ["ResponsesAPI"]
 
-_SSE_TYPE = "text/event-stream; charset=utf-8"
 _MAX_STORED = 10_000  # stored responses kept (oldest dropped first): memory stays bounded
 
 
@@ -59,15 +49,10 @@ class _Stored:
         self.history = history
 
 
-class ResponsesAPI:
+class ResponsesAPI(Answering):
     """The `/v1/responses` endpoints (the state lives on the `Emulator`)."""
 
-    limits: Limits
-    chunk_delay: float
-    system_fingerprint: str
     upstream: str | None
-    _queue: deque[Reply | Fault]
-    _q_reasoning: bool
     _q_500: bool
     _responses_stored: dict[str, _Stored]
 
@@ -76,14 +61,12 @@ class ResponsesAPI:
 
         def _record(self, req: HttpRequest, request_id: str, body: Any = None) -> None: ...
         def _check_auth(self, req: HttpRequest, *, azure: bool) -> None: ...
-        def _replay(self, req: HttpRequest, request_id: str, keep: bool) -> bytes: ...
-        def _batch_plan(self, view: dict[str, Any], seq: int) -> tuple[Plan, Reply | None]: ...
+        def _replay(self, req: HttpRequest, ex: Exchange) -> bytes: ...
         async def _proxy(self, conn: Connection, req: HttpRequest, request_id: str) -> bool: ...
 
     def _responses(
-        self, req: HttpRequest, conn: Connection, seq: int, request_id: str, target: str | None
+        self, req: HttpRequest, conn: Connection, seq: int, ex: Exchange, target: str | None
     ) -> bytes | Awaitable[bool]:
-        keep = req.keep_alive
         body: Any = None
         parse_error: ValueError | RecursionError | None = None
         if req.method == "POST":
@@ -91,13 +74,14 @@ class ResponsesAPI:
                 body = json.loads(req.body) if req.body else None
             except (ValueError, RecursionError) as exc:
                 parse_error = exc
-        self._record(req, request_id, body)
+        self._record(req, ex.request_id, body)
         if self.upstream is not None:
-            return self._proxy(conn, req, request_id)
+            return self._proxy(conn, req, ex.request_id)
+        azure = req.path.startswith("/openai/")
         try:
-            self._check_auth(req, azure=req.path.startswith("/openai/"))
+            self._check_auth(req, azure=azure)
             if self._player is not None:
-                return self._replay(req, request_id, keep)
+                return self._replay(req, ex)
             if target is None or target == "input_tokens":
                 if req.method != "POST":
                     raise ApiError(405, f"Method {req.method} not allowed on {req.path}; use POST.")
@@ -110,25 +94,19 @@ class ResponsesAPI:
                     raise
                 if target == "input_tokens":
                     view = chat_view(body, self._history(body))
-                    return self._json(
+                    self.model_registry.resolve(body.get("model"), "responses", azure=azure)
+                    return ex.json(
                         {
                             "object": "response.input_tokens",
                             "input_tokens": input_token_count(view),
-                        },
-                        request_id,
-                        keep,
+                        }
                     )
-                return self._create(conn, body, seq, request_id, keep)
-            return self._stored_response(req.method, target, request_id, keep)
+                return self._create(conn, body, seq, ex, azure=azure)
+            return ex.json(self._stored_response(req.method, target))
         except ApiError as exc:
-            return error_response(exc, request_id, keep)
+            return ex.error(exc)
 
-    def _json(self, data: Any, request_id: str, keep: bool) -> bytes:
-        return build_response(
-            200, dumps(data).encode(), [("x-request-id", request_id)], keep_alive=keep
-        )
-
-    def _stored_response(self, method: str, response_id: str, request_id: str, keep: bool) -> bytes:
+    def _stored_response(self, method: str, response_id: str) -> dict[str, Any]:
         stored = self._responses_stored.get(response_id)
         if method not in ("GET", "HEAD", "DELETE"):
             raise ApiError(405, f"Method {method} not allowed on /v1/responses/{response_id}.")
@@ -141,10 +119,8 @@ class ResponsesAPI:
             )
         if method == "DELETE":
             del self._responses_stored[response_id]
-            return self._json(
-                {"id": response_id, "object": "response", "deleted": True}, request_id, keep
-            )
-        return self._json(stored.response, request_id, keep)
+            return {"id": response_id, "object": "response", "deleted": True}
+        return stored.response
 
     def _history(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         previous = body.get("previous_response_id")
@@ -196,53 +172,31 @@ class ResponsesAPI:
         )
 
     def _create(
-        self, conn: Connection, body: dict[str, Any], seq: int, request_id: str, keep: bool
+        self, conn: Connection, body: dict[str, Any], seq: int, ex: Exchange, *, azure: bool
     ) -> bytes | Awaitable[bool]:
         try:
             history = self._history(body)
+            view = chat_view(body, history)
+            self._check_responses_model(body, lambda: input_token_count(view), azure=azure)
         except ApiError as exc:
             if self._q_500:
                 exc.status = 500
             raise
-        view = chat_view(body, history)
-        item = self._queue.popleft() if self._queue else None
-        fault = item if isinstance(item, Fault) else None
-        reply = item if isinstance(item, Reply) else None
-        early = early_fault(fault, conn, request_id, keep)
-        if early is not None:
-            return early
-        plan = plan_reply(
-            view,
-            reply,
-            seq=seq,
-            created=int(time.time()),
-            reasoning_quirk=self._q_reasoning,
-            chunk_delay=self.chunk_delay,
-            max_reply_tokens=self.limits.max_reply_tokens,
-        )
-        if fault is not None and fault.kind == "slow":
-            plan.delay = max(plan.delay, fault.delay)
-            plan.chunk_delay = fault.chunk_delay
-        response = render_response_object(
-            plan, body, reply, user_text=last_user_text(view["messages"]), seq=seq
-        )
-        self._store_response(body, response, history)
-        if body.get("stream"):
-            return self._stream(conn, response, plan.delay, plan.chunk_delay, fault, request_id)
-        if fault is not None and fault.kind == "stream_error":
-            raise ApiError(
-                500,
-                fault.message or default_error_message(500),
-                type=fault.error_type,
-                code=fault.code,
+
+        def render(plan: Plan, reply: Reply | None) -> dict[str, Any]:
+            response = render_response_object(
+                plan, body, reply, user_text=last_user_text(view["messages"]), seq=seq
             )
-        payload = dumps(response).encode()
-        if fault is not None and fault.kind in ("drop", "truncate"):
-            return cut_body(conn, payload, request_id)
-        reply_bytes = build_response(200, payload, [("x-request-id", request_id)], keep_alive=keep)
-        if plan.delay > 0:
-            return send_later(conn, plan.delay, reply_bytes)
-        return reply_bytes
+            self._store_response(body, response, history)
+            return response
+
+        streaming: Stream | None = None
+        if body.get("stream"):
+
+            def streaming(plan: Plan, reply: Reply | None, fault: Fault | None) -> Awaitable[bool]:
+                return self._stream(conn, render(plan, reply), plan, fault, ex)
+
+        return self._answer(conn, ex, view, seq, render=render, stream=streaming)
 
     def _store_response(
         self, body: dict[str, Any], response: dict[str, Any], history: list[dict[str, Any]]
@@ -260,7 +214,8 @@ class ResponsesAPI:
         validate_responses_request(body)
         history = self._history(body)
         view = chat_view(body, history)
-        plan, reply = self._batch_plan(view, seq)
+        self._check_responses_model(body, lambda: input_token_count(view))
+        plan, reply = self._plan_line(view, seq)
         response = render_response_object(
             plan, body, reply, user_text=last_user_text(view["messages"]), seq=seq
         )
@@ -271,24 +226,12 @@ class ResponsesAPI:
         self,
         conn: Connection,
         response: dict[str, Any],
-        delay: float,
-        chunk_delay: float,
+        plan: Plan,
         fault: Fault | None,
-        request_id: str,
+        ex: Exchange,
     ) -> bool:
         """Stream `response` as typed events, ending as `fault` says."""
-        import asyncio
-
-        if delay > 0:
-            await asyncio.sleep(delay)
-        conn.write(stream_head(200, [("x-request-id", request_id)], _SSE_TYPE))
-        events: Iterator[str] = render_response_events(response)
-        limit = fault.after_chunks if fault is not None and fault.kind != "slow" else None
-        if limit is not None:
-            events = itertools.islice(events, limit)
-        await send_events(conn, events, chunk_delay)
-        if fault is not None and fault.kind == "drop":
-            conn.close()
+        if not await send_stream(conn, ex, plan, render_response_events(response), fault):
             return False
         if fault is not None and fault.kind == "stream_error":
             failed = failed_response(
@@ -298,7 +241,7 @@ class ResponsesAPI:
                 "(injected by the emulator).",
                 fault.code or "server_error",
             )
-            number = limit or 0
+            number = fault.after_chunks
             event = dumps(
                 {"type": "response.failed", "sequence_number": number, "response": failed}
             )

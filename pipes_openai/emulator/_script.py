@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
-__all__ = ["Fault", "FaultKind", "Reply", "ToolCall", "parse_script_item", "script_item_to_json"]
+__all__ = [
+    "ErrorFields",
+    "Fault",
+    "FaultKind",
+    "Reply",
+    "ToolCall",
+    "parse_script_item",
+    "script_item_to_json",
+]
 
 FaultKind = Literal["status", "drop", "slow", "non_json", "stream_error", "truncate"]
 _FAULT_KINDS = ("status", "drop", "slow", "non_json", "stream_error", "truncate")
@@ -44,6 +52,8 @@ class Reply:
     (e.g. `Reply(finish_reason="length")` keeps the echo but ends with `length`).
     `usage` entries override the computed usage (nested details are merged).
     `delay` waits before the response starts; `chunk_delay` waits between streamed chunks.
+    `headers` go on the reply's HTTP response (over the emulator's own of the same name, e.g.
+    `Reply("hi", headers={"x-ratelimit-remaining-requests": "0"})`).
 
     Responses API only: `annotations` (e.g. `url_citation`s) go on the reply's text,
     `output_items` (built-in tool calls with their results: `web_search_call`,
@@ -69,6 +79,7 @@ class Reply:
     chunk_delay: float | None = None
     annotations: tuple[dict[str, Any], ...] | list[dict[str, Any]] | None = None
     output_items: tuple[dict[str, Any], ...] | list[dict[str, Any]] | None = None
+    headers: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.finish_reason is not None and self.finish_reason not in _FINISH_REASONS:
@@ -86,6 +97,23 @@ class Reply:
                     f"Reply(output_items=...) holds Responses output items (dicts with a "
                     f"'type', e.g. {{'type': 'web_search_call', ...}}), got {item!r}."
                 )
+
+
+class _StreamErrorFields(TypedDict, total=False):
+    message: str | None
+    error_type: str | None
+    code: str | None
+
+
+class ErrorFields(_StreamErrorFields, total=False):
+    """The keyword arguments of `Fault.error` and `Emulator.fail`: the error body's fields
+    (`None`: the status's usual ones), `retry-after` (seconds) / `retry-after-ms`, and
+    extra response headers."""
+
+    retry_after: float | None
+    retry_after_ms: int | None
+    param: str | None
+    headers: dict[str, str] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,30 +164,9 @@ class Fault:
             raise ValueError(f"Fault after_chunks must be >= 0, got {self.after_chunks}.")
 
     @classmethod
-    def error(
-        cls,
-        status: int,
-        *,
-        retry_after: float | None = None,
-        retry_after_ms: int | None = None,
-        message: str | None = None,
-        error_type: str | None = None,
-        code: str | None = None,
-        param: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Fault:
-        """An HTTP error `status` with an OpenAI error body."""
-        return cls(
-            "status",
-            status=status,
-            retry_after=retry_after,
-            retry_after_ms=retry_after_ms,
-            message=message,
-            error_type=error_type,
-            code=code,
-            param=param,
-            headers=headers,
-        )
+    def error(cls, status: int, **fields: Unpack[ErrorFields]) -> Fault:
+        """An HTTP error `status` with an OpenAI error body (fields: `ErrorFields`)."""
+        return cls("status", status=status, **fields)
 
     @classmethod
     def drop(cls, after_chunks: int = 0) -> Fault:
@@ -177,22 +184,10 @@ class Fault:
         return cls("non_json", status=status, body=body)
 
     @classmethod
-    def stream_error(
-        cls,
-        after_chunks: int = 1,
-        *,
-        message: str | None = None,
-        error_type: str | None = None,
-        code: str | None = None,
-    ) -> Fault:
-        """Send an SSE error event after `after_chunks` chunks."""
-        return cls(
-            "stream_error",
-            after_chunks=after_chunks,
-            message=message,
-            error_type=error_type,
-            code=code,
-        )
+    def stream_error(cls, after_chunks: int = 1, **fields: Unpack[_StreamErrorFields]) -> Fault:
+        """Send an SSE error event after `after_chunks` chunks (`message`, `error_type`,
+        `code`: the event's error fields)."""
+        return cls("stream_error", after_chunks=after_chunks, **fields)
 
     @classmethod
     def truncate(cls, after_chunks: int = 1) -> Fault:

@@ -15,16 +15,18 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from ._cassette import Cassette, CassetteMiss
 from ._dispatch import Dispatcher
 from ._http import HttpRequest, Listener, serve, shutdown
+from ._lifecycle import Startable
 from ._limits import Limits
+from ._models import DEFAULT_MODELS, ModelRegistry, ModelSpec
 from ._quirks import Quirk, parse_quirks
 from ._ratelimit import RateLimits
 from ._recording import RecordedRequest
-from ._script import Fault, Reply, ToolCall
+from ._script import ErrorFields, Fault, Reply, ToolCall
 
 if TYPE_CHECKING:
     import httpx
@@ -39,17 +41,7 @@ def _log_request(request: HttpRequest, status: int, seconds: float) -> None:
     log.info("%s %s %s %.1f ms", request.method, request.path, status or "-", seconds * 1000)
 
 
-_DEFAULT_MODELS = (
-    "gpt-4o-mini",
-    "gpt-4o",
-    "gpt-4.1",
-    "gpt-4.1-mini",
-    "gpt-3.5-turbo",
-    "o3-mini",
-)
-
-
-class Emulator(Dispatcher):
+class Emulator(Dispatcher, Startable):
     """An OpenAI-compatible Chat Completions server for tests, demos and benchmarks.
 
     Runs on an ephemeral loopback port in a background thread (its own event loop), as a
@@ -68,7 +60,13 @@ class Emulator(Dispatcher):
         quirks: [`Quirk`][pipes_openai.emulator.Quirk] names reproducing real servers' deviations.
         host, port: where to listen (port 0 picks a free port).
         chunk_delay: seconds between streamed chunks for every reply (default 0).
-        models: the ids `GET /v1/models` lists.
+        models: the models served (ids or [`ModelSpec`][pipes_openai.emulator.ModelSpec]s;
+            default `DEFAULT_MODELS`, current OpenAI ids with their real context windows
+            and output limits). A request naming another model gets the API's 404
+            `model_not_found` on every endpoint; add yours with
+            `models=[*DEFAULT_MODELS, "my-model"]` (an id outside the defaults has no
+            limits) or `ModelSpec("my-model", context_window=8192, max_output_tokens=1024)`.
+        any_model: serve every model id (those of `models` keep their limits).
         record_requests: keep `requests` (turn off for long benchmarks).
         upstream, record: proxy every request to `upstream` (e.g.
             `"https://api.openai.com/v1"`) and save the exchanges to the cassette `record`.
@@ -97,7 +95,8 @@ class Emulator(Dispatcher):
         host: str = "127.0.0.1",
         port: int = 0,
         chunk_delay: float = 0.0,
-        models: Iterable[str] = _DEFAULT_MODELS,
+        models: Iterable[str | ModelSpec] = DEFAULT_MODELS,
+        any_model: bool = False,
         record_requests: bool = True,
         upstream: str | None = None,
         record: str | os.PathLike[str] | None = None,
@@ -121,7 +120,7 @@ class Emulator(Dispatcher):
         self.quirks = parse_quirks(quirks)
         self.host = host
         self.chunk_delay = chunk_delay
-        self.models = tuple(models)
+        self.model_registry = ModelRegistry(models, any_model=any_model)
         self.record_requests = record_requests
         self.upstream = upstream.rstrip("/") if upstream else None
         self.system_fingerprint = system_fingerprint
@@ -174,6 +173,11 @@ class Emulator(Dispatcher):
     def base_url(self) -> str:
         """The OpenAI base URL, e.g. `http://127.0.0.1:PORT/v1`."""
         return f"{self.url}/v1"
+
+    @property
+    def models(self) -> tuple[ModelSpec, ...]:
+        """The models served (see `Emulator(models=..., any_model=...)`)."""
+        return tuple(self.model_registry.specs.values())
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -231,38 +235,15 @@ class Emulator(Dispatcher):
         self._queue.extend([fault] * times)
         return self
 
-    def fail(
-        self,
-        status: int = 500,
-        *,
-        times: int = 1,
-        retry_after: float | None = None,
-        retry_after_ms: int | None = None,
-        message: str | None = None,
-        error_type: str | None = None,
-        code: str | None = None,
-        param: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Emulator:
-        """Answer the next `times` chat completion requests with HTTP `status`.
+    def fail(self, status: int = 500, *, times: int = 1, **error: Unpack[ErrorFields]) -> Emulator:
+        """Answer the next `times` chat completion requests with HTTP `status` (`error`: the
+        keyword arguments of [`Fault.error`][pipes_openai.emulator.Fault.error]).
 
         ```pycon
         >>> emulator.fail(429, retry_after=0.01, times=2).script("ok")  # doctest: +SKIP
         ```
         """
-        return self.fault(
-            Fault.error(
-                status,
-                retry_after=retry_after,
-                retry_after_ms=retry_after_ms,
-                message=message,
-                error_type=error_type,
-                code=code,
-                param=param,
-                headers=headers,
-            ),
-            times=times,
-        )
+        return self.fault(Fault.error(status, **error), times=times)
 
     def reset(self) -> None:
         """Forget recorded requests, misses, queued replies/faults and stored responses (and
@@ -409,17 +390,6 @@ class Emulator(Dispatcher):
         if self._http is not None:
             await self._http.aclose()
             self._http = None
-
-    def __enter__(self) -> Emulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     async def __aenter__(self) -> Emulator:
         return self.start()

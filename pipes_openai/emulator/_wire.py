@@ -7,10 +7,11 @@ splits text into words and single punctuation marks, each carrying the whitespac
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 import zlib
-from typing import Any
+from typing import Any, Literal
 
 __all__ = [
     "ApiError",
@@ -49,8 +50,19 @@ _DEFAULT_ERROR_MESSAGES: dict[int, str] = {
 }
 
 
+class _Default(enum.Enum):
+    CODE = 0
+
+
+DEFAULT_CODE = _Default.CODE
+
+
 class ApiError(Exception):
-    """An error the emulator answers with, in OpenAI's `{"error": {...}}` shape."""
+    """An error the emulator answers with, in OpenAI's `{"error": {...}}` shape.
+
+    `code` left out is the status's usual code (e.g. `rate_limit_exceeded` for 429); an
+    explicit `code=None` is the `null` the API sends for many errors.
+    """
 
     def __init__(
         self,
@@ -59,7 +71,7 @@ class ApiError(Exception):
         *,
         type: str | None = None,
         param: str | None = None,
-        code: str | None = None,
+        code: str | Literal[_Default.CODE] | None = DEFAULT_CODE,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
@@ -68,7 +80,7 @@ class ApiError(Exception):
         self.message = message
         self.type = type or default_type
         self.param = param
-        self.code = code if code is not None else default_code
+        self.code = default_code if code is DEFAULT_CODE else code
         self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:

@@ -41,7 +41,9 @@ def _has_examples(path: Path) -> bool:
 
 @pytest.fixture(scope="module")
 def doc_emulator() -> Iterator[Emulator]:
-    with Emulator() as emulator:
+    # The pages' examples stand for OpenAI and for other servers (DeepSeek, vLLM...): any
+    # model id is served.
+    with Emulator(any_model=True) as emulator:
         yield emulator
 
 

@@ -106,17 +106,19 @@ def test_a_shared_limiter_is_one_budget_for_every_actor() -> None:
 
 
 def test_a_shared_token_limiter_counts_a_chat_models_tokens(emulator: Emulator) -> None:
-    limiter = SharedRateLimiter(tokens_per_minute=1_000_000)
-    chain = _chain(emulator, rate_limiter=limiter, max_tokens=500_000)
+    # max_tokens within gpt-4o-mini's 16,384 output tokens (the emulator refuses more, as the
+    # API does), and a large share of the budget: an unsettled call would show.
+    limiter = SharedRateLimiter(tokens_per_minute=40_000)
+    chain = _chain(emulator, rate_limiter=limiter, max_tokens=16_000)
     ds = ray.data.from_items([{"q": f"tokens {i}"} for i in range(3)])
     rows = map_dataset(chain, ds, input_key="q", concurrency=1).take_all()
     assert [row["error"] for row in rows] == [None, None, None]
-    # From this process, whose calls reach the actor in order: the 500,000 tokens reserved
+    # From this process, whose calls reach the actor in order: the 16,000 tokens reserved
     # for max_tokens come back when the call settles with the few it used.
     assert chain.invoke({"q": "how many tokens?"}) == "how many tokens?"
     _, left = limiter.available
     assert left is not None
-    assert left > 990_000  # unsettled, it would be about 500,000 (+ what refilled meanwhile)
+    assert left > 39_000  # unsettled, it would be about 24,000 (+ what refilled meanwhile)
 
 
 def test_bad_arguments_say_what_to_pass() -> None:

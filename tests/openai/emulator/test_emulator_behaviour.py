@@ -484,3 +484,13 @@ def test_azure_v1_path_accepts_api_key_header() -> None:
         # The plain OpenAI path wants Bearer auth, like api.openai.com.
         plain = c.post("/v1/chat/completions", json=chat(), headers={"api-key": "az-key"})
         assert plain.status_code == 401
+
+
+def test_a_configured_system_fingerprint_is_in_replies_and_chunks() -> None:
+    with Emulator(system_fingerprint="fp_custom") as emulator:
+        url = f"{emulator.base_url}/chat/completions"
+        assert httpx.post(url, json=chat()).json()["system_fingerprint"] == "fp_custom"
+        chunks = [
+            e for e in sse_events(httpx.post(url, json=chat(stream=True)).text) if e != "[DONE]"
+        ]
+        assert {c["system_fingerprint"] for c in chunks} == {"fp_custom"}

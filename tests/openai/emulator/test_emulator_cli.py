@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipes_openai.emulator import EmulatorProcess, Fault, Limits, Reply, ToolCall
+from pipes_openai.emulator import EmulatorProcess, Fault, Limits, ModelSpec, Reply, ToolCall
 from pipes_openai.emulator.__main__ import main
 from pipes_openai.emulator._script import parse_script_item, script_item_to_json
 
@@ -176,7 +176,9 @@ def test_script_items_round_trip_through_json() -> None:
             delay=0.5,
             chunk_delay=0.1,
         ),
+        Reply("h", headers={"x-ratelimit-remaining-requests": "0"}),
         Fault.drop(after_chunks=3),
+        Fault.stream_error(2, message="m", code="c"),
         Fault.error(503, message="m", code="c", param="p", retry_after=1.5, headers={"x": "y"}),
         Fault.non_json(body="<html/>"),
     ]
@@ -239,3 +241,30 @@ def test_emulator_process_passes_limits_on() -> None:
         response = httpx.post(server.base_url + "/chat/completions", json=chat(n=3), timeout=10)
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "n"
+
+
+def test_emulator_process_passes_models_on() -> None:
+    """`models=` and `any_model=` reach the child as `--model ID:CONTEXT:OUTPUT` and
+    `--any-model`; the default models stay served beside them."""
+    mine = ModelSpec("mine", context_window=20, max_output_tokens=5)
+    with EmulatorProcess(models=[mine, "other"]) as server:
+        url = server.base_url + "/chat/completions"
+        assert httpx.post(url, json=chat(model="mine"), timeout=10).is_success
+        assert httpx.post(url, json=chat(model="other"), timeout=10).is_success
+        assert httpx.post(url, json=chat(model="gpt-4o"), timeout=10).is_success
+        over = httpx.post(url, json=chat(model="mine", max_tokens=6), timeout=10)
+        assert over.json()["error"]["param"] == "max_tokens"
+        long = httpx.post(url, json=chat(" ".join(["w"] * 20), model="mine"), timeout=10)
+        assert long.json()["error"]["code"] == "context_length_exceeded"
+        unknown = httpx.post(url, json=chat(model="nope"), timeout=10)
+        assert unknown.json()["error"]["code"] == "model_not_found"
+    with EmulatorProcess(any_model=True) as server:
+        url = server.base_url + "/chat/completions"
+        assert httpx.post(url, json=chat(model="nope"), timeout=10).is_success
+
+
+def test_a_bad_model_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--model", "mine:big"])
+    assert exit_info.value.code == 2
+    assert "ID:CONTEXT:OUTPUT" in capsys.readouterr().err

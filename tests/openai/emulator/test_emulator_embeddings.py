@@ -60,8 +60,12 @@ def test_base64_is_little_endian_float32_of_the_same_vector(client: httpx.Client
 
 
 def test_token_array_inputs(client: httpx.Client) -> None:
-    one = _post(client, {"model": "m", "input": [1, 2, 3], "dimensions": 4}).json()
-    many = _post(client, {"model": "m", "input": [[1, 2, 3], [4]], "dimensions": 4}).json()
+    one = _post(
+        client, {"model": "text-embedding-3-small", "input": [1, 2, 3], "dimensions": 4}
+    ).json()
+    many = _post(
+        client, {"model": "text-embedding-3-small", "input": [[1, 2, 3], [4]], "dimensions": 4}
+    ).json()
     assert len(one["data"]) == 1
     assert one["usage"]["prompt_tokens"] == 3
     assert many["data"][0]["embedding"] == one["data"][0]["embedding"]
@@ -82,13 +86,28 @@ def test_azure_deployment_route(emulator: Emulator, client: httpx.Client) -> Non
     ("body", "param", "code", "message"),
     [
         ({"input": "x"}, None, None, "you must provide a model parameter"),
-        ({"model": "m"}, "input", "missing_required_parameter", "Missing required parameter"),
-        ({"model": "m", "input": ""}, None, None, "'$.input' is invalid"),
-        ({"model": "m", "input": []}, None, None, "'$.input' is invalid"),
-        ({"model": "m", "input": ["a", 3]}, None, None, "'$.input' is invalid"),
-        ({"model": "m", "input": ["a"] * 2049}, "input", "array_above_max_length", "2048"),
         (
-            {"model": "m", "input": "x", "dimensions": 0},
+            {"model": "text-embedding-3-small"},
+            "input",
+            "missing_required_parameter",
+            "Missing required parameter",
+        ),
+        ({"model": "text-embedding-3-small", "input": ""}, None, None, "'$.input' is invalid"),
+        ({"model": "text-embedding-3-small", "input": []}, None, None, "'$.input' is invalid"),
+        (
+            {"model": "text-embedding-3-small", "input": ["a", 3]},
+            None,
+            None,
+            "'$.input' is invalid",
+        ),
+        (
+            {"model": "text-embedding-3-small", "input": ["a"] * 2049},
+            "input",
+            "array_above_max_length",
+            "2048",
+        ),
+        (
+            {"model": "text-embedding-3-small", "input": "x", "dimensions": 0},
             "dimensions",
             "integer_below_min_value",
             ">= 1",
@@ -106,12 +125,17 @@ def test_azure_deployment_route(emulator: Emulator, client: httpx.Client) -> Non
             "does not support specifying dimensions",
         ),
         (
-            {"model": "m", "input": "x", "encoding_format": "hex"},
+            {"model": "text-embedding-3-small", "input": "x", "encoding_format": "hex"},
             "encoding_format",
             "invalid_value",
             "'hex'",
         ),
-        ({"model": "m", "input": "word " * 8193}, None, None, "maximum context length is 8192"),
+        (
+            {"model": "text-embedding-3-small", "input": "word " * 8193},
+            None,
+            None,
+            "maximum context length is 8192",
+        ),
     ],
 )
 def test_bad_requests_get_the_apis_errors(
@@ -126,7 +150,9 @@ def test_bad_requests_get_the_apis_errors(
 
 
 def test_too_many_tokens_per_request(client: httpx.Client) -> None:
-    response = _post(client, {"model": "m", "input": [("word " * 8000).strip()] * 38})
+    response = _post(
+        client, {"model": "text-embedding-3-small", "input": [("word " * 8000).strip()] * 38}
+    )
     assert response.status_code == 400
     assert response.json()["error"] == {
         "message": "Requested 304000 tokens, max 300000 tokens per request",
@@ -141,8 +167,8 @@ def test_a_queued_error_answers_an_embeddings_request(
 ) -> None:
     emulator.fail(429, retry_after=0.01)
     emulator.script("for the chat request")
-    assert _post(client, {"model": "m", "input": "x"}).status_code == 429
-    assert _post(client, {"model": "m", "input": "x"}).status_code == 200
+    assert _post(client, {"model": "text-embedding-3-small", "input": "x"}).status_code == 429
+    assert _post(client, {"model": "text-embedding-3-small", "input": "x"}).status_code == 200
     assert emulator.pending == 1  # the scripted chat reply waits for a chat request
 
 

@@ -271,7 +271,9 @@ def test_rst_mid_stream(port: int) -> None:
         (b'{"model": "gpt-4o-mini", "messages": [' * 1, None, None),
         (b"[" * 100_000 + b"]" * 100_000, "json_too_deep", None),
         (
-            json.dumps({"model": "m", "messages": [{"role": "user", "content": [[[[[[[]]]]]]]}]})
+            json.dumps(
+                {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": [[[[[[[]]]]]]]}]}
+            )
             .replace("[[", "[" * 70 + "[")
             .replace("]]", "]" * 70 + "]")
             .encode(),

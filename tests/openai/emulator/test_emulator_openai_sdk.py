@@ -137,32 +137,34 @@ def test_structured_output_stream_and_refusal(emulator: Emulator, sdk: OpenAI) -
 def test_errors_map_to_sdk_exceptions(emulator: Emulator, sdk: OpenAI) -> None:
     emulator.fail(429, code="rate_limit_exceeded")
     with pytest.raises(openai.RateLimitError) as rate:
-        sdk.chat.completions.create(model="m", messages=MESSAGES)
+        sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     assert rate.value.code == "rate_limit_exceeded"
     assert rate.value.request_id is not None
     robot: Any = [{"role": "robot", "content": "x"}]
     with pytest.raises(openai.BadRequestError) as bad:
-        sdk.chat.completions.create(model="m", messages=robot)
+        sdk.chat.completions.create(model="gpt-4o-mini", messages=robot)
     assert bad.value.param == "messages[0].role"
     emulator.fault(Fault.stream_error(after_chunks=1, message="boom"))
     with pytest.raises(openai.APIError, match="boom"):
-        for _ in sdk.chat.completions.create(model="m", messages=MESSAGES, stream=True):
+        for _ in sdk.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True):
             pass
 
 
 def test_sdk_retries_honour_retry_after(emulator: Emulator) -> None:
     emulator.fail(429, retry_after_ms=1, times=2).fail(503, retry_after=0.001)
     with openai.OpenAI(base_url=emulator.base_url, api_key="x", max_retries=3) as client:
-        completion = client.chat.completions.create(model="m", messages=MESSAGES)
+        completion = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     assert completion.choices[0].message.content == MESSAGES[0]["content"]
     assert len(emulator.requests) == 4
 
 
 async def test_async_client(emulator: Emulator) -> None:
     async with openai.AsyncOpenAI(base_url=emulator.base_url, api_key="x", max_retries=0) as client:
-        completion = await client.chat.completions.create(model="m", messages=MESSAGES)
+        completion = await client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
         assert completion.choices[0].message.content == MESSAGES[0]["content"]
-        stream = await client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        stream = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, stream=True
+        )
         text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
         assert text == MESSAGES[0]["content"]
 

@@ -22,7 +22,7 @@ def test_fixture_and_marker_in_a_user_project(tmp_path: Path) -> None:
             import httpx
             import pytest
 
-            BODY = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+            BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
 
             def test_default(openai_emulator):
                 openai_emulator.script("scripted")

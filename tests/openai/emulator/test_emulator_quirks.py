@@ -63,17 +63,20 @@ def test_reject_null_content(quirky: tuple[Emulator, httpx.Client]) -> None:
         {"role": "assistant", "content": None, "tool_calls": [CALL]},
         {"role": "tool", "tool_call_id": "c1", "content": "r"},
     ]
-    refused = c.post("/chat/completions", json={"model": "m", "messages": messages})
+    refused = c.post("/chat/completions", json={"model": "gpt-4o-mini", "messages": messages})
     assert refused.status_code == 400
     assert refused.json()["error"]["param"] == "messages[1].content"
     messages[1]["content"] = ""
-    assert c.post("/chat/completions", json={"model": "m", "messages": messages}).status_code == 200
+    assert (
+        c.post("/chat/completions", json={"model": "gpt-4o-mini", "messages": messages}).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize("quirky", [["errors_as_500"]], indirect=True)
 def test_errors_as_500(quirky: tuple[Emulator, httpx.Client]) -> None:
     _, c = quirky
-    response = c.post("/chat/completions", json={"model": "m"})
+    response = c.post("/chat/completions", json={"model": "gpt-4o-mini"})
     assert response.status_code == 500
     assert response.json()["error"]["param"] == "messages"
 

@@ -120,12 +120,15 @@ def test_stream_chunks_validate(
 ERROR_CASES: list[tuple[str, Any]] = [
     ("malformed-json", b"{not json"),
     ("missing-model", {"messages": [{"role": "user", "content": "x"}]}),
-    ("missing-messages", {"model": "m"}),
-    ("empty-messages", {"model": "m", "messages": []}),
-    ("unknown-role", {"model": "m", "messages": [{"role": "robot", "content": "x"}]}),
+    ("missing-messages", {"model": "gpt-4o-mini"}),
+    ("empty-messages", {"model": "gpt-4o-mini", "messages": []}),
+    ("unknown-role", {"model": "gpt-4o-mini", "messages": [{"role": "robot", "content": "x"}]}),
     (
         "orphan-tool-message",
-        {"model": "m", "messages": [{"role": "tool", "tool_call_id": "c1", "content": "x"}]},
+        {
+            "model": "gpt-4o-mini",
+            "messages": [{"role": "tool", "tool_call_id": "c1", "content": "x"}],
+        },
     ),
     ("bad-temperature", chat(temperature=3)),
     ("top-logprobs-without-logprobs", chat(top_logprobs=2)),

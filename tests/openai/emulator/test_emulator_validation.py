@@ -17,26 +17,31 @@ CASES: list[tuple[str, Any, str | None, str]] = [
     ("not-an-object", [1, 2], None, "JSON object"),
     ("missing-model", {"messages": [{"role": "user", "content": "x"}]}, "model", "model"),
     ("model-not-string", {"model": 3, "messages": []}, "model", "Invalid type"),
-    ("missing-messages", {"model": "m"}, "messages", "'messages'"),
-    ("messages-not-array", {"model": "m", "messages": "hi"}, "messages", "Invalid type"),
-    ("empty-messages", {"model": "m", "messages": []}, "messages", "empty array"),
+    ("missing-messages", {"model": "gpt-4o-mini"}, "messages", "'messages'"),
+    ("messages-not-array", {"model": "gpt-4o-mini", "messages": "hi"}, "messages", "Invalid type"),
+    ("empty-messages", {"model": "gpt-4o-mini", "messages": []}, "messages", "empty array"),
     (
         "unknown-role",
-        {"model": "m", "messages": [{"role": "robot", "content": "x"}]},
+        {"model": "gpt-4o-mini", "messages": [{"role": "robot", "content": "x"}]},
         "messages[0].role",
         "'robot'",
     ),
-    ("missing-role", {"model": "m", "messages": [{"content": "x"}]}, "messages[0].role", "role"),
+    (
+        "missing-role",
+        {"model": "gpt-4o-mini", "messages": [{"content": "x"}]},
+        "messages[0].role",
+        "role",
+    ),
     (
         "missing-content",
-        {"model": "m", "messages": [{"role": "user"}]},
+        {"model": "gpt-4o-mini", "messages": [{"role": "user"}]},
         "messages[0].content",
         "content",
     ),
     (
         "orphan-tool",
         {
-            "model": "m",
+            "model": "gpt-4o-mini",
             "messages": [
                 {"role": "user", "content": "x"},
                 {"role": "tool", "tool_call_id": "c1", "content": "r"},
@@ -48,7 +53,7 @@ CASES: list[tuple[str, Any, str | None, str]] = [
     (
         "unanswered-tool-call",
         {
-            "model": "m",
+            "model": "gpt-4o-mini",
             "messages": [
                 {"role": "user", "content": "x"},
                 {"role": "assistant", "content": None, "tool_calls": [CALL]},
@@ -61,7 +66,7 @@ CASES: list[tuple[str, Any, str | None, str]] = [
     (
         "tool-without-call-id",
         {
-            "model": "m",
+            "model": "gpt-4o-mini",
             "messages": [
                 {"role": "assistant", "content": None, "tool_calls": [CALL]},
                 {"role": "tool", "content": "r"},
@@ -124,7 +129,7 @@ def test_malformed_json(client: httpx.Client) -> None:
 
 def test_valid_tool_round_trip_is_accepted(client: httpx.Client) -> None:
     body = {
-        "model": "m",
+        "model": "gpt-4o-mini",
         "messages": [
             {"role": "developer", "content": "be brief"},
             {"role": "user", "content": "x", "name": "alice"},
