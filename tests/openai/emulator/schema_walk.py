@@ -1,0 +1,122 @@
+"""Walk an official OpenAI request schema: every `oneOf`/`anyOf` branch, `enum` value and
+property, each as one minimal instance.
+
+The walk covers each branch once (not their cross product): an object yields its minimal
+instance, then that instance with one property set to each variant of that property; a union
+yields the variants of each branch; an array holds one variant of its items. Past `max_depth`
+nested objects only yield their minimal instance, which keeps the walk finite and small.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+__all__ = ["SchemaWalk"]
+
+# Strings in a `format` (unchecked by jsonschema, but checked by the API: an image URL).
+_FORMATS = {"uri": "https://example.com/cat.png", "email": "alice@example.com"}
+
+
+class SchemaWalk:
+    """Minimal instances and per-branch variants of the schemas in `defs` (a `$defs` map).
+
+    ```python
+    walk = SchemaWalk({"Pet": {"enum": ["cat", "dog"]}})
+    assert [v for _, v in walk.variants({"$ref": "#/$defs/Pet"})] == ["cat", "dog"]
+    ```
+    """
+
+    def __init__(self, defs: dict[str, Any], *, max_depth: int = 6) -> None:
+        self.defs = defs
+        self.max_depth = max_depth
+
+    def resolve(self, node: Any) -> Any:
+        while isinstance(node, dict) and "$ref" in node:
+            ref = node["$ref"]
+            rest = {k: v for k, v in node.items() if k not in ("$ref", "description")}
+            node = {**self.defs[ref.rsplit("/", 1)[-1]], **rest}
+        if isinstance(node, dict) and "allOf" in node:
+            merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
+            for part in node["allOf"]:
+                part = self.resolve(part)
+                merged["properties"].update(part.get("properties", {}))
+                merged["required"] += part.get("required", [])
+            node = merged
+        return node
+
+    def minimal(self, node: Any, depth: int = 0) -> Any:
+        """The smallest instance of `node`: required properties only, first branches."""
+        node = self.resolve(node)
+        if "const" in node:
+            return node["const"]
+        if "enum" in node:
+            return node["enum"][0]
+        for key in ("anyOf", "oneOf"):
+            if key in node:
+                branches = [b for b in node[key] if self.resolve(b).get("type") != "null"]
+                return self.minimal((branches or node[key])[0], depth + 1)
+        kind = node.get("type")
+        if isinstance(kind, list):
+            kind = next(k for k in kind if k != "null")
+        if kind == "object" or "properties" in node:
+            props = node.get("properties", {})
+            return {k: self.minimal(props.get(k, {}), depth + 1) for k in node.get("required", [])}
+        if kind == "array":
+            return [self.minimal(node.get("items", {}), depth + 1)] * node.get("minItems", 0)
+        if kind == "string":
+            return _FORMATS.get(node.get("format", ""), "x" * max(1, node.get("minLength", 1)))
+        if kind in ("integer", "number"):
+            low = node.get("minimum", 1)
+            return max(low, min(1, node.get("maximum", 1)))
+        if kind == "boolean":
+            return True
+        if kind == "null":
+            return None
+        return {}  # an unconstrained value (free-form JSON): an empty object
+
+    def variants(self, node: Any, label: str = "", depth: int = 0) -> list[tuple[str, Any]]:
+        """`(label, instance)` for every branch, enum value and property below `node`."""
+        seen: set[str] = set()
+        out: list[tuple[str, Any]] = []
+        for name, value in self._variants(node, label, depth):
+            key = json.dumps(value, sort_keys=True)
+            if key not in seen:
+                seen.add(key)
+                out.append((name, value))
+        return out
+
+    def _variants(self, node: Any, label: str, depth: int) -> Iterator[tuple[str, Any]]:
+        ref = node.get("$ref", "").rsplit("/", 1)[-1] if isinstance(node, dict) else ""
+        node = self.resolve(node)
+        if depth > self.max_depth:
+            yield label, self.minimal(node, depth)
+            return
+        if "const" in node:
+            yield label, node["const"]
+            return
+        if "enum" in node:
+            for value in node["enum"]:
+                yield f"{label}={value}", value
+            return
+        for key in ("anyOf", "oneOf"):
+            if key in node:
+                for i, branch in enumerate(node[key]):
+                    name = branch.get("$ref", "").rsplit("/", 1)[-1] or f"{key}[{i}]"
+                    yield from self._variants(branch, f"{label}<{name}>", depth + 1)
+                return
+        kind = node.get("type")
+        if kind == "object" or "properties" in node:
+            base = self.minimal(node, depth)
+            yield label + (f"<{ref}>" if ref else ""), base
+            for prop, sub in node.get("properties", {}).items():
+                for name, value in self._variants(sub, f"{label}.{prop}", depth + 1):
+                    yield name, {**base, prop: value}
+            return
+        if kind == "array":
+            count = max(1, node.get("minItems", 0))
+            for name, value in self._variants(node.get("items", {}), f"{label}[]", depth + 1):
+                yield name, [value] * count
+            return
+        yield label, self.minimal(node, depth)
