@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ._audio import audio_reply
 from ._quirks import Quirk
 from ._script import Reply
 from ._synth import synthesize
@@ -49,6 +50,7 @@ __all__ = ["ChoicePlan", "Plan", "plan_reply", "render_response", "render_stream
 _WORD_RE = re.compile(r"\w+")
 _CAMEL_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _IMAGE_TOKENS = 85
+_FUNCTION = ("function", "arguments")
 # Hidden reasoning tokens a reasoning model reports per choice, by reasoning_effort.
 _HIDDEN_REASONING = {"minimal": 0, "low": 16, "medium": 64, "high": 256}
 
@@ -60,6 +62,10 @@ class ChoicePlan:
     reasoning: str | None = None
     tool_calls: list[tuple[str, str, str]] = field(default_factory=list)  # (id, name, arguments)
     finish_reason: str = "stop"
+    # Ids of the calls that are custom-tool calls (their "arguments" is the free-form input).
+    custom_ids: frozenset[str] = frozenset()
+    legacy: bool = False  # the request used `functions`: one call, as `message.function_call`
+    audio: dict[str, Any] | None = None  # `message.audio` when `modalities` asks for audio
 
 
 @dataclass(slots=True)
@@ -87,7 +93,7 @@ def last_user_text(messages: list[dict[str, Any]]) -> str:
 def _trailing_tool_results(messages: list[dict[str, Any]]) -> list[str]:
     results: list[str] = []
     for msg in reversed(messages):
-        if msg.get("role") != "tool":
+        if msg.get("role") not in ("tool", "function"):
             break
         results.append(message_text(msg.get("content")))
     results.reverse()
@@ -151,50 +157,80 @@ def _name_words(name: str) -> set[str]:
     return words
 
 
-def _mentioned_tools(tools: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+@dataclass(slots=True, frozen=True)
+class _Tool:
+    kind: str  # "function" or "custom"
+    name: str
+    spec: dict[str, Any]  # the function (or custom tool) object
+
+
+def _tools(body: dict[str, Any]) -> tuple[list[_Tool], bool]:
+    """The callable tools of a checked body, and whether they are legacy `functions`."""
+    if body.get("tools"):
+        tools = [_Tool(t["type"], t[t["type"]]["name"], t[t["type"]]) for t in body["tools"]]
+        return tools, False
+    return [_Tool("function", f["name"], f) for f in body.get("functions") or ()], True
+
+
+def _tool_choice(body: dict[str, Any], tools: list[_Tool], legacy: bool) -> tuple[str, list[_Tool]]:
+    """`(mode, candidates)`: mode "none", "auto" or "required" (a named tool is "required"
+    with that one candidate), from `tool_choice` or the legacy `function_call`."""
+    choice = body.get("function_call" if legacy else "tool_choice")
+    if choice is None or isinstance(choice, str):
+        return str(choice or "auto"), tools
+    if legacy:
+        return "required", [t for t in tools if t.name == choice["name"]]
+    if choice["type"] == "allowed_tools":
+        allowed = choice["allowed_tools"]
+        refs = {(r["type"], r[r["type"]]["name"]) for r in allowed["tools"]}
+        return allowed["mode"], [t for t in tools if (t.kind, t.name) in refs]
+    named = (choice["type"], choice[choice["type"]]["name"])
+    return "required", [t for t in tools if (t.kind, t.name) == named]
+
+
+def _mentioned_tools(tools: list[_Tool], text: str) -> list[_Tool]:
     lowered = text.lower()
     words = set(_WORD_RE.findall(lowered))
-    hits = []
-    for tool in tools:
-        name = str(tool["function"]["name"])
-        if name.lower() in lowered or _name_words(name) & words:
-            hits.append(tool)
-    return hits
+    return [t for t in tools if t.name.lower() in lowered or _name_words(t.name) & words]
 
 
-def _synth_call(tool: dict[str, Any], call_id: str) -> tuple[str, str, str]:
-    fn = tool["function"]
-    params = fn.get("parameters") or {"type": "object", "properties": {}}
-    args = synthesize(params, strict=bool(fn.get("strict")))
-    return (call_id, str(fn["name"]), json.dumps(args, ensure_ascii=False))
+def _synth_call(tool: _Tool, call_id: str, user_text: str) -> tuple[str, str, str]:
+    if tool.kind == "custom":
+        return (call_id, tool.name, user_text)  # free-form input: the echo
+    params = tool.spec.get("parameters") or {"type": "object", "properties": {}}
+    args = synthesize(params, strict=bool(tool.spec.get("strict")))
+    return (call_id, tool.name, json.dumps(args, ensure_ascii=False))
 
 
 def _default_choice(body: dict[str, Any], seq: int, reasoning_quirk: bool) -> ChoicePlan:
     messages: list[dict[str, Any]] = body["messages"]
     user_text = last_user_text(messages)
     reasoning = f"The user wrote: {user_text}" if reasoning_quirk else None
-    tools = body.get("tools") or []
-    choice = body.get("tool_choice")
-    if tools and choice != "none":
-        calls: list[dict[str, Any]] = []
+    tools, legacy = _tools(body)
+    mode, candidates = _tool_choice(body, tools, legacy)
+    if tools and mode != "none":
+        calls: list[_Tool] = []
         tool_results = _trailing_tool_results(messages)
-        if isinstance(choice, dict):
-            wanted = choice["function"]["name"]
-            calls = [t for t in tools if t["function"]["name"] == wanted][:1]
-        elif choice == "required":
-            calls = (_mentioned_tools(tools, user_text) or tools)[:1]
+        if mode == "required":
+            calls = (_mentioned_tools(candidates, user_text) or candidates)[:1]
         elif not tool_results:  # "auto": never loop forever after tool results came back
-            calls = _mentioned_tools(tools, user_text)
-            if body.get("parallel_tool_calls") is False:
+            calls = _mentioned_tools(candidates, user_text)
+            if body.get("parallel_tool_calls") is False or legacy:
                 calls = calls[:1]
         if calls:
+            planned = [
+                _synth_call(tool, f"call_emu{seq:06d}x{i}", user_text)
+                for i, tool in enumerate(calls)
+            ]
             return ChoicePlan(
                 content=None,
                 reasoning=reasoning,
-                tool_calls=[
-                    _synth_call(tool, f"call_emu{seq:06d}x{i}") for i, tool in enumerate(calls)
-                ],
-                finish_reason="tool_calls",
+                tool_calls=planned,
+                finish_reason="function_call" if legacy else "tool_calls",
+                custom_ids=frozenset(
+                    c[0] for c, t in zip(planned, calls, strict=True) if t.kind == "custom"
+                ),
+                legacy=legacy,
             )
         if tool_results:
             return ChoicePlan(content="\n".join(tool_results), reasoning=reasoning)
@@ -250,8 +286,13 @@ def plan_reply(
     _apply_limits(choice, body)
     if reply is not None and reply.finish_reason is not None:
         choice.finish_reason = reply.finish_reason
+    if "audio" in (body.get("modalities") or ()) and choice.content is not None:
+        # Spoken replies carry their text as the audio's transcript, content null.
+        choice.audio = audio_reply(choice.content, body["audio"]["format"], seq, created)
+        choice.content = None
     reasoning_tokens = count_tokens(choice.reasoning or "")
     content_tokens = count_tokens(choice.content or "") + count_tokens(choice.refusal or "")
+    content_tokens += count_tokens((choice.audio or {}).get("transcript", ""))
     completion = reasoning_tokens + content_tokens
     for _, name, args in choice.tool_calls:
         completion += 3 + count_tokens(name) + count_tokens(args)
@@ -327,15 +368,18 @@ def _scripted_choice(reply: Reply, default: ChoicePlan, seq: int) -> ChoicePlan:
             calls = default.tool_calls
     else:
         content = reply.content
-    finish = "tool_calls" if calls else "stop"
+    legacy = default.legacy and bool(calls)  # a `functions` request gets `function_call`
+    finish = ("function_call" if legacy else "tool_calls") if calls else "stop"
     return ChoicePlan(
         content=content,
         refusal=reply.refusal,
         reasoning=reply.reasoning_content
         if reply.reasoning_content is not None
         else default.reasoning,
-        tool_calls=calls,
+        tool_calls=calls[:1] if legacy else calls,
         finish_reason=finish,
+        custom_ids=default.custom_ids if calls is default.tool_calls else frozenset(),
+        legacy=legacy,
     )
 
 
@@ -350,11 +394,13 @@ def render_response(plan: Plan, *, omit_usage: bool) -> dict[str, Any]:
         }
         if choice.reasoning is not None:
             message["reasoning_content"] = choice.reasoning
-        if choice.tool_calls:
-            message["tool_calls"] = [
-                {"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
-                for cid, name, args in choice.tool_calls
-            ]
+        if choice.legacy:
+            _, name, args = choice.tool_calls[0]
+            message["function_call"] = {"name": name, "arguments": args}
+        elif choice.tool_calls:
+            message["tool_calls"] = [_tool_call(choice, *call) for call in choice.tool_calls]
+        if choice.audio is not None:
+            message["audio"] = choice.audio
         message["annotations"] = []
         logprobs: dict[str, Any] | None = None
         if plan.logprobs:
@@ -384,6 +430,12 @@ def render_response(plan: Plan, *, omit_usage: bool) -> dict[str, Any]:
     out["service_tier"] = plan.service_tier
     out["system_fingerprint"] = plan.system_fingerprint
     return out
+
+
+def _tool_call(choice: ChoicePlan, cid: str, name: str, args: str) -> dict[str, Any]:
+    if cid in choice.custom_ids:
+        return {"id": cid, "type": "custom", "custom": {"name": name, "input": args}}
+    return {"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
 
 
 def render_stream(
@@ -426,7 +478,13 @@ def render_stream(
         if choice.refusal:
             for tok in tokenize(choice.refusal):
                 yield f'{pre}"delta":{{"refusal":{dumps(tok)}}}{plain}'
-        for call_index, (cid, name, args) in enumerate(choice.tool_calls):
+        if choice.audio is not None:
+            yield from _audio_deltas(choice.audio, pre, plain)
+        if choice.legacy or choice.custom_ids:
+            yield from _call_deltas(choice, pre, plain)
+        for call_index, (cid, name, args) in enumerate(
+            () if choice.legacy or choice.custom_ids else choice.tool_calls
+        ):
             idx = "" if no_index else f'"index":{0 if same_index else call_index},'
             ident = f'"id":{dumps(cid)},"type":"function",'
             yield (
@@ -452,3 +510,34 @@ def render_stream(
             f'"system_fingerprint":"{plan.system_fingerprint}","choices":{choices},'
             f'"usage":{dumps(plan.usage)}}}\n\n'
         )
+
+
+def _audio_deltas(audio: dict[str, Any], pre: str, plain: str) -> Iterator[str]:
+    """`delta.audio`: the id and transcript pieces, then the data and expiry (as OpenAI)."""
+    first = True
+    for tok in tokenize(audio["transcript"]):
+        head = {"id": audio["id"]} if first else {}
+        first = False
+        yield f'{pre}"delta":{{"audio":{dumps({**head, "transcript": tok})}}}{plain}'
+    rest = {"id": audio["id"], "data": audio["data"], "expires_at": audio["expires_at"]}
+    yield f'{pre}"delta":{{"audio":{dumps(rest)}}}{plain}'
+
+
+def _call_deltas(choice: ChoicePlan, pre: str, plain: str) -> Iterator[str]:
+    """Legacy `delta.function_call` pieces, or tool calls that include custom ones (each call
+    opened with its id and name, then its arguments or input in token-sized pieces)."""
+    for index, (cid, name, args) in enumerate(choice.tool_calls):
+        opened: dict[str, Any]
+        if choice.legacy:
+            opened = {"function_call": {"name": name, "arguments": ""}}
+        else:
+            kind, key = ("custom", "input") if cid in choice.custom_ids else _FUNCTION
+            call = {"index": index, "id": cid, "type": kind, kind: {"name": name, key: ""}}
+            opened = {"tool_calls": [call]}
+        yield f'{pre}"delta":{dumps(opened)}{plain}'
+        for piece in tokenize(args):
+            if choice.legacy:
+                delta: dict[str, Any] = {"function_call": {"arguments": piece}}
+            else:
+                delta = {"tool_calls": [{"index": index, kind: {key: piece}}]}
+            yield f'{pre}"delta":{dumps(delta)}{plain}'
