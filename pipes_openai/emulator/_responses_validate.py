@@ -71,6 +71,16 @@ _ITEM_TYPES = frozenset(
         "custom_tool_call",
         "custom_tool_call_output",
         "compaction",
+        "compaction_trigger",
+        "tool_search_call",
+        "tool_search_output",
+        "additional_tools",
+        "shell_call",
+        "shell_call_output",
+        "apply_patch_call",
+        "apply_patch_call_output",
+        "program",
+        "program_output",
     }
 )
 
@@ -170,7 +180,9 @@ def validate_responses_request(body: Any) -> None:
 def _check_item(item: Any, param: str) -> None:
     if not isinstance(item, dict):
         raise _bad(f"Invalid type for '{param}': expected an object.", param=param)
-    kind = item.get("type", "message" if "role" in item else None)
+    kind = item.get("type") or ("message" if "role" in item else None)
+    if kind is None and isinstance(item.get("id"), str):
+        kind = "item_reference"  # an ItemReferenceParam may leave out its type
     if kind not in _ITEM_TYPES:
         raise _bad(
             f"Invalid value: '{kind}'. Supported values are input item types.",

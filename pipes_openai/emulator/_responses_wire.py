@@ -47,7 +47,7 @@ def _chat_part(part: dict[str, Any]) -> dict[str, Any]:
 
 
 def _item_messages(item: dict[str, Any]) -> list[dict[str, Any]]:
-    kind = item.get("type", "message")
+    kind = item.get("type") or ("message" if "role" in item else "item_reference")
     if kind == "message":
         content = item["content"]
         if isinstance(content, list):
@@ -261,7 +261,7 @@ def render_response_object(
         "max_output_tokens": body.get("max_output_tokens"),
         "model": plan.model,
         "output": output,
-        "parallel_tool_calls": body.get("parallel_tool_calls", True),
+        "parallel_tool_calls": body.get("parallel_tool_calls") is not False,
         "previous_response_id": body.get("previous_response_id"),
         "reasoning": {
             "effort": reasoning_opts.get("effort"),
@@ -274,7 +274,7 @@ def render_response_object(
             "format": text.get("format") or {"type": "text"},
             "verbosity": text.get("verbosity", "medium"),
         },
-        "tool_choice": body.get("tool_choice", "auto"),
+        "tool_choice": body.get("tool_choice") or "auto",
         "tools": body.get("tools") or [],
         "top_p": body.get("top_p", 1.0),
         "truncation": body.get("truncation", "disabled"),

@@ -1,0 +1,246 @@
+"""Every request form the official Chat Completions schema allows is accepted and answered
+in kind (the variants come from walking the schema, not from a hand-made list)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import httpx
+import pytest
+from openai_helpers import schema_validator
+
+from pipes_openai.emulator import Emulator
+
+from .helpers import assert_valid, sse_events
+from .schema_walk import SchemaWalk
+
+REQUEST = schema_validator("CreateChatCompletionRequest")
+WALK = SchemaWalk(REQUEST.schema["$defs"])
+_TOP = WALK.resolve({"$ref": "#/$defs/CreateChatCompletionRequest"})
+
+# Not walked: the model is another check's business (a model registry), not a request form.
+_NOT_WALKED = {"model"}
+
+# Schema-valid forms the emulator deliberately refuses, with the API's unsupported-feature
+# error: (label fragment, error code, why).
+UNSUPPORTED = [
+    (
+        "custom.format<oneOf[1]>",
+        "unsupported_value",
+        "a grammar-constrained custom tool: the emulator cannot write text a Lark or regex"
+        " grammar accepts (script the call instead)",
+    ),
+]
+
+TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
+
+
+def _variants() -> list[tuple[str, str, Any]]:
+    out = []
+    for prop, sub in _TOP["properties"].items():
+        if prop not in _NOT_WALKED:
+            out += [(label, prop, value) for label, value in WALK.variants(sub, prop)]
+    return out
+
+
+def _tool_named(kind: str, name: str) -> dict[str, Any]:
+    return {"type": kind, kind: {"name": name}}
+
+
+def contextualise(prop: str, value: Any) -> dict[str, Any]:
+    """A minimal body around one walked value, plus what the API requires beside it that a
+    schema cannot say (a tool named by `tool_choice` is sent, `logprobs` beside
+    `top_logprobs`, a tool result follows its call...)."""
+    body: dict[str, Any] = {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "Hello, reply in JSON."}],
+        prop: value,
+    }
+    if prop == "messages":
+        body["messages"] = _conversation(value)
+    if body.get("top_logprobs") is not None:
+        body["logprobs"] = True
+    if body.get("stream_options") is not None:
+        body["stream"] = True
+    if body.get("reasoning_effort") is not None:
+        body["model"] = "gpt-5"
+    speaks = prop == "modalities" and "audio" in (value or ())
+    if speaks or (prop == "audio" and value is not None):
+        body["modalities"] = ["text", "audio"]
+        body["audio"] = value if prop == "audio" else {"voice": "alloy", "format": "wav"}
+    if prop == "functions" or (prop == "function_call" and value is not None):
+        body["functions"] = value if prop == "functions" else [TOOL["function"]]
+        if isinstance(value, dict):
+            body["functions"] = [{**TOOL["function"], "name": value["name"]}]
+    if prop in ("tool_choice", "parallel_tool_calls") and value is not None:
+        body["tools"] = [TOOL]
+        if isinstance(value, dict):
+            body["tools"], body["tool_choice"] = _tools_for_choice(value)
+    if prop == "tools":
+        for tool in value:
+            spec = tool[tool["type"]]
+            if spec.get("strict"):  # strict mode needs a closed parameters schema
+                spec["parameters"] = {
+                    "type": "object",
+                    "properties": {},
+                    "additionalProperties": False,
+                }
+    return body
+
+
+def _tools_for_choice(choice: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    if choice["type"] != "allowed_tools":
+        kind, name = choice["type"], choice[choice["type"]]["name"]
+        return [TOOL if kind == "function" else _tool_named("custom", name)], (
+            {"type": kind, kind: {"name": TOOL["function"]["name"]}}
+            if kind == "function"
+            else choice
+        )
+    refs = [_tool_named("function", TOOL["function"]["name"])]
+    allowed = {**choice["allowed_tools"], "tools": refs}
+    return [TOOL], {**choice, "allowed_tools": allowed}
+
+
+def _conversation(walked: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The walked messages, each tool result after its call and each call answered."""
+    messages: list[dict[str, Any]] = []
+    for msg in walked:
+        if msg.get("role") == "tool":
+            call = {"id": msg["tool_call_id"], "type": "function"}
+            call["function"] = {"name": "get_weather", "arguments": "{}"}
+            messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        messages.append(msg)
+        for call in msg.get("tool_calls") or ():
+            messages.append({"role": "tool", "tool_call_id": call["id"], "content": "sunny"})
+    if messages[-1].get("role") not in ("user", "tool", "function"):
+        messages.append({"role": "user", "content": "Go on."})
+    return messages
+
+
+# An assistant turn that says nothing (no content, calls, refusal or audio): schema-valid,
+# but the API refuses it with its own 400 (checked in test_assistant_turn_saying_nothing).
+_SILENT_ASSISTANT = {"role": "assistant"}
+_SAYS = ("content", "tool_calls", "function_call", "refusal", "audio")
+
+
+def _says_nothing(prop: str, value: Any) -> bool:
+    msg = value[0] if prop == "messages" else {}
+    return msg.get("role") == "assistant" and not any(msg.get(k) for k in _SAYS)
+
+
+VARIANTS = [v for v in _variants() if not _says_nothing(v[1], v[2])]
+
+
+def _unsupported(label: str) -> str | None:
+    return next((code for fragment, code, _ in UNSUPPORTED if fragment in label), None)
+
+
+@pytest.fixture(scope="module")
+def emu() -> Any:
+    with Emulator() as emulator, httpx.Client(base_url=emulator.base_url, timeout=10) as client:
+        yield client
+
+
+def test_the_walk_covers_the_schema() -> None:
+    labels = " ".join(label for label, _, _ in VARIANTS)
+    walked = {prop for _, prop, _ in VARIANTS}
+    assert walked == set(_TOP["properties"]) - _NOT_WALKED
+    for form in (
+        "ChatCompletionRequestToolMessage",
+        "ChatCompletionRequestFunctionMessage",
+        "ChatCompletionRequestMessageContentPartAudio",
+        "ChatCompletionRequestMessageContentPartFile",
+        "ChatCompletionMessageCustomToolCall",
+        "CustomToolChatCompletions",
+        "ChatCompletionAllowedToolsChoice",
+        "ChatCompletionNamedToolChoiceCustom",
+        "tool_choice<oneOf[0]>=required",
+        "ResponseFormatJsonSchema",
+        "format=pcm16",
+    ):
+        assert form in labels
+    assert len(VARIANTS) > 150
+
+
+@pytest.mark.parametrize(("prop", "value"), [v[1:] for v in VARIANTS], ids=[v[0] for v in VARIANTS])
+def test_every_schema_variant_is_answered(
+    emu: httpx.Client, request: pytest.FixtureRequest, prop: str, value: Any
+) -> None:
+    label = request.node.callspec.id
+    body = contextualise(prop, json.loads(json.dumps(value)))
+    errors = [e.message for e in REQUEST.iter_errors(body)]
+    if errors:  # the walk merges allOf parts loosely: a rare value one part forbids
+        pytest.skip(f"not a valid request: {errors[0]}")
+    response = emu.post("/chat/completions", json=body)
+    code = _unsupported(label)
+    if code is not None:
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["code"] == code
+        assert_valid("ErrorResponse", response.json())
+        return
+    assert response.status_code == 200, response.text
+    if body.get("stream"):
+        events = sse_events(response.text)
+        assert events[-1] == "[DONE]"
+        for chunk in events[:-1]:
+            assert_valid("CreateChatCompletionStreamResponse", chunk)
+        return
+    reply = response.json()
+    assert_valid("CreateChatCompletionResponse", reply)
+    _assert_in_kind(body, reply["choices"][0])
+
+
+def _assert_in_kind(body: dict[str, Any], choice: dict[str, Any]) -> None:
+    message = choice["message"]
+    choice_of = body.get("tool_choice")
+    if body.get("function_call") not in (None, "none", "auto"):
+        assert message["function_call"]["name"] == body["function_call"]["name"]
+        assert choice["finish_reason"] == "function_call"
+        assert "tool_calls" not in message
+    elif choice_of == "required" or (
+        isinstance(choice_of, dict)
+        and choice_of.get("allowed_tools", {"mode": "required"})["mode"] == "required"
+    ):
+        assert choice["finish_reason"] == "tool_calls"
+        (call,) = message["tool_calls"]
+        if isinstance(choice_of, dict) and choice_of["type"] in ("function", "custom"):
+            assert call["type"] == choice_of["type"]
+            assert call[call["type"]]["name"] == choice_of[choice_of["type"]]["name"]
+    elif choice_of == "none":
+        assert "tool_calls" not in message
+    if "audio" in (body.get("modalities") or ()):
+        assert message["content"] is None
+        assert message["audio"]["transcript"]
+        base64.b64decode(message["audio"]["data"], validate=True)
+    if body.get("logprobs") and message["content"]:
+        entries = choice["logprobs"]["content"]
+        assert entries
+        assert all(len(e["top_logprobs"]) == (body.get("top_logprobs") or 0) for e in entries)
+
+
+def test_assistant_turn_saying_nothing(emu: httpx.Client) -> None:
+    body = {
+        "model": "gpt-4o-mini",
+        "messages": [_SILENT_ASSISTANT, {"role": "user", "content": "hi"}],
+    }
+    REQUEST.validate(body)  # the schema allows it ...
+    response = emu.post("/chat/completions", json=body)
+    assert response.status_code == 400  # ... the API does not, and says so in these words:
+    assert response.json()["error"] == {
+        "message": "Invalid value for 'content': expected a string, got null.",
+        "type": "invalid_request_error",
+        "param": "messages.[0].content",
+        "code": None,
+    }
