@@ -282,7 +282,8 @@ def plan_reply(
     n = body.get("n") or 1
     # The n choices are identical: plan and count one (n times a megabyte echo is not free).
     default = _default_choice(body, seq, reasoning_quirk)
-    choice = default if reply is None else _scripted_choice(reply, default, seq)
+    legacy = bool(body.get("functions")) and not body.get("tools")
+    choice = default if reply is None else _scripted_choice(reply, default, seq, legacy)
     _apply_limits(choice, body)
     if reply is not None and reply.finish_reason is not None:
         choice.finish_reason = reply.finish_reason
@@ -357,7 +358,7 @@ def _check_reply_size(body: dict[str, Any], n: int, tokens: int, limit: int) -> 
     )
 
 
-def _scripted_choice(reply: Reply, default: ChoicePlan, seq: int) -> ChoicePlan:
+def _scripted_choice(reply: Reply, default: ChoicePlan, seq: int, legacy: bool) -> ChoicePlan:
     calls = [
         (call.id or f"call_emu{seq:06d}x{i}", call.name, call.arguments_json())
         for i, call in enumerate(reply.tool_calls or ())
@@ -368,7 +369,7 @@ def _scripted_choice(reply: Reply, default: ChoicePlan, seq: int) -> ChoicePlan:
             calls = default.tool_calls
     else:
         content = reply.content
-    legacy = default.legacy and bool(calls)  # a `functions` request gets `function_call`
+    legacy = legacy and bool(calls)  # a `functions` request gets `function_call`
     finish = ("function_call" if legacy else "tool_calls") if calls else "stop"
     return ChoicePlan(
         content=content,
