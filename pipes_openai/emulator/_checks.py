@@ -78,21 +78,21 @@ def choose(value: Any, values: tuple[str, ...], param: str) -> str:
 
 def require_object(parent: dict[str, Any], key: str, param: str) -> dict[str, Any]:
     """`parent[key]` as an object: missing -> `missing_required_parameter`, else a type 400."""
-    value = parent.get(key)
-    where = f"{param}.{key}" if param else key
-    if value is None:
-        raise missing(where)
-    if not isinstance(value, dict):
-        raise type_error(where, "an object", value)
+    value: dict[str, Any] = _require(parent, key, param, dict, "an object")
     return value
 
 
 def require_str(parent: dict[str, Any], key: str, param: str) -> str:
     """`parent[key]` as a string: missing -> `missing_required_parameter`, else a type 400."""
+    value: str = _require(parent, key, param, str, "a string")
+    return value
+
+
+def _require(parent: dict[str, Any], key: str, param: str, kind: type, expected: str) -> Any:
     value = parent.get(key)
     where = f"{param}.{key}" if param else key
     if value is None:
         raise missing(where)
-    if not isinstance(value, str):
-        raise type_error(where, "a string", value)
+    if not isinstance(value, kind):
+        raise type_error(where, expected, value)
     return value

@@ -68,9 +68,7 @@ def validate_request(
     if not isinstance(body["model"], str):
         raise _type_error("model", "a string", body["model"])
     if "messages" not in body:
-        raise _bad(
-            "Missing required parameter: 'messages'.", "messages", "missing_required_parameter"
-        )
+        raise missing("messages")
     messages = body["messages"]
     if not isinstance(messages, list):
         raise _type_error("messages", "an array", messages)

@@ -9,7 +9,7 @@ from typing import Any
 from ._checks import bad, choose, missing, require_object, require_str, type_error
 from ._wire import ApiError, message_text
 
-__all__ = ["validate_tooling"]
+__all__ = ["check_custom_format", "strict_problem", "validate_tooling"]
 
 _TOOL_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _TOOL_TYPES = ("function", "custom")
@@ -61,7 +61,7 @@ def _named(items: Any, param: str, spec_of: Any) -> dict[str, str]:  # name -> "
         if kind == "function":
             _check_parameters(spec, name, spec_param)
         else:
-            _check_custom_format(spec.get("format"), f"{spec_param}.format")
+            check_custom_format(spec.get("format"), f"{spec_param}.format")
         names[name] = kind
     return names
 
@@ -89,7 +89,7 @@ def _check_parameters(fn: dict[str, Any], name: str, param: str) -> None:
             )
 
 
-def _check_custom_format(fmt: Any, param: str) -> None:
+def check_custom_format(fmt: Any, param: str) -> None:
     if fmt is None:
         return
     if not isinstance(fmt, dict):

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import wave
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import pytest
@@ -17,9 +15,6 @@ import pytest
 from pipes_openai.emulator import Emulator, ToolCall
 
 from .helpers import assert_valid, chat, sse_events
-
-if TYPE_CHECKING:
-    from openai import OpenAI
 
 WEATHER: Any = {
     "name": "get_weather",
@@ -240,70 +235,62 @@ def test_bad_new_forms_name_their_param(
     assert response.json()["error"]["param"] == param
 
 
-# The official SDK's typed params and models for the same forms.
-openai: Any = pytest.importorskip("openai")
+# The Responses API: custom tools and allowed_tools in its flat forms.
+CUSTOM_FLAT: Any = {"type": "custom", "name": "run_sql"}
+FUNCTION_FLAT: Any = {
+    "type": "function",
+    "name": "get_weather",
+    "parameters": WEATHER["parameters"],
+}
 
 
-@pytest.fixture
-def sdk(emulator: Emulator) -> Iterator[OpenAI]:
-    with openai.OpenAI(base_url=emulator.base_url, api_key="x", max_retries=0) as client:
-        yield client
+def test_responses_named_custom_tool(client: httpx.Client) -> None:
+    body = {
+        "model": "gpt-4o-mini",
+        "input": "select 1",
+        "tools": [FUNCTION_FLAT, CUSTOM_FLAT],
+        "tool_choice": {"type": "custom", "name": "run_sql"},
+    }
+    response = client.post("/responses", json=body)
+    assert response.status_code == 200, response.text
+    (call,) = response.json()["output"]
+    assert call["type"] == "custom_tool_call"
+    assert (call["name"], call["input"]) == ("run_sql", "select 1")
+
+    events = sse_events(client.post("/responses", json={**body, "stream": True}).text)
+    deltas = [e["delta"] for e in events if e["type"] == "response.custom_tool_call_input.delta"]
+    assert "".join(deltas) == "select 1"
+    (done,) = [e for e in events if e["type"] == "response.custom_tool_call_input.done"]
+    assert done["input"] == "select 1"
 
 
-def test_sdk_custom_tool_and_allowed_tools(sdk: OpenAI) -> None:
-    completion = sdk.chat.completions.create(
-        model="gpt-4o-mini",
-        messages=[{"role": "user", "content": "drop table x"}],
-        tools=[{"type": "custom", "custom": {"name": "run_sql"}}, WEATHER_TOOL],
-        tool_choice={
+def test_responses_allowed_tools_and_custom_results(client: httpx.Client) -> None:
+    body: dict[str, Any] = {
+        "model": "gpt-4o-mini",
+        "input": "hello",
+        "tools": [FUNCTION_FLAT, CUSTOM_FLAT],
+        "tool_choice": {
             "type": "allowed_tools",
-            "allowed_tools": {
-                "mode": "required",
-                "tools": [{"type": "custom", "custom": {"name": "run_sql"}}],
-            },
+            "mode": "required",
+            "tools": [{"type": "function", "name": "get_weather"}],
         },
-    )
-    (call,) = completion.choices[0].message.tool_calls or []
-    assert call.type == "custom"
-    assert (call.custom.name, call.custom.input) == ("run_sql", "drop table x")
+    }
+    (call,) = client.post("/responses", json=body).json()["output"]
+    assert (call["type"], call["name"]) == ("function_call", "get_weather")
+    # A custom tool's output comes back as text, not as another call.
+    body["tool_choice"] = "auto"
+    body["input"] = [
+        {"type": "custom_tool_call", "call_id": "c1", "name": "run_sql", "input": "select 1"},
+        {"type": "custom_tool_call_output", "call_id": "c1", "output": "1 row"},
+    ]
+    (message,) = client.post("/responses", json=body).json()["output"]
+    assert message["content"][0]["text"] == "1 row"
 
 
-def test_sdk_legacy_functions(sdk: OpenAI) -> None:
-    completion = sdk.chat.completions.create(
-        model="gpt-4o-mini",
-        messages=[{"role": "user", "content": "weather?"}],
-        functions=[WEATHER],
-        function_call={"name": "get_weather"},
-    )
-    choice = completion.choices[0]
-    assert choice.finish_reason == "function_call"
-    assert choice.message.function_call is not None
-    assert choice.message.function_call.name == "get_weather"
-
-
-def test_sdk_audio_output(sdk: OpenAI) -> None:
-    completion = sdk.chat.completions.create(
-        model="gpt-4o-audio-preview",
-        messages=[{"role": "user", "content": "Hello!"}],
-        modalities=["text", "audio"],
-        audio={"voice": "alloy", "format": "wav"},
-    )
-    audio = completion.choices[0].message.audio
-    assert audio is not None
-    assert audio.transcript == "Hello!"
-    with wave.open(io.BytesIO(base64.b64decode(audio.data))) as clip:
-        assert clip.getframerate() == 24000
-
-
-def test_sdk_streamed_function_call_accumulates(sdk: OpenAI) -> None:
-    with sdk.chat.completions.stream(
-        model="gpt-4o-mini",
-        messages=[{"role": "user", "content": "weather?"}],
-        tools=[WEATHER_TOOL],
-        tool_choice="required",
-    ) as stream:
-        final = stream.get_final_completion()
-    (call,) = final.choices[0].message.tool_calls or []
-    assert call.type == "function"
-    assert call.function.name == "get_weather"
-    assert json.loads(call.function.arguments) == {"city": "San Francisco"}
+def test_responses_grammar_custom_tools_answer_unsupported(client: httpx.Client) -> None:
+    grammar = {"type": "grammar", "syntax": "regex", "definition": "a+"}
+    body = {"model": "gpt-4o-mini", "input": "x", "tools": [{**CUSTOM_FLAT, "format": grammar}]}
+    response = client.post("/responses", json=body)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "unsupported_value"
+    assert response.json()["error"]["param"] == "tools[0].format.type"

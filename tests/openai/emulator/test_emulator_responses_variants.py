@@ -31,6 +31,17 @@ API_REFUSES = [
 ]
 # ... except where the walked variant fills in what the refusal is about.
 _REFUSAL_LIFTED = ("call_id<anyOf[0]>",)
+# Schema-valid forms the emulator deliberately refuses with the API's unsupported-feature
+# error (the same list as the Chat Completions walk).
+UNSUPPORTED = [
+    (
+        "CustomGrammarFormatParam",
+        400,
+        "unsupported_value",
+        "a grammar-constrained custom tool: the emulator cannot write text a Lark or regex"
+        " grammar accepts (script the call instead)",
+    ),
+]
 
 
 def _variants() -> list[tuple[str, str, Any]]:
@@ -50,15 +61,48 @@ def contextualise(prop: str, value: Any) -> dict[str, Any]:
     effort = body.get("reasoning", {}) if isinstance(body.get("reasoning"), dict) else {}
     if effort.get("effort") not in (None, "none"):
         body["model"] = "gpt-5"
-    if prop == "tool_choice" and isinstance(value, dict) and value.get("type") == "function":
-        body["tools"] = [{"type": "function", "name": value["name"], "parameters": {}}]
+    if prop == "tool_choice" and isinstance(value, dict):
+        body["tools"] = [_FUNCTION, {"type": "custom", "name": "run_sql"}]
+        if value["type"] in ("function", "custom"):
+            body["tool_choice"] = {
+                **value,
+                "name": body["tools"][value["type"] == "custom"]["name"],
+            }
+        if value["type"] == "allowed_tools":
+            body["tool_choice"] = {**value, "tools": [{"type": "function", "name": "get_weather"}]}
+    if prop == "tool_choice" and value == "required":
+        body["tools"] = [_FUNCTION]
     return body
+
+
+_FUNCTION = {
+    "type": "function",
+    "name": "get_weather",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    "strict": False,
+}
+
+
+def _assert_in_kind(body: dict[str, Any], response: dict[str, Any]) -> None:
+    calls = [i for i in response["output"] if i["type"] in ("function_call", "custom_tool_call")]
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict) and choice["type"] in ("function", "custom"):
+        (call,) = calls
+        assert (
+            call["type"]
+            == {"function": "function_call", "custom": "custom_tool_call"}[choice["type"]]
+        )
+        assert call["name"] == choice["name"]
+    elif choice == "required" or (isinstance(choice, dict) and choice.get("mode") == "required"):
+        assert calls
+    elif choice == "none":
+        assert not calls
 
 
 def _refusal(label: str) -> tuple[int, str | None] | None:
     if any(lift in label for lift in _REFUSAL_LIFTED):
         return None
-    return next(((s, c) for frag, s, c, _ in API_REFUSES if frag in label), None)
+    return next(((s, c) for frag, s, c, _ in API_REFUSES + UNSUPPORTED if frag in label), None)
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +119,21 @@ def test_the_walk_covers_the_schema() -> None:
     assert len(VARIANTS) > 400
 
 
+# An MCP tool with a tunnel_id must also name a server (a rule inside a nested union).
+KNOWN_INVALID = ["tools[]<MCPTool>.tunnel_id"]
+
+
+def test_few_walked_bodies_are_invalid() -> None:
+    # The walk merges allOf parts loosely and picks the first branch of nested unions, so a
+    # handful of bodies break a constraint it does not model; they are skipped, and listed here.
+    invalid = [
+        label
+        for label, prop, value in VARIANTS
+        if not REQUEST.is_valid(contextualise(prop, json.loads(json.dumps(value))))
+    ]
+    assert invalid == KNOWN_INVALID
+
+
 @pytest.mark.parametrize(("prop", "value"), [v[1:] for v in VARIANTS], ids=[v[0] for v in VARIANTS])
 def test_every_schema_variant_is_answered(
     emu: httpx.Client, request: pytest.FixtureRequest, prop: str, value: Any
@@ -82,7 +141,7 @@ def test_every_schema_variant_is_answered(
     label = request.node.callspec.id
     body = contextualise(prop, json.loads(json.dumps(value)))
     errors = [e.message for e in REQUEST.iter_errors(body)]
-    if errors:  # the walk merges allOf parts loosely: a rare value one part forbids
+    if errors:  # the few in test_few_walked_bodies_are_invalid
         pytest.skip(f"not a valid request: {errors[0][:200]}")
     response = emu.post("/responses", json=body)
     refusal = _refusal(label)
@@ -96,3 +155,4 @@ def test_every_schema_variant_is_answered(
         assert "event: response.completed" in response.text
         return
     assert_valid_responses("Response", response.json())
+    _assert_in_kind(body, response.json())

@@ -174,6 +174,22 @@ def test_the_walk_covers_the_schema() -> None:
     assert len(VARIANTS) > 150
 
 
+# `top_logprobs` is nullable in the request's own properties but not in the
+# CreateModelResponseProperties part it also has to match.
+KNOWN_INVALID = ["top_logprobs<anyOf[1]>"]
+
+
+def test_few_walked_bodies_are_invalid() -> None:
+    # The walk merges allOf parts loosely and picks the first branch of nested unions, so a
+    # handful of bodies break a constraint it does not model; they are skipped, and listed here.
+    invalid = [
+        label
+        for label, prop, value in VARIANTS
+        if not REQUEST.is_valid(contextualise(prop, json.loads(json.dumps(value))))
+    ]
+    assert invalid == KNOWN_INVALID
+
+
 @pytest.mark.parametrize(("prop", "value"), [v[1:] for v in VARIANTS], ids=[v[0] for v in VARIANTS])
 def test_every_schema_variant_is_answered(
     emu: httpx.Client, request: pytest.FixtureRequest, prop: str, value: Any
@@ -181,7 +197,7 @@ def test_every_schema_variant_is_answered(
     label = request.node.callspec.id
     body = contextualise(prop, json.loads(json.dumps(value)))
     errors = [e.message for e in REQUEST.iter_errors(body)]
-    if errors:  # the walk merges allOf parts loosely: a rare value one part forbids
+    if errors:  # the few in test_few_walked_bodies_are_invalid
         pytest.skip(f"not a valid request: {errors[0]}")
     response = emu.post("/chat/completions", json=body)
     code = _unsupported(label)
