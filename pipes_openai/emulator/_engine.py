@@ -4,16 +4,20 @@ The decision, in order (documented in the package docstring):
 
 1. the next scripted [`Reply`][pipes_openai.emulator.Reply] (unset fields fall back to the rules
    below);
-2. tools: `tool_choice` naming a function, or `"required"`, calls that function (or the
-   best-matching tool, else the first) with arguments synthesized from its JSON schema;
-   `"auto"` (the default when tools are sent) calls every tool whose name, or one of its name's
-   words of 4+ letters, appears in the last user message (only the first when
-   `parallel_tool_calls` is false) and otherwise answers text; `"none"` never calls;
-   a conversation that ends with tool results is answered with those results' text;
+2. tools (function or custom tools, or the legacy `functions`): `tool_choice` naming a tool
+   (or `function_call` naming a function), or `"required"`, calls that tool (or the
+   best-matching tool, else the first) with arguments synthesized from its JSON schema (a
+   custom tool: the last user text as free-form input); `"auto"` (the default when tools are
+   sent) calls every tool whose name, or one of its name's words of 4+ letters, appears in the
+   last user message (only the first when `parallel_tool_calls` is false or for `functions`)
+   and otherwise answers text; `allowed_tools` narrows the candidates and sets the mode;
+   `"none"` never calls; a conversation that ends with tool results is answered with those
+   results' text;
 3. `response_format` `json_schema` -> JSON synthesized from the schema; `json_object` ->
    `{"echo": <last user text>}`;
 4. otherwise the text of the last user message, verbatim (an echo).
 
+With `modalities` including `"audio"`, the text becomes the transcript of `message.audio`.
 `max_tokens` / `max_completion_tokens` cut the content (finish `length`) and `stop`
 sequences cut it at the first match (finish `stop`). Reasoning models (`o1`, `o3`,
 `o4-mini`, `gpt-5`...) report hidden reasoning tokens (16/64/256 per choice for
