@@ -99,8 +99,9 @@ Every other body the official request schema allows is accepted (a test walks th
 the one form the emulator deliberately refuses is a custom tool with a `grammar` format, with
 the API's `unsupported_value` error (it cannot write text a grammar accepts: script the call).
 Reasoning models (`o1`, `o3`, `o4-mini`, `gpt-5`...) refuse `max_tokens` (use
-`max_completion_tokens`) and `temperature`/`top_p` other than 1, and report hidden reasoning tokens in their usage;
-other models refuse `reasoning_effort`. Unknown top-level parameters are accepted, as vLLM does.
+`max_completion_tokens`) and `temperature`/`top_p` other than 1, and report hidden reasoning
+tokens in their usage; other models refuse `reasoning_effort`. Unknown top-level parameters
+are accepted, as vLLM does.
 
 Quirk modes (`Emulator(quirks={...})`, see [`Quirk`][pipes_openai.emulator.Quirk]) reproduce real
 servers' deviations: `reject_stream_options` (400 on `stream_options`: old vLLM, LM Studio),
