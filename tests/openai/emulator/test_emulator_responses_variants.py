@@ -4,21 +4,15 @@ validates, or the error the API itself gives for that body."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
 import pytest
 from openai_helpers import assert_valid_responses, responses_validator
 
-from pipes_openai.emulator import Emulator
-
-from .schema_walk import SchemaWalk
+from .schema_walk import RequestWalk
 
 REQUEST = responses_validator("CreateResponse")
-WALK = SchemaWalk(REQUEST.schema["$defs"], max_depth=5)
-_TOP = WALK.resolve({"$ref": "#/$defs/CreateResponse"})
-_NOT_WALKED = {"model"}  # the model registry's business, not a request form
 
 # Schema-valid bodies the API itself refuses, for reasons a schema cannot say; the emulator
 # answers them as the API does: (label fragment, status, code, why).
@@ -42,17 +36,6 @@ UNSUPPORTED = [
         " grammar accepts (script the call instead)",
     ),
 ]
-
-
-def _variants() -> list[tuple[str, str, Any]]:
-    out = []
-    for prop, sub in _TOP["properties"].items():
-        if prop not in _NOT_WALKED:
-            out += [(label, prop, value) for label, value in WALK.variants(sub, prop)]
-    return out
-
-
-VARIANTS = _variants()
 
 
 def contextualise(prop: str, value: Any) -> dict[str, Any]:
@@ -105,18 +88,16 @@ def _refusal(label: str) -> tuple[int, str | None] | None:
     return next(((s, c) for frag, s, c, _ in API_REFUSES + UNSUPPORTED if frag in label), None)
 
 
-@pytest.fixture(scope="module")
-def emu() -> Any:
-    with Emulator() as emulator, httpx.Client(base_url=emulator.base_url, timeout=10) as client:
-        yield client
+# The model is not walked: it is the model registry's business, not a request form.
+WALK = RequestWalk(REQUEST, "CreateResponse", contextualise, max_depth=5)
 
 
 def test_the_walk_covers_the_schema() -> None:
-    assert {prop for _, prop, _ in VARIANTS} == set(_TOP["properties"]) - _NOT_WALKED
-    labels = " ".join(label for label, _, _ in VARIANTS)
+    assert {prop for _, prop, _ in WALK.variants} == WALK.properties
+    labels = " ".join(label for label, _, _ in WALK.variants)
     for form in ("FunctionCallOutputItemParam", "ReasoningItem", "tool_choice", "text.format"):
         assert form in labels
-    assert len(VARIANTS) > 400
+    assert len(WALK.variants) > 400
 
 
 # An MCP tool with a tunnel_id must also name a server (a rule inside a nested union).
@@ -124,26 +105,16 @@ KNOWN_INVALID = ["tools[]<MCPTool>.tunnel_id"]
 
 
 def test_few_walked_bodies_are_invalid() -> None:
-    # The walk merges allOf parts loosely and picks the first branch of nested unions, so a
-    # handful of bodies break a constraint it does not model; they are skipped, and listed here.
-    invalid = [
-        label
-        for label, prop, value in VARIANTS
-        if not REQUEST.is_valid(contextualise(prop, json.loads(json.dumps(value))))
-    ]
-    assert invalid == KNOWN_INVALID
+    assert WALK.invalid() == KNOWN_INVALID  # skipped below
 
 
-@pytest.mark.parametrize(("prop", "value"), [v[1:] for v in VARIANTS], ids=[v[0] for v in VARIANTS])
+@WALK.parametrize()
 def test_every_schema_variant_is_answered(
-    emu: httpx.Client, request: pytest.FixtureRequest, prop: str, value: Any
+    client: httpx.Client, request: pytest.FixtureRequest, prop: str, value: Any
 ) -> None:
     label = request.node.callspec.id
-    body = contextualise(prop, json.loads(json.dumps(value)))
-    errors = [e.message for e in REQUEST.iter_errors(body)]
-    if errors:  # the few in test_few_walked_bodies_are_invalid
-        pytest.skip(f"not a valid request: {errors[0][:200]}")
-    response = emu.post("/responses", json=body)
+    body = WALK.valid_body(prop, value)
+    response = client.post("/responses", json=body)
     refusal = _refusal(label)
     if refusal is not None:
         status, code = refusal
