@@ -319,6 +319,9 @@ def plan_reply(
         reasoning_tokens=reasoning_tokens,
         prompt_audio_tokens=audio_tokens,
     )
+    if choice.audio is not None:  # the spoken reply's tokens are audio tokens
+        spoken = count_tokens(choice.audio["transcript"]) * n
+        usage["completion_tokens_details"]["audio_tokens"] = spoken
     if reply is not None and reply.usage:
         usage = merge_usage(usage, reply.usage)
     tier = body.get("service_tier")

@@ -157,6 +157,7 @@ def test_audio_output_in_the_requested_container(client: httpx.Client, fmt: str)
     assert message["content"] is None
     audio = message["audio"]
     assert audio["transcript"] == "Say hi."
+    assert reply["usage"]["completion_tokens_details"]["audio_tokens"] == 3
     assert audio["id"].startswith("audio_")
     assert audio["expires_at"] > reply["created"]
     data = base64.b64decode(audio["data"], validate=True)

@@ -229,3 +229,77 @@ def test_assistant_turn_saying_nothing(client: httpx.Client) -> None:
         "param": "messages.[0].content",
         "code": None,
     }
+
+
+@WALK.parametrize()
+def test_every_schema_variant_streams_the_same_answer(
+    client: httpx.Client, request: pytest.FixtureRequest, prop: str, value: Any
+) -> None:
+    label = request.node.callspec.id
+    body = WALK.valid_body(prop, value)
+    if _unsupported(label) is not None or body.get("stream") is False:
+        return  # refused before any streaming; or a variant that says "do not stream"
+    body.pop("stream_options", None)
+    whole = client.post("/chat/completions", json={**body, "stream": False})
+    streamed = client.post("/chat/completions", json={**body, "stream": True})
+    assert streamed.status_code == 200, streamed.text
+    events = sse_events(streamed.text)
+    assert events[-1] == "[DONE]"
+    for chunk in events[:-1]:
+        if not _has_custom_call(chunk):
+            assert_valid("CreateChatCompletionStreamResponse", chunk)
+    assert _assemble(events[:-1]) == _essence(whole.json()["choices"][0])
+
+
+def _has_custom_call(chunk: dict[str, Any]) -> bool:
+    # The official chunk schema knows only function tool-call deltas, though the API streams
+    # custom ones as {"type": "custom", "custom": {...}} (openai/openai-openapi#576).
+    calls = [c for ch in chunk["choices"] for c in ch["delta"].get("tool_calls") or ()]
+    return any("custom" in c for c in calls)
+
+
+def _essence(choice: dict[str, Any]) -> dict[str, Any]:
+    """What a streamed reply must reproduce of `choice`: text, calls, audio text, finish."""
+    message = choice["message"]
+    calls = [
+        (c["type"], c[c["type"]]["name"], c[c["type"]].get("arguments", c[c["type"]].get("input")))
+        for c in message.get("tool_calls") or ()
+    ]
+    return {
+        "content": message["content"] or "",
+        "calls": calls,
+        "function_call": message.get("function_call"),
+        "transcript": (message.get("audio") or {}).get("transcript"),
+        "finish_reason": choice["finish_reason"],
+    }
+
+
+def _assemble(chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The first choice of a stream, put back together as `_essence` sees a whole reply."""
+    content, transcript, finish = "", None, None
+    calls: dict[int, list[str]] = {}
+    function_call: dict[str, str] | None = None
+    for chunk in chunks:
+        for choice in chunk["choices"]:
+            if choice["index"] != 0:
+                continue
+            delta, finish = choice["delta"], choice["finish_reason"] or finish
+            content += delta.get("content") or ""
+            if "audio" in delta:
+                transcript = (transcript or "") + delta["audio"].get("transcript", "")
+            if "function_call" in delta:
+                function_call = function_call or {"name": "", "arguments": ""}
+                for key, piece in delta["function_call"].items():
+                    function_call[key] += piece
+            for call in delta.get("tool_calls") or ():
+                kind = "custom" if "custom" in call else "function"
+                entry = calls.setdefault(call["index"], [kind, "", ""])
+                entry[1] += call[kind].get("name", "")
+                entry[2] += call[kind].get("arguments", call[kind].get("input", ""))
+    return {
+        "content": content,
+        "calls": [tuple(calls[i]) for i in sorted(calls)],
+        "function_call": function_call,
+        "transcript": transcript,
+        "finish_reason": finish,
+    }
