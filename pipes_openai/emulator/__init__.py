@@ -82,7 +82,7 @@ stored (or carry the emulator's encrypted content), as on OpenAI.
 `modalities: ["text", "audio"]` with `audio: {"voice", "format"}` answers with
 `message.audio` (`id`, `expires_at`, the text as `transcript`, and as base64 `data` 10 ms of
 silence in the requested container: a complete WAV, raw `pcm16`, a FLAC/Ogg-Opus/MP3/ADTS
-header) and `content: null`; streamed as `delta.audio` pieces.
+header) and `content: null`; streamed as `delta.audio` pieces (`pcm16` only, as on OpenAI).
 
 `max_tokens` cuts the content (finish `length`); `stop` cuts at the first stop sequence.
 `n` gives n identical choices (streamed one after another); `logprobs`/`top_logprobs`

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ._checks import bad as _bad
-from ._checks import choose, missing, require_object, require_str
+from ._checks import choose, missing, require_object, require_str, unsupported_value
 from ._checks import type_error as _type_error
 from ._limits import Limits
 from ._validate_tools import validate_tooling
@@ -155,7 +155,12 @@ def _validate_audio_output(body: dict[str, Any]) -> None:
             require_str(voice, "id", "audio.voice")
         elif not isinstance(voice, str):
             raise _type_error("audio.voice", "a string or an object", voice)
-        choose(audio.get("format"), _AUDIO_FORMATS, "audio.format")
+        fmt = choose(audio.get("format"), _AUDIO_FORMATS, "audio.format")
+        if body.get("stream") and fmt != "pcm16":
+            raise unsupported_value(
+                "audio.format",
+                f"does not support '{fmt}' when stream=true. Supported values are: 'pcm16'.",
+            )
 
 
 def _unsupported_parameter(name: str) -> ApiError:

@@ -6,7 +6,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ._checks import bad, choose, missing, require_object, require_str, type_error
+from ._checks import (
+    bad,
+    choose,
+    missing,
+    require_object,
+    require_str,
+    type_error,
+    unsupported_value,
+)
 from ._wire import ApiError, message_text
 
 __all__ = ["check_custom_format", "strict_problem", "validate_tooling"]
@@ -97,12 +105,11 @@ def check_custom_format(fmt: Any, param: str) -> None:
     if choose(fmt.get("type"), ("text", "grammar"), f"{param}.type") == "grammar":
         # Deliberately not played: the emulator cannot write text that a Lark or regex grammar
         # accepts, and a call whose input breaks the grammar would be a lie.
-        raise bad(
-            f"Unsupported value: '{param}.type' does not support 'grammar' with this model (the"
-            " pipes emulator cannot generate text from a grammar). Use {'type': 'text'} or"
-            " script the call with emulator.script(ToolCall(...)).",
+        raise unsupported_value(
             f"{param}.type",
-            "unsupported_value",
+            "does not support 'grammar' with this model (the pipes emulator cannot generate"
+            " text from a grammar). Use {'type': 'text'} or script the call with"
+            " emulator.script(ToolCall(...)).",
         )
 
 

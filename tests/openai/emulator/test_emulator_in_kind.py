@@ -185,6 +185,18 @@ def test_audio_output_streamed(client: httpx.Client) -> None:
     assert not any(d["delta"].get("content") for d in deltas)
 
 
+def test_audio_output_streams_pcm16_only(client: httpx.Client) -> None:
+    response = client.post("/chat/completions", json=chat(stream=True, **_audio("wav")))
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "message": "Unsupported value: 'audio.format' does not support 'wav' when stream=true."
+        " Supported values are: 'pcm16'.",
+        "type": "invalid_request_error",
+        "param": "audio.format",
+        "code": "unsupported_value",
+    }
+
+
 def test_audio_output_needs_its_parameters(client: httpx.Client) -> None:
     response = client.post("/chat/completions", json=chat(modalities=["text", "audio"]))
     assert response.status_code == 400
