@@ -10,6 +10,7 @@ import httpx
 import pytest
 from openai_helpers import assert_valid_responses, responses_validator
 
+from .helpers import sse_events
 from .schema_walk import RequestWalk
 
 REQUEST = responses_validator("CreateResponse")
@@ -127,3 +128,36 @@ def test_every_schema_variant_is_answered(
         return
     assert_valid_responses("Response", response.json())
     _assert_in_kind(body, response.json())
+
+
+def _event_defs() -> dict[str, str]:
+    """Each stream event type -> the name of its `$defs` schema."""
+    union = REQUEST.schema["$defs"]["ResponseStreamEvent"]
+    names = [b["$ref"].rsplit("/", 1)[-1] for b in union.get("anyOf", union.get("oneOf", []))]
+    return {
+        kind: name
+        for name in names
+        for kind in REQUEST.schema["$defs"][name]["properties"]["type"]["enum"]
+    }
+
+
+_EVENT_DEFS = _event_defs()
+
+
+@WALK.parametrize()
+def test_every_schema_variant_streams(
+    client: httpx.Client, request: pytest.FixtureRequest, prop: str, value: Any
+) -> None:
+    body = WALK.valid_body(prop, value)
+    if _refusal(request.node.callspec.id) is not None or body.get("stream") is False:
+        return  # refused before any streaming; or a variant that says "do not stream"
+    body.pop("stream_options", None)
+    response = client.post("/responses", json={**body, "stream": True})
+    assert response.status_code == 200, response.text
+    events = sse_events(response.text)
+    for number, event in enumerate(events):
+        # Against the event's own branch of ResponseStreamEvent (the whole union is slow).
+        assert_valid_responses(_EVENT_DEFS[event["type"]], event)
+        assert event["sequence_number"] == number
+    assert events[-1]["type"] == "response.completed"
+    _assert_in_kind(body, events[-1]["response"])
