@@ -143,7 +143,7 @@ def prompt_token_counts(body: dict[str, Any]) -> tuple[int, int]:
                 + count_tokens(str(fn.get("name", "")))
                 + count_tokens(str(fn.get("arguments", "")))
             )
-    tools = body.get("tools")
+    tools = body.get("tools") or body.get("functions")  # definitions are prompt tokens
     if tools:
         total += count_tokens(json.dumps(tools))
     fmt = body.get("response_format")
