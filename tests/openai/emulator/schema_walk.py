@@ -153,6 +153,15 @@ class RequestWalk:
         """The request body around `value` (a copy: contextualise may edit it)."""
         return self.contextualise(prop, json.loads(json.dumps(value)))
 
+    def assert_covers(self, forms: tuple[str, ...], at_least: int, invalid: list[str]) -> None:
+        """Every walked property has variants, each of `forms` is in some label, there are
+        `at_least` variants, and the bodies the schema rejects are exactly `invalid`."""
+        assert {prop for _, prop, _ in self.variants} == self.properties
+        labels = " ".join(label for label, _, _ in self.variants)
+        assert [form for form in forms if form not in labels] == []
+        assert len(self.variants) >= at_least
+        assert self.invalid() == invalid  # the test over the variants skips these
+
     def invalid(self) -> list[str]:
         """The labels whose body the schema rejects: the walk merges `allOf` parts loosely and
         takes the first branch of nested unions, so a handful break a rule it does not model."""
