@@ -64,26 +64,39 @@ request:
    refusal, `reasoning_content`, a finish reason, usage overrides, delays), or a
    [`Fault`][pipes_openai.emulator.Fault] (error status with `retry-after`, dropped connection, slow
    chunks, non-JSON body, mid-stream error event, stream cut before `[DONE]`);
-2. with `tools`: a `tool_choice` naming a function or `"required"` calls it (`required`
-   picks the tool mentioned in the last user message, else the first) with arguments synthesized
-   from its JSON schema; `"auto"` calls every tool whose name (or a 4+ letter word of its name,
-   split on `_`/camelCase) appears in the last user message (only the first when
-   `parallel_tool_calls` is false), else answers text; a conversation ending in tool results
-   gets those results' text as the answer;
+2. with `tools` (function or custom) or legacy `functions`: a `tool_choice` naming a tool
+   (`{"type": "function"|"custom", ...}`, or `function_call: {"name": ...}`) or `"required"`
+   calls it (`required` picks the tool mentioned in the last user message, else the first)
+   with arguments synthesized from its JSON schema (a custom tool gets the last user text as
+   its free-form `input`); `"auto"` calls every tool whose name (or a 4+ letter word of its
+   name, split on `_`/camelCase) appears in the last user message (only the first when
+   `parallel_tool_calls` is false), else answers text; `allowed_tools` limits the candidates
+   and sets the mode; `"none"` answers text; a conversation ending in tool (or function)
+   results gets those results' text as the answer. Legacy `functions` are answered with
+   `message.function_call` and `finish_reason: "function_call"` (streamed as
+   `delta.function_call`), custom tools with a `type: "custom"` call;
 3. `response_format` `json_schema`: JSON synthesized from the schema (all properties when
    `strict`); `json_object`: `{"echo": "<last user text>"}`;
 4. otherwise an **echo**: the text of the last user message, verbatim.
 
 A Responses request is answered by the same rules and the same queue: its `input` items,
-`instructions`, function tools, `text.format` and `max_output_tokens` are read as their Chat
-Completions counterparts. Reasoning models give a reasoning item (a summary when
-`reasoning.summary` is set or `Reply(reasoning_content=...)` scripts one, `encrypted_content`
-with `include=["reasoning.encrypted_content"]`); `Reply(output_items=[...],
+`instructions`, function and custom tools, `tool_choice` (named, `allowed_tools`),
+`text.format` and `max_output_tokens` are read as their Chat Completions counterparts (custom
+calls come back as `custom_tool_call` items); built-in tools (web search, file search, MCP,
+shell...) are accepted and never called unless scripted with `Reply(output_items=...)`.
+Reasoning models give a reasoning item (a summary when `reasoning.summary` is set or
+`Reply(reasoning_content=...)` scripts one, `encrypted_content` with
+`include=["reasoning.encrypted_content"]`); `Reply(output_items=[...],
 annotations=[...])` adds built-in tool calls with their results and citations;
 `finish_reason` `length` / `content_filter` gives an incomplete response; `Fault.stream_error`
 a `response.failed` event. Responses are stored in memory unless `store` is false:
 `previous_response_id` continues their conversation, and reasoning items sent back by id must be
 stored (or carry the emulator's encrypted content), as on OpenAI.
+
+`modalities: ["text", "audio"]` with `audio: {"voice", "format"}` answers with
+`message.audio` (`id`, `expires_at`, the text as `transcript`, and as base64 `data` 10 ms of
+silence in the requested container: a complete WAV, raw `pcm16`, a FLAC/Ogg-Opus/MP3/ADTS
+header) and `content: null`; streamed as `delta.audio` pieces (`pcm16` only, as on OpenAI).
 
 `max_tokens` cuts the content (finish `length`); `stop` cuts at the first stop sequence.
 `n` gives n identical choices (streamed one after another); `logprobs`/`top_logprobs`
@@ -99,6 +112,18 @@ without the word "json", strict schemas that break OpenAI's strict rules). Reaso
 (`o1`, `o3`, `o4-mini`, `gpt-5`...) refuse `max_tokens` (use `max_completion_tokens`)
 and `temperature`/`top_p` other than 1, and report hidden reasoning tokens in their usage;
 other models refuse `reasoning_effort`. Unknown top-level parameters are accepted, as vLLM does.
+Requests are validated like the real API (400 `invalid_request_error` with `param` and
+`code`; malformed JSON, missing `model`/`messages`, unknown roles, a tool message without
+a pending tool call, an assistant message that says nothing, out-of-range parameters, a
+`tool_choice` or `function_call` naming a tool that was not sent, audio output without
+`audio`, JSON mode without the word "json", strict schemas that break OpenAI's strict rules).
+Every other body the official request schema allows is accepted (a test walks the schema);
+the one form the emulator deliberately refuses is a custom tool with a `grammar` format, with
+the API's `unsupported_value` error (it cannot write text a grammar accepts: script the call).
+Reasoning models (`o1`, `o3`, `o4-mini`, `gpt-5`...) refuse `max_tokens` (use
+`max_completion_tokens`) and `temperature`/`top_p` other than 1, and report hidden reasoning
+tokens in their usage; other models refuse `reasoning_effort`. Unknown top-level parameters
+are accepted, as vLLM does.
 
 Quirk modes (`Emulator(quirks={...})`, see [`Quirk`][pipes_openai.emulator.Quirk]) reproduce real
 servers' deviations: `reject_stream_options` (400 on `stream_options`: old vLLM, LM Studio),

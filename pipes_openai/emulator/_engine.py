@@ -1,19 +1,24 @@
-"""Decide what the assistant answers, and render it as a response or as SSE chunks.
+"""Decide what the assistant answers (rendering it, as a response or as SSE chunks, is
+`._render`'s; its names are re-exported here).
 
 The decision, in order (documented in the package docstring):
 
 1. the next scripted [`Reply`][pipes_openai.emulator.Reply] (unset fields fall back to the rules
    below);
-2. tools: `tool_choice` naming a function, or `"required"`, calls that function (or the
-   best-matching tool, else the first) with arguments synthesized from its JSON schema;
-   `"auto"` (the default when tools are sent) calls every tool whose name, or one of its name's
-   words of 4+ letters, appears in the last user message (only the first when
-   `parallel_tool_calls` is false) and otherwise answers text; `"none"` never calls;
-   a conversation that ends with tool results is answered with those results' text;
+2. tools (function or custom tools, or the legacy `functions`): `tool_choice` naming a tool
+   (or `function_call` naming a function), or `"required"`, calls that tool (or the
+   best-matching tool, else the first) with arguments synthesized from its JSON schema (a
+   custom tool: the last user text as free-form input); `"auto"` (the default when tools are
+   sent) calls every tool whose name, or one of its name's words of 4+ letters, appears in the
+   last user message (only the first when `parallel_tool_calls` is false or for `functions`)
+   and otherwise answers text; `allowed_tools` narrows the candidates and sets the mode;
+   `"none"` never calls; a conversation that ends with tool results is answered with those
+   results' text;
 3. `response_format` `json_schema` -> JSON synthesized from the schema; `json_object` ->
    `{"echo": <last user text>}`;
 4. otherwise the text of the last user message, verbatim (an echo).
 
+With `modalities` including `"audio"`, the text becomes the transcript of `message.audio`.
 `max_tokens` / `max_completion_tokens` cut the content (finish `length`) and `stop`
 sequences cut it at the first match (finish `stop`). Reasoning models (`o1`, `o3`,
 `o4-mini`, `gpt-5`...) report hidden reasoning tokens (16/64/256 per choice for
@@ -25,19 +30,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ._quirks import Quirk
+from ._audio import audio_reply
+from ._render import ChoicePlan, Plan, render_response, render_stream
 from ._script import Reply
 from ._synth import synthesize
 from ._validate import REASONING_MODEL_RE
 from ._wire import (
     ApiError,
     count_tokens,
-    dumps,
-    logprob_entry,
     merge_usage,
     message_text,
     tokenize,
@@ -53,30 +56,6 @@ _IMAGE_TOKENS = 85
 _HIDDEN_REASONING = {"minimal": 0, "low": 16, "medium": 64, "high": 256}
 
 
-@dataclass(slots=True)
-class ChoicePlan:
-    content: str | None
-    refusal: str | None = None
-    reasoning: str | None = None
-    tool_calls: list[tuple[str, str, str]] = field(default_factory=list)  # (id, name, arguments)
-    finish_reason: str = "stop"
-
-
-@dataclass(slots=True)
-class Plan:
-    id: str
-    created: int
-    model: str
-    choices: list[ChoicePlan]
-    usage: dict[str, Any] | None
-    logprobs: bool = False
-    top_logprobs: int = 0
-    service_tier: str = "default"
-    system_fingerprint: str = "fp_emulator"
-    delay: float = 0.0
-    chunk_delay: float = 0.0
-
-
 def last_user_text(messages: list[dict[str, Any]]) -> str:
     for msg in reversed(messages):
         if msg.get("role") == "user":
@@ -87,7 +66,7 @@ def last_user_text(messages: list[dict[str, Any]]) -> str:
 def _trailing_tool_results(messages: list[dict[str, Any]]) -> list[str]:
     results: list[str] = []
     for msg in reversed(messages):
-        if msg.get("role") != "tool":
+        if msg.get("role") not in ("tool", "function"):
             break
         results.append(message_text(msg.get("content")))
     results.reverse()
@@ -133,7 +112,7 @@ def prompt_token_counts(body: dict[str, Any]) -> tuple[int, int]:
                 + count_tokens(str(fn.get("name", "")))
                 + count_tokens(str(fn.get("arguments", "")))
             )
-    tools = body.get("tools")
+    tools = body.get("tools") or body.get("functions")  # definitions are prompt tokens
     if tools:
         total += count_tokens(json.dumps(tools))
     fmt = body.get("response_format")
@@ -151,50 +130,80 @@ def _name_words(name: str) -> set[str]:
     return words
 
 
-def _mentioned_tools(tools: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+@dataclass(slots=True, frozen=True)
+class _Tool:
+    kind: str  # "function" or "custom"
+    name: str
+    spec: dict[str, Any]  # the function (or custom tool) object
+
+
+def _tools(body: dict[str, Any]) -> tuple[list[_Tool], bool]:
+    """The callable tools of a checked body, and whether they are legacy `functions`."""
+    if body.get("tools"):
+        tools = [_Tool(t["type"], t[t["type"]]["name"], t[t["type"]]) for t in body["tools"]]
+        return tools, False
+    return [_Tool("function", f["name"], f) for f in body.get("functions") or ()], True
+
+
+def _tool_choice(body: dict[str, Any], tools: list[_Tool], legacy: bool) -> tuple[str, list[_Tool]]:
+    """`(mode, candidates)`: mode "none", "auto" or "required" (a named tool is "required"
+    with that one candidate), from `tool_choice` or the legacy `function_call`."""
+    choice = body.get("function_call" if legacy else "tool_choice")
+    if choice is None or isinstance(choice, str):
+        return str(choice or "auto"), tools
+    if legacy:
+        return "required", [t for t in tools if t.name == choice["name"]]
+    if choice["type"] == "allowed_tools":
+        allowed = choice["allowed_tools"]
+        refs = {(r["type"], r[r["type"]]["name"]) for r in allowed["tools"]}
+        return allowed["mode"], [t for t in tools if (t.kind, t.name) in refs]
+    named = (choice["type"], choice[choice["type"]]["name"])
+    return "required", [t for t in tools if (t.kind, t.name) == named]
+
+
+def _mentioned_tools(tools: list[_Tool], text: str) -> list[_Tool]:
     lowered = text.lower()
     words = set(_WORD_RE.findall(lowered))
-    hits = []
-    for tool in tools:
-        name = str(tool["function"]["name"])
-        if name.lower() in lowered or _name_words(name) & words:
-            hits.append(tool)
-    return hits
+    return [t for t in tools if t.name.lower() in lowered or _name_words(t.name) & words]
 
 
-def _synth_call(tool: dict[str, Any], call_id: str) -> tuple[str, str, str]:
-    fn = tool["function"]
-    params = fn.get("parameters") or {"type": "object", "properties": {}}
-    args = synthesize(params, strict=bool(fn.get("strict")))
-    return (call_id, str(fn["name"]), json.dumps(args, ensure_ascii=False))
+def _synth_call(tool: _Tool, call_id: str, user_text: str) -> tuple[str, str, str]:
+    if tool.kind == "custom":
+        return (call_id, tool.name, user_text)  # free-form input: the echo
+    params = tool.spec.get("parameters") or {"type": "object", "properties": {}}
+    args = synthesize(params, strict=bool(tool.spec.get("strict")))
+    return (call_id, tool.name, json.dumps(args, ensure_ascii=False))
 
 
 def _default_choice(body: dict[str, Any], seq: int, reasoning_quirk: bool) -> ChoicePlan:
     messages: list[dict[str, Any]] = body["messages"]
     user_text = last_user_text(messages)
     reasoning = f"The user wrote: {user_text}" if reasoning_quirk else None
-    tools = body.get("tools") or []
-    choice = body.get("tool_choice")
-    if tools and choice != "none":
-        calls: list[dict[str, Any]] = []
+    tools, legacy = _tools(body)
+    mode, candidates = _tool_choice(body, tools, legacy)
+    if tools and mode != "none":
+        calls: list[_Tool] = []
         tool_results = _trailing_tool_results(messages)
-        if isinstance(choice, dict):
-            wanted = choice["function"]["name"]
-            calls = [t for t in tools if t["function"]["name"] == wanted][:1]
-        elif choice == "required":
-            calls = (_mentioned_tools(tools, user_text) or tools)[:1]
+        if mode == "required":
+            calls = (_mentioned_tools(candidates, user_text) or candidates)[:1]
         elif not tool_results:  # "auto": never loop forever after tool results came back
-            calls = _mentioned_tools(tools, user_text)
-            if body.get("parallel_tool_calls") is False:
+            calls = _mentioned_tools(candidates, user_text)
+            if body.get("parallel_tool_calls") is False or legacy:
                 calls = calls[:1]
         if calls:
+            planned = [
+                _synth_call(tool, f"call_emu{seq:06d}x{i}", user_text)
+                for i, tool in enumerate(calls)
+            ]
             return ChoicePlan(
                 content=None,
                 reasoning=reasoning,
-                tool_calls=[
-                    _synth_call(tool, f"call_emu{seq:06d}x{i}") for i, tool in enumerate(calls)
-                ],
-                finish_reason="tool_calls",
+                tool_calls=planned,
+                finish_reason="function_call" if legacy else "tool_calls",
+                custom_ids=frozenset(
+                    c[0] for c, t in zip(planned, calls, strict=True) if t.kind == "custom"
+                ),
+                legacy=legacy,
             )
         if tool_results:
             return ChoicePlan(content="\n".join(tool_results), reasoning=reasoning)
@@ -246,12 +255,18 @@ def plan_reply(
     n = body.get("n") or 1
     # The n choices are identical: plan and count one (n times a megabyte echo is not free).
     default = _default_choice(body, seq, reasoning_quirk)
-    choice = default if reply is None else _scripted_choice(reply, default, seq)
+    legacy = bool(body.get("functions")) and not body.get("tools")
+    choice = default if reply is None else _scripted_choice(reply, default, seq, legacy)
     _apply_limits(choice, body)
     if reply is not None and reply.finish_reason is not None:
         choice.finish_reason = reply.finish_reason
+    if "audio" in (body.get("modalities") or ()) and choice.content is not None:
+        # Spoken replies carry their text as the audio's transcript, content null.
+        choice.audio = audio_reply(choice.content, body["audio"]["format"], seq, created)
+        choice.content = None
     reasoning_tokens = count_tokens(choice.reasoning or "")
     content_tokens = count_tokens(choice.content or "") + count_tokens(choice.refusal or "")
+    content_tokens += count_tokens((choice.audio or {}).get("transcript", ""))
     completion = reasoning_tokens + content_tokens
     for _, name, args in choice.tool_calls:
         completion += 3 + count_tokens(name) + count_tokens(args)
@@ -273,6 +288,9 @@ def plan_reply(
         reasoning_tokens=reasoning_tokens,
         prompt_audio_tokens=audio_tokens,
     )
+    if choice.audio is not None:  # the spoken reply's tokens are audio tokens
+        spoken = count_tokens(choice.audio["transcript"]) * n
+        usage["completion_tokens_details"]["audio_tokens"] = spoken
     if reply is not None and reply.usage:
         usage = merge_usage(usage, reply.usage)
     tier = body.get("service_tier")
@@ -316,7 +334,7 @@ def _check_reply_size(body: dict[str, Any], n: int, tokens: int, limit: int) -> 
     )
 
 
-def _scripted_choice(reply: Reply, default: ChoicePlan, seq: int) -> ChoicePlan:
+def _scripted_choice(reply: Reply, default: ChoicePlan, seq: int, legacy: bool) -> ChoicePlan:
     calls = [
         (call.id or f"call_emu{seq:06d}x{i}", call.name, call.arguments_json())
         for i, call in enumerate(reply.tool_calls or ())
@@ -327,128 +345,16 @@ def _scripted_choice(reply: Reply, default: ChoicePlan, seq: int) -> ChoicePlan:
             calls = default.tool_calls
     else:
         content = reply.content
-    finish = "tool_calls" if calls else "stop"
+    legacy = legacy and bool(calls)  # a `functions` request gets `function_call`
+    finish = ("function_call" if legacy else "tool_calls") if calls else "stop"
     return ChoicePlan(
         content=content,
         refusal=reply.refusal,
         reasoning=reply.reasoning_content
         if reply.reasoning_content is not None
         else default.reasoning,
-        tool_calls=calls,
+        tool_calls=calls[:1] if legacy else calls,
         finish_reason=finish,
+        custom_ids=default.custom_ids if calls is default.tool_calls else frozenset(),
+        legacy=legacy,
     )
-
-
-def render_response(plan: Plan, *, omit_usage: bool) -> dict[str, Any]:
-    """The non-streaming `chat.completion` object."""
-    choices = []
-    for index, choice in enumerate(plan.choices):
-        message: dict[str, Any] = {
-            "role": "assistant",
-            "content": choice.content,
-            "refusal": choice.refusal,
-        }
-        if choice.reasoning is not None:
-            message["reasoning_content"] = choice.reasoning
-        if choice.tool_calls:
-            message["tool_calls"] = [
-                {"id": cid, "type": "function", "function": {"name": name, "arguments": args}}
-                for cid, name, args in choice.tool_calls
-            ]
-        message["annotations"] = []
-        logprobs: dict[str, Any] | None = None
-        if plan.logprobs:
-            logprobs = {
-                "content": [
-                    logprob_entry(tok, plan.top_logprobs) for tok in tokenize(choice.content or "")
-                ],
-                "refusal": None,
-            }
-        choices.append(
-            {
-                "index": index,
-                "message": message,
-                "logprobs": logprobs,
-                "finish_reason": choice.finish_reason,
-            }
-        )
-    out: dict[str, Any] = {
-        "id": plan.id,
-        "object": "chat.completion",
-        "created": plan.created,
-        "model": plan.model,
-        "choices": choices,
-    }
-    if not omit_usage and plan.usage is not None:
-        out["usage"] = plan.usage
-    out["service_tier"] = plan.service_tier
-    out["system_fingerprint"] = plan.system_fingerprint
-    return out
-
-
-def render_stream(
-    plan: Plan, *, include_usage: bool, quirks: frozenset[Quirk] = frozenset()
-) -> Iterator[str]:
-    """The SSE events (`data: {...}\\n\\n`) of a streamed reply, `[DONE]` excluded."""
-    omit_usage = Quirk.OMIT_USAGE in quirks
-    repeat_id = Quirk.REPEAT_TOOL_CALL_ID in quirks
-    empty_id = Quirk.EMPTY_TOOL_CALL_ID_IN_DELTAS in quirks
-    no_index = Quirk.TOOL_CALL_DELTA_WITHOUT_INDEX in quirks
-    same_index = Quirk.PARALLEL_TOOL_CALLS_SAME_INDEX in quirks
-    null_choices_in_usage = Quirk.NULL_CHOICES_IN_USAGE_CHUNK in quirks
-    usage_tail = ',"usage":null' if include_usage and not omit_usage else ""
-    head = (
-        f'data: {{"id":"{plan.id}","object":"chat.completion.chunk","created":{plan.created},'
-        f'"model":{dumps(plan.model)},"service_tier":"{plan.service_tier}",'
-        f'"system_fingerprint":"{plan.system_fingerprint}"{usage_tail},"choices":[{{"index":'
-    )
-    for index, choice in enumerate(plan.choices):
-        # Pre-built prefix/suffix: per token we only JSON-encode the token (the hot path).
-        pre = f"{head}{index},"
-        plain = ',"logprobs":null,"finish_reason":null}]}\n\n'
-        yield f'{pre}"delta":{{"role":"assistant","content":"","refusal":null}}{plain}'
-        if choice.reasoning:
-            for tok in tokenize(choice.reasoning):
-                yield f'{pre}"delta":{{"reasoning_content":{dumps(tok)}}}{plain}'
-        if choice.content:
-            if plan.logprobs:
-                for tok in tokenize(choice.content):
-                    lp = dumps(
-                        {"content": [logprob_entry(tok, plan.top_logprobs)], "refusal": None}
-                    )
-                    yield (
-                        f'{pre}"delta":{{"content":{dumps(tok)}}},"logprobs":{lp},'
-                        '"finish_reason":null}]}\n\n'
-                    )
-            else:
-                for tok in tokenize(choice.content):
-                    yield f'{pre}"delta":{{"content":{dumps(tok)}}}{plain}'
-        if choice.refusal:
-            for tok in tokenize(choice.refusal):
-                yield f'{pre}"delta":{{"refusal":{dumps(tok)}}}{plain}'
-        for call_index, (cid, name, args) in enumerate(choice.tool_calls):
-            idx = "" if no_index else f'"index":{0 if same_index else call_index},'
-            ident = f'"id":{dumps(cid)},"type":"function",'
-            yield (
-                f'{pre}"delta":{{"tool_calls":[{{{idx}{ident}"function":{{"name":{dumps(name)},'
-                f'"arguments":""}}}}]}}{plain}'
-            )
-            for piece in tokenize(args):
-                if repeat_id:
-                    fn = f'"function":{{"name":{dumps(name)},"arguments":{dumps(piece)}}}'
-                    yield f'{pre}"delta":{{"tool_calls":[{{{idx}{ident}{fn}}}]}}{plain}'
-                elif empty_id:
-                    fn = f'"id":"","type":"function","function":{{"arguments":{dumps(piece)}}}'
-                    yield f'{pre}"delta":{{"tool_calls":[{{{idx}{fn}}}]}}{plain}'
-                else:
-                    fn = f'"function":{{"arguments":{dumps(piece)}}}'
-                    yield f'{pre}"delta":{{"tool_calls":[{{{idx}{fn}}}]}}{plain}'
-        yield f'{pre}"delta":{{}},"logprobs":null,"finish_reason":"{choice.finish_reason}"}}]}}\n\n'
-    if include_usage and not omit_usage and plan.usage is not None:
-        choices = "null" if null_choices_in_usage else "[]"
-        yield (
-            f'data: {{"id":"{plan.id}","object":"chat.completion.chunk","created":{plan.created},'
-            f'"model":{dumps(plan.model)},"service_tier":"{plan.service_tier}",'
-            f'"system_fingerprint":"{plan.system_fingerprint}","choices":{choices},'
-            f'"usage":{dumps(plan.usage)}}}\n\n'
-        )

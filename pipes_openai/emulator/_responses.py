@@ -142,7 +142,7 @@ class ResponsesAPI(Answering):
         """Items sent back by id must be known: stored, or carrying their encrypted content."""
         items = body.get("input")
         for i, item in enumerate(items if isinstance(items, list) else ()):
-            kind = item.get("type")
+            kind = item.get("type") or ("message" if "role" in item else "item_reference")
             if kind not in ("reasoning", "item_reference"):
                 continue
             if kind == "reasoning" and item.get("encrypted_content") is not None:

@@ -133,6 +133,11 @@ def _item_events(item: dict[str, Any], index: int) -> Iterator[tuple[str, dict[s
             "response.function_call_arguments.done",
             {**at, "name": item["name"], "arguments": item["arguments"]},
         )
+    elif kind == "custom_tool_call":
+        yield "response.output_item.added", {"output_index": index, "item": {**item, "input": ""}}
+        for token in tokenize(item["input"]):
+            yield "response.custom_tool_call_input.delta", {**at, "delta": token}
+        yield "response.custom_tool_call_input.done", {**at, "input": item["input"]}
     else:  # a built-in tool call: its progress, then the item with its results
         started = {**item, "status": "in_progress"} if "status" in item else item
         yield "response.output_item.added", {"output_index": index, "item": started}

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._checks import bad as _bad
+from ._checks import missing, require_str
 from ._validate import REASONING_MODEL_RE
-from ._wire import ApiError
+from ._validate_tools import check_custom_format
 
 __all__ = ["as_object", "validate_responses_request"]
 
@@ -71,12 +73,18 @@ _ITEM_TYPES = frozenset(
         "custom_tool_call",
         "custom_tool_call_output",
         "compaction",
+        "compaction_trigger",
+        "tool_search_call",
+        "tool_search_output",
+        "additional_tools",
+        "shell_call",
+        "shell_call_output",
+        "apply_patch_call",
+        "apply_patch_call_output",
+        "program",
+        "program_output",
     }
 )
-
-
-def _bad(message: str, param: str | None = None, code: str | None = None) -> ApiError:
-    return ApiError(400, message, param=param, code=code)
 
 
 def validate_responses_request(body: Any) -> None:
@@ -112,34 +120,36 @@ def validate_responses_request(body: Any) -> None:
         raise _bad(
             "Invalid type for 'tools': expected an array.", param="tools", code="invalid_type"
         )
-    names = []
+    names: set[tuple[str, str]] = set()  # (type, name) of the function and custom tools
     for i, tool in enumerate(tools or ()):
         if not isinstance(tool, dict) or not isinstance(tool.get("type"), str):
-            raise _bad(f"Missing required parameter: 'tools[{i}].type'.", param=f"tools[{i}].type")
-        if tool["type"] == "function":
-            if "function" in tool:
+            raise missing(f"tools[{i}].type")
+        if tool["type"] in ("function", "custom"):
+            if tool["type"] in tool:
                 raise _bad(
-                    f"Unknown parameter: 'tools[{i}].function'. The Responses API takes function "
-                    "tools flat: {'type': 'function', 'name': ..., 'parameters': ...}.",
-                    param=f"tools[{i}].function",
+                    f"Unknown parameter: 'tools[{i}].{tool['type']}'. The Responses API takes"
+                    f" {tool['type']} tools flat: {{'type': '{tool['type']}', 'name': ...}}.",
+                    param=f"tools[{i}].{tool['type']}",
                     code="unknown_parameter",
                 )
-            if not isinstance(tool.get("name"), str):
-                raise _bad(
-                    f"Missing required parameter: 'tools[{i}].name'.", param=f"tools[{i}].name"
-                )
-            names.append(tool["name"])
+            names.add((tool["type"], require_str(tool, "name", f"tools[{i}]")))
+            if tool["type"] == "custom":
+                check_custom_format(tool.get("format"), f"tools[{i}].format")
     choice = body.get("tool_choice")
-    if (
-        isinstance(choice, dict)
-        and choice.get("type") == "function"
-        and ("function" in choice or choice.get("name") not in names)
-    ):
-        raise _bad(
-            f"Invalid value for 'tool_choice': {choice!r} names no function tool of the "
-            "request (the Responses API form is {'type': 'function', 'name': ...}).",
-            param="tool_choice",
-        )
+    if isinstance(choice, dict):
+        named = [choice] if choice.get("type") in ("function", "custom") else []
+        if choice.get("type") == "allowed_tools":
+            named = [
+                t for t in choice.get("tools") or () if t.get("type") in ("function", "custom")
+            ]
+        for ref in named:
+            if ref["type"] in ref or (ref["type"], ref.get("name")) not in names:
+                raise _bad(
+                    f"Invalid value for 'tool_choice': {ref!r} names no {ref['type']} tool of"
+                    " the request (the Responses API form is {'type': '" + ref["type"] + "',"
+                    " 'name': ...}).",
+                    param="tool_choice",
+                )
     limit = body.get("max_output_tokens")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 16):
         raise _bad(
@@ -170,7 +180,9 @@ def validate_responses_request(body: Any) -> None:
 def _check_item(item: Any, param: str) -> None:
     if not isinstance(item, dict):
         raise _bad(f"Invalid type for '{param}': expected an object.", param=param)
-    kind = item.get("type", "message" if "role" in item else None)
+    kind = item.get("type") or ("message" if "role" in item else None)
+    if kind is None and isinstance(item.get("id"), str):
+        kind = "item_reference"  # an ItemReferenceParam may leave out its type
     if kind not in _ITEM_TYPES:
         raise _bad(
             f"Invalid value: '{kind}'. Supported values are input item types.",

@@ -47,7 +47,7 @@ def _chat_part(part: dict[str, Any]) -> dict[str, Any]:
 
 
 def _item_messages(item: dict[str, Any]) -> list[dict[str, Any]]:
-    kind = item.get("type", "message")
+    kind = item.get("type") or ("message" if "role" in item else "item_reference")
     if kind == "message":
         content = item["content"]
         if isinstance(content, list):
@@ -60,7 +60,14 @@ def _item_messages(item: dict[str, Any]) -> list[dict[str, Any]]:
             "function": {"name": item["name"], "arguments": item["arguments"]},
         }
         return [{"role": "assistant", "content": None, "tool_calls": [call]}]
-    if kind == "function_call_output":
+    if kind == "custom_tool_call":
+        call = {
+            "id": item["call_id"],
+            "type": "custom",
+            "custom": {"name": item["name"], "input": item["input"]},
+        }
+        return [{"role": "assistant", "content": None, "tool_calls": [call]}]
+    if kind in ("function_call_output", "custom_tool_call_output"):
         output = item["output"]
         text = (
             output
@@ -69,6 +76,41 @@ def _item_messages(item: dict[str, Any]) -> list[dict[str, Any]]:
         )
         return [{"role": "tool", "tool_call_id": item["call_id"], "content": text}]
     return []  # reasoning and built-in tool items carry nothing the echo answers
+
+
+_CALLABLE = ("function", "custom")  # the tools the emulator calls; built-in ones it never does
+
+
+def _chat_tool(tool: dict[str, Any]) -> dict[str, Any]:
+    """A Responses (flat) function or custom tool as a Chat Completions tool."""
+    if tool["type"] == "custom":
+        return {"type": "custom", "custom": {"name": tool["name"]}}
+    return {
+        "type": "function",
+        "function": {
+            "name": tool["name"],
+            "parameters": tool.get("parameters") or {"type": "object", "properties": {}},
+            "strict": bool(tool.get("strict")),
+        },
+    }
+
+
+def _chat_tool_choice(choice: Any) -> Any:
+    """A Responses `tool_choice` in Chat Completions form (built-in tools: `"auto"`)."""
+    if choice in ("none", "required"):
+        return choice
+    if not isinstance(choice, dict):
+        return "auto"
+    if choice.get("type") in _CALLABLE:
+        return {"type": choice["type"], choice["type"]: {"name": choice["name"]}}
+    if choice.get("type") == "allowed_tools":
+        refs = [
+            {"type": ref["type"], ref["type"]: {"name": ref.get("name")}}
+            for ref in choice.get("tools") or ()
+            if ref.get("type") in _CALLABLE
+        ]
+        return {"type": "allowed_tools", "allowed_tools": {"mode": choice["mode"], "tools": refs}}
+    return "auto"
 
 
 def chat_view(body: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, Any]:
@@ -88,29 +130,10 @@ def chat_view(body: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, 
         for item in items or ():
             messages.extend(_item_messages(item))
     view: dict[str, Any] = {"model": body["model"], "messages": messages}
-    tools = [
-        {
-            "type": "function",
-            "function": {
-                "name": t["name"],
-                "parameters": t.get("parameters") or {"type": "object", "properties": {}},
-                "strict": bool(t.get("strict")),
-            },
-        }
-        for t in body.get("tools") or ()
-        if t.get("type") == "function"
-    ]
+    tools = [_chat_tool(t) for t in body.get("tools") or () if t.get("type") in _CALLABLE]
     if tools:
         view["tools"] = tools
-        choice = body.get("tool_choice")
-        if isinstance(choice, dict):
-            view["tool_choice"] = (
-                {"type": "function", "function": {"name": choice["name"]}}
-                if choice.get("type") == "function"
-                else "auto"
-            )
-        elif choice in ("none", "required", "auto"):
-            view["tool_choice"] = choice
+        view["tool_choice"] = _chat_tool_choice(body.get("tool_choice"))
         if body.get("parallel_tool_calls") is False:
             view["parallel_tool_calls"] = False
     fmt = as_object(body.get("text")).get("format")
@@ -238,6 +261,17 @@ def render_response_object(
             }
         )
     for i, (call_id, name, arguments) in enumerate(choice.tool_calls):
+        if call_id in choice.custom_ids:
+            output.append(
+                {
+                    "type": "custom_tool_call",
+                    "id": f"ctc_emu{seq:06d}x{i}",
+                    "call_id": call_id,
+                    "name": name,
+                    "input": arguments,
+                }
+            )
+            continue
         output.append(
             {
                 "type": "function_call",
@@ -261,7 +295,7 @@ def render_response_object(
         "max_output_tokens": body.get("max_output_tokens"),
         "model": plan.model,
         "output": output,
-        "parallel_tool_calls": body.get("parallel_tool_calls", True),
+        "parallel_tool_calls": body.get("parallel_tool_calls") is not False,
         "previous_response_id": body.get("previous_response_id"),
         "reasoning": {
             "effort": reasoning_opts.get("effort"),
@@ -274,7 +308,7 @@ def render_response_object(
             "format": text.get("format") or {"type": "text"},
             "verbosity": text.get("verbosity", "medium"),
         },
-        "tool_choice": body.get("tool_choice", "auto"),
+        "tool_choice": body.get("tool_choice") or "auto",
         "tools": body.get("tools") or [],
         "top_p": body.get("top_p", 1.0),
         "truncation": body.get("truncation", "disabled"),

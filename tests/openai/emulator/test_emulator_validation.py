@@ -333,7 +333,7 @@ PART_CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "image-url-as-string",
         _parts({"type": "image_url", "image_url": "https://x.test/a.png"}),
         "messages[0].content[0].image_url",
-        "Missing",
+        "expected an object, but got a string",
     ),
     (
         "image-bad-url",
