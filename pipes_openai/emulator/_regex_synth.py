@@ -166,12 +166,17 @@ class _Gen:
 
     def seq(self, seq: Any, target: int, flags: int) -> str:
         widths = [self.item_width(str(op), av) for op, av in seq]
-        extra = max(0, target - sum(w[0] for w in widths))
+        rest = sum(w[0] for w in widths)  # what the items still to come need at least
         out: list[str] = []
+        produced = 0
         for (op, av), (a, b) in zip(seq, widths, strict=True):
-            give = min(extra, b - a)
-            extra -= give
-            out.append(self.item(str(op), av, a + give, flags))
+            rest -= a
+            # All the length still wanted beyond the rest's minimum; an item that cannot hit
+            # its aim exactly falls short, and the items after it make up the difference.
+            aim = max(a, min(b, target - produced - rest))
+            text = self.item(str(op), av, aim, flags)
+            produced += len(text)
+            out.append(text)
         return "".join(out)
 
     def item(self, op: str, av: Any, target: int, flags: int) -> str:
@@ -206,14 +211,16 @@ class _Gen:
         a, b = self.width(sub)
         if b == 0:
             return self.seq(sub, 0, flags) if low else ""
-        count = max(low, -(-target // b))  # the fewest copies that can reach the target
-        count = min(count, high, max(low, MAX_LENGTH // max(a, 1)))
+        count = max(low, min(high, -(-target // b)))  # the fewest copies reaching the aim
+        if count > low and count * a > target:
+            count -= 1  # overshooting is worse than falling short: later items can fill
+        count = min(count, max(low, MAX_LENGTH // max(a, 1)))
         extra = max(0, target - count * a)
         parts: list[str] = []
         for _ in range(count):
-            give = min(extra, b - a)
-            extra -= give
-            parts.append(self.seq(sub, a + give, flags))
+            text = self.seq(sub, a + min(extra, b - a), flags)
+            extra = max(0, extra - (len(text) - a))
+            parts.append(text)
         return "".join(parts)
 
     def char(self, op: str, av: Any, flags: int) -> str:
