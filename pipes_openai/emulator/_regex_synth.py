@@ -214,7 +214,8 @@ class _Gen:
         count = max(low, min(high, -(-target // b)))  # the fewest copies reaching the aim
         if count > low and count * a > target:
             count -= 1  # overshooting is worse than falling short: later items can fill
-        count = min(count, max(low, MAX_LENGTH // max(a, 1)))
+        # Copies that may be empty beyond the length wanted add nothing: a{0,1}{4294967295}.
+        count = min(count, max(low, MAX_LENGTH // a) if a else max(1, target))
         extra = max(0, target - count * a)
         parts: list[str] = []
         for _ in range(count):

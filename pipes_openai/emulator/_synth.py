@@ -118,6 +118,7 @@ class _Synth:
         # Depth of the shallowest instance of each $ref target: a fixpoint over the refs,
         # each round settling the refs whose shallowest instance nests one more ref deep.
         self.ref_rank: dict[str, float] = {}
+        self.memo: dict[int, tuple[Any, float]] | None = None
         refs = sorted(_refs(root))
         for _ in range(len(refs) + 1):
             changed = False
@@ -128,6 +129,8 @@ class _Synth:
                     changed = True
             if not changed:
                 break
+        # Settled: ranks are memoized from here on (the node is kept, so its id stays its own).
+        self.memo = {}
 
     def fail(self, problem: str, fallback: _T) -> _T:
         """Raise the problem under `strict`; otherwise answer `fallback`, best effort."""
@@ -159,6 +162,14 @@ class _Synth:
 
     def rank(self, node: Any) -> float:
         """Nesting depth of the shallowest instance of `node` (inf: it has none)."""
+        if self.memo is None or not isinstance(node, dict):
+            return self.compute_rank(node)
+        hit = self.memo.get(id(node))
+        if hit is None:
+            hit = self.memo[id(node)] = (node, self.compute_rank(node))
+        return hit[1]
+
+    def compute_rank(self, node: Any) -> float:
         if not isinstance(node, dict):
             return _INF if node is False else 0
         if "$ref" in node:
@@ -252,7 +263,7 @@ class _Synth:
             return self.fail("'type' lists no type.", None)
         if kinds == ["any"]:
             return self.untyped(name)
-        ranks = [self.kind_rank(schema, kind) for kind in kinds]
+        ranks = [self.kind_rank(schema, kind) for kind in kinds] if len(kinds) > 1 else [0]
         if self.shallow(depth):
             kind = min(zip(ranks, kinds, strict=True), key=lambda rk: rk[0])[1]
         else:  # the first non-null type that has an instance, else null, else the first
@@ -330,6 +341,7 @@ class _Synth:
                 out[key] = self.value(props.get(key, {}), key, depth + 1)
         min_props = schema.get("minProperties")
         if isinstance(min_props, int):
+            min_props = min(min_props, _SOFT_NODES)  # outside the strict subset: best effort
             extra = schema.get("additionalProperties")
             i = 0
             while len(out) < min_props and extra is not False:
@@ -356,6 +368,8 @@ class _Synth:
             count = 1  # one item looks more plausible than none
         if high is not None:
             count = min(count, high)
+        if count > _MAX_NODES:
+            count = self.fail(f"'minItems' {count} is more items than the emulator builds.", 0)
         if count > len(prefix) and items is False:
             return self.fail(f"'minItems' {low} needs more items than 'prefixItems' holds.", [])
         out: list[Any] = []
@@ -499,6 +513,6 @@ def _first_fitting(
             try:
                 if pattern is None or re.search(pattern, text):
                     return text
-            except re.error:
+            except (re.error, OverflowError, RecursionError):
                 return None  # regex_instance reports the bad pattern
     return None

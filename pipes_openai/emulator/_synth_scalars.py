@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
@@ -113,17 +114,14 @@ def number(schema: dict[str, Any], name: str, *, integer: bool) -> int | float:
     lo, lo_open = _bound(schema, "minimum", "exclusiveMinimum", lower=True)
     hi, hi_open = _bound(schema, "maximum", "exclusiveMaximum", lower=False)
     kind = "integer" if integer else "number"
-    bounds = ", ".join(
-        f"'{key}' {schema[key]}"
-        for key in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "multipleOf")
-        if key in schema
-    )
     if lo is not None and hi is not None and (lo > hi or (lo == hi and (lo_open or hi_open))):
-        raise ValueError(f"no {kind} satisfies {bounds}.")
+        raise ValueError(f"no {kind} satisfies {_describe(schema)}.")
     multiple = _fraction(schema.get("multipleOf"))
     if multiple is not None and multiple <= 0:
         raise ValueError(f"'multipleOf' must be greater than 0, got {schema['multipleOf']}.")
-    candidates: list[Fraction] = []
+    candidates: Iterable[Fraction]
+    if multiple is None and lo is None and hi is None:
+        return math.floor(preferred) if integer else preferred
     if integer or multiple is not None:
         # Integer multiples of p/q (lowest terms) are the multiples of p.
         unit = multiple if multiple is not None else Fraction(1)
@@ -136,27 +134,27 @@ def number(schema: dict[str, Any], name: str, *, integer: bool) -> int | float:
         if hi is not None and not hi_open and (hi / unit).denominator == 1:
             k_hi = int(hi / unit)
         if k_lo is not None and k_hi is not None and k_lo > k_hi:
-            raise ValueError(f"no {kind} satisfies {bounds}.")
+            raise ValueError(f"no {kind} satisfies {_describe(schema)}.")
         k = round(Fraction(preferred) / unit)
         k = max(k, k_lo) if k_lo is not None else k
         k = min(k, k_hi) if k_hi is not None else k
         steps = (*range(k, k + 64), *range(k - 1, k - 64, -1))
-        candidates = [
+        candidates = (
             j * unit for j in steps if (k_lo is None or j >= k_lo) and (k_hi is None or j <= k_hi)
-        ]
+        )
     else:
-        candidates = [Fraction(preferred)]
+        options = [Fraction(preferred)]
         if lo is not None:
-            candidates += [lo, lo + 1]
+            options += [lo, lo + 1]
         if hi is not None:
-            candidates += [hi, hi - 1]
+            options += [hi, hi - 1]
         if lo is not None and hi is not None:
-            candidates.append((lo + hi) / 2)
+            options.append((lo + hi) / 2)
         if lo is not None and lo_open:
-            candidates.append(Fraction(math.nextafter(float(lo), math.inf)))
+            options.append(Fraction(math.nextafter(float(lo), math.inf)))
         candidates = [
             c
-            for c in candidates
+            for c in options
             if (lo is None or c > lo or (c == lo and not lo_open))
             and (hi is None or c < hi or (c == hi and not hi_open))
         ]
@@ -171,7 +169,15 @@ def number(schema: dict[str, Any], name: str, *, integer: bool) -> int | float:
         exact.append(value)
     if exact:  # right in decimal, though jsonschema's float arithmetic disagrees
         return exact[0]
-    raise ValueError(f"no {kind} that a double can hold satisfies {bounds}.")
+    raise ValueError(f"no {kind} that a double can hold satisfies {_describe(schema)}.")
+
+
+def _describe(schema: dict[str, Any]) -> str:
+    return ", ".join(
+        f"'{key}' {schema[key]}"
+        for key in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "multipleOf")
+        if key in schema
+    )
 
 
 def _fraction(value: Any) -> Fraction | None:
