@@ -227,11 +227,15 @@ class _Synth:
             ref = str(schema["$ref"])
             target = self.resolve(ref)
             rest = {k: v for k, v in schema.items() if k != "$ref"}
-            unsatisfiable = self.strict and self.ref_rank.get(ref, _INF) == _INF
-            if depth > _MAX_DEPTH or unsatisfiable:
+            if self.strict and self.ref_rank.get(ref, _INF) == _INF:
                 return self.fail(
                     f"'$ref' {ref!r} admits no finite instance (every path through it recurses"
                     " or is unsatisfiable); make the recursion optional, e.g. nullable.",
+                    self.minimal(target),
+                )
+            if depth > _MAX_DEPTH:
+                return self.fail(
+                    f"'$ref' {ref!r} nests its instances deeper than {_MAX_DEPTH} levels.",
                     self.minimal(target),
                 )
             merged = {**target, **rest} if isinstance(target, dict) else rest

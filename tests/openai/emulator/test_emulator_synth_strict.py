@@ -15,6 +15,9 @@ import functools
 import ipaddress
 import json
 import re
+import subprocess
+import sys
+import textwrap
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
@@ -383,3 +386,52 @@ def test_unsatisfiable_strict_schema_is_a_400(emulator: Emulator, sdk: OpenAI) -
             },
         )
     assert "no integer satisfies" in str(info.value)
+
+
+# Schemas built to make a naive synthesizer spin or blow up: each must end quickly, in a value
+# or a ValueError. They run in a child process capped in CPU time and memory, so a regression
+# fails this test instead of wedging the runner.
+_HOSTILE_CHILD = textwrap.dedent(
+    """
+    import json, resource, sys
+    resource.setrlimit(resource.RLIMIT_CPU, (30, 30))
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    from pipes_openai.emulator import synthesize
+
+    for schema in json.loads(sys.stdin.read()):
+        for strict in (False, True):
+            try:
+                synthesize(schema, strict=strict)
+            except ValueError:
+                pass
+    print("done")
+    """
+)
+HOSTILE: list[Any] = [
+    {"type": "string", "pattern": "(?:a?){65535}"},
+    {"type": "string", "pattern": "(?:(?:a{0,999}){0,999}){0,999}", "minLength": 9000},
+    {"type": "string", "pattern": "a{9999}b{9999}"},
+    {"type": "array", "items": {"type": "integer"}, "minItems": 10**12},
+    {"type": "object", "minProperties": 10**12, "additionalProperties": {"type": "integer"}},
+    {"type": "array", "minItems": 60, "items": {"$ref": "#"}},
+    {"type": "number", "minimum": 1e308, "multipleOf": 1e-308},
+    {"type": "integer", "minimum": -1e308, "maximum": 1e308, "multipleOf": 3e-300},
+    _obj({"a": {"anyOf": [{"$ref": "#"}, {"$ref": "#"}]}, "b": {"$ref": "#"}}),
+    {
+        "$defs": {f"D{i}": _obj({"next": {"$ref": f"#/$defs/D{i + 1}"}}) for i in range(300)}
+        | {"D300": {"type": "null"}},
+        "$ref": "#/$defs/D0",
+    },
+]
+
+
+def test_hostile_schemas_end_in_a_value_or_an_error() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _HOSTILE_CHILD],
+        input=json.dumps(HOSTILE),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.strip() == "done", result.stderr[-2000:]
