@@ -132,10 +132,10 @@ class _Synth:
         # Settled: ranks are memoized from here on (the node is kept, so its id stays its own).
         self.memo = {}
 
-    def fail(self, problem: str, fallback: _T) -> _T:
+    def fail(self, problem: str, fallback: _T, cause: BaseException | None = None) -> _T:
         """Raise the problem under `strict`; otherwise answer `fallback`, best effort."""
         if self.strict:
-            raise ValueError(f"In context={tuple(self.path)!r}, {problem}")
+            raise ValueError(f"In context={tuple(self.path)!r}, {problem}") from cause
         return fallback
 
     @contextmanager
@@ -285,7 +285,7 @@ class _Synth:
             try:
                 return number(schema, name, integer=kind == "integer")
             except ValueError as exc:
-                return self.fail(str(exc), 0)
+                return self.fail(str(exc), 0, exc)
         if kind == "boolean":
             return True
         return None
@@ -400,7 +400,7 @@ class _Synth:
             try:  # a format sample that misses the pattern loses to the pattern
                 return regex_instance(pattern, min_length=low, max_length=high)
             except ValueError as exc:
-                return self.fail(str(exc), plausible[0])
+                return self.fail(str(exc), plausible[0], exc)
         if high is not None and high < low:
             return self.fail(f"'minLength' {low} is greater than 'maxLength' {high}.", "")
         fitting = _first_fitting(plausible, low, high, None)

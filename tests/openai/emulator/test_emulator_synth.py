@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jsonschema
@@ -306,3 +307,15 @@ def test_union_takes_a_satisfiable_branch() -> None:
     assert (
         synthesize({"type": ["integer", "null"], "minimum": 3, "maximum": 1}, strict=True) is None
     )
+
+
+def test_strict_errors_keep_their_cause() -> None:
+    with pytest.raises(ValueError, match="not a valid regular expression") as bad_pattern:
+        synthesize({"type": "string", "pattern": "(a"}, strict=True)
+    assert isinstance(bad_pattern.value.__cause__, ValueError)
+    assert isinstance(bad_pattern.value.__cause__.__cause__, re.error)
+    with pytest.raises(ValueError, match=r"In context=\('n',\)") as bounds:
+        synthesize(
+            {"properties": {"n": {"type": "number", "maximum": -1, "minimum": 1}}}, strict=True
+        )
+    assert isinstance(bounds.value.__cause__, ValueError)
