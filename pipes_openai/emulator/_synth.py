@@ -1,19 +1,44 @@
 """Synthesize a plausible JSON instance from a JSON Schema.
 
 Used for forced tool calls (the arguments come from the tool's `parameters`) and for
-`response_format={"type": "json_schema", ...}`. The rules are deterministic:
+`response_format={"type": "json_schema", ...}`. With `strict`, the instance validates against
+everything OpenAI's strict mode honours, and a schema no instance satisfies raises `ValueError`
+(the request is then answered with a 400) instead of yielding an invalid instance.
+
+OpenAI's strict subset ("Structured Outputs: supported schemas"):
+
+- types `string`, `number`, `integer`, `boolean`, `object`, `array`, `null`, plus `enum`,
+  `const` and `anyOf` (the root must be an object, not an `anyOf`);
+- strings: `pattern` and `format` (`date-time`, `time`, `date`, `duration`, `email`,
+  `hostname`, `ipv4`, `ipv6`, `uuid`);
+- numbers: `multipleOf`, `minimum`, `exclusiveMinimum`, `maximum`, `exclusiveMaximum`;
+- arrays: `items`, `minItems`, `maxItems`;
+- objects: `additionalProperties: false` and every property listed in `required`; an optional
+  field is nullable instead (`"type": ["string", "null"]` or `anyOf` with `{"type": "null"}`);
+- `$defs` with `$ref` to them, and recursion (`"$ref": "#"` or a definition naming itself);
+- limits: 5000 object properties and 10 levels of nesting, 1000 enum values, 120,000
+  characters of property, definition, enum and const names; `minLength`/`maxLength`,
+  `minProperties`, `uniqueItems`, `contains` and friends are outside the subset (honoured here
+  where they are easy, for non-strict schemas).
+
+The rules are deterministic:
 
 - `const` wins, then `default`, then the first `enum` value, then `examples[0]`;
-- `$ref` is resolved against the root (`#/$defs/...`, `#/definitions/...`);
-- `anyOf` / `oneOf` take the first non-null alternative, `allOf` is merged;
+- `$ref` is resolved against the root (`#`, `#/$defs/...`, `#/definitions/...`);
+- `anyOf` / `oneOf` take the first non-null alternative that has an instance, `allOf` is
+  merged;
 - objects get every required property; with `strict` (or `additionalProperties: false` and
   every property required, as OpenAI's strict mode demands) every property, otherwise optional
   properties are filled only when they declare a `default`;
-- strings are chosen from the property name (`location` -> `"San Francisco"`, `email`
-  -> `"alice@example.com"`) or the `format`, padded to `minLength` and cut to `maxLength`;
-- numbers respect `minimum` / `maximum` / exclusive bounds / `multipleOf`;
-- arrays hold `max(minItems, 1)` items (capped by `maxItems`); deep inside recursive
-  schemas arrays shrink to `minItems` and nullable values become `null`.
+- strings are chosen from the `format`, else the property name (`location` ->
+  `"San Francisco"`, `email` -> `"alice@example.com"`), and fitted to `pattern` (by a small
+  regex-instance generator), `minLength` and `maxLength`;
+- numbers are the plausible value for the name moved inside the bounds, onto a `multipleOf`
+  (exactly, and as `jsonschema`'s float arithmetic checks it);
+- arrays hold `max(minItems, 1)` items (capped by `maxItems`). Past a few levels of nesting, or
+  a few thousand values, arrays shrink to `minItems` and unions take the branch with the
+  shallowest instance (null where allowed), which ends every recursion a finite instance can
+  satisfy; a recursion that admits none is unsatisfiable.
 
 ```pycon
 >>> synthesize({"type": "object", "properties": {"city": {"type": "string"}},
@@ -25,111 +50,101 @@ Used for forced tool calls (the arguments come from the tool's `parameters`) and
 from __future__ import annotations
 
 import math
-from typing import Any
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
-__all__ = ["synthesize"]
+from ._regex_synth import regex_instance
+from ._synth_scalars import FORMAT_STRINGS, named_string, number
 
-# Past _SOFT_DEPTH arrays get only their minItems and optional (nullable) values become null,
-# which ends every recursion a finite instance can satisfy; _MAX_DEPTH is the hard stop.
+__all__ = ["schema_problem", "synthesize"]
+
+# Past _SOFT_DEPTH (or _SOFT_NODES values) the walk takes the shallowest instance; _MAX_DEPTH
+# is the hard stop, _MAX_NODES refuses schemas whose smallest instance is enormous.
 _SOFT_DEPTH = 6
-_MAX_DEPTH = 32
-
-# Lower-cased property-name fragments -> plausible string values (first match wins).
-_NAMED_STRINGS: tuple[tuple[str, str], ...] = (
-    ("email", "alice@example.com"),
-    ("url", "https://example.com"),
-    ("uri", "https://example.com"),
-    ("website", "https://example.com"),
-    ("phone", "+1-555-0100"),
-    ("location", "San Francisco"),
-    ("city", "San Francisco"),
-    ("address", "1 Market St, San Francisco, CA"),
-    ("country", "United States"),
-    ("state", "CA"),
-    ("zip", "94105"),
-    ("postal", "94105"),
-    ("language", "English"),
-    ("unit", "celsius"),
-    ("currency", "USD"),
-    ("timezone", "America/Los_Angeles"),
-    ("datetime", "2024-01-01T12:00:00Z"),
-    ("timestamp", "2024-01-01T12:00:00Z"),
-    ("date", "2024-01-01"),
-    ("time", "12:00:00"),
-    ("first_name", "Alice"),
-    ("firstname", "Alice"),
-    ("last_name", "Smith"),
-    ("lastname", "Smith"),
-    ("username", "alice"),
-    ("name", "Alice"),
-    ("title", "A short title"),
-    ("setup", "Why did the chicken cross the road?"),
-    ("punchline", "To get to the other side."),
-    ("joke", "Why did the chicken cross the road? To get to the other side."),
-    ("query", "example query"),
-    ("question", "What is the answer?"),
-    ("answer", "42"),
-    ("summary", "A short summary."),
-    ("description", "A short description."),
-    ("reason", "Because it fits the request."),
-    ("color", "blue"),
-    ("colour", "blue"),
-    ("id", "id_1"),
-    ("text", "Hello"),
-    ("content", "Hello"),
-    ("message", "Hello"),
-)
-
-_FORMAT_STRINGS: dict[str, str] = {
-    "date-time": "2024-01-01T12:00:00Z",
-    "date": "2024-01-01",
-    "time": "12:00:00",
-    "email": "alice@example.com",
-    "uri": "https://example.com",
-    "url": "https://example.com",
-    "uuid": "00000000-0000-4000-8000-000000000000",
-    "ipv4": "192.0.2.1",
-    "ipv6": "2001:db8::1",
-    "hostname": "example.com",
-    "duration": "PT1H",
-}
-
-_NAMED_NUMBERS: tuple[tuple[str, float], ...] = (
-    ("age", 30),
-    ("year", 2024),
-    ("month", 1),
-    ("day", 1),
-    ("hour", 12),
-    ("temperature", 22),
-    ("rating", 5),
-    ("count", 1),
-    ("quantity", 1),
-    ("price", 9.99),
-    ("score", 1),
-    ("lat", 37.7749),
-    ("lon", -122.4194),
-    ("lng", -122.4194),
-)
+_MAX_DEPTH = 64
+_SOFT_NODES = 2_000
+_MAX_NODES = 100_000
+_INF = math.inf
+_T = TypeVar("_T")
 
 
 def synthesize(schema: Any, *, strict: bool = False, name: str = "") -> Any:
     """Return a JSON value that validates against `schema`, chosen to look plausible.
 
     `name` is the property name the value is for (it picks plausible strings); `strict`
-    fills every object property, as OpenAI's strict structured outputs do.
+    fills every object property, as OpenAI's strict structured outputs do, and refuses a
+    schema that no instance satisfies.
+
+    Raises:
+        ValueError: with `strict`, when no instance satisfies the schema (bounds that exclude
+            each other, a `pattern` no string matches, a recursion without a finite instance)
+            or its smallest instance is too large to build; the message says where, as
+            `In context=(...)`. Without `strict` a best-effort value is returned instead.
 
     ```pycon
     >>> synthesize({"type": "array", "items": {"enum": ["a", "b"]}})
     ['a']
     ```
     """
-    return _Synth(schema, strict).value(schema, name, 0)
+    try:
+        return _Synth(schema, strict).value(schema, name, 0)
+    except RecursionError as exc:
+        raise ValueError("the schema nests too deeply to synthesize an instance") from exc
+
+
+def schema_problem(schema: Any) -> str | None:
+    """Why no instance satisfies the strict `schema`, or None: for request validation.
+
+    ```pycon
+    >>> schema_problem({"type": "integer", "minimum": 5, "maximum": 3})
+    "In context=(), no integer satisfies 'minimum' 5, 'maximum' 3."
+    ```
+    """
+    try:
+        synthesize(schema, strict=True)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 class _Synth:
     def __init__(self, root: Any, strict: bool) -> None:
         self.root = root
         self.strict = strict
+        self.nodes = 0
+        self.path: list[str] = []
+        # Depth of the shallowest instance of each $ref target: a fixpoint over the refs,
+        # each round settling the refs whose shallowest instance nests one more ref deep.
+        self.ref_rank: dict[str, float] = {}
+        self.memo: dict[int, tuple[Any, float]] | None = None
+        refs = sorted(_refs(root))
+        for _ in range(len(refs) + 1):
+            changed = False
+            for ref in refs:
+                rank = self.rank(self.resolve(ref))
+                if rank < self.ref_rank.get(ref, _INF):
+                    self.ref_rank[ref] = rank
+                    changed = True
+            if not changed:
+                break
+        # Settled: ranks are memoized from here on (the node is kept, so its id stays its own).
+        self.memo = {}
+
+    def fail(self, problem: str, fallback: _T, cause: BaseException | None = None) -> _T:
+        """Raise the problem under `strict`; otherwise answer `fallback`, best effort."""
+        if self.strict:
+            raise ValueError(f"In context={tuple(self.path)!r}, {problem}") from cause
+        return fallback
+
+    @contextmanager
+    def at(self, key: str) -> Iterator[None]:
+        self.path.append(key)
+        try:
+            yield
+        finally:
+            self.path.pop()
 
     def resolve(self, ref: str) -> Any:
         if not ref.startswith("#"):
@@ -145,24 +160,92 @@ class _Synth:
                 return {}
         return node
 
+    def rank(self, node: Any) -> float:
+        """Nesting depth of the shallowest instance of `node` (inf: it has none)."""
+        if self.memo is None or not isinstance(node, dict):
+            return self.compute_rank(node)
+        hit = self.memo.get(id(node))
+        if hit is None:
+            hit = self.memo[id(node)] = (node, self.compute_rank(node))
+        return hit[1]
+
+    def compute_rank(self, node: Any) -> float:
+        if not isinstance(node, dict):
+            return _INF if node is False else 0
+        if "$ref" in node:
+            return 1 + self.ref_rank.get(str(node["$ref"]), _INF)
+        if "const" in node or "default" in node:
+            return 0
+        if isinstance(node.get("enum"), list):
+            return 0 if node["enum"] else _INF
+        for key in ("anyOf", "oneOf"):
+            if isinstance(node.get(key), list):
+                return 1 + min((self.rank(o) for o in node[key]), default=_INF)
+        if isinstance(node.get("allOf"), list):
+            return 1 + max((self.rank(o) for o in node["allOf"]), default=0)
+        return min((self.kind_rank(node, kind) for kind in _kinds(node)), default=_INF)
+
+    def kind_rank(self, node: dict[str, Any], kind: str) -> float:
+        if kind == "object":
+            props = node.get("properties")
+            props = props if isinstance(props, dict) else {}
+            return 1 + max((self.rank(props.get(k)) for k in self.fill_keys(node)), default=0)
+        if kind == "array":
+            low, high = _int(node.get("minItems")), _int(node.get("maxItems"))
+            prefix = node.get("prefixItems")
+            prefix = prefix if isinstance(prefix, list) else []
+            if high is not None and high < max(low or 0, 0):
+                return _INF
+            ranks = [self.rank(p) for p in prefix[: high if high is not None else None]]
+            if (low or 0) > len(prefix):
+                ranks.append(self.rank(node.get("items", {})))
+            return 1 + max(ranks, default=0)
+        if kind in ("integer", "number"):
+            try:
+                number(node, "", integer=kind == "integer")
+            except ValueError:
+                return _INF
+        return 0
+
+    def shallow(self, depth: int) -> bool:
+        """Past this point the walk heads for the shallowest instance."""
+        return depth > _SOFT_DEPTH or self.nodes > _SOFT_NODES
+
     def value(self, schema: Any, name: str, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > _MAX_NODES:
+            return self.fail(
+                f"the smallest instance of this schema has more than {_MAX_NODES} values, too"
+                " many to synthesize (lower 'minItems').",
+                None,
+            )
         if schema is True or schema is None or schema == {}:
             return self.untyped(name)
         if schema is False or not isinstance(schema, dict):
-            return None
+            return self.fail("the schema 'false' admits no value.", None)
         if "$ref" in schema:
-            target = self.resolve(str(schema["$ref"]))
+            ref = str(schema["$ref"])
+            target = self.resolve(ref)
             rest = {k: v for k, v in schema.items() if k != "$ref"}
+            if self.strict and self.ref_rank.get(ref, _INF) == _INF:
+                return self.fail(
+                    f"'$ref' {ref!r} admits no finite instance (every path through it recurses"
+                    " or is unsatisfiable); make the recursion optional, e.g. nullable.",
+                    self.minimal(target),
+                )
             if depth > _MAX_DEPTH:
-                return self.minimal(target)
+                return self.fail(
+                    f"'$ref' {ref!r} nests its instances deeper than {_MAX_DEPTH} levels.",
+                    self.minimal(target),
+                )
             merged = {**target, **rest} if isinstance(target, dict) else rest
             return self.value(merged, name, depth + 1)
         if "const" in schema:
             return schema["const"]
         if "default" in schema:
             return schema["default"]
-        if isinstance(schema.get("enum"), list) and schema["enum"]:
-            return schema["enum"][0]
+        if isinstance(schema.get("enum"), list):
+            return schema["enum"][0] if schema["enum"] else self.fail("'enum' is empty.", None)
         examples = schema.get("examples")
         if isinstance(examples, list) and examples:
             return examples[0]
@@ -170,12 +253,7 @@ class _Synth:
             options = schema.get(key)
             if isinstance(options, list) and options:
                 base = {k: v for k, v in schema.items() if k != key}
-                if depth > _SOFT_DEPTH and any(_is_null(o, self) for o in options):
-                    return None
-                chosen = next((o for o in options if not _is_null(o, self)), options[0])
-                if isinstance(chosen, dict):
-                    chosen = {**base, **chosen}
-                return self.value(chosen, name, depth + 1)
+                return self.union(key, base, options, name, depth)
         if isinstance(schema.get("allOf"), list):
             merged = {k: v for k, v in schema.items() if k != "allOf"}
             for part in schema["allOf"]:
@@ -184,34 +262,65 @@ class _Synth:
                 if isinstance(part, dict):
                     merged = _merge(merged, part)
             return self.value(merged, name, depth + 1)
-        kind = schema.get("type")
-        if isinstance(kind, list):
-            non_null = [k for k in kind if k != "null"]
-            kind = non_null[0] if non_null else "null"
-        if kind is None:
-            if "properties" in schema or "required" in schema:
-                kind = "object"
-            elif "items" in schema or "prefixItems" in schema:
-                kind = "array"
-            else:
-                return self.untyped(name)
+        kinds = _kinds(schema)
+        if not kinds:
+            return self.fail("'type' lists no type.", None)
+        if kinds == ["any"]:
+            return self.untyped(name)
+        ranks = [self.kind_rank(schema, kind) for kind in kinds] if len(kinds) > 1 else [0]
+        if self.shallow(depth):
+            kind = min(zip(ranks, kinds, strict=True), key=lambda rk: rk[0])[1]
+        else:  # the first non-null type that has an instance, else null, else the first
+            order = [k for k, r in zip(kinds, ranks, strict=True) if r < _INF and k != "null"]
+            kind = (order or (["null"] if "null" in kinds else kinds))[0]
         if depth > _MAX_DEPTH:
-            return self.minimal(schema)
+            return self.fail("the schema nests too deeply.", self.minimal(schema))
         if kind == "object":
             return self.object(schema, depth)
         if kind == "array":
             return self.array(schema, name, depth)
         if kind == "string":
-            return _string(schema, name)
-        if kind == "integer":
-            return int(_number(schema, name, integer=True))
-        if kind == "number":
-            return _number(schema, name, integer=False)
+            return self.string(schema, name)
+        if kind in ("integer", "number"):
+            try:
+                return number(schema, name, integer=kind == "integer")
+            except ValueError as exc:
+                return self.fail(str(exc), 0, exc)
         if kind == "boolean":
             return True
         return None
 
-    def object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
+    def union(
+        self, key: str, base: dict[str, Any], options: list[Any], name: str, depth: int
+    ) -> Any:
+        """The first alternative with an instance (non-null first); shallowest when deep."""
+        nullable = [_is_null(o, self) for o in options]
+        if self.shallow(depth) and any(nullable):
+            return None
+        ranks = [self.rank(o) for o in options]
+        order = sorted(range(len(options)), key=lambda i: (nullable[i], i))
+        if self.shallow(depth):
+            order.sort(key=lambda i: ranks[i])
+        order = [i for i in order if ranks[i] < _INF]
+        if not order:
+            return self.fail(
+                f"no alternative of '{key}' admits an instance.", self.minimal(options[0])
+            )
+        error: ValueError | None = None
+        for i in order:
+            chosen = options[i]
+            if isinstance(chosen, dict):
+                chosen = {**base, **chosen}
+            try:
+                with self.at(f"{key}[{i}]"):
+                    return self.value(chosen, name, depth + 1)
+            except ValueError as exc:  # only under strict: try the next alternative
+                error = error or exc
+        assert error is not None
+        raise error
+
+    def fill_keys(self, schema: dict[str, Any]) -> list[str]:
+        """The object's keys that get a value: required ones, or all of them under strict."""
         props = schema.get("properties")
         props = props if isinstance(props, dict) else {}
         required = schema.get("required")
@@ -219,15 +328,24 @@ class _Synth:
         fill_all = self.strict or (
             schema.get("additionalProperties") is False and required_set == set(props)
         )
-        out: dict[str, Any] = {}
-        for key, sub in props.items():
-            if fill_all or key in required_set or (isinstance(sub, dict) and "default" in sub):
-                out[key] = self.value(sub, key, depth + 1)
+        keys = [
+            key
+            for key, sub in props.items()
+            if fill_all or key in required_set or (isinstance(sub, dict) and "default" in sub)
+        ]
         # Required names without a property schema still need a value.
-        for key in sorted(required_set - set(props)):
-            out[key] = self.untyped(key)
+        return keys + sorted(k for k in required_set - set(props) if isinstance(k, str))
+
+    def object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
+        props = schema.get("properties")
+        props = props if isinstance(props, dict) else {}
+        out: dict[str, Any] = {}
+        for key in self.fill_keys(schema):
+            with self.at(key):
+                out[key] = self.value(props.get(key, {}), key, depth + 1)
         min_props = schema.get("minProperties")
         if isinstance(min_props, int):
+            min_props = min(min_props, _SOFT_NODES)  # outside the strict subset: best effort
             extra = schema.get("additionalProperties")
             i = 0
             while len(out) < min_props and extra is not False:
@@ -241,32 +359,61 @@ class _Synth:
     def array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
         prefix = schema.get("prefixItems")
         items = schema.get("items", {})
-        out: list[Any] = []
-        if isinstance(prefix, list):
-            out = [self.value(p, _singular(name), depth + 1) for p in prefix]
         if isinstance(items, list):  # draft-4 tuple form
-            out = [self.value(p, _singular(name), depth + 1) for p in items]
-            items = schema.get("additionalItems", {})
-        min_items = schema.get("minItems", 1 if not out and depth <= _SOFT_DEPTH else 0)
-        max_items = schema.get("maxItems")
-        count = max(int(min_items) if isinstance(min_items, int) else 0, len(out))
-        if isinstance(max_items, int):
-            count = min(count, max_items)
-        if items is False:
-            return out[:count]
-        item_schema = items if isinstance(items, dict) else {}
-        while len(out) < count:
-            value = self.value(item_schema, _singular(name), depth + 1)
+            prefix, items = items, schema.get("additionalItems", {})
+        prefix = prefix if isinstance(prefix, list) else []
+        low, high = _int(schema.get("minItems")), _int(schema.get("maxItems"))
+        if low is not None and high is not None and low > high:
+            return self.fail(f"'minItems' {low} is greater than 'maxItems' {high}.", [])
+        count = len(prefix)
+        if low is not None:
+            count = max(count, low)
+        elif not prefix and not self.shallow(depth) and self.rank(items) < _INF:
+            count = 1  # one item looks more plausible than none
+        if high is not None:
+            count = min(count, high)
+        if count > _MAX_NODES:
+            count = self.fail(f"'minItems' {count} is more items than the emulator builds.", 0)
+        if count > len(prefix) and items is False:
+            return self.fail(f"'minItems' {low} needs more items than 'prefixItems' holds.", [])
+        out: list[Any] = []
+        for i in range(count):
+            with self.at(str(i)):
+                sub = prefix[i] if i < len(prefix) else items if isinstance(items, dict) else {}
+                value = self.value(sub, _singular(name), depth + 1)
             if schema.get("uniqueItems") and value in out:
                 value = _distinct(value, len(out))
             out.append(value)
-        return out[:count] if isinstance(max_items, int) else out
+        return out
+
+    def string(self, schema: dict[str, Any], name: str) -> str:
+        fmt = schema.get("format")
+        low = _int(schema.get("minLength")) or 0
+        high = _int(schema.get("maxLength"))
+        samples = FORMAT_STRINGS.get(fmt, ()) if isinstance(fmt, str) else ()
+        plausible = samples or (named_string(name),)
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str):
+            fitting = _first_fitting(plausible, low, high, pattern)
+            if fitting is not None:
+                return fitting
+            try:  # a format sample that misses the pattern loses to the pattern
+                return regex_instance(pattern, min_length=low, max_length=high)
+            except ValueError as exc:
+                return self.fail(str(exc), plausible[0], exc)
+        if high is not None and high < low:
+            return self.fail(f"'minLength' {low} is greater than 'maxLength' {high}.", "")
+        fitting = _first_fitting(plausible, low, high, None)
+        if fitting is not None:
+            return fitting
+        text = plausible[0]
+        return (text + "x" * max(0, low - len(text)))[: high if high is not None else None]
 
     def untyped(self, name: str) -> Any:
-        return _string({}, name)
+        return named_string(name)
 
     def minimal(self, schema: Any) -> Any:
-        """The smallest valid value, used to end recursion."""
+        """The smallest value of the schema's type: the best effort where none is valid."""
         if not isinstance(schema, dict):
             return None
         for key in ("anyOf", "oneOf"):
@@ -291,6 +438,39 @@ class _Synth:
         if kind == "null":
             return None
         return {}
+
+
+def _refs(root: Any) -> set[str]:
+    """Every `$ref` string anywhere in `root` (iteratively: the schema may nest deeply)."""
+    found: set[str] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                found.add(ref)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _kinds(schema: dict[str, Any]) -> list[str]:
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return [kind]
+    if isinstance(kind, list):
+        return [k for k in kind if isinstance(k, str)]
+    if "properties" in schema or "required" in schema:
+        return ["object"]
+    if "items" in schema or "prefixItems" in schema:
+        return ["array"]
+    return ["any"]
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _is_null(option: Any, synth: _Synth) -> bool:
@@ -329,53 +509,14 @@ def _distinct(value: Any, i: int) -> Any:
     return value
 
 
-def _string(schema: dict[str, Any], name: str) -> str:
-    fmt = schema.get("format")
-    text: str | None = _FORMAT_STRINGS.get(fmt) if isinstance(fmt, str) else None
-    if text is None:
-        lowered = name.lower()
-        for fragment, candidate in _NAMED_STRINGS:
-            if fragment in lowered:
-                text = candidate
-                break
-    if text is None:
-        text = name.replace("_", " ").strip() or "example"
-    min_len = schema.get("minLength")
-    max_len = schema.get("maxLength")
-    if isinstance(min_len, int) and len(text) < min_len:
-        text = text + "x" * (min_len - len(text))
-    if isinstance(max_len, int) and len(text) > max_len:
-        text = text[:max_len]
-    return text
-
-
-def _number(schema: dict[str, Any], name: str, *, integer: bool) -> float:
-    lowered = name.lower()
-    value: float = 1
-    for fragment, candidate in _NAMED_NUMBERS:
-        if fragment in lowered:
-            value = candidate
-            break
-    if integer:
-        value = float(math.floor(value))
-    lo = schema.get("minimum")
-    hi = schema.get("maximum")
-    xlo = schema.get("exclusiveMinimum")
-    xhi = schema.get("exclusiveMaximum")
-    step = 1.0 if integer else 0.5
-    if isinstance(xlo, int | float) and not isinstance(xlo, bool) and value <= xlo:
-        value = math.floor(xlo) + 1 if integer else xlo + step
-    if isinstance(lo, int | float) and not isinstance(lo, bool) and value < lo:
-        value = math.ceil(lo) if integer else lo
-    if isinstance(xhi, int | float) and not isinstance(xhi, bool) and value >= xhi:
-        value = math.ceil(xhi) - 1 if integer else xhi - step
-    if isinstance(hi, int | float) and not isinstance(hi, bool) and value > hi:
-        value = math.floor(hi) if integer else hi
-    multiple = schema.get("multipleOf")
-    if isinstance(multiple, int | float) and not isinstance(multiple, bool) and multiple > 0:
-        value = math.ceil(value / multiple) * multiple
-        if isinstance(hi, int | float) and value > hi:
-            value -= multiple
-    if integer or float(value).is_integer():
-        return int(value)
-    return value
+def _first_fitting(
+    candidates: tuple[str, ...], low: int, high: int | None, pattern: str | None
+) -> str | None:
+    for text in candidates:
+        if low <= len(text) and (high is None or len(text) <= high):
+            try:
+                if pattern is None or re.search(pattern, text):
+                    return text
+            except (re.error, OverflowError, RecursionError):
+                return None  # regex_instance reports the bad pattern
+    return None

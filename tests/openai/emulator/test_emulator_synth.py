@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jsonschema
 import pytest
 
 from pipes_openai.emulator import synthesize
+
+from .test_emulator_synth_strict import FORMATS, STRICT_FORMATS
 
 SCHEMAS: list[tuple[str, dict[str, Any]]] = [
     ("string", {"type": "string"}),
@@ -167,7 +170,7 @@ SCHEMAS: list[tuple[str, dict[str, Any]]] = [
 @pytest.mark.parametrize("strict", [False, True])
 def test_synthesized_values_validate(schema: dict[str, Any], strict: bool) -> None:
     value = synthesize(schema, strict=strict)
-    jsonschema.validate(value, schema)
+    jsonschema.validate(value, schema, format_checker=FORMATS)
     assert synthesize(schema, strict=strict) == value  # deterministic
 
 
@@ -221,3 +224,98 @@ def test_recursion_stops() -> None:
         value = value["child"]
         depth += 1
     assert 1 <= depth <= 32  # unsatisfiable recursion: a finite value, cut at the hard limit
+
+
+NUMBERS: list[tuple[str, dict[str, Any], Any]] = [
+    # 0.6 is a multiple of 0.1 in decimal, but 0.6 / 0.1 == 5.999999999999999 in floats
+    ("float-multiple", {"type": "number", "minimum": 0.25, "maximum": 0.6, "multipleOf": 0.1}, 0.5),
+    ("integer-grid", {"type": "integer", "minimum": 3.3, "multipleOf": 2}, 4),
+    ("integer-half", {"type": "integer", "exclusiveMinimum": 7, "multipleOf": 0.5}, 8),
+    ("integer-2.5", {"type": "integer", "minimum": 1, "multipleOf": 2.5}, 5),
+    ("exclusive-both", {"type": "number", "exclusiveMinimum": 1, "exclusiveMaximum": 2}, 1.5),
+    (
+        "exclusive-grid",
+        {"type": "integer", "exclusiveMinimum": 4, "maximum": 6, "multipleOf": 5},
+        None,
+    ),
+    ("negative", {"type": "integer", "maximum": -3.5, "multipleOf": 3}, -6),
+    ("tight", {"type": "number", "minimum": 0.1, "maximum": 0.1}, 0.1),
+]
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"), [n[1:] for n in NUMBERS], ids=[n[0] for n in NUMBERS]
+)
+def test_numbers_land_inside_bounds_on_the_grid(schema: dict[str, Any], expected: Any) -> None:
+    value = synthesize(schema, strict=True)
+    jsonschema.validate(value, schema)
+    if expected is not None:
+        assert value == expected
+    assert isinstance(value, int) == (schema["type"] == "integer" or float(value).is_integer())
+
+
+@pytest.mark.parametrize("fmt", STRICT_FORMATS)
+def test_every_strict_format_validates(fmt: str) -> None:
+    schema = {"type": "string", "format": fmt}
+    value = synthesize(schema, strict=True, name="text")
+    jsonschema.validate(value, schema, format_checker=FORMATS)
+    short = synthesize({**schema, "maxLength": 3})  # another sample of the format fits
+    if fmt in ("hostname", "ipv6", "duration"):
+        assert len(short) <= 3
+        jsonschema.validate(short, schema, format_checker=FORMATS)
+
+
+def test_pattern_is_honoured_with_length_bounds_and_plausible_names() -> None:
+    assert synthesize({"type": "string", "pattern": r"^\d{3}-\d{4}$"}) == "000-0000"
+    assert synthesize({"type": "string", "pattern": "^[a-z]+$"}, name="city") == "a"
+    # a plausible value for the name wins when it matches
+    assert synthesize({"type": "string", "pattern": "^[A-Z][a-z]+$"}, name="name") == "Alice"
+    value = synthesize({"type": "string", "pattern": "^(ab)+c?$", "minLength": 7, "maxLength": 8})
+    assert value in ("abababab", "abababc")
+    assert synthesize({"type": "string", "format": "email", "pattern": r"\.co$"}) == "a@b.co"
+
+
+def test_recursion_through_the_root_terminates() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "value": {"type": "integer"},
+            "children": {"type": "array", "items": {"$ref": "#"}, "minItems": 1},
+            "parent": {"anyOf": [{"$ref": "#"}, {"type": "null"}]},
+        },
+        "required": ["value", "children", "parent"],
+        "additionalProperties": False,
+    }
+    # children needs one root each, and a root needs children: no finite instance
+    with pytest.raises(ValueError, match="admits no finite instance"):
+        synthesize(schema, strict=True)
+    schema["properties"]["children"]["minItems"] = 0
+    value = synthesize(schema, strict=True)
+    jsonschema.validate(value, schema)
+    assert value["parent"] is not None  # plausible nesting first, null where it must end
+
+
+def test_union_takes_a_satisfiable_branch() -> None:
+    schema = {
+        "anyOf": [
+            {"type": "integer", "minimum": 10, "maximum": 1},
+            {"type": "string", "pattern": "["},
+            {"type": "string", "pattern": "^ok$"},
+        ]
+    }
+    assert synthesize(schema, strict=True) == "ok"
+    assert (
+        synthesize({"type": ["integer", "null"], "minimum": 3, "maximum": 1}, strict=True) is None
+    )
+
+
+def test_strict_errors_keep_their_cause() -> None:
+    with pytest.raises(ValueError, match="not a valid regular expression") as bad_pattern:
+        synthesize({"type": "string", "pattern": "(a"}, strict=True)
+    assert isinstance(bad_pattern.value.__cause__, ValueError)
+    assert isinstance(bad_pattern.value.__cause__.__cause__, re.error)
+    with pytest.raises(ValueError, match=r"In context=\('n',\)") as bounds:
+        synthesize(
+            {"properties": {"n": {"type": "number", "maximum": -1, "minimum": 1}}}, strict=True
+        )
+    assert isinstance(bounds.value.__cause__, ValueError)
