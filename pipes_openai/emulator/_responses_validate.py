@@ -8,7 +8,7 @@ from typing import Any
 from ._checks import bad as _bad
 from ._checks import missing, require_str
 from ._validate import REASONING_MODEL_RE
-from ._validate_tools import check_custom_format
+from ._validate_tools import check_custom_format, strict_schema_problem
 
 __all__ = ["as_object", "validate_responses_request"]
 
@@ -135,6 +135,16 @@ def validate_responses_request(body: Any) -> None:
             names.add((tool["type"], require_str(tool, "name", f"tools[{i}]")))
             if tool["type"] == "custom":
                 check_custom_format(tool.get("format"), f"tools[{i}].format")
+            elif tool.get("strict") is True:
+                problem = strict_schema_problem(
+                    tool.get("parameters") or {"type": "object", "properties": {}}
+                )
+                if problem:
+                    raise _bad(
+                        f"Invalid schema for function '{tool['name']}': {problem}",
+                        param=f"tools[{i}].parameters",
+                        code="invalid_function_parameters",
+                    )
     choice = body.get("tool_choice")
     if isinstance(choice, dict):
         named = [choice] if choice.get("type") in ("function", "custom") else []
@@ -168,6 +178,13 @@ def validate_responses_request(body: Any) -> None:
             "Missing required parameter: 'text.format.name' / 'text.format.schema'.",
             param="text.format",
         )
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema" and fmt.get("strict") is True:
+        problem = strict_schema_problem(fmt["schema"])
+        if problem:
+            raise _bad(
+                f"Invalid schema for response_format '{fmt['name']}': {problem}",
+                param="text.format.schema",
+            )
     effort = as_object(body.get("reasoning")).get("effort")
     if effort not in (None, "none") and not REASONING_MODEL_RE.match(model):
         raise _bad(

@@ -15,9 +15,10 @@ from ._checks import (
     type_error,
     unsupported_value,
 )
+from ._synth import schema_problem
 from ._wire import ApiError, message_text
 
-__all__ = ["check_custom_format", "strict_problem", "validate_tooling"]
+__all__ = ["check_custom_format", "strict_problem", "strict_schema_problem", "validate_tooling"]
 
 _TOOL_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _TOOL_TYPES = ("function", "custom")
@@ -88,7 +89,7 @@ def _check_parameters(fn: dict[str, Any], name: str, param: str) -> None:
     if params is not None and not isinstance(params, dict):
         raise type_error(f"{param}.parameters", "an object", params)
     if fn.get("strict") is True:
-        problem = strict_problem(params or {"type": "object", "properties": {}})
+        problem = strict_schema_problem(params or {"type": "object", "properties": {}})
         if problem:
             raise bad(
                 f"Invalid schema for function '{name}': {problem}",
@@ -180,7 +181,7 @@ def _check_response_format(fmt: Any, messages: list[Any]) -> None:
                     f" 'type: \"{schema.get('type')}\"'.",
                     "response_format",
                 )
-            problem = strict_problem(schema)
+            problem = strict_schema_problem(schema)
             if problem:
                 raise bad(prefix + problem, "response_format")
     elif kind == "json_object" and not any(
@@ -192,6 +193,12 @@ def _check_response_format(fmt: Any, messages: list[Any]) -> None:
             " of type 'json_object'.",
             "messages",
         )
+
+
+def strict_schema_problem(schema: Any) -> str | None:
+    """Why a strict schema is refused: it breaks OpenAI's strict rules, or no instance satisfies
+    it (the API refuses such a schema up front rather than failing to answer)."""
+    return strict_problem(schema) or schema_problem(schema)
 
 
 def strict_problem(node: Any, path: tuple[str, ...] = ()) -> str | None:

@@ -56,6 +56,19 @@ def contextualise(prop: str, value: Any) -> dict[str, Any]:
             body["tool_choice"] = {**value, "tools": [{"type": "function", "name": "get_weather"}]}
     if prop == "tool_choice" and value == "required":
         body["tools"] = [_FUNCTION]
+    if prop == "tools":
+        for tool in value:
+            if tool.get("type") == "function" and tool.get("strict"):
+                # strict mode needs a closed parameters schema, as on Chat Completions
+                tool["parameters"] = {
+                    "type": "object",
+                    "properties": {},
+                    "additionalProperties": False,
+                }
+    if prop == "text" and isinstance(value, dict):
+        fmt = value.get("format")
+        if isinstance(fmt, dict) and fmt.get("type") == "json_schema" and fmt.get("strict"):
+            fmt["schema"] = {"type": "object", "properties": {}, "additionalProperties": False}
     return body
 
 

@@ -368,24 +368,66 @@ def test_satisfiable_schema_has_no_problem() -> None:
     assert schema_problem(Order.model_json_schema()) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs _validate.py to answer schema_problem() with a 400 (another branch)",
-)
 def test_unsatisfiable_strict_schema_is_a_400(emulator: Emulator, sdk: OpenAI) -> None:
+    """Refused up front, as the API refuses it, on both APIs and for both uses of a schema."""
     import openai
 
     schema = _obj({"n": {"type": "integer", "minimum": 5, "maximum": 3}})
-    with pytest.raises(openai.BadRequestError) as info:
-        sdk.chat.completions.create(
-            model="gpt-4o",
-            messages=[{"role": "user", "content": "x"}],
-            response_format={
-                "type": "json_schema",
-                "json_schema": {"name": "n", "strict": True, "schema": schema},
-            },
-        )
-    assert "no integer satisfies" in str(info.value)
+    user = [{"role": "user", "content": "x"}]
+    attempts: list[tuple[str, Any]] = [
+        (
+            "response_format",
+            lambda: sdk.chat.completions.create(
+                model="gpt-4o",
+                messages=user,
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {"name": "n", "strict": True, "schema": schema},
+                },
+            ),
+        ),
+        (
+            "tools[0].function.parameters",
+            lambda: sdk.chat.completions.create(
+                model="gpt-4o",
+                messages=user,
+                tools=[
+                    {
+                        "type": "function",
+                        "function": {"name": "f", "strict": True, "parameters": schema},
+                    }
+                ],
+            ),
+        ),
+        (
+            "text.format.schema",
+            lambda: sdk.responses.create(
+                model="gpt-4o",
+                input="x",
+                text={
+                    "format": {
+                        "type": "json_schema",
+                        "name": "n",
+                        "strict": True,
+                        "schema": schema,
+                    }
+                },
+            ),
+        ),
+        (
+            "tools[0].parameters",
+            lambda: sdk.responses.create(
+                model="gpt-4o",
+                input="x",
+                tools=[{"type": "function", "name": "f", "strict": True, "parameters": schema}],
+            ),
+        ),
+    ]
+    for param, send in attempts:
+        with pytest.raises(openai.BadRequestError) as info:
+            send()
+        assert "no integer satisfies" in str(info.value), param
+        assert info.value.param == param
 
 
 # Schemas built to make a naive synthesizer spin or blow up: each must end quickly, in a value
