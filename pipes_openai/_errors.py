@@ -52,7 +52,7 @@ server-provided text before building the error. Errors pickle with all their att
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from pipes_openai._pipes import ChatModelError
 
@@ -276,25 +276,34 @@ _ADVICE: dict[type[OpenAIError], str] = {
 }
 
 
-def error_details(err: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+class ErrorDetails(TypedDict):
+    """What an API error object says besides its message; the keywords of `OpenAIError`."""
+
+    error_type: str | None
+    code: str | None
+    param: str | None
+
+
+def error_details(err: Mapping[str, Any]) -> ErrorDetails:
     """The `error_type`, `code` and `param` of an API error object (`{"type": ...}`), each
     `None` where the server sent none or a value of the wrong type (a code may be a number)."""
     error_type = err.get("type")
     code = err.get("code")
     param = err.get("param")
-    return (
-        error_type if isinstance(error_type, str) else None,
-        str(code) if code is not None else None,
-        param if isinstance(param, str) else None,
-    )
+    return {
+        "error_type": error_type if isinstance(error_type, str) else None,
+        "code": str(code) if code is not None else None,
+        "param": param if isinstance(param, str) else None,
+    }
 
 
-def _describe(status_code: int, error_type: str | None, code: str | None, param: str | None) -> str:
-    parts = [str(status_code)]
-    parts.extend(
-        f"{k}={v}" for k, v in (("type", error_type), ("code", code), ("param", param)) if v
+def _describe(status_code: int, details: ErrorDetails) -> str:
+    named = (
+        ("type", details["error_type"]),
+        ("code", details["code"]),
+        ("param", details["param"]),
     )
-    return ", ".join(parts)
+    return ", ".join([str(status_code), *(f"{k}={v}" for k, v in named if v)])
 
 
 def error_from_status(
@@ -330,7 +339,8 @@ def error_from_status(
         server_message = raw_text.strip()[:500] or "(empty body)"
     if not isinstance(server_message, str):
         server_message = str(server_message)
-    error_type, code, param = error_details(err)
+    details = error_details(err)
+    code = details["code"]
 
     cls: type[APIStatusError] | type[ContentFilterError]
     if code == "context_length_exceeded" or (
@@ -350,7 +360,7 @@ def error_from_status(
     retried = f" after {attempts} attempts" if attempts > 1 else ""
     rid = f" [request id {request_id}]" if request_id else ""
     message = (
-        f"{provider} returned HTTP {_describe(status_code, error_type, code, param)}{retried}: "
+        f"{provider} returned HTTP {_describe(status_code, details)}{retried}: "
         f"{server_message}{rid}"
     )
     if advice:
@@ -358,10 +368,8 @@ def error_from_status(
     return cls(
         message,
         status_code=status_code,
-        error_type=error_type,
-        code=code,
-        param=param,
         request_id=request_id,
         attempts=attempts,
         body=body,
+        **details,
     )

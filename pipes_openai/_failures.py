@@ -199,17 +199,14 @@ def stream_event_error(
     if not isinstance(err, dict):
         err = {"message": str(err)}
     message = policy.scrub(str(err.get("message") or err))
-    error_type, code, param = error_details(err)
     return StreamEventError(
         f"{policy.provider} reported an error in the middle of the stream: {message}. The "
         "partial output was discarded; retry the request (a server error mid-stream is "
         "usually transient).",
-        error_type=error_type,
-        code=code,
-        param=param,
         request_id=request_id,
         attempts=attempts,
         body=obj,
+        **error_details(err),
     )
 
 

@@ -46,6 +46,11 @@ def _chat_part(part: dict[str, Any]) -> dict[str, Any]:
     return {"type": "file", "file": {}}
 
 
+# A Responses call item -> the Chat Completions tool type it becomes, and the key holding what
+# the call was given (a function's JSON arguments, a custom tool's free-form input).
+_CALL_ITEMS = {"function_call": ("function", "arguments"), "custom_tool_call": ("custom", "input")}
+
+
 def _item_messages(item: dict[str, Any]) -> list[dict[str, Any]]:
     kind = item.get("type") or ("message" if "role" in item else "item_reference")
     if kind == "message":
@@ -53,18 +58,12 @@ def _item_messages(item: dict[str, Any]) -> list[dict[str, Any]]:
         if isinstance(content, list):
             content = [_chat_part(p) for p in content]
         return [{"role": item["role"], "content": content}]
-    if kind == "function_call":
+    if kind in _CALL_ITEMS:
+        tool_type, payload_key = _CALL_ITEMS[kind]
         call = {
             "id": item["call_id"],
-            "type": "function",
-            "function": {"name": item["name"], "arguments": item["arguments"]},
-        }
-        return [{"role": "assistant", "content": None, "tool_calls": [call]}]
-    if kind == "custom_tool_call":
-        call = {
-            "id": item["call_id"],
-            "type": "custom",
-            "custom": {"name": item["name"], "input": item["input"]},
+            "type": tool_type,
+            tool_type: {"name": item["name"], payload_key: item[payload_key]},
         }
         return [{"role": "assistant", "content": None, "tool_calls": [call]}]
     if kind in ("function_call_output", "custom_tool_call_output"):
