@@ -1,4 +1,4 @@
-"""Fixtures for the emulator tests: a running emulator and an httpx client on it.
+"""Fixtures for the emulator tests: a running emulator, and an httpx and an `openai` client on it.
 
 One emulator and one client serve the whole session (an httpx client costs ~40 ms to build,
 an SSL context included); ``emulator`` resets the queue and the recorded requests per test.
@@ -7,11 +7,15 @@ an SSL context included); ``emulator`` resets the queue and the recorded request
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from pipes_openai.emulator import Emulator
+
+if TYPE_CHECKING:
+    from openai import OpenAI
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +40,11 @@ def emulator(_shared_emulator: Emulator) -> Iterator[Emulator]:
 @pytest.fixture
 def client(emulator: Emulator, _shared_client: httpx.Client) -> httpx.Client:
     return _shared_client
+
+
+@pytest.fixture
+def sdk(emulator: Emulator) -> Iterator[OpenAI]:
+    """The official `openai` SDK on the emulator, without retries (skipped where not installed)."""
+    openai = pytest.importorskip("openai")
+    with openai.OpenAI(base_url=emulator.base_url, api_key="x", max_retries=0) as client:
+        yield client

@@ -9,12 +9,9 @@ import base64
 import io
 import json
 import wave
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-
-from pipes_openai.emulator import Emulator
 
 from .test_emulator_in_kind import WEATHER, WEATHER_TOOL
 
@@ -22,12 +19,6 @@ if TYPE_CHECKING:
     from openai import OpenAI
 
 openai: Any = pytest.importorskip("openai")
-
-
-@pytest.fixture
-def sdk(emulator: Emulator) -> Iterator[OpenAI]:
-    with openai.OpenAI(base_url=emulator.base_url, api_key="x", max_retries=0) as client:
-        yield client
 
 
 def test_sdk_custom_tool_and_allowed_tools(sdk: OpenAI) -> None:

@@ -17,13 +17,6 @@ from pipes_openai.emulator._models import parse_model_option
 
 from .helpers import assert_valid, chat
 
-
-@pytest.fixture
-def sdk(emulator: Emulator) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=emulator.base_url, api_key="x", max_retries=0) as client:
-        yield client
-
-
 _MODELS_SCHEMA = SCHEMA_PATH.with_name("openai-batch-files-models.schema.json")
 
 

@@ -6,7 +6,6 @@ Dev-only: skipped when ``openai`` is not installed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -40,12 +39,6 @@ WEATHER_TOOL: Any = {
     },
 }
 MESSAGES: Any = [{"role": "user", "content": "What's the weather in San Francisco?"}]
-
-
-@pytest.fixture
-def sdk(emulator: Emulator) -> Iterator[OpenAI]:
-    with openai.OpenAI(base_url=emulator.base_url, api_key="x", max_retries=0) as client:
-        yield client
 
 
 def test_create(sdk: OpenAI) -> None:

@@ -19,7 +19,6 @@ import subprocess
 import sys
 import textwrap
 import uuid
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 import jsonschema
@@ -272,13 +271,6 @@ class Order(BaseModel):
     status: Literal["open", "shipped"]
     note: str | None
     next: Order | None
-
-
-@pytest.fixture
-def sdk(emulator: Emulator) -> Iterator[OpenAI]:
-    openai = pytest.importorskip("openai")
-    with openai.OpenAI(base_url=emulator.base_url, api_key="x", max_retries=0) as client:
-        yield client
 
 
 def _sent_schema(emulator: Emulator) -> dict[str, Any]:
