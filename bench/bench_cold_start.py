@@ -51,33 +51,38 @@ PROMPT = "Translate 'I love programming.' to French"
 _CLOCK = "import time\nt = time.perf_counter()\n"
 _DONE = "print((time.perf_counter() - t) * 1000)\nprint(reply)\n"
 
+
+def _post(authorization: str) -> str:
+    """The raw work: one httpx POST of the prompt and the parsed reply (`authorization` is
+    the header value's Python expression)."""
+    return (
+        "with httpx.Client() as client:\n"
+        "    r = client.post({base_url!r} + '/chat/completions', content=json.dumps("
+        "{{'model': {model!r}, 'messages': [{{'role': 'user', 'content': {prompt!r}}}]}})"
+        ".encode(), headers={{'content-type': 'application/json', 'authorization': "
+        + authorization
+        + "}})\n"
+        "    reply = json.loads(r.content)['choices'][0]['message']['content']\n"
+    )
+
+
+_SETTINGS_KEY = "'Bearer ' + settings.api_key.get_secret_value()"
+
 COMMANDS = {
     "pipes": _CLOCK
     + "from pipes_openai import ChatOpenAI\n"
     + "llm = ChatOpenAI(model={model!r}, base_url={base_url!r}, api_key={api_key!r})\n"
     + "reply = llm.invoke({prompt!r}).content\n"
     + _DONE,
-    "raw_httpx": _CLOCK
-    + "import httpx, json\n"
-    + "with httpx.Client() as client:\n"
-    + "    r = client.post({base_url!r} + '/chat/completions', content=json.dumps("
-    + "{{'model': {model!r}, 'messages': [{{'role': 'user', 'content': {prompt!r}}}]}}).encode(),"
-    + " headers={{'content-type': 'application/json', 'authorization': 'Bearer {api_key}'}})\n"
-    + "    reply = json.loads(r.content)['choices'][0]['message']['content']\n"
-    + _DONE,
-    # The floor of any pydantic-based client: raw httpx plus importing pydantic and validating
-    # one model with a secret field (which loads pydantic's schema machinery and scans the
-    # installed distributions for pydantic plugins).
+    "raw_httpx": _CLOCK + "import httpx, json\n" + _post("'Bearer {api_key}'") + _DONE,
+    # The floor of a pydantic-based client that validates its settings: raw httpx plus
+    # importing pydantic and validating one model with a secret field (which loads pydantic's
+    # schema machinery and scans the installed distributions for pydantic plugins).
     "floor": _CLOCK
     + "import httpx, json, pydantic\n"
     + "Settings = pydantic.create_model('Settings', api_key=(pydantic.SecretStr, ...))\n"
     + "settings = Settings(api_key={api_key!r})\n"
-    + "with httpx.Client() as client:\n"
-    + "    r = client.post({base_url!r} + '/chat/completions', content=json.dumps("
-    + "{{'model': {model!r}, 'messages': [{{'role': 'user', 'content': {prompt!r}}}]}}).encode(),"
-    + " headers={{'content-type': 'application/json', 'authorization': 'Bearer ' + "
-    + "settings.api_key.get_secret_value()}})\n"
-    + "    reply = json.loads(r.content)['choices'][0]['message']['content']\n"
+    + _post(_SETTINGS_KEY)
     + _DONE,
     # The unavoidable part of the floor: pydantic imported (BaseModel, SecretStr) and a model
     # with a secret field built without building its validator (model_construct).
@@ -86,12 +91,7 @@ COMMANDS = {
     + "Settings = pydantic.create_model('Settings', api_key=(pydantic.SecretStr, ...), "
     + "__config__=pydantic.ConfigDict(defer_build=True))\n"
     + "settings = Settings.model_construct(api_key=pydantic.SecretStr({api_key!r}))\n"
-    + "with httpx.Client() as client:\n"
-    + "    r = client.post({base_url!r} + '/chat/completions', content=json.dumps("
-    + "{{'model': {model!r}, 'messages': [{{'role': 'user', 'content': {prompt!r}}}]}}).encode(),"
-    + " headers={{'content-type': 'application/json', 'authorization': 'Bearer ' + "
-    + "settings.api_key.get_secret_value()}})\n"
-    + "    reply = json.loads(r.content)['choices'][0]['message']['content']\n"
+    + _post(_SETTINGS_KEY)
     + _DONE,
     "import_pipes_openai": _CLOCK + "import pipes_openai\nreply = 'ok'\n" + _DONE,
     "import_pipes": _CLOCK + "import pipes\nreply = 'ok'\n" + _DONE,

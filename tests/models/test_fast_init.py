@@ -18,29 +18,19 @@ from pydantic import (
     model_validator,
 )
 
-from pipes._messages import AIMessage, BaseMessage
 from pipes._models import BaseChatModel
 
-
-class _Echo(BaseChatModel):
-    @property
-    def provider_name(self) -> str:
-        return "echo"
-
-    def _generate(
-        self, messages: list[BaseMessage], *, stop: list[str] | None = None, **kwargs: Any
-    ) -> AIMessage:
-        return AIMessage(messages[-1].text)
+from .conftest import Recorder
 
 
 class _Secret(SecretStr):
     pass
 
 
-def _knobs() -> type[_Echo]:
+def _knobs() -> type[Recorder]:
     """A fresh class per test: whether its validator was built is part of what is checked."""
 
-    class Knobs(_Echo):
+    class Knobs(Recorder):
         text: str = "x"
         maybe_text: str | None = None
         count: int = 1
@@ -168,11 +158,11 @@ def test_other_values_are_validated(data: dict[str, Any]) -> None:
 
 
 def test_a_class_that_changes_validation_is_always_validated() -> None:
-    class Stripped(_Echo):
+    class Stripped(Recorder):
         model_config = ConfigDict(str_strip_whitespace=True)
         text: str = ""
 
-    class AfterCheck(_Echo):
+    class AfterCheck(Recorder):
         text: str = ""
 
         @model_validator(mode="after")
@@ -187,7 +177,7 @@ def test_a_class_that_changes_validation_is_always_validated() -> None:
 
 
 def test_missing_required_fields_raise_pydantics_error() -> None:
-    class Needs(_Echo):
+    class Needs(Recorder):
         endpoint: str
 
     with pytest.raises(ValidationError, match="endpoint"):
