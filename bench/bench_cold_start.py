@@ -6,18 +6,23 @@ a loopback emulator and parses the reply, timed from before the import to after 
 * pipes: ``from pipes_openai import ChatOpenAI``, construct it, ``invoke`` once;
 * raw: ``import httpx``, one ``httpx.Client`` POST of the same prompt, ``json.loads``;
 * floor: the raw command plus ``import pydantic`` and validating one model with a
-  ``SecretStr`` (pydantic's schema machinery and its plugin scan): what any client built on
-  pydantic pays, for reference.
+  ``SecretStr`` (pydantic's schema machinery and its plugin scan): what a client built on
+  pydantic pays when it validates its settings, for reference;
+* import floor: the raw command plus only what importing pydantic's ``BaseModel`` and
+  ``SecretStr`` costs (a model with a secret field built without its validator, as pipes
+  builds chat models from plain values since issue 14): the part of the floor a
+  pydantic-based client cannot avoid.
 
 The commands alternate (so load on the shared machine hits them alike) and the figures are
 medians; the whole process's wall time (interpreter start-up and exit included) is kept too.
 The emulator runs in its own process (``EmulatorProcess``). Bytecode caches are on, as in an
 installed package (``_common.bytecode_env``), written by one unmeasured run of each command.
-Budget: pipes <= 1.5x raw. Also ``import pipes_openai`` alone (<= 100 ms on an idle machine).
+Budget: pipes <= 1.5x raw. Also ``import pipes_openai`` alone (<= 100 ms on an idle machine)
+and ``import pipes``, for reference.
 
-``--baseline DIR`` adds the pipes command importing another checkout to the same rounds (before
-and after in one run). Run: ``.venv/bin/python bench/bench_cold_start.py [--quick]``; writes
-``bench/results/cold_start.json``.
+``--baseline DIR`` adds the pipes command and both imports from another checkout to the same
+rounds (before and after in one run). Run: ``.venv/bin/python bench/bench_cold_start.py
+[--quick]``; writes ``bench/results/cold_start.json``.
 """
 
 from __future__ import annotations
@@ -46,36 +51,52 @@ PROMPT = "Translate 'I love programming.' to French"
 _CLOCK = "import time\nt = time.perf_counter()\n"
 _DONE = "print((time.perf_counter() - t) * 1000)\nprint(reply)\n"
 
+
+def _post(authorization: str) -> str:
+    """The raw work: one httpx POST of the prompt and the parsed reply (`authorization` is
+    the header value's Python expression)."""
+    return (
+        "with httpx.Client() as client:\n"
+        "    r = client.post({base_url!r} + '/chat/completions', content=json.dumps("
+        "{{'model': {model!r}, 'messages': [{{'role': 'user', 'content': {prompt!r}}}]}})"
+        ".encode(), headers={{'content-type': 'application/json', 'authorization': "
+        + authorization
+        + "}})\n"
+        "    reply = json.loads(r.content)['choices'][0]['message']['content']\n"
+    )
+
+
+_SETTINGS_KEY = "'Bearer ' + settings.api_key.get_secret_value()"
+
 COMMANDS = {
     "pipes": _CLOCK
     + "from pipes_openai import ChatOpenAI\n"
     + "llm = ChatOpenAI(model={model!r}, base_url={base_url!r}, api_key={api_key!r})\n"
     + "reply = llm.invoke({prompt!r}).content\n"
     + _DONE,
-    "raw_httpx": _CLOCK
-    + "import httpx, json\n"
-    + "with httpx.Client() as client:\n"
-    + "    r = client.post({base_url!r} + '/chat/completions', content=json.dumps("
-    + "{{'model': {model!r}, 'messages': [{{'role': 'user', 'content': {prompt!r}}}]}}).encode(),"
-    + " headers={{'content-type': 'application/json', 'authorization': 'Bearer {api_key}'}})\n"
-    + "    reply = json.loads(r.content)['choices'][0]['message']['content']\n"
-    + _DONE,
-    # The floor of any pydantic-based client: raw httpx plus importing pydantic and validating
-    # one model with a secret field (which loads pydantic's schema machinery and scans the
-    # installed distributions for pydantic plugins).
+    "raw_httpx": _CLOCK + "import httpx, json\n" + _post("'Bearer {api_key}'") + _DONE,
+    # The floor of a pydantic-based client that validates its settings: raw httpx plus
+    # importing pydantic and validating one model with a secret field (which loads pydantic's
+    # schema machinery and scans the installed distributions for pydantic plugins).
     "floor": _CLOCK
     + "import httpx, json, pydantic\n"
     + "Settings = pydantic.create_model('Settings', api_key=(pydantic.SecretStr, ...))\n"
     + "settings = Settings(api_key={api_key!r})\n"
-    + "with httpx.Client() as client:\n"
-    + "    r = client.post({base_url!r} + '/chat/completions', content=json.dumps("
-    + "{{'model': {model!r}, 'messages': [{{'role': 'user', 'content': {prompt!r}}}]}}).encode(),"
-    + " headers={{'content-type': 'application/json', 'authorization': 'Bearer ' + "
-    + "settings.api_key.get_secret_value()}})\n"
-    + "    reply = json.loads(r.content)['choices'][0]['message']['content']\n"
+    + _post(_SETTINGS_KEY)
+    + _DONE,
+    # The unavoidable part of the floor: pydantic imported (BaseModel, SecretStr) and a model
+    # with a secret field built without building its validator (model_construct).
+    "import_floor": _CLOCK
+    + "import httpx, json, pydantic\n"
+    + "Settings = pydantic.create_model('Settings', api_key=(pydantic.SecretStr, ...), "
+    + "__config__=pydantic.ConfigDict(defer_build=True))\n"
+    + "settings = Settings.model_construct(api_key=pydantic.SecretStr({api_key!r}))\n"
+    + _post(_SETTINGS_KEY)
     + _DONE,
     "import_pipes_openai": _CLOCK + "import pipes_openai\nreply = 'ok'\n" + _DONE,
+    "import_pipes": _CLOCK + "import pipes\nreply = 'ok'\n" + _DONE,
 }
+_IMPORTS = ("import_pipes_openai", "import_pipes")
 
 
 def run_once(code: str, tree: Path = ROOT) -> tuple[float, str]:
@@ -101,10 +122,11 @@ def measure(base_url: str, rounds: int, baseline: Path | None) -> dict[str, Any]
         for name, template in COMMANDS.items()
     }
     trees = dict.fromkeys(codes, ROOT)
-    if baseline is not None:  # the pipes command again, importing another checkout
-        codes["pipes_baseline"], trees["pipes_baseline"] = codes["pipes"], baseline
+    if baseline is not None:  # the pipes command and the imports again, from another checkout
+        for name in ("pipes", *_IMPORTS):
+            codes[f"{name}_baseline"], trees[f"{name}_baseline"] = codes[name], baseline
     replies = {name: run_once(code, trees[name])[1] for name, code in codes.items()}  # warm-up
-    if len({replies[name] for name in codes if name != "import_pipes_openai"}) != 1:
+    if len({replies[name] for name in codes if not name.startswith(_IMPORTS)}) != 1:
         raise SystemExit(f"the commands got different replies: {replies}")
     samples: dict[str, list[float]] = {name: [] for name in codes}
     whole: dict[str, list[float]] = {"pipes": [], "raw_httpx": []}
@@ -170,9 +192,17 @@ def main() -> None:
             "metric": "    floor: raw httpx + pydantic, one model with a SecretStr validated",
             "value": med["floor"],
             "unit": "ms",
-            "note": f"what any pydantic-based client pays; pipes = "
+            "note": f"what a pydantic client validating its settings pays; pipes = "
             f"{med['pipes'] / med['floor']:.2f}x this, raw httpx = "
             f"{med['raw_httpx'] / med['floor']:.2f}x",
+        },
+        {
+            "metric": "    import floor: raw httpx + pydantic imported, no validator built",
+            "value": med["import_floor"],
+            "unit": "ms",
+            "note": f"the part of the floor no pydantic-based client avoids; pipes = "
+            f"{med['pipes'] / med['import_floor']:.2f}x this, "
+            f"{med['import_floor'] / med['raw_httpx']:.2f}x raw",
         },
         {
             "metric": "import pipes_openai alone (cold start run)",
@@ -182,15 +212,32 @@ def main() -> None:
             "note": "fresh interpreter, median, same alternating rounds (budget on an idle "
             "machine: read the load average)",
         },
+        {
+            "metric": "import pipes alone (cold start run)",
+            "value": med["import_pipes"],
+            "unit": "ms",
+            "note": "fresh interpreter, median, same alternating rounds",
+        },
     ]
     if args.baseline is not None:
+        label = args.baseline_label or args.baseline
+        for name, what in (("import_pipes_openai", "pipes_openai"), ("import_pipes", "pipes")):
+            rows.append(
+                {
+                    "metric": f"    baseline checkout: import {what}",
+                    "value": med[f"{name}_baseline"],
+                    "unit": "ms",
+                    "note": f"{label} in the same rounds; this checkout "
+                    f"{med[name] - med[f'{name}_baseline']:+.1f} ms",
+                }
+            )
         rows.insert(
-            4,
+            5,
             {
                 "metric": "    baseline checkout: import + construct + first invoke",
                 "value": med["pipes_baseline"],
                 "unit": "ms",
-                "note": f"{args.baseline_label or args.baseline} in the same rounds: "
+                "note": f"{label} in the same rounds: "
                 f"{med['pipes_baseline'] / med['raw_httpx']:.2f}x raw; this checkout "
                 f"{med['pipes'] - med['pipes_baseline']:+.1f} ms",
             },

@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeAlias, TypeVar, cast, overload
@@ -307,6 +306,8 @@ class BaseChatOpenAI(HiddenCredentials, BaseChatModel):
     def _unknown_parameters(cls, data: dict[str, Any], unknown: list[str]) -> dict[str, Any]:
         # LangChain moves unknown keywords into model_kwargs with a warning; a near-miss of a
         # real parameter (``temprature``) is a typo and stays an error.
+        import difflib  # only for unknown keywords: kept off `import pipes_openai`
+
         known = cls._known_parameters()
         typos = [key for key in unknown if difflib.get_close_matches(key, known, n=1, cutoff=0.8)]
         if typos:

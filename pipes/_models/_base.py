@@ -63,6 +63,7 @@ from . import _drivers, _generate, _run_info
 from ._cache import BaseCache
 from ._cache_key import CachedCall, llm_string, prompt_string, resolve_cache
 from ._call import GENERATE, STREAM, STREAM_IN_THREAD, Mode, Route
+from ._fast_init import fill_without_validation
 from ._input import LanguageModelInput
 from ._params import known_parameters, non_default_fields, reject_unknown_parameters
 from ._rate_limiter import BaseRateLimiter
@@ -120,7 +121,9 @@ class BaseChatModel(BaseModel, Runnable[LanguageModelInput, AIMessage], abc.ABC)
         unknown = [key for key in data if not self._is_known_parameter(key)]
         if unknown:
             data = self._unknown_parameters(data, unknown)
-        super().__init__(**data)
+        # Plain values skip building the class's pydantic validator (see _fast_init).
+        if not fill_without_validation(self, data):
+            super().__init__(**data)
 
     @classmethod
     def _known_parameters(cls) -> list[str]:

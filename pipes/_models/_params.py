@@ -3,7 +3,6 @@ for the others (naming close matches), and a repr showing only non-default param
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
@@ -30,6 +29,8 @@ def known_parameters(cls: type[BaseModel]) -> list[str]:
 
 def reject_unknown_parameters(cls: type, unknown: list[str], known: list[str]) -> NoReturn:
     """Raise `TypeError` naming the unknown keywords, close matches and the known ones."""
+    import difflib  # only on this error path: kept off `import pipes_openai`
+
     hints = []
     for key in unknown:
         close = difflib.get_close_matches(key, known, n=1)
