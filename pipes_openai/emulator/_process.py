@@ -36,6 +36,8 @@ class EmulatorProcess(Startable):
     ```
     """
 
+    _name = "emulator process"
+
     def __init__(
         self,
         *,
@@ -62,24 +64,11 @@ class EmulatorProcess(Startable):
         self._any_model = any_model
         self._proc: subprocess.Popen[str] | None = None
         self._files: list[str] = []
-        self._base_url: str | None = None
-
-    @property
-    def base_url(self) -> str:
-        """The OpenAI base URL, e.g. `http://127.0.0.1:PORT/v1`."""
-        if self._base_url is None:
-            raise RuntimeError("The emulator process is not running; call start() first.")
-        return self._base_url
-
-    @property
-    def url(self) -> str:
-        """The server root (`base_url` without `/v1`)."""
-        return self.base_url.removesuffix("/v1")
 
     @property
     def pid(self) -> int:
         if self._proc is None:
-            raise RuntimeError("The emulator process is not running; call start() first.")
+            raise RuntimeError(f"The {self._name} is not running; {self._start_hint}.")
         return self._proc.pid
 
     def start(self) -> EmulatorProcess:
@@ -145,7 +134,7 @@ class EmulatorProcess(Startable):
                     detail = fh.read().strip()
                 self.close()
                 raise RuntimeError(f"The emulator process exited at startup: {detail}")
-        self._base_url = line.split()[-1]
+        self._listening = line.split()[-1].removesuffix("/v1")
         return self
 
     def close(self) -> None:
@@ -167,7 +156,7 @@ class EmulatorProcess(Startable):
             except FileNotFoundError:
                 pass
         self._files.clear()
-        self._base_url = None
+        self._listening = None
 
     def __repr__(self) -> str:
-        return f"<EmulatorProcess {self._base_url or 'not started'}>"
+        return f"<EmulatorProcess {self.base_url if self._listening else 'not started'}>"

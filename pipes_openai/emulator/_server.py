@@ -87,6 +87,8 @@ class Emulator(Dispatcher, Startable):
     `requests`; park requests with `hold` / `release` for concurrency tests.
     """
 
+    _start_hint = "use `with Emulator() as e:` first"
+
     def __init__(
         self,
         *,
@@ -161,18 +163,8 @@ class Emulator(Dispatcher, Startable):
     def port(self) -> int:
         """The port the server listens on (after `start`)."""
         if self._port is None:
-            raise RuntimeError("The emulator is not running; use `with Emulator() as e:` first.")
+            raise RuntimeError(f"The {self._name} is not running; {self._start_hint}.")
         return self._port
-
-    @property
-    def url(self) -> str:
-        """The server root, e.g. `http://127.0.0.1:PORT` (Azure endpoints use this)."""
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def base_url(self) -> str:
-        """The OpenAI base URL, e.g. `http://127.0.0.1:PORT/v1`."""
-        return f"{self.url}/v1"
 
     @property
     def models(self) -> tuple[ModelSpec, ...]:
@@ -324,6 +316,7 @@ class Emulator(Dispatcher, Startable):
             try:
                 self._listener = loop.run_until_complete(self._serve())
                 self._port = self._listener.port
+                self._listening = f"http://{self.host}:{self._port}"
             except BaseException as exc:
                 errors.append(exc)
                 ready.set()
@@ -369,6 +362,7 @@ class Emulator(Dispatcher, Startable):
         self._loop = asyncio.get_running_loop()
         self._listener = await self._serve()
         self._port = self._listener.port
+        self._listening = f"http://{self.host}:{self._port}"
         if ready is not None:
             ready.set()
         try:
