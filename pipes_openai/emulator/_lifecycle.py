@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 __all__ = ["Startable"]
+
+T = TypeVar("T")
 
 
 class Startable:
@@ -21,9 +23,13 @@ class Startable:
     @property
     def url(self) -> str:
         """The server root, e.g. `http://127.0.0.1:PORT` (Azure endpoints use this)."""
-        if self._listening is None:
+        return self._running(self._listening)
+
+    def _running(self, value: T | None) -> T:
+        """`value`, a piece of the running server's state; None means it is not running."""
+        if value is None:
             raise RuntimeError(f"The {self._name} is not running; {self._start_hint}.")
-        return self._listening
+        return value
 
     @property
     def base_url(self) -> str:

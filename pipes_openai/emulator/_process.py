@@ -67,9 +67,7 @@ class EmulatorProcess(Startable):
 
     @property
     def pid(self) -> int:
-        if self._proc is None:
-            raise RuntimeError(f"The {self._name} is not running; {self._start_hint}.")
-        return self._proc.pid
+        return self._running(self._proc).pid
 
     def start(self) -> EmulatorProcess:
         """Spawn the server and wait until it listens (idempotent)."""

@@ -162,9 +162,7 @@ class Emulator(Dispatcher, Startable):
     @property
     def port(self) -> int:
         """The port the server listens on (after `start`)."""
-        if self._port is None:
-            raise RuntimeError(f"The {self._name} is not running; {self._start_hint}.")
-        return self._port
+        return self._running(self._port)
 
     @property
     def models(self) -> tuple[ModelSpec, ...]:

@@ -14,7 +14,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipes_openai.emulator import EmulatorProcess, Fault, Limits, ModelSpec, Reply, ToolCall
+from pipes_openai.emulator import (
+    Emulator,
+    EmulatorProcess,
+    Fault,
+    Limits,
+    ModelSpec,
+    Reply,
+    ToolCall,
+)
 from pipes_openai.emulator.__main__ import main
 from pipes_openai.emulator._script import parse_script_item, script_item_to_json
 
@@ -268,3 +276,14 @@ def test_a_bad_model_option_is_a_usage_error(capsys: pytest.CaptureFixture[str])
         main(["--model", "mine:big"])
     assert exit_info.value.code == 2
     assert "ID:CONTEXT:OUTPUT" in capsys.readouterr().err
+
+
+def test_addresses_before_start_say_how_to_start() -> None:
+    emulator, process = Emulator(), EmulatorProcess()
+    for get in (lambda: emulator.port, lambda: emulator.url, lambda: emulator.base_url):
+        with pytest.raises(RuntimeError, match=r"emulator is not running; use `with Emulator"):
+            get()
+    for get in (lambda: process.pid, lambda: process.url, lambda: process.base_url):
+        with pytest.raises(RuntimeError, match=r"emulator process is not running; call start"):
+            get()
+    assert repr(process) == "<EmulatorProcess not started>"
