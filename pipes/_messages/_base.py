@@ -131,7 +131,7 @@ def str_key_dict(value: Any) -> Any:
     return value.copy()
 
 
-def _trivial(data: dict[str, Any], checks: dict[str, Callable[[Any], Any]]) -> bool:
+def checked_in_place(data: dict[str, Any], checks: dict[str, Callable[[Any], Any]]) -> bool:
     """Whether validation could only copy `data`; if so its values are replaced in place
     by what validation would have produced and __init__ skips validation."""
     for key, value in data.items():
@@ -200,7 +200,7 @@ class BaseMessage(BaseModel):
                     )
                 data["content"] = content
             spec = _SPECS.get(type(self)) or _fast_spec(type(self))
-            if spec.trusted and not spec.required and _trivial(data, self._fast_fields):
+            if spec.trusted and not spec.required and checked_in_place(data, self._fast_fields):
                 # Hot path (every streamed chunk): the values pass every field validator
                 # unchanged, so fill the instance directly, then run the model validators
                 # as validation would; the result is identical (see tests/messages).

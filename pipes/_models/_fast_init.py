@@ -23,13 +23,14 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, SecretStr
 
+from pipes._messages._base import SLOW, checked_in_place, plain_str
+
 __all__ = ["fill_without_validation"]
 
-_SLOW: Any = object()  # a check's answer: this value needs real validation
 _set = object.__setattr__
 
 # Config keys that do not change how the simple field types below validate; any other key
@@ -50,16 +51,12 @@ _IMMUTABLE_DEFAULTS = (type(None), str, int, float, bool)
 _EXACT_FLOAT = 2**53  # ints up to this convert to float exactly, as validation does
 
 
-def _str(value: Any) -> Any:
-    return value if type(value) is str else _SLOW
-
-
 def _int(value: Any) -> Any:
-    return value if type(value) is int else _SLOW
+    return value if type(value) is int else SLOW
 
 
 def _bool(value: Any) -> Any:
-    return value if type(value) is bool else _SLOW
+    return value if type(value) is bool else SLOW
 
 
 def _float(value: Any) -> Any:
@@ -68,18 +65,18 @@ def _float(value: Any) -> Any:
         return value
     if kind is int and -_EXACT_FLOAT <= value <= _EXACT_FLOAT:
         return float(value)  # `temperature=0` validates to 0.0
-    return _SLOW
+    return SLOW
 
 
 def _secret(value: Any) -> Any:
     kind = type(value)
     if kind is SecretStr:
         return value  # validation keeps the instance
-    return SecretStr(value) if kind is str else _SLOW
+    return SecretStr(value) if kind is str else SLOW
 
 
 _CHECKS: dict[Any, Callable[[Any], Any]] = {
-    str: _str,
+    str: plain_str,
     int: _int,
     bool: _bool,
     float: _float,
@@ -108,22 +105,13 @@ def _check_for(annotation: Any) -> Callable[[Any], Any] | None:
         return None
 
 
-class _Spec:
+class _Spec(NamedTuple):
     """What `fill_without_validation` needs of one class, computed on its first use."""
 
-    __slots__ = ("checks", "defaults", "post_init", "required")
-
-    def __init__(
-        self,
-        checks: dict[str, Callable[[Any], Any]],
-        defaults: list[tuple[str, Any, Callable[[], Any] | None]],
-        required: frozenset[str],
-        post_init: bool,
-    ) -> None:
-        self.checks = checks
-        self.defaults = defaults
-        self.required = required
-        self.post_init = post_init
+    checks: dict[str, Callable[[Any], Any]]
+    defaults: list[tuple[str, Any, Callable[[], Any] | None]]
+    required: frozenset[str]
+    post_init: bool
 
 
 def _spec(cls: type[BaseModel]) -> _Spec | None:
@@ -179,16 +167,9 @@ def fill_without_validation(model: BaseModel, data: dict[str, Any]) -> bool:
     if spec is _INELIGIBLE:
         return False
     assert isinstance(spec, _Spec)
-    checks = spec.checks
-    given: dict[str, Any] = {}
-    for key, value in data.items():
-        check = checks.get(key)
-        if check is None:
-            return False
-        checked = check(value)
-        if checked is _SLOW:
-            return False
-        given[key] = checked
+    given = dict(data)
+    if not checked_in_place(given, spec.checks):
+        return False
     if not spec.required <= given.keys():
         return False  # pydantic's error names what is missing
     values: dict[str, Any] = {}
