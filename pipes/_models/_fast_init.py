@@ -122,6 +122,9 @@ def _spec(cls: type[BaseModel]) -> _Spec | None:
         not config.keys() - {"extra"} <= _NEUTRAL_CONFIG
         or config.get("extra", "ignore") not in ("ignore", "forbid")
         or decorators.model_validators
+        # pydantic's deprecated V1 decorators run too: @root_validator and @validator
+        or decorators.root_validators
+        or decorators.validators
         or not getattr(cls, "__pydantic_fields_complete__", True)
         or getattr(cls, "__pydantic_root_model__", False)
         or cls.__get_pydantic_core_schema__.__func__  # type: ignore[attr-defined]
@@ -133,6 +136,11 @@ def _spec(cls: type[BaseModel]) -> _Spec | None:
         validated.update(dec.info.fields)
     if "*" in validated:
         return None
+    # A field with an alias is set by its name only when the config allows it (pydantic's
+    # effective rule); otherwise the name is an extra keyword pydantic rejects or ignores.
+    by_name = config.get("validate_by_name")
+    if by_name is None:
+        by_name = bool(config.get("populate_by_name"))
     checks: dict[str, Callable[[Any], Any]] = {}
     defaults: list[tuple[str, Any, Callable[[], Any] | None]] = []
     required: set[str] = set()
@@ -144,7 +152,11 @@ def _spec(cls: type[BaseModel]) -> _Spec | None:
         elif info.default_factory is None and not isinstance(info.default, _IMMUTABLE_DEFAULTS):
             return None  # a mutable default: validation's copy semantics are pydantic's
         defaults.append((name, info.default, info.default_factory))  # type: ignore[arg-type]
-        check = None if info.metadata or name in validated else _check_for(info.annotation)
+        aliased = info.alias is not None or info.validation_alias is not None
+        if info.metadata or name in validated or (aliased and not by_name):
+            check = None
+        else:
+            check = _check_for(info.annotation)
         if check is not None:
             checks[name] = check
     return _Spec(checks, defaults, frozenset(required), bool(cls.__pydantic_post_init__))

@@ -183,3 +183,58 @@ def test_missing_required_fields_raise_pydantics_error() -> None:
     with pytest.raises(ValidationError, match="endpoint"):
         Needs()
     assert Needs(endpoint="e").endpoint == "e"
+
+
+def test_pydantics_v1_style_validators_still_run() -> None:
+    # `@root_validator` / `@validator` (deprecated, common in code written for LangChain) are
+    # kept apart from the V2 decorators by pydantic; skipping them changed the values.
+    import warnings
+
+    from pydantic import root_validator, validator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+
+        class RootBefore(Recorder):
+            text: str = "x"
+
+            @root_validator(pre=True)
+            @classmethod
+            def _shout(cls, values: dict[str, Any]) -> dict[str, Any]:
+                return {**values, "text": str(values.get("text", "x")).upper()}
+
+        class RootAfter(Recorder):
+            text: str = "x"
+
+            @root_validator(skip_on_failure=True)
+            @classmethod
+            def _shout(cls, values: dict[str, Any]) -> dict[str, Any]:
+                return {**values, "text": values["text"].upper()}
+
+        class FieldV1(Recorder):
+            text: str = "x"
+
+            @validator("text")
+            @classmethod
+            def _shout(cls, value: str) -> str:
+                return value.upper()
+
+    for cls in (RootBefore, RootAfter, FieldV1):
+        assert cls(text="a").text == "A", cls.__name__
+
+
+def test_a_field_name_the_config_refuses_is_validated() -> None:
+    # Without validate_by_name (or populate_by_name) an aliased field is set by its alias only:
+    # its name is an extra keyword, which extra="forbid" rejects.
+    class AliasOnly(Recorder):
+        model_config = ConfigDict(populate_by_name=False)
+        text: str = Field(default="x", alias="words")
+
+    class ByName(Recorder):
+        model_config = ConfigDict(validate_by_name=True, populate_by_name=False)
+        text: str = Field(default="x", alias="words")
+
+    with pytest.raises(ValidationError, match="text"):
+        AliasOnly(text="a")
+    assert AliasOnly(words="a").text == "a"
+    assert ByName(text="a").text == "a"
