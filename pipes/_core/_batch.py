@@ -35,9 +35,9 @@ _DEFAULT_BATCH_WORKERS = 32
 class Batch(Generic[In, Out]):
     """One batch call: the runnable, its inputs with one config each, and the options.
 
-    Built once by the `Runnable` method; the four modes below step through it, so that calling
-    one input (with its failure kept or raised, and progress counted) is written once for sync
-    and once for async.
+    Built once per call (by the `Runnable` method, or on iteration by the `as_completed`
+    generators); the four modes below step through it, so that calling one input (with its
+    failure kept or raised, and progress counted) is written once for sync and once for async.
     """
 
     __slots__ = (
@@ -125,8 +125,17 @@ def batch(job: Batch[In, Out]) -> list[Out]:
             raise
 
 
-def batch_as_completed(job: Batch[In, Out]) -> Iterator[tuple[int, Out | Exception]]:
+def batch_as_completed(
+    runnable: Runnable[In, Out],
+    inputs: Sequence[In],
+    config: RunnableConfig | Sequence[RunnableConfig] | None,
+    return_exceptions: bool,
+    kwargs: dict[str, Any],
+) -> Iterator[tuple[int, Out | Exception]]:
     """`Runnable.batch_as_completed`: `(index, output)` pairs as each input finishes."""
+    # The Batch is made here, in the generator: a bad config list raises on iteration, as
+    # LangChain's generator does, not when the caller makes the iterator.
+    job = Batch(runnable, inputs, config, return_exceptions, kwargs)
     if not job.count:
         return
     job.report()
@@ -226,8 +235,15 @@ async def _abatch_in_threads(job: Batch[In, Out], limit: int | None) -> list[Out
     return results
 
 
-async def abatch_as_completed(job: Batch[In, Out]) -> AsyncIterator[tuple[int, Out | Exception]]:
+async def abatch_as_completed(
+    runnable: Runnable[In, Out],
+    inputs: Sequence[In],
+    config: RunnableConfig | Sequence[RunnableConfig] | None,
+    return_exceptions: bool,
+    kwargs: dict[str, Any],
+) -> AsyncIterator[tuple[int, Out | Exception]]:
     """`Runnable.abatch_as_completed`: `(index, output)` pairs as each input finishes."""
+    job = Batch(runnable, inputs, config, return_exceptions, kwargs)  # on iteration, as above
     if not job.count:
         return
     limit = job.limit

@@ -323,9 +323,7 @@ class Runnable(Generic[In, Out]):
         **kwargs: Any,
     ) -> Iterator[tuple[int, Out | Exception]]:
         """Like `batch` but yield `(index, output)` pairs as each input finishes."""
-        return _batch.batch_as_completed(
-            _batch.Batch(self, inputs, config, return_exceptions, kwargs)
-        )
+        return _batch.batch_as_completed(self, inputs, config, return_exceptions, kwargs)
 
     async def abatch(
         self,
@@ -347,9 +345,7 @@ class Runnable(Generic[In, Out]):
         **kwargs: Any,
     ) -> AsyncIterator[tuple[int, Out | Exception]]:
         """Like `abatch` but yield `(index, output)` pairs as each input finishes."""
-        return _batch.abatch_as_completed(
-            _batch.Batch(self, inputs, config, return_exceptions, kwargs)
-        )
+        return _batch.abatch_as_completed(self, inputs, config, return_exceptions, kwargs)
 
     # -- observing runs (the machinery lives in ._events and ._run_listeners) --------------
 

@@ -185,6 +185,18 @@ async def test_empty_batches_and_config_count_mismatch() -> None:
         r.batch([1, 2, 3], [{}, {}])
 
 
+async def test_the_as_completed_modes_check_their_configs_when_iterated() -> None:
+    # They are generators (LangChain's too): a bad config list surfaces on iteration, where
+    # the caller handles the pairs, not when the iterator is made.
+    r = RunnableLambda(lambda x: x)
+    pairs = r.batch_as_completed([1, 2], [{}, {}, {}])
+    with pytest.raises(ValueError, match="3 configs for 2 inputs"):
+        next(pairs)
+    apairs = r.abatch_as_completed([1, 2], [{}, {}, {}])
+    with pytest.raises(ValueError, match="3 configs for 2 inputs"):
+        await anext(apairs)
+
+
 def test_batch_passes_kwargs() -> None:
     class Add(Runnable[int, int]):
         def invoke(
