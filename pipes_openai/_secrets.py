@@ -148,7 +148,6 @@ def hide_url_password(url: str | None) -> str | None:
     return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{REDACTED}@", url, count=1)
 
 
-# JSON's two-character escapes; a server may use them instead of \uXXXX.
 # Fields whose credential entries (see is_credential_name) are hidden in reprs, dumps and cache
 # keys, and scrubbed from errors.
 PARAM_FIELDS = ("default_headers", "default_query")
@@ -195,6 +194,7 @@ class HiddenCredentials:
         return hide_url_password(value)
 
 
+# JSON's two-character escapes; a server may use them instead of \uXXXX.
 _SHORT_ESCAPES = {
     '"': r"\\\"",
     "\\": r"\\\\",
