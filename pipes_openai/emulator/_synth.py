@@ -55,6 +55,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from ._regex_match import Unsupported, found
 from ._regex_synth import regex_instance
 from ._synth_scalars import FORMAT_STRINGS, named_string, number
 
@@ -517,8 +518,8 @@ def _first_fitting(
     for text in candidates:
         if low <= len(text) and (high is None or len(text) <= high):
             try:
-                if pattern is None or re.search(pattern, text):
+                if pattern is None or found(pattern, text):  # not re.search: see found
                     return text
-            except (re.error, OverflowError, RecursionError):
+            except (re.error, OverflowError, Unsupported):
                 return None  # regex_instance reports the bad pattern
     return None
