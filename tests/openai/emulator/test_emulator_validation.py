@@ -106,6 +106,20 @@ CASES: list[tuple[str, Any, str | None, str]] = [
         "name",
     ),
     ("seed-string", chat(seed="1"), "seed", "integer"),
+    # the API's limit, checked before the entries (20,000 of them took ~160 ms to count)
+    (
+        "129-tools",
+        chat(tools=[{"type": "function", "function": {"name": f"f{i}"}} for i in range(129)]),
+        "tools",
+        "array too long. Expected an array with maximum length 128, but got an array with"
+        " length 129 instead.",
+    ),
+    (
+        "129-functions",
+        chat(functions=[{"name": f"f{i}"} for i in range(129)]),
+        "functions",
+        "maximum length 128",
+    ),
 ]
 
 
