@@ -175,9 +175,7 @@ class _Matcher:
         """The positions a one-character piece matches at (or a zero-width anchor holds at)."""
         key = (str(op), id(av) if isinstance(av, list) else av, flags)
         if key not in self.masks:
-            state = _parser.State()
-            state.flags = flags
-            compiled = _compiler.compile(_parser.SubPattern(state, [(op, av)]), flags)
+            compiled = _piece(op, av, flags)
             mask = 0
             if chars:
                 for c, at in self.at_char.items():
@@ -189,3 +187,19 @@ class _Matcher:
                         mask |= 1 << p
             self.masks[key] = mask
         return self.masks[key]
+
+
+_PIECES: dict[tuple[str, str, int], re.Pattern[str]] = {}
+
+
+def _piece(op: Any, av: Any, flags: int) -> re.Pattern[str]:
+    """One character or anchor of a pattern compiled alone (shared: schemas repeat them)."""
+    key = (str(op), repr(av), flags)
+    compiled = _PIECES.get(key)
+    if compiled is None:
+        if len(_PIECES) >= 4096:  # bounded: a hostile stream of patterns cannot grow it
+            _PIECES.clear()
+        state = _parser.State()
+        state.flags = flags
+        compiled = _PIECES[key] = _compiler.compile(_parser.SubPattern(state, [(op, av)]), flags)
+    return compiled

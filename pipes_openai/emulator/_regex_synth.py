@@ -19,6 +19,7 @@ check cannot judge in polynomial time, are refused the same way.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import string
@@ -53,6 +54,7 @@ class _Unsupported(Exception):
     """A construct the generator does not play (it then reports the pattern as unsupported)."""
 
 
+@functools.lru_cache(maxsize=1024)  # deterministic, and a schema repeats its patterns
 def regex_instance(
     pattern: str, *, min_length: int = 0, max_length: int | None = None, prefer: str = ""
 ) -> str:
