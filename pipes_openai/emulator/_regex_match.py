@@ -15,11 +15,12 @@ more than a fixed number of set operations.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from typing import Any
 
-__all__ = ["Unsupported", "found", "search"]
+__all__ = ["Unsupported", "found", "parsed", "search"]
 
 # Set operations one check may take: far more than any plausible pattern needs (a 10,000
 # character candidate against a few nested repeats takes a few thousand), ~20 ms of CPU.
@@ -53,9 +54,15 @@ def found(pattern: str, text: str) -> bool:
     if _parser is None:  # pragma: no cover
         raise Unsupported("the regular expression parser is not available on this Python")
     try:
-        return search(_parser.parse(pattern), re.compile(pattern).flags, text)
+        return search(*parsed(pattern), text)
     except RecursionError as exc:
         raise Unsupported("the pattern nests too deeply") from exc
+
+
+@functools.lru_cache(maxsize=1024)  # a schema repeats its patterns; the trees are only read
+def parsed(pattern: str) -> tuple[Any, int]:
+    """`pattern`'s tree (`re._parser`'s) and its compiled flags (re.error: not a pattern)."""
+    return _parser.parse(pattern), re.compile(pattern).flags
 
 
 class _Matcher:

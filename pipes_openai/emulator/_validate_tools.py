@@ -232,6 +232,8 @@ def strict_problem(node: Any, path: tuple[str, ...] = ()) -> str | None:
             )
         props = node.get("properties") or {}
         required = node.get("required") or []
+        if isinstance(required, list):  # a set: 5000 properties were 25 million comparisons
+            required = {name for name in required if isinstance(name, str)}
         absent = [key for key in props if key not in required]
         if absent:
             return (
