@@ -8,6 +8,7 @@ from typing import Any
 from ._wire import ApiError
 
 __all__ = [
+    "array_too_long",
     "bad",
     "choose",
     "missing",
@@ -26,6 +27,18 @@ def bad(message: str, param: str | None = None, code: str | None = None) -> ApiE
 def missing(param: str) -> ApiError:
     """`Missing required parameter: '<param>'.`"""
     return bad(f"Missing required parameter: '{param}'.", param, "missing_required_parameter")
+
+
+def array_too_long(param: str, items: list[Any], limit: int) -> ApiError | None:
+    """The API's refusal of an array over `limit` entries (`tools` takes 128), or None."""
+    if len(items) <= limit:
+        return None
+    return bad(
+        f"Invalid '{param}': array too long. Expected an array with maximum length {limit},"
+        f" but got an array with length {len(items)} instead.",
+        param,
+        "array_above_max_length",
+    )
 
 
 def type_error(param: str, expected: str, value: Any) -> ApiError:

@@ -5,22 +5,27 @@ that `jsonschema` accepts, i.e. one where `re.search(pattern, value)` succeeds. 
 parsed with the standard library's own regex parser (`re._parser`, wrapped here because it is
 private), so the generator and the validator agree on the syntax: literals, classes and their
 negations, `\\d \\w \\s` and their negations, `.`, escapes, groups (capturing, non-capturing,
-named), alternation, the quantifiers `? * + {m} {m,} {m,n}` (lazy and possessive too),
-anchors, and back-references to a group already generated.
+named), alternation, the quantifiers `? * + {m} {m,} {m,n}` (lazy too), anchors and
+lookarounds (which the final check judges).
 
 Generation is bounded: unbounded repetitions stretch only as far as a target length needs,
 never past `MAX_LENGTH` characters, and a pattern whose shortest match is longer than that is
-refused. Every candidate is checked with `re.search` before it is returned, so what the
-generator cannot honour (lookarounds, `\\b`, conditionals) ends in a `ValueError` naming the
-pattern, never in a string that fails validation.
+refused. Every candidate is checked before it is returned, with `re.search`'s answer but
+not its backtracking (`._regex_match`: `(a?){30}a{30}` would hold the server for hours), so
+what the generator cannot honour ends in a `ValueError` naming the pattern, never in a string
+that fails validation; back-references, atomic groups and possessive repeats, which that
+check cannot judge in polynomial time, are refused the same way.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import string
 from typing import Any
+
+from ._regex_match import Unsupported, search
 
 __all__ = ["MAX_LENGTH", "regex_instance"]
 
@@ -49,6 +54,7 @@ class _Unsupported(Exception):
     """A construct the generator does not play (it then reports the pattern as unsupported)."""
 
 
+@functools.lru_cache(maxsize=1024)  # deterministic, and a schema repeats its patterns
 def regex_instance(
     pattern: str, *, min_length: int = 0, max_length: int | None = None, prefer: str = ""
 ) -> str:
@@ -71,16 +77,24 @@ def regex_instance(
     except (re.error, RecursionError, OverflowError) as exc:
         raise ValueError(f"'pattern' {pattern!r} is not a valid regular expression: {exc}") from exc
     upper = MAX_LENGTH if max_length is None else min(max_length, MAX_LENGTH)
+    if _parser is None:  # pragma: no cover
+        raise ValueError(f"cannot synthesize a string for 'pattern' {pattern!r} on this Python")
+    tree = _parser.parse(pattern)
 
     def fits(text: str) -> bool:
-        return min_length <= len(text) <= upper and compiled.search(text) is not None
+        # Not compiled.search: its backtracking can take hours on a short string (and holds
+        # the GIL, so the whole server); search's bitsets are polynomial.
+        if not min_length <= len(text) <= upper:
+            return False
+        try:
+            return search(tree, compiled.flags, text)
+        except (Unsupported, RecursionError) as exc:
+            raise _unsupported(pattern, exc) from exc
 
     if prefer and fits(prefer):
         return prefer
-    if _parser is None:  # pragma: no cover
-        raise ValueError(f"cannot synthesize a string for 'pattern' {pattern!r} on this Python")
     try:
-        gen = _Gen(_parser.parse(pattern), compiled.flags)
+        gen = _Gen(tree, compiled.flags)
         lo, hi = gen.width(gen.tree)
     except (_Unsupported, RecursionError) as exc:
         raise _unsupported(pattern, exc) from exc
@@ -204,7 +218,7 @@ class _Gen:
             return self.repeat(av, target, flags)
         if op == "GROUPREF":
             return self.groups.get(av, "")
-        return ""  # AT, ASSERT, ASSERT_NOT: zero width (the final re.search judges them)
+        return ""  # AT, ASSERT, ASSERT_NOT: zero width (the final check judges them)
 
     def repeat(self, av: Any, target: int, flags: int) -> str:
         low, high, sub = av

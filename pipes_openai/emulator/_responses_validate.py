@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._checks import array_too_long, missing, require_str, type_error
 from ._checks import bad as _bad
-from ._checks import missing, require_str
 from ._validate import REASONING_MODEL_RE
-from ._validate_tools import check_custom_format, strict_schema_problem
+from ._validate_tools import MAX_TOOLS, check_custom_format, strict_schema_problem
 
 __all__ = ["as_object", "validate_responses_request"]
 
@@ -120,6 +120,8 @@ def validate_responses_request(body: Any) -> None:
         raise _bad(
             "Invalid type for 'tools': expected an array.", param="tools", code="invalid_type"
         )
+    if tools and (too_long := array_too_long("tools", tools, MAX_TOOLS)):
+        raise too_long
     names: set[tuple[str, str]] = set()  # (type, name) of the function and custom tools
     for i, tool in enumerate(tools or ()):
         if not isinstance(tool, dict) or not isinstance(tool.get("type"), str):
@@ -161,7 +163,9 @@ def validate_responses_request(body: Any) -> None:
                     param="tool_choice",
                 )
     limit = body.get("max_output_tokens")
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 16):
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)):
+        raise type_error("max_output_tokens", "an integer", limit)
+    if limit is not None and limit < 16:
         raise _bad(
             f"Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16,"
             f" but got {limit!r} instead.",

@@ -55,7 +55,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from ._regex_synth import regex_instance
+from ._regex_match import Unsupported, found
+from ._regex_synth import MAX_LENGTH, regex_instance
 from ._synth_scalars import FORMAT_STRINGS, named_string, number
 
 __all__ = ["schema_problem", "synthesize"]
@@ -326,7 +327,9 @@ class _Synth:
         props = schema.get("properties")
         props = props if isinstance(props, dict) else {}
         required = schema.get("required")
-        required_set = set(required) if isinstance(required, list) else set()
+        required_set = (
+            {k for k in required if isinstance(k, str)} if isinstance(required, list) else set()
+        )
         fill_all = self.strict or (
             schema.get("additionalProperties") is False and required_set == set(props)
         )
@@ -405,6 +408,12 @@ class _Synth:
                 return self.fail(str(exc), plausible[0], exc)
         if high is not None and high < low:
             return self.fail(f"'minLength' {low} is greater than 'maxLength' {high}.", "")
+        if low > MAX_LENGTH:  # padding to it would build (and send) a string of any size
+            return self.fail(
+                f"'minLength' {low} is longer than the {MAX_LENGTH} characters the emulator"
+                " synthesizes.",
+                plausible[0],
+            )
         fitting = _first_fitting(plausible, low, high, None)
         if fitting is not None:
             return fitting
@@ -517,8 +526,8 @@ def _first_fitting(
     for text in candidates:
         if low <= len(text) and (high is None or len(text) <= high):
             try:
-                if pattern is None or re.search(pattern, text):
+                if pattern is None or found(pattern, text):  # not re.search: see found
                     return text
-            except (re.error, OverflowError, RecursionError):
+            except (re.error, OverflowError, Unsupported):
                 return None  # regex_instance reports the bad pattern
     return None

@@ -278,3 +278,22 @@ def test_openai_sdk_create_stream_and_parse(emulator: Emulator) -> None:
             tools=[WEATHER],  # type: ignore[list-item]
         )
         assert called.output[0].type == "function_call"
+
+
+@pytest.mark.parametrize(
+    ("extra", "param", "code"),
+    [
+        ({"max_output_tokens": "64"}, "max_output_tokens", "invalid_type"),
+        (
+            {"tools": [{"type": "function", "name": f"f{i}"} for i in range(129)]},
+            "tools",
+            "array_above_max_length",
+        ),
+    ],
+)
+def test_bad_requests_get_the_api_code(
+    client: httpx.Client, extra: dict[str, Any], param: str, code: str
+) -> None:
+    body = {"model": "gpt-4o-mini", "input": "x", **extra}  # not request(): invalid on purpose
+    error = client.post("/responses", json=body).json()["error"]
+    assert (error["param"], error["code"]) == (param, code), error["message"]

@@ -445,6 +445,7 @@ HOSTILE: list[Any] = [
     {"type": "string", "pattern": "(?:a?){65535}"},
     {"type": "string", "pattern": "(?:(?:a{0,999}){0,999}){0,999}", "minLength": 9000},
     {"type": "string", "pattern": "a{9999}b{9999}"},
+    {"type": "string", "minLength": 10**10},  # padded out to it, a 10 GB string
     {"type": "array", "items": {"type": "integer"}, "minItems": 10**12},
     {"type": "object", "minProperties": 10**12, "additionalProperties": {"type": "integer"}},
     {"type": "array", "minItems": 60, "items": {"$ref": "#"}},

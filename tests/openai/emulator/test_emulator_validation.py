@@ -106,6 +106,20 @@ CASES: list[tuple[str, Any, str | None, str]] = [
         "name",
     ),
     ("seed-string", chat(seed="1"), "seed", "integer"),
+    # the API's limit, checked before the entries (20,000 of them took ~160 ms to count)
+    (
+        "129-tools",
+        chat(tools=[{"type": "function", "function": {"name": f"f{i}"}} for i in range(129)]),
+        "tools",
+        "array too long. Expected an array with maximum length 128, but got an array with"
+        " length 129 instead.",
+    ),
+    (
+        "129-functions",
+        chat(functions=[{"name": f"f{i}"} for i in range(129)]),
+        "functions",
+        "maximum length 128",
+    ),
 ]
 
 
@@ -384,3 +398,32 @@ def test_valid_content_parts(client: httpx.Client) -> None:
     response = client.post("/chat/completions", json=body)
     assert response.status_code == 200, response.text
     assert response.json()["choices"][0]["message"]["content"] == "What is in these?"
+
+
+def _strict_object(props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": props,
+        "required": list(props),
+        "additionalProperties": False,
+    }
+
+
+# Keywords of odd types in a tool's or a format's schema: each used to be a 500.
+ODD_SCHEMAS = [
+    _strict_object({"a": {"type": "object", "properties": {}, "required": [{}]}}),
+    _strict_object({"a": {"type": "object", "properties": -1, "additionalProperties": False}}),
+    _strict_object({"a": {"type": "string", "minLength": 10**30}}),
+]
+
+
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize("schema", ODD_SCHEMAS)
+def test_odd_schema_keywords_are_answered(
+    client: httpx.Client, schema: dict[str, Any], strict: bool
+) -> None:
+    tool = {"type": "function", "function": {"name": "f", "strict": strict, "parameters": schema}}
+    fmt = {"type": "json_schema", "json_schema": {"name": "x", "strict": strict, "schema": schema}}
+    for extra in ({"tools": [tool], "tool_choice": "required"}, {"response_format": fmt}):
+        response = client.post("/chat/completions", json=chat(**extra))
+        assert response.status_code in (200, 400), response.text
