@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import threading
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from ._config import RunnableConfig, ensure_config
@@ -125,17 +125,11 @@ def batch(job: Batch[In, Out]) -> list[Out]:
             raise
 
 
-def batch_as_completed(
-    runnable: Runnable[In, Out],
-    inputs: Sequence[In],
-    config: RunnableConfig | Sequence[RunnableConfig] | None,
-    return_exceptions: bool,
-    kwargs: dict[str, Any],
-) -> Iterator[tuple[int, Out | Exception]]:
+def batch_as_completed(make: Callable[[], Batch[In, Out]]) -> Iterator[tuple[int, Out | Exception]]:
     """`Runnable.batch_as_completed`: `(index, output)` pairs as each input finishes."""
     # The Batch is made here, in the generator: a bad config list raises on iteration, as
     # LangChain's generator does, not when the caller makes the iterator.
-    job = Batch(runnable, inputs, config, return_exceptions, kwargs)
+    job = make()
     if not job.count:
         return
     job.report()
@@ -236,14 +230,10 @@ async def _abatch_in_threads(job: Batch[In, Out], limit: int | None) -> list[Out
 
 
 async def abatch_as_completed(
-    runnable: Runnable[In, Out],
-    inputs: Sequence[In],
-    config: RunnableConfig | Sequence[RunnableConfig] | None,
-    return_exceptions: bool,
-    kwargs: dict[str, Any],
+    make: Callable[[], Batch[In, Out]],
 ) -> AsyncIterator[tuple[int, Out | Exception]]:
     """`Runnable.abatch_as_completed`: `(index, output)` pairs as each input finishes."""
-    job = Batch(runnable, inputs, config, return_exceptions, kwargs)  # on iteration, as above
+    job = make()  # on iteration, as above
     if not job.count:
         return
     limit = job.limit

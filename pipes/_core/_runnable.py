@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, Literal, cast, overload
 
 from typing_extensions import TypeVar
@@ -323,7 +324,9 @@ class Runnable(Generic[In, Out]):
         **kwargs: Any,
     ) -> Iterator[tuple[int, Out | Exception]]:
         """Like `batch` but yield `(index, output)` pairs as each input finishes."""
-        return _batch.batch_as_completed(self, inputs, config, return_exceptions, kwargs)
+        return _batch.batch_as_completed(
+            partial(_batch.Batch, self, inputs, config, return_exceptions, kwargs)
+        )
 
     async def abatch(
         self,
@@ -345,7 +348,9 @@ class Runnable(Generic[In, Out]):
         **kwargs: Any,
     ) -> AsyncIterator[tuple[int, Out | Exception]]:
         """Like `abatch` but yield `(index, output)` pairs as each input finishes."""
-        return _batch.abatch_as_completed(self, inputs, config, return_exceptions, kwargs)
+        return _batch.abatch_as_completed(
+            partial(_batch.Batch, self, inputs, config, return_exceptions, kwargs)
+        )
 
     # -- observing runs (the machinery lives in ._events and ._run_listeners) --------------
 
