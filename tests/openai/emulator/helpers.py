@@ -1,8 +1,11 @@
-"""Helpers for the emulator tests: schema validation and SSE parsing."""
+"""Helpers for the emulator tests: schema validation, SSE parsing, capped synthesis."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
 from typing import Any
 
 from openai_helpers import schema_validator
@@ -28,3 +31,37 @@ def sse_events(text: str) -> list[Any]:
 def chat(content: str = "Hello, world!", **extra: Any) -> dict[str, Any]:
     """A minimal chat completion request body."""
     return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": content}], **extra}
+
+
+# Synthesizes each schema (loose, then strict) in a child process capped in CPU time and
+# memory, so a synthesizer that spins or blows up fails a test instead of wedging the runner.
+_CAPPED_CHILD = textwrap.dedent(
+    """
+    import json, resource, sys
+    cpu = int(sys.argv[1])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    from pipes_openai.emulator import synthesize
+
+    for schema in json.loads(sys.stdin.read()):
+        for strict in (False, True):
+            try:
+                synthesize(schema, strict=strict)
+            except ValueError:
+                pass
+    print("done")
+    """
+)
+
+
+def assert_synthesis_ends(schemas: list[Any], *, cpu_seconds: int) -> None:
+    """Every schema ends in a value or a `ValueError` within `cpu_seconds` of CPU in all."""
+    result = subprocess.run(
+        [sys.executable, "-c", _CAPPED_CHILD, str(cpu_seconds)],
+        input=json.dumps(schemas),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout.strip() == "done", result.stderr[-2000:]

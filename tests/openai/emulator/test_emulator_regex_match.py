@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
-import textwrap
 from typing import Any
 
 import pytest
@@ -14,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipes_openai.emulator._regex_match import Unsupported, search
+
+from .helpers import assert_synthesis_ends
 
 _PARSER: Any = __import__("re._parser").__dict__["_parser"]
 
@@ -75,21 +73,6 @@ def test_constructs_without_a_polynomial_check_are_reported(pattern: str) -> Non
 # Patterns on which re.search backtracks for hours over a candidate of a few dozen characters
 # (and holds the GIL: the emulator's whole event loop). The child is capped in CPU time, so a
 # regression fails here instead of wedging the runner.
-_REDOS_CHILD = textwrap.dedent(
-    """
-    import json, resource, sys
-    resource.setrlimit(resource.RLIMIT_CPU, (10, 10))
-    from pipes_openai.emulator import synthesize
-
-    for schema in json.loads(sys.stdin.read()):
-        for strict in (False, True):
-            try:
-                synthesize(schema, strict=strict)
-            except ValueError:
-                pass
-    print("done")
-    """
-)
 REDOS: list[Any] = [
     {"type": "string", "pattern": pattern}
     for pattern in (r"(a?){30}a{30}", r"^(a+)+(?=b)c$", r"(a|a)+(?!)x", r"(?:(?:a|b)*)*c(?=d)")
@@ -106,12 +89,4 @@ REDOS.append(
 
 
 def test_catastrophic_patterns_end_quickly() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _REDOS_CHILD],
-        input=json.dumps(REDOS),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.stdout.strip() == "done", result.stderr[-2000:]
+    assert_synthesis_ends(REDOS, cpu_seconds=10)

@@ -15,9 +15,6 @@ import functools
 import ipaddress
 import json
 import re
-import subprocess
-import sys
-import textwrap
 import uuid
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -31,6 +28,8 @@ from pipes_openai import ChatOpenAI
 from pipes_openai.emulator import Emulator, synthesize
 from pipes_openai.emulator._regex_synth import regex_instance
 from pipes_openai.emulator._synth import schema_problem
+
+from .helpers import assert_synthesis_ends
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -425,22 +424,6 @@ def test_unsatisfiable_strict_schema_is_a_400(emulator: Emulator, sdk: OpenAI) -
 # Schemas built to make a naive synthesizer spin or blow up: each must end quickly, in a value
 # or a ValueError. They run in a child process capped in CPU time and memory, so a regression
 # fails this test instead of wedging the runner.
-_HOSTILE_CHILD = textwrap.dedent(
-    """
-    import json, resource, sys
-    resource.setrlimit(resource.RLIMIT_CPU, (30, 30))
-    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-    from pipes_openai.emulator import synthesize
-
-    for schema in json.loads(sys.stdin.read()):
-        for strict in (False, True):
-            try:
-                synthesize(schema, strict=strict)
-            except ValueError:
-                pass
-    print("done")
-    """
-)
 HOSTILE: list[Any] = [
     {"type": "string", "pattern": "(?:a?){65535}"},
     {"type": "string", "pattern": "(?:(?:a{0,999}){0,999}){0,999}", "minLength": 9000},
@@ -461,12 +444,4 @@ HOSTILE: list[Any] = [
 
 
 def test_hostile_schemas_end_in_a_value_or_an_error() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", _HOSTILE_CHILD],
-        input=json.dumps(HOSTILE),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.stdout.strip() == "done", result.stderr[-2000:]
+    assert_synthesis_ends(HOSTILE, cpu_seconds=30)
