@@ -152,12 +152,22 @@ class _AsyncBackend:
         await self._backend.sleep(seconds)
 
 
-def install(transport: httpx.HTTPTransport | httpx.AsyncHTTPTransport) -> None:
-    """Make `transport`'s new connections read through the deadline-capped streams.
+def install(
+    sender: httpx.HTTPTransport | httpx.AsyncHTTPTransport | httpx.Client | httpx.AsyncClient,
+) -> None:
+    """Make `sender`'s new connections read through the deadline-capped streams.
 
-    httpx has no public parameter for httpcore's network backend, so the pool's attribute is
-    set (tests/openai/test_openai_hostile.py fails if a new httpx stops reading it).
+    A client (the pools use one when proxy environment variables are set) gets the wrapper on
+    its own transport and on each proxy transport it mounted. httpx has no public parameter for
+    httpcore's network backend, so the pools' attributes are set
+    (tests/openai/test_openai_hostile.py fails if a new httpx stops reading them).
     """
-    pool: Any = transport._pool
-    wrap = _Backend if isinstance(transport, httpx.HTTPTransport) else _AsyncBackend
+    if isinstance(sender, httpx.Client | httpx.AsyncClient):
+        client: Any = sender
+        for transport in (client._transport, *client._mounts.values()):
+            if isinstance(transport, httpx.HTTPTransport | httpx.AsyncHTTPTransport):
+                install(transport)
+        return
+    pool: Any = sender._pool
+    wrap = _Backend if isinstance(sender, httpx.HTTPTransport) else _AsyncBackend
     pool._network_backend = wrap(pool._network_backend)

@@ -382,21 +382,25 @@ class HTTPEngine:
         """Send one request; the response body is not read yet (the flow reads or streams it)."""
         timeout = self._timeout_stream if stream else self._timeout
         client = self._sync_http
-        if client is None:
-            sender = sync_sender(self._key, self._timeout)
+        if client is not None:  # the user's own client: its transports are not ours to wrap
+            request = client.build_request(
+                method, url, content=body or None, headers=headers, timeout=timeout
+            )
+            return client.send(request, stream=True)
+        sender = sync_sender(self._key, self._timeout)
+        # httpcore's read timeout is per read: the head of the reply gets the attempt's
+        # wall-clock deadline too (see pipes_openai._deadline).
+        token = head_deadline(self.timeouts.event if stream else self.timeouts.total)
+        try:
             if isinstance(sender, httpx.HTTPTransport):
-                # httpcore's read timeout is per read: the head of the reply gets the
-                # attempt's wall-clock deadline too (see pipes_openai._deadline).
-                token = head_deadline(self.timeouts.event if stream else self.timeouts.total)
-                try:
-                    return sender.handle_request(_request(url, body, headers, timeout, method))
-                finally:
-                    lift(token)
-            client = sender
-        request = client.build_request(
-            method, url, content=body or None, headers=headers, timeout=timeout
-        )
-        return client.send(request, stream=True)
+                return sender.handle_request(_request(url, body, headers, timeout, method))
+            proxied: httpx.Client = sender  # a client, when proxies are configured
+            request = proxied.build_request(
+                method, url, content=body or None, headers=headers, timeout=timeout
+            )
+            return proxied.send(request, stream=True)
+        finally:
+            lift(token)
 
     async def _aopen(
         self, url: httpx.URL | str, body: bytes, headers: Mapping[str, str], stream: bool
@@ -412,15 +416,11 @@ class HTTPEngine:
         pools = await async_pools(self._key, self._timeout)
         index = pools.acquire()
         sender = pools.senders[index]
+        token = head_deadline(self.timeouts.event if stream else self.timeouts.total)
         try:
             if isinstance(sender, httpx.AsyncHTTPTransport):
-                request = _request(url, body, headers, timeout)
-                token = head_deadline(self.timeouts.event if stream else self.timeouts.total)
-                try:
-                    response = await sender.handle_async_request(request)
-                finally:
-                    lift(token)
-            else:
+                response = await sender.handle_async_request(_request(url, body, headers, timeout))
+            else:  # a client, when proxies are configured
                 request = sender.build_request(
                     "POST", url, content=body, headers=headers, timeout=timeout
                 )
@@ -428,4 +428,6 @@ class HTTPEngine:
         except BaseException:
             pools.release(index)
             raise
+        finally:
+            lift(token)
         return response, pools, index

@@ -162,7 +162,7 @@ def sync_sender(key: tuple[Any, ...], timeout: httpx.Timeout) -> Any:
                     sender = httpx.Client(timeout=timeout, limits=limits, verify=_ssl_context())
                 else:
                     sender = httpx.HTTPTransport(limits=limits, verify=_ssl_context())
-                    install(sender)  # a reply's head is bounded by the attempt's deadline
+                install(sender)  # a reply's head is bounded by the attempt's deadline
                 _sync_senders[key] = sender
     return sender
 
@@ -219,8 +219,8 @@ async def async_pools(key: tuple[Any, ...], timeouts: httpx.Timeout) -> LoopPool
                     httpx.AsyncHTTPTransport(limits=limits, verify=_ssl_context())
                     for _ in range(_ASYNC_POOLS)
                 ]
-                for sender in senders:
-                    install(sender)  # a reply's head is bounded by the attempt's deadline
+            for sender in senders:
+                install(sender)  # a reply's head is bounded by the attempt's deadline
             entry = per_loop[key] = LoopPools(senders, _ASYNC_SPREAD)
     if created:
         entry.closer = _closer(loop, entry)

@@ -20,6 +20,7 @@ import pytest
 from pipes_openai import ChatOpenAI, ResponseTooLargeError
 from pipes_openai._errors import APITimeoutError
 from pipes_openai._http import HTTPEngine, Timeouts
+from pipes_openai._pools import close_all_clients
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 BODY = b'{"model": "m", "messages": []}'
@@ -136,7 +137,10 @@ class HostileServer:
                         length = int(value)
                 while len(body) < length:
                     body += conn.recv(65536)
-                behaviour = head.split(b" ")[1].split(b"/")[1].decode()
+                target = head.split(b" ")[1]
+                if not target.startswith(b"/"):  # absolute form: we are asked as a proxy
+                    target = b"/" + target.split(b"/", 3)[3]
+                behaviour = target.split(b"/")[1].decode()
                 _BEHAVIOURS[behaviour](conn, stop)
             except OSError:
                 return  # the client went away: what a bounded client does
@@ -207,6 +211,32 @@ def test_a_stream_with_dripping_headers_times_out(server: HostileServer) -> None
     exc, took = _timed(lambda: list(eng.stream(server.url("drip-head"), BODY, HEADERS)))
     assert isinstance(exc, APITimeoutError), exc
     assert took < 5 * DEADLINE
+
+
+@pytest.fixture
+def proxied_url(server: HostileServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A URL reached through an HTTP proxy that drips its headers (the hostile server)."""
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.port}")
+    close_all_clients()  # the shared pools are built again, as httpx clients honouring proxies
+    yield "http://api.proxied.invalid/drip-head/v1/chat/completions"
+    close_all_clients()
+
+
+def test_dripping_headers_through_a_proxy_cannot_extend_the_deadline(proxied_url: str) -> None:
+    exc, took = _timed(lambda: engine().post(proxied_url, BODY, HEADERS))
+    assert isinstance(exc, APITimeoutError), exc
+    assert took < 5 * DEADLINE
+
+
+async def test_dripping_headers_through_a_proxy_cannot_extend_the_deadline_async(
+    proxied_url: str,
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(APITimeoutError, match="timeout="):
+        await engine().apost(proxied_url, BODY, HEADERS)
+    assert time.monotonic() - started < 5 * DEADLINE
 
 
 def test_chat_invoke_against_dripping_headers_ends_by_its_timeout(server: HostileServer) -> None:
