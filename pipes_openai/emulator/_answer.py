@@ -44,32 +44,47 @@ class Answering:
     _q_reasoning: bool
 
     # -- the models ------------------------------------------------------------------------
-    def _check_chat_model(self, body: dict[str, Any], *, azure: bool = False) -> None:
-        """The model of a (validated) chat completion request, its output limit and window."""
+    def _check_chat_model(
+        self, body: dict[str, Any], *, azure: bool = False
+    ) -> tuple[int, int] | None:
+        """The model of a (validated) chat completion request, its output limit and window.
+
+        Returns the prompt's token counts when the window check counted them (None when the
+        model has no limits), for the plan to reuse rather than count a large prompt again.
+        """
         spec = self.model_registry.resolve(body.get("model"), "chat", azure=azure)
         if spec is None:
-            return
+            return None
         completion = None
         for param in ("max_completion_tokens", "max_tokens"):
             check_output_limit(spec, param, body.get(param))
             completion = completion or body.get(param)
-        check_chat_context(spec, prompt_token_counts(body)[0], completion)
+        counts = prompt_token_counts(body)
+        check_chat_context(spec, counts[0], completion)
+        return counts
 
     def _check_responses_model(
-        self, body: dict[str, Any], prompt: Callable[[], int], *, azure: bool = False
-    ) -> None:
-        """The model of a Responses request, `max_output_tokens` and the window (`prompt`
-        counts the input, history included)."""
+        self, body: dict[str, Any], view: dict[str, Any], *, azure: bool = False
+    ) -> tuple[int, int] | None:
+        """The model of a Responses request, `max_output_tokens` and the window (`view`: the
+        request as Chat Completions, history included); returns the counts as above."""
         spec = self.model_registry.resolve(body.get("model"), "responses", azure=azure)
         if spec is None:
-            return
+            return None
         output = body.get("max_output_tokens")
         check_output_limit(spec, "max_output_tokens", output)
-        check_responses_context(spec, prompt(), output)
+        counts = prompt_token_counts(view)
+        check_responses_context(spec, counts[0], output)
+        return counts
 
     # -- planning and sending --------------------------------------------------------------
     def _plan(
-        self, view: dict[str, Any], reply: Reply | None, seq: int, chunk_delay: float
+        self,
+        view: dict[str, Any],
+        reply: Reply | None,
+        seq: int,
+        chunk_delay: float,
+        prompt_counts: tuple[int, int] | None,
     ) -> Plan:
         return plan_reply(
             view,
@@ -79,16 +94,19 @@ class Answering:
             reasoning_quirk=self._q_reasoning,
             chunk_delay=chunk_delay,
             max_reply_tokens=self.limits.max_reply_tokens,
+            prompt_counts=prompt_counts,
         )
 
-    def _plan_line(self, view: dict[str, Any], seq: int) -> tuple[Plan, Reply | None]:
+    def _plan_line(
+        self, view: dict[str, Any], seq: int, prompt_counts: tuple[int, int] | None
+    ) -> tuple[Plan, Reply | None]:
         """The reply to one batch line (`view`: a chat-completions request): the next queued
         reply, or the queued status fault raised, as a live request would get it."""
         item = self._queue.popleft() if self._queue else None
         if isinstance(item, Fault) and item.kind == "status":
             raise fault_error(item)
         reply = item if isinstance(item, Reply) else None
-        return self._plan(view, reply, seq, 0.0), reply
+        return self._plan(view, reply, seq, 0.0, prompt_counts), reply
 
     def _answer(
         self,
@@ -99,9 +117,11 @@ class Answering:
         *,
         render: Render,
         stream: Stream | None,
+        prompt_counts: tuple[int, int] | None,
     ) -> bytes | Awaitable[bool]:
         """Answer a checked request with the next queued item: `render` makes the reply's
-        JSON, `stream` (when the request streams) writes it as events."""
+        JSON, `stream` (when the request streams) writes it as events; `prompt_counts` are
+        the model check's, if it counted."""
         item = self._queue.popleft() if self._queue else None
         fault = item if isinstance(item, Fault) else None
         reply = item if isinstance(item, Reply) else None
@@ -109,7 +129,7 @@ class Answering:
         if early is not None:
             return early
         try:
-            plan = self._plan(view, reply, seq, self.chunk_delay)
+            plan = self._plan(view, reply, seq, self.chunk_delay, prompt_counts)
         except ApiError as exc:
             return ex.error(exc)
         if self.rate_limits is not None:

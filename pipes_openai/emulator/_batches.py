@@ -446,8 +446,8 @@ class BatchApi(Answering):
                 reject_stream_options=self._q_reject_stream_options,
                 limits=self.limits,
             )
-            self._check_chat_model(body)
-            plan, _ = self._plan_line(body, seq)
+            counts = self._check_chat_model(body)
+            plan, _ = self._plan_line(body, seq, counts)
         except ApiError as exc:
             return exc.status, exc.body(), request_id
         plan.system_fingerprint = self.system_fingerprint

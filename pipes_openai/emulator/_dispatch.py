@@ -173,7 +173,7 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi, ResponsesAPI):
                     reject_stream_options=self._q_reject_stream_options,
                     limits=self.limits,
                 )
-                self._check_chat_model(body, azure=path.startswith("/openai/"))
+                counts = self._check_chat_model(body, azure=path.startswith("/openai/"))
             except ApiError as exc:
                 if self._q_500:
                     exc.status = 500
@@ -188,7 +188,9 @@ class Dispatcher(RequestLog, RecordReplay, BatchApi, ResponsesAPI):
                 plan.system_fingerprint = self.system_fingerprint
                 return stream_reply(conn, plan, include_usage, fault, ex, self.quirks)
 
-        return self._answer(conn, ex, body, seq, render=self._render_chat, stream=streaming)
+        return self._answer(
+            conn, ex, body, seq, render=self._render_chat, stream=streaming, prompt_counts=counts
+        )
 
     def _render_chat(self, plan: Plan, reply: Reply | None) -> dict[str, Any]:
         plan.system_fingerprint = self.system_fingerprint

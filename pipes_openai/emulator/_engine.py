@@ -246,8 +246,10 @@ def plan_reply(
     reasoning_quirk: bool,
     chunk_delay: float,
     max_reply_tokens: int | None = None,
+    prompt_counts: tuple[int, int] | None = None,
 ) -> Plan:
-    """Decide the reply to `body` (see the module docstring for the rules).
+    """Decide the reply to `body` (see the module docstring for the rules); `prompt_counts`
+    are `prompt_token_counts(body)` when the caller has them already.
 
     Raises a 400 `ApiError` when the reply would exceed `max_reply_tokens` (all
     choices and logprob alternatives counted), before anything is rendered.
@@ -276,7 +278,7 @@ def plan_reply(
     reasoning_tokens *= n
     completion *= n
 
-    prompt_tokens, audio_tokens = prompt_token_counts(body)
+    prompt_tokens, audio_tokens = prompt_counts or prompt_token_counts(body)
     if REASONING_MODEL_RE.match(str(body["model"])):
         # Reasoning models think in hidden tokens, billed as completion tokens.
         hidden = _HIDDEN_REASONING.get(str(body.get("reasoning_effort")), 64) * len(choices)

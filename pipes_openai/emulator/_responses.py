@@ -177,7 +177,7 @@ class ResponsesAPI(Answering):
         try:
             history = self._history(body)
             view = chat_view(body, history)
-            self._check_responses_model(body, lambda: input_token_count(view), azure=azure)
+            counts = self._check_responses_model(body, view, azure=azure)
         except ApiError as exc:
             if self._q_500:
                 exc.status = 500
@@ -196,7 +196,9 @@ class ResponsesAPI(Answering):
             def streaming(plan: Plan, reply: Reply | None, fault: Fault | None) -> Awaitable[bool]:
                 return self._stream(conn, render(plan, reply), plan, fault, ex)
 
-        return self._answer(conn, ex, view, seq, render=render, stream=streaming)
+        return self._answer(
+            conn, ex, view, seq, render=render, stream=streaming, prompt_counts=counts
+        )
 
     def _store_response(
         self, body: dict[str, Any], response: dict[str, Any], history: list[dict[str, Any]]
@@ -214,8 +216,8 @@ class ResponsesAPI(Answering):
         validate_responses_request(body)
         history = self._history(body)
         view = chat_view(body, history)
-        self._check_responses_model(body, lambda: input_token_count(view))
-        plan, reply = self._plan_line(view, seq)
+        counts = self._check_responses_model(body, view)
+        plan, reply = self._plan_line(view, seq, counts)
         response = render_response_object(
             plan, body, reply, user_text=last_user_text(view["messages"]), seq=seq
         )
