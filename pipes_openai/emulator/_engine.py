@@ -175,11 +175,12 @@ def _synth_call(tool: _Tool, call_id: str, user_text: str) -> tuple[str, str, st
     return (call_id, tool.name, json.dumps(args, ensure_ascii=False))
 
 
-def _default_choice(body: dict[str, Any], seq: int, reasoning_quirk: bool) -> ChoicePlan:
+def _default_choice(
+    body: dict[str, Any], seq: int, reasoning_quirk: bool, tools: list[_Tool], legacy: bool
+) -> ChoicePlan:
     messages: list[dict[str, Any]] = body["messages"]
     user_text = last_user_text(messages)
     reasoning = f"The user wrote: {user_text}" if reasoning_quirk else None
-    tools, legacy = _tools(body)
     mode, candidates = _tool_choice(body, tools, legacy)
     if tools and mode != "none":
         calls: list[_Tool] = []
@@ -256,9 +257,9 @@ def plan_reply(
     """
     n = body.get("n") or 1
     # The n choices are identical: plan and count one (n times a megabyte echo is not free).
-    default = _default_choice(body, seq, reasoning_quirk)
-    legacy = bool(body.get("functions")) and not body.get("tools")
-    choice = default if reply is None else _scripted_choice(reply, default, seq, legacy)
+    tools, legacy = _tools(body)
+    default = _default_choice(body, seq, reasoning_quirk, tools, legacy)
+    choice = default if reply is None else _scripted_choice(reply, default, seq, tools, legacy)
     _apply_limits(choice, body)
     if reply is not None and reply.finish_reason is not None:
         choice.finish_reason = reply.finish_reason
@@ -336,7 +337,9 @@ def _check_reply_size(body: dict[str, Any], n: int, tokens: int, limit: int) -> 
     )
 
 
-def _scripted_choice(reply: Reply, default: ChoicePlan, seq: int, legacy: bool) -> ChoicePlan:
+def _scripted_choice(
+    reply: Reply, default: ChoicePlan, seq: int, tools: list[_Tool], legacy: bool
+) -> ChoicePlan:
     calls = [
         (call.id or f"call_emu{seq:06d}x{i}", call.name, call.arguments_json())
         for i, call in enumerate(reply.tool_calls or ())
@@ -348,6 +351,7 @@ def _scripted_choice(reply: Reply, default: ChoicePlan, seq: int, legacy: bool) 
     else:
         content = reply.content
     legacy = legacy and bool(calls)  # a `functions` request gets `function_call`
+    custom = {t.name for t in tools if t.kind == "custom"}
     finish = ("function_call" if legacy else "tool_calls") if calls else "stop"
     return ChoicePlan(
         content=content,
@@ -357,6 +361,10 @@ def _scripted_choice(reply: Reply, default: ChoicePlan, seq: int, legacy: bool) 
         else default.reasoning,
         tool_calls=calls[:1] if legacy else calls,
         finish_reason=finish,
-        custom_ids=default.custom_ids if calls is default.tool_calls else frozenset(),
+        # A scripted call of one of the request's custom tools is a custom call, as the model's
+        # own would be.
+        custom_ids=default.custom_ids
+        if calls is default.tool_calls
+        else frozenset(c[0] for c in calls if c[1] in custom),
         legacy=legacy,
     )

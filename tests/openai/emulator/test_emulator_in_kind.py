@@ -257,6 +257,20 @@ FUNCTION_FLAT: Any = {
 }
 
 
+def test_a_scripted_call_of_a_custom_tool_is_a_custom_call(
+    emulator: Emulator, client: httpx.Client
+) -> None:
+    emulator.script(ToolCall("run_sql", "select 2"), ToolCall("run_sql", "select 3"))
+    body = chat("query", tools=[SQL_TOOL, WEATHER_TOOL])
+    (call,) = _post(client, body)["choices"][0]["message"]["tool_calls"]
+    assert call["type"] == "custom"
+    assert call["custom"] == {"name": "run_sql", "input": "select 2"}
+    deltas = [choice["delta"] for choice in _deltas(client, body)]
+    streamed = [call for delta in deltas for call in delta.get("tool_calls") or ()]
+    assert streamed[0]["type"] == "custom"
+    assert "".join(c["custom"].get("input", "") for c in streamed) == "select 3"
+
+
 def test_responses_named_custom_tool(client: httpx.Client) -> None:
     body = {
         "model": "gpt-4o-mini",
