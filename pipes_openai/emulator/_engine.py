@@ -142,7 +142,8 @@ def _tools(body: dict[str, Any]) -> tuple[list[_Tool], bool]:
     if body.get("tools"):
         tools = [_Tool(t["type"], t[t["type"]]["name"], t[t["type"]]) for t in body["tools"]]
         return tools, False
-    return [_Tool("function", f["name"], f) for f in body.get("functions") or ()], True
+    functions = body.get("functions") or ()
+    return [_Tool("function", f["name"], f) for f in functions], bool(functions)
 
 
 def _tool_choice(body: dict[str, Any], tools: list[_Tool], legacy: bool) -> tuple[str, list[_Tool]]:
