@@ -49,6 +49,8 @@ The rules are deterministic:
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 import re
 from collections.abc import Iterator
@@ -91,6 +93,30 @@ def synthesize(schema: Any, *, strict: bool = False, name: str = "") -> Any:
     ['a']
     ```
     """
+    if strict:
+        try:
+            key = json.dumps([schema, name], allow_nan=False)  # key order kept: it orders output
+        except (TypeError, ValueError, RecursionError):  # not JSON (a caller's own objects)
+            key = ""
+        if 0 < len(key) <= _CACHED_KEY_CHARS:
+            return json.loads(_strict_json(key))
+    return _synthesize(schema, strict, name)
+
+
+# Validation proves a strict schema satisfiable by synthesizing it (`schema_problem`), and the
+# reply then needs that same instance: the last strict instances are kept, as JSON text (each
+# caller gets its own copy), by the schema's JSON, so a request synthesizes once. Larger schemas
+# are not kept (64 keys of at most 64 KiB each bound the cache).
+_CACHED_KEY_CHARS = 65_536
+
+
+@functools.lru_cache(maxsize=64)
+def _strict_json(key: str) -> str:
+    schema, name = json.loads(key)
+    return json.dumps(_synthesize(schema, True, name), ensure_ascii=False)
+
+
+def _synthesize(schema: Any, strict: bool, name: str) -> Any:
     try:
         return _Synth(schema, strict).value(schema, name, 0)
     except RecursionError as exc:
