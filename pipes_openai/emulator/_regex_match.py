@@ -20,7 +20,7 @@ import importlib
 import re
 from typing import Any
 
-__all__ = ["Unsupported", "found", "parsed", "search"]
+__all__ = ["PARSER_AVAILABLE", "Unsupported", "found", "parsed", "search"]
 
 # Set operations one check may take: far more than any plausible pattern needs (a 10,000
 # character candidate against a few nested repeats takes a few thousand), ~20 ms of CPU.
@@ -31,6 +31,9 @@ try:  # the stdlib's parser and compiler are private: their absence must degrade
     _compiler: Any = importlib.import_module("re._compiler")
 except ImportError:  # pragma: no cover - a future Python may move them
     _parser = _compiler = None
+
+# Whether this Python has the private parser and compiler the matcher and the generator read.
+PARSER_AVAILABLE = _parser is not None and _compiler is not None
 
 
 class Unsupported(Exception):

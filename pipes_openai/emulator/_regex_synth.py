@@ -20,12 +20,11 @@ check cannot judge in polynomial time, are refused the same way.
 from __future__ import annotations
 
 import functools
-import importlib
 import re
 import string
 from typing import Any
 
-from ._regex_match import Unsupported, search
+from ._regex_match import PARSER_AVAILABLE, Unsupported, parsed, search
 
 __all__ = ["MAX_LENGTH", "regex_instance"]
 
@@ -44,23 +43,10 @@ _CATEGORY_SAMPLE = {
     "CATEGORY_NOT_SPACE": "a",
 }
 
-try:  # the stdlib's parser: private, so its absence must degrade into a clear error
-    _parser: Any = importlib.import_module("re._parser")
-except ImportError:  # pragma: no cover - a future Python may move it
-    _parser = None
-
-
-class _Unsupported(Exception):
-    """A construct the generator does not play (it then reports the pattern as unsupported)."""
-
 
 @functools.lru_cache(maxsize=1024)  # deterministic, and a schema repeats its patterns
-def regex_instance(
-    pattern: str, *, min_length: int = 0, max_length: int | None = None, prefer: str = ""
-) -> str:
+def regex_instance(pattern: str, *, min_length: int = 0, max_length: int | None = None) -> str:
     """Return a string of `min_length..max_length` characters in which `pattern` is found.
-
-    `prefer` is returned when it already fits (a plausible value from the property name).
 
     Raises:
         ValueError: the pattern is not a valid regular expression, or no string within the
@@ -72,14 +58,13 @@ def regex_instance(
     'AA-000'
     ```
     """
+    if not PARSER_AVAILABLE:  # pragma: no cover
+        raise ValueError(f"cannot synthesize a string for 'pattern' {pattern!r} on this Python")
     try:
-        compiled = re.compile(pattern)
+        tree, flags = parsed(pattern)  # cached: the matcher below reads the same tree
     except (re.error, RecursionError, OverflowError) as exc:
         raise ValueError(f"'pattern' {pattern!r} is not a valid regular expression: {exc}") from exc
     upper = MAX_LENGTH if max_length is None else min(max_length, MAX_LENGTH)
-    if _parser is None:  # pragma: no cover
-        raise ValueError(f"cannot synthesize a string for 'pattern' {pattern!r} on this Python")
-    tree = _parser.parse(pattern)
 
     def fits(text: str) -> bool:
         # Not compiled.search: its backtracking can take hours on a short string (and holds
@@ -87,16 +72,14 @@ def regex_instance(
         if not min_length <= len(text) <= upper:
             return False
         try:
-            return search(tree, compiled.flags, text)
+            return search(tree, flags, text)
         except (Unsupported, RecursionError) as exc:
             raise _unsupported(pattern, exc) from exc
 
-    if prefer and fits(prefer):
-        return prefer
     try:
-        gen = _Gen(tree, compiled.flags)
+        gen = _Gen(tree, flags)
         lo, hi = gen.width(gen.tree)
-    except (_Unsupported, RecursionError) as exc:
+    except (Unsupported, RecursionError) as exc:
         raise _unsupported(pattern, exc) from exc
     if lo > MAX_LENGTH:
         raise ValueError(
@@ -108,7 +91,7 @@ def regex_instance(
     for target in range(start, min(hi, upper) + 1)[:_TARGETS]:
         try:
             text = gen.generate(target)
-        except _Unsupported as exc:
+        except Unsupported as exc:
             raise _unsupported(pattern, exc) from exc
         if fits(text):
             return text
@@ -172,7 +155,7 @@ class _Gen:
             return min(low * a, MAX_LENGTH + 1), min(high * b, MAX_LENGTH + 1)
         if op == "GROUPREF" and av in self.group_widths:
             return self.group_widths[av]
-        raise _Unsupported(f"{op.lower().replace('_', ' ')} is not supported")
+        raise Unsupported(f"{op.lower().replace('_', ' ')} is not supported")
 
     def generate(self, target: int) -> str:
         self.groups.clear()
@@ -261,7 +244,7 @@ class _Gen:
             variants = {c, c.lower(), c.upper()} if fold else {c}
             if any(_in_set(v, items) for v in variants) != negate:
                 return str(c)
-        raise _Unsupported("a character class that no sampled character satisfies")
+        raise Unsupported("a character class that no sampled character satisfies")
 
 
 def _in_set(ch: str, items: list[tuple[Any, Any]]) -> bool:
@@ -288,5 +271,5 @@ def _in_category(ch: str, category: str) -> bool:
     elif base == "CATEGORY_SPACE":
         hit = ch.isspace()
     else:
-        raise _Unsupported(f"the class category {category} is not supported")
+        raise Unsupported(f"the class category {category} is not supported")
     return hit != negated
