@@ -8,7 +8,12 @@ from typing import Any
 from ._checks import array_too_long, missing, require_str, type_error
 from ._checks import bad as _bad
 from ._validate import REASONING_MODEL_RE
-from ._validate_tools import MAX_TOOLS, check_custom_format, strict_schema_problem
+from ._validate_tools import (
+    MAX_TOOLS,
+    check_custom_format,
+    check_strict_parameters,
+    strict_schema_problem,
+)
 
 __all__ = ["as_object", "validate_responses_request"]
 
@@ -98,14 +103,10 @@ def validate_responses_request(body: Any) -> None:
         )
     model = body.get("model")
     if not isinstance(model, str) or not model:
-        raise _bad(
-            "Missing required parameter: 'model'.", param="model", code="missing_required_parameter"
-        )
+        raise missing("model")
     items = body.get("input")
     if items is None and not body.get("previous_response_id") and not body.get("prompt"):
-        raise _bad(
-            "Missing required parameter: 'input'.", param="input", code="missing_required_parameter"
-        )
+        raise missing("input")
     if items is not None and not isinstance(items, str | list):
         raise _bad(
             f"Invalid type for 'input': expected a string or an array of items, but got "
@@ -138,15 +139,9 @@ def validate_responses_request(body: Any) -> None:
             if tool["type"] == "custom":
                 check_custom_format(tool.get("format"), f"tools[{i}].format")
             elif tool.get("strict") is True:
-                problem = strict_schema_problem(
-                    tool.get("parameters") or {"type": "object", "properties": {}}
+                check_strict_parameters(
+                    tool.get("parameters"), tool["name"], f"tools[{i}].parameters"
                 )
-                if problem:
-                    raise _bad(
-                        f"Invalid schema for function '{tool['name']}': {problem}",
-                        param=f"tools[{i}].parameters",
-                        code="invalid_function_parameters",
-                    )
     choice = body.get("tool_choice")
     if isinstance(choice, dict):
         named = [choice] if choice.get("type") in ("function", "custom") else []

@@ -22,6 +22,7 @@ from ._wire import ApiError, message_text
 __all__ = [
     "MAX_TOOLS",
     "check_custom_format",
+    "check_strict_parameters",
     "strict_problem",
     "strict_schema_problem",
     "validate_tooling",
@@ -99,13 +100,16 @@ def _check_parameters(fn: dict[str, Any], name: str, param: str) -> None:
     if params is not None and not isinstance(params, dict):
         raise type_error(f"{param}.parameters", "an object", params)
     if fn.get("strict") is True:
-        problem = strict_schema_problem(params or {"type": "object", "properties": {}})
-        if problem:
-            raise bad(
-                f"Invalid schema for function '{name}': {problem}",
-                f"{param}.parameters",
-                "invalid_function_parameters",
-            )
+        check_strict_parameters(params, name, f"{param}.parameters")
+
+
+def check_strict_parameters(params: Any, name: str, param: str) -> None:
+    """The API's 400 for a strict function whose `parameters` (at `param`) it refuses."""
+    problem = strict_schema_problem(params or {"type": "object", "properties": {}})
+    if problem:
+        raise bad(
+            f"Invalid schema for function '{name}': {problem}", param, "invalid_function_parameters"
+        )
 
 
 def check_custom_format(fmt: Any, param: str) -> None:
