@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeAlias, TypeVar, cast, overload
 from urllib.parse import urlencode
 
-import httpx
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -34,7 +33,8 @@ from pydantic import (
 from pipes_openai._calls import agenerate, astream, generate, stream
 from pipes_openai._env import from_env, secret_from_env
 from pipes_openai._errors import OpenAIConfigurationError
-from pipes_openai._http import DEFAULT_RESPONSE_LIMIT, HTTPEngine, Timeouts, server_label
+from pipes_openai._httpx_types import HttpxAsyncClient, HttpxClient, TimeoutLike
+from pipes_openai._limits import DEFAULT_EVENT_LIMIT, DEFAULT_RESPONSE_LIMIT
 from pipes_openai._pipes import (
     AIMessage,
     BaseChatModel,
@@ -51,16 +51,17 @@ from pipes_openai._secrets import (
     reveal_credentials,
     url_passwords,
 )
-from pipes_openai._sse import DEFAULT_EVENT_LIMIT
 
 if TYPE_CHECKING:
+    import httpx
+
     from pipes import ToolLike
+    from pipes_openai._http import HTTPEngine
 
 __all__ = ["BaseChatOpenAI", "StructuredMethod", "TimeoutLike"]
 
 M = TypeVar("M", bound=BaseModel)
 StructuredMethod: TypeAlias = Literal["function_calling", "json_mode", "json_schema"]
-TimeoutLike: TypeAlias = float | tuple[float, float] | httpx.Timeout | None
 
 _OPENAI_BASE_URL = "https://api.openai.com/v1"
 _USER_AGENT = "pipes-openai/0.1"
@@ -186,9 +187,9 @@ class BaseChatOpenAI(HiddenCredentials, BaseChatModel):
     default_query: dict[str, Any] | None = None
     """Query parameters added to every request URL; credentials (the same names, plus `sig`
     and `code`) are treated as for `default_headers`."""
-    http_client: httpx.Client | None = Field(default=None, exclude=True, repr=False)
+    http_client: HttpxClient | None = Field(default=None, exclude=True, repr=False)
     """Your own sync httpx client (proxies, mTLS ...); you own its lifetime."""
-    http_async_client: httpx.AsyncClient | None = Field(default=None, exclude=True, repr=False)
+    http_async_client: HttpxAsyncClient | None = Field(default=None, exclude=True, repr=False)
     """Your own async httpx client; bound to one event loop, so you manage it."""
     null_tool_call_content: bool = True
     """Send `content: null` beside tool calls (the API's form); `False` sends `""` for
@@ -387,6 +388,11 @@ class BaseChatOpenAI(HiddenCredentials, BaseChatModel):
     def _get_connection(self) -> tuple[httpx.URL, dict[str, str], HTTPEngine]:
         connection = self._connection
         if connection is None:
+            # The HTTP stack (and httpx) loads with a model's first request, not its import.
+            import httpx
+
+            from pipes_openai._http import HTTPEngine, Timeouts, server_label
+
             url = self._endpoint()
             query = self._query()
             if query:
@@ -439,6 +445,8 @@ class BaseChatOpenAI(HiddenCredentials, BaseChatModel):
             query = self._responses_query()
             if query:
                 url += ("&" if "?" in url else "?") + urlencode(query, doseq=True)
+            import httpx  # loaded by the connection above
+
             cached = self._responses_url = (connection, httpx.URL(url))
         return cached[1]
 

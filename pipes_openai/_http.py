@@ -24,9 +24,9 @@ import httpx
 from pipes_openai._deadline import head_deadline, lift
 from pipes_openai._errors import ResponseTooLargeError
 from pipes_openai._exchange import CHUNK, OPEN, SLEEP, Flow, Reply, exchange
+from pipes_openai._limits import DEFAULT_EVENT_LIMIT, DEFAULT_RESPONSE_LIMIT
 from pipes_openai._pools import LoopPools, async_pools, sync_sender
 from pipes_openai._secrets import Secrets
-from pipes_openai._sse import DEFAULT_EVENT_LIMIT
 from pipes_openai._streaming import StreamMeta
 from pipes_openai._timeouts import Timeouts
 
@@ -39,9 +39,6 @@ __all__ = [
     "Timeouts",
     "server_label",
 ]
-
-DEFAULT_RESPONSE_LIMIT = 64 * 1024 * 1024
-"""Bytes a non-streamed reply may hold (64 MiB)."""
 
 
 def server_label(default: str, base_url: str | None) -> str:

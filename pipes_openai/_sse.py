@@ -24,12 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from pipes_openai._limits import DEFAULT_EVENT_LIMIT
+
 __all__ = ["DEFAULT_EVENT_LIMIT", "EventTooLarge", "SSEDecoder", "iter_sse"]
 
 SSEEvent = tuple[str | None, bytes]
 
-DEFAULT_EVENT_LIMIT = 16 * 1024 * 1024
-"""Bytes one SSE line, or the data of one event, may hold (16 MiB)."""
 
 # `event:` lines seen -> their decoded names (bounded: a server inventing names costs a decode).
 _NAMES: dict[bytes, str] = {}

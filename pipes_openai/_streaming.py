@@ -14,12 +14,14 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic_core import from_json
 
-from pipes_openai._failures import Policy, bad_event, stream_event_error
+if TYPE_CHECKING:
+    import httpx
+
+    from pipes_openai._failures import Policy
 
 __all__ = ["StreamMeta", "converted", "decode_event", "is_event_stream"]
 
@@ -56,6 +58,10 @@ def is_event_stream(headers: httpx.Headers) -> bool:
 
 def decode_event(policy: Policy, event: str | None, data: bytes, meta: StreamMeta) -> Any:
     """One event's JSON, or the typed error of an `error` event or a non-JSON one."""
+    # Imported here: `_calls` needs `StreamMeta` at import, and the failures (with httpx's
+    # exceptions) load with the first request; this path runs for odd events only.
+    from pipes_openai._failures import bad_event, stream_event_error
+
     try:
         obj = from_json(data)
     except ValueError as exc:

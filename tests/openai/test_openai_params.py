@@ -17,11 +17,13 @@ import typing
 from pathlib import Path
 from typing import Any, get_type_hints
 
+import httpx
 import pytest
 from pydantic import AliasChoices, BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
 from pipes_openai import AzureChatOpenAI, ChatOpenAI
+from pipes_openai._httpx_types import HttpxInstance
 from pipes_openai._params import AzureChatOpenAIParams, ChatOpenAIParams
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,9 +31,13 @@ CASES = [(ChatOpenAI, ChatOpenAIParams), (AzureChatOpenAI, AzureChatOpenAIParams
 
 
 def _flat(annotation: Any) -> frozenset[Any]:
-    """A union as the set of its members (``Optional[X]``, ``X | None`` and nesting alike)."""
+    """A union as the set of its members (``Optional[X]``, ``X | None`` and nesting alike);
+    a field's ``Annotated[Any, HttpxInstance(name)]`` stands for ``httpx.<name>``."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         return frozenset().union(*(_flat(arg) for arg in typing.get_args(annotation)))
+    lazy = [m for m in getattr(annotation, "__metadata__", ()) if isinstance(m, HttpxInstance)]
+    if lazy:
+        return frozenset({getattr(httpx, lazy[0].name)})
     return frozenset({annotation})
 
 
@@ -60,7 +66,9 @@ def _expected(model: type[BaseModel]) -> dict[str, frozenset[Any]]:
 @pytest.mark.parametrize(("model", "params"), CASES, ids=lambda case: case.__name__)
 def test_keywords_are_the_fields_and_their_aliases(model: type[BaseModel], params: type) -> None:
     expected = _expected(model)
-    declared = {name: _flat(hint) for name, hint in get_type_hints(params).items()}
+    declared = {
+        name: _flat(hint) for name, hint in get_type_hints(params, include_extras=True).items()
+    }
     where = f"pipes_openai/_params.py:{params.__name__}"
     assert sorted(declared.keys() - expected.keys()) == [], f"no such field: remove from {where}"
     assert sorted(expected.keys() - declared.keys()) == [], f"new fields: declare them in {where}"
