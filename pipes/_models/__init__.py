@@ -2,17 +2,51 @@
 
 from __future__ import annotations
 
-from ._base import BaseChatModel, LanguageModelInput
-from ._cache import BaseCache, InMemoryCache
-from ._cache_key import get_llm_cache, set_llm_cache
-from ._generate import report_choices
-from ._init import ConfigurableChatModel, init_chat_model, register_chat_model_provider
-from ._outputs import ChatGeneration, ChatGenerationChunk, Generation, LLMResult
-from ._rate_limiter import BaseRateLimiter, InMemoryRateLimiter, RateLimitTicket
-from ._sqlite_cache import SQLiteCache
-from ._streams import agenerate_from_stream, generate_from_stream
-from ._token_limiter import TokenRateLimiter
-from ._with_raw import StructuredOutputWithRaw
+from typing import TYPE_CHECKING
+
+from pipes._lazy import lazy_getattr
+
+# Each name loads its module on first use: a chat model's first call never loads the caches,
+# the token limiter or init_chat_model's configurable model.
+if TYPE_CHECKING:
+    from ._base import BaseChatModel, LanguageModelInput
+    from ._cache import BaseCache, InMemoryCache
+    from ._cache_key import get_llm_cache, set_llm_cache
+    from ._generate import report_choices
+    from ._init import ConfigurableChatModel, init_chat_model, register_chat_model_provider
+    from ._outputs import ChatGeneration, ChatGenerationChunk, Generation, LLMResult
+    from ._rate_limiter import BaseRateLimiter, InMemoryRateLimiter, RateLimitTicket
+    from ._sqlite_cache import SQLiteCache
+    from ._streams import agenerate_from_stream, generate_from_stream
+    from ._token_limiter import TokenRateLimiter
+    from ._with_raw import StructuredOutputWithRaw
+
+_LAZY: dict[str, str] = {
+    "BaseCache": "pipes._models._cache",
+    "BaseChatModel": "pipes._models._base",
+    "BaseRateLimiter": "pipes._models._rate_limiter",
+    "ChatGeneration": "pipes._models._outputs",
+    "ChatGenerationChunk": "pipes._models._outputs",
+    "ConfigurableChatModel": "pipes._models._init",
+    "Generation": "pipes._models._outputs",
+    "InMemoryCache": "pipes._models._cache",
+    "InMemoryRateLimiter": "pipes._models._rate_limiter",
+    "LLMResult": "pipes._models._outputs",
+    "LanguageModelInput": "pipes._models._base",
+    "RateLimitTicket": "pipes._models._rate_limiter",
+    "SQLiteCache": "pipes._models._sqlite_cache",
+    "StructuredOutputWithRaw": "pipes._models._with_raw",
+    "TokenRateLimiter": "pipes._models._token_limiter",
+    "agenerate_from_stream": "pipes._models._streams",
+    "generate_from_stream": "pipes._models._streams",
+    "get_llm_cache": "pipes._models._cache_key",
+    "init_chat_model": "pipes._models._init",
+    "register_chat_model_provider": "pipes._models._init",
+    "report_choices": "pipes._models._generate",
+    "set_llm_cache": "pipes._models._cache_key",
+}
+
+__getattr__ = lazy_getattr("pipes._models", _LAZY, globals())
 
 __all__ = [
     "BaseCache",

@@ -14,14 +14,31 @@ usage.total, usage.by_model, usage.cost_usd
 
 from __future__ import annotations
 
-from ._prices import ModelPrice
-from ._tracker import (
-    UsageMetadataCallbackHandler,
-    UsageTracker,
-    get_usage_metadata_callback,
-    register_model_prices,
-    usage_tracker,
-)
+from typing import TYPE_CHECKING
+
+from pipes._lazy import lazy_getattr
+
+# Each name loads its module on first use: a provider registering its prices loads the price
+# table only, not the tracker.
+if TYPE_CHECKING:
+    from ._prices import ModelPrice, register_model_prices
+    from ._tracker import (
+        UsageMetadataCallbackHandler,
+        UsageTracker,
+        get_usage_metadata_callback,
+        usage_tracker,
+    )
+
+_LAZY: dict[str, str] = {
+    "ModelPrice": "pipes._usage._prices",
+    "UsageMetadataCallbackHandler": "pipes._usage._tracker",
+    "UsageTracker": "pipes._usage._tracker",
+    "get_usage_metadata_callback": "pipes._usage._tracker",
+    "register_model_prices": "pipes._usage._prices",
+    "usage_tracker": "pipes._usage._tracker",
+}
+
+__getattr__ = lazy_getattr("pipes._usage", _LAZY, globals())
 
 __all__ = [
     "ModelPrice",

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Mapping
-from typing import Any, NotRequired
+from typing import TYPE_CHECKING, Any, NotRequired
 
 from typing_extensions import TypedDict
 
-from pipes._messages import UsageMetadata
+if TYPE_CHECKING:
+    from pipes._messages import UsageMetadata
 
-__all__ = ["ModelPrice"]
+__all__ = ["ModelPrice", "register_model_prices"]
 
 
 class ModelPrice(TypedDict):
@@ -104,3 +106,30 @@ def usage_cost(usage: UsageMetadata, price: ModelPrice) -> float:
     return (
         fresh * price["input"] + cached * cached_rate + output_tokens * price["output"]
     ) / 1_000_000
+
+
+# The default prices of trackers made without a table: what providers registered on import.
+_registry_lock = threading.Lock()
+_registered: dict[str, ModelPrice] = {}
+
+
+def register_model_prices(prices: Mapping[str, ModelPrice]) -> None:
+    """Add default prices (USD per million tokens) for [`usage_tracker`][pipes.usage_tracker]
+    calls that pass none; a provider package registers its table when imported
+    (`pipes_openai` registers [`OPENAI_PRICES`][pipes_openai.OPENAI_PRICES]). A model
+    registered again takes the newer price.
+
+    Example:
+        ```python
+        register_model_prices({"my-model": {"input": 1.0, "output": 2.0}})
+        ```
+    """
+    checked = check_prices(prices)
+    with _registry_lock:
+        _registered.update(checked)
+
+
+def registered_prices() -> dict[str, ModelPrice]:
+    """A copy of the prices registered so far."""
+    with _registry_lock:
+        return dict(_registered)

@@ -4,7 +4,6 @@ chat-model call made inside a `with` block, or of the calls a handler is passed 
 from __future__ import annotations
 
 import contextvars
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -13,14 +12,13 @@ from pipes._core import Listener, Run
 from pipes._core._listeners import GLOBAL_LISTENERS, add_global_listener, remove_global_listener
 from pipes._messages import UsageMetadata
 
-from ._prices import ModelPrice, check_prices
+from ._prices import ModelPrice, registered_prices
 from ._totals import UsageTotals
 
 __all__ = [
     "UsageMetadataCallbackHandler",
     "UsageTracker",
     "get_usage_metadata_callback",
-    "register_model_prices",
     "usage_tracker",
 ]
 
@@ -29,25 +27,6 @@ __all__ = [
 _active: contextvars.ContextVar[tuple[UsageTracker, ...]] = contextvars.ContextVar(
     "pipes_usage_trackers", default=()
 )
-
-_registry_lock = threading.Lock()
-_registered: dict[str, ModelPrice] = {}
-
-
-def register_model_prices(prices: Mapping[str, ModelPrice]) -> None:
-    """Add default prices (USD per million tokens) for [`usage_tracker`][pipes.usage_tracker]
-    calls that pass none; a provider package registers its table when imported
-    (`pipes_openai` registers [`OPENAI_PRICES`][pipes_openai.OPENAI_PRICES]). A model
-    registered again takes the newer price.
-
-    Example:
-        ```python
-        register_model_prices({"my-model": {"input": 1.0, "output": 2.0}})
-        ```
-    """
-    checked = check_prices(prices)
-    with _registry_lock:
-        _registered.update(checked)
 
 
 class UsageTracker(Listener):
@@ -69,8 +48,7 @@ class UsageTracker(Listener):
 
     def __init__(self, prices: Mapping[str, ModelPrice] | None = None) -> None:
         if prices is None:
-            with _registry_lock:
-                prices = dict(_registered)
+            prices = registered_prices()
         self._totals = UsageTotals(prices)
         # Whether this tracker counts a run: decided once per run tree, kept on each run.
         self._key = f"pipes.usage:{id(self)}"

@@ -89,6 +89,15 @@ def test_chatopenai_reference_lists_its_parameters(site: Path) -> None:
         assert f'id="pipes_openai.AzureChatOpenAI.{field}"' in html
 
 
+def test_pipes_reference_lists_the_lazily_loaded_names(site: Path) -> None:
+    # Names a package loads on first use (pipes._lazy) are imported for type checkers only;
+    # docs/hooks/griffe_lazy_exports.py makes them documented names (they were once missing).
+    html = (site / "reference" / "pipes" / "index.html").read_text(encoding="utf-8")
+    for name in ("Runnable", "RunnableLambda", "BaseChatModel", "PromptTemplate", "dumps"):
+        assert f'id="pipes.{name}"' in html, f"pipes.{name} is not in the API reference"
+    assert 'id="pipes.usage_tracker"' in html
+
+
 def test_tables_show_no_escaping_backslashes(site: Path) -> None:
     for page in _pages(site):
         html = page.read_text(encoding="utf-8")
