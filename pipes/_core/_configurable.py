@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, cast
 
@@ -17,6 +16,7 @@ from typing_extensions import TypeVar
 
 from .._errors import ConfigurationError
 from ._config import RunnableConfig, ensure_config
+from ._credentials import is_credential_name
 from ._runnable import Runnable
 
 __all__ = [
@@ -29,14 +29,6 @@ __all__ = [
 
 In = TypeVar("In", default=Any)
 Out = TypeVar("Out", default=Any)
-
-# Names of settings whose values must never be shown (in errors, specs, schemas).
-_CREDENTIAL = re.compile(r"key|token|secret|password|credential", re.IGNORECASE)
-
-
-def is_credential_name(name: str) -> bool:
-    """Does a setting called `name` hold a credential (`api_key`, `auth_token`, ...)?"""
-    return _CREDENTIAL.search(name) is not None
 
 
 # Methods of chat models that build a new runnable from the model: on a configurable model they

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, SecretBytes, SecretStr
 
+from pipes._core._credentials import is_credential_name
+
 from ._cache import BaseCache
 
 if TYPE_CHECKING:
@@ -66,7 +68,7 @@ def llm_string(
     params = model.model_dump(exclude={"cache", "rate_limiter", "name"})
     for field in params:
         # Keys may end up in a shared, persistent cache: never store credentials there.
-        if _SECRET_NAME.search(field) and params[field] is not None:
+        if is_credential_name(field) and params[field] is not None:
             params[field] = "<redacted>"
     return json.dumps(
         {
@@ -81,7 +83,6 @@ def llm_string(
     )
 
 
-_SECRET_NAME = re.compile(r"api_?key|token|secret|password|credential", re.IGNORECASE)
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 

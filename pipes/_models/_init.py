@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, overload
 
 from pipes._core import ConfigurableFieldSpec, DynamicRunnable
-from pipes._core._configurable import is_credential_name
+from pipes._core._credentials import is_credential_name
 from pipes._errors import ConfigurationError
 
 from ._base import BaseChatModel

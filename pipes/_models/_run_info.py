@@ -7,12 +7,12 @@ Only computed for runs somebody listens to (the tracing layer calls the model's
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
+from pipes._core._credentials import is_credential_name
 from pipes._messages import AIMessage
 
 from ._input import convert_input
@@ -33,9 +33,6 @@ class _Model(Protocol):
     def get_name(self) -> str: ...
 
 
-# Names of fields that may hold credentials (values of secret types are left out anyway);
-# "tokens" (max_tokens ...) counts tokens and stays.
-_SECRET_NAME = re.compile(r"api_?key|secret|password|credential|token(?!s)", re.IGNORECASE)
 # Fields that are plumbing, not parameters of the request.
 _NOT_PARAMS = frozenset({"cache", "rate_limiter", "name", "disable_streaming"})
 _PLAIN = (str, int, float, bool)
@@ -50,7 +47,7 @@ def invocation_params(
     values = model.__dict__
     fields = type(model).model_fields if isinstance(model, BaseModel) else values
     for name in fields:
-        if name in _NOT_PARAMS or _SECRET_NAME.search(name):
+        if name in _NOT_PARAMS or is_credential_name(name):
             continue
         value = values.get(name)
         if isinstance(value, _PLAIN) or (

@@ -636,6 +636,18 @@ def test_cache_key_has_no_secrets_and_is_stable() -> None:
     )
 
 
+def test_cache_key_distinguishes_token_limits() -> None:
+    # "max_tokens" counts tokens: it is no credential, and two limits are two cache entries
+    # (it was redacted like a token, and a 10-token reply was served for a 1000-token call).
+    class Limited(Recorder):
+        max_tokens: int | None = None
+        auth_token: str | None = None
+
+    short, long = Limited(max_tokens=10), Limited(max_tokens=1000)
+    assert short._get_llm_string(None, {}) != long._get_llm_string(None, {})
+    assert "t-secret" not in Limited(auth_token="t-secret")._get_llm_string(None, {})
+
+
 def test_cache_key_distinguishes_response_formats() -> None:
     class Other(BaseModel):
         name: str
