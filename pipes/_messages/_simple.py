@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self, Unpack
 
 from pipes._errors import MessageMergeError
 
 from ._base import BaseMessage, BaseMessageChunk
 from ._content import ContentInput
+
+if TYPE_CHECKING:
+    from ._params import ChatMessageParams, MessageParams
 
 __all__ = [
     "ChatMessage",
@@ -28,14 +31,7 @@ class HumanMessage(BaseMessage):
     if TYPE_CHECKING:
 
         def __init__(
-            self,
-            content: ContentInput = "",
-            *,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["human"] = "human",
+            self, content: ContentInput = "", **fields: Unpack[MessageParams[Literal["human"]]]
         ) -> None: ...
 
 
@@ -47,14 +43,7 @@ class SystemMessage(BaseMessage):
     if TYPE_CHECKING:
 
         def __init__(
-            self,
-            content: ContentInput = "",
-            *,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["system"] = "system",
+            self, content: ContentInput = "", **fields: Unpack[MessageParams[Literal["system"]]]
         ) -> None: ...
 
 
@@ -68,15 +57,7 @@ class ChatMessage(BaseMessage):
     if TYPE_CHECKING:
 
         def __init__(
-            self,
-            content: ContentInput = "",
-            *,
-            role: str,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["chat"] = "chat",
+            self, content: ContentInput = "", **fields: Unpack[ChatMessageParams[Literal["chat"]]]
         ) -> None: ...
 
 
@@ -91,12 +72,7 @@ class HumanMessageChunk(HumanMessage, BaseMessageChunk):
         def __init__(
             self,
             content: ContentInput = "",
-            *,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["HumanMessageChunk"] = "HumanMessageChunk",
+            **fields: Unpack[MessageParams[Literal["HumanMessageChunk"]]],
         ) -> None: ...
 
         def to_message(self) -> HumanMessage: ...
@@ -113,12 +89,7 @@ class SystemMessageChunk(SystemMessage, BaseMessageChunk):
         def __init__(
             self,
             content: ContentInput = "",
-            *,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["SystemMessageChunk"] = "SystemMessageChunk",
+            **fields: Unpack[MessageParams[Literal["SystemMessageChunk"]]],
         ) -> None: ...
 
         def to_message(self) -> SystemMessage: ...
@@ -136,13 +107,7 @@ class ChatMessageChunk(ChatMessage, BaseMessageChunk):
         def __init__(
             self,
             content: ContentInput = "",
-            *,
-            role: str,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["ChatMessageChunk"] = "ChatMessageChunk",
+            **fields: Unpack[ChatMessageParams[Literal["ChatMessageChunk"]]],
         ) -> None: ...
 
         def to_message(self) -> ChatMessage: ...

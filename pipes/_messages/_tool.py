@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self, Unpack
 
 from pydantic import field_validator
 
@@ -12,6 +12,9 @@ from pipes._errors import MessageMergeError
 from ._base import BaseMessage, BaseMessageChunk
 from ._content import ContentInput
 from ._merge import merge_values
+
+if TYPE_CHECKING:
+    from ._params import ToolMessageParams
 
 __all__ = ["ToolMessage", "ToolMessageChunk"]
 
@@ -36,15 +39,7 @@ class ToolMessage(BaseMessage):
         def __init__(
             self,
             content: ContentInput | Any = "",
-            *,
-            tool_call_id: str,
-            status: Literal["success", "error"] = "success",
-            artifact: Any = None,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["tool"] = "tool",
+            **fields: Unpack[ToolMessageParams[Literal["tool"]]],
         ) -> None: ...
 
     @field_validator("content", mode="before")
@@ -75,15 +70,7 @@ class ToolMessageChunk(ToolMessage, BaseMessageChunk):
         def __init__(
             self,
             content: ContentInput | Any = "",
-            *,
-            tool_call_id: str,
-            status: Literal["success", "error"] = "success",
-            artifact: Any = None,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["ToolMessageChunk"] = "ToolMessageChunk",
+            **fields: Unpack[ToolMessageParams[Literal["ToolMessageChunk"]]],
         ) -> None: ...
 
         def to_message(self) -> ToolMessage: ...
