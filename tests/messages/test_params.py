@@ -103,9 +103,7 @@ def test_the_keywords_are_the_fields(cls: type[BaseMessage]) -> None:
     params = _params_of(cls)
     declared = _keywords(params)
     expected = {
-        name: _flat(info.annotation)
-        for name, info in cls.model_fields.items()
-        if name != "content"
+        name: _flat(info.annotation) for name, info in cls.model_fields.items() if name != "content"
     }
     where = f"pipes/_messages/_params.py ({params})"
     assert sorted(declared.keys() - expected.keys()) == [], f"no such field: remove from {where}"
