@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -355,6 +355,9 @@ class BaseMessageChunk(BaseMessage):
     """
 
     _message_class: ClassVar[type[BaseMessage]]
+    # Fields every chunk of one message holds equal (a role, the answered call's id), each
+    # with why, for the error; the merged chunk keeps the value.
+    _shared_fields: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
     def merge_chunks(cls, chunks: Sequence[Self]) -> Self:
@@ -408,13 +411,24 @@ class BaseMessageChunk(BaseMessage):
                 ids.append(values["id"])
             if name is None and values["name"]:
                 name = values["name"]
-        return {
+        fields = {
             "content": "".join(contents) if only_text else merge_content(contents),
             "additional_kwargs": merge_dicts(kwargs) if kwargs else {},
             "response_metadata": merge_dicts(metadata) if metadata else {},
             "name": name,
             "id": merged_id(ids),
         }
+        for field, reason in cls._shared_fields.items():
+            value = chunks[0].__dict__[field]
+            for i, chunk in enumerate(chunks):
+                other = chunk.__dict__[field]
+                if other != value:
+                    raise MessageMergeError(
+                        f"cannot merge {cls.__name__} {i} ({field}={other!r}) into one with "
+                        f"{field}={value!r}: {reason}."
+                    )
+            fields[field] = value
+        return fields
 
     def __add__(self, other: Self | Sequence[Self]) -> Self:
         kind = type(self)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, Self, Unpack
-
-from pipes._errors import MessageMergeError
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar, Literal, Unpack
 
 from ._base import BaseMessage, BaseMessageChunk
 from ._content import ContentInput
@@ -101,6 +99,7 @@ class ChatMessageChunk(ChatMessage, BaseMessageChunk):
 
     type: Literal["ChatMessageChunk"] = "ChatMessageChunk"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
     _message_class = ChatMessage
+    _shared_fields: ClassVar[Mapping[str, str]] = {"role": "chunks of one message share a role"}
 
     if TYPE_CHECKING:
 
@@ -111,18 +110,3 @@ class ChatMessageChunk(ChatMessage, BaseMessageChunk):
         ) -> None: ...
 
         def to_message(self) -> ChatMessage: ...
-
-    @classmethod
-    def _merge_fields(  # pyright: ignore[reportIncompatibleMethodOverride]
-        cls, chunks: Sequence[Self]
-    ) -> dict[str, Any]:
-        role = chunks[0].role
-        for i, chunk in enumerate(chunks):
-            if chunk.role != role:
-                raise MessageMergeError(
-                    f"cannot merge ChatMessageChunk {i} with role {chunk.role!r} into one with "
-                    f"role {role!r}: chunks of one message share a role."
-                )
-        fields = super()._merge_fields(chunks)
-        fields["role"] = role
-        return fields

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, Self, Unpack
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, Unpack
 
 from pydantic import field_validator
-
-from pipes._errors import MessageMergeError
 
 from ._base import BaseMessage, BaseMessageChunk
 from ._content import ContentInput
@@ -64,6 +62,7 @@ class ToolMessageChunk(ToolMessage, BaseMessageChunk):
 
     type: Literal["ToolMessageChunk"] = "ToolMessageChunk"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
     _message_class = ToolMessage
+    _shared_fields: ClassVar[Mapping[str, str]] = {"tool_call_id": "they answer different calls"}
 
     if TYPE_CHECKING:
 
@@ -79,15 +78,7 @@ class ToolMessageChunk(ToolMessage, BaseMessageChunk):
     def _merge_fields(  # pyright: ignore[reportIncompatibleMethodOverride]
         cls, chunks: Sequence[Self]
     ) -> dict[str, Any]:
-        call_id = chunks[0].tool_call_id
-        for i, chunk in enumerate(chunks):
-            if chunk.tool_call_id != call_id:
-                raise MessageMergeError(
-                    f"cannot merge ToolMessageChunk {i} (tool_call_id={chunk.tool_call_id!r}) "
-                    f"into one for tool_call_id={call_id!r}: they answer different calls."
-                )
         fields = super()._merge_fields(chunks)
-        fields["tool_call_id"] = call_id
         fields["status"] = "error" if any(c.status == "error" for c in chunks) else "success"
         fields["artifact"] = merge_values(c.artifact for c in chunks)
         return fields
