@@ -22,7 +22,7 @@ from typing import Any, Literal, Required, TypeVar
 import pytest
 
 from pipes._messages import BaseMessage, _params
-from pipes._messages._serialize import MESSAGE_CLASSES
+from pipes._messages._base import MESSAGE_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,7 +86,7 @@ def _keywords(params: Any) -> dict[str, frozenset[Any]]:
     }
 
 
-@pytest.mark.parametrize("cls", MESSAGE_CLASSES, ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("cls", MESSAGE_TYPES.values(), ids=lambda cls: cls.__name__)
 def test_the_constructor_takes_content_then_the_fields(cls: type[BaseMessage]) -> None:
     args = _init_stub(cls)
     assert [arg.arg for arg in args.posonlyargs + args.args] == ["self", "content"]
@@ -98,7 +98,7 @@ def test_the_constructor_takes_content_then_the_fields(cls: type[BaseMessage]) -
     assert ast.unparse(content).startswith("ContentInput")
 
 
-@pytest.mark.parametrize("cls", MESSAGE_CLASSES, ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("cls", MESSAGE_TYPES.values(), ids=lambda cls: cls.__name__)
 def test_the_keywords_are_the_fields(cls: type[BaseMessage]) -> None:
     params = _params_of(cls)
     declared = _keywords(params)
@@ -113,7 +113,7 @@ def test_the_keywords_are_the_fields(cls: type[BaseMessage]) -> None:
     assert wrong == {}, f"(declared, field) types differ: make {where} match the fields"
 
 
-@pytest.mark.parametrize("cls", MESSAGE_CLASSES, ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("cls", MESSAGE_TYPES.values(), ids=lambda cls: cls.__name__)
 def test_required_keywords_are_the_required_fields(cls: type[BaseMessage]) -> None:
     hints = _hints(_params_of(cls))
     declared = {name for name, hint in hints.items() if typing.get_origin(hint) is Required}
