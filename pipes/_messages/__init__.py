@@ -130,6 +130,8 @@ __all__ = [
     "validate_content",
 ]
 
+# Written out for type checkers; loading reads the classes' own entries in MESSAGE_TYPES, and
+# tests/messages/test_serialize.py holds the two equal.
 AnyMessage = Annotated[
     HumanMessage
     | SystemMessage
@@ -146,8 +148,7 @@ AnyMessage = Annotated[
 """Any pipes message, discriminated by `type`: for your own pydantic models.
 
 `class Chat(BaseModel): messages: list[AnyMessage]` validates dumped messages back into
-the right classes (and only those). Its classes are those of `MESSAGE_TYPES` (a test holds
-them equal).
+the right classes (and only those).
 """
 
 
