@@ -13,6 +13,10 @@ AIMessageChunk(content="Bon") + AIMessageChunk(content="jour")
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import Field
+
 from pipes._errors import MessageConversionError, MessageMergeError
 
 from ._ai import AIMessage, AIMessageChunk
@@ -39,7 +43,6 @@ from ._filter import filter_messages, merge_message_runs
 from ._merge import merge_content, merge_dicts
 from ._prompt_values import ChatPromptValue, PromptValue, StringPromptValue
 from ._serialize import (
-    AnyMessage,
     message_from_dict,
     message_to_dict,
     messages_from_dict,
@@ -126,6 +129,27 @@ __all__ = [
     "trim_messages",
     "validate_content",
 ]
+
+# Written out for type checkers; loading reads the classes' own entries in MESSAGE_TYPES, and
+# tests/messages/test_serialize.py holds the two equal.
+AnyMessage = Annotated[
+    HumanMessage
+    | SystemMessage
+    | AIMessage
+    | ToolMessage
+    | ChatMessage
+    | HumanMessageChunk
+    | SystemMessageChunk
+    | AIMessageChunk
+    | ToolMessageChunk
+    | ChatMessageChunk,
+    Field(discriminator="type"),
+]
+"""Any pipes message, discriminated by `type`: for your own pydantic models.
+
+`class Chat(BaseModel): messages: list[AnyMessage]` validates dumped messages back into
+the right classes (and only those).
+"""
 
 
 def message_chunk_to_message(message: BaseMessage) -> BaseMessage:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, Unpack
 
 from pydantic import Field, field_validator, model_validator
 
@@ -20,6 +20,9 @@ from ._tool_calls import (
     parse_tool_call_chunks,
 )
 from ._usage import UsageMetadata, add_usage
+
+if TYPE_CHECKING:
+    from ._params import AIMessageChunkParams, AIMessageParams
 
 __all__ = ["AIMessage", "AIMessageChunk"]
 
@@ -78,17 +81,7 @@ class AIMessage(BaseMessage):
     if TYPE_CHECKING:
 
         def __init__(
-            self,
-            content: ContentInput = "",
-            *,
-            tool_calls: list[ToolCall] = ...,
-            invalid_tool_calls: list[InvalidToolCall] = ...,
-            usage_metadata: UsageMetadata | None = None,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["ai"] = "ai",
+            self, content: ContentInput = "", **fields: Unpack[AIMessageParams[Literal["ai"]]]
         ) -> None: ...
 
     @field_validator("tool_calls", mode="before")
@@ -171,18 +164,7 @@ class AIMessageChunk(AIMessage, BaseMessageChunk):
     if TYPE_CHECKING:
 
         def __init__(
-            self,
-            content: ContentInput = "",
-            *,
-            tool_call_chunks: list[ToolCallChunk] = ...,
-            tool_calls: list[ToolCall] = ...,
-            invalid_tool_calls: list[InvalidToolCall] = ...,
-            usage_metadata: UsageMetadata | None = None,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["AIMessageChunk"] = "AIMessageChunk",
+            self, content: ContentInput = "", **fields: Unpack[AIMessageChunkParams]
         ) -> None: ...
 
     @property

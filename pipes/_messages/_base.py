@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -14,7 +14,7 @@ from ._blocks import content_blocks
 from ._content import MessageContent, content_text, validate_content
 from ._merge import merge_content, merge_dicts, merged_id
 
-__all__ = ["BaseMessage", "BaseMessageChunk", "merge_message_chunks"]
+__all__ = ["MESSAGE_TYPES", "BaseMessage", "BaseMessageChunk", "merge_message_chunks"]
 
 _UNSET: Any = object()
 
@@ -148,6 +148,10 @@ def checked_in_place(data: dict[str, Any], checks: dict[str, Callable[[Any], Any
 
 _set_dict = object.__setattr__
 
+MESSAGE_TYPES: dict[str, type[BaseMessage]] = {}
+"""pipes' own message classes (chunks included) by their `type`, each entered where it is
+defined; loading a dumped message looks its class up here and nowhere else."""
+
 
 class BaseMessage(BaseModel):
     """A chat message: `content` (text or a list of parts) plus metadata.
@@ -214,6 +218,21 @@ class BaseMessage(BaseModel):
                         after(self)
                 return
             self.__pydantic_validator__.validate_python(data, self_instance=self)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        # Only pipes' own concrete classes (those giving `type` a default): loading never
+        # builds a class a user or another package defined.
+        kind = cls.model_fields["type"].default
+        if not cls.__module__.startswith("pipes._messages.") or not isinstance(kind, str):
+            return
+        if kind in MESSAGE_TYPES:
+            raise TypeError(
+                f"{cls.__name__} and {MESSAGE_TYPES[kind].__name__} both have type {kind!r}: "
+                "each message class needs its own."
+            )
+        MESSAGE_TYPES[kind] = cls
 
     @field_validator("content")
     @classmethod
@@ -355,6 +374,9 @@ class BaseMessageChunk(BaseMessage):
     """
 
     _message_class: ClassVar[type[BaseMessage]]
+    # Fields every chunk of one message holds equal (a role, the answered call's id), each
+    # with why, for the error; the merged chunk keeps the value.
+    _shared_fields: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
     def merge_chunks(cls, chunks: Sequence[Self]) -> Self:
@@ -408,13 +430,24 @@ class BaseMessageChunk(BaseMessage):
                 ids.append(values["id"])
             if name is None and values["name"]:
                 name = values["name"]
-        return {
+        fields = {
             "content": "".join(contents) if only_text else merge_content(contents),
             "additional_kwargs": merge_dicts(kwargs) if kwargs else {},
             "response_metadata": merge_dicts(metadata) if metadata else {},
             "name": name,
             "id": merged_id(ids),
         }
+        for field, reason in cls._shared_fields.items():
+            value = chunks[0].__dict__[field]
+            for i, chunk in enumerate(chunks):
+                other = chunk.__dict__[field]
+                if other != value:
+                    raise MessageMergeError(
+                        f"cannot merge {cls.__name__} {i} ({field}={other!r}) into one with "
+                        f"{field}={value!r}: {reason}."
+                    )
+            fields[field] = value
+        return fields
 
     def __add__(self, other: Self | Sequence[Self]) -> Self:
         kind = type(self)

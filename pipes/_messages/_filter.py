@@ -14,15 +14,14 @@ chain = merge_message_runs() | model
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial, wraps
+from functools import cache, partial, wraps
 from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeAlias, TypeVar, overload
 
 from pipes._core import Runnable, RunnableLambda
 
 from ._ai import AIMessage
-from ._base import BaseMessage, BaseMessageChunk
+from ._base import MESSAGE_TYPES, BaseMessage, BaseMessageChunk
 from ._convert import convert_to_messages
-from ._serialize import MESSAGE_CLASSES
 from ._tool import ToolMessage
 
 __all__ = [
@@ -164,16 +163,21 @@ def filter_messages(
     return filtered
 
 
-_CHUNK_CLASSES: dict[type[BaseMessage], type[BaseMessageChunk]] = {
-    cls._message_class: cls for cls in MESSAGE_CLASSES if issubclass(cls, BaseMessageChunk)
-}
+@cache
+def _chunk_classes() -> dict[type[BaseMessage], type[BaseMessageChunk]]:
+    """Each message class's chunk class (read on first use: every class is defined by then)."""
+    return {
+        cls._message_class: cls
+        for cls in MESSAGE_TYPES.values()
+        if issubclass(cls, BaseMessageChunk)
+    }
 
 
 def _as_chunk(message: BaseMessage) -> BaseMessageChunk:
     if isinstance(message, BaseMessageChunk):
         return message
     for message_class in type(message).__mro__:
-        chunk_class = _CHUNK_CLASSES.get(message_class)
+        chunk_class = _chunk_classes().get(message_class)
         if chunk_class is not None:
             return chunk_class(**message.model_dump(exclude={"type"}))
     raise TypeError(

@@ -1,6 +1,6 @@
 """Safe JSON round trip for messages.
 
-Loading looks the `type` string up in a fixed registry of pipes message classes and
+Loading looks the `type` string up among pipes' own message classes (`MESSAGE_TYPES`) and
 validates the fields; nothing named in the data (import paths, LangChain's
 `{"lc": 1, "type": "constructor", "id": [...]}`) is ever imported or instantiated:
 
@@ -14,58 +14,21 @@ messages_from_dict(data)              # [HumanMessage(content='hi'), AIMessage(c
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Annotated, Any, get_args
+from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from pipes._errors import MessageConversionError
 
-from ._ai import AIMessage, AIMessageChunk
-from ._base import BaseMessage
-from ._simple import (
-    ChatMessage,
-    ChatMessageChunk,
-    HumanMessage,
-    HumanMessageChunk,
-    SystemMessage,
-    SystemMessageChunk,
-)
-from ._tool import ToolMessage, ToolMessageChunk
+from ._base import MESSAGE_TYPES, BaseMessage
 
 __all__ = [
-    "MESSAGE_CLASSES",
-    "AnyMessage",
     "message_from_dict",
     "message_to_dict",
     "messages_from_dict",
     "messages_to_dict",
 ]
 
-AnyMessage = Annotated[
-    HumanMessage
-    | SystemMessage
-    | AIMessage
-    | ToolMessage
-    | ChatMessage
-    | HumanMessageChunk
-    | SystemMessageChunk
-    | AIMessageChunk
-    | ToolMessageChunk
-    | ChatMessageChunk,
-    Field(discriminator="type"),
-]
-"""Any pipes message, discriminated by `type`: for your own pydantic models.
-
-`class Chat(BaseModel): messages: list[AnyMessage]` validates dumped messages back into
-the right classes (and only those).
-"""
-
-MESSAGE_CLASSES: tuple[type[BaseMessage], ...] = get_args(get_args(AnyMessage)[0])
-"""Every pipes message class (those of `AnyMessage`), chunks included."""
-
-_REGISTRY: Mapping[str, type[BaseMessage]] = {
-    cls.model_fields["type"].default: cls for cls in MESSAGE_CLASSES
-}
 # Keys LangChain writes that pipes has no field for and that carry no information.
 _LEGACY_KEYS = frozenset({"example"})
 
@@ -120,11 +83,11 @@ def message_from_dict(data: Mapping[str, Any], *, position: int | None = None) -
             )
     else:
         fields = data
-    cls = _REGISTRY.get(kind) if isinstance(kind, str) else None
+    cls = MESSAGE_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise MessageConversionError(
             f"Cannot load message{where}: unknown message type {_short(kind)} in "
-            f"{_short(data)}. Expected one of {sorted(_REGISTRY)}; pipes only loads its own "
+            f"{_short(data)}. Expected one of {sorted(MESSAGE_TYPES)}; pipes only loads its own "
             "message classes and never imports or instantiates classes named in the data."
         )
     clean = {k: v for k, v in fields.items() if k not in _LEGACY_KEYS}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, Self
-
-from pipes._errors import MessageMergeError
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar, Literal, Unpack
 
 from ._base import BaseMessage, BaseMessageChunk
 from ._content import ContentInput
+
+if TYPE_CHECKING:
+    from ._params import ChatMessageParams, MessageParams
 
 __all__ = [
     "ChatMessage",
@@ -28,14 +29,7 @@ class HumanMessage(BaseMessage):
     if TYPE_CHECKING:
 
         def __init__(
-            self,
-            content: ContentInput = "",
-            *,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["human"] = "human",
+            self, content: ContentInput = "", **fields: Unpack[MessageParams[Literal["human"]]]
         ) -> None: ...
 
 
@@ -47,14 +41,7 @@ class SystemMessage(BaseMessage):
     if TYPE_CHECKING:
 
         def __init__(
-            self,
-            content: ContentInput = "",
-            *,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["system"] = "system",
+            self, content: ContentInput = "", **fields: Unpack[MessageParams[Literal["system"]]]
         ) -> None: ...
 
 
@@ -68,15 +55,7 @@ class ChatMessage(BaseMessage):
     if TYPE_CHECKING:
 
         def __init__(
-            self,
-            content: ContentInput = "",
-            *,
-            role: str,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["chat"] = "chat",
+            self, content: ContentInput = "", **fields: Unpack[ChatMessageParams[Literal["chat"]]]
         ) -> None: ...
 
 
@@ -91,12 +70,7 @@ class HumanMessageChunk(HumanMessage, BaseMessageChunk):
         def __init__(
             self,
             content: ContentInput = "",
-            *,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["HumanMessageChunk"] = "HumanMessageChunk",
+            **fields: Unpack[MessageParams[Literal["HumanMessageChunk"]]],
         ) -> None: ...
 
         def to_message(self) -> HumanMessage: ...
@@ -113,12 +87,7 @@ class SystemMessageChunk(SystemMessage, BaseMessageChunk):
         def __init__(
             self,
             content: ContentInput = "",
-            *,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["SystemMessageChunk"] = "SystemMessageChunk",
+            **fields: Unpack[MessageParams[Literal["SystemMessageChunk"]]],
         ) -> None: ...
 
         def to_message(self) -> SystemMessage: ...
@@ -130,34 +99,14 @@ class ChatMessageChunk(ChatMessage, BaseMessageChunk):
 
     type: Literal["ChatMessageChunk"] = "ChatMessageChunk"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
     _message_class = ChatMessage
+    _shared_fields: ClassVar[Mapping[str, str]] = {"role": "chunks of one message share a role"}
 
     if TYPE_CHECKING:
 
         def __init__(
             self,
             content: ContentInput = "",
-            *,
-            role: str,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["ChatMessageChunk"] = "ChatMessageChunk",
+            **fields: Unpack[ChatMessageParams[Literal["ChatMessageChunk"]]],
         ) -> None: ...
 
         def to_message(self) -> ChatMessage: ...
-
-    @classmethod
-    def _merge_fields(  # pyright: ignore[reportIncompatibleMethodOverride]
-        cls, chunks: Sequence[Self]
-    ) -> dict[str, Any]:
-        role = chunks[0].role
-        for i, chunk in enumerate(chunks):
-            if chunk.role != role:
-                raise MessageMergeError(
-                    f"cannot merge ChatMessageChunk {i} with role {chunk.role!r} into one with "
-                    f"role {role!r}: chunks of one message share a role."
-                )
-        fields = super()._merge_fields(chunks)
-        fields["role"] = role
-        return fields

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, Self
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, Unpack
 
 from pydantic import field_validator
-
-from pipes._errors import MessageMergeError
 
 from ._base import BaseMessage, BaseMessageChunk
 from ._content import ContentInput
 from ._merge import merge_values
+
+if TYPE_CHECKING:
+    from ._params import ToolMessageParams
 
 __all__ = ["ToolMessage", "ToolMessageChunk"]
 
@@ -36,15 +37,7 @@ class ToolMessage(BaseMessage):
         def __init__(
             self,
             content: ContentInput | Any = "",
-            *,
-            tool_call_id: str,
-            status: Literal["success", "error"] = "success",
-            artifact: Any = None,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["tool"] = "tool",
+            **fields: Unpack[ToolMessageParams[Literal["tool"]]],
         ) -> None: ...
 
     @field_validator("content", mode="before")
@@ -69,21 +62,14 @@ class ToolMessageChunk(ToolMessage, BaseMessageChunk):
 
     type: Literal["ToolMessageChunk"] = "ToolMessageChunk"  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleVariableOverride]
     _message_class = ToolMessage
+    _shared_fields: ClassVar[Mapping[str, str]] = {"tool_call_id": "they answer different calls"}
 
     if TYPE_CHECKING:
 
         def __init__(
             self,
             content: ContentInput | Any = "",
-            *,
-            tool_call_id: str,
-            status: Literal["success", "error"] = "success",
-            artifact: Any = None,
-            name: str | None = None,
-            id: str | None = None,
-            additional_kwargs: dict[str, Any] = ...,
-            response_metadata: dict[str, Any] = ...,
-            type: Literal["ToolMessageChunk"] = "ToolMessageChunk",
+            **fields: Unpack[ToolMessageParams[Literal["ToolMessageChunk"]]],
         ) -> None: ...
 
         def to_message(self) -> ToolMessage: ...
@@ -92,15 +78,7 @@ class ToolMessageChunk(ToolMessage, BaseMessageChunk):
     def _merge_fields(  # pyright: ignore[reportIncompatibleMethodOverride]
         cls, chunks: Sequence[Self]
     ) -> dict[str, Any]:
-        call_id = chunks[0].tool_call_id
-        for i, chunk in enumerate(chunks):
-            if chunk.tool_call_id != call_id:
-                raise MessageMergeError(
-                    f"cannot merge ToolMessageChunk {i} (tool_call_id={chunk.tool_call_id!r}) "
-                    f"into one for tool_call_id={call_id!r}: they answer different calls."
-                )
         fields = super()._merge_fields(chunks)
-        fields["tool_call_id"] = call_id
         fields["status"] = "error" if any(c.status == "error" for c in chunks) else "success"
         fields["artifact"] = merge_values(c.artifact for c in chunks)
         return fields

@@ -6,6 +6,8 @@ from abc import abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, TypeVar
 
+import typing_extensions
+
 from pipes._core import Runnable, RunnableConfig
 from pipes._errors import InputTypeError, TemplateError
 from pipes._messages import PromptValue
@@ -20,6 +22,11 @@ __all__ = ["BasePromptTemplate", "ComparedByValue", "TemplateText"]
 
 InT = TypeVar("InT", contravariant=True)
 PV = TypeVar("PV", bound=PromptValue, covariant=True)
+# A prompt's input as its `input_type=` TypedDict declares it; given none (or None), type
+# checkers take the default: any `dict[str, Any]`. So one signature types both uses
+# (typing_extensions: a TypeVar default is new in Python 3.13). The constructors keep an
+# overload for the untyped case: pyright applies no TypeVar default to a self-typed __init__.
+TD = typing_extensions.TypeVar("TD", default=dict[str, Any])
 
 
 class ComparedByValue:

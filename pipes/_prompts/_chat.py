@@ -10,6 +10,7 @@ from typing import Any, TypeAlias, TypeVar, overload
 from pipes._errors import TemplateError
 from pipes._messages import BaseMessage, ChatPromptValue
 from pipes._prompts._base import (
+    TD,
     BasePromptTemplate,
     ComparedByValue,
     check_input_type,
@@ -27,7 +28,6 @@ from pipes._prompts._message import (
 __all__ = ["ChatPromptTemplate", "MessageLikeTemplate"]
 
 InT = TypeVar("InT", contravariant=True)
-TD = TypeVar("TD")
 
 MessageLikeTemplate: TypeAlias = (
     "BaseMessagePromptTemplate | BaseMessage | ChatPromptTemplate[Any] | str "
@@ -137,7 +137,7 @@ class ChatPromptTemplate(ComparedByValue, BasePromptTemplate[InT, ChatPromptValu
         *,
         template_format: TemplateFormat = "f-string",
         partial_variables: Mapping[str, Any] | None = None,
-        input_type: type[TD],
+        input_type: type[TD] | None,
         name: str | None = None,
     ) -> None: ...
 
@@ -202,34 +202,14 @@ class ChatPromptTemplate(ComparedByValue, BasePromptTemplate[InT, ChatPromptValu
 
     # -- construction -----------------------------------------------------------------
 
-    @overload
     @classmethod
     def from_messages(
         cls,
         messages: Sequence[MessageLikeTemplate],
         template_format: TemplateFormat = "f-string",
         *,
-        input_type: None = None,
-    ) -> ChatPromptTemplate[dict[str, Any]]: ...
-
-    @overload
-    @classmethod
-    def from_messages(
-        cls,
-        messages: Sequence[MessageLikeTemplate],
-        template_format: TemplateFormat = "f-string",
-        *,
-        input_type: type[TD],
-    ) -> ChatPromptTemplate[TD]: ...
-
-    @classmethod
-    def from_messages(
-        cls,
-        messages: Sequence[MessageLikeTemplate],
-        template_format: TemplateFormat = "f-string",
-        *,
-        input_type: type[Any] | None = None,
-    ) -> ChatPromptTemplate[Any]:
+        input_type: type[TD] | None = None,
+    ) -> ChatPromptTemplate[TD]:
         """Build a chat prompt from message-likes (see the class docstring).
 
         Example:
@@ -241,34 +221,14 @@ class ChatPromptTemplate(ComparedByValue, BasePromptTemplate[InT, ChatPromptValu
         """
         return ChatPromptTemplate(messages, template_format=template_format, input_type=input_type)
 
-    @overload
     @classmethod
     def from_template(
         cls,
         template: str,
         template_format: TemplateFormat = "f-string",
         *,
-        input_type: None = None,
-    ) -> ChatPromptTemplate[dict[str, Any]]: ...
-
-    @overload
-    @classmethod
-    def from_template(
-        cls,
-        template: str,
-        template_format: TemplateFormat = "f-string",
-        *,
-        input_type: type[TD],
-    ) -> ChatPromptTemplate[TD]: ...
-
-    @classmethod
-    def from_template(
-        cls,
-        template: str,
-        template_format: TemplateFormat = "f-string",
-        *,
-        input_type: type[Any] | None = None,
-    ) -> ChatPromptTemplate[Any]:
+        input_type: type[TD] | None = None,
+    ) -> ChatPromptTemplate[TD]:
         """A chat prompt of one human message: `ChatPromptTemplate.from_template("{q}")`."""
         return ChatPromptTemplate(
             [HumanMessagePromptTemplate(template, template_format=template_format)],

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, overload
 from pipes._errors import TemplateError
 from pipes._messages import StringPromptValue
 from pipes._prompts._base import (
+    TD,
     BasePromptTemplate,
     ComparedByValue,
     TemplateText,
@@ -20,7 +21,6 @@ from pipes._prompts._formatting import TemplateFormat
 __all__ = ["PromptTemplate"]
 
 InT = TypeVar("InT", contravariant=True)
-TD = TypeVar("TD")
 
 
 class PromptTemplate(ComparedByValue, BasePromptTemplate[InT, StringPromptValue]):
@@ -60,7 +60,7 @@ class PromptTemplate(ComparedByValue, BasePromptTemplate[InT, StringPromptValue]
         template_format: TemplateFormat = "f-string",
         input_variables: Sequence[str] | None = None,
         partial_variables: Mapping[str, Any] | None = None,
-        input_type: type[TD],
+        input_type: type[TD] | None,
         name: str | None = None,
     ) -> None: ...
 
@@ -94,7 +94,6 @@ class PromptTemplate(ComparedByValue, BasePromptTemplate[InT, StringPromptValue]
 
     # -- construction -----------------------------------------------------------------
 
-    @overload
     @classmethod
     def from_template(
         cls,
@@ -102,29 +101,8 @@ class PromptTemplate(ComparedByValue, BasePromptTemplate[InT, StringPromptValue]
         *,
         template_format: TemplateFormat = "f-string",
         partial_variables: Mapping[str, Any] | None = None,
-        input_type: None = None,
-    ) -> PromptTemplate[dict[str, Any]]: ...
-
-    @overload
-    @classmethod
-    def from_template(
-        cls,
-        template: str,
-        *,
-        template_format: TemplateFormat = "f-string",
-        partial_variables: Mapping[str, Any] | None = None,
-        input_type: type[TD],
-    ) -> PromptTemplate[TD]: ...
-
-    @classmethod
-    def from_template(
-        cls,
-        template: str,
-        *,
-        template_format: TemplateFormat = "f-string",
-        partial_variables: Mapping[str, Any] | None = None,
-        input_type: type[Any] | None = None,
-    ) -> PromptTemplate[Any]:
+        input_type: type[TD] | None = None,
+    ) -> PromptTemplate[TD]:
         """Build a prompt from a template string; its variables are inferred.
 
         Example:

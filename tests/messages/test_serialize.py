@@ -174,3 +174,43 @@ def test_any_message_in_user_models() -> None:
     assert [type(m) for m in loaded.messages] == [type(m) for m in ALL]
     with pytest.raises(ValidationError, match="constructor"):
         Chat.model_validate({"messages": [{"type": "constructor", "id": ["os", "system"]}]})
+
+
+def test_the_loadable_classes_are_any_message() -> None:
+    # AnyMessage is written out for type checkers; loading reads the classes' own entries.
+    from typing import get_args
+
+    from pipes._messages import AnyMessage
+    from pipes._messages._base import MESSAGE_TYPES
+
+    (union, _) = get_args(AnyMessage)
+    assert set(get_args(union)) == set(MESSAGE_TYPES.values())
+    assert all(MESSAGE_TYPES[cls.model_fields["type"].default] is cls for cls in get_args(union))
+    assert len(MESSAGE_TYPES) == 10
+
+
+def test_a_user_subclass_is_never_loaded() -> None:
+    from typing import Literal
+
+    from pipes._messages._base import MESSAGE_TYPES
+
+    before = dict(MESSAGE_TYPES)
+
+    class Mine(HumanMessage):
+        type: Literal["mine"] = "mine"  # type: ignore[assignment]
+
+    assert MESSAGE_TYPES == before
+    with pytest.raises(MessageConversionError, match="unknown message type 'mine'"):
+        message_from_dict({"type": "mine", "data": {"content": "hi"}})
+
+
+def test_two_pipes_classes_cannot_share_a_type() -> None:
+    from pipes._messages._base import MESSAGE_TYPES
+
+    before = dict(MESSAGE_TYPES)
+    with pytest.raises(TypeError, match="Twin and HumanMessage both have type 'human'"):
+
+        class Twin(HumanMessage):
+            __module__ = "pipes._messages._twin"
+
+    assert MESSAGE_TYPES == before

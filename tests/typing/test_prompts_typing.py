@@ -6,6 +6,8 @@ The ``# type: ignore[...]`` lines below are the errors we expect; with
 ``warn_unused_ignores`` (part of mypy --strict) this file fails if they stop being errors.
 """
 
+# pyright: reportUnnecessaryTypeIgnoreComment=true
+
 from __future__ import annotations
 
 from typing import Any, assert_type
@@ -28,6 +30,10 @@ class TranslateInput(TypedDict):
     source: str
     target: str
     text: str
+
+
+class Topic(TypedDict):
+    topic: str
 
 
 class Model(Runnable[PromptValue, AIMessage]):
@@ -69,9 +75,6 @@ def test_typed_constructor_and_from_template() -> None:
     direct = ChatPromptTemplate(MESSAGES, input_type=TranslateInput)
     assert_type(direct, ChatPromptTemplate[TranslateInput])
 
-    class Topic(TypedDict):
-        topic: str
-
     chat = ChatPromptTemplate.from_template("{topic}", input_type=Topic)
     assert_type(chat, ChatPromptTemplate[Topic])
     text = PromptTemplate.from_template("Tell me about {topic}", input_type=Topic)
@@ -84,6 +87,11 @@ def test_untyped_prompts_take_any_dict() -> None:
     assert_type(prompt, ChatPromptTemplate[dict[str, Any]])
     assert_type(ChatPromptTemplate(MESSAGES), ChatPromptTemplate[dict[str, Any]])
     assert_type(PromptTemplate.from_template("{x}"), PromptTemplate[dict[str, Any]])
+    assert_type(ChatPromptTemplate.from_template("{x}"), ChatPromptTemplate[dict[str, Any]])
+    # An explicit None is the same as no input_type.
+    untyped = ChatPromptTemplate.from_messages(MESSAGES, input_type=None)
+    assert_type(untyped, ChatPromptTemplate[dict[str, Any]])
+    assert_type(PromptTemplate("{x}", input_type=None), PromptTemplate[dict[str, Any]])
     assert_type(prompt.invoke({"source": 1, "target": 2, "text": 3}), ChatPromptValue)
     assert_type(prompt | Model(), RunnableSequence[dict[str, Any], AIMessage])
     # Derived prompts (partial, +) have an untyped input.
@@ -108,3 +116,14 @@ def check_few_shot_chat_is_a_prompt() -> None:
         example_prompt=ChatPromptTemplate.from_messages([("human", "{input}"), ("ai", "{output}")]),
     )
     assert_type(few_shot.invoke({}), ChatPromptValue)
+
+
+def check_optional_input_type(topic: type[Topic] | None) -> None:
+    # An input_type that may be None still types the prompt by the TypedDict it may be.
+    assert_type(PromptTemplate.from_template("{topic}", input_type=topic), PromptTemplate[Topic])
+    assert_type(PromptTemplate("{topic}", input_type=topic), PromptTemplate[Topic])
+    assert_type(
+        ChatPromptTemplate.from_template("{topic}", input_type=topic), ChatPromptTemplate[Topic]
+    )
+    assert_type(ChatPromptTemplate(MESSAGES, input_type=topic), ChatPromptTemplate[Topic])
+    PromptTemplate.from_template("{topic}", input_type=topic).invoke({"topc": "a"})  # type: ignore[typeddict-unknown-key, typeddict-item]
