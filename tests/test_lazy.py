@@ -1,11 +1,11 @@
-"""Packages that load their names on first use (``pipes._lazy.lazy_getattr``) list each name
-three times, for three readers: the ``TYPE_CHECKING`` imports (type checkers), ``_LAZY`` (the
-loader) and ``__all__`` (star imports, pipes' re-export). These tests hold the three together.
+"""Packages that load their names on first use (``pipes._lazy.lazy_getattr``) write each name
+twice, for two readers: one ``if TYPE_CHECKING:`` import (type checkers) and ``__all__`` (star
+imports, pipes' re-export). The loader's table, ``pipes._lazy.LAZY``, is generated from the
+imports (``python tests/test_init.py``). These tests hold the three together.
 """
 
 from __future__ import annotations
 
-import ast
 import importlib
 import pkgutil
 import subprocess
@@ -16,6 +16,8 @@ from types import ModuleType
 import pytest
 
 import pipes
+from pipes._lazy import LAZY
+from tests.test_init import type_checking_imports
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,10 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _lazy_packages() -> list[str]:
     found = []
     for info in pkgutil.walk_packages(pipes.__path__, "pipes."):
-        if not info.ispkg:
-            continue
-        init = ROOT / Path(*info.name.split(".")) / "__init__.py"
-        if "lazy_getattr(" in init.read_text(encoding="utf-8"):
+        if info.ispkg and type_checking_imports(info.name.removeprefix("pipes.")):
             found.append(info.name)
     return found
 
@@ -35,33 +34,18 @@ PACKAGES = _lazy_packages()
 
 
 def test_the_lazy_packages_are_found() -> None:
-    assert {"pipes._core", "pipes._prompts", "pipes._load"} <= set(PACKAGES)
-
-
-def _type_checking_imports(package: str) -> dict[str, str]:
-    """name -> absolute module, from the package's ``if TYPE_CHECKING:`` imports."""
-    init = ROOT / Path(*package.split(".")) / "__init__.py"
-    imported: dict[str, str] = {}
-    for node in ast.parse(init.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
-            for statement in node.body:
-                assert isinstance(statement, ast.ImportFrom), ast.unparse(statement)
-                module = statement.module or ""
-                if statement.level:
-                    module = f"{package}.{module}"
-                for alias in statement.names:
-                    imported[alias.asname or alias.name] = module
-    return imported
+    assert {"pipes._core", "pipes._models", "pipes._prompts", "pipes._load"} <= set(PACKAGES)
 
 
 @pytest.mark.parametrize("package", PACKAGES)
-def test_imports_table_and_all_agree(package: str) -> None:
+def test_imports_all_and_the_table_agree(package: str) -> None:
     module: ModuleType = importlib.import_module(package)
-    table: dict[str, str] = module._LAZY
-    assert sorted(module.__all__) == sorted(table), f"{package}: __all__ and _LAZY differ"
-    assert _type_checking_imports(package) == table, (
-        f"{package}: the TYPE_CHECKING imports and _LAZY name different modules"
+    imports = type_checking_imports(package.removeprefix("pipes."))
+    assert sorted(module.__all__) == sorted(imports), (
+        f"{package}: __all__ and the TYPE_CHECKING imports name different things"
     )
+    wrong = {name: LAZY.get(name) for name, where in imports.items() if LAZY.get(name) != where}
+    assert wrong == {}, "pipes._lazy.LAZY is stale: run `python tests/test_init.py`"
 
 
 @pytest.mark.parametrize("package", PACKAGES)
@@ -70,9 +54,8 @@ def test_each_name_loads_its_modules_object(package: str) -> None:
     code = (
         "import importlib, sys\n"
         f"package = importlib.import_module({package!r})\n"
-        "for name, module in package._LAZY.items():\n"
+        "for name in package.__all__:\n"
         "    value = getattr(package, name)\n"
-        "    assert value is getattr(sys.modules[module], name), name\n"
         "    assert package.__dict__[name] is value, name  # cached: looked up once\n"
         "try:\n"
         "    package.Nope\n"
@@ -82,3 +65,10 @@ def test_each_name_loads_its_modules_object(package: str) -> None:
         "    raise AssertionError('no AttributeError')\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120, cwd=ROOT)
+
+
+def test_a_package_does_not_serve_another_packages_names() -> None:
+    import pipes._core
+
+    with pytest.raises(AttributeError, match=r"module 'pipes\._core' has no attribute 'AIMessage'"):
+        pipes._core.AIMessage

@@ -4,9 +4,9 @@ pipes' packages export most names lazily (`pipes._lazy.lazy_getattr`): each name
 under `if TYPE_CHECKING:` for type checkers and loaded by the package's `__getattr__` at run
 time. Griffe reads a type-guarded import as "not available at run time" and leaves it out of
 star imports, so `pipes.Runnable` or `pipes.PromptTemplate` would be missing from the API
-reference and from cross-references. In a package that defines both `_LAZY` and
-`__getattr__`, the type-guarded imports are exactly its lazy names (`tests/test_lazy.py`
-holds that), so they are marked as available at run time, which they are.
+reference and from cross-references. In a package whose `__getattr__` is `lazy_getattr(...)`,
+the type-guarded imports are exactly its lazy names (`tests/test_lazy.py` holds that), so they
+are marked as available at run time, which they are.
 
 Used by mkdocstrings (`mkdocs.yml`: `extensions`).
 """
@@ -23,7 +23,8 @@ class LazyExports(griffe.Extension):
 
     def on_module_members(self, *, mod: griffe.Module, **kwargs: Any) -> None:
         members = mod.members
-        if "_LAZY" not in members or "__getattr__" not in members:
+        loader = members.get("__getattr__")
+        if loader is None or not str(getattr(loader, "value", "")).startswith("lazy_getattr("):
             return
         for member in members.values():
             if member.is_alias and not member.runtime:

@@ -45,54 +45,8 @@ if TYPE_CHECKING:
     from ._sequence import RunnableSequence
     from ._threads import run_in_thread
 
-_LAZY: dict[str, str] = {
-    "AddableDict": "pipes._core._chunks",
-    "AsyncCallbackHandler": "pipes._core._callbacks",
-    "BaseCallbackHandler": "pipes._core._callbacks",
-    "ConfigurableField": "pipes._core._configurable",
-    "ConfigurableFieldSpec": "pipes._core._configurable",
-    "CustomStreamEvent": "pipes._core._events",
-    "DynamicRunnable": "pipes._core._configurable",
-    "Edge": "pipes._core._graph",
-    "EventData": "pipes._core._events",
-    "Graph": "pipes._core._graph",
-    "Listener": "pipes._core._listeners",
-    "Node": "pipes._core._graph",
-    "RetryState": "pipes._core._callbacks",
-    "Run": "pipes._core._listeners",
-    "Runnable": "pipes._core._runnable",
-    "RunnableAssign": "pipes._core._passthrough",
-    "RunnableBinding": "pipes._core._binding",
-    "RunnableBranch": "pipes._core._branch",
-    "RunnableConfig": "pipes._core._config",
-    "RunnableConfigurableAlternatives": "pipes._core._configurable",
-    "RunnableConfigurableFields": "pipes._core._configurable",
-    "RunnableEach": "pipes._core._binding",
-    "RunnableGenerator": "pipes._core._lambda",
-    "RunnableLambda": "pipes._core._lambda",
-    "RunnableParallel": "pipes._core._parallel",
-    "RunnablePassthrough": "pipes._core._passthrough",
-    "RunnablePick": "pipes._core._passthrough",
-    "RunnableRetry": "pipes._core._retry",
-    "RunnableSequence": "pipes._core._sequence",
-    "RunnableWithFallbacks": "pipes._core._fallbacks",
-    "StandardStreamEvent": "pipes._core._events",
-    "StreamEvent": "pipes._core._events",
-    "adispatch_custom_event": "pipes._core._listeners",
-    "chain": "pipes._core._lambda",
-    "coerce_to_runnable": "pipes._core._coerce",
-    "dispatch_custom_event": "pipes._core._listeners",
-    "emit_event": "pipes._core._listeners",
-    "ensure_config": "pipes._core._config",
-    "get_config": "pipes._core._config",
-    "listening": "pipes._core._listeners",
-    "merge_chunks": "pipes._core._chunks",
-    "merge_configs": "pipes._core._config",
-    "run_in_thread": "pipes._core._threads",
-    "set_batch_progress": "pipes._core._progress",
-}
 
-__getattr__ = lazy_getattr("pipes._core", _LAZY, globals())
+__getattr__ = lazy_getattr("pipes._core", globals())
 
 __all__ = [
     "AddableDict",

@@ -28,17 +28,8 @@ if TYPE_CHECKING:
     from pipes._load._registry import register_serializable
     from pipes._load._revive import load, loads
 
-_LAZY: dict[str, str] = {
-    "LoadError": "pipes._load._errors",
-    "dumpd": "pipes._load._dump",
-    "dumps": "pipes._load._dump",
-    "load": "pipes._load._revive",
-    "loads": "pipes._load._revive",
-    "register_serializable": "pipes._load._registry",
-}
 
-
-__getattr__ = lazy_getattr("pipes._load", _LAZY, globals())
+__getattr__ = lazy_getattr("pipes._load", globals())
 
 
 __all__: list[str] = ["LoadError", "dumpd", "dumps", "load", "loads", "register_serializable"]

@@ -21,32 +21,8 @@ if TYPE_CHECKING:
     from ._token_limiter import TokenRateLimiter
     from ._with_raw import StructuredOutputWithRaw
 
-_LAZY: dict[str, str] = {
-    "BaseCache": "pipes._models._cache",
-    "BaseChatModel": "pipes._models._base",
-    "BaseRateLimiter": "pipes._models._rate_limiter",
-    "ChatGeneration": "pipes._models._outputs",
-    "ChatGenerationChunk": "pipes._models._outputs",
-    "ConfigurableChatModel": "pipes._models._init",
-    "Generation": "pipes._models._outputs",
-    "InMemoryCache": "pipes._models._cache",
-    "InMemoryRateLimiter": "pipes._models._rate_limiter",
-    "LLMResult": "pipes._models._outputs",
-    "LanguageModelInput": "pipes._models._base",
-    "RateLimitTicket": "pipes._models._rate_limiter",
-    "SQLiteCache": "pipes._models._sqlite_cache",
-    "StructuredOutputWithRaw": "pipes._models._with_raw",
-    "TokenRateLimiter": "pipes._models._token_limiter",
-    "agenerate_from_stream": "pipes._models._streams",
-    "generate_from_stream": "pipes._models._streams",
-    "get_llm_cache": "pipes._models._cache_key",
-    "init_chat_model": "pipes._models._init",
-    "register_chat_model_provider": "pipes._models._init",
-    "report_choices": "pipes._models._generate",
-    "set_llm_cache": "pipes._models._cache_key",
-}
 
-__getattr__ = lazy_getattr("pipes._models", _LAZY, globals())
+__getattr__ = lazy_getattr("pipes._models", globals())
 
 __all__ = [
     "BaseCache",

@@ -43,32 +43,8 @@ if TYPE_CHECKING:
     )
     from pipes._prompts._string import PromptTemplate
 
-_LAZY: dict[str, str] = {
-    "AIMessagePromptTemplate": "pipes._prompts._message",
-    "BaseExampleSelector": "pipes._prompts._example_selector",
-    "BaseMessagePromptTemplate": "pipes._prompts._message",
-    "BasePromptTemplate": "pipes._prompts._base",
-    "BaseStringMessagePromptTemplate": "pipes._prompts._message",
-    "ChatMessagePromptTemplate": "pipes._prompts._message",
-    "ChatPromptTemplate": "pipes._prompts._chat",
-    "FewShotChatMessagePromptTemplate": "pipes._prompts._few_shot",
-    "FewShotPromptTemplate": "pipes._prompts._few_shot",
-    "HumanMessagePromptTemplate": "pipes._prompts._message",
-    "MessageLikeTemplate": "pipes._prompts._chat",
-    "MessagesPlaceholder": "pipes._prompts._message",
-    "PromptTemplate": "pipes._prompts._string",
-    "SystemMessagePromptTemplate": "pipes._prompts._message",
-    "TemplateFormat": "pipes._prompts._formatting",
-    "TemplateLimits": "pipes._prompts._limits",
-    "compile_template": "pipes._prompts._formatting",
-    "get_template_variables": "pipes._prompts._formatting",
-    "render_template": "pipes._prompts._formatting",
-    "set_template_limits": "pipes._prompts._limits",
-    "template_limits": "pipes._prompts._limits",
-}
 
-
-__getattr__ = lazy_getattr("pipes._prompts", _LAZY, globals())
+__getattr__ = lazy_getattr("pipes._prompts", globals())
 
 
 __all__ = [

@@ -29,16 +29,8 @@ if TYPE_CHECKING:
         usage_tracker,
     )
 
-_LAZY: dict[str, str] = {
-    "ModelPrice": "pipes._usage._prices",
-    "UsageMetadataCallbackHandler": "pipes._usage._tracker",
-    "UsageTracker": "pipes._usage._tracker",
-    "get_usage_metadata_callback": "pipes._usage._tracker",
-    "register_model_prices": "pipes._usage._prices",
-    "usage_tracker": "pipes._usage._tracker",
-}
 
-__getattr__ = lazy_getattr("pipes._usage", _LAZY, globals())
+__getattr__ = lazy_getattr("pipes._usage", globals())
 
 __all__ = [
     "ModelPrice",
