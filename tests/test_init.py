@@ -50,8 +50,19 @@ def _layers() -> tuple[list[str], list[str]]:
 
 
 def _names(layer: str) -> list[str]:
-    names: list[str] = importlib.import_module(f"pipes.{layer}").__all__
-    return names
+    """The layer's ``__all__``, read from its source (a literal list): importing the layers
+    would need the very table this generates."""
+    path = ROOT / "pipes" / layer / "__init__.py"
+    if not path.exists():
+        path = ROOT / "pipes" / f"{layer}.py"
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        target = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        if isinstance(target, ast.Name) and target.id == "__all__":
+            names: list[str] = ast.literal_eval(node.value)  # type: ignore[arg-type]
+            return names
+    raise AssertionError(f"{path}: no literal __all__")
 
 
 def type_checking_imports(package: str) -> dict[str, str]:

@@ -13,61 +13,65 @@ AIMessageChunk(content="Bon") + AIMessageChunk(content="jour")
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-from pydantic import Field
+from pipes._lazy import lazy_getattr
 
-from pipes._errors import MessageConversionError, MessageMergeError
+# Each name loads its module on first use: a chat model's first call never loads trimming,
+# filtering, token counting or the serializer.
+if TYPE_CHECKING:
+    from ._ai import AIMessage, AIMessageChunk
+    from ._base import BaseMessage, BaseMessageChunk, merge_message_chunks, message_chunk_to_message
+    from ._buffer import get_buffer_string
+    from ._content import (
+        AudioContentPart,
+        ContentInput,
+        FileContentPart,
+        ImageContentPart,
+        MessageContent,
+        TextContentPart,
+        audio_format,
+        audio_part,
+        content_text,
+        file_part,
+        image_part,
+        text_part,
+        validate_content,
+    )
+    from ._convert import MessageLikeRepresentation, convert_to_message, convert_to_messages
+    from ._count import count_tokens_approximately
+    from ._filter import filter_messages, merge_message_runs
+    from ._merge import merge_content, merge_dicts
+    from ._prompt_values import ChatPromptValue, PromptValue, StringPromptValue
+    from ._serialize import (
+        AnyMessage,
+        message_from_dict,
+        message_to_dict,
+        messages_from_dict,
+        messages_to_dict,
+    )
+    from ._simple import (
+        ChatMessage,
+        ChatMessageChunk,
+        HumanMessage,
+        HumanMessageChunk,
+        SystemMessage,
+        SystemMessageChunk,
+    )
+    from ._tool import ToolMessage, ToolMessageChunk
+    from ._tool_calls import (
+        InvalidToolCall,
+        ToolCall,
+        ToolCallChunk,
+        invalid_tool_call,
+        parse_openai_tool_calls,
+        tool_call,
+        tool_call_chunk,
+    )
+    from ._trim import trim_messages
+    from ._usage import InputTokenDetails, OutputTokenDetails, UsageMetadata, add_usage
 
-from ._ai import AIMessage, AIMessageChunk
-from ._base import BaseMessage, BaseMessageChunk, merge_message_chunks
-from ._buffer import get_buffer_string
-from ._content import (
-    AudioContentPart,
-    ContentInput,
-    FileContentPart,
-    ImageContentPart,
-    MessageContent,
-    TextContentPart,
-    audio_format,
-    audio_part,
-    content_text,
-    file_part,
-    image_part,
-    text_part,
-    validate_content,
-)
-from ._convert import MessageLikeRepresentation, convert_to_message, convert_to_messages
-from ._count import count_tokens_approximately
-from ._filter import filter_messages, merge_message_runs
-from ._merge import merge_content, merge_dicts
-from ._prompt_values import ChatPromptValue, PromptValue, StringPromptValue
-from ._serialize import (
-    message_from_dict,
-    message_to_dict,
-    messages_from_dict,
-    messages_to_dict,
-)
-from ._simple import (
-    ChatMessage,
-    ChatMessageChunk,
-    HumanMessage,
-    HumanMessageChunk,
-    SystemMessage,
-    SystemMessageChunk,
-)
-from ._tool import ToolMessage, ToolMessageChunk
-from ._tool_calls import (
-    InvalidToolCall,
-    ToolCall,
-    ToolCallChunk,
-    invalid_tool_call,
-    parse_openai_tool_calls,
-    tool_call,
-    tool_call_chunk,
-)
-from ._trim import trim_messages
-from ._usage import InputTokenDetails, OutputTokenDetails, UsageMetadata, add_usage
+__getattr__ = lazy_getattr("pipes._messages", globals())
 
 __all__ = [
     "AIMessage",
@@ -87,9 +91,7 @@ __all__ = [
     "InputTokenDetails",
     "InvalidToolCall",
     "MessageContent",
-    "MessageConversionError",
     "MessageLikeRepresentation",
-    "MessageMergeError",
     "OutputTokenDetails",
     "PromptValue",
     "StringPromptValue",
@@ -129,29 +131,3 @@ __all__ = [
     "trim_messages",
     "validate_content",
 ]
-
-# Written out for type checkers; loading reads the classes' own entries in MESSAGE_TYPES, and
-# tests/messages/test_serialize.py holds the two equal.
-AnyMessage = Annotated[
-    HumanMessage
-    | SystemMessage
-    | AIMessage
-    | ToolMessage
-    | ChatMessage
-    | HumanMessageChunk
-    | SystemMessageChunk
-    | AIMessageChunk
-    | ToolMessageChunk
-    | ChatMessageChunk,
-    Field(discriminator="type"),
-]
-"""Any pipes message, discriminated by `type`: for your own pydantic models.
-
-`class Chat(BaseModel): messages: list[AnyMessage]` validates dumped messages back into
-the right classes (and only those).
-"""
-
-
-def message_chunk_to_message(message: BaseMessage) -> BaseMessage:
-    """A chunk's final message (`chunk.to_message()`); other messages come back as they are."""
-    return message.to_message() if isinstance(message, BaseMessageChunk) else message

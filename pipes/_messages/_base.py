@@ -14,7 +14,13 @@ from ._blocks import content_blocks
 from ._content import MessageContent, content_text, validate_content
 from ._merge import merge_content, merge_dicts, merged_id
 
-__all__ = ["MESSAGE_TYPES", "BaseMessage", "BaseMessageChunk", "merge_message_chunks"]
+__all__ = [
+    "MESSAGE_TYPES",
+    "BaseMessage",
+    "BaseMessageChunk",
+    "merge_message_chunks",
+    "message_chunk_to_message",
+]
 
 _UNSET: Any = object()
 
@@ -479,3 +485,8 @@ def merge_message_chunks(chunks: Sequence[ChunkT]) -> ChunkT:
     if not chunks:
         raise MessageMergeError("merge_message_chunks() got no chunks; pass at least one.")
     return type(chunks[0]).merge_chunks(chunks)
+
+
+def message_chunk_to_message(message: BaseMessage) -> BaseMessage:
+    """A chunk's final message (`chunk.to_message()`); other messages come back as they are."""
+    return message.to_message() if isinstance(message, BaseMessageChunk) else message

@@ -14,20 +14,43 @@ messages_from_dict(data)              # [HumanMessage(content='hi'), AIMessage(c
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from pipes._errors import MessageConversionError
 
+from . import _ai, _simple, _tool  # each class enters MESSAGE_TYPES where it is defined
 from ._base import MESSAGE_TYPES, BaseMessage
 
 __all__ = [
+    "AnyMessage",
     "message_from_dict",
     "message_to_dict",
     "messages_from_dict",
     "messages_to_dict",
 ]
+
+# Written out for type checkers; loading reads the classes' own entries in MESSAGE_TYPES, and
+# tests/messages/test_serialize.py holds the two equal.
+AnyMessage = Annotated[
+    _simple.HumanMessage
+    | _simple.SystemMessage
+    | _ai.AIMessage
+    | _tool.ToolMessage
+    | _simple.ChatMessage
+    | _simple.HumanMessageChunk
+    | _simple.SystemMessageChunk
+    | _ai.AIMessageChunk
+    | _tool.ToolMessageChunk
+    | _simple.ChatMessageChunk,
+    Field(discriminator="type"),
+]
+"""Any pipes message, discriminated by `type`: for your own pydantic models.
+
+`class Chat(BaseModel): messages: list[AnyMessage]` validates dumped messages back into
+the right classes (and only those).
+"""
 
 # Keys LangChain writes that pipes has no field for and that carry no information.
 _LEGACY_KEYS = frozenset({"example"})
