@@ -83,7 +83,8 @@ if TYPE_CHECKING:  # type checkers read the layers' lists; at run time they are 
 else:
     __all__ += LAZY
 
-__getattr__ = lazy_getattr("pipes", globals())
+if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
+    __getattr__ = lazy_getattr("pipes", globals())
 
 
 def __dir__() -> list[str]:

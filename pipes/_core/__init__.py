@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     from ._threads import run_in_thread
 
 
-__getattr__ = lazy_getattr("pipes._core", globals())
+if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
+    __getattr__ = lazy_getattr("pipes._core", globals())
 
 __all__ = [
     "AddableDict",

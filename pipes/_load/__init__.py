@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from pipes._load._revive import load, loads
 
 
-__getattr__ = lazy_getattr("pipes._load", globals())
+if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
+    __getattr__ = lazy_getattr("pipes._load", globals())
 
 
 __all__: list[str] = ["LoadError", "dumpd", "dumps", "load", "loads", "register_serializable"]

@@ -71,7 +71,8 @@ if TYPE_CHECKING:
     from ._trim import trim_messages
     from ._usage import InputTokenDetails, OutputTokenDetails, UsageMetadata, add_usage
 
-__getattr__ = lazy_getattr("pipes._messages", globals())
+if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
+    __getattr__ = lazy_getattr("pipes._messages", globals())
 
 __all__ = [
     "AIMessage",

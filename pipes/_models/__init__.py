@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from ._with_raw import StructuredOutputWithRaw
 
 
-__getattr__ = lazy_getattr("pipes._models", globals())
+if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
+    __getattr__ = lazy_getattr("pipes._models", globals())
 
 __all__ = [
     "BaseCache",

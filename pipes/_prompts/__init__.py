@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     from pipes._prompts._string import PromptTemplate
 
 
-__getattr__ = lazy_getattr("pipes._prompts", globals())
+if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
+    __getattr__ = lazy_getattr("pipes._prompts", globals())
 
 
 __all__ = [

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     )
 
 
-__getattr__ = lazy_getattr("pipes._usage", globals())
+if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
+    __getattr__ = lazy_getattr("pipes._usage", globals())
 
 __all__ = [
     "ModelPrice",

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sized
 from operator import itemgetter
 from typing import Any, assert_type
 
@@ -185,3 +185,23 @@ class Double(Runnable[int, int]):
 assert_type(Double() | f, RunnableSequence[int, str])
 assert_type(Double() | Double(), RunnableSequence[int, int])
 Double() | g  # type: ignore[operator]
+
+
+def test_unknown_names_are_errors() -> None:
+    # pipes loads its names on first use through a module __getattr__, which type checkers
+    # would read as "any name exists": it is hidden from them, so a typo is caught statically
+    # (the ignores below must be needed) as well as at run time.
+    import pytest
+
+    import pipes
+    import pipes._core
+
+    with pytest.raises(ImportError):
+        from pipes import ChatPromptTemplte  # type: ignore[attr-defined]  # noqa: F401
+    with pytest.raises(ImportError):
+        from pipes._core import Runable  # type: ignore[attr-defined]  # noqa: F401
+    with pytest.raises(AttributeError):
+        pipes.RunnableLamda  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        pipes._core.Runable  # type: ignore[attr-defined]
+    assert_type(pipes.RunnableLambda(len), RunnableLambda[Sized, int])
