@@ -43,22 +43,24 @@ __all__ = [
 __all__ += _errors.__all__
 
 
-def __getattr__(name: str) -> Any:
-    # AzureChatOpenAI is loaded on first use: building its pydantic model costs ~20% of
-    # `import pipes_openai`, and most users never touch Azure.
-    if name == "AzureChatOpenAI":
-        from pipes_openai._azure import AzureChatOpenAI
+if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
 
-        globals()["AzureChatOpenAI"] = AzureChatOpenAI
-        return AzureChatOpenAI
-    if name in ("OpenAIEmbeddings", "AzureOpenAIEmbeddings"):
-        # The embeddings load the Azure model too, and the retrieval layers of pipes.
-        from pipes_openai import _embeddings
+    def __getattr__(name: str) -> Any:
+        # AzureChatOpenAI is loaded on first use: building its pydantic model costs ~20% of
+        # `import pipes_openai`, and most users never touch Azure.
+        if name == "AzureChatOpenAI":
+            from pipes_openai._azure import AzureChatOpenAI
 
-        value = getattr(_embeddings, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'pipes_openai' has no attribute {name!r}")
+            globals()["AzureChatOpenAI"] = AzureChatOpenAI
+            return AzureChatOpenAI
+        if name in ("OpenAIEmbeddings", "AzureOpenAIEmbeddings"):
+            # The embeddings load the Azure model too, and the retrieval layers of pipes.
+            from pipes_openai import _embeddings
+
+            value = getattr(_embeddings, name)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module 'pipes_openai' has no attribute {name!r}")
 
 
 # `pipes.usage_tracker()` prices OpenAI models by default once this package is in use.

@@ -47,14 +47,17 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # The server half needs Starlette (the `serve` extra): load it only when asked for.
-    if name in ("add_routes", "create_app"):
-        try:
-            from . import _app
-        except ImportError as exc:
-            raise ImportError(
-                f"pipes.serve.{name} needs Starlette and uvicorn: pip install 'pipes-llm[serve]'"
-            ) from exc
-        return getattr(_app, name)
-    raise AttributeError(f"module 'pipes.serve' has no attribute {name!r}")
+if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
+
+    def __getattr__(name: str) -> Any:
+        # The server half needs Starlette (the `serve` extra): load it only when asked for.
+        if name in ("add_routes", "create_app"):
+            try:
+                from . import _app
+            except ImportError as exc:
+                raise ImportError(
+                    f"pipes.serve.{name} needs Starlette and uvicorn: "
+                    "pip install 'pipes-llm[serve]'"
+                ) from exc
+            return getattr(_app, name)
+        raise AttributeError(f"module 'pipes.serve' has no attribute {name!r}")

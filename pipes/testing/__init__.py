@@ -61,10 +61,12 @@ __all__ = [
 _LAZY = frozenset({"ChatModelConformanceTests", "ScriptedReply"})
 
 
-def __getattr__(name: str) -> Any:
-    # The conformance kit needs pytest; load it only when someone asks for it.
-    if name in _LAZY:
-        from . import _conformance
+if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
 
-        return getattr(_conformance, name)
-    raise AttributeError(f"module 'pipes.testing' has no attribute {name!r}")
+    def __getattr__(name: str) -> Any:
+        # The conformance kit needs pytest; load it only when someone asks for it.
+        if name in _LAZY:
+            from . import _conformance
+
+            return getattr(_conformance, name)
+        raise AttributeError(f"module 'pipes.testing' has no attribute {name!r}")

@@ -109,3 +109,15 @@ def test_structured_output_runs_typed() -> None:
         joke = llm.with_structured_output(Joke).invoke("tell me a joke")
         assert_type(joke, Joke)
         assert joke == Joke(setup="a", punchline="b")
+
+
+def test_unknown_names_are_errors() -> None:
+    # The packages' lazy __getattr__ is hidden from type checkers: a typo is caught.
+    import pytest
+
+    with pytest.raises(ImportError):
+        from pipes_openai import ChatOpenAl  # type: ignore[attr-defined]  # noqa: F401
+    with pytest.raises(ImportError):
+        from pipes.testing import FakeListChatModl  # type: ignore[attr-defined]  # noqa: F401
+    with pytest.raises(ImportError):
+        from pipes.serve import create_ap  # type: ignore[attr-defined]  # noqa: F401
