@@ -53,7 +53,6 @@ from pipes_openai._secrets import (
 )
 
 if TYPE_CHECKING:
-
     from pipes import ToolLike
     from pipes_openai._http import HTTPEngine
 

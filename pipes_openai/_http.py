@@ -75,9 +75,16 @@ def server_label(default: str, base_url: str | None) -> str:
         return default
     try:  # urllib, not httpx.URL: a first call does not load httpx
         parts = urlsplit(base_url)
-        host, port = parts.hostname, parts.port
+        host = parts.hostname
     except (ValueError, TypeError, AttributeError):
         return default
+    try:
+        port = parts.port
+    except ValueError:  # out of range for urllib; httpx.URL named it anyway
+        digits = parts.netloc.rpartition(":")[2]
+        if not digits.isdigit():
+            return default
+        port = int(digits)
     if not host or host == "api.openai.com" or host.endswith(".openai.azure.com"):
         return default  # the provider's own service: its name says more than its host
     if port is None or port == _DEFAULT_PORTS.get(parts.scheme.lower()):

@@ -79,7 +79,8 @@ def _parts(url: str) -> _Parts:
     import httpx  # an unusual URL: httpx's own parsing (and its InvalidURL)
 
     parsed = httpx.URL(url)
-    return parsed.raw_scheme, parsed.raw_host, parsed.port, parsed.raw_path, parsed.netloc
+    netloc = parsed.netloc if parsed.raw_host else b""  # httpx sends no Host without a host
+    return parsed.raw_scheme, parsed.raw_host, parsed.port, parsed.raw_path, netloc
 
 
 def request(
