@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import email.utils
 import random
 import time
 from collections.abc import Mapping
@@ -40,6 +39,8 @@ def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
         return float(value)
     except ValueError:
         pass
+    import email.utils  # an HTTP date: rare, and ~3 ms of a first call's imports
+
     try:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
