@@ -34,9 +34,10 @@ from pipes_openai._deadline import head_deadline, lift
 from pipes_openai._errors import ResponseTooLargeError
 from pipes_openai._exchange import CHUNK, OPEN, SLEEP, Flow, Head, Reply, exchange
 from pipes_openai._failures import transport_errors
-from pipes_openai._httpcore import CORE_ERRORS, adecoded, as_httpx, decoded, decoder, request
+from pipes_openai._httpcore import CORE_ERRORS, adecoded, as_httpx, decoded, decoder
 from pipes_openai._httpcore import Head as CoreHead
 from pipes_openai._httpcore import Headers as CoreHeaders
+from pipes_openai._httpcore import request as core_request
 from pipes_openai._limits import DEFAULT_EVENT_LIMIT, DEFAULT_RESPONSE_LIMIT
 from pipes_openai._pools import LoopPools, async_pools, sync_sender
 from pipes_openai._secrets import Secrets
@@ -431,33 +432,24 @@ class HTTPEngine:
     ) -> _Opened:
         """Send one request; the response body is not read yet (the flow reads or streams it)."""
         client = self._sync_http
-        if client is not None:  # the user's own client: its transports are not ours to wrap
-            request_ = client.build_request(
-                method,
-                url,
-                content=body or None,
-                headers=headers,
-                timeout=self._httpx_timeout(stream),
-            )
-            response = client.send(request_, stream=True)
-            return response, _chunks(response), response.close
-        sender = sync_sender(self._key, self.timeouts)
+        sender = client if client is not None else sync_sender(self._key, self.timeouts)
         # httpcore's read timeout is per read: the head of the reply gets the attempt's
-        # wall-clock deadline too (see pipes_openai._deadline).
+        # wall-clock deadline too (see pipes_openai._deadline; a user's own client's
+        # transports are not ours to wrap, so there it bounds nothing).
         token = head_deadline(self.timeouts.event if stream else self.timeouts.total)
         try:
             if type(sender) is httpcore.ConnectionPool:
-                core = request(method, str(url), body, headers, self._extensions[stream])
-                return _opened(sender.handle_request(core))
-            proxied: httpx.Client = sender  # a client, when proxies are configured
-            request_ = proxied.build_request(
+                request = core_request(method, str(url), body, headers, self._extensions[stream])
+                return _opened(sender.handle_request(request))
+            # An httpx.Client: the user's own, or ours when proxies are configured.
+            built = sender.build_request(
                 method,
                 url,
                 content=body or None,
                 headers=headers,
                 timeout=self._httpx_timeout(stream),
             )
-            response = proxied.send(request_, stream=True)
+            response = sender.send(built, stream=True)
             return response, _chunks(response), response.close
         finally:
             lift(token)
@@ -466,29 +458,27 @@ class HTTPEngine:
         self, url: httpx.URL | str, body: bytes, headers: Mapping[str, str], stream: bool
     ) -> tuple[_AsyncOpened, LoopPools | None, int]:
         """Send one POST on this loop's pools; release the returned pool slot when done."""
-        client = self._async_http
-        if client is not None:
-            request_ = client.build_request(
-                "POST", url, content=body, headers=headers, timeout=self._httpx_timeout(stream)
-            )
-            response = await client.send(request_, stream=True)
-            return (response, _achunks(response), response.aclose), None, 0
-        pools = await async_pools(self._key, self.timeouts)
-        index = pools.acquire()
-        sender = pools.senders[index]
+        sender: Any = self._async_http
+        pools: LoopPools | None = None
+        index = 0
+        if sender is None:
+            pools = await async_pools(self._key, self.timeouts)
+            index = pools.acquire()
+            sender = pools.senders[index]
         token = head_deadline(self.timeouts.event if stream else self.timeouts.total)
         try:
             if type(sender) is httpcore.AsyncConnectionPool:
-                core = request("POST", str(url), body, headers, self._extensions[stream])
-                opened = _aopened(await sender.handle_async_request(core))
-            else:  # a client, when proxies are configured
-                request_ = sender.build_request(
+                request = core_request("POST", str(url), body, headers, self._extensions[stream])
+                opened = _aopened(await sender.handle_async_request(request))
+            else:  # an httpx.AsyncClient: the user's own, or ours when proxies are configured
+                built = sender.build_request(
                     "POST", url, content=body, headers=headers, timeout=self._httpx_timeout(stream)
                 )
-                response = await sender.send(request_, stream=True)
+                response = await sender.send(built, stream=True)
                 opened = response, _achunks(response), response.aclose
         except BaseException:
-            pools.release(index)
+            if pools is not None:
+                pools.release(index)
             raise
         finally:
             lift(token)
