@@ -6,7 +6,13 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import os
+import shutil
 import socket
+import ssl
+import subprocess
+import sys
+import threading
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -349,3 +355,85 @@ def test_an_abandoned_stream_gives_its_connection_back(emu: Emulator) -> None:
         assert pool.connections[0].is_idle()  # read to the end: kept alive
     finally:
         close_all_clients()
+
+
+# -- TLS through the default pools ---------------------------------------------------------------
+
+_TLS_CALL = """
+import asyncio, sys
+from pipes_openai import APIConnectionError, ChatOpenAI
+llm = ChatOpenAI(model="m", base_url=sys.argv[1], api_key="sk-test", max_retries=0)
+for call in (lambda: llm.invoke("hi"), lambda: asyncio.run(llm.ainvoke("hi"))):
+    try:
+        print(call().content)
+    except APIConnectionError as exc:
+        print(type(exc.__cause__).__name__, exc)
+"""
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate: (base_url, its cert file)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            *(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    answer = _answer(json.dumps(REPLY).encode())
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    tls.settimeout(5)
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        data += tls.recv(65536)
+                    tls.sendall(answer)
+            except (OSError, ssl.SSLError):
+                conn.close()  # a client that refused our certificate
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"https://127.0.0.1:{listener.getsockname()[1]}/v1", str(cert)
+    listener.close()
+
+
+def _tls_call(base_url: str, **environ: str) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
+    done = subprocess.run(
+        [sys.executable, "-c", _TLS_CALL, base_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, **environ},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()  # the sync call's outcome, then the async one's
+
+
+def test_tls_is_verified_against_the_trusted_roots(tls_server: tuple[str, str]) -> None:
+    # Fresh interpreters: the shared TLS context loads its roots once, at the first handshake.
+    base_url, cert = tls_server
+    assert _tls_call(base_url, SSL_CERT_FILE=cert) == ["hé", "hé"]
+    # certifi's roots: the self-signed certificate is refused, sync and async
+    for refused in _tls_call(base_url):
+        assert refused.startswith("ConnectError")
+        assert "CERTIFICATE_VERIFY_FAILED" in refused
