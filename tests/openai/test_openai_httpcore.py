@@ -7,6 +7,7 @@ import asyncio
 import gzip
 import json
 import os
+import pickle
 import shutil
 import socket
 import ssl
@@ -136,6 +137,14 @@ def test_headers_read_as_httpx_headers(raw: list[tuple[bytes, bytes]]) -> None:
     for name in ("content-type", "X-REQUEST-ID", "Set-Cookie", "missing"):
         assert ours.get(name) == theirs.get(name)
         assert (name in ours) == (name in theirs)
+
+
+def test_headers_pickle() -> None:
+    # A rate limiter may send what it observes to another process (pipes.ray).
+    headers = Headers([(b"X-A", b"1"), (b"x-a", b"2")])
+    again = pickle.loads(pickle.dumps(headers))
+    assert again == headers
+    assert again["X-A"] == "1, 2"
 
 
 def test_headers_repr_hides_credentials() -> None:
