@@ -53,8 +53,6 @@ from pipes_openai._secrets import (
 )
 
 if TYPE_CHECKING:
-    import httpx
-
     from pipes import ToolLike
     from pipes_openai._http import HTTPEngine
 
@@ -237,12 +235,12 @@ class BaseChatOpenAI(HiddenCredentials, BaseChatModel):
     `reasoning_content` (DeepSeek requires it on tool-call turns). Off by default: most
     servers reject or ignore the field."""
 
-    _connection: tuple[httpx.URL, dict[str, str], HTTPEngine] | None = PrivateAttr(default=None)
+    _connection: tuple[str, dict[str, str], HTTPEngine] | None = PrivateAttr(default=None)
     # Every credential this model has sent (the key, credential headers, each AD token
     # fetched), shared with its HTTPEngine, which scrubs them from every error.
     _known_secrets: Secrets = PrivateAttr(default_factory=Secrets)
     _stream_options_ok: bool = PrivateAttr(default=True)
-    _responses_url: tuple[object, httpx.URL] | None = PrivateAttr(default=None)
+    _responses_url: tuple[object, str] | None = PrivateAttr(default=None)
 
     _provider_label: ClassVar[str] = "OpenAI"
     # The API path under the base URL (OpenAIEmbeddings' transport sends to "/embeddings").
@@ -385,12 +383,11 @@ class BaseChatOpenAI(HiddenCredentials, BaseChatModel):
             return {}
         return {"authorization": f"Bearer {self.api_key.get_secret_value()}"}
 
-    def _get_connection(self) -> tuple[httpx.URL, dict[str, str], HTTPEngine]:
+    def _get_connection(self) -> tuple[str, dict[str, str], HTTPEngine]:
         connection = self._connection
         if connection is None:
-            # The HTTP stack (and httpx) loads with a model's first request, not its import.
-            import httpx
-
+            # The HTTP stack loads with a model's first request, not its import (and httpx
+            # not at all unless a user's client or a proxy needs it).
             from pipes_openai._http import HTTPEngine, Timeouts, server_label
 
             url = self._endpoint()
@@ -422,7 +419,7 @@ class BaseChatOpenAI(HiddenCredentials, BaseChatModel):
                 http_async_client=self.http_async_client,
                 on_headers=self._rate_limit_headers(),
             )
-            connection = self._connection = (httpx.URL(url), headers, engine)
+            connection = self._connection = (url, headers, engine)
         return connection
 
     def _rate_limit_headers(self) -> Callable[[Mapping[str, str]], None] | None:
@@ -436,7 +433,7 @@ class BaseChatOpenAI(HiddenCredentials, BaseChatModel):
     def _responses_query(self) -> dict[str, Any]:
         return self._query()
 
-    def _get_responses_url(self) -> httpx.URL:
+    def _get_responses_url(self) -> str:
         """The Responses API URL, built once per connection (with the same query)."""
         connection = self._get_connection()
         cached = self._responses_url
@@ -445,9 +442,7 @@ class BaseChatOpenAI(HiddenCredentials, BaseChatModel):
             query = self._responses_query()
             if query:
                 url += ("&" if "?" in url else "?") + urlencode(query, doseq=True)
-            import httpx  # loaded by the connection above
-
-            cached = self._responses_url = (connection, httpx.URL(url))
+            cached = self._responses_url = (connection, url)
         return cached[1]
 
     def _request_headers(self, headers: dict[str, str]) -> dict[str, str]:

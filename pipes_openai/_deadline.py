@@ -7,14 +7,16 @@ waiting far past its deadline (up to httpcore's 100 KiB header limit). The share
 the deadline the engine set for this thread or task (`head_deadline`) while it waits for a
 reply's head. The body is bounded by the exchange itself (`pipes_openai._exchange`), so the
 deadline is set for the head only; outside it, a read costs one context-variable lookup.
+The default pools get the capped backend as httpcore's `network_backend=`
+(`network_backend`, `async_network_backend`); httpx's clients (the proxy path) get it
+installed on their transports' pools (`install`).
 
 Example:
     ```python
-    transport = httpx.HTTPTransport()
-    install(transport)
+    pool = httpcore.ConnectionPool(network_backend=network_backend())
     token = head_deadline(30.0)  # before handle_request
     try:
-        response = transport.handle_request(request)
+        response = pool.handle_request(request)
     finally:
         lift(token)  # the head has arrived (or failed)
     ```
@@ -28,12 +30,11 @@ from contextvars import ContextVar, Token
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 if TYPE_CHECKING:
-    import httpcore  # loaded by httpx's first transport, not by `import pipes_openai`
+    import httpcore  # loaded by the first request's pools, not by `import pipes_openai`
+    import httpx
 
-__all__ = ["head_deadline", "install", "lift"]
+__all__ = ["async_network_backend", "head_deadline", "install", "lift", "network_backend"]
 
 # A context variable, not a thread-local: each thread and each asyncio task has its own.
 _deadline: ContextVar[float | None] = ContextVar("pipes_openai_head_deadline", default=None)
@@ -152,6 +153,21 @@ class _AsyncBackend:
         await self._backend.sleep(seconds)
 
 
+def network_backend() -> Any:
+    """httpcore's blocking backend, reading through the deadline-capped streams (a
+    `httpcore.NetworkBackend` by its interface: pass it as a pool's `network_backend=`)."""
+    import httpcore
+
+    return _Backend(httpcore.SyncBackend())
+
+
+def async_network_backend() -> Any:
+    """`network_backend` for an asyncio pool (httpcore's own choice there: anyio)."""
+    import httpcore
+
+    return _AsyncBackend(httpcore.AnyIOBackend())
+
+
 def install(
     sender: httpx.HTTPTransport | httpx.AsyncHTTPTransport | httpx.Client | httpx.AsyncClient,
 ) -> None:
@@ -162,6 +178,8 @@ def install(
     httpcore's network backend, so the pools' attributes are set
     (tests/openai/test_openai_hostile.py fails if a new httpx stops reading them).
     """
+    import httpx  # only httpx's senders are installed on
+
     if isinstance(sender, httpx.Client | httpx.AsyncClient):
         client: Any = sender
         for transport in (client._transport, *client._mounts.values()):

@@ -4,8 +4,9 @@
 their results by a driver, the way httpx's `Auth.auth_flow` is driven; `HTTPEngine`
 has one thin sync driver and one thin async driver, so every decision below exists once:
 
-* `(OPEN, streaming)`: send the request; the driver sends back the `httpx.Response` (head
-  only) or throws the `httpx.TransportError` in;
+* `(OPEN, streaming)`: send the request; the driver sends back the response's `Head` (its
+  status and headers: an `httpx.Response`, or the default pools' `pipes_openai._httpcore.Head`)
+  or throws the `httpx.TransportError` in (httpcore's errors converted to it);
 * `(CHUNK, outputs)`: hand `outputs` to the consumer, then read the next body chunk; the
   driver sends back the bytes, `None` at the end of the body, or throws the transport error;
 * `(SLEEP, seconds)`: wait before the next attempt (the driver closes the last response);
@@ -29,11 +30,10 @@ Example:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from time import monotonic
-from typing import Any
+from typing import Any, Protocol
 
-import httpx
 from pydantic_core import from_json
 
 from pipes_openai._errors import APITimeoutError
@@ -46,12 +46,13 @@ from pipes_openai._failures import (
     stream_stalled,
     too_large,
     transport_error,
+    transport_errors,
 )
 from pipes_openai._retry import retry_delay, should_retry
 from pipes_openai._sse import EventTooLarge, SSEDecoder
 from pipes_openai._streaming import StreamMeta, converted, decode_event, is_event_stream
 
-__all__ = ["CHUNK", "EMIT", "OPEN", "SLEEP", "Flow", "Reply", "exchange", "next_delay"]
+__all__ = ["CHUNK", "EMIT", "OPEN", "SLEEP", "Flow", "Head", "Reply", "exchange", "next_delay"]
 
 _log = logging.getLogger("pipes_openai")
 _DONE = b"[DONE]"
@@ -59,6 +60,16 @@ _DONE = b"[DONE]"
 OPEN, CHUNK, SLEEP, EMIT = 0, 1, 2, 3
 Step = tuple[int, Any]
 Flow = Generator[Step, Any, list[Any]]
+
+
+class Head(Protocol):
+    """What the flow reads of a response: an `httpx.Response` (a user's client, the proxy
+    path) or `pipes_openai._httpcore.Head` (the default pools) alike."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
 
 
 # Plain slotted classes rather than dataclasses: dataclass creation is a measurable part of
@@ -69,7 +80,7 @@ class Reply:
     __slots__ = ("attempts", "data", "headers", "request_id")
 
     def __init__(
-        self, data: Any, headers: httpx.Headers, request_id: str | None, attempts: int
+        self, data: Any, headers: Mapping[str, str], request_id: str | None, attempts: int
     ) -> None:
         self.data = data
         self.headers = headers
@@ -78,7 +89,7 @@ class Reply:
 
 
 def next_delay(
-    policy: Policy, attempt: int, headers: httpx.Headers | None, reason: str = ""
+    policy: Policy, attempt: int, headers: Mapping[str, str] | None, reason: str = ""
 ) -> float:
     """Seconds to wait after failed `attempt` (logged, without secrets, when `reason`)."""
     delay = retry_delay(
@@ -123,8 +134,8 @@ def exchange(
         window = timeouts.event if streaming else timeouts.total
         started = monotonic()
         try:
-            response: httpx.Response = yield OPEN, streaming
-        except httpx.TransportError as exc:
+            response: Head = yield OPEN, streaming
+        except transport_errors() as exc:
             if attempt <= policy.max_retries:
                 yield SLEEP, next_delay(policy, attempt, None, type(exc).__name__)
                 continue
@@ -150,7 +161,7 @@ def exchange(
         # A plain reply, or a server that ignored stream=true (JSON) or a proxy page (HTML).
         try:
             content = yield from _body(policy, url, deadline, request_id, attempt)
-        except (httpx.TransportError, APITimeoutError) as exc:
+        except _body_errors() as exc:
             if streaming:
                 raise incomplete(policy, 0, request_id, attempt, exc) from exc
             if attempt <= policy.max_retries:
@@ -168,6 +179,11 @@ def exchange(
         if streaming:
             return converted(data, convert)
         return [Reply(data, headers, request_id, attempt)]
+
+
+def _body_errors() -> tuple[type[Exception], ...]:
+    # What reading a whole body raises for a broken or overdue reply (an `except` expression).
+    return (*transport_errors(), APITimeoutError)
 
 
 def _body(
@@ -207,7 +223,7 @@ def _error_body(policy: Policy, deadline: float) -> Generator[Step, Any, bytes]:
                 break
             parts.append(raw[: limit - size])
             size += len(raw)
-    except httpx.TransportError:
+    except transport_errors():
         pass  # the status still says what happened
     return _join(parts) if parts else b""
 
@@ -232,7 +248,7 @@ def _events(
     while True:
         try:
             raw = yield step, outs
-        except httpx.TransportError as exc:
+        except transport_errors() as exc:
             raise incomplete(policy, meta.events, meta.request_id, meta.attempts, exc) from exc
         outs = []
         if raw is None:  # end of body: an event without its blank line, then "no [DONE]"

@@ -14,10 +14,9 @@ Example:
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
-
-import httpx
 
 from pipes_openai._errors import (
     APIConnectionError,
@@ -45,6 +44,7 @@ __all__ = [
     "stream_stalled",
     "too_large",
     "transport_error",
+    "transport_errors",
 ]
 
 
@@ -85,23 +85,42 @@ def status_error(
     )
 
 
+def transport_errors() -> tuple[type[Exception], ...]:
+    """What the exchange is handed for a failed transport: httpx's `TransportError` (the
+    default pools' httpcore errors are converted to it first, see `pipes_openai._httpcore`).
+
+    Meant as an `except` clause's expression, which is evaluated only when an exception is
+    being matched: while httpx is not loaded (the default pools do not need it) no httpx
+    error can exist, and the clause matches nothing.
+    """
+    httpx = sys.modules.get("httpx")
+    error = getattr(httpx, "TransportError", None)
+    return (error,) if error is not None else ()
+
+
+def _is_timeout(exc: BaseException | None) -> bool:
+    if isinstance(exc, APITimeoutError):
+        return True
+    httpx = sys.modules.get("httpx")  # an httpx timeout implies httpx is loaded
+    return httpx is not None and isinstance(exc, httpx.TimeoutException)
+
+
+# By class name: httpx's own timeout classes (the default pools' are converted to them).
 _PHASES = {
-    httpx.ConnectTimeout: "connecting",
-    httpx.ReadTimeout: "waiting for the response",
-    httpx.WriteTimeout: "sending the request",
-    httpx.PoolTimeout: "waiting for a free connection",
+    "ConnectTimeout": "connecting",
+    "ReadTimeout": "waiting for the response",
+    "WriteTimeout": "sending the request",
+    "PoolTimeout": "waiting for a free connection",
 }
 
 
-def transport_error(
-    policy: Policy, exc: httpx.TransportError, attempts: int, url: str
-) -> OpenAIError:
-    """A connection that failed or timed out (after the retries)."""
+def transport_error(policy: Policy, exc: Exception, attempts: int, url: str) -> OpenAIError:
+    """A connection that failed or timed out (after the retries); `exc` is httpx's error."""
     where = policy.scrub(url)
     detail = policy.scrub(str(exc)) or type(exc).__name__
     timeouts = policy.timeouts
-    if isinstance(exc, httpx.TimeoutException):
-        phase = _PHASES.get(type(exc), "talking to the server")
+    if _is_timeout(exc):
+        phase = _PHASES.get(type(exc).__name__, "talking to the server")
         return APITimeoutError(
             f"Timed out {phase} ({where}) after {attempts} attempt(s): {detail}. Raise "
             f"timeout= (now {timeouts.total}s, connect {timeouts.connect}s) or "
@@ -160,7 +179,7 @@ def not_json(
     policy: Policy,
     content: bytes,
     status: int,
-    headers: httpx.Headers,
+    headers: Mapping[str, str],
     request_id: str | None,
     attempts: int,
 ) -> ResponseProtocolError:
@@ -232,7 +251,7 @@ def incomplete(
     exc: BaseException | None = None,
 ) -> OpenAIError:
     """A stream that ended (or broke) before `data: [DONE]`."""
-    if isinstance(exc, httpx.TimeoutException | APITimeoutError):
+    if _is_timeout(exc):
         return stream_stalled(policy, events, request_id, attempts)
     reason = f": {type(exc).__name__}: {policy.scrub(str(exc))}" if exc is not None else ""
     return StreamIncompleteError(

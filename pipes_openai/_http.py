@@ -16,19 +16,36 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
-from typing import Any
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+)
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-import httpx
+import httpcore
 
 from pipes_openai._deadline import head_deadline, lift
 from pipes_openai._errors import ResponseTooLargeError
-from pipes_openai._exchange import CHUNK, OPEN, SLEEP, Flow, Reply, exchange
+from pipes_openai._exchange import CHUNK, OPEN, SLEEP, Flow, Head, Reply, exchange
+from pipes_openai._failures import transport_errors
+from pipes_openai._httpcore import CORE_ERRORS, adecoded, as_httpx, decoded, decoder
+from pipes_openai._httpcore import Head as CoreHead
+from pipes_openai._httpcore import Headers as CoreHeaders
+from pipes_openai._httpcore import request as core_request
 from pipes_openai._limits import DEFAULT_EVENT_LIMIT, DEFAULT_RESPONSE_LIMIT
 from pipes_openai._pools import LoopPools, async_pools, sync_sender
 from pipes_openai._secrets import Secrets
 from pipes_openai._streaming import StreamMeta
 from pipes_openai._timeouts import Timeouts
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "DEFAULT_RESPONSE_LIMIT",
@@ -39,6 +56,8 @@ __all__ = [
     "Timeouts",
     "server_label",
 ]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def server_label(default: str, base_url: str | None) -> str:
@@ -55,14 +74,29 @@ def server_label(default: str, base_url: str | None) -> str:
     """
     if base_url is None:
         return default
-    try:
-        url = httpx.URL(base_url)
-    except (httpx.InvalidURL, TypeError):
+    try:  # urllib, not httpx.URL: a first call does not load httpx
+        parts = urlsplit(base_url)
+        host = parts.hostname
+    except (ValueError, TypeError, AttributeError):
         return default
-    host = url.host
+    try:
+        port = parts.port
+    except ValueError:  # out of range for urllib; httpx.URL named it anyway
+        digits = parts.netloc.rpartition(":")[2]
+        if not digits.isdigit():
+            return default
+        port = int(digits)
     if not host or host == "api.openai.com" or host.endswith(".openai.azure.com"):
         return default  # the provider's own service: its name says more than its host
-    return f"{host}:{url.port}" if url.port is not None else host
+    if port is None or port == _DEFAULT_PORTS.get(parts.scheme.lower()):
+        return host
+    return f"{host}:{port}"
+
+
+def _raised() -> tuple[type[Exception], ...]:
+    # What a failed send or read raises: httpcore's errors (the default pools) and httpx's
+    # (a user's client, the proxy path); an `except` expression, evaluated on errors only.
+    return CORE_ERRORS + transport_errors()
 
 
 def _chunks(response: httpx.Response) -> Iterator[bytes]:
@@ -79,21 +113,26 @@ def _achunks(response: httpx.Response) -> AsyncIterator[bytes]:
     return response.aiter_raw()
 
 
-def _request(
-    url: httpx.URL | str,
-    body: bytes,
-    headers: Mapping[str, str],
-    timeout: httpx.Timeout,
-    method: str = "POST",
-) -> httpx.Request:
-    # For a bare transport (the fast path: no Client layer), which reads its timeouts here.
-    return httpx.Request(
-        method,
-        url,
-        content=body or None,
-        headers=headers,
-        extensions={"timeout": timeout.as_dict()},
-    )
+# What a driver holds of one attempt's response: its head (for the flow), its body's chunks
+# and how to close it.
+_Opened = tuple[Head, Iterator[bytes], Callable[[], None]]
+_AsyncOpened = tuple[Head, AsyncIterator[bytes], Callable[[], Awaitable[None]]]
+
+
+def _opened(response: httpcore.Response) -> _Opened:
+    head = CoreHead(response.status, CoreHeaders(response.headers))
+    stream: Any = response.stream
+    decode = decoder(head.headers)
+    chunks = iter(stream) if decode is None else decoded(stream, decode)
+    return head, chunks, response.close
+
+
+def _aopened(response: httpcore.Response) -> _AsyncOpened:
+    head = CoreHead(response.status, CoreHeaders(response.headers))
+    stream: Any = response.stream
+    decode = decoder(head.headers)
+    chunks = stream.__aiter__() if decode is None else adecoded(stream, decode)
+    return head, chunks, response.aclose
 
 
 class HTTPEngine:
@@ -116,12 +155,12 @@ class HTTPEngine:
 
     __slots__ = (
         "_async_http",
+        "_extensions",
+        "_httpx_timeouts",
         "_key",
         "_secrets",
         "_sleep",
         "_sync_http",
-        "_timeout",
-        "_timeout_stream",
         "max_response_bytes",
         "max_retries",
         "max_retry_after",
@@ -170,8 +209,13 @@ class HTTPEngine:
         self._secrets = secrets if isinstance(secrets, Secrets) else Secrets(secrets)
         self._sync_http = http_client
         self._async_http = http_async_client
-        self._timeout = timeouts.httpx()
-        self._timeout_stream = timeouts.httpx(streaming=True)
+        # httpcore's per-request timeouts (plain, streaming); httpx.Timeout only for httpx's
+        # senders (built when first needed: the default pools do not load httpx).
+        self._extensions = (
+            {"timeout": timeouts.phases()},
+            {"timeout": timeouts.phases(streaming=True)},
+        )
+        self._httpx_timeouts: tuple[httpx.Timeout, httpx.Timeout] | None = None
         self._key = (timeouts.total, timeouts.connect)
         self._sleep: Callable[[float], None] = time.sleep
 
@@ -264,7 +308,7 @@ class HTTPEngine:
         method: str = "POST",
     ) -> Generator[Any, None, None]:
         """Serve `flow`'s steps with blocking I/O, yielding what it hands out."""
-        response: httpx.Response | None = None
+        close: Callable[[], None] | None = None
         chunks: Iterator[bytes] = iter(())
         read = CHUNK  # a local: compared once per network chunk
         try:
@@ -276,25 +320,24 @@ class HTTPEngine:
                             yield out
                     try:
                         raw = next(chunks, None)
-                    except httpx.TransportError as exc:
-                        step, arg = flow.throw(exc)
+                    except _raised() as exc:
+                        step, arg = flow.throw(as_httpx(exc))
                         continue
                     step, arg = flow.send(raw)
                 elif step == OPEN:
-                    if response is not None:
-                        response.close()
-                        response = None
+                    if close is not None:
+                        close()
+                        close = None
                     try:
-                        response = self._open(url, body, headers, arg, method)
-                    except httpx.TransportError as exc:
-                        step, arg = flow.throw(exc)
+                        head, chunks, close = self._open(url, body, headers, arg, method)
+                    except _raised() as exc:
+                        step, arg = flow.throw(as_httpx(exc))
                         continue
-                    chunks = _chunks(response)
-                    step, arg = flow.send(response)
+                    step, arg = flow.send(head)
                 elif step == SLEEP:
-                    if response is not None:
-                        response.close()
-                        response = None
+                    if close is not None:
+                        close()
+                        close = None
                     self._sleep(arg)
                     step, arg = flow.send(None)
                 else:  # EMIT
@@ -303,8 +346,8 @@ class HTTPEngine:
         except StopIteration as stop:
             yield from stop.value
         finally:
-            if response is not None:
-                response.close()
+            if close is not None:
+                close()
 
     async def _adrive(
         self, flow: Flow, url: httpx.URL | str, body: bytes, headers: Mapping[str, str]
@@ -312,7 +355,7 @@ class HTTPEngine:
         """Serve `flow`'s steps on this event loop, yielding what it hands out."""
         import asyncio  # loaded by the event loop already; kept off `import pipes_openai`
 
-        response: httpx.Response | None = None
+        close: Callable[[], Awaitable[None]] | None = None
         pools: LoopPools | None = None
         index = 0
         chunks: AsyncIterator[bytes] | None = None
@@ -328,28 +371,29 @@ class HTTPEngine:
                         raw = await chunks.__anext__()  # type: ignore[union-attr]  # OPEN set it
                     except StopAsyncIteration:
                         raw = None
-                    except httpx.TransportError as exc:
-                        step, arg = flow.throw(exc)
+                    except _raised() as exc:
+                        step, arg = flow.throw(as_httpx(exc))
                         continue
                     step, arg = flow.send(raw)
                 elif step == OPEN:
-                    if response is not None:  # never after SLEEP, which closes it
-                        await response.aclose()
-                        response = None
+                    if close is not None:  # never after SLEEP, which closes it
+                        await close()
+                        close = None
                     if pools is not None:
                         pools.release(index)
                         pools = None
                     try:
-                        response, pools, index = await self._aopen(url, body, headers, arg)
-                    except httpx.TransportError as exc:
-                        step, arg = flow.throw(exc)
+                        (head, chunks, close), pools, index = await self._aopen(
+                            url, body, headers, arg
+                        )
+                    except _raised() as exc:
+                        step, arg = flow.throw(as_httpx(exc))
                         continue
-                    chunks = _achunks(response)
-                    step, arg = flow.send(response)
+                    step, arg = flow.send(head)
                 elif step == SLEEP:
-                    if response is not None:
-                        await response.aclose()
-                        response = None
+                    if close is not None:
+                        await close()
+                        close = None
                     if pools is not None:
                         pools.release(index)
                         pools = None
@@ -363,10 +407,20 @@ class HTTPEngine:
             for out in stop.value:
                 yield out
         finally:
-            if response is not None:
-                await response.aclose()
+            if close is not None:
+                await close()
             if pools is not None:
                 pools.release(index)
+
+    def _httpx_timeout(self, stream: bool) -> httpx.Timeout:
+        # For httpx's senders only: built on first use, so the default pools never load httpx.
+        timeouts = self._httpx_timeouts
+        if timeouts is None:
+            timeouts = self._httpx_timeouts = (
+                self.timeouts.httpx(),
+                self.timeouts.httpx(streaming=True),
+            )
+        return timeouts[stream]
 
     def _open(
         self,
@@ -375,56 +429,57 @@ class HTTPEngine:
         headers: Mapping[str, str],
         stream: bool,
         method: str = "POST",
-    ) -> httpx.Response:
+    ) -> _Opened:
         """Send one request; the response body is not read yet (the flow reads or streams it)."""
-        timeout = self._timeout_stream if stream else self._timeout
         client = self._sync_http
-        if client is not None:  # the user's own client: its transports are not ours to wrap
-            request = client.build_request(
-                method, url, content=body or None, headers=headers, timeout=timeout
-            )
-            return client.send(request, stream=True)
-        sender = sync_sender(self._key, self._timeout)
+        sender = client if client is not None else sync_sender(self._key, self.timeouts)
         # httpcore's read timeout is per read: the head of the reply gets the attempt's
-        # wall-clock deadline too (see pipes_openai._deadline).
+        # wall-clock deadline too (see pipes_openai._deadline; a user's own client's
+        # transports are not ours to wrap, so there it bounds nothing).
         token = head_deadline(self.timeouts.event if stream else self.timeouts.total)
         try:
-            if isinstance(sender, httpx.HTTPTransport):
-                return sender.handle_request(_request(url, body, headers, timeout, method))
-            proxied: httpx.Client = sender  # a client, when proxies are configured
-            request = proxied.build_request(
-                method, url, content=body or None, headers=headers, timeout=timeout
+            if type(sender) is httpcore.ConnectionPool:
+                request = core_request(method, str(url), body, headers, self._extensions[stream])
+                return _opened(sender.handle_request(request))
+            # An httpx.Client: the user's own, or ours when proxies are configured.
+            built = sender.build_request(
+                method,
+                url,
+                content=body or None,
+                headers=headers,
+                timeout=self._httpx_timeout(stream),
             )
-            return proxied.send(request, stream=True)
+            response = sender.send(built, stream=True)
+            return response, _chunks(response), response.close
         finally:
             lift(token)
 
     async def _aopen(
         self, url: httpx.URL | str, body: bytes, headers: Mapping[str, str], stream: bool
-    ) -> tuple[httpx.Response, LoopPools | None, int]:
+    ) -> tuple[_AsyncOpened, LoopPools | None, int]:
         """Send one POST on this loop's pools; release the returned pool slot when done."""
-        timeout = self._timeout_stream if stream else self._timeout
-        client = self._async_http
-        if client is not None:
-            request = client.build_request(
-                "POST", url, content=body, headers=headers, timeout=timeout
-            )
-            return await client.send(request, stream=True), None, 0
-        pools = await async_pools(self._key, self._timeout)
-        index = pools.acquire()
-        sender = pools.senders[index]
+        sender: Any = self._async_http
+        pools: LoopPools | None = None
+        index = 0
+        if sender is None:
+            pools = await async_pools(self._key, self.timeouts)
+            index = pools.acquire()
+            sender = pools.senders[index]
         token = head_deadline(self.timeouts.event if stream else self.timeouts.total)
         try:
-            if isinstance(sender, httpx.AsyncHTTPTransport):
-                response = await sender.handle_async_request(_request(url, body, headers, timeout))
-            else:  # a client, when proxies are configured
-                request = sender.build_request(
-                    "POST", url, content=body, headers=headers, timeout=timeout
+            if type(sender) is httpcore.AsyncConnectionPool:
+                request = core_request("POST", str(url), body, headers, self._extensions[stream])
+                opened = _aopened(await sender.handle_async_request(request))
+            else:  # an httpx.AsyncClient: the user's own, or ours when proxies are configured
+                built = sender.build_request(
+                    "POST", url, content=body, headers=headers, timeout=self._httpx_timeout(stream)
                 )
-                response = await sender.send(request, stream=True)
+                response = await sender.send(built, stream=True)
+                opened = response, _achunks(response), response.aclose
         except BaseException:
-            pools.release(index)
+            if pools is not None:
+                pools.release(index)
             raise
         finally:
             lift(token)
-        return response, pools, index
+        return opened, pools, index

@@ -3,8 +3,9 @@
 `import pipes_openai` defines the chat models, whose fields accept your own `httpx.Client`
 and an `httpx.Timeout`. Importing httpx costs about as much as the rest of the package
 (~50 ms), and a program that imports `pipes_openai` to name a type, build a chain or print
-`--help` never needs it: httpx is imported by the first request, or by the first validation
-that builds the model's validator (`defer_build`). Type checkers see httpx's own classes;
+`--help` never needs it, nor does a call on the shared pools (httpcore's, see
+`pipes_openai._pools`): httpx is imported for your own client or a proxy, or by the first
+validation that builds the model's validator (`defer_build`). Type checkers see httpx's own classes;
 pydantic sees `Annotated[Any, HttpxInstance("Client")]`, which becomes httpx's
 `is_instance` check (the same check and error as a plain `httpx.Client` annotation) when the
 validator is built.

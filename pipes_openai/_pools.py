@@ -1,17 +1,21 @@
 """Shared connection pools: one sync pool per timeout setting, async pools per event loop.
 
-* sync: one shared `httpx.Client` per timeout setting (thread-safe);
-* async: for every running event loop its own set of `httpx.AsyncClient`\\ s used
-  round-robin. httpcore's pool scans all its connections on every request, so several small
-  pools serve high concurrency faster than one big one; and a pool is never shared between
-  loops (a shared pool fails with "Event loop is closed" on the second `asyncio.run`). The
-  clients of a loop are closed when that loop shuts down its async generators (`asyncio.run`
-  does), and forgotten when the loop is found closed.
+* sync: one shared `httpcore.ConnectionPool` per timeout setting (thread-safe);
+* async: for every running event loop its own set of `httpcore.AsyncConnectionPool`\\ s
+  used round-robin. httpcore's pool scans all its connections on every request, so several
+  small pools serve high concurrency faster than one big one; and a pool is never shared
+  between loops (a shared pool fails with "Event loop is closed" on the second
+  `asyncio.run`). The pools of a loop are closed when that loop shuts down its async
+  generators (`asyncio.run` does), and forgotten when the loop is found closed.
+
+The pools are httpcore's, without httpx (`pipes_openai._httpcore` builds their requests):
+a first call need not import httpx. When proxy environment variables are set, `httpx.Client`
+/ `httpx.AsyncClient` (which honour them) take their place.
 
 Example:
     ```python
-    sender = sync_sender((60.0, 10.0), httpx.Timeout(60.0, connect=10.0))
-    pools = await async_pools((60.0, 10.0), httpx.Timeout(60.0, connect=10.0))
+    sender = sync_sender((60.0, 10.0), Timeouts(60.0, 10.0))
+    pools = await async_pools((60.0, 10.0), Timeouts(60.0, 10.0))
     index = pools.acquire()  # pools.senders[index] sends; then pools.release(index)
     ```
 """
@@ -23,22 +27,23 @@ import os
 import ssl
 import sys
 import threading
-import urllib.request
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-import httpx
+import httpcore
 
-from pipes_openai._deadline import install
+from pipes_openai._deadline import async_network_backend, install, network_backend
 
 if TYPE_CHECKING:
     import asyncio
+
+    from pipes_openai._timeouts import Timeouts
 
 __all__ = ["LoopPools", "async_pools", "close_all_clients", "sync_sender"]
 
 
 class LoopPools:
-    """The async senders of one event loop: transports (fast path) or clients (proxies).
+    """The async senders of one event loop: httpcore pools (fast path) or clients (proxies).
 
     A request goes to the first pool with fewer than `spread` requests in flight, else to
     the least busy one: sequential calls keep reusing one warm connection (no new TLS
@@ -80,13 +85,15 @@ _async_senders: dict[asyncio.AbstractEventLoop, dict[tuple[Any, ...], LoopPools]
 # Async pooling, measured with a loopback benchmark (2,000 requests at concurrency 64):
 # httpcore scans every connection of a pool on each request, so 16 pools holding ~4
 # requests each beat one pool of 64 by 2-3x (see LoopPools). Connections open on demand;
-# up to 16 x 16 = 256 per loop. Requests go straight to an httpx.AsyncHTTPTransport (public
-# API): the Client layer (URL merging, cookies, auth, event hooks) roughly doubles the
-# per-request cost and we need none of it.
+# up to 16 x 16 = 256 per loop. Requests go straight to httpcore's pools (public API): httpx's
+# Client layer (URL merging, cookies, auth, event hooks) roughly doubles the per-request cost,
+# and importing httpx at all costs a cold start ~20 ms; we need none of it.
 _ASYNC_POOLS = 16
 _ASYNC_POOL_SIZE = 16
 _ASYNC_SPREAD = 4
 _SYNC_POOL_SIZE = 256
+_SYNC_KEEPALIVE = 64
+_KEEPALIVE_EXPIRY = 5.0  # httpx.Limits' default, which the pools had when httpx built them
 
 
 _trust_lock = threading.Lock()
@@ -146,23 +153,63 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 def _use_clients() -> bool:
-    # Proxy environment variables (HTTPS_PROXY, NO_PROXY, ...) are honoured by httpx.Client
-    # (trust_env) but not by bare transports: fall back to clients when any is set.
-    return bool(urllib.request.getproxies())
+    # Proxy settings (HTTPS_PROXY, NO_PROXY, ... and the system's on macOS and Windows) are
+    # honoured by httpx.Client (trust_env) but not by bare pools: use clients when any is set.
+    if sys.platform == "darwin" or os.name == "nt":
+        import urllib.request
+
+        return bool(urllib.request.getproxies())
+    return _environment_proxies()
 
 
-def sync_sender(key: tuple[Any, ...], timeout: httpx.Timeout) -> Any:
+def _environment_proxies() -> bool:
+    """Whether `urllib.request.getproxies()` finds a proxy where it reads only the environment
+    (POSIX but macOS), without importing urllib.request (~5 ms of a first call), by its
+    rules: a non-empty `<scheme>_proxy` variable, any case, an all-lower-case suffix winning
+    (empty, it unsets), `HTTP_PROXY` ignored in a CGI script."""
+    environ = os.environ
+    found = {
+        name.lower() for name, value in environ.items() if value and name.lower().endswith("_proxy")
+    }
+    if "REQUEST_METHOD" in environ:
+        found.discard("http_proxy")
+    for name, value in environ.items():
+        if name.endswith("_proxy"):
+            if value:
+                found.add(name.lower())
+            else:
+                found.discard(name.lower())
+    return bool(found)
+
+
+def sync_sender(key: tuple[Any, ...], timeouts: Timeouts) -> Any:
+    """The shared sync sender for `key`: an `httpcore.ConnectionPool`, or an `httpx.Client`
+    when proxies are configured."""
     sender = _sync_senders.get(key)
     if sender is None:
         with _lock:
             sender = _sync_senders.get(key)
             if sender is None:
-                limits = httpx.Limits(max_connections=_SYNC_POOL_SIZE, max_keepalive_connections=64)
                 if _use_clients():
-                    sender = httpx.Client(timeout=timeout, limits=limits, verify=_ssl_context())
+                    import httpx
+
+                    limits = httpx.Limits(
+                        max_connections=_SYNC_POOL_SIZE,
+                        max_keepalive_connections=_SYNC_KEEPALIVE,
+                        keepalive_expiry=_KEEPALIVE_EXPIRY,
+                    )
+                    sender = httpx.Client(
+                        timeout=timeouts.httpx(), limits=limits, verify=_ssl_context()
+                    )
+                    install(sender)  # a reply's head is bounded by the attempt's deadline
                 else:
-                    sender = httpx.HTTPTransport(limits=limits, verify=_ssl_context())
-                install(sender)  # a reply's head is bounded by the attempt's deadline
+                    sender = httpcore.ConnectionPool(
+                        ssl_context=_ssl_context(),
+                        max_connections=_SYNC_POOL_SIZE,
+                        max_keepalive_connections=_SYNC_KEEPALIVE,
+                        keepalive_expiry=_KEEPALIVE_EXPIRY,
+                        network_backend=network_backend(),  # the head's deadline
+                    )
                 _sync_senders[key] = sender
     return sender
 
@@ -188,7 +235,9 @@ async def _closer(loop: asyncio.AbstractEventLoop, entry: LoopPools) -> AsyncIte
                 pass
 
 
-async def async_pools(key: tuple[Any, ...], timeouts: httpx.Timeout) -> LoopPools:
+async def async_pools(key: tuple[Any, ...], timeouts: Timeouts) -> LoopPools:
+    """This event loop's senders for `key` (created, and registered for closing, on first
+    use): `httpcore.AsyncConnectionPool`\\ s, or `httpx.AsyncClient`\\ s with proxies."""
     import asyncio  # loaded by the event loop already; kept off `import pipes_openai`
 
     loop = asyncio.get_running_loop()
@@ -205,22 +254,34 @@ async def async_pools(key: tuple[Any, ...], timeouts: httpx.Timeout) -> LoopPool
         entry = per_loop.get(key)
         created = entry is None
         if entry is None:
-            limits = httpx.Limits(
-                max_connections=_ASYNC_POOL_SIZE, max_keepalive_connections=_ASYNC_POOL_SIZE
-            )
             senders: list[Any]
             if _use_clients():
+                import httpx
+
+                limits = httpx.Limits(
+                    max_connections=_ASYNC_POOL_SIZE,
+                    max_keepalive_connections=_ASYNC_POOL_SIZE,
+                    keepalive_expiry=_KEEPALIVE_EXPIRY,
+                )
                 senders = [
-                    httpx.AsyncClient(timeout=timeouts, limits=limits, verify=_ssl_context())
+                    httpx.AsyncClient(
+                        timeout=timeouts.httpx(), limits=limits, verify=_ssl_context()
+                    )
                     for _ in range(_ASYNC_POOLS)
                 ]
+                for sender in senders:
+                    install(sender)  # a reply's head is bounded by the attempt's deadline
             else:
                 senders = [
-                    httpx.AsyncHTTPTransport(limits=limits, verify=_ssl_context())
+                    httpcore.AsyncConnectionPool(
+                        ssl_context=_ssl_context(),
+                        max_connections=_ASYNC_POOL_SIZE,
+                        max_keepalive_connections=_ASYNC_POOL_SIZE,
+                        keepalive_expiry=_KEEPALIVE_EXPIRY,
+                        network_backend=async_network_backend(),  # the head's deadline
+                    )
                     for _ in range(_ASYNC_POOLS)
                 ]
-            for sender in senders:
-                install(sender)  # a reply's head is bounded by the attempt's deadline
             entry = per_loop[key] = LoopPools(senders, _ASYNC_SPREAD)
     if created:
         entry.closer = _closer(loop, entry)

@@ -13,11 +13,9 @@ Example:
 
 from __future__ import annotations
 
-import email.utils
 import random
 import time
-
-import httpx
+from collections.abc import Mapping
 
 __all__ = ["parse_retry_after", "retry_delay", "should_retry"]
 
@@ -25,7 +23,7 @@ _RETRY_STATUSES = frozenset({408, 409, 429})
 _NEVER_RETRY = frozenset({400, 401, 403, 404, 422})
 
 
-def parse_retry_after(headers: httpx.Headers | None) -> float | None:
+def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
     if headers is None:
         return None
     value = headers.get("retry-after-ms")
@@ -41,6 +39,8 @@ def parse_retry_after(headers: httpx.Headers | None) -> float | None:
         return float(value)
     except ValueError:
         pass
+    import email.utils  # an HTTP date: rare, and ~3 ms of a first call's imports
+
     try:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -49,7 +49,7 @@ def parse_retry_after(headers: httpx.Headers | None) -> float | None:
 
 
 def retry_delay(
-    attempt: int, headers: httpx.Headers | None, *, base: float, cap: float, max_after: float
+    attempt: int, headers: Mapping[str, str] | None, *, base: float, cap: float, max_after: float
 ) -> float:
     """Seconds to wait after failed `attempt`: the server's hint, else backoff with jitter."""
     after = parse_retry_after(headers)
@@ -60,7 +60,7 @@ def retry_delay(
     return delay
 
 
-def should_retry(status: int, headers: httpx.Headers) -> bool:
+def should_retry(status: int, headers: Mapping[str, str]) -> bool:
     """Whether an HTTP `status` is worth another attempt (`x-should-retry` decides first)."""
     if status in _NEVER_RETRY:
         return False

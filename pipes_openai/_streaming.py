@@ -13,14 +13,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import from_json
 
 if TYPE_CHECKING:
-    import httpx
-
     from pipes_openai._failures import Policy
 
 __all__ = ["StreamMeta", "converted", "decode_event", "is_event_stream"]
@@ -35,7 +33,7 @@ class StreamMeta:
         self.request_id: str | None = None
         self.attempts = 0
         self.events = 0
-        self.headers: httpx.Headers | None = None
+        self.headers: Mapping[str, str] | None = None
         # Set by a converter on a protocol's own final event (the Responses API's
         # `response.completed`): the body may then end without `data: [DONE]`.
         self.finished = False
@@ -49,7 +47,7 @@ def converted(obj: Any, convert: Callable[[Any], Any] | None) -> list[Any]:
     return [] if out is None else [out]
 
 
-def is_event_stream(headers: httpx.Headers) -> bool:
+def is_event_stream(headers: Mapping[str, str]) -> bool:
     ctype = headers.get("content-type", "").lower()
     # Some servers omit (or mislabel) the content type of SSE: only JSON and HTML bodies are
     # read whole (HTML then fails as "not JSON", naming the content type).
@@ -58,8 +56,8 @@ def is_event_stream(headers: httpx.Headers) -> bool:
 
 def decode_event(policy: Policy, event: str | None, data: bytes, meta: StreamMeta) -> Any:
     """One event's JSON, or the typed error of an `error` event or a non-JSON one."""
-    # Imported here: `_calls` needs `StreamMeta` at import, and the failures (with httpx's
-    # exceptions) load with the first request; this path runs for odd events only.
+    # Imported here: `_calls` needs `StreamMeta` at import, and the failures load with the
+    # first request; this path runs for odd events only.
     from pipes_openai._failures import bad_event, stream_event_error
 
     try:

@@ -3,17 +3,24 @@
 Example:
     ```python
     Timeouts.coerce(30, None)      # Timeouts(total=30.0, connect=10.0, stream_chunk=None)
-    Timeouts(30, 10, 2).httpx(streaming=True).read  # 2
+    Timeouts(30, 10, 2).phases(streaming=True)["read"]  # 2
     ```
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import sys
+from typing import TYPE_CHECKING, NamedTuple, TypeGuard, cast
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["Timeouts"]
+
+
+def _is_httpx_timeout(value: object) -> TypeGuard[httpx.Timeout]:
+    module = sys.modules.get("httpx")  # an httpx.Timeout implies httpx is loaded
+    return module is not None and isinstance(value, module.Timeout)
 
 
 class Timeouts(NamedTuple):
@@ -42,13 +49,13 @@ class Timeouts(NamedTuple):
             return cls(
                 value.total, value.connect, chunk if chunk is not None else value.stream_chunk
             )
-        if isinstance(value, httpx.Timeout):  # httpx.Timeout(None) really disables them
+        if _is_httpx_timeout(value):  # httpx.Timeout(None) really disables them
             return cls(value.read, value.connect, chunk)
         if isinstance(value, tuple):  # (connect, read) like requests
             return cls(float(value[1]), float(value[0]), chunk)
         if value is None:  # "not set": the finite default, never "wait forever"
             return cls(stream_chunk=chunk)
-        total = float(value)
+        total = float(cast("float", value))  # an httpx.Timeout returned above
         return cls(total, min(total, 10.0), chunk)
 
     @property
@@ -56,8 +63,17 @@ class Timeouts(NamedTuple):
         """Seconds a stream may go without an event (`stream_chunk`, else `total`)."""
         return self.stream_chunk if self.stream_chunk is not None else self.total
 
-    def httpx(self, *, streaming: bool = False) -> httpx.Timeout:
+    def phases(self, *, streaming: bool = False) -> dict[str, float | None]:
+        """The per-phase timeouts of one request, as httpcore reads them (its `"timeout"`
+        extension): `connect`; `read` (a stream's: `stream_chunk` when set); `write` and
+        `pool` bounded by `total`."""
         read = self.total
         if streaming and self.stream_chunk is not None:
             read = self.stream_chunk
-        return httpx.Timeout(self.total, connect=self.connect, read=read)
+        return {"connect": self.connect, "read": read, "write": self.total, "pool": self.total}
+
+    def httpx(self, *, streaming: bool = False) -> httpx.Timeout:
+        """`phases` as an `httpx.Timeout` (for a user's client and the proxy path)."""
+        import httpx
+
+        return httpx.Timeout(**self.phases(streaming=streaming))

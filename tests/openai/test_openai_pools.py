@@ -1,4 +1,5 @@
-"""The shared pools' TLS context: httpx's default trust, its CA bundle loaded at first TLS use."""
+"""The shared pools' TLS context (httpx's default trust, its CA bundle loaded at first TLS
+use) and their choice of httpx clients when proxies are configured."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import socket
 import ssl
 import subprocess
 import sys
+import urllib.request
+from unittest import mock
 
 import certifi
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipes_openai._pools import _LazyTrustContext, _ssl_context
+from pipes_openai._pools import _environment_proxies, _LazyTrustContext, _ssl_context
 from pipes_openai.emulator import Emulator
 
 
@@ -73,3 +78,25 @@ def test_a_plain_http_call_never_loads_the_ca_bundle(emu: Emulator) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0"
+
+
+_NAMES = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "No_Proxy",
+    "no_proxy",
+    "ALL_PROXY",
+    "REQUEST_METHOD",
+    "PROXY",
+    "x_proxy",
+]
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(_NAMES), st.sampled_from(["", "http://p:1"]), max_size=5))
+def test_proxy_variables_are_read_as_urllib_reads_them(environ: dict[str, str]) -> None:
+    # The pools read the environment themselves (urllib.request costs a first call ~5 ms).
+    with mock.patch.dict(os.environ, environ, clear=True):
+        assert _environment_proxies() == bool(urllib.request.getproxies_environment())
