@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from . import _errors
 from ._errors import *  # noqa: F403
-from ._lazy import LAZY, lazy_getattr
+from ._lazy import LAZY, install_lazy_getattr
 
 if TYPE_CHECKING:
     from . import (
@@ -83,8 +83,7 @@ if TYPE_CHECKING:  # type checkers read the layers' lists; at run time they are 
 else:
     __all__ += LAZY
 
-if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
-    __getattr__ = lazy_getattr("pipes", globals())
+install_lazy_getattr(globals())
 
 
 def __dir__() -> list[str]:

@@ -250,22 +250,18 @@ def decoder(headers: Mapping[str, str]) -> Decoder | None:
 def decoded(stream: Iterable[bytes], decoder: Decoder) -> Iterator[bytes]:
     """The decoded chunks of a body (empty ones skipped, as httpx's `iter_bytes`)."""
     for raw in stream:
-        data = decoder.decode(raw)
-        if data:
+        if data := decoder.decode(raw):
             yield data
-    data = decoder.flush()
-    if data:
+    if data := decoder.flush():
         yield data
 
 
 async def adecoded(stream: AsyncIterable[bytes], decoder: Decoder) -> AsyncIterator[bytes]:
     """`decoded` for an async body."""
     async for raw in stream:
-        data = decoder.decode(raw)
-        if data:
+        if data := decoder.decode(raw):
             yield data
-    data = decoder.flush()
-    if data:
+    if data := decoder.flush():
         yield data
 
 

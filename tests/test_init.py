@@ -67,10 +67,10 @@ def _names(layer: str) -> list[str]:
 
 def type_checking_imports(package: str) -> dict[str, str]:
     """name -> module below ``pipes`` (``"_core._runnable"``), from the ``if TYPE_CHECKING:``
-    imports of a package that loads its names lazily (``lazy_getattr``); {} for another."""
+    imports of a package that loads its names lazily (``install_lazy_getattr``); {} for another."""
     init = ROOT / "pipes" / package / "__init__.py"
     text = init.read_text(encoding="utf-8")
-    if "lazy_getattr(" not in text:
+    if "install_lazy_getattr(globals())" not in text:
         return {}
     imported: dict[str, str] = {}
     for node in ast.parse(text).body:

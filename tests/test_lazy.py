@@ -1,7 +1,8 @@
-"""Packages that load their names on first use (``pipes._lazy.lazy_getattr``) write each name
-twice, for two readers: one ``if TYPE_CHECKING:`` import (type checkers) and ``__all__`` (star
-imports, pipes' re-export). The loader's table, ``pipes._lazy.LAZY``, is generated from the
-imports (``python tests/test_init.py``). These tests hold the three together.
+"""Packages that load their names on first use (``pipes._lazy.install_lazy_getattr``) write
+each name twice, for two readers: one ``if TYPE_CHECKING:`` import (type checkers) and
+``__all__`` (star imports, pipes' re-export). The loader's table, ``pipes._lazy.LAZY``, is
+generated from the imports (``python tests/test_init.py``). These tests hold the three
+together.
 """
 
 from __future__ import annotations

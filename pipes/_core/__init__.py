@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipes._lazy import lazy_getattr
+from pipes._lazy import install_lazy_getattr
 
 if TYPE_CHECKING:
     from ._binding import RunnableBinding, RunnableEach
@@ -46,8 +46,7 @@ if TYPE_CHECKING:
     from ._threads import run_in_thread
 
 
-if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
-    __getattr__ = lazy_getattr("pipes._core", globals())
+install_lazy_getattr(globals())
 
 __all__ = [
     "AddableDict",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipes._lazy import lazy_getattr
+from pipes._lazy import install_lazy_getattr
 
 # Providers call register_serializable when they are imported: that loads the id table's
 # registration only, not the dumper and the loader (nor the layers pipes' own entries need).
@@ -29,8 +29,7 @@ if TYPE_CHECKING:
     from pipes._load._revive import load, loads
 
 
-if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
-    __getattr__ = lazy_getattr("pipes._load", globals())
+install_lazy_getattr(globals())
 
 
 __all__: list[str] = ["LoadError", "dumpd", "dumps", "load", "loads", "register_serializable"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipes._lazy import lazy_getattr
+from pipes._lazy import install_lazy_getattr
 
 # Each name loads its module on first use: a chat model's first call never loads trimming,
 # filtering, token counting or the serializer.
@@ -71,8 +71,7 @@ if TYPE_CHECKING:
     from ._trim import trim_messages
     from ._usage import InputTokenDetails, OutputTokenDetails, UsageMetadata, add_usage
 
-if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
-    __getattr__ = lazy_getattr("pipes._messages", globals())
+install_lazy_getattr(globals())
 
 __all__ = [
     "AIMessage",

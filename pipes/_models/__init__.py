@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipes._lazy import lazy_getattr
+from pipes._lazy import install_lazy_getattr
 
 # Each name loads its module on first use: a chat model's first call never loads the caches,
 # the token limiter or init_chat_model's configurable model.
@@ -22,8 +22,7 @@ if TYPE_CHECKING:
     from ._with_raw import StructuredOutputWithRaw
 
 
-if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
-    __getattr__ = lazy_getattr("pipes._models", globals())
+install_lazy_getattr(globals())
 
 __all__ = [
     "BaseCache",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipes._lazy import lazy_getattr
+from pipes._lazy import install_lazy_getattr
 
 # The templates load on first use of their names, so importing a provider does not load the
 # template engines. The prompt values they produce live one layer down, in pipes._messages.
@@ -44,8 +44,7 @@ if TYPE_CHECKING:
     from pipes._prompts._string import PromptTemplate
 
 
-if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
-    __getattr__ = lazy_getattr("pipes._prompts", globals())
+install_lazy_getattr(globals())
 
 
 __all__ = [

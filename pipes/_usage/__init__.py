@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipes._lazy import lazy_getattr
+from pipes._lazy import install_lazy_getattr
 
 # Each name loads its module on first use: a provider registering its prices loads the price
 # table only, not the tracker.
@@ -30,8 +30,7 @@ if TYPE_CHECKING:
     )
 
 
-if not TYPE_CHECKING:  # type checkers read the imports above: an unknown name stays an error
-    __getattr__ = lazy_getattr("pipes._usage", globals())
+install_lazy_getattr(globals())
 
 __all__ = [
     "ModelPrice",
