@@ -153,20 +153,21 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 def _use_clients() -> bool:
-    # Proxy settings (HTTPS_PROXY, NO_PROXY, ... and the system's on macOS and Windows) are
-    # honoured by httpx.Client (trust_env) but not by bare pools: use clients when any is set.
+    # Proxy settings (HTTPS_PROXY, ALL_PROXY, ... and the system's on macOS and Windows) are
+    # honoured by httpx.Client (trust_env) but not by bare pools: use clients when a proxy is
+    # set. NO_PROXY alone names hosts to reach directly, which is what the pools do anyway.
     if sys.platform == "darwin" or os.name == "nt":
         import urllib.request
 
-        return bool(urllib.request.getproxies())
-    return _environment_proxies()
+        return bool(urllib.request.getproxies().keys() - {"no"})
+    return bool(_environment_proxies() - {"no"})
 
 
-def _environment_proxies() -> bool:
-    """Whether `urllib.request.getproxies()` finds a proxy where it reads only the environment
-    (POSIX but macOS), without importing urllib.request (~5 ms of a first call), by its
-    rules: a non-empty `<scheme>_proxy` variable, any case, an all-lower-case suffix winning
-    (empty, it unsets), `HTTP_PROXY` ignored in a CGI script."""
+def _environment_proxies() -> set[str]:
+    """The schemes `urllib.request.getproxies()` finds a proxy setting for where it reads only
+    the environment (POSIX but macOS), without importing urllib.request (~5 ms of a first
+    call), by its rules: a non-empty `<scheme>_proxy` variable, any case, an all-lower-case
+    one winning (empty, it unsets), `HTTP_PROXY` ignored in a CGI script."""
     environ = os.environ
     found = {
         name.lower() for name, value in environ.items() if value and name.lower().endswith("_proxy")
@@ -179,7 +180,7 @@ def _environment_proxies() -> bool:
                 found.add(name.lower())
             else:
                 found.discard(name.lower())
-    return bool(found)
+    return {name.removesuffix("_proxy") for name in found}
 
 
 def sync_sender(key: tuple[Any, ...], timeouts: Timeouts) -> Any:

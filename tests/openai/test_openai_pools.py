@@ -16,7 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipes_openai._pools import _environment_proxies, _LazyTrustContext, _ssl_context
+from pipes_openai._pools import (
+    _environment_proxies,
+    _LazyTrustContext,
+    _ssl_context,
+    _use_clients,
+)
 from pipes_openai.emulator import Emulator
 
 
@@ -99,4 +104,12 @@ _NAMES = [
 def test_proxy_variables_are_read_as_urllib_reads_them(environ: dict[str, str]) -> None:
     # The pools read the environment themselves (urllib.request costs a first call ~5 ms).
     with mock.patch.dict(os.environ, environ, clear=True):
-        assert _environment_proxies() == bool(urllib.request.getproxies_environment())
+        assert _environment_proxies() == set(urllib.request.getproxies_environment())
+
+
+def test_no_proxy_alone_keeps_the_default_pools() -> None:
+    # NO_PROXY only lists hosts to reach directly: no httpx client (and no httpx import) needed.
+    with mock.patch.dict(os.environ, {"NO_PROXY": "localhost,127.0.0.1"}, clear=True):
+        assert not _use_clients()
+    with mock.patch.dict(os.environ, {"NO_PROXY": "localhost", "HTTPS_PROXY": "http://p:1"}):
+        assert _use_clients()
