@@ -8,6 +8,7 @@ import gzip
 import json
 import os
 import pickle
+import re
 import shutil
 import socket
 import ssl
@@ -415,6 +416,13 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
                     data = b""
                     while b"\r\n\r\n" not in data:
                         data += tls.recv(65536)
+                    # Read the whole body before answering and closing: closing with unread
+                    # bytes makes the kernel reset the connection, and a client that has not
+                    # read the answer yet sees "connection reset" (a flaky test).
+                    head, _, body = data.partition(b"\r\n\r\n")
+                    length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+                    while length is not None and len(body) < int(length.group(1)):
+                        body += tls.recv(65536)
                     tls.sendall(answer)
             except (OSError, ssl.SSLError):
                 conn.close()  # a client that refused our certificate
