@@ -34,7 +34,14 @@ from pipes_openai._deadline import head_deadline, lift
 from pipes_openai._errors import ResponseTooLargeError
 from pipes_openai._exchange import CHUNK, OPEN, SLEEP, Flow, Head, Reply, exchange
 from pipes_openai._failures import transport_errors
-from pipes_openai._httpcore import CORE_ERRORS, adecoded, as_httpx, decoded, decoder
+from pipes_openai._httpcore import (
+    CORE_ERRORS,
+    DEFAULT_PORTS,
+    adecoded,
+    as_httpx,
+    decoded,
+    decoder,
+)
 from pipes_openai._httpcore import Head as CoreHead
 from pipes_openai._httpcore import Headers as CoreHeaders
 from pipes_openai._httpcore import request as core_request
@@ -56,8 +63,6 @@ __all__ = [
     "Timeouts",
     "server_label",
 ]
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def server_label(default: str, base_url: str | None) -> str:
@@ -88,7 +93,7 @@ def server_label(default: str, base_url: str | None) -> str:
         port = int(digits)
     if not host or host == "api.openai.com" or host.endswith(".openai.azure.com"):
         return default  # the provider's own service: its name says more than its host
-    if port is None or port == _DEFAULT_PORTS.get(parts.scheme.lower()):
+    if port is None or port == DEFAULT_PORTS.get(parts.scheme.lower()):
         return host
     return f"{host}:{port}"
 

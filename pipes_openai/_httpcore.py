@@ -32,6 +32,7 @@ import httpcore
 
 __all__ = [
     "CORE_ERRORS",
+    "DEFAULT_PORTS",
     "Decoder",
     "Head",
     "Headers",
@@ -52,7 +53,8 @@ _PLAIN = re.compile(
 )
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+DEFAULT_PORTS = {"http": 80, "https": 443}
+"""Each scheme's port, which a URL's `Host` (and a server's label) leaves out."""
 
 _Parts = tuple[bytes, bytes, int | None, bytes, bytes]
 
@@ -71,7 +73,7 @@ def _parts(url: str) -> _Parts:
         if host.replace(".", "").isdigit() and not _IPV4.fullmatch(host):
             plain = False  # not a canonical IPv4 address: httpx validates (or rejects) it
         if plain:
-            if port == _DEFAULT_PORTS[scheme]:
+            if port == DEFAULT_PORTS[scheme]:
                 port = None
             target = path if query is None else f"{path}?{query}"
             netloc = host if port is None else f"{host}:{port}"
