@@ -14,7 +14,7 @@ chain = merge_message_runs() | model
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache, partial, wraps
+from functools import partial, wraps
 from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeAlias, TypeVar, overload
 
 from pipes._core import Runnable, RunnableLambda
@@ -163,21 +163,18 @@ def filter_messages(
     return filtered
 
 
-@cache
-def _chunk_classes() -> dict[type[BaseMessage], type[BaseMessageChunk]]:
-    """Each message class's chunk class (read on first use: every class is defined by then)."""
-    return {
-        cls._message_class: cls
-        for cls in MESSAGE_TYPES.values()
-        if issubclass(cls, BaseMessageChunk)
-    }
+# Each message class's chunk class: every class has entered MESSAGE_TYPES by now (this
+# module imports _ai, _tool and, through _convert, _simple).
+_CHUNK_CLASSES: dict[type[BaseMessage], type[BaseMessageChunk]] = {
+    cls._message_class: cls for cls in MESSAGE_TYPES.values() if issubclass(cls, BaseMessageChunk)
+}
 
 
 def _as_chunk(message: BaseMessage) -> BaseMessageChunk:
     if isinstance(message, BaseMessageChunk):
         return message
     for message_class in type(message).__mro__:
-        chunk_class = _chunk_classes().get(message_class)
+        chunk_class = _CHUNK_CLASSES.get(message_class)
         if chunk_class is not None:
             return chunk_class(**message.model_dump(exclude={"type"}))
     raise TypeError(
