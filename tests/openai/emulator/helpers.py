@@ -33,6 +33,16 @@ def chat(content: str = "Hello, world!", **extra: Any) -> dict[str, Any]:
     return {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": content}], **extra}
 
 
+def strict_object(props: dict[str, Any]) -> dict[str, Any]:
+    """A strict-mode object schema: every property required, no others allowed."""
+    return {
+        "type": "object",
+        "properties": props,
+        "required": list(props),
+        "additionalProperties": False,
+    }
+
+
 # Synthesizes each schema (loose, then strict) in a child process capped in CPU time and
 # memory, so a synthesizer that spins or blows up fails a test instead of wedging the runner.
 _CAPPED_CHILD = textwrap.dedent(

@@ -29,7 +29,7 @@ from pipes_openai.emulator import Emulator, synthesize
 from pipes_openai.emulator._regex_synth import regex_instance
 from pipes_openai.emulator._synth import schema_problem
 
-from .helpers import assert_synthesis_ends
+from .helpers import assert_synthesis_ends, strict_object
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -161,15 +161,6 @@ def _leaves() -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
-def _obj(props: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": props,
-        "required": list(props),
-        "additionalProperties": False,
-    }
-
-
 @functools.cache
 def _nodes(refs: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
     """Any schema of the subset; `refs` may be referred to, each only through a nullable or
@@ -185,7 +176,7 @@ def _nodes(refs: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
     def extend(inner: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
         bounds = st.tuples(st.integers(0, 3), st.integers(0, 2))
         return st.one_of(
-            st.dictionaries(_NAMES, inner, min_size=1, max_size=4).map(_obj),
+            st.dictionaries(_NAMES, inner, min_size=1, max_size=4).map(strict_object),
             st.tuples(inner, bounds).map(
                 lambda t: {
                     "type": "array",
@@ -206,10 +197,11 @@ def strict_schemas(draw: st.DrawFn) -> dict[str, Any]:
     defs_names = draw(st.lists(st.sampled_from(["Node", "Item", "Tree"]), max_size=2, unique=True))
     refs = ("#", *(f"#/$defs/{n}" for n in defs_names))
     node = _nodes(refs)
-    root = _obj(draw(st.dictionaries(_NAMES, node, min_size=1, max_size=4)))
+    root = strict_object(draw(st.dictionaries(_NAMES, node, min_size=1, max_size=4)))
     if defs_names:
         root["$defs"] = {
-            n: _obj(draw(st.dictionaries(_NAMES, node, min_size=1, max_size=3))) for n in defs_names
+            n: strict_object(draw(st.dictionaries(_NAMES, node, min_size=1, max_size=3)))
+            for n in defs_names
         }
     return root
 
@@ -336,7 +328,7 @@ UNSATISFIABLE: list[tuple[str, dict[str, Any], str]] = [
     ("items", {"type": "array", "items": {}, "minItems": 3, "maxItems": 2}, "'minItems' 3"),
     ("pattern", {"type": "string", "pattern": "["}, "not a valid regular expression"),
     ("enum", {"enum": []}, "'enum' is empty"),
-    ("recursion", _obj({"next": {"$ref": "#"}}), "admits no finite instance"),
+    ("recursion", strict_object({"next": {"$ref": "#"}}), "admits no finite instance"),
     ("union", {"anyOf": [{"type": "integer", "minimum": 2, "maximum": 1}]}, "no alternative"),
 ]
 
@@ -347,7 +339,7 @@ UNSATISFIABLE: list[tuple[str, dict[str, Any], str]] = [
 def test_unsatisfiable_schemas_raise_under_strict_only(
     schema: dict[str, Any], problem: str
 ) -> None:
-    root = _obj({"field": schema})
+    root = strict_object({"field": schema})
     with pytest.raises(ValueError, match=re.escape(problem)) as info:
         synthesize(root, strict=True)
     assert "In context=('field'" in str(info.value)
@@ -363,7 +355,7 @@ def test_unsatisfiable_strict_schema_is_a_400(emulator: Emulator, sdk: OpenAI) -
     """Refused up front, as the API refuses it, on both APIs and for both uses of a schema."""
     import openai
 
-    schema = _obj({"n": {"type": "integer", "minimum": 5, "maximum": 3}})
+    schema = strict_object({"n": {"type": "integer", "minimum": 5, "maximum": 3}})
     user = [{"role": "user", "content": "x"}]
     attempts: list[tuple[str, Any]] = [
         (
@@ -434,9 +426,11 @@ HOSTILE: list[Any] = [
     {"type": "array", "minItems": 60, "items": {"$ref": "#"}},
     {"type": "number", "minimum": 1e308, "multipleOf": 1e-308},
     {"type": "integer", "minimum": -1e308, "maximum": 1e308, "multipleOf": 3e-300},
-    _obj({"a": {"anyOf": [{"$ref": "#"}, {"$ref": "#"}]}, "b": {"$ref": "#"}}),
+    strict_object({"a": {"anyOf": [{"$ref": "#"}, {"$ref": "#"}]}, "b": {"$ref": "#"}}),
     {
-        "$defs": {f"D{i}": _obj({"next": {"$ref": f"#/$defs/D{i + 1}"}}) for i in range(100)}
+        "$defs": {
+            f"D{i}": strict_object({"next": {"$ref": f"#/$defs/D{i + 1}"}}) for i in range(100)
+        }
         | {"D100": {"type": "null"}},
         "$ref": "#/$defs/D0",
     },

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .helpers import chat
+from .helpers import chat, strict_object
 
 TOOL = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
 CALL = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
@@ -400,20 +400,11 @@ def test_valid_content_parts(client: httpx.Client) -> None:
     assert response.json()["choices"][0]["message"]["content"] == "What is in these?"
 
 
-def _strict_object(props: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": props,
-        "required": list(props),
-        "additionalProperties": False,
-    }
-
-
 # Keywords of odd types in a tool's or a format's schema: each used to be a 500.
 ODD_SCHEMAS = [
-    _strict_object({"a": {"type": "object", "properties": {}, "required": [{}]}}),
-    _strict_object({"a": {"type": "object", "properties": -1, "additionalProperties": False}}),
-    _strict_object({"a": {"type": "string", "minLength": 10**30}}),
+    strict_object({"a": {"type": "object", "properties": {}, "required": [{}]}}),
+    strict_object({"a": {"type": "object", "properties": -1, "additionalProperties": False}}),
+    strict_object({"a": {"type": "string", "minLength": 10**30}}),
 ]
 
 
