@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -31,6 +30,7 @@ from pipes_openai._errors import (
     error_details,
     error_from_status,
 )
+from pipes_openai._httpx_types import loaded_httpx
 from pipes_openai._timeouts import Timeouts
 
 __all__ = [
@@ -93,15 +93,14 @@ def transport_errors() -> tuple[type[Exception], ...]:
     being matched: while httpx is not loaded (the default pools do not need it) no httpx
     error can exist, and the clause matches nothing.
     """
-    httpx = sys.modules.get("httpx")
-    error = getattr(httpx, "TransportError", None)
+    error = getattr(loaded_httpx(), "TransportError", None)
     return (error,) if error is not None else ()
 
 
 def _is_timeout(exc: BaseException | None) -> bool:
     if isinstance(exc, APITimeoutError):
         return True
-    httpx = sys.modules.get("httpx")  # an httpx timeout implies httpx is loaded
+    httpx = loaded_httpx()
     return httpx is not None and isinstance(exc, httpx.TimeoutException)
 
 

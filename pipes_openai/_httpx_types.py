@@ -19,11 +19,26 @@ Example:
 
 from __future__ import annotations
 
+import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 from pydantic_core import core_schema
 
-__all__ = ["HttpxAsyncClient", "HttpxClient", "HttpxInstance", "HttpxTimeout", "TimeoutLike"]
+__all__ = [
+    "HttpxAsyncClient",
+    "HttpxClient",
+    "HttpxInstance",
+    "HttpxTimeout",
+    "TimeoutLike",
+    "loaded_httpx",
+]
+
+
+def loaded_httpx() -> ModuleType | None:
+    """httpx if something imported it, else `None`: while httpx is not loaded no httpx object
+    (a timeout, an error) can exist, so checks for one need not import it."""
+    return sys.modules.get("httpx")
 
 
 class HttpxInstance:

@@ -9,8 +9,9 @@ Example:
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, NamedTuple, TypeGuard, cast
+
+from pipes_openai._httpx_types import loaded_httpx
 
 if TYPE_CHECKING:
     import httpx
@@ -19,7 +20,7 @@ __all__ = ["Timeouts"]
 
 
 def _is_httpx_timeout(value: object) -> TypeGuard[httpx.Timeout]:
-    module = sys.modules.get("httpx")  # an httpx.Timeout implies httpx is loaded
+    module = loaded_httpx()
     return module is not None and isinstance(value, module.Timeout)
 
 
